@@ -1,0 +1,52 @@
+/**
+ * The consuming service of the benchmark, run as its own process by run.ts (as in production, where the
+ * producing and the consuming service are different processes): an EventConsumer whose handler writes
+ * one row per event. Its settings come as JSON in argv[2]; it sends 'ready' over the fork IPC channel and stops on 'stop'.
+ */
+import {
+  connectNats,
+  createDatabase,
+  defineHandler,
+  EventConsumer,
+  pino,
+  Registry,
+  type Transaction,
+} from './deps.js';
+import { type BenchTables, benchEvent, type ConsumerServiceConfig } from './shared.js';
+
+const config = JSON.parse(process.argv[2] ?? '{}') as ConsumerServiceConfig;
+const nc = await connectNats({ servers: config.natsUrl, name: 'bench-events-consumer' });
+const database = createDatabase<BenchTables>({
+  connectionString: config.databaseUrl,
+  schema: config.schema,
+  max: config.poolSize,
+  applicationName: 'bench-events-consumer',
+});
+const consumer = new EventConsumer({
+  name: 'bench',
+  database,
+  nc,
+  logger: pino({ level: 'warn' }),
+  streamName: config.streamName,
+  subjectPrefix: config.subjectPrefix,
+  batchSize: config.batchSize,
+  concurrency: config.concurrency,
+  registry: new Registry(),
+  handlers: [
+    defineHandler(benchEvent, async (trx: Transaction<BenchTables>, event) => {
+      await trx
+        .insertInto('bench_applied')
+        .values({ event_id: event.id, phase: event.data.phase, occurred_at: new Date(event.occurredAt) })
+        .execute();
+    }),
+  ],
+});
+await consumer.start();
+process.send?.('ready');
+process.on('message', async (message) => {
+  if (message !== 'stop') return;
+  await consumer.stop();
+  await database.close();
+  await nc.close();
+  process.disconnect?.();
+});

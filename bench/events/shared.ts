@@ -1,0 +1,26 @@
+/** What the benchmark's producing side (run.ts) and consuming process (consumer-service.ts) share. */
+import { defineEvent, z } from './deps.js';
+
+export const benchEvent = defineEvent(
+  'bench.measured.v1',
+  z.object({
+    sampleId: z.uuid(),
+    phase: z.enum(['throughput', 'sustained', 'latency']),
+    padding: z.string(),
+  }),
+);
+
+export interface BenchTables {
+  bench_applied: { event_id: string; phase: string; occurred_at: Date; handled_at: Date };
+}
+
+export interface ConsumerServiceConfig {
+  databaseUrl: string;
+  natsUrl: string;
+  schema: string;
+  streamName: string;
+  subjectPrefix: string;
+  batchSize: number;
+  concurrency: number;
+  poolSize: number;
+}

@@ -1,0 +1,225 @@
+/**
+ * The event envelope and the event catalog (ARCHITECTURE §4). Every event on the CARTWATCH stream is
+ * an envelope whose `data` is validated against its type's schema on publish and on receipt.
+ * Types are `<aggregate>.<past-tense-verb>.v<N>`; the subject is `cartwatch.<type>`.
+ */
+import { z } from 'zod';
+import { Timestamp, Uuid } from './ids.js';
+import { Currency, MinorUnits } from './money.js';
+import { ServiceName } from './services.js';
+import { PackSize } from './sizes.js';
+
+export const STREAM_NAME = 'CARTWATCH';
+export const SUBJECT_PREFIX = 'cartwatch';
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+\.v[1-9][0-9]*$/;
+
+export const EventEnvelope = z.object({
+  id: Uuid.describe('UUID v7 of the event; also the JetStream msgID used for de-duplication'),
+  type: z.string().regex(EVENT_TYPE_PATTERN),
+  source: ServiceName,
+  occurredAt: Timestamp,
+  subjectId: z.string().optional().describe('Id of the aggregate the event is about'),
+  userId: Uuid.optional().describe('The user the event concerns, when there is one'),
+  data: z.unknown(),
+});
+export type EventEnvelope<TData = unknown> = Omit<z.infer<typeof EventEnvelope>, 'data'> & { data: TData };
+
+export interface EventDefinition<TType extends string = string, TSchema extends z.ZodType = z.ZodType> {
+  type: TType;
+  subject: string;
+  schema: TSchema;
+}
+
+export function defineEvent<TType extends string, TSchema extends z.ZodType>(
+  type: TType,
+  schema: TSchema,
+): EventDefinition<TType, TSchema> {
+  if (!EVENT_TYPE_PATTERN.test(type)) throw new Error(`event type ${type} is not <aggregate>.<verb>.v<N>`);
+  return { type, subject: subjectFor(type), schema };
+}
+
+export function subjectFor(type: string, prefix = SUBJECT_PREFIX): string {
+  return `${prefix}.${type}`;
+}
+
+/** Dead letters of one consumer go to `cartwatch.dlq.<consumer>` (inside the stream, so they are kept). */
+export function dlqSubject(consumer: string, prefix = SUBJECT_PREFIX): string {
+  return `${prefix}.dlq.${consumer}`;
+}
+
+const Gtin = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
+
+export const PurchaseItem = z.object({
+  lineId: Uuid,
+  name: z.string().min(1),
+  gtin: Gtin.optional(),
+  brand: z.string().optional(),
+  category: z.string().optional(),
+  size: PackSize.optional(),
+  quantity: z.number().positive().describe('Units bought, or weight in the size unit for weighed goods'),
+  unitPriceCents: MinorUnits,
+  paidCents: MinorUnits.describe('What the line cost after discounts'),
+  regularPriceCents: MinorUnits.optional(),
+  discountCents: MinorUnits.optional(),
+  onSale: z.boolean().optional(),
+});
+
+const ObservationSource = z.enum(['receipt', 'catalog', 'url']);
+
+export const eventCatalog = {
+  purchaseRecorded: defineEvent(
+    'purchase.recorded.v1',
+    z.object({
+      purchaseId: Uuid,
+      userId: Uuid,
+      storeSlug: z.string(),
+      locationId: Uuid.optional(),
+      purchasedAt: Timestamp,
+      currency: Currency,
+      items: z.array(PurchaseItem).min(1),
+    }),
+  ),
+  productMatched: defineEvent(
+    'product.matched.v1',
+    z.object({
+      purchaseId: Uuid,
+      lineId: Uuid,
+      productId: Uuid,
+      method: z.enum(['gtin', 'name', 'created']),
+      confidence: z.number().min(0).max(1),
+    }),
+  ),
+  priceObserved: defineEvent(
+    'price.observed.v1',
+    z.object({
+      observationId: Uuid,
+      productId: Uuid,
+      gtin: Gtin.optional(),
+      name: z.string(),
+      brand: z.string().optional(),
+      category: z.string().optional(),
+      storeSlug: z.string(),
+      locationId: Uuid.optional(),
+      priceCents: MinorUnits,
+      regularPriceCents: MinorUnits.optional(),
+      currency: Currency,
+      isSale: z.boolean(),
+      size: PackSize.optional(),
+      source: ObservationSource,
+      observedAt: Timestamp,
+    }),
+  ),
+  alertCreated: defineEvent(
+    'alert.created.v1',
+    z.object({
+      alertId: Uuid,
+      userId: Uuid,
+      kind: z.enum(['price-increase', 'price-drop', 'target-price', 'shrinkflation', 'coupon', 'watch']),
+      title: z.string(),
+      body: z.string(),
+      productId: Uuid.optional(),
+      link: z.string().optional(),
+    }),
+  ),
+  shrinkflationDetected: defineEvent(
+    'shrinkflation.detected.v1',
+    z.object({
+      shrinkflationId: Uuid,
+      productId: Uuid,
+      successorProductId: Uuid.optional(),
+      storeSlug: z.string().optional(),
+      oldSize: PackSize,
+      newSize: PackSize,
+      unitPriceChangePct: z.number(),
+      confidence: z.number().min(0).max(1),
+    }),
+  ),
+  couponPublished: defineEvent(
+    'coupon.published.v1',
+    z.object({
+      couponId: Uuid,
+      storeSlug: z.string().optional(),
+      scope: z.object({
+        kind: z.enum(['product', 'brand', 'category', 'store']),
+        productId: Uuid.optional(),
+        brand: z.string().optional(),
+        category: z.string().optional(),
+      }),
+      title: z.string(),
+      validFrom: Timestamp,
+      validTo: Timestamp.optional(),
+    }),
+  ),
+  catalogPriceSet: defineEvent(
+    'catalog.price-set.v1',
+    z.object({
+      locationId: Uuid,
+      storeSlug: z.string(),
+      productId: Uuid,
+      gtin: Gtin.optional(),
+      priceCents: MinorUnits,
+      previousPriceCents: MinorUnits.optional(),
+      currency: Currency,
+      effectiveAt: Timestamp,
+    }),
+  ),
+  orderPlaced: defineEvent(
+    'order.placed.v1',
+    z.object({
+      orderId: Uuid,
+      userId: Uuid,
+      locationId: Uuid,
+      totalCents: MinorUnits,
+      currency: Currency,
+      itemCount: z.number().int().nonnegative(),
+    }),
+  ),
+  orderStatusChanged: defineEvent(
+    'order.status-changed.v1',
+    z.object({
+      orderId: Uuid,
+      userId: Uuid,
+      from: z.string(),
+      to: z.string(),
+      actor: z.string(),
+      reason: z.string().optional(),
+    }),
+  ),
+  cartUpdated: defineEvent(
+    'cart.updated.v1',
+    z.object({
+      cartId: Uuid,
+      userId: Uuid,
+      locationId: Uuid,
+      itemCount: z.number().int().nonnegative(),
+      subtotalCents: MinorUnits,
+      currency: Currency,
+    }),
+  ),
+  devicePaired: defineEvent(
+    'device.paired.v1',
+    z.object({ deviceId: Uuid, userId: Uuid, locationId: Uuid, sessionId: Uuid }),
+  ),
+  deviceScanned: defineEvent(
+    'device.scanned.v1',
+    z.object({
+      deviceId: Uuid,
+      userId: Uuid,
+      scanId: z.string(),
+      barcode: z.string(),
+      productId: Uuid.optional(),
+      action: z.enum(['add', 'remove']),
+      quantity: z.number().positive(),
+    }),
+  ),
+  userDeleted: defineEvent('user.deleted.v1', z.object({ userId: Uuid })),
+} as const;
+
+export type EventCatalog = typeof eventCatalog;
+export type CatalogEvent = EventCatalog[keyof EventCatalog];
+export type EventType = CatalogEvent['type'];
+export type EventDataOf<TDef extends EventDefinition> = z.infer<TDef['schema']>;
+
+export const eventDefinitionsByType: ReadonlyMap<string, CatalogEvent> = new Map(
+  Object.values(eventCatalog).map((definition) => [definition.type, definition]),
+);

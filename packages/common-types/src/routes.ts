@@ -1,0 +1,82 @@
+/**
+ * The gateway route table (ARCHITECTURE §2): which public path prefix belongs to which service, and
+ * how the gateway authenticates it. Public paths are the same at the gateway and at the service.
+ */
+import type { ServiceName } from './services.js';
+
+/**
+ * - `user`: a valid access token is required; identity headers are injected.
+ * - `public`: no token needed (a valid one is still forwarded as identity); per-IP limits, cached.
+ * - `device`: no JWT; the owning service checks the device key; per-device limits.
+ * - `signed`: no JWT; the owning service verifies a signature (e-mail webhooks).
+ */
+export type RouteAuth = 'user' | 'public' | 'device' | 'signed';
+
+export interface RouteEntry {
+  /** Path prefix, matched on whole segments: `/stores` matches `/stores` and `/stores/x`, not `/storesx`. */
+  prefix: string;
+  service: ServiceName;
+  auth: RouteAuth;
+}
+
+/** Routes answered by the gateway itself (never proxied). */
+export const gatewayOwnedPrefixes = [
+  '/auth',
+  '/me/events',
+  '/me/notifications',
+  '/.well-known/jwks.json',
+  '/docs',
+  '/openapi.json',
+] as const;
+
+/** Exactly `/me` (the profile) is the gateway's; `/me/stores` etc. belong to services. */
+export const gatewayOwnedExactPaths = ['/me'] as const;
+
+export const routeTable: readonly RouteEntry[] = [
+  { prefix: '/stores', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/me/stores', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/me/inbound-address', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/purchases', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/scraping', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/receipts', service: 'receipt-ingest', auth: 'user' },
+  { prefix: '/receipts/inbound-email', service: 'receipt-ingest', auth: 'signed' },
+  { prefix: '/products', service: 'price-watch', auth: 'user' },
+  { prefix: '/prices', service: 'price-watch', auth: 'user' },
+  { prefix: '/alerts', service: 'price-watch', auth: 'user' },
+  { prefix: '/watches', service: 'price-watch', auth: 'user' },
+  { prefix: '/public/trends', service: 'price-watch', auth: 'public' },
+  { prefix: '/public/store-comparison', service: 'price-watch', auth: 'public' },
+  { prefix: '/public/inflation', service: 'price-watch', auth: 'public' },
+  { prefix: '/shrinkflation', service: 'shrinkflation', auth: 'user' },
+  { prefix: '/public/shrinkflation', service: 'shrinkflation', auth: 'public' },
+  { prefix: '/coupons', service: 'coupon', auth: 'user' },
+  { prefix: '/shopping', service: 'coupon', auth: 'user' },
+  { prefix: '/cart', service: 'orders', auth: 'user' },
+  { prefix: '/orders', service: 'orders', auth: 'user' },
+  { prefix: '/catalog', service: 'orders', auth: 'user' },
+  { prefix: '/inventory', service: 'orders', auth: 'user' },
+  { prefix: '/devices', service: 'cart-device', auth: 'user' },
+  { prefix: '/device', service: 'cart-device', auth: 'device' },
+  { prefix: '/store-layouts', service: 'cart-device', auth: 'user' },
+];
+
+function matchesPrefix(path: string, prefix: string): boolean {
+  return path === prefix || path.startsWith(`${prefix}/`);
+}
+
+/** The most specific (longest-prefix) route for a path, or undefined when no service owns it. */
+export function matchRoute(path: string): RouteEntry | undefined {
+  let best: RouteEntry | undefined;
+  for (const entry of routeTable) {
+    if (matchesPrefix(path, entry.prefix) && (!best || entry.prefix.length > best.prefix.length))
+      best = entry;
+  }
+  return best;
+}
+
+export function isGatewayOwned(path: string): boolean {
+  return (
+    (gatewayOwnedExactPaths as readonly string[]).includes(path) ||
+    gatewayOwnedPrefixes.some((prefix) => matchesPrefix(path, prefix))
+  );
+}

@@ -1,0 +1,45 @@
+/** The service registry: every CartWatch service, its port, its schema and the env var holding its URL. */
+import { z } from 'zod';
+
+export const serviceNames = [
+  'gateway',
+  'receipt-ingest',
+  'price-watch',
+  'shrinkflation',
+  'coupon',
+  'orders',
+  'cart-device',
+] as const;
+export const ServiceName = z.enum(serviceNames);
+export type ServiceName = z.infer<typeof ServiceName>;
+
+export interface ServiceInfo {
+  name: ServiceName;
+  /** Default listen port (ARCHITECTURE §1). */
+  port: number;
+  /** The Postgres schema this service owns; no other service reads or writes it. */
+  schema: string;
+  /** Env var other services (and the gateway) read to reach this one, e.g. `PRICE_WATCH_URL`. */
+  urlEnv: string;
+}
+
+function info(name: ServiceName, port: number, schema: string): ServiceInfo {
+  return { name, port, schema, urlEnv: `${name.toUpperCase().replaceAll('-', '_')}_URL` };
+}
+
+export const services: Record<ServiceName, ServiceInfo> = {
+  gateway: info('gateway', 8080, 'identity'),
+  'receipt-ingest': info('receipt-ingest', 8081, 'ingest'),
+  'price-watch': info('price-watch', 8082, 'pricing'),
+  shrinkflation: info('shrinkflation', 8083, 'shrink'),
+  coupon: info('coupon', 8084, 'coupon'),
+  orders: info('orders', 8085, 'orders'),
+  'cart-device': info('cart-device', 8086, 'device'),
+};
+
+/** Services behind the gateway, in registry order. */
+export const upstreamServices = serviceNames.filter((name) => name !== 'gateway');
+
+export function defaultServiceUrl(name: ServiceName, host = '127.0.0.1'): string {
+  return `http://${host}:${services[name].port}`;
+}

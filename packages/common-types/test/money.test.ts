@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { formatMoney, Money, parseMinorUnits } from '../src/money.js';
+
+describe('money', () => {
+  it.each([
+    ['3.99', 399],
+    ['0.1', 10],
+    ['12', 1200],
+    ['-0.5', -50],
+    [' 1234.05 ', 123405],
+  ])('parses %j into %d cents without float error', (text, cents) => {
+    expect(parseMinorUnits(text)).toBe(cents);
+  });
+
+  it.each(['3.999', 'abc', '', '1e3', '3,99', '--1'])('rejects %j', (text) => {
+    expect(parseMinorUnits(text)).toBeUndefined();
+  });
+
+  it('only accepts integer minor units and ISO currencies', () => {
+    expect(Money.safeParse({ amountCents: 399, currency: 'USD' }).success).toBe(true);
+    expect(Money.safeParse({ amountCents: 3.99, currency: 'USD' }).success).toBe(false);
+    expect(Money.safeParse({ amountCents: 399, currency: 'usd' }).success).toBe(false);
+  });
+
+  it('formats for display', () => {
+    expect(formatMoney({ amountCents: 399, currency: 'USD' })).toBe('$3.99');
+  });
+});

@@ -1,0 +1,76 @@
+/**
+ * Kysely + pg bound to one service's schema. Every pooled connection starts with
+ * `search_path = <schema>`, so services write unqualified table names and a test can run the same code
+ * in an isolated schema.
+ */
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+
+const INT8_OID = 20;
+
+/** bigint columns (money in cents, counters) as JS numbers; refusing values that would lose precision. */
+pg.types.setTypeParser(INT8_OID, (text: string) => {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value))
+    throw new RangeError(`int8 value ${text} exceeds Number.MAX_SAFE_INTEGER`);
+  return value;
+});
+
+export interface DatabaseOptions {
+  connectionString: string;
+  /** Postgres schema the service owns (ARCHITECTURE §3). */
+  schema: string;
+  max?: number;
+  applicationName?: string;
+  statementTimeoutMs?: number;
+}
+
+export interface Database<DB> {
+  db: Kysely<DB>;
+  pool: pg.Pool;
+  schema: string;
+  connectionString: string;
+  close(): Promise<void>;
+}
+
+export type Executor<DB> = Kysely<DB> | Transaction<DB>;
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function assertSchemaName(schema: string): string {
+  if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name "${schema}"`);
+  return schema;
+}
+
+export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
+  const schema = assertSchemaName(options.schema);
+  const startup = [`-c search_path=${schema}`];
+  if (options.statementTimeoutMs) startup.push(`-c statement_timeout=${options.statementTimeoutMs}`);
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName,
+    options: startup.join(' '),
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports the error.
+  pool.on('error', () => {});
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    db,
+    pool,
+    schema,
+    connectionString: options.connectionString,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await db.destroy(); // ends the pool too
+    },
+  };
+}
+
+export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return db.transaction().execute(fn);
+}

@@ -1,0 +1,6 @@
+/** Entity ids: UUID v7, time-ordered so btree indexes stay append-mostly (ARCHITECTURE §3). */
+import { uuidv7 } from 'uuidv7';
+
+export function newId(): string {
+  return uuidv7();
+}

@@ -1,0 +1,3 @@
+export * from './database.js';
+export * from './ids.js';
+export * from './migrations.js';

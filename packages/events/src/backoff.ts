@@ -1,0 +1,62 @@
+/** Retry delays shared by the relay (publish failures) and the consumer (redelivery). */
+
+/** Exponential backoff with full jitter in [delay/2, delay]: `base * 2^(attempt-1)`, capped. */
+export function exponentialBackoffMs(attempt: number, baseMs: number, capMs: number): number {
+  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
+  const delay = Math.min(capMs, baseMs * 2 ** exponent);
+  return Math.round(delay / 2 + Math.random() * (delay / 2));
+}
+
+/** The configured delay for a delivery attempt; the last entry repeats. */
+export function scheduledDelayMs(schedule: readonly number[], attempt: number): number {
+  if (schedule.length === 0) return 0;
+  const index = Math.min(Math.max(attempt - 1, 0), schedule.length - 1);
+  return schedule[index] ?? 0;
+}
+
+/** A sleep that `wake()` ends early; used for poll intervals and backoff waits. */
+export class Waker {
+  #pending = false;
+  #resolve: (() => void) | undefined;
+
+  /** Ends the current wait, or makes the next one return at once. */
+  wake(): void {
+    this.#pending = true;
+    this.#resolve?.();
+  }
+
+  /** True when a wake-up arrived since the last call; clears it. */
+  consume(): boolean {
+    const pending = this.#pending;
+    this.#pending = false;
+    return pending;
+  }
+
+  wait(ms: number): Promise<void> {
+    if (this.#pending) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this;
+      function done(): void {
+        clearTimeout(timer);
+        self.#resolve = undefined;
+        resolve();
+      }
+      this.#resolve = done;
+    });
+  }
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. Never rejects. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

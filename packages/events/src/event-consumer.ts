@@ -1,0 +1,573 @@
+/**
+ * Consuming events: durable pull consumers whose messages are applied exactly once per consumer.
+ *
+ * Each handled event type gets its own durable (`<name>__<type>`, filter `<prefix>.<type>`), because
+ * NATS 2.9 allows one filter subject per consumer. All of them feed one queue and one processing loop.
+ * A batch of messages is handled in ONE transaction: the event ids are claimed in the inbox (a claim
+ * that already exists is a duplicate), each handler runs inside its own SAVEPOINT, and acks are sent
+ * only after COMMIT. A crash between commit and ack causes a redelivery that the inbox turns into a
+ * duplicate; a crash before commit loses nothing because nothing was acked.
+ */
+import {
+  dlqSubject,
+  type EventDefinition,
+  EventEnvelope,
+  STREAM_NAME,
+  SUBJECT_PREFIX,
+} from '@cartwatch/common-types';
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from '@nats-io/jetstream';
+import { type NatsConnection, nanos } from '@nats-io/transport-node';
+import { sql, type Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { scheduledDelayMs, sleep } from './backoff.js';
+import { type DeadLetterReason, describeDeadLetter, publishDeadLetter } from './dead-letter.js';
+import { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
+import { claimEvents, releaseEvents } from './inbox.repository.js';
+import { MessageQueue } from './message-queue.js';
+import type { AnyDatabase, AnyTables } from './schema-agnostic.js';
+
+export interface HandlerContext {
+  /** Resets the message's ack timer; call it during long work so the message is not redelivered. */
+  working(): void;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+}
+
+export interface EventHandler<TDef extends EventDefinition = EventDefinition, DB = AnyTables> {
+  definition: TDef;
+  /**
+   * Applies the event inside `trx`, the transaction that also records it in the inbox. Throw to have
+   * the message redelivered with backoff (and dead-lettered after maxDeliver attempts).
+   */
+  handle(
+    trx: Transaction<DB>,
+    event: EventEnvelope<z.output<TDef['schema']>>,
+    ctx: HandlerContext,
+  ): Promise<void>;
+}
+
+/** Handlers of any table map: annotate `trx: Transaction<YourDB>` in a handler to get typed queries. */
+export type EventHandlerMap = ReadonlyArray<EventHandler<EventDefinition, AnyTables>>;
+
+/**
+ * Typed helper: `defineHandler(eventCatalog.priceObserved, async (trx: Transaction<PricingDB>, event) => {})`
+ * infers `event.data` from the definition and the table map from the annotation.
+ */
+export function defineHandler<TDef extends EventDefinition, DB = AnyTables>(
+  definition: TDef,
+  handle: EventHandler<TDef, DB>['handle'],
+): EventHandler<TDef, DB> {
+  return { definition, handle };
+}
+
+export interface EventConsumerOptions {
+  /** Durable consumer name, unique per service (e.g. `price-watch`); also the inbox and DLQ key. */
+  name: string;
+  database: AnyDatabase;
+  nc: NatsConnection;
+  logger: Logger;
+  streamName?: string;
+  subjectPrefix?: string;
+  handlers: EventHandlerMap;
+  /** Attempts before a failing message is dead-lettered; default 5. */
+  maxDeliver?: number;
+  /** Redelivery delay after failed attempt N (index N-1, the last repeats); default 1 s, 5 s, 15 s, 60 s. */
+  backoffMs?: readonly number[];
+  /** Messages per transaction; default 50 (below Postgres' 64 cached subtransactions). */
+  batchSize?: number;
+  /**
+   * Batches processed in parallel, each in its own transaction (and pool connection); default 4.
+   * Events with the same subjectId always share a lane, so per-aggregate order is kept.
+   */
+  concurrency?: number;
+  /** Server redelivers a message not acked within this; default 30 s. */
+  ackWaitMs?: number;
+  /** Unacked messages the server hands this consumer at most, per durable; default 1000. */
+  maxAckPending?: number;
+  /** How often consumer lag is read into the gauge; default 10 s. */
+  lagIntervalMs?: number;
+  registry?: Registry;
+}
+
+const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
+const FIRST_SAVEPOINT = sql.raw('savepoint cw_event');
+const NEXT_SAVEPOINT = sql.raw('release savepoint cw_event; savepoint cw_event');
+const ROLLBACK_TO_SAVEPOINT = sql.raw('rollback to savepoint cw_event');
+
+interface Delivery {
+  msg: JsMsg;
+  envelope?: EventEnvelope;
+  handler?: EventHandler<EventDefinition, AnyTables>;
+  /** Parsed `data` when it matched the handler's schema. */
+  data?: unknown;
+  /** Why the message cannot be handled at all (goes to the DLQ at once). */
+  rejection?: { reason: DeadLetterReason; error: string };
+}
+
+type Decision =
+  | { kind: 'ack'; outcome: 'handled' | 'duplicate' }
+  | { kind: 'nak'; delayMs: number; error: string }
+  | { kind: 'dead-letter'; reason: DeadLetterReason; error: string };
+
+export class EventConsumer {
+  readonly #options: EventConsumerOptions;
+  readonly #logger: Logger;
+  readonly #metrics: EventMetrics;
+  readonly #js: JetStreamClient;
+  readonly #streamName: string;
+  readonly #subjectPrefix: string;
+  readonly #maxDeliver: number;
+  readonly #backoffMs: readonly number[];
+  readonly #batchSize: number;
+  readonly #ackWaitMs: number;
+  readonly #concurrency: number;
+  readonly #handlersByType: Map<string, EventHandler<EventDefinition, AnyTables>>;
+  readonly #dlqSubject: string;
+  #lanes: MessageQueue<Delivery>[] = [];
+  #abort = new AbortController();
+  #stopping = false;
+  #starting: Promise<void> | undefined;
+  #subscriptions = new Set<ConsumerMessages>();
+  #pumps: Promise<void>[] = [];
+  #processing: Promise<void>[] = [];
+  #lagTimer: NodeJS.Timeout | undefined;
+  #jsm: JetStreamManager | undefined;
+
+  constructor(options: EventConsumerOptions) {
+    if (!/^[A-Za-z0-9_-]+$/.test(options.name)) {
+      throw new Error(`consumer name "${options.name}" may only contain letters, digits, - and _`);
+    }
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'event-consumer', consumer: options.name });
+    this.#metrics = registerEventMetrics(options.registry);
+    this.#js = jetstream(options.nc);
+    this.#streamName = options.streamName ?? STREAM_NAME;
+    this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
+    this.#maxDeliver = options.maxDeliver ?? 5;
+    this.#backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? 50, 64));
+    this.#ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.#handlersByType = new Map(options.handlers.map((handler) => [handler.definition.type, handler]));
+    if (this.#handlersByType.size !== options.handlers.length) {
+      throw new Error(`consumer ${options.name} has two handlers for the same event type`);
+    }
+    this.#dlqSubject = dlqSubject(options.name, this.#subjectPrefix);
+  }
+
+  /** Durable consumer name of one event type: `<name>__<type with dots as underscores>`. */
+  durableName(type: string): string {
+    return `${this.#options.name}__${type.replaceAll('.', '_')}`;
+  }
+
+  /** Creates/updates the durables and starts pulling. Needs NATS reachable; rejects (and can be retried) if not. */
+  start(): Promise<void> {
+    this.#starting ??= this.#start().catch((error: unknown) => {
+      this.#starting = undefined;
+      throw error;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    this.#stopping = false;
+    this.#abort = new AbortController();
+    this.#lanes = Array.from(
+      { length: this.#concurrency },
+      () => new MessageQueue<Delivery>(this.#batchSize * 4),
+    );
+    this.#jsm = await jetstreamManager(this.#options.nc);
+    for (const type of this.#handlersByType.keys()) await this.#ensureDurable(type);
+    this.#pumps = [...this.#handlersByType.keys()].map((type) => this.#pump(type));
+    this.#processing = this.#lanes.map((lane) => this.#processLoop(lane));
+    const lagIntervalMs = this.#options.lagIntervalMs ?? 10_000;
+    this.#lagTimer = setInterval(() => void this.#refreshLag(), lagIntervalMs);
+    this.#lagTimer.unref();
+    void this.#refreshLag();
+  }
+
+  /** Stops pulling, finishes and acks the batch in flight, hands queued messages back to the server. */
+  async stop(): Promise<void> {
+    const starting = this.#starting;
+    if (!starting) return;
+    await starting.catch(() => {});
+    if (this.#starting !== starting) return; // start failed: nothing runs
+    this.#stopping = true;
+    this.#abort.abort();
+    clearInterval(this.#lagTimer);
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close().catch(() => {})));
+    for (const lane of this.#lanes) for (const { msg } of lane.close()) msg.nak();
+    await Promise.all(this.#pumps);
+    await Promise.all(this.#processing);
+    this.#pumps = [];
+    this.#processing = [];
+    this.#starting = undefined;
+  }
+
+  async #ensureDurable(type: string): Promise<void> {
+    const jsm = this.#jsm ?? (await jetstreamManager(this.#options.nc));
+    const durable = this.durableName(type);
+    // max_deliver is unlimited on the server on purpose: the server silently stops delivering a message
+    // after max_deliver (no DLQ), which would lose an event whose last attempt died with the process or
+    // with the database. maxDeliver is enforced here instead, ending in the DLQ.
+    const updatable = {
+      description: `${this.#options.name}: ${type}`,
+      ack_wait: nanos(this.#ackWaitMs),
+      max_deliver: -1,
+      max_ack_pending: this.#options.maxAckPending ?? 1_000,
+    };
+    try {
+      await jsm.consumers.info(this.#streamName, durable);
+      await jsm.consumers.update(this.#streamName, durable, updatable);
+    } catch (error) {
+      if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound))
+        throw error;
+      await jsm.consumers.add(this.#streamName, {
+        ...updatable,
+        durable_name: durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        filter_subject: `${this.#subjectPrefix}.${type}`,
+      });
+    }
+  }
+
+  /** Pulls one durable into the queue; re-subscribes after errors until stopped. */
+  async #pump(type: string): Promise<void> {
+    const durable = this.durableName(type);
+    while (!this.#stopping) {
+      let subscription: ConsumerMessages | undefined;
+      try {
+        const consumer = await this.#js.consumers.get(this.#streamName, durable);
+        if (this.#stopping) break;
+        subscription = await consumer.consume({ max_messages: this.#batchSize * 2 });
+        this.#subscriptions.add(subscription);
+        void this.#watchStatus(type, subscription);
+        for await (const msg of subscription) {
+          const delivery = this.#prepare(msg);
+          if (!(await this.#laneFor(delivery).push(delivery))) msg.nak();
+        }
+      } catch (error) {
+        if (!this.#stopping) this.#logger.warn({ err: error, durable }, 'pull subscription failed; retrying');
+      } finally {
+        if (subscription) this.#subscriptions.delete(subscription);
+      }
+      if (!this.#stopping) await sleep(1_000, this.#abort.signal);
+    }
+  }
+
+  async #watchStatus(type: string, subscription: ConsumerMessages): Promise<void> {
+    try {
+      for await (const status of subscription.status()) {
+        if (status.type === 'consumer_deleted' || status.type === 'consumer_not_found') {
+          this.#logger.warn({ status, type }, 'durable consumer is gone; recreating it');
+          await this.#ensureDurable(type).catch((error: unknown) =>
+            this.#logger.warn({ err: error, type }, 'recreating the durable consumer failed'),
+          );
+        } else if (status.type === 'heartbeats_missed' || status.type === 'stream_not_found') {
+          this.#logger.warn({ status, type }, 'pull subscription status');
+        }
+      }
+    } catch {
+      // The status iterator ends with the subscription.
+    }
+  }
+
+  /**
+   * Messages about the same aggregate (subjectId, else the event id) always go to the same lane, so
+   * they are applied in delivery order while other aggregates proceed in parallel.
+   */
+  #laneFor(delivery: Delivery): MessageQueue<Delivery> {
+    const key = delivery.envelope ? (delivery.envelope.subjectId ?? delivery.envelope.id) : '';
+    const lane = this.#lanes[this.#lanes.length === 1 ? 0 : fnv1a(key) % this.#lanes.length];
+    if (!lane) throw new Error('consumer has no processing lanes');
+    return lane;
+  }
+
+  async #processLoop(lane: MessageQueue<Delivery>): Promise<void> {
+    for (;;) {
+      const batch = await lane.take(this.#batchSize);
+      if (batch.length === 0) return;
+      try {
+        await this.#processBatch(batch);
+      } catch (error) {
+        // #processBatch settles every message itself; this only guards the loop.
+        this.#logger.error({ err: error }, 'processing a batch failed unexpectedly');
+      }
+    }
+  }
+
+  async #processBatch(deliveries: readonly Delivery[]): Promise<void> {
+    const decisions = new Map<JsMsg, Decision>();
+    // Long batches keep every message's ack timer alive, not only the one whose handler is running.
+    const keepAlive = setInterval(
+      () => {
+        for (const { msg } of deliveries) msg.working();
+      },
+      Math.max(1_000, Math.floor(this.#ackWaitMs / 3)),
+    );
+    try {
+      await this.#options.database.db.transaction().execute(async (trx) => {
+        await this.#applyInTransaction(trx, deliveries, decisions);
+      });
+    } catch (error) {
+      // The transaction itself failed (database unavailable, commit error): nothing was applied, so every
+      // message comes back later. This is not the handler's fault, so it never dead-letters.
+      this.#logger.error(
+        { err: error, messages: deliveries.length },
+        'event batch transaction failed; redelivering',
+      );
+      decisions.clear();
+      for (const { msg } of deliveries) {
+        decisions.set(msg, {
+          kind: 'nak',
+          delayMs: scheduledDelayMs(this.#backoffMs, msg.info.deliveryCount),
+          error: String(error),
+        });
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+    await this.#settle(deliveries, decisions);
+  }
+
+  /** Decodes and validates what can be checked without the database. */
+  #prepare(msg: JsMsg): Delivery {
+    let raw: unknown;
+    try {
+      raw = msg.json();
+    } catch (error) {
+      return {
+        msg,
+        rejection: { reason: 'invalid_message', error: `payload is not JSON: ${errorText(error)}` },
+      };
+    }
+    const envelope = EventEnvelope.safeParse(raw);
+    if (!envelope.success) {
+      return {
+        msg,
+        rejection: { reason: 'invalid_message', error: `invalid envelope: ${issuesText(envelope.error)}` },
+      };
+    }
+    const handler = this.#handlersByType.get(envelope.data.type);
+    if (!handler) {
+      return {
+        msg,
+        envelope: envelope.data,
+        rejection: { reason: 'no_handler', error: `no handler for event type ${envelope.data.type}` },
+      };
+    }
+    const data = handler.definition.schema.safeParse(envelope.data.data);
+    if (!data.success) {
+      return {
+        msg,
+        envelope: envelope.data,
+        handler,
+        rejection: {
+          reason: 'invalid_message',
+          error: `invalid ${envelope.data.type} data: ${issuesText(data.error)}`,
+        },
+      };
+    }
+    return { msg, envelope: envelope.data, handler, data: data.data };
+  }
+
+  async #applyInTransaction(
+    trx: Transaction<AnyTables>,
+    deliveries: readonly Delivery[],
+    decisions: Map<JsMsg, Decision>,
+  ): Promise<void> {
+    const consumer = this.#options.name;
+    const withEnvelope = deliveries.filter(
+      (delivery) => delivery.envelope && delivery.rejection?.reason !== 'no_handler',
+    );
+    const claimed = await claimEvents(
+      trx,
+      consumer,
+      withEnvelope.map((delivery) => delivery.envelope?.id ?? ''),
+    );
+    const released: string[] = [];
+    // First delivery of each id in this batch decides; a second copy of the same id follows its outcome.
+    const firstById = new Map<string, JsMsg>();
+    let savepointOpen = false;
+
+    for (const delivery of deliveries) {
+      const { msg, envelope, handler, rejection } = delivery;
+      if (!envelope || rejection?.reason === 'no_handler') {
+        decisions.set(msg, {
+          kind: 'dead-letter',
+          reason: rejection?.reason ?? 'invalid_message',
+          error: rejection?.error ?? 'invalid message',
+        });
+        continue;
+      }
+      const first = firstById.get(envelope.id);
+      if (first) {
+        const firstDecision = decisions.get(first);
+        decisions.set(
+          msg,
+          firstDecision?.kind === 'ack'
+            ? { kind: 'ack', outcome: 'duplicate' }
+            : {
+                kind: 'nak',
+                delayMs: scheduledDelayMs(this.#backoffMs, msg.info.deliveryCount),
+                error: 'copy of a failed message',
+              },
+        );
+        continue;
+      }
+      firstById.set(envelope.id, msg);
+      if (!claimed.has(envelope.id)) {
+        decisions.set(msg, { kind: 'ack', outcome: 'duplicate' });
+        continue;
+      }
+      if (rejection || !handler) {
+        released.push(envelope.id);
+        decisions.set(msg, {
+          kind: 'dead-letter',
+          reason: rejection?.reason ?? 'invalid_message',
+          error: rejection?.error ?? 'invalid message',
+        });
+        continue;
+      }
+      const deliveryCount = msg.info.deliveryCount;
+      // One round trip per boundary: the previous message's savepoint is released and the next one set
+      // in the same simple-protocol query. COMMIT releases the last one.
+      await (savepointOpen ? NEXT_SAVEPOINT : FIRST_SAVEPOINT).execute(trx);
+      savepointOpen = true;
+      try {
+        await handler.handle(
+          trx,
+          { ...envelope, data: delivery.data },
+          { working: () => msg.working(), deliveryCount },
+        );
+        decisions.set(msg, { kind: 'ack', outcome: 'handled' });
+      } catch (error) {
+        // Undo the handler's writes only; the rest of the batch goes on in the same transaction.
+        await ROLLBACK_TO_SAVEPOINT.execute(trx);
+        released.push(envelope.id);
+        const text = errorText(error);
+        this.#logger.warn(
+          { err: error, eventId: envelope.id, type: envelope.type, deliveryCount },
+          'event handler failed',
+        );
+        decisions.set(
+          msg,
+          deliveryCount >= this.#maxDeliver
+            ? { kind: 'dead-letter', reason: 'handler_failed', error: text }
+            : { kind: 'nak', delayMs: scheduledDelayMs(this.#backoffMs, deliveryCount), error: text },
+        );
+      }
+    }
+    await releaseEvents(trx, consumer, released);
+  }
+
+  /** After commit (or rollback): ack, nak or dead-letter every message of the batch. */
+  async #settle(deliveries: readonly Delivery[], decisions: Map<JsMsg, Decision>): Promise<void> {
+    const consumer = this.#options.name;
+    await Promise.all(
+      deliveries.map(async ({ msg, envelope }) => {
+        const decision = decisions.get(msg) ?? { kind: 'nak', delayMs: 0, error: 'not processed' };
+        const type = envelope?.type ?? 'unknown';
+        let outcome: HandleOutcome;
+        switch (decision.kind) {
+          case 'ack':
+            msg.ack();
+            outcome = decision.outcome;
+            break;
+          case 'nak':
+            msg.nak(decision.delayMs);
+            outcome = 'failed';
+            break;
+          case 'dead-letter':
+            outcome = await this.#deadLetter(msg, envelope, decision.reason, decision.error);
+            break;
+        }
+        this.#metrics.eventsHandled.inc({ consumer, type, outcome });
+      }),
+    );
+  }
+
+  async #deadLetter(
+    msg: JsMsg,
+    envelope: EventEnvelope | undefined,
+    reason: DeadLetterReason,
+    error: string,
+  ): Promise<HandleOutcome> {
+    const letter = describeDeadLetter(msg, {
+      consumer: this.#options.name,
+      reason,
+      error,
+      ...(envelope ? { eventId: envelope.id, eventType: envelope.type } : {}),
+    });
+    try {
+      await publishDeadLetter(this.#js, this.#dlqSubject, letter);
+    } catch (publishError) {
+      // Never term a message whose dead letter was not stored: retry it instead.
+      this.#logger.error({ err: publishError, streamSequence: msg.seq }, 'publishing a dead letter failed');
+      msg.nak(scheduledDelayMs(this.#backoffMs, msg.info.deliveryCount));
+      return 'failed';
+    }
+    msg.term(`dead-lettered: ${error.slice(0, 200)}`);
+    this.#metrics.deadLettered.inc({ consumer: this.#options.name });
+    this.#logger.error(
+      {
+        reason,
+        error,
+        streamSequence: msg.seq,
+        eventId: envelope?.id,
+        deliveryCount: msg.info.deliveryCount,
+      },
+      'message dead-lettered',
+    );
+    return 'dead_lettered';
+  }
+
+  async #refreshLag(): Promise<void> {
+    const jsm = this.#jsm;
+    if (!jsm || this.#stopping) return;
+    try {
+      let lag = 0;
+      for (const type of this.#handlersByType.keys()) {
+        const info = await jsm.consumers.info(this.#streamName, this.durableName(type));
+        lag += info.num_pending + info.num_ack_pending;
+      }
+      this.#metrics.consumerLag.set({ consumer: this.#options.name }, lag);
+    } catch (error) {
+      this.#logger.debug({ err: error }, 'reading consumer lag failed');
+    }
+  }
+}
+
+/** 32-bit FNV-1a: a cheap, stable spread of aggregate ids over lanes. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function issuesText(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,285 @@
+/**
+ * The outbox relay: moves committed outbox rows to JetStream in `seq` order and marks them published.
+ *
+ * One relay per schema is active at a time: it holds a session-level advisory lock on a dedicated
+ * connection (which also LISTENs for the outbox channel); other replicas stay idle and retry the lock.
+ * A batch is published pipelined (every publish started, PubAcks awaited in order) and only the
+ * acknowledged prefix is marked, so a failure never lets a later row overtake an earlier one for good.
+ * A crash between publish and mark republishes the same msgID: JetStream's duplicate window drops it and
+ * consumer inboxes would de-duplicate it anyway.
+ */
+import { SUBJECT_PREFIX } from '@cartwatch/common-types';
+import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { exponentialBackoffMs, sleep, Waker } from './backoff.js';
+import { type EventMetrics, registerEventMetrics } from './event-metrics.js';
+import {
+  deletePublishedBefore,
+  findUnpublished,
+  markPublished,
+  readBacklog,
+  recordPublishFailure,
+  type UnpublishedRow,
+} from './outbox.repository.js';
+import { outboxChannel } from './outbox-channel.js';
+import type { AnyDatabase } from './schema-agnostic.js';
+
+export interface OutboxRelayOptions {
+  database: AnyDatabase;
+  nc: NatsConnection;
+  logger: Logger;
+  /** Subjects are `<subjectPrefix>.<type>`; default `cartwatch`. Tests use their own prefix. */
+  subjectPrefix?: string;
+  /** Rows per publish round; default 500. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives; default 1 s. */
+  pollIntervalMs?: number;
+  /** How often an idle replica retries the leader lock; default 5 s. */
+  lockRetryMs?: number;
+  /** PubAck timeout per message; default 5 s. */
+  publishTimeoutMs?: number;
+  /** Backoff after a failed round: 100 ms doubling up to this cap (with jitter); default 5 s. */
+  maxBackoffMs?: number;
+  /** Published rows are kept this long for inspection, then deleted; default 24 h. */
+  retentionMs?: number;
+  /** How often the leader deletes expired rows; default 1 min. */
+  cleanupIntervalMs?: number;
+  /** How long `stop()` keeps flushing the backlog; default 5 s. */
+  flushTimeoutMs?: number;
+  registry?: Registry;
+  /** Test seams for crash simulation. Never set in production code. */
+  faults?: {
+    /** Runs after the PubAcks came back and before the rows are marked; a throw leaves them unmarked. */
+    afterPublishBeforeMark?: (rows: readonly UnpublishedRow[]) => void | Promise<void>;
+  };
+}
+
+type RoundResult = 'empty' | 'partial' | 'full' | 'failed';
+
+const CLEANUP_BATCH = 1_000;
+const CLEANUP_MAX_BATCHES = 20;
+const BACKOFF_BASE_MS = 100;
+
+export class OutboxRelay {
+  readonly #options: OutboxRelayOptions;
+  readonly #logger: Logger;
+  readonly #js: JetStreamClient;
+  readonly #metrics: EventMetrics;
+  readonly #subjectPrefix: string;
+  readonly #batchSize: number;
+  readonly #lockKey: string;
+  readonly #channel: string;
+  readonly #waker = new Waker();
+  readonly #encoder = new TextEncoder();
+  #abort = new AbortController();
+  #running: Promise<void> | undefined;
+  #stopping = false;
+  #leaderClient: pg.Client | undefined;
+  #isLeader = false;
+  #failures = 0;
+  #nextCleanupAt = 0;
+
+  constructor(options: OutboxRelayOptions) {
+    this.#options = options;
+    this.#logger = options.logger.child({ component: 'outbox-relay', schema: options.database.schema });
+    this.#js = jetstream(options.nc, { timeout: options.publishTimeoutMs ?? 5_000 });
+    this.#metrics = registerEventMetrics(options.registry);
+    this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
+    this.#batchSize = options.batchSize ?? 500;
+    this.#lockKey = `${options.database.schema}.outbox`;
+    this.#channel = outboxChannel(options.database.schema);
+  }
+
+  /** True while this replica holds the schema's relay lock. */
+  get isLeader(): boolean {
+    return this.#isLeader;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#stopping = false;
+    this.#abort = new AbortController();
+    const db = this.#options.database.db;
+    this.#metrics.backlogSources.set(this.#options.database.schema, () => readBacklog(db));
+    this.#running = this.#runLoop();
+  }
+
+  /** Finishes the current round, flushes what is left (bounded by flushTimeoutMs), releases the lock. */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#stopping = true;
+    this.#abort.abort();
+    this.#waker.wake();
+    await this.#running;
+    this.#running = undefined;
+    try {
+      if (this.#isLeader) await this.#flush();
+    } finally {
+      this.#metrics.backlogSources.delete(this.#options.database.schema);
+      await this.#releaseLeadership();
+    }
+  }
+
+  async #runLoop(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        if (!(await this.#acquireLeadership())) {
+          await sleep(this.#options.lockRetryMs ?? 5_000, this.#abort.signal);
+          continue;
+        }
+        await this.#maybeCleanup();
+        this.#waker.consume();
+        const result = await this.#publishRound();
+        if (result === 'failed') {
+          await sleep(this.#nextBackoff(), this.#abort.signal);
+          continue;
+        }
+        this.#failures = 0;
+        // A full batch means more is probably waiting: go again at once.
+        if (result !== 'full') await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'outbox relay round failed');
+        await sleep(this.#nextBackoff(), this.#abort.signal);
+      }
+    }
+  }
+
+  #nextBackoff(): number {
+    this.#failures += 1;
+    return exponentialBackoffMs(this.#failures, BACKOFF_BASE_MS, this.#options.maxBackoffMs ?? 5_000);
+  }
+
+  /** One round: read a batch, publish it pipelined, mark the acknowledged prefix. */
+  async #publishRound(): Promise<RoundResult> {
+    const db = this.#options.database.db;
+    const rows = await findUnpublished(db, this.#batchSize);
+    if (rows.length === 0) return 'empty';
+
+    const pubAcks = rows.map((row) =>
+      this.#js.publish(`${this.#subjectPrefix}.${row.type}`, this.#encoder.encode(row.payload), {
+        msgID: row.id,
+      }),
+    );
+    // We stop awaiting at the first failure; the rest must not surface as unhandled rejections.
+    for (const pubAck of pubAcks) pubAck.catch(() => {});
+
+    const acknowledged: UnpublishedRow[] = [];
+    let failure: { row: UnpublishedRow; error: unknown } | undefined;
+    for (const [index, row] of rows.entries()) {
+      try {
+        await pubAcks[index];
+        acknowledged.push(row);
+      } catch (error) {
+        failure = { row, error };
+        break;
+      }
+    }
+
+    await this.#options.faults?.afterPublishBeforeMark?.(acknowledged);
+    await markPublished(
+      db,
+      acknowledged.map((row) => row.seq),
+      this.#subjectPrefix,
+    );
+    this.#metrics.outboxPublished.inc({ schema: this.#options.database.schema }, acknowledged.length);
+
+    if (failure) {
+      const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
+      this.#logger.warn(
+        { seq: failure.row.seq, eventId: failure.row.id, type: failure.row.type, err: failure.error },
+        'publishing outbox row failed; retrying with backoff',
+      );
+      await recordPublishFailure(db, failure.row.seq, message);
+      return 'failed';
+    }
+    return rows.length === this.#batchSize ? 'full' : 'partial';
+  }
+
+  async #flush(): Promise<void> {
+    const deadline = Date.now() + (this.#options.flushTimeoutMs ?? 5_000);
+    try {
+      while (Date.now() < deadline) {
+        const result = await this.#publishRound();
+        if (result !== 'full') {
+          if (result === 'failed')
+            this.#logger.warn('outbox flush on stop failed; rows stay for the next relay');
+          return;
+        }
+      }
+    } catch (error) {
+      this.#logger.warn({ err: error }, 'outbox flush on stop failed; rows stay for the next relay');
+    }
+  }
+
+  async #maybeCleanup(): Promise<void> {
+    const now = Date.now();
+    if (now < this.#nextCleanupAt) return;
+    this.#nextCleanupAt = now + (this.#options.cleanupIntervalMs ?? 60_000);
+    const retentionMs = this.#options.retentionMs ?? 24 * 60 * 60_000;
+    let deleted = 0;
+    // Small batches keep each delete short; the next interval continues where this one stopped.
+    for (let batch = 0; batch < CLEANUP_MAX_BATCHES && !this.#stopping; batch += 1) {
+      const count = await deletePublishedBefore(this.#options.database.db, retentionMs, CLEANUP_BATCH);
+      deleted += count;
+      if (count < CLEANUP_BATCH) break;
+    }
+    if (deleted > 0) this.#logger.debug({ deleted }, 'deleted published outbox rows past retention');
+  }
+
+  /** Connects the lock/LISTEN client and tries the advisory lock; true when this replica leads. */
+  async #acquireLeadership(): Promise<boolean> {
+    if (this.#isLeader) return true;
+    if (!this.#leaderClient) {
+      const client = new pg.Client({
+        connectionString: this.#options.database.connectionString,
+        application_name: `outbox-relay:${this.#options.database.schema}`,
+      });
+      client.on('error', (error) => this.#loseLeadership(client, error));
+      client.on('end', () => this.#loseLeadership(client, undefined));
+      client.on('notification', () => this.#waker.wake());
+      try {
+        await client.connect();
+      } catch (error) {
+        client.removeAllListeners();
+        throw error;
+      }
+      this.#leaderClient = client;
+    }
+    const client = this.#leaderClient;
+    const result = await client.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock(hashtext($1)) as locked',
+      [this.#lockKey],
+    );
+    if (result.rows[0]?.locked !== true) return false;
+    await client.query(`listen ${client.escapeIdentifier(this.#channel)}`);
+    this.#isLeader = true;
+    this.#failures = 0;
+    this.#logger.info('outbox relay is the leader for this schema');
+    return true;
+  }
+
+  #loseLeadership(client: pg.Client, error: Error | undefined): void {
+    if (this.#leaderClient !== client) return;
+    if (this.#isLeader && !this.#stopping) {
+      this.#logger.warn({ err: error }, 'outbox relay lost its lock connection; re-acquiring');
+    }
+    this.#leaderClient = undefined;
+    this.#isLeader = false;
+    client.removeAllListeners('notification');
+    client.end().catch(() => {});
+  }
+
+  async #releaseLeadership(): Promise<void> {
+    const client = this.#leaderClient;
+    this.#leaderClient = undefined;
+    this.#isLeader = false;
+    if (!client) return;
+    client.removeAllListeners();
+    client.on('error', () => {});
+    // Closing the session releases the advisory lock and the LISTEN.
+    await client.end().catch(() => {});
+  }
+}

@@ -1,0 +1,317 @@
+/** The consumer: inbox de-duplication, savepoint isolation, redelivery with backoff, dead letters. */
+import { dlqSubject } from '@cartwatch/common-types';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { sql, type Transaction } from 'kysely';
+import { Registry } from 'prom-client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildEnvelope,
+  type DeadLetter,
+  defineHandler,
+  EventConsumer,
+  type EventConsumerOptions,
+  type EventHandlerMap,
+} from '../src/index.js';
+import {
+  appliedStats,
+  applyWidgetCreated,
+  type ConsumerTables,
+  counterValue,
+  createConsumerTables,
+  inboxCount,
+  newWidget,
+  readStream,
+  widgetBroken,
+  widgetCreated,
+} from './support/fixtures.js';
+import {
+  createEventsTestDatabase,
+  createTestStream,
+  type EventsTestDatabase,
+  silentLogger,
+  type TestStream,
+  waitFor,
+} from './support/harness.js';
+
+let database: EventsTestDatabase;
+let stream: TestStream;
+const running: EventConsumer[] = [];
+
+beforeAll(async () => {
+  database = await createEventsTestDatabase({ prefix: 'consumer' });
+  await createConsumerTables(database);
+  stream = await createTestStream();
+});
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((consumer) => consumer.stop()));
+  // Consumers deliver the whole stream (deliver_policy all): every test starts from an empty one.
+  await (await jetstreamManager(stream.nc)).streams.purge(stream.streamName);
+  await sql`truncate inbox, widget_applied, attempt_log`.execute(database.db);
+});
+afterAll(async () => {
+  await stream?.cleanup();
+  await database?.drop();
+});
+
+function startConsumer(
+  name: string,
+  handlers: EventHandlerMap,
+  overrides: Partial<EventConsumerOptions> = {},
+): { consumer: EventConsumer; registry: Registry; ready: Promise<void> } {
+  const registry = new Registry();
+  const consumer = new EventConsumer({
+    name,
+    database,
+    nc: stream.nc,
+    logger: silentLogger,
+    streamName: stream.streamName,
+    subjectPrefix: stream.subjectPrefix,
+    handlers,
+    registry,
+    ...overrides,
+  });
+  running.push(consumer);
+  return { consumer, registry, ready: consumer.start() };
+}
+
+/** Publishes straight to the stream, as the relay would (or as a broken producer might). */
+async function publishRaw(type: string, payload: string | Uint8Array): Promise<void> {
+  await jetstream(stream.nc).publish(`${stream.subjectPrefix}.${type}`, payload);
+}
+
+async function publishEnvelope(definition: typeof widgetCreated | typeof widgetBroken, data: unknown) {
+  const envelope = buildEnvelope(definition, { source: 'orders', data: data as never });
+  await publishRaw(definition.type, JSON.stringify(envelope));
+  return envelope;
+}
+
+async function deadLetters(consumer: string): Promise<DeadLetter[]> {
+  const subject = dlqSubject(consumer, stream.subjectPrefix);
+  return (await readStream(stream.nc, stream.streamName))
+    .filter((message) => message.subject === subject)
+    .map((message) => JSON.parse(message.text) as DeadLetter);
+}
+
+async function attemptsFor(eventId: string): Promise<Array<{ delivery_count: number; attempted_at: Date }>> {
+  const result = await sql<{ delivery_count: number; attempted_at: Date }>`
+    select delivery_count, attempted_at from attempt_log where event_id = ${eventId} order by attempted_at`.execute(
+    database.db,
+  );
+  return result.rows;
+}
+
+/** Logs the attempt outside the transaction (it survives the rollback), writes inside it, then fails. */
+const failingWidgetBroken = defineHandler(
+  widgetBroken,
+  async (trx: Transaction<ConsumerTables>, event, ctx) => {
+    await sql`insert into attempt_log (event_id, delivery_count) values (${event.id}, ${ctx.deliveryCount})`.execute(
+      database.db,
+    );
+    await sql`insert into widget_applied (event_id, widget_id) values (${event.id}, ${event.data.widgetId})`.execute(
+      trx,
+    );
+    throw new Error(`widget ${event.data.widgetId} is beyond repair`);
+  },
+);
+
+describe('EventConsumer', () => {
+  it('applies each event once and acks a duplicate delivery without applying it again', async () => {
+    const { registry, ready } = startConsumer('dedup', [applyWidgetCreated]);
+    await ready;
+    const envelope = await publishEnvelope(widgetCreated, newWidget());
+    await publishRaw(widgetCreated.type, JSON.stringify(envelope)); // same event id, new stream message
+    await waitFor(
+      async () =>
+        (await counterValue(registry, 'cartwatch_events_handled_total', { consumer: 'dedup' })) === 2
+          ? true
+          : undefined,
+      { what: 'both copies processed' },
+    );
+    const applied = await sql<{ applied_count: number }>`
+      select applied_count from widget_applied where event_id = ${envelope.id}`.execute(database.db);
+    expect(applied.rows).toEqual([{ applied_count: 1 }]);
+    expect(await inboxCount(database, 'dedup')).toBe(1);
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'handled' })).toBe(1);
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'duplicate' })).toBe(1);
+  });
+
+  it('redelivers a failing handler with growing delays, then dead-letters it with its error', async () => {
+    const maxDeliver = 4;
+    const { registry, ready } = startConsumer('retry', [failingWidgetBroken], {
+      maxDeliver,
+      backoffMs: [150, 450, 1_350],
+    });
+    await ready;
+    const widgetId = newWidget().widgetId;
+    const envelope = await publishEnvelope(widgetBroken, { widgetId });
+
+    const letters = await waitFor(
+      async () => {
+        const found = await deadLetters('retry');
+        return found.length > 0 ? found : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the dead letter' },
+    );
+
+    const attempts = await attemptsFor(envelope.id);
+    expect(attempts.map((attempt) => attempt.delivery_count)).toEqual([1, 2, 3, 4]);
+    const gaps = attempts.slice(1).map((attempt, index) => {
+      const previous = attempts[index];
+      return previous ? attempt.attempted_at.getTime() - previous.attempted_at.getTime() : 0;
+    });
+    expect(gaps[0]).toBeGreaterThanOrEqual(140);
+    expect(gaps[1]).toBeGreaterThan(gaps[0] ?? 0);
+    expect(gaps[2]).toBeGreaterThan(gaps[1] ?? 0);
+
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({
+      consumer: 'retry',
+      reason: 'handler_failed',
+      error: `widget ${widgetId} is beyond repair`,
+      deliveryCount: maxDeliver,
+      eventId: envelope.id,
+      eventType: widgetBroken.type,
+      subject: `${stream.subjectPrefix}.${widgetBroken.type}`,
+      payloadEncoding: 'utf8',
+    });
+    expect(JSON.parse(letters[0]?.payload ?? '{}')).toEqual(envelope);
+    // Nothing of the failed attempts stayed: neither the handler's write nor the inbox claim.
+    expect(
+      await sql<{ n: number }>`select count(*)::int as n from widget_applied where event_id = ${envelope.id}`
+        .execute(database.db)
+        .then((result) => result.rows[0]?.n),
+    ).toBe(0);
+    expect(await inboxCount(database, 'retry')).toBe(0);
+    expect(await counterValue(registry, 'cartwatch_dlq_total', { consumer: 'retry' })).toBe(1);
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'failed' })).toBe(3);
+  });
+
+  it('dead-letters a schema-invalid message at once without calling the handler', async () => {
+    const { registry, ready } = startConsumer('invalid', [failingWidgetBroken]);
+    await ready;
+    const validEnvelopeBadData = buildEnvelope(widgetBroken, {
+      source: 'orders',
+      data: { widgetId: newWidget().widgetId },
+    });
+    const badData = { ...validEnvelopeBadData, data: { widgetId: 42 } };
+    await publishRaw(widgetBroken.type, JSON.stringify(badData));
+    await publishRaw(widgetBroken.type, JSON.stringify({ hello: 'not an envelope' }));
+    await publishRaw(widgetBroken.type, new Uint8Array([0xff, 0xfe, 0x00, 0x01]));
+
+    const letters = await waitFor(
+      async () => {
+        const found = await deadLetters('invalid');
+        return found.length === 3 ? found : undefined;
+      },
+      { what: 'three dead letters' },
+    );
+    expect(letters.map((letter) => letter.deliveryCount)).toEqual([1, 1, 1]);
+    expect(letters.map((letter) => letter.reason)).toEqual([
+      'invalid_message',
+      'invalid_message',
+      'invalid_message',
+    ]);
+    const byPayload = (payload: string) => letters.find((letter) => letter.payload === payload);
+    expect(byPayload(JSON.stringify(badData))).toMatchObject({
+      eventId: badData.id,
+      payloadEncoding: 'utf8',
+    });
+    expect(byPayload(JSON.stringify(badData))?.error).toMatch(/invalid widget\.broken\.v1 data: widgetId/);
+    expect(byPayload(JSON.stringify({ hello: 'not an envelope' }))?.error).toMatch(/invalid envelope/);
+    const binary = byPayload(Buffer.from([0xff, 0xfe, 0, 1]).toString('base64'));
+    expect(binary).toMatchObject({ payloadEncoding: 'base64' });
+    expect(binary?.error).toMatch(/not JSON/);
+    const attempts = await sql<{ n: number }>`select count(*)::int as n from attempt_log`.execute(
+      database.db,
+    );
+    expect(attempts.rows[0]?.n).toBe(0);
+    expect(await inboxCount(database, 'invalid')).toBe(0);
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'dead_lettered' })).toBe(
+      3,
+    );
+  });
+
+  it('rolls back only the failing event of a batch; the others in the same transaction commit', async () => {
+    // One lane, so the three messages share a batch (and its transaction).
+    const { consumer, ready } = startConsumer('isolation', [applyWidgetCreated, failingWidgetBroken], {
+      maxDeliver: 1,
+      concurrency: 1,
+    });
+    await consumer.stop(); // create the durables, then let messages pile up so they arrive as one batch
+    await ready;
+    const good = [
+      await publishEnvelope(widgetCreated, newWidget()),
+      await publishEnvelope(widgetCreated, newWidget()),
+    ];
+    const bad = await publishEnvelope(widgetBroken, { widgetId: newWidget().widgetId });
+    const again = startConsumer('isolation', [applyWidgetCreated, failingWidgetBroken], {
+      maxDeliver: 1,
+      concurrency: 1,
+    });
+    await again.ready;
+    await waitFor(async () => ((await deadLetters('isolation')).length === 1 ? true : undefined), {
+      what: 'the failing event dead-lettered',
+    });
+    await waitFor(
+      async () => {
+        const applied = await sql<{ event_id: string }>`
+          select event_id from widget_applied where event_id = any(${good.map((e) => e.id)}::uuid[])`.execute(
+          database.db,
+        );
+        return applied.rows.length === 2 ? true : undefined;
+      },
+      { what: 'the good events applied' },
+    );
+    const inbox = await sql<{ event_id: string; received_at: Date }>`
+      select event_id, received_at from inbox where consumer = 'isolation'`.execute(database.db);
+    expect(inbox.rows.map((row) => row.event_id).sort()).toEqual(good.map((e) => e.id).sort());
+    // received_at is now(), the transaction's start: equal values mean one transaction for the batch.
+    expect(new Set(inbox.rows.map((row) => row.received_at.getTime())).size).toBe(1);
+    const badApplied = await sql<{ n: number }>`
+      select count(*)::int as n from widget_applied where event_id = ${bad.id}`.execute(database.db);
+    expect(badApplied.rows[0]?.n).toBe(0);
+  });
+
+  it('lets a long handler keep its message with working() instead of being redelivered', async () => {
+    const slow = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
+      for (let step = 0; step < 6; step += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        ctx.working();
+      }
+      await applyWidgetCreated.handle(trx, event, ctx);
+    });
+    const { registry, ready } = startConsumer('long-work', [slow], { ackWaitMs: 1_000 });
+    await ready;
+    await publishEnvelope(widgetCreated, newWidget());
+    await waitFor(
+      async () => ((await counterValue(registry, 'cartwatch_events_handled_total')) >= 1 ? true : undefined),
+      { what: 'the slow event', timeoutMs: 15_000 },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // a redelivery would show up here
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'handled' })).toBe(1);
+    expect(await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'duplicate' })).toBe(0);
+    expect(await appliedStats(database)).toEqual({ rows: 1, total: 1, maxPerEvent: 1 });
+  });
+
+  it('reports its lag from the server', async () => {
+    const { consumer, registry, ready } = startConsumer('lagging', [applyWidgetCreated], {
+      lagIntervalMs: 100,
+    });
+    await ready;
+    await consumer.stop();
+    for (let index = 0; index < 3; index += 1) await publishEnvelope(widgetCreated, newWidget());
+    const again = startConsumer('lagging', [applyWidgetCreated], { lagIntervalMs: 100 });
+    await again.ready;
+    await waitFor(async () => ((await inboxCount(database, 'lagging')) === 3 ? true : undefined), {
+      what: 'the backlog handled',
+    });
+    await waitFor(
+      async () => {
+        const text = await again.registry.metrics();
+        return /cartwatch_consumer_lag\{consumer="lagging"\} 0/.test(text) ? true : undefined;
+      },
+      { what: 'lag back to 0' },
+    );
+    expect(registry).not.toBe(again.registry);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The env variables every CartWatch service reads. Services extend this object with their own variables;
+ * every variable carries a `.describe()` because docs/configuration.md is generated from the descriptions.
+ */
+import { type ServiceName, services } from '@cartwatch/common-types';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65_535);
+const natsServer = /^(nats|tls):\/\/[^\s,]+$/;
+
+export const baseServiceEnv = z.object({
+  NODE_ENV: z
+    .enum(['development', 'test', 'production'])
+    .default('development')
+    .describe('Runtime environment; `production` expects real secrets and external infrastructure.'),
+  HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP server binds to.'),
+  PORT: port.describe('TCP port the HTTP server listens on.'),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('Minimum pino log level.'),
+  SERVICE_KEY: z
+    .string()
+    .min(32)
+    .describe(
+      'Shared secret (at least 32 characters) the gateway and peer services send as `X-Service-Key`; ' +
+        'every route except /health, /ready and /metrics requires it.',
+    ),
+  DATABASE_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .describe('Postgres connection URL.'),
+  DB_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier')
+    .optional()
+    .describe("Overrides the service's own Postgres schema; meant for tests and local experiments."),
+  DB_POOL_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(10)
+    .describe('Maximum Postgres pool connections.'),
+  NATS_URL: z
+    .string()
+    .refine(
+      (value) => value.split(',').every((server) => natsServer.test(server.trim())),
+      'must be one or more comma-separated nats:// (or tls://) URLs',
+    )
+    .describe('NATS server URL(s), comma-separated, e.g. `nats://127.0.0.1:4222`.'),
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
+    .optional()
+    .describe(
+      'Redis URL for shared rate limits and caches. Unset = in-memory fallbacks, correct for a single instance only.',
+    ),
+  SHUTDOWN_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(10_000)
+    .describe('On SIGTERM, how long in-flight work may take before the process exits with status 1.'),
+  BODY_LIMIT: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 1mb')
+    .default('1mb')
+    .describe('Largest accepted JSON request body (e.g. `512kb`, `1mb`); larger bodies get 413.'),
+  TRUST_PROXY: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Number of reverse-proxy hops in front of the service whose X-Forwarded-* headers are trusted.',
+    ),
+});
+
+export type BaseServiceEnv = z.output<typeof baseServiceEnv>;
+
+/** `baseServiceEnv` with PORT defaulting to the service's registered port (ARCHITECTURE §1). */
+export function serviceEnv(service: ServiceName) {
+  return baseServiceEnv.extend({
+    PORT: port.default(services[service].port).describe('TCP port the HTTP server listens on.'),
+  });
+}

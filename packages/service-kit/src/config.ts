@@ -1,0 +1,72 @@
+/**
+ * Env configuration: every service parses `process.env` once at start with a zod schema and stops with ONE
+ * message listing every bad variable (ARCHITECTURE §7), instead of failing on the first one it trips over.
+ */
+import type { z } from 'zod';
+
+export interface ConfigProblem {
+  /** The env variable (or dotted path for nested schemas; `(config)` for whole-config rules). */
+  variable: string;
+  problem: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name: string = 'ConfigError';
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(problems: readonly ConfigProblem[]) {
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems
+        .map((p) => `  - ${p.variable}: ${p.problem}`)
+        .join('\n')}`,
+    );
+    this.problems = problems;
+  }
+}
+
+/**
+ * Empty strings count as unset: `REDIS_URL=` in a compose file or an empty k8s value means "not configured",
+ * so defaults and optional handling apply instead of "invalid URL".
+ */
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value !== '') result[name] = value;
+  }
+  return result;
+}
+
+/**
+ * Parses `env` with `schema`. Throws a `ConfigError` naming every bad variable at once. Messages never echo
+ * values, because some variables are secrets.
+ */
+export function loadConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  const input = withoutEmptyValues(env);
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+
+  const problems = result.error.issues.map((issue): ConfigProblem => {
+    const variable = issue.path.length === 0 ? '(config)' : issue.path.map(String).join('.');
+    const missing = issue.path.length === 1 && input[String(issue.path[0])] === undefined;
+    return { variable, problem: missing ? 'is required but not set' : issue.message };
+  });
+  throw new ConfigError(problems);
+}
+
+/** `loadConfig` for `main.ts`: on bad config prints one message to stderr and exits with status 1. */
+export function loadConfigOrExit<S extends z.ZodObject>(
+  schema: S,
+  service: string,
+  env: NodeJS.ProcessEnv = process.env,
+): z.output<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${service}: ${error.message}\n`);
+    process.exit(1);
+  }
+}

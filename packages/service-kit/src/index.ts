@@ -1,0 +1,43 @@
+/** @cartwatch/service-kit: what every CartWatch service is built on. See README.md. */
+export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
+export { type BaseServiceEnv, baseServiceEnv, serviceEnv } from './base-env.js';
+export { ConfigError, type ConfigProblem, loadConfig, loadConfigOrExit } from './config.js';
+export { describeEnv, type EnvVarDoc } from './env-docs.js';
+export { errorHandler, notFoundHandler } from './error.middleware.js';
+export {
+  type CheckOutcome,
+  type HealthRoutesOptions,
+  healthRoutes,
+  type ReadinessCheck,
+} from './health.routes.js';
+export {
+  createInternalClient,
+  type HttpMethod,
+  type InternalCallOptions,
+  type InternalClient,
+  type InternalClientOptions,
+  InternalHttpError,
+  type InternalResult,
+} from './internal-client.js';
+export { createLogger, type LoggerOptions, redactedPaths } from './logger.js';
+export { createMetricsRegistry, httpMetrics, routeLabel, unmatchedRoute } from './metrics.js';
+export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
+export { loggerFor, requestLogger } from './request-logger.middleware.js';
+export {
+  createShutdown,
+  type RunServiceOptions,
+  runService,
+  type ShutdownOptions,
+  type ShutdownStep,
+} from './run-service.js';
+export { createServiceApp, type ServiceAppOptions } from './service-app.js';
+export { hasValidServiceKey, serviceKeyGuard } from './service-key.guard.js';
+export {
+  type CurrentUser,
+  currentUser,
+  findCurrentUser,
+  requireAdmin,
+  requireUser,
+  userContext,
+} from './user-context.middleware.js';
+export { parseBody, parseParams, parseQuery, toFieldIssues } from './validation.js';

@@ -1,0 +1,79 @@
+/**
+ * createServiceApp(): the express 5 app every service is built on, with the middleware order of
+ * ARCHITECTURE §2. It never listens; `runService` does, and tests drive it with supertest.
+ */
+import type { ServiceName } from '@cartwatch/common-types';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { errorHandler, notFoundHandler } from './error.middleware.js';
+import { healthRoutes, type ReadinessCheck } from './health.routes.js';
+import { createMetricsRegistry, httpMetrics } from './metrics.js';
+import { requestId } from './request-id.middleware.js';
+import { requestLogger } from './request-logger.middleware.js';
+import { serviceKeyGuard } from './service-key.guard.js';
+import { userContext } from './user-context.middleware.js';
+
+export interface ServiceAppOptions {
+  service: ServiceName;
+  logger: Logger;
+  /** The shared X-Service-Key every route except /health, /ready and /metrics requires. */
+  serviceKey: string;
+  /** Named checks run by /ready, e.g. `{ database: () => sql\`select 1\`.execute(db).then(() => {}) }`. */
+  readiness?: Record<string, ReadinessCheck>;
+  /** Per-check timeout of /ready; default 2000 ms. */
+  readinessTimeoutMs?: number;
+  /** Defaults to a fresh `createMetricsRegistry(service)`; pass one to add your own metrics to /metrics. */
+  registry?: Registry;
+  /** Largest JSON body, e.g. '1mb' (the default). */
+  bodyLimit?: string;
+  /** express `trust proxy`: number of proxy hops whose X-Forwarded-* headers count; default 0. */
+  trustProxy?: number;
+  /** Mounts the service's routes; runs after the key guard, body parser and user context. */
+  routes(app: Express): void;
+  /**
+   * The public edge (the gateway): no X-Service-Key guard and no identity from headers; clients reach
+   * it directly and it asserts identity itself. Default false.
+   */
+  edge?: boolean;
+  /** Runs before request ids, logging and everything else (the gateway strips client identity headers here). */
+  beforeRequestHandling?(app: Express): void;
+  /** Runs after health routes and the guard but before the JSON body parser (proxies stream bodies untouched). */
+  beforeBodyParser?(app: Express): void;
+}
+
+export function createServiceApp(options: ServiceAppOptions): Express {
+  const { logger } = options;
+  const registry = options.registry ?? createMetricsRegistry(options.service);
+  const app = express();
+
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? 0);
+
+  options.beforeRequestHandling?.(app);
+  app.use(helmet());
+  app.use(requestId());
+  app.use(requestLogger(logger));
+  app.use(httpMetrics(registry));
+  app.use(
+    healthRoutes({
+      logger,
+      registry,
+      ...(options.readiness && { readiness: options.readiness }),
+      ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
+    }),
+  );
+
+  // Everything below requires the key; the body is not even read for a request without it.
+  if (!options.edge) app.use(serviceKeyGuard(options.serviceKey));
+  options.beforeBodyParser?.(app);
+  app.use(express.json({ limit: options.bodyLimit ?? '1mb' }));
+  if (!options.edge) app.use(userContext());
+
+  options.routes(app);
+
+  app.use(notFoundHandler());
+  app.use(errorHandler(logger));
+  return app;
+}

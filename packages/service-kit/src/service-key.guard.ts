@@ -1,0 +1,39 @@
+/**
+ * The X-Service-Key guard (ARCHITECTURE §2): only the gateway and peer services know the key, and only
+ * requests that carry it may assert a user identity.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
+import { AppError } from './app-error.js';
+
+const verifiedRequests = new WeakSet<IncomingMessage>();
+
+/** True once `serviceKeyGuard` accepted the request; identity headers are ignored otherwise. */
+export function hasValidServiceKey(req: IncomingMessage): boolean {
+  return verifiedRequests.has(req);
+}
+
+function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+export function serviceKeyGuard(serviceKey: string): RequestHandler {
+  if (serviceKey.length < 32) throw new Error('service key must be at least 32 characters');
+  // Comparing fixed-size digests keeps timingSafeEqual constant-time and hides the key's length.
+  const expected = sha256(serviceKey);
+
+  return (req, _res, next) => {
+    const presented = req.headers['x-service-key'];
+    if (typeof presented !== 'string' || presented === '') {
+      next(AppError.unauthenticated('missing service key'));
+      return;
+    }
+    if (!timingSafeEqual(sha256(presented), expected)) {
+      next(AppError.unauthenticated('invalid service key'));
+      return;
+    }
+    verifiedRequests.add(req);
+    next();
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The user a request acts for, as asserted by the gateway in `X-User-Id` / `X-User-Role`. Trusted only on
+ * requests the service-key guard accepted; a forged header on any other request is ignored.
+ */
+import type { IncomingMessage } from 'node:http';
+import { type UserRole, UserRole as UserRoleSchema, Uuid } from '@cartwatch/common-types';
+import type { RequestHandler } from 'express';
+import { AppError } from './app-error.js';
+import { hasValidServiceKey } from './service-key.guard.js';
+
+export interface CurrentUser {
+  id: string;
+  role: UserRole;
+}
+
+const users = new WeakMap<IncomingMessage, CurrentUser>();
+
+function headerValue(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** Reads the identity headers; 401 when they are present but malformed (not a UUID / unknown role). */
+export function userContext(): RequestHandler {
+  return (req, _res, next) => {
+    if (!hasValidServiceKey(req)) {
+      next();
+      return;
+    }
+    const id = headerValue(req, 'x-user-id');
+    const role = headerValue(req, 'x-user-role');
+    if (id === undefined && role === undefined) {
+      next();
+      return;
+    }
+    const parsedId = Uuid.safeParse(id);
+    const parsedRole = UserRoleSchema.safeParse(role ?? 'user');
+    if (!parsedId.success || !parsedRole.success) {
+      next(AppError.unauthenticated('malformed user identity'));
+      return;
+    }
+    users.set(req, { id: parsedId.data, role: parsedRole.data });
+    if (req.log) req.log = req.log.child({ userId: parsedId.data });
+    next();
+  };
+}
+
+/** The user of the request, or undefined for anonymous (service-to-service or public) requests. */
+export function findCurrentUser(req: IncomingMessage): CurrentUser | undefined {
+  return users.get(req);
+}
+
+/** The user of the request; throws 401 when there is none (use after `requireUser`, or instead of it). */
+export function currentUser(req: IncomingMessage): CurrentUser {
+  const user = users.get(req);
+  if (user === undefined) throw AppError.unauthenticated();
+  return user;
+}
+
+export const requireUser: RequestHandler = (req, _res, next) => {
+  next(users.has(req) ? undefined : AppError.unauthenticated());
+};
+
+export const requireAdmin: RequestHandler = (req, _res, next) => {
+  const user = users.get(req);
+  if (user === undefined) next(AppError.unauthenticated());
+  else if (user.role !== 'admin') next(AppError.forbidden('admin role required'));
+  else next();
+};

@@ -1,0 +1,56 @@
+/** Builds what an app needs from validated config and a database; shared by startService and tests. */
+import { services } from '@cartwatch/common-types';
+import { createDatabase, type Database } from '@cartwatch/db';
+import { type BaseServiceEnv, createLogger, createMetricsRegistry, loadConfig } from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import { sql } from 'kysely';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { ServiceDefinition } from './service-definition.js';
+import type { AppContext } from './standard-app.js';
+
+/** The service's pool, bound to its schema (or the DB_SCHEMA override). */
+export function createServiceDatabase<S extends z.ZodObject<z.ZodRawShape>, DB>(
+  definition: ServiceDefinition<S, DB>,
+  config: BaseServiceEnv,
+): Database<DB> {
+  return createDatabase<DB>({
+    connectionString: config.DATABASE_URL,
+    schema: config.DB_SCHEMA ?? services[definition.name].schema,
+    max: config.DB_POOL_MAX,
+    applicationName: definition.name,
+  });
+}
+
+export function createAppContext<S extends z.ZodObject<z.ZodRawShape>, DB>(
+  definition: ServiceDefinition<S, DB>,
+  options: { config: z.infer<S> & BaseServiceEnv; database: Database<DB>; logger?: Logger },
+): AppContext<z.infer<S> & BaseServiceEnv, DB> {
+  const { config, database } = options;
+  return {
+    config,
+    database,
+    logger: options.logger ?? createLogger({ service: definition.name, level: config.LOG_LEVEL }),
+    registry: createMetricsRegistry(definition.name),
+    readiness: {
+      postgres: async () => {
+        await sql`select 1`.execute(database.db);
+      },
+    },
+  };
+}
+
+/**
+ * An app built from an env map, as the process would build it, without NATS or a listening socket:
+ * what integration tests drive with supertest. `close()` ends the database pool.
+ */
+export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
+  definition: ServiceDefinition<S, DB>,
+  env: NodeJS.ProcessEnv,
+  options: { logger?: Logger } = {},
+): { app: Express; database: Database<DB>; close(): Promise<void> } {
+  const config = loadConfig(definition.envSchema, env) as z.infer<S> & BaseServiceEnv;
+  const database = createServiceDatabase(definition, config);
+  const context = createAppContext(definition, { config, database, ...options });
+  return { app: definition.createApp(context), database, close: () => database.close() };
+}

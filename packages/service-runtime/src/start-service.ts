@@ -1,0 +1,109 @@
+/**
+ * The process of every service: config -> logger -> Postgres -> NATS -> outbox relay -> consumer -> HTTP;
+ * on SIGTERM the reverse: stop accepting, finish requests, drain the consumer, flush the relay, close.
+ */
+import { services } from '@cartwatch/common-types';
+import { runMigrateCli } from '@cartwatch/db';
+import { connectNats, EventConsumer, ensureStream, OutboxRelay } from '@cartwatch/events';
+import { type BaseServiceEnv, loadConfigOrExit, runService } from '@cartwatch/service-kit';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { createAppContext, createServiceDatabase } from './app-context.js';
+import type { ServiceContext, ServiceDefinition } from './service-definition.js';
+import { migrateEnvSchema } from './service-env.js';
+
+/** Retries `step` with capped backoff until it succeeds or `signal` aborts (NATS may come up after us). */
+async function retryUntilDone(step: () => Promise<void>, logger: Logger, what: string, signal: AbortSignal) {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await step();
+      return;
+    } catch (error) {
+      const delay = Math.min(200 * 2 ** attempt, 5_000);
+      logger.warn({ err: error, attempt, retryInMs: delay }, `${what} failed; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
+export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
+  definition: ServiceDefinition<S, DB>,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const config = loadConfigOrExit(definition.envSchema, definition.name, env) as z.infer<S> & BaseServiceEnv;
+  const database = createServiceDatabase(definition, config);
+  const appContext = createAppContext(definition, { config, database });
+  const { logger, registry } = appContext;
+  // Start-up waits (retrying) for a first NATS connection instead of crash-looping; once running, a NATS
+  // outage never fails an API write (the outbox keeps the events) and /ready reports it.
+  logger.info('connecting to NATS');
+  const nc = await connectNats({ servers: config.NATS_URL, name: definition.name, waitOnFirstConnect: true });
+  const context: ServiceContext<z.infer<S> & BaseServiceEnv, DB> = {
+    ...appContext,
+    nc,
+    readiness: {
+      ...appContext.readiness,
+      nats: async () => {
+        if (nc.isClosed()) throw new Error('NATS connection closed');
+        await nc.flush();
+      },
+    },
+  };
+
+  const relay = new OutboxRelay({ database, nc, logger, registry });
+  relay.start();
+
+  const handlers = definition.eventHandlers?.(context) ?? [];
+  const consumer =
+    handlers.length > 0
+      ? new EventConsumer({ name: definition.name, database, nc, logger, handlers, registry })
+      : undefined;
+  const startup = new AbortController();
+  const consumerStarted = retryUntilDone(
+    async () => {
+      await ensureStream(nc);
+      await consumer?.start();
+    },
+    logger,
+    'event stream/consumer setup',
+    startup.signal,
+  );
+
+  const app = definition.createApp(context);
+  await runService({
+    app,
+    host: config.HOST,
+    port: config.PORT,
+    logger,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    onShutdown: [
+      async () => {
+        startup.abort();
+        await consumerStarted;
+        await consumer?.stop();
+      },
+      () => relay.stop(),
+      () => nc.drain(),
+      () => database.close(),
+    ],
+  });
+}
+
+/** `migrate latest|up|down|status` for a service; returns the process exit code. */
+export async function runServiceMigrations<S extends z.ZodObject<z.ZodRawShape>, DB>(
+  definition: ServiceDefinition<S, DB>,
+  options: { argv?: string[]; env?: NodeJS.ProcessEnv; out?: (line: string) => void } = {},
+): Promise<number> {
+  const parsed = migrateEnvSchema.safeParse(options.env ?? process.env);
+  if (!parsed.success) {
+    process.stderr.write(`${definition.name} migrate: DATABASE_URL must be a postgres:// URL\n`);
+    return 2;
+  }
+  return runMigrateCli({
+    schema: parsed.data.DB_SCHEMA ?? services[definition.name].schema,
+    migrationsFolder: definition.migrationsFolder,
+    connectionString: parsed.data.DATABASE_URL,
+    argv: options.argv ?? process.argv.slice(2),
+    ...(options.out && { out: options.out }),
+  });
+}

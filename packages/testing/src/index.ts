@@ -1,0 +1,15 @@
+/**
+ * @cartwatch/testing: the integration-test harness (ARCHITECTURE §8). Real Postgres, NATS and Redis
+ * (resolved by the global setup), an isolated schema and stream per test file, gateway-style headers and
+ * small factories. Used only by tests.
+ */
+export { newUserId, testAdmin, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
+export { serviceHeaders, TEST_SERVICE_KEY, type TestUser } from './service-headers.js';
+export {
+  createTestDatabase,
+  type TestDatabase,
+  type TestDatabaseOptions,
+  testSchemaName,
+} from './test-database.js';
+export { type TestEnv, testEnv } from './test-env.js';
+export { createTestStream, type TestStream } from './test-stream.js';

@@ -1,0 +1,3 @@
+import { defineServiceTestConfig } from './src/vitest-config.js';
+
+export default defineServiceTestConfig();

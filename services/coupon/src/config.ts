@@ -1,0 +1,6 @@
+/** Environment of coupon; docs/configuration.md is generated from this schema. */
+import { serviceEnvSchema } from '@cartwatch/service-runtime';
+import type { z } from 'zod';
+
+export const envSchema = serviceEnvSchema('coupon', {});
+export type Config = z.infer<typeof envSchema>;

@@ -1,0 +1,6 @@
+/** Environment of shrinkflation; docs/configuration.md is generated from this schema. */
+import { serviceEnvSchema } from '@cartwatch/service-runtime';
+import type { z } from 'zod';
+
+export const envSchema = serviceEnvSchema('shrinkflation', {});
+export type Config = z.infer<typeof envSchema>;

@@ -1,0 +1,126 @@
+/**
+ * Every service as a real process: its migrations apply to an isolated schema and revert cleanly; it
+ * starts, reports /ready (Postgres and NATS), and on SIGTERM drains and exits 0.
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serviceNames } from '@cartwatch/common-types';
+import { createDatabase } from '@cartwatch/db';
+import { findFreePort } from '@cartwatch/local-stack';
+import { TEST_SERVICE_KEY, testEnv, testSchemaName } from '@cartwatch/testing';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const schemas: string[] = [];
+
+afterAll(async () => {
+  const database = createDatabase<unknown>({
+    connectionString: testEnv().databaseUrl,
+    schema: 'public',
+    max: 1,
+  });
+  for (const schema of schemas)
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+  await database.close();
+});
+
+function serviceEnv(schema: string, port = 0): NodeJS.ProcessEnv {
+  const { databaseUrl, natsUrl } = testEnv();
+  return {
+    PATH: process.env.PATH ?? '',
+    SERVICE_KEY: TEST_SERVICE_KEY,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    DB_SCHEMA: schema,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+  };
+}
+
+function migrate(service: string, command: string, env: NodeJS.ProcessEnv) {
+  const result = spawnSync(process.execPath, ['dist/migrate.js', command], {
+    cwd: path.join(repoRoot, 'services', service),
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return { status: result.status, output: `${result.stdout}${result.stderr}` };
+}
+
+async function tablesOf(schema: string): Promise<string[]> {
+  const database = createDatabase<unknown>({ connectionString: testEnv().databaseUrl, schema, max: 1 });
+  try {
+    const { rows } = await sql<{ table_name: string }>`
+      select table_name from information_schema.tables where table_schema = ${schema} order by table_name`.execute(
+      database.db,
+    );
+    return rows.map((row) => row.table_name);
+  } finally {
+    await database.close();
+  }
+}
+
+async function waitForReady(url: string, child: ChildProcess): Promise<{ status: number; body: unknown }> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline && child.exitCode === null) {
+    try {
+      const response = await fetch(`${url}/ready`);
+      if (response.status === 200) return { status: 200, body: await response.json() };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`service at ${url} never became ready (exit code ${child.exitCode})`);
+}
+
+describe.each(serviceNames)('%s', (service) => {
+  it('applies its migrations to an isolated schema and reverts them one by one', () => {
+    const schema = testSchemaName(service.replace('-', '_'));
+    schemas.push(schema);
+    const env = serviceEnv(schema);
+    const up = migrate(service, 'latest', env);
+    expect(up.status, up.output).toBe(0);
+    expect(up.output).toContain('event_tables Success');
+    return tablesOf(schema).then(async (tables) => {
+      expect(tables).toEqual(expect.arrayContaining(['inbox', 'outbox', 'kysely_migration']));
+      const down = migrate(service, 'down', env);
+      expect(down.status, down.output).toBe(0);
+      const after = await tablesOf(schema);
+      expect(after).not.toContain('outbox');
+      expect(after).not.toContain('inbox');
+    });
+  });
+
+  it('starts, is ready with Postgres and NATS, and drains on SIGTERM with exit code 0', async () => {
+    const schema = testSchemaName(service.replace('-', '_'));
+    schemas.push(schema);
+    const port = await findFreePort();
+    const env = serviceEnv(schema, port);
+    expect(migrate(service, 'latest', env).status).toBe(0);
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: path.join(repoRoot, 'services', service),
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let logs = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      logs += chunk.toString('utf8');
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      logs += chunk.toString('utf8');
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const ready = await waitForReady(`http://127.0.0.1:${port}`, child);
+      expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', nats: 'ok' } });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited, logs).toBe(0);
+    expect(logs).toContain('shutdown complete');
+    expect(logs).not.toMatch(/"level":(50|60)/);
+  });
+});
