@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import {
   AppError,
@@ -164,13 +164,14 @@ describe('internal client', () => {
     let calls = 0;
     const upstream = express().get('/internal/slow', (_req, res) => {
       calls += 1;
-      setTimeout(() => res.json({ late: true }), 1000).unref();
+      setTimeout(() => res.json({ late: true }), 5_000).unref();
     });
-    const client = clientFor(await listen(upstream), { timeoutMs: 50, retries: 1 });
+    // 300 ms per attempt: long enough for a loaded CI machine to deliver the retried request.
+    const client = clientFor(await listen(upstream), { timeoutMs: 300, retries: 1 });
     const error = await rejection(client.get('/internal/slow'));
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('UPSTREAM_TIMEOUT');
-    expect(calls).toBe(2);
+    await vi.waitFor(() => expect(calls).toBe(2));
   });
 
   it('turns a refused connection into UPSTREAM_UNAVAILABLE', async () => {
