@@ -21,6 +21,7 @@ export {
 } from './internal-client.js';
 export { createLogger, type LoggerOptions, redactedPaths } from './logger.js';
 export { createMetricsRegistry, httpMetrics, routeLabel, unmatchedRoute } from './metrics.js';
+export * from './openapi.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
 export {

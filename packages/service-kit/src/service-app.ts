@@ -10,6 +10,7 @@ import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from './error.middleware.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
 import { createMetricsRegistry, httpMetrics } from './metrics.js';
+import { buildOpenApiDocument, OPENAPI_PATH, type OpenAPIRegistry, type OpenApiDocument } from './openapi.js';
 import { requestId } from './request-id.middleware.js';
 import { requestLogger } from './request-logger.middleware.js';
 import { serviceKeyGuard } from './service-key.guard.js';
@@ -41,6 +42,8 @@ export interface ServiceAppOptions {
   beforeRequestHandling?(app: Express): void;
   /** Runs after health routes and the guard but before the JSON body parser (proxies stream bodies untouched). */
   beforeBodyParser?(app: Express): void;
+  /** The service's documented routes; served at `GET /internal/openapi.json` (service key required). */
+  openapi?: OpenAPIRegistry;
 }
 
 export function createServiceApp(options: ServiceAppOptions): Express {
@@ -71,6 +74,14 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(express.json({ limit: options.bodyLimit ?? '1mb' }));
   if (!options.edge) app.use(userContext());
 
+  if (options.openapi) {
+    const registry = options.openapi;
+    let document: OpenApiDocument | undefined;
+    app.get(OPENAPI_PATH, (_req, res) => {
+      document ??= buildOpenApiDocument(registry, options.service);
+      res.json(document);
+    });
+  }
   options.routes(app);
 
   app.use(notFoundHandler());

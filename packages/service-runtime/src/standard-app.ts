@@ -14,7 +14,7 @@ export function createStandardApp<Config extends BaseServiceEnv, DB>(
   name: ServiceName,
   context: AppContext<Config, DB>,
   routes: (app: Express) => void,
-  extra: Pick<ServiceAppOptions, 'edge' | 'beforeRequestHandling' | 'beforeBodyParser'> = {},
+  extra: Pick<ServiceAppOptions, 'edge' | 'beforeRequestHandling' | 'beforeBodyParser' | 'openapi'> = {},
 ): Express {
   return createServiceApp({
     service: name,
