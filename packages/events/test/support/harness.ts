@@ -2,15 +2,14 @@
  * Test helpers of the events package on top of @cartwatch/testing: a schema with the event tables, bounded
  * polling, and a private nats-server for the outage test (the shared server is never stopped).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { findFreePort, type RunningServer, startNatsServer } from '@cartwatch/local-stack';
 import { createTestDatabase, type TestDatabase } from '@cartwatch/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { ensureStream, eventTablesV1 } from '../../src/index.js';
 import type { AnyTables } from '../../src/schema-agnostic.js';
@@ -73,24 +72,11 @@ export async function waitFor<T>(
   }
 }
 
-export async function findFreePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: 0 }, () => {
-      const address = server.address();
-      server.close(() =>
-        address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
 /** This test's own nats-server (loopback, free port, temp store); the shared server is never touched. */
 export class PrivateNatsServer {
   readonly port: number;
   readonly storeDir: string;
-  #process: ChildProcess | undefined;
+  #server: RunningServer | undefined;
 
   private constructor(port: number, storeDir: string) {
     this.port = port;
@@ -108,37 +94,15 @@ export class PrivateNatsServer {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** Starts (or restarts) on the same port and store, as the outage tests need. */
   async start(): Promise<void> {
-    const binary = process.env.NATS_SERVER_BIN ?? '/usr/sbin/nats-server';
-    const child = spawn(binary, ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.storeDir], {
-      stdio: 'ignore',
-    });
-    this.#process = child;
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`nats-server exited with ${child.exitCode}`);
-        try {
-          const nc = await connect({ servers: this.url, reconnect: false, timeout: 500 });
-          await jetstreamManager(nc, { timeout: 1_000 });
-          await nc.close();
-          return true;
-        } catch {
-          return undefined;
-        }
-      },
-      { timeoutMs: 10_000, intervalMs: 100, what: `nats-server on ${this.port}` },
-    );
+    this.#server = await startNatsServer({ storeDir: this.storeDir, port: this.port });
   }
 
   async stop(): Promise<void> {
-    const child = this.#process;
-    this.#process = undefined;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
+    const server = this.#server;
+    this.#server = undefined;
+    await server?.stop();
   }
 
   async destroy(): Promise<void> {
