@@ -24,6 +24,10 @@ export const MIGRATION_LOCK_TABLE = 'kysely_migration_lock';
  */
 export async function ensureSchema(db: Kysely<unknown>, schema: string): Promise<void> {
   const name = assertSchemaName(schema);
+  // An existing schema needs no CREATE on the database: in Kubernetes each service role owns its
+  // pre-created schema and has no right to create others.
+  const existing = await sql`select 1 from pg_namespace where nspname = ${name}`.execute(db);
+  if (existing.rows.length > 0) return;
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext(${`cartwatch.schema.${name}`}))`.execute(trx);
     await sql`create schema if not exists ${sql.id(name)}`.execute(trx);

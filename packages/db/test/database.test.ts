@@ -121,6 +121,36 @@ describe('per-schema migrator', () => {
     expect(status.every((info) => info.executedAt)).toBe(true);
   });
 
+  it('migrates a pre-created schema as a role that may not create schemas (the Kubernetes setup)', async () => {
+    const admin = freshDatabase();
+    const role = admin.schema;
+    await sql`create role ${sql.id(role)} login`.execute(admin.db);
+    try {
+      await sql`create schema ${sql.id(admin.schema)} authorization ${sql.id(role)}`.execute(admin.db);
+      const url = new URL(connectionString);
+      url.username = role;
+      url.password = '';
+      const asRole = createDatabase<unknown>({
+        connectionString: url.toString(),
+        schema: admin.schema,
+        max: 1,
+      });
+      try {
+        await expect(sql`create schema ${sql.id(`${role}_other`)}`.execute(asRole.db)).rejects.toThrow(
+          /permission denied/,
+        );
+        await migrateSchema(asRole, { migrationsFolder });
+        const status = await migrationStatus(asRole, { migrationsFolder });
+        expect(status.every((info) => info.executedAt)).toBe(true);
+      } finally {
+        await asRole.close();
+      }
+    } finally {
+      await sql`drop schema if exists ${sql.id(admin.schema)} cascade`.execute(admin.db);
+      await sql`drop role if exists ${sql.id(role)}`.execute(admin.db);
+    }
+  });
+
   it('runs the migrate CLI commands and rejects unknown ones', async () => {
     const schema = `t_db_${randomBytes(5).toString('hex')}`;
     const lines: string[] = [];

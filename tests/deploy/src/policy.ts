@@ -1,0 +1,207 @@
+/**
+ * Policy over rendered manifests: the rules every CartWatch workload must meet beyond schema validity.
+ * Each check returns a list of problems (empty = compliant) so tests can show both the real manifests
+ * passing and deliberately broken ones failing.
+ */
+import { podContainers, podSpecOf, splitImage } from './kustomize.js';
+import { isRecord, type KubeObject, objectId } from './repo.js';
+
+const record = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
+
+export function isWorkload(obj: KubeObject): boolean {
+  return podSpecOf(obj) !== undefined;
+}
+
+/** An image reference is pinned when it names a tag other than `latest`, or a digest. */
+export function imageProblems(image: unknown): string[] {
+  if (typeof image !== 'string' || image.length === 0) return ['has no image'];
+  const { tag, digest } = splitImage(image);
+  if (digest) return [];
+  if (!tag) return [`image ${image} has no tag (implicitly latest)`];
+  if (tag === 'latest') return [`image ${image} uses the latest tag`];
+  return [];
+}
+
+/** Restricted Pod Security Standard plus resources and pinned images, for every container. */
+export function restrictedSecurityProblems(obj: KubeObject): string[] {
+  const podSpec = podSpecOf(obj);
+  if (!podSpec) return [];
+  const id = objectId(obj);
+  const problems: string[] = [];
+  const pod = record(podSpec.securityContext);
+  if (podSpec.hostNetwork === true || podSpec.hostPID === true || podSpec.hostIPC === true) {
+    problems.push(`${id}: uses host namespaces`);
+  }
+  const volumes = Array.isArray(podSpec.volumes) ? podSpec.volumes.map(record) : [];
+  if (volumes.some((v) => v.hostPath !== undefined)) problems.push(`${id}: mounts a hostPath volume`);
+  const podSeccomp = record(pod.seccompProfile).type;
+  for (const container of podContainers(obj)) {
+    const where = `${id} container ${String(container.name)}`;
+    const sc = record(container.securityContext);
+    if (sc.privileged === true) problems.push(`${where}: privileged`);
+    if (sc.allowPrivilegeEscalation !== false)
+      problems.push(`${where}: allowPrivilegeEscalation is not false`);
+    if (sc.readOnlyRootFilesystem !== true) problems.push(`${where}: root filesystem is not read-only`);
+    const drop = record(sc.capabilities).drop;
+    if (!Array.isArray(drop) || !drop.includes('ALL'))
+      problems.push(`${where}: does not drop ALL capabilities`);
+    const add = record(sc.capabilities).add;
+    if (Array.isArray(add) && add.some((c) => c !== 'NET_BIND_SERVICE'))
+      problems.push(`${where}: adds capabilities`);
+    const runAsNonRoot = sc.runAsNonRoot ?? pod.runAsNonRoot;
+    if (runAsNonRoot !== true) problems.push(`${where}: runAsNonRoot is not true`);
+    if ((sc.runAsUser ?? pod.runAsUser) === 0) problems.push(`${where}: runs as uid 0`);
+    const seccomp = record(sc.seccompProfile).type ?? podSeccomp;
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      problems.push(`${where}: seccomp is not RuntimeDefault`);
+    const resources = record(container.resources);
+    for (const bound of ['requests', 'limits'] as const) {
+      for (const resource of ['cpu', 'memory']) {
+        if (record(resources[bound])[resource] === undefined)
+          problems.push(`${where}: no ${resource} ${bound}`);
+      }
+    }
+    problems.push(...imageProblems(container.image).map((p) => `${where}: ${p}`));
+  }
+  return problems;
+}
+
+function httpGetPath(probe: unknown): string | undefined {
+  const path = record(record(probe).httpGet).path;
+  return typeof path === 'string' ? path : undefined;
+}
+
+/**
+ * Probes on every long-running container: CartWatch services answer liveness on /health and
+ * readiness on /ready (ARCHITECTURE §7); third-party workloads need a liveness and a readiness probe.
+ */
+export function probeProblems(obj: KubeObject): string[] {
+  const podSpec = podSpecOf(obj);
+  if (!podSpec || obj.kind === 'Job' || obj.kind === 'CronJob') return [];
+  const isService = obj.metadata.labels?.['app.kubernetes.io/component'] === 'service';
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers.map(record) : [];
+  return containers.flatMap((container) => {
+    const where = `${objectId(obj)} container ${String(container.name)}`;
+    const problems: string[] = [];
+    if (!container.livenessProbe) problems.push(`${where}: no liveness probe`);
+    if (!container.readinessProbe) problems.push(`${where}: no readiness probe`);
+    if (isService) {
+      if (httpGetPath(container.livenessProbe) !== '/health')
+        problems.push(`${where}: liveness is not GET /health`);
+      if (httpGetPath(container.readinessProbe) !== '/ready')
+        problems.push(`${where}: readiness is not GET /ready`);
+    }
+    return problems;
+  });
+}
+
+const secretishName = /(KEY|SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|PRIVATE)/i;
+const urlWithPassword = /:\/\/[^/:@\s]+:([^@\s]+)@/;
+
+/** Secret values must never be committed: only references to Secrets created out of band. */
+export function secretValueProblems(obj: KubeObject): string[] {
+  const id = objectId(obj);
+  const problems: string[] = [];
+  if (obj.kind === 'Secret' && (obj.data !== undefined || obj.stringData !== undefined)) {
+    problems.push(`${id}: a Secret with values is committed`);
+  }
+  if (obj.kind === 'ConfigMap') {
+    for (const [key, value] of Object.entries(record(obj.data))) {
+      if (secretishName.test(key)) problems.push(`${id}: ConfigMap key ${key} looks like a secret`);
+      if (typeof value === 'string' && urlWithPassword.test(value))
+        problems.push(`${id}: ${key} embeds a password`);
+    }
+  }
+  for (const container of podContainers(obj)) {
+    const env = Array.isArray(container.env) ? container.env.map(record) : [];
+    for (const variable of env) {
+      const name = String(variable.name);
+      const value = variable.value;
+      if (typeof value !== 'string') continue;
+      if (secretishName.test(name)) problems.push(`${id}: env ${name} has a literal value; use secretKeyRef`);
+      const password = urlWithPassword.exec(value)?.[1];
+      if (password && !/^\$\([A-Z_]+\)$/.test(password))
+        problems.push(`${id}: env ${name} embeds a password`);
+    }
+  }
+  return problems;
+}
+
+/** Parses an IPv4 CIDR into [first, last] addresses as numbers. */
+export function ipv4Range(cidr: string): [number, number] {
+  const [address, bitsText] = cidr.split('/');
+  const octets = (address ?? '').split('.').map(Number);
+  const bits = Number(bitsText ?? '32');
+  if (
+    octets.length !== 4 ||
+    octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) ||
+    !(bits >= 0 && bits <= 32)
+  ) {
+    throw new Error(`not an IPv4 CIDR: ${cidr}`);
+  }
+  const base = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const size = 2 ** (32 - bits);
+  const first = base - (base % size);
+  return [first, first + size - 1];
+}
+
+export function cidrCovers(outer: string, inner: string): boolean {
+  const [a, b] = ipv4Range(outer);
+  const [c, d] = ipv4Range(inner);
+  return a <= c && d <= b;
+}
+
+/** Private, carrier-grade NAT, loopback and link-local (incl. the cloud metadata address) ranges. */
+export const nonPublicIPv4 = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '100.64.0.0/10',
+  '127.0.0.0/8',
+  '169.254.169.254/32',
+];
+
+/** Internet egress rules (ipBlock) must exclude every non-public range. */
+export function internetEgressProblems(policy: KubeObject): string[] {
+  const egress = Array.isArray(record(policy.spec).egress)
+    ? (record(policy.spec).egress as unknown[]).map(record)
+    : [];
+  const problems: string[] = [];
+  for (const rule of egress) {
+    const peers = Array.isArray(rule.to) ? rule.to.map(record) : [];
+    for (const peer of peers) {
+      const block = record(peer.ipBlock);
+      if (typeof block.cidr !== 'string' || block.cidr.includes(':')) continue;
+      const except = Array.isArray(block.except)
+        ? block.except.filter((e): e is string => typeof e === 'string')
+        : [];
+      for (const range of nonPublicIPv4) {
+        if (!cidrCovers(block.cidr, range)) continue;
+        if (!except.some((e) => !e.includes(':') && cidrCovers(e, range))) {
+          problems.push(`${objectId(policy)}: egress to ${block.cidr} does not exclude ${range}`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+export function egressCidrs(policy: KubeObject): string[] {
+  const egress = Array.isArray(record(policy.spec).egress)
+    ? (record(policy.spec).egress as unknown[]).map(record)
+    : [];
+  return egress.flatMap((rule) =>
+    (Array.isArray(rule.to) ? rule.to.map(record) : []).flatMap((peer) => {
+      const cidr = record(peer.ipBlock).cidr;
+      return typeof cidr === 'string' ? [cidr] : [];
+    }),
+  );
+}
+
+/** True when a NetworkPolicy's podSelector selects pods carrying `labels`. */
+export function selects(policy: KubeObject, labels: Record<string, string>): boolean {
+  const selector = record(record(policy.spec).podSelector);
+  const matchLabels = record(selector.matchLabels);
+  if (selector.matchExpressions !== undefined) return false;
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
+}

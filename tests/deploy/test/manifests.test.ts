@@ -1,0 +1,457 @@
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { serviceNames, services } from '@cartwatch/common-types';
+import { describe, expect, it } from 'vitest';
+import { podContainers, podSpecOf, renderKustomization } from '../src/kustomize.js';
+import {
+  cidrCovers,
+  egressCidrs,
+  imageProblems,
+  internetEgressProblems,
+  isWorkload,
+  probeProblems,
+  restrictedSecurityProblems,
+  secretValueProblems,
+  selects,
+} from '../src/policy.js';
+import { isRecord, type KubeObject, objectId, repoPath, repoRoot } from '../src/repo.js';
+import { validateObject } from '../src/validate-objects.js';
+
+const overlays = ['dev', 'prod'];
+const renderedDirs = [
+  'k8s/infrastructure',
+  ...overlays.map((o) => `k8s/overlays/${o}`),
+  ...overlays.map((o) => `k8s/clusters/${o}`),
+];
+const rendered = new Map(renderedDirs.map((dir) => [dir, renderKustomization(repoPath(dir))]));
+const objectsOf = (dir: string): KubeObject[] => rendered.get(dir)?.objects ?? [];
+const allObjects = [...rendered.values()].flatMap((r) => r.objects);
+const internetServices = ['price-watch', 'receipt-ingest'];
+
+const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
+const find = (objects: KubeObject[], kind: string, name: string): KubeObject => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind}/${name} not rendered`);
+  return found;
+};
+const containerOf = (deployment: KubeObject, name: string) => {
+  const container = (rec(podSpecOf(deployment)).containers as unknown[])
+    .map(rec)
+    .find((c) => c.name === name);
+  if (!container) throw new Error(`${objectId(deployment)} has no container ${name}`);
+  return container;
+};
+const envOf = (container: Record<string, unknown>) => (container.env as unknown[]).map(rec);
+
+function kustomizationDirs(dir: string): string[] {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const here = entries.some((e) => e.isFile() && e.name === 'kustomization.yaml')
+    ? [relative(repoRoot, dir)]
+    : [];
+  return [
+    ...here,
+    ...entries.filter((e) => e.isDirectory()).flatMap((e) => kustomizationDirs(join(dir, e.name))),
+  ];
+}
+
+describe('rendering', () => {
+  it('renders every kustomization under k8s/, directly or through an overlay', () => {
+    const reached = new Set([...rendered.values()].flatMap((r) => r.files));
+    for (const dir of kustomizationDirs(repoPath('k8s'))) {
+      expect(reached, `${dir} is never rendered`).toContain(`${dir}/kustomization.yaml`);
+    }
+  });
+
+  it('renders every YAML file under k8s/ through some kustomization', () => {
+    const reached = new Set([...rendered.values()].flatMap((r) => r.files));
+    const yamlFiles = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory()
+          ? yamlFiles(join(dir, e.name))
+          : e.name.endsWith('.yaml')
+            ? [relative(repoRoot, join(dir, e.name))]
+            : [],
+      );
+    for (const file of yamlFiles(repoPath('k8s')))
+      expect(reached, `${file} is not referenced`).toContain(file);
+  });
+});
+
+describe.each(renderedDirs)('%s', (dir) => {
+  it('validates every object against its schema with unknown fields rejected', () => {
+    const objects = objectsOf(dir);
+    expect(objects.length).toBeGreaterThan(0);
+    expect(objects.flatMap(validateObject)).toEqual([]);
+  });
+
+  it('runs every workload with the restricted security context, requests and limits, pinned images', () => {
+    expect(objectsOf(dir).flatMap(restrictedSecurityProblems)).toEqual([]);
+  });
+
+  it('gives every long-running container liveness and readiness probes', () => {
+    expect(objectsOf(dir).flatMap(probeProblems)).toEqual([]);
+  });
+
+  it('commits no secret values', () => {
+    expect(objectsOf(dir).flatMap(secretValueProblems)).toEqual([]);
+  });
+
+  it('puts every namespaced object in the cartwatch or flux-system namespace', () => {
+    for (const obj of objectsOf(dir)) {
+      if (obj.kind === 'Namespace') continue;
+      expect(['cartwatch', 'flux-system'], objectId(obj)).toContain(obj.metadata.namespace);
+    }
+  });
+});
+
+describe.each(overlays)('overlay %s', (overlay) => {
+  const objects = objectsOf(`k8s/overlays/${overlay}`);
+  const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+
+  it.each(serviceNames)(
+    'ships %s with a Deployment, Service, ServiceAccount, PodDisruptionBudget and NetworkPolicy',
+    (name) => {
+      const deployment = find(objects, 'Deployment', name);
+      const service = find(objects, 'Service', name);
+      find(objects, 'ServiceAccount', name);
+      find(objects, 'PodDisruptionBudget', name);
+      const policy = find(objects, 'NetworkPolicy', name);
+      const podLabels = rec(rec(rec(deployment.spec).template).metadata).labels as Record<string, string>;
+      expect(selects(policy, podLabels)).toBe(true);
+      expect(rec(policy.spec).policyTypes).toEqual(['Ingress', 'Egress']);
+      expect(rec(podSpecOf(deployment)).serviceAccountName).toBe(name);
+      const port = services[name].port;
+      expect(rec(service.spec).ports).toEqual([{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }]);
+      expect(containerOf(deployment, name).ports).toEqual([
+        { name: 'http', containerPort: port, protocol: 'TCP' },
+      ]);
+    },
+  );
+
+  it.each(serviceNames)(
+    'runs the migrations of %s in an init container from the same image before it starts',
+    (name) => {
+      const deployment = find(objects, 'Deployment', name);
+      const init = (rec(podSpecOf(deployment)).initContainers as unknown[]).map(rec);
+      expect(init.map((c) => c.name)).toEqual(['migrate']);
+      expect(init[0]?.args).toEqual(['dist/migrate.js', 'latest']);
+      expect(init[0]?.image).toBe(containerOf(deployment, name).image);
+      expect(init[0]?.env).toEqual(containerOf(deployment, name).env);
+    },
+  );
+
+  it.each(serviceNames)(
+    'configures %s only through the ConfigMap and Secret references it documents',
+    (name) => {
+      const container = containerOf(find(objects, 'Deployment', name), name);
+      const env = envOf(container);
+      const byName = new Map(env.map((e) => [e.name, e]));
+      expect(rec(rec(byName.get('SERVICE_KEY')?.valueFrom).secretKeyRef)).toEqual({
+        name: 'cartwatch-service-key',
+        key: 'SERVICE_KEY',
+      });
+      for (const [variable, key] of [
+        ['DB_USER', 'username'],
+        ['DB_PASSWORD', 'password'],
+      ] as const) {
+        expect(rec(rec(byName.get(variable)?.valueFrom).secretKeyRef)).toEqual({
+          name: `cartwatch-db-${name}`,
+          key,
+        });
+      }
+      expect(byName.get('DATABASE_URL')?.value).toMatch(
+        /^postgres:\/\/\$\(DB_USER\):\$\(DB_PASSWORD\)@cartwatch-db-rw:5432\/cartwatch\?/,
+      );
+      // $(VAR) expansion only sees variables defined earlier in the list.
+      const order = env.map((e) => e.name);
+      expect(order.indexOf('DB_PASSWORD')).toBeLessThan(order.indexOf('DATABASE_URL'));
+      const refs = (container.envFrom as unknown[]).map((e) => rec(rec(e).configMapRef).name);
+      expect(refs).toEqual(
+        name === 'gateway' ? ['cartwatch-config', 'gateway-config'] : ['cartwatch-config'],
+      );
+    },
+  );
+
+  it('points NATS and Redis at their in-cluster Services and the gateway at every upstream', () => {
+    const shared = rec(find(objects, 'ConfigMap', 'cartwatch-config').data);
+    expect(shared.NATS_URL).toBe('nats://nats:4222');
+    expect(shared.REDIS_URL).toBe('redis://redis:6379');
+    expect(shared.NODE_ENV).toBe('production');
+    const gateway = rec(find(objects, 'ConfigMap', 'gateway-config').data);
+    for (const name of serviceNames.filter((n) => n !== 'gateway')) {
+      expect(gateway[services[name].urlEnv]).toBe(`http://${name}:${services[name].port}`);
+      find(objects, 'Service', name);
+    }
+  });
+
+  it('autoscales the gateway and price-watch, and only them', () => {
+    const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
+    expect(hpas.map((h) => h.metadata.name).sort()).toEqual(['gateway', 'price-watch']);
+    for (const hpa of hpas) {
+      expect(rec(rec(hpa.spec).scaleTargetRef)).toEqual({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        name: hpa.metadata.name,
+      });
+      expect(rec(hpa.spec).minReplicas).toBeGreaterThanOrEqual(2);
+      // The HPA owns the replica count; a fixed one would fight it on every apply.
+      expect(rec(find(objects, 'Deployment', hpa.metadata.name).spec).replicas).toBeUndefined();
+    }
+  });
+
+  it('denies all traffic by default and allows DNS', () => {
+    const deny = find(objects, 'NetworkPolicy', 'default-deny-all');
+    expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
+    expect(rec(dns.spec).podSelector).toEqual({});
+    expect(rec(dns.spec).ingress).toBeUndefined();
+  });
+
+  it('admits traffic from the ingress controller to the gateway only, and from the gateway to each service', () => {
+    for (const name of serviceNames) {
+      const ingress = rec(find(policies, 'NetworkPolicy', name).spec).ingress as unknown[];
+      const peers = ingress.flatMap((rule) => (rec(rule).from as unknown[]).map(rec));
+      const fromOtherNamespace = peers.filter(
+        (p) => p.namespaceSelector !== undefined || p.ipBlock !== undefined,
+      );
+      if (name === 'gateway') {
+        expect(fromOtherNamespace).toHaveLength(1);
+        expect(rec(fromOtherNamespace[0]?.namespaceSelector).matchLabels).toEqual({
+          'kubernetes.io/metadata.name': 'ingress-nginx',
+        });
+      } else {
+        expect(fromOtherNamespace).toEqual([]);
+        const callers = peers.map((p) => rec(rec(p.podSelector).matchLabels)['app.kubernetes.io/name']);
+        expect(callers).toContain('gateway');
+        expect(callers.every((c) => c === 'gateway' || (name === 'orders' && c === 'cart-device'))).toBe(
+          true,
+        );
+      }
+      for (const rule of ingress)
+        expect(rec(rule).ports).toEqual([{ protocol: 'TCP', port: services[name].port }]);
+    }
+  });
+
+  it('lets every service reach Postgres, NATS and Redis, and the gateway reach every service', () => {
+    for (const name of serviceNames) {
+      const egress = (rec(find(policies, 'NetworkPolicy', name).spec).egress as unknown[]).map(rec);
+      const reaches = (labels: Record<string, string>, port: number) =>
+        egress.some(
+          (rule) =>
+            (rule.ports as unknown[]).some((p) => rec(p).port === port) &&
+            (rule.to as unknown[]).some((peer) => {
+              const match = rec(rec(rec(peer).podSelector).matchLabels);
+              return (
+                Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v)
+              );
+            }),
+        );
+      expect(reaches({ 'cnpg.io/cluster': 'cartwatch-db' }, 5432), `${name} -> postgres`).toBe(true);
+      expect(reaches({ 'app.kubernetes.io/name': 'nats' }, 4222), `${name} -> nats`).toBe(true);
+      expect(reaches({ 'app.kubernetes.io/name': 'redis' }, 6379), `${name} -> redis`).toBe(true);
+      if (name === 'gateway') {
+        for (const upstream of serviceNames.filter((n) => n !== 'gateway')) {
+          expect(
+            reaches({ 'app.kubernetes.io/name': upstream }, services[upstream].port),
+            `gateway -> ${upstream}`,
+          ).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('gives internet egress to price-watch and receipt-ingest only, excluding cluster ranges and the metadata address', () => {
+    for (const policy of policies) {
+      const cidrs = egressCidrs(policy);
+      if (internetServices.includes(policy.metadata.name)) {
+        expect(cidrs).toContain('0.0.0.0/0');
+        expect(internetEgressProblems(policy)).toEqual([]);
+      } else if (!['postgres'].includes(policy.metadata.name)) {
+        expect(cidrs, `${policy.metadata.name} has internet egress`).toEqual([]);
+      }
+    }
+  });
+
+  it('publishes the gateway through an Ingress with TLS', () => {
+    const ingress = find(objects, 'Ingress', 'cartwatch');
+    const spec = rec(ingress.spec);
+    const hosts = (spec.rules as unknown[]).map((r) => rec(r).host);
+    const tls = (spec.tls as unknown[]).map(rec);
+    expect(tls.length).toBeGreaterThan(0);
+    expect(tls.flatMap((t) => t.hosts as string[]).sort()).toEqual([...hosts].sort());
+    for (const rule of spec.rules as unknown[]) {
+      const paths = rec(rec(rule).http).paths as unknown[];
+      for (const path of paths) expect(rec(rec(rec(path).backend).service).name).toBe('gateway');
+    }
+  });
+});
+
+describe('infrastructure', () => {
+  const objects = objectsOf('k8s/infrastructure');
+  const cluster = find(objects, 'Cluster', 'cartwatch-db');
+  const spec = rec(cluster.spec);
+
+  it('runs one CloudNativePG cluster of three instances with a synchronous standby', () => {
+    expect(objects.filter((o) => o.kind === 'Cluster')).toHaveLength(1);
+    expect(spec.instances).toBe(3);
+    expect(rec(rec(spec.postgresql).synchronous)).toMatchObject({ method: 'any', number: 1 });
+    expect(spec.enableSuperuserAccess).toBe(false);
+  });
+
+  it('backs the cluster up to object storage continuously and every night', () => {
+    const backup = rec(spec.backup);
+    expect(rec(backup.barmanObjectStore).destinationPath).toMatch(/^s3:\/\//);
+    expect(backup.retentionPolicy).toBe('30d');
+    const scheduled = objects.filter((o) => o.kind === 'ScheduledBackup');
+    expect(scheduled).toHaveLength(1);
+    expect(rec(rec(scheduled[0]?.spec).cluster).name).toBe('cartwatch-db');
+  });
+
+  it.each(serviceNames)('gives %s a login role that owns its schema and nothing else', (name) => {
+    const schema = services[name].schema;
+    const roles = (rec(spec.managed).roles as unknown[]).map(rec);
+    const role = roles.find((r) => r.name === schema);
+    expect(role).toMatchObject({
+      ensure: 'present',
+      login: true,
+      superuser: false,
+      createdb: false,
+      createrole: false,
+      replication: false,
+      bypassrls: false,
+      passwordSecret: { name: `cartwatch-db-${name}` },
+    });
+    const sql = rec(rec(spec.bootstrap).initdb).postInitApplicationSQL as string[];
+    expect(sql).toContain(`CREATE ROLE ${schema} NOLOGIN`);
+    expect(sql).toContain(`CREATE SCHEMA ${schema} AUTHORIZATION ${schema}`);
+    expect(sql).toContain('REVOKE ALL ON DATABASE cartwatch FROM PUBLIC');
+    expect(sql).toContain('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    // No grant ever reaches another service's schema.
+    const grants = sql.filter((s) => /^GRANT/.test(s) && s.includes(` TO ${schema}`));
+    expect(grants).toEqual([`GRANT CONNECT ON DATABASE cartwatch TO ${schema}`]);
+    expect(roles).toHaveLength(serviceNames.length);
+  });
+
+  it('installs NATS through a Flux HelmRelease: three servers, JetStream on file storage', () => {
+    const release = find(objects, 'HelmRelease', 'nats');
+    const chart = rec(rec(rec(release.spec).chart).spec);
+    const repo = find(objects, 'HelmRepository', rec(chart.sourceRef).name as string);
+    expect(rec(repo.spec).url).toBe('https://nats-io.github.io/k8s/helm/charts/');
+    expect(chart.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const values = rec(rec(release.spec).values);
+    expect(values.fullnameOverride).toBe('nats');
+    const config = rec(values.config);
+    expect(rec(config.cluster)).toEqual({ enabled: true, replicas: 3 });
+    const jetstream = rec(config.jetstream);
+    expect(jetstream.enabled).toBe(true);
+    expect(rec(jetstream.fileStore)).toMatchObject({ enabled: true, pvc: { enabled: true } });
+  });
+
+  it('applies the restricted security context and resources to the NATS chart containers', () => {
+    const values = rec(rec(find(objects, 'HelmRelease', 'nats').spec).values);
+    const podSecurity = rec(rec(rec(rec(values.podTemplate).merge).spec).securityContext);
+    expect(podSecurity).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    for (const part of ['container', 'reloader']) {
+      const merge = rec(rec(values[part]).merge);
+      expect(rec(merge.securityContext)).toEqual({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        runAsNonRoot: true,
+        capabilities: { drop: ['ALL'] },
+      });
+      expect(Object.keys(rec(rec(merge.resources).limits)).sort()).toEqual(['cpu', 'memory']);
+    }
+  });
+
+  it('runs Redis behind a Service and a NetworkPolicy', () => {
+    const deployment = find(objects, 'Deployment', 'redis');
+    expect(isWorkload(deployment)).toBe(true);
+    expect(rec(find(objects, 'Service', 'redis').spec).ports).toEqual([
+      { name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' },
+    ]);
+    find(objects, 'NetworkPolicy', 'redis');
+  });
+
+  it('has a NetworkPolicy for Postgres, NATS and Redis that admits CartWatch services', () => {
+    for (const name of ['postgres', 'nats', 'redis']) {
+      const ingress = rec(find(objects, 'NetworkPolicy', name).spec).ingress as unknown[];
+      const fromServices = ingress.some((rule) =>
+        (rec(rule).from as unknown[]).some(
+          (peer) => rec(rec(rec(peer).podSelector).matchLabels)['app.kubernetes.io/component'] === 'service',
+        ),
+      );
+      expect(fromServices, name).toBe(true);
+    }
+  });
+
+  it('lets Postgres reach only the Kubernetes API and object storage outside the cluster, never the metadata address', () => {
+    // The instance manager needs the API server, whose address is cluster-specific (often private),
+    // and barman-cloud needs the backup bucket: HTTPS ports only, link-local excluded.
+    const egress = (rec(find(objects, 'NetworkPolicy', 'postgres').spec).egress as unknown[]).map(rec);
+    const external = egress.filter((rule) =>
+      (rule.to as unknown[]).some((peer) => rec(peer).ipBlock !== undefined),
+    );
+    expect(external).toHaveLength(1);
+    expect(external[0]?.ports).toEqual([
+      { protocol: 'TCP', port: 443 },
+      { protocol: 'TCP', port: 6443 },
+    ]);
+    for (const peer of (external[0]?.to ?? []) as unknown[]) {
+      const except = rec(rec(peer).ipBlock).except as string[];
+      expect(except.some((range) => cidrCovers(range, '169.254.169.254/32'))).toBe(true);
+    }
+  });
+
+  it('enforces the restricted Pod Security Standard on the namespace', () => {
+    const labels = find(objects, 'Namespace', 'cartwatch').metadata.labels;
+    expect(labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+});
+
+describe.each(overlays)('Flux cluster %s', (env) => {
+  const objects = objectsOf(`k8s/clusters/${env}`);
+
+  it('applies infrastructure before the apps, pruning and waiting, from this repository', () => {
+    const source = objects.find((o) => o.kind === 'GitRepository');
+    expect(source).toBeDefined();
+    const infra = find(objects, 'Kustomization', 'cartwatch-infrastructure');
+    const apps = find(objects, 'Kustomization', 'cartwatch-apps');
+    for (const k of [infra, apps]) {
+      expect(rec(k.spec)).toMatchObject({
+        prune: true,
+        wait: true,
+        sourceRef: { kind: 'GitRepository', name: source?.metadata.name },
+      });
+    }
+    expect(rec(infra.spec).path).toBe('./k8s/infrastructure');
+    expect(rec(apps.spec).path).toBe(`./k8s/overlays/${env}`);
+    expect(rec(apps.spec).dependsOn).toEqual([{ name: 'cartwatch-infrastructure' }]);
+    expect(rec(infra.spec).dependsOn).toBeUndefined();
+  });
+
+  it('points every Flux path at a kustomization in this repository', () => {
+    for (const k of objects.filter((o) => o.kind === 'Kustomization')) {
+      const path = rec(k.spec).path as string;
+      expect(rendered.has(path.replace(/^\.\//, '')), path).toBe(true);
+    }
+  });
+});
+
+describe('all rendered manifests', () => {
+  it('use no latest or untagged images anywhere', () => {
+    const images = allObjects.flatMap((o) => podContainers(o).map((c) => c.image));
+    expect(images.length).toBeGreaterThan(serviceNames.length);
+    expect(images.flatMap(imageProblems)).toEqual([]);
+  });
+
+  it('pin every service image of an overlay to one explicit tag', () => {
+    for (const overlay of overlays) {
+      const tags = new Set(
+        objectsOf(`k8s/overlays/${overlay}`)
+          .filter((o) => o.kind === 'Deployment' && serviceNames.includes(o.metadata.name as never))
+          .flatMap((o) => podContainers(o).map((c) => String(c.image).split(':').pop())),
+      );
+      expect(tags.size, overlay).toBe(1);
+    }
+  });
+});
