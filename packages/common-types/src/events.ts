@@ -57,6 +57,10 @@ export const PurchaseItem = z.object({
   category: z.string().optional(),
   size: PackSize.optional(),
   quantity: z.number().positive().describe('Units bought, or weight in the size unit for weighed goods'),
+  quantityUnit: z
+    .enum(['ea', 'kg', 'g', 'lb', 'oz', 'l', 'ml'])
+    .optional()
+    .describe('What `quantity` counts: `ea` for units, else the weight or volume unit of weighed goods'),
   unitPriceCents: MinorUnits,
   paidCents: MinorUnits.describe('What the line cost after discounts'),
   regularPriceCents: MinorUnits.optional(),

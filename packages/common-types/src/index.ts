@@ -1,3 +1,4 @@
+export * as ReceiptIngestApi from './api/receipt-ingest.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './ids.js';

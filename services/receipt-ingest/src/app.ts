@@ -1,11 +1,28 @@
 /** The receipt-ingest HTTP app (never listens; main.ts or supertest drives it). */
+import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
+import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
+import { documentStoreRoutes, registerStoreRoutes } from './stores/stores.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  return createStandardApp('receipt-ingest', context, () => {
-    // Feature routers are mounted here as their issues land.
-  });
+  const deps: AppDeps = { config: context.config, database: context.database, logger: context.logger };
+  const openapi = createOpenApiRegistry();
+  documentStoreRoutes(openapi);
+  documentPurchaseRoutes(openapi);
+  documentReceiptRoutes(openapi);
+  return createStandardApp(
+    'receipt-ingest',
+    context,
+    (app) => {
+      registerStoreRoutes(app, deps);
+      registerPurchaseRoutes(app, deps);
+      registerReceiptRoutes(app, deps);
+    },
+    { openapi },
+  );
 }

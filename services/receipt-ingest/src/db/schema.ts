@@ -1,6 +1,71 @@
 /**
  * Kysely table types of this service's schema, kept by hand next to the migrations (docs/adr/0002).
- * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself; feature tables
- * are added here with the migrations that create them.
+ * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself.
  */
-export type DB = Record<string, never>;
+import type { ColumnType } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+
+export interface RetailerTable {
+  id: string;
+  slug: string;
+  name: string;
+  website: string | null;
+  ingestion_methods: string[];
+  created_at: CreatedAt;
+}
+
+export interface StoreLocationTable {
+  id: string;
+  retailer_id: string;
+  name: string;
+  address_line: string | null;
+  city: string | null;
+  region: string | null;
+  postal_code: string | null;
+  country: string;
+  created_at: CreatedAt;
+}
+
+export interface PurchaseTable {
+  id: string;
+  user_id: string;
+  retailer_id: string;
+  location_id: string | null;
+  purchased_at: Date;
+  currency: string;
+  total_cents: number;
+  savings_cents: number;
+  item_count: number;
+  source: string;
+  retailer_receipt_id: string | null;
+  dedupe_key: string;
+  parse_confidence: number | null;
+  unparsed_lines: ColumnType<Array<{ lineNo: number; text: string }>, string | undefined, string>;
+  created_at: CreatedAt;
+}
+
+export interface PurchaseItemTable {
+  id: string;
+  purchase_id: string;
+  line_no: number;
+  name: string;
+  gtin: string | null;
+  brand: string | null;
+  category: string | null;
+  /** numeric(12,3): pg returns it as a string, so weights keep their exact decimals. */
+  quantity: ColumnType<string, string, string>;
+  unit: string;
+  unit_price_cents: number;
+  paid_cents: number;
+  regular_price_cents: number | null;
+  discount_cents: number;
+  product_id: string | null;
+}
+
+export interface DB {
+  retailer: RetailerTable;
+  store_location: StoreLocationTable;
+  purchase: PurchaseTable;
+  purchase_item: PurchaseItemTable;
+}

@@ -1,0 +1,11 @@
+/** What the feature routers need from the process. */
+import type { Database } from '@cartwatch/db';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { DB } from './db/schema.js';
+
+export interface AppDeps {
+  config: Config;
+  database: Database<DB>;
+  logger: Logger;
+}

@@ -1,0 +1,116 @@
+/** A user's purchase history: list, detail with line items, deletion and spending statistics. */
+import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import type { Database } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import * as purchases from './purchases.repository.js';
+
+type Purchase = z.infer<typeof ReceiptIngestApi.Purchase>;
+type PurchaseSummary = z.infer<typeof ReceiptIngestApi.PurchaseSummary>;
+type PurchaseStats = z.infer<typeof ReceiptIngestApi.PurchaseStats>;
+
+const PurchaseCursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
+
+function toSummary(row: purchases.PurchaseRow): PurchaseSummary {
+  return {
+    id: row.id,
+    storeSlug: row.store_slug,
+    locationId: row.location_id,
+    purchasedAt: row.purchased_at.toISOString(),
+    currency: row.currency,
+    totalCents: row.total_cents,
+    savingsCents: row.savings_cents,
+    itemCount: row.item_count,
+    source: row.source as PurchaseSummary['source'],
+    retailerReceiptId: row.retailer_receipt_id,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+function toItem(row: purchases.PurchaseItemRow): Purchase['items'][number] {
+  return {
+    lineId: row.id,
+    lineNo: row.line_no,
+    name: row.name,
+    gtin: row.gtin,
+    brand: row.brand,
+    category: row.category,
+    quantity: Number(row.quantity),
+    unit: row.unit as Purchase['items'][number]['unit'],
+    unitPriceCents: row.unit_price_cents,
+    paidCents: row.paid_cents,
+    regularPriceCents: row.regular_price_cents,
+    discountCents: row.discount_cents,
+    productId: row.product_id,
+  };
+}
+
+export async function getPurchase(database: Database<DB>, userId: string, id: string): Promise<Purchase> {
+  const row = await purchases.findPurchase(database.db, userId, id);
+  if (!row) throw AppError.notFound('purchase');
+  const items = await purchases.listItems(database.db, row.id);
+  return {
+    ...toSummary(row),
+    parseConfidence: row.parse_confidence,
+    unparsedLines: row.unparsed_lines,
+    items: items.map(toItem),
+  };
+}
+
+export async function listPurchases(
+  database: Database<DB>,
+  userId: string,
+  query: z.infer<typeof ReceiptIngestApi.PurchaseListQuery>,
+): Promise<Page<PurchaseSummary>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, PurchaseCursor);
+  if (query.cursor !== undefined && after === undefined) {
+    throw AppError.validation([
+      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
+    ]);
+  }
+  const rows = await purchases.listPurchases(database.db, {
+    userId,
+    store: query.store,
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+    text: query.text,
+    after: after && { purchasedAt: new Date(after.at), id: after.id },
+    limit: query.limit + 1,
+  });
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toSummary),
+    nextCursor:
+      rows.length > query.limit && last
+        ? encodeCursor({ at: last.purchased_at.toISOString(), id: last.id })
+        : null,
+  };
+}
+
+export async function deletePurchase(database: Database<DB>, userId: string, id: string): Promise<void> {
+  if (!(await purchases.deletePurchase(database.db, userId, id))) throw AppError.notFound('purchase');
+}
+
+export async function purchaseStats(
+  database: Database<DB>,
+  userId: string,
+  query: z.infer<typeof ReceiptIngestApi.PurchaseStatsQuery>,
+): Promise<PurchaseStats> {
+  const rows = await purchases.purchaseStats(database.db, userId, query.groupBy, {
+    from: query.from === undefined ? undefined : new Date(query.from),
+    to: query.to === undefined ? undefined : new Date(query.to),
+  });
+  return {
+    groupBy: query.groupBy,
+    groups: rows.map((row) => ({
+      key: row.key,
+      currency: row.currency,
+      spendCents: Number(row.spend_cents),
+      savingsCents: Number(row.savings_cents),
+      itemCount: Number(row.item_count),
+      purchaseCount: Number(row.purchase_count),
+    })),
+  };
+}

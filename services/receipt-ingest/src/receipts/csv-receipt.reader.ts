@@ -1,0 +1,195 @@
+/**
+ * Reads a receipt CSV as a stream (csv-parse) into normalized receipts. One row is one line item;
+ * rows sharing `receipt_id` (else the same `store` and `purchased_at`) form one receipt. Every
+ * problem is collected with its CSV line number so the whole file can be rejected at once.
+ * Columns are documented in the service README.
+ */
+import type { Readable } from 'node:stream';
+import { type FieldIssue, parseMinorUnits, ReceiptIngestApi } from '@cartwatch/common-types';
+import { parse } from 'csv-parse';
+import { completeItem, type NormalizedReceipt, type QuantityUnit } from './normalized-receipt.js';
+
+export const csvColumns = [
+  'receipt_id',
+  'store',
+  'location_id',
+  'purchased_at',
+  'currency',
+  'name',
+  'gtin',
+  'brand',
+  'category',
+  'quantity',
+  'unit',
+  'unit_price',
+  'paid',
+  'regular_price',
+  'discount',
+] as const;
+type CsvColumn = (typeof csvColumns)[number];
+const requiredColumns: readonly CsvColumn[] = ['store', 'purchased_at', 'name', 'unit_price'];
+const MAX_ISSUES = 200;
+
+export interface CsvReadResult {
+  receipts: NormalizedReceipt[];
+  issues: FieldIssue[];
+  rowCount: number;
+}
+
+const QUANTITY = /^\d{1,7}(?:\.\d{1,3})?$/;
+
+export async function readReceiptCsv(
+  input: Readable,
+  options: { maxRows: number; defaultCurrency: string },
+): Promise<CsvReadResult> {
+  const issues: FieldIssue[] = [];
+  const report = (issue: FieldIssue) => {
+    if (issues.length < MAX_ISSUES) issues.push(issue);
+  };
+  const groups = new Map<string, NormalizedReceipt>();
+  let rowCount = 0;
+  let headerChecked = false;
+
+  const parser = input.pipe(
+    parse({
+      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
+      bom: true,
+      trim: true,
+      skip_empty_lines: true,
+      info: true,
+      max_record_size: 64 * 1024,
+    }),
+  );
+
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
+    if (!headerChecked) {
+      headerChecked = true;
+      const columns = Object.keys(record);
+      const unknown = columns.filter((column) => !(csvColumns as readonly string[]).includes(column));
+      const missing = requiredColumns.filter((column) => !columns.includes(column));
+      for (const column of unknown)
+        report({ path: `lines.1.${column}`, message: 'unknown column', code: 'unknown_column' });
+      for (const column of missing)
+        report({ path: `lines.1.${column}`, message: 'required column missing', code: 'missing_column' });
+      if (unknown.length > 0 || missing.length > 0) {
+        input.unpipe();
+        input.resume();
+        return { receipts: [], issues, rowCount };
+      }
+    }
+    rowCount += 1;
+    if (rowCount > options.maxRows) {
+      report({
+        path: `lines.${info.lines}`,
+        message: `more than ${options.maxRows} rows`,
+        code: 'too_many_rows',
+      });
+      input.unpipe();
+      input.resume();
+      break;
+    }
+    const line = info.lines;
+    const path = `lines.${line}`;
+    const value = (column: CsvColumn): string | undefined => {
+      const text = record[column];
+      return text === undefined || text === '' ? undefined : text;
+    };
+    const issuesBefore = issues.length;
+    const fail = (column: CsvColumn, message: string, code = 'invalid_value') =>
+      report({ path: `${path}.${column}`, message, code });
+
+    const store = value('store');
+    const storeParsed = ReceiptIngestApi.StoreSlug.safeParse(store);
+    if (!storeParsed.success) fail('store', store === undefined ? 'required' : 'not a store slug');
+    const purchasedAtText = value('purchased_at');
+    const purchasedAt = purchasedAtText === undefined ? undefined : new Date(purchasedAtText);
+    if (
+      !purchasedAt ||
+      Number.isNaN(purchasedAt.getTime()) ||
+      !/^\d{4}-\d{2}-\d{2}/.test(purchasedAtText ?? '')
+    ) {
+      fail('purchased_at', 'ISO-8601 date-time required');
+    }
+    const currency = value('currency') ?? options.defaultCurrency;
+    if (!/^[A-Z]{3}$/.test(currency)) fail('currency', 'ISO-4217 code');
+    const locationId = value('location_id');
+    if (locationId !== undefined && !/^[0-9a-f-]{36}$/i.test(locationId)) fail('location_id', 'not a UUID');
+    const name = value('name');
+    if (name === undefined) fail('name', 'required');
+    else if (name.length > 300) fail('name', 'at most 300 characters');
+    const gtin = value('gtin');
+    if (gtin !== undefined && !/^\d{8,14}$/.test(gtin)) fail('gtin', 'GTIN digits (8-14)');
+    const quantityText = value('quantity') ?? '1';
+    const quantityMilli = QUANTITY.test(quantityText) ? Math.round(Number(quantityText) * 1000) : 0;
+    if (quantityMilli <= 0) fail('quantity', 'positive decimal with at most 3 decimals');
+    const unitText = value('unit') ?? 'ea';
+    const unit = ReceiptIngestApi.QuantityUnit.safeParse(unitText);
+    if (!unit.success) fail('unit', `one of ${ReceiptIngestApi.quantityUnits.join(', ')}`);
+    const money = (column: CsvColumn, required: boolean, allowNegative = false): number | undefined => {
+      const text = value(column);
+      if (text === undefined) {
+        if (required) fail(column, 'required');
+        return undefined;
+      }
+      const cents = parseMinorUnits(text);
+      if (cents === undefined || (!allowNegative && cents < 0)) {
+        fail(column, 'decimal amount like 3.99');
+        return undefined;
+      }
+      return cents;
+    };
+    const unitPriceCents = money('unit_price', true);
+    const paidCents = money('paid', false, true);
+    const regularPriceCents = money('regular_price', false);
+    const discountCents = money('discount', false);
+    if (issues.length > issuesBefore || issues.length >= MAX_ISSUES) continue;
+
+    const receiptId = value('receipt_id');
+    const slug = storeParsed.data as string;
+    const key = receiptId === undefined ? `at:${slug}:${purchasedAtText}` : `id:${slug}:${receiptId}`;
+    let receipt = groups.get(key);
+    if (!receipt) {
+      receipt = {
+        storeSlug: slug,
+        locationId,
+        purchasedAt: purchasedAt as Date,
+        currency,
+        retailerReceiptId: receiptId,
+        items: [],
+        source: 'csv',
+        origin: { path: path, itemPaths: [] },
+      };
+      groups.set(key, receipt);
+    } else if (receipt.currency !== currency) {
+      fail('currency', `differs from the receipt's first line (${receipt.currency})`);
+      continue;
+    } else if (receipt.items.length >= ReceiptIngestApi.MAX_ITEMS_PER_RECEIPT) {
+      report({
+        path,
+        message: `a receipt has at most ${ReceiptIngestApi.MAX_ITEMS_PER_RECEIPT} lines`,
+        code: 'too_many_items',
+      });
+      continue;
+    }
+    receipt.items.push(
+      completeItem({
+        name: name as string,
+        gtin,
+        brand: value('brand'),
+        category: value('category'),
+        quantityMilli,
+        unit: unit.data as QuantityUnit,
+        unitPriceCents: unitPriceCents as number,
+        paidCents,
+        regularPriceCents,
+        discountCents,
+      }),
+    );
+    receipt.origin.itemPaths.push(path);
+  }
+  if (!headerChecked) report({ path: 'lines', message: 'no rows', code: 'empty' });
+  return { receipts: [...groups.values()], issues, rowCount };
+}

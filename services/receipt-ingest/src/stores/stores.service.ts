@@ -1,0 +1,113 @@
+/** Retailers and their locations: an admin-curated catalog every user reads. */
+import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { type Database, newId } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import * as stores from './stores.repository.js';
+
+type Retailer = z.infer<typeof ReceiptIngestApi.Retailer>;
+type StoreLocation = z.infer<typeof ReceiptIngestApi.StoreLocation>;
+
+const SlugCursor = z.object({ slug: z.string() });
+const IdCursor = z.object({ id: z.uuid() });
+
+export function toRetailer(row: stores.RetailerRow): Retailer {
+  return {
+    slug: row.slug,
+    name: row.name,
+    website: row.website,
+    ingestionMethods: row.ingestion_methods as Retailer['ingestionMethods'],
+  };
+}
+
+function toLocation(row: stores.StoreLocationRow, storeSlug: string): StoreLocation {
+  return {
+    id: row.id,
+    storeSlug,
+    name: row.name,
+    addressLine: row.address_line,
+    city: row.city,
+    region: row.region,
+    postalCode: row.postal_code,
+    country: row.country,
+  };
+}
+
+function invalidCursor(): AppError {
+  return AppError.validation([
+    { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
+  ]);
+}
+
+export async function createRetailer(
+  database: Database<DB>,
+  input: z.infer<typeof ReceiptIngestApi.CreateRetailer>,
+): Promise<Retailer> {
+  const row = await stores.insertRetailer(database.db, {
+    id: newId(),
+    slug: input.slug,
+    name: input.name,
+    website: input.website ?? null,
+    ingestion_methods: [...new Set(input.ingestionMethods)],
+  });
+  if (!row) throw AppError.conflict(`store ${input.slug} already exists`);
+  return toRetailer(row);
+}
+
+export async function listRetailers(
+  database: Database<DB>,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<Retailer>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
+  if (query.cursor !== undefined && after === undefined) throw invalidCursor();
+  const rows = await stores.listRetailers(database.db, after?.slug, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toRetailer),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ slug: last.slug }) : null,
+  };
+}
+
+export async function requireRetailer(database: Database<DB>, slug: string): Promise<stores.RetailerRow> {
+  const retailer = await stores.findRetailerBySlug(database.db, slug);
+  if (!retailer) throw AppError.notFound('store');
+  return retailer;
+}
+
+export async function createLocation(
+  database: Database<DB>,
+  slug: string,
+  input: z.infer<typeof ReceiptIngestApi.CreateStoreLocation>,
+): Promise<StoreLocation> {
+  const retailer = await requireRetailer(database, slug);
+  const row = await stores.insertLocation(database.db, {
+    id: newId(),
+    retailer_id: retailer.id,
+    name: input.name,
+    address_line: input.addressLine ?? null,
+    city: input.city ?? null,
+    region: input.region ?? null,
+    postal_code: input.postalCode ?? null,
+    country: input.country,
+  });
+  return toLocation(row, retailer.slug);
+}
+
+export async function listLocations(
+  database: Database<DB>,
+  slug: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<StoreLocation>> {
+  const retailer = await requireRetailer(database, slug);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, IdCursor);
+  if (query.cursor !== undefined && after === undefined) throw invalidCursor();
+  const rows = await stores.listLocations(database.db, retailer.id, after?.id, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => toLocation(row, retailer.slug)),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+  };
+}
