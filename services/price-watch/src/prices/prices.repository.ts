@@ -86,8 +86,8 @@ export interface CategoryTrendRow {
 }
 
 /**
- * Per category: the geometric mean of each product's average price in the last 7 days of the window
- * against its first 7 days (products priced in both).
+ * Per category: the geometric mean of each product's average price in its last 7 priced days of the
+ * window against its first 7 (products priced on at least two days).
  */
 export async function categoryTrends(
   db: Executor<DB>,
@@ -96,15 +96,20 @@ export async function categoryTrends(
   const category =
     filter.category === undefined ? sql`` : sql`and lower(p.category) = ${filter.category.toLowerCase()}`;
   const { rows } = await sql<CategoryTrendRow>`
-    with per_product as (
-      select p.category, d.product_id, d.currency,
-             sum(d.sum_cents) filter (where d.day < ${filter.from}::date + 7)::numeric
-               / nullif(sum(d.count) filter (where d.day < ${filter.from}::date + 7), 0) as first_avg,
-             sum(d.sum_cents) filter (where d.day > ${filter.to}::date - 7)::numeric
-               / nullif(sum(d.count) filter (where d.day > ${filter.to}::date - 7), 0) as last_avg
+    with days as (
+      select p.category, d.product_id, d.currency, d.day, d.sum_cents, d.count,
+             min(d.day) over (partition by d.product_id, d.currency) as first_day,
+             max(d.day) over (partition by d.product_id, d.currency) as last_day
       from price_daily d join product p on p.id = d.product_id
       where d.day between ${filter.from}::date and ${filter.to}::date
         and p.category is not null and p.merged_into is null ${category}
+    ), per_product as (
+      select category, product_id, currency,
+             sum(sum_cents) filter (where day < first_day + 7)::numeric
+               / nullif(sum(count) filter (where day < first_day + 7), 0) as first_avg,
+             sum(sum_cents) filter (where day > last_day - 7)::numeric
+               / nullif(sum(count) filter (where day > last_day - 7), 0) as last_avg
+      from days where last_day > first_day
       group by 1, 2, 3
     )
     select category, currency, count(*) as product_count,
