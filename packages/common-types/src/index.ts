@@ -1,3 +1,4 @@
+export * from './api/price-watch.js';
 export * as ReceiptIngestApi from './api/receipt-ingest.js';
 export * from './errors.js';
 export * from './events.js';

@@ -1,11 +1,22 @@
 /** The price-watch HTTP app (never listens; main.ts or supertest drives it). */
+import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { mountCatalogRoutes } from './catalog/catalog.routes.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { mountPriceRoutes } from './prices/prices.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  return createStandardApp('price-watch', context, () => {
-    // Feature routers are mounted here as their issues land.
-  });
+  const registry = createOpenApiRegistry();
+  const deps = { database: context.database, registry, config: context.config };
+  return createStandardApp(
+    'price-watch',
+    context,
+    (app) => {
+      mountCatalogRoutes(app, deps);
+      mountPriceRoutes(app, deps);
+    },
+    { openapi: registry },
+  );
 }

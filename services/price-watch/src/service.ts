@@ -1,9 +1,12 @@
-/** How the runtime wires price-watch: its env, migrations and app. */
+/** How the runtime wires price-watch: its env, migrations, app and event handlers. */
 import { fileURLToPath } from 'node:url';
 import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
+import { catalogPriceSetHandler } from './events/catalog-price-set.handler.js';
+import { purchaseRecordedHandler } from './events/purchase-recorded.handler.js';
+import { userDeletedHandler } from './events/user-deleted.handler.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -12,6 +15,11 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   envSchema,
   migrationsFolder,
   createApp,
+  eventHandlers: (context) => [
+    purchaseRecordedHandler({ threshold: context.config.MATCH_NAME_THRESHOLD }),
+    catalogPriceSetHandler(context.logger),
+    userDeletedHandler,
+  ],
 });
 
 export { createApp, envSchema };

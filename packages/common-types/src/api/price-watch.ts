@@ -1,0 +1,257 @@
+/**
+ * Request and response schemas of price-watch (catalog, prices, public reads, inflation, alerts,
+ * watches). Routes validate with these and register them in the OpenAPI document.
+ */
+import { z } from 'zod';
+import { Timestamp, Uuid } from '../ids.js';
+import { Currency, MinorUnits } from '../money.js';
+import { PaginationQuery } from '../pagination.js';
+import { PackSize } from '../sizes.js';
+
+const GtinInput = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
+const StoreSlug = z.string().min(1).max(100);
+const IsoDate = z.iso.date();
+
+export const ProductParams = z.strictObject({ id: Uuid });
+
+export const Product = z
+  .object({
+    id: Uuid,
+    name: z.string(),
+    brand: z.string().nullable(),
+    category: z.string().nullable(),
+    size: PackSize.nullable(),
+    gtins: z.array(z.string()).describe('GTIN-14 keys of the product'),
+    mergedIntoId: Uuid.nullable().describe('Set when an admin merged this product into another'),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Product' });
+export type Product = z.infer<typeof Product>;
+
+export const UnitPrice = z
+  .object({
+    amountCents: MinorUnits,
+    currency: Currency,
+    per: PackSize.describe('1 kg, 1 l or 1 piece'),
+  })
+  .meta({ id: 'UnitPrice' });
+
+export const StorePrice = z
+  .object({
+    storeSlug: z.string(),
+    priceCents: MinorUnits,
+    regularPriceCents: MinorUnits.nullable(),
+    currency: Currency,
+    isSale: z.boolean(),
+    unitPrice: UnitPrice.nullable(),
+    observedAt: Timestamp,
+  })
+  .meta({ id: 'StorePrice' });
+
+export const ProductDetail = Product.extend({
+  prices: z.array(StorePrice).describe('Latest price per store'),
+  cheapestStore: z.string().nullable().describe('Store with the lowest latest price (unit price when known)'),
+}).meta({ id: 'ProductDetail' });
+
+export const ProductListQuery = z.strictObject({
+  ...PaginationQuery.shape,
+  q: z.string().trim().min(1).max(200).optional(),
+  category: z.string().min(1).max(100).optional(),
+  store: StoreSlug.optional(),
+});
+
+export const ProductPage = z.object({ items: z.array(Product), nextCursor: z.string().nullable() }).meta({
+  id: 'ProductPage',
+});
+
+export const PriceInterval = z.enum(['day', 'week', 'month']);
+export const PriceSeriesQuery = z
+  .strictObject({
+    store: StoreSlug.optional(),
+    from: IsoDate.optional(),
+    to: IsoDate.optional(),
+    interval: PriceInterval.default('day'),
+  })
+  .refine((query) => !query.from || !query.to || query.from <= query.to, {
+    message: 'from must not be after to',
+    path: ['from'],
+  });
+
+export const PricePoint = z
+  .object({
+    period: IsoDate.describe('First day of the interval (UTC)'),
+    minCents: MinorUnits,
+    avgCents: MinorUnits,
+    maxCents: MinorUnits,
+    count: z.number().int(),
+  })
+  .meta({ id: 'PricePoint' });
+
+export const PriceSeries = z
+  .object({
+    productId: Uuid,
+    interval: PriceInterval,
+    store: z.string().nullable(),
+    currency: Currency.nullable(),
+    points: z.array(PricePoint),
+  })
+  .meta({ id: 'PriceSeries' });
+
+export const ResolveProductQuery = z.strictObject({ gtin: GtinInput });
+
+export const MergeProductBody = z.strictObject({
+  targetProductId: Uuid.describe('The product that survives; this one is kept as merged into it'),
+});
+
+export const SplitProductBody = z
+  .strictObject({
+    lineIds: z.array(Uuid).max(1000).default([]).describe('Purchase lines wrongly matched to this product'),
+    gtins: z.array(GtinInput).max(100).default([]).describe('GTINs that belong to another product'),
+    name: z.string().min(1).max(300),
+    brand: z.string().min(1).max(200).optional(),
+    category: z.string().min(1).max(100).optional(),
+    size: PackSize.optional(),
+  })
+  .refine((body) => body.lineIds.length + body.gtins.length > 0, {
+    message: 'name at least one purchase line or GTIN to move',
+    path: ['lineIds'],
+  });
+
+export const Period = z.enum(['30d', '90d', '365d']);
+
+export const TrendsQuery = z.strictObject({
+  category: z.string().min(1).max(100).optional(),
+  period: Period.default('90d'),
+});
+export const CategoryTrend = z
+  .object({
+    category: z.string(),
+    currency: Currency,
+    productCount: z.number().int(),
+    changePct: z.number().describe('Geometric mean of per-product price changes over the period, in %'),
+  })
+  .meta({ id: 'CategoryTrend' });
+export const TrendsResponse = z
+  .object({ period: Period, from: IsoDate, to: IsoDate, items: z.array(CategoryTrend) })
+  .meta({ id: 'TrendsResponse' });
+
+export const IncreasesQuery = z.strictObject({
+  ...PaginationQuery.shape,
+  since: IsoDate,
+  minPct: z.coerce.number().min(0).max(10_000).default(5),
+});
+export const PriceIncrease = z
+  .object({
+    productId: Uuid,
+    name: z.string(),
+    currency: Currency,
+    fromAvgCents: MinorUnits,
+    toAvgCents: MinorUnits,
+    changePct: z.number(),
+  })
+  .meta({ id: 'PriceIncrease' });
+export const PriceIncreasePage = z
+  .object({ items: z.array(PriceIncrease), nextCursor: z.string().nullable() })
+  .meta({ id: 'PriceIncreasePage' });
+
+const ProductIdList = (max: number) =>
+  z
+    .string()
+    .transform((text) => [...new Set(text.split(',').map((part) => part.trim()))].filter(Boolean))
+    .pipe(z.array(Uuid).min(1).max(max));
+
+export const ComparisonQuery = z.strictObject({ productIds: ProductIdList(50) });
+export const PublicComparisonQuery = z.strictObject({
+  productIds: ProductIdList(20).describe('Comma-separated product ids, at most 20'),
+});
+export const StoreBasket = z
+  .object({
+    storeSlug: z.string(),
+    currency: Currency,
+    totalCents: MinorUnits.describe('Sum of the latest prices of the products this store has'),
+    pricedCount: z.number().int(),
+    missingProductIds: z.array(Uuid),
+    prices: z.array(z.object({ productId: Uuid, priceCents: MinorUnits, observedAt: Timestamp })),
+  })
+  .meta({ id: 'StoreBasket' });
+export const StoreComparison = z
+  .object({
+    productIds: z.array(Uuid),
+    stores: z.array(StoreBasket).describe('Stores with every product first, then by total'),
+    cheapestCompleteStore: z.string().nullable(),
+  })
+  .meta({ id: 'StoreComparison' });
+
+export const PublicTrendParams = z.strictObject({ productId: Uuid });
+export const PublicTrendQuery = z.strictObject({ period: Period.default('90d') });
+export const PublicTrend = z
+  .object({
+    productId: Uuid,
+    name: z.string(),
+    period: Period,
+    currency: Currency.nullable(),
+    points: z.array(PricePoint),
+    changePct: z.number().nullable().describe('Last day average against the first, in %'),
+  })
+  .meta({ id: 'PublicTrend' });
+
+export const InflationCategory = z.enum([
+  'food-at-home',
+  'cereals-bakery',
+  'meat-poultry-fish-eggs',
+  'dairy',
+  'fruits-vegetables',
+  'beverages',
+  'other-food',
+  'all-items',
+]);
+export const InflationQuery = z.strictObject({
+  period: z
+    .string()
+    .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'YYYY-MM')
+    .optional()
+    .describe('Month; default the newest CPI month of the series'),
+  category: InflationCategory.default('food-at-home'),
+});
+export const Inflation = z
+  .object({
+    period: z.string(),
+    category: InflationCategory,
+    cpi: z.object({
+      seriesId: z.string(),
+      value: z.number().nullable(),
+      previousYearValue: z.number().nullable(),
+      yoyPct: z.number().nullable().describe('null when BLS published no value for one of the months'),
+    }),
+    basket: z.object({
+      yoyPct: z.number().nullable().describe('null when no product was priced in both months'),
+      productCount: z.number().int(),
+      currency: Currency,
+    }),
+    method: z.string(),
+  })
+  .meta({ id: 'Inflation' });
+
+export const BlsSeriesImport = z
+  .strictObject({
+    Results: z.object({
+      series: z
+        .array(
+          z.object({
+            seriesID: z.string().regex(/^[A-Z0-9]{4,20}$/),
+            data: z.array(
+              z.object({
+                year: z.string().regex(/^\d{4}$/),
+                period: z.string().regex(/^M(0[1-9]|1[0-3])$/),
+                value: z.string().regex(/^\d+(\.\d{1,3})?$|^-$/),
+              }),
+            ),
+          }),
+        )
+        .min(1),
+    }),
+  })
+  .meta({ id: 'BlsSeriesImport' });
+export const BlsImportResult = z
+  .object({ inserted: z.number().int(), unchanged: z.number().int(), skipped: z.number().int() })
+  .meta({ id: 'BlsImportResult' });

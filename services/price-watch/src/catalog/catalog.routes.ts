@@ -1,0 +1,117 @@
+/** Catalog routes: search, detail, admin merge/split, and GTIN resolution for other services. */
+import {
+  MergeProductBody,
+  Product,
+  ProductDetail,
+  ProductListQuery,
+  ProductPage,
+  ProductParams,
+  ResolveProductQuery,
+  SplitProductBody,
+} from '@cartwatch/common-types';
+import type { Database } from '@cartwatch/db';
+import {
+  currentUser,
+  errorResponses,
+  type OpenAPIRegistry,
+  parseBody,
+  parseParams,
+  parseQuery,
+  requireAdmin,
+  requireUser,
+} from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import type { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { getProductDetail } from '../prices/prices.service.js';
+import { listProducts, mergeProducts, resolveByGtin, splitProduct } from './catalog.service.js';
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function mountCatalogRoutes(
+  app: Express,
+  deps: { database: Database<DB>; registry: OpenAPIRegistry },
+): void {
+  const { database, registry } = deps;
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products',
+    summary: 'Search products (trigram + prefix on the name), by category or store',
+    request: { query: ProductListQuery },
+    responses: {
+      200: json(ProductPage, 'A page of products'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  app.get('/products', requireUser, async (req, res) => {
+    res.json(await listProducts(database, parseQuery(ProductListQuery, req)));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/{id}',
+    summary: 'A product with its latest price and unit price per store and the cheapest store',
+    request: { params: ProductParams },
+    responses: {
+      200: json(ProductDetail, 'The product'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+    },
+  });
+  app.get('/products/:id', requireUser, async (req, res) => {
+    res.json(await getProductDetail(database, parseParams(ProductParams, req).id));
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/products/{id}/merge',
+    summary: 'Admin: merge this product into another (history kept)',
+    request: {
+      params: ProductParams,
+      body: { content: { 'application/json': { schema: MergeProductBody } } },
+    },
+    responses: {
+      200: json(Product, 'The surviving product'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+    },
+  });
+  app.post('/products/:id/merge', requireAdmin, async (req, res) => {
+    const { id } = parseParams(ProductParams, req);
+    const body = parseBody(MergeProductBody, req);
+    res.json(await mergeProducts(database, id, body.targetProductId, currentUser(req).id));
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/products/{id}/split',
+    summary: 'Admin: move wrongly matched purchase lines and/or GTINs to a new product',
+    request: {
+      params: ProductParams,
+      body: { content: { 'application/json': { schema: SplitProductBody } } },
+    },
+    responses: {
+      201: json(Product, 'The new product'),
+      ...errorResponses(
+        'VALIDATION_FAILED',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'CONFLICT',
+        'UNPROCESSABLE',
+      ),
+    },
+  });
+  app.post('/products/:id/split', requireAdmin, async (req, res) => {
+    const { id } = parseParams(ProductParams, req);
+    const body = parseBody(SplitProductBody, req);
+    res.status(201).json(await splitProduct(database, id, body, currentUser(req).id));
+  });
+
+  // Service-to-service (the gateway never exposes /internal/*).
+  app.get('/internal/products/resolve', async (req, res) => {
+    res.json(await resolveByGtin(database, parseQuery(ResolveProductQuery, req).gtin));
+  });
+}

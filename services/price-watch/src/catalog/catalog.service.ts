@@ -1,0 +1,190 @@
+/** Catalog reads and admin corrections (merge, split), and GTIN resolution for other services. */
+import { decodeCursor, encodeCursor, type Page, type Product } from '@cartwatch/common-types';
+import { type Database, newId, withTransaction } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { recomputeRollups } from '../prices/observation.repository.js';
+import {
+  findLiveProduct,
+  findProductById,
+  findProductIdByGtin,
+  insertProduct,
+  linesOfProduct,
+  mergeProductInto,
+  moveGtins,
+  moveLines,
+  type ProductRow,
+  recordMerge,
+  searchProducts,
+  withGtins,
+} from './catalog.repository.js';
+import { normalizeGtin } from './gtin.js';
+import { normalizeBrand, normalizeName } from './product-name.js';
+
+export function toProduct(product: ProductRow & { gtins: string[] }): Product {
+  return {
+    id: product.id,
+    name: product.name,
+    brand: product.brand,
+    category: product.category,
+    size:
+      product.size_value !== null && product.size_unit !== null
+        ? { value: Number(product.size_value), unit: product.size_unit }
+        : null,
+    gtins: product.gtins,
+    mergedIntoId: product.merged_into,
+    createdAt: product.created_at.toISOString(),
+  };
+}
+
+const SearchCursor = z.object({ o: z.number().int().min(0).max(100_000) });
+
+export async function listProducts(
+  database: Database<DB>,
+  query: {
+    q?: string | undefined;
+    category?: string | undefined;
+    store?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  },
+): Promise<Page<Product>> {
+  const offset = query.cursor ? decodeCursor(query.cursor, SearchCursor)?.o : 0;
+  if (offset === undefined)
+    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const qNorm = query.q ? normalizeName(query.q) : undefined;
+  const rows = await searchProducts(
+    database.db,
+    {
+      ...(qNorm && { qNorm }),
+      ...(query.category && { category: query.category }),
+      ...(query.store && { store: query.store }),
+    },
+    { limit: query.limit + 1, offset },
+  );
+  const page = rows.slice(0, query.limit);
+  const items = (await withGtins(database.db, page)).map(toProduct);
+  return { items, nextCursor: rows.length > query.limit ? encodeCursor({ o: offset + query.limit }) : null };
+}
+
+export async function getProduct(database: Database<DB>, id: string): Promise<Product> {
+  const product = await findProductById(database.db, id);
+  if (!product) throw AppError.notFound('product');
+  const [withCodes] = await withGtins(database.db, [product]);
+  if (!withCodes) throw AppError.notFound('product');
+  return toProduct(withCodes);
+}
+
+export async function resolveByGtin(database: Database<DB>, gtin: string): Promise<Product> {
+  const gtin14 = normalizeGtin(gtin);
+  if (!gtin14)
+    throw AppError.validation([{ path: 'gtin', message: 'check digit does not match', code: 'custom' }]);
+  const id = await findProductIdByGtin(database.db, gtin14);
+  const product = id ? await findLiveProduct(database.db, id) : undefined;
+  if (!product) throw AppError.notFound('product');
+  const [withCodes] = await withGtins(database.db, [product]);
+  if (!withCodes) throw AppError.notFound('product');
+  return toProduct(withCodes);
+}
+
+/** Merges `sourceId` into `targetId`: GTINs, matches and observations move; the source is kept, marked merged. */
+export async function mergeProducts(
+  database: Database<DB>,
+  sourceId: string,
+  targetId: string,
+  actorUserId: string,
+): Promise<Product> {
+  if (sourceId === targetId) throw AppError.conflict('a product cannot be merged into itself');
+  await withTransaction(database.db, async (trx) => {
+    const source = await findProductById(trx, sourceId);
+    const target = await findProductById(trx, targetId);
+    if (!source || !target) throw AppError.notFound('product');
+    if (source.merged_into) throw AppError.conflict('product is already merged');
+    if (target.merged_into) throw AppError.conflict('target product is merged into another product');
+    const movedGtins = await mergeProductInto(trx, sourceId, targetId);
+    await recomputeRollups(trx, [sourceId, targetId]);
+    await recordMerge(trx, {
+      id: newId(),
+      kind: 'merge',
+      sourceProductId: sourceId,
+      targetProductId: targetId,
+      movedGtins,
+      movedLineIds: [],
+      actorUserId,
+    });
+  });
+  return getProduct(database, targetId);
+}
+
+/** Splits wrongly matched purchase lines and/or GTINs off `sourceId` into a new product. */
+export async function splitProduct(
+  database: Database<DB>,
+  sourceId: string,
+  input: {
+    lineIds: string[];
+    gtins: string[];
+    name: string;
+    brand?: string | undefined;
+    category?: string | undefined;
+    size?: { value: number; unit: 'g' | 'ml' | 'ct' } | undefined;
+  },
+  actorUserId: string,
+): Promise<Product> {
+  const gtins14 = input.gtins.map((gtin, index) => {
+    const normalized = normalizeGtin(gtin);
+    if (!normalized) {
+      throw AppError.validation([
+        { path: `gtins.${index}`, message: 'check digit does not match', code: 'custom' },
+      ]);
+    }
+    return normalized;
+  });
+  const newProductId = newId();
+  await withTransaction(database.db, async (trx) => {
+    const source = await findProductById(trx, sourceId);
+    if (!source) throw AppError.notFound('product');
+    if (source.merged_into)
+      throw AppError.conflict('product is merged; split the product it was merged into');
+    const lines = await linesOfProduct(trx, sourceId, input.lineIds);
+    if (lines.length !== new Set(input.lineIds).size)
+      throw AppError.unprocessable('a purchase line is not matched to this product');
+    for (const gtin of gtins14) {
+      if ((await findProductIdByGtin(trx, gtin)) !== sourceId)
+        throw AppError.unprocessable(`GTIN ${gtin} is not on this product`);
+    }
+    await insertProduct(trx, {
+      id: newProductId,
+      name: input.name,
+      nameNorm: normalizeName(input.name),
+      brand: input.brand ?? null,
+      brandNorm: normalizeBrand(input.brand),
+      category: input.category ?? source.category,
+      size: input.size ?? null,
+    });
+    await moveGtins(trx, gtins14, newProductId);
+    // Lines carrying a moved GTIN follow it.
+    const lineIds = [...new Set([...lines.map((line) => line.line_id)])];
+    if (gtins14.length > 0) {
+      const gtinLines = await trx
+        .selectFrom('purchase_line_match')
+        .select('line_id')
+        .where('product_id', '=', sourceId)
+        .where('gtin', 'in', gtins14)
+        .execute();
+      for (const line of gtinLines) if (!lineIds.includes(line.line_id)) lineIds.push(line.line_id);
+    }
+    await moveLines(trx, lineIds, newProductId);
+    await recomputeRollups(trx, [sourceId, newProductId]);
+    await recordMerge(trx, {
+      id: newId(),
+      kind: 'split',
+      sourceProductId: sourceId,
+      targetProductId: newProductId,
+      movedGtins: gtins14,
+      movedLineIds: lineIds,
+      actorUserId,
+    });
+  });
+  return getProduct(database, newProductId);
+}

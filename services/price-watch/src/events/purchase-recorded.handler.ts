@@ -1,0 +1,30 @@
+/** purchase.recorded.v1: match each line to a product and record what was paid as an observation. */
+import { eventCatalog } from '@cartwatch/common-types';
+import { defineHandler } from '@cartwatch/events';
+import type { Transaction } from 'kysely';
+import { type MatchingOptions, matchPurchase } from '../catalog/matching.service.js';
+import type { DB } from '../db/schema.js';
+import { recordObservation } from '../prices/observation.service.js';
+
+export function purchaseRecordedHandler(options: MatchingOptions) {
+  return defineHandler(eventCatalog.purchaseRecorded, async (trx: Transaction<DB>, event) => {
+    const purchase = event.data;
+    const lines = await matchPurchase(trx, event, options);
+    for (const line of lines) {
+      await recordObservation(trx, line.match.product, {
+        storeSlug: purchase.storeSlug,
+        locationId: purchase.locationId,
+        priceCents: line.paidPerUnitCents,
+        regularPriceCents:
+          line.item.regularPriceCents ??
+          (line.priceType === 'regular' ? undefined : line.item.unitPriceCents),
+        currency: purchase.currency,
+        priceType: line.priceType,
+        source: 'receipt',
+        userId: purchase.userId,
+        lineId: line.item.lineId,
+        observedAt: purchase.purchasedAt,
+      });
+    }
+  });
+}

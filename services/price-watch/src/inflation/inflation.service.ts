@@ -1,0 +1,132 @@
+/**
+ * The CartWatch basket index against the official CPI (method in docs/inflation.md): both as
+ * year-over-year % for one month. CPI values are the shipped/imported BLS numbers, never derived.
+ */
+import type { BlsImportResult, BlsSeriesImport, Inflation, InflationCategory } from '@cartwatch/common-types';
+import type { Database } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import type { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { monthlyAverages } from '../prices/prices.repository.js';
+import { cpiValue, insertCpiValues, newestCpiMonth } from './inflation.repository.js';
+
+type Category = z.infer<typeof InflationCategory>;
+
+/** BLS series per category, and the product categories (lower case) that make up our basket for it. */
+export const inflationCategories: Record<Category, { seriesId: string; productCategories?: string[] }> = {
+  'food-at-home': { seriesId: 'CUUR0000SAF11' },
+  'all-items': { seriesId: 'CUUR0000SA0' },
+  'cereals-bakery': {
+    seriesId: 'CUUR0000SAF111',
+    productCategories: ['bakery', 'bread', 'cereal', 'cereals', 'pasta', 'rice', 'flour'],
+  },
+  'meat-poultry-fish-eggs': {
+    seriesId: 'CUUR0000SAF112',
+    productCategories: ['meat', 'poultry', 'fish', 'seafood', 'eggs'],
+  },
+  dairy: { seriesId: 'CUUR0000SEFJ', productCategories: ['dairy', 'milk', 'cheese', 'yogurt', 'butter'] },
+  'fruits-vegetables': {
+    seriesId: 'CUUR0000SAF113',
+    productCategories: ['produce', 'fruit', 'fruits', 'vegetables', 'fruits-vegetables'],
+  },
+  beverages: {
+    seriesId: 'CUUR0000SAF114',
+    productCategories: ['beverages', 'drinks', 'coffee', 'tea', 'juice', 'soda'],
+  },
+  'other-food': {
+    seriesId: 'CUUR0000SAF115',
+    productCategories: ['snacks', 'sweets', 'condiments', 'spices', 'frozen', 'other'],
+  },
+};
+
+export const INFLATION_METHOD =
+  'CPI: BLS CPI-U (NSA) index of the month against the same month a year earlier. Basket: products priced (USD) in both months; ' +
+  'each product’s average observed price per month across stores; the index change is the geometric mean of the price relatives (Jevons).';
+
+function percentChange(now: number, before: number): number {
+  return Math.round((now / before - 1) * 10_000) / 100;
+}
+
+export async function getInflation(
+  database: Database<DB>,
+  query: { period?: string | undefined; category: Category },
+): Promise<z.infer<typeof Inflation>> {
+  const { seriesId, productCategories } = inflationCategories[query.category];
+  let year: number;
+  let month: number;
+  if (query.period) {
+    [year, month] = query.period.split('-').map(Number) as [number, number];
+  } else {
+    const newest = await newestCpiMonth(database.db, seriesId);
+    if (!newest) throw AppError.notFound('CPI series');
+    ({ year, month } = newest);
+  }
+  const period = `${year}-${String(month).padStart(2, '0')}`;
+  const previous = `${year - 1}-${String(month).padStart(2, '0')}`;
+  const value = await cpiValue(database.db, seriesId, year, month);
+  const previousYearValue = await cpiValue(database.db, seriesId, year - 1, month);
+
+  const averages = await monthlyAverages(database.db, {
+    months: [previous, period],
+    currency: 'USD',
+    categories: productCategories,
+  });
+  const byProduct = new Map<string, { before?: number; now?: number }>();
+  for (const row of averages) {
+    const entry = byProduct.get(row.product_id) ?? {};
+    if (row.month === period) entry.now = Number(row.avg_cents);
+    else entry.before = Number(row.avg_cents);
+    byProduct.set(row.product_id, entry);
+  }
+  const logRelatives = [...byProduct.values()]
+    .filter((entry): entry is { before: number; now: number } => !!entry.before && !!entry.now)
+    .map((entry) => Math.log(entry.now / entry.before));
+  const basketYoy =
+    logRelatives.length > 0
+      ? Math.round(
+          (Math.exp(logRelatives.reduce((sum, x) => sum + x, 0) / logRelatives.length) - 1) * 10_000,
+        ) / 100
+      : null;
+
+  return {
+    period,
+    category: query.category,
+    cpi: {
+      seriesId,
+      value: value ?? null,
+      previousYearValue: previousYearValue ?? null,
+      yoyPct:
+        value !== undefined && previousYearValue !== undefined
+          ? percentChange(value, previousYearValue)
+          : null,
+    },
+    basket: { yoyPct: basketYoy, productCount: logRelatives.length, currency: 'USD' },
+    method: INFLATION_METHOD,
+  };
+}
+
+/** Imports months from a BLS API v2 response; existing months are left as they are. */
+export async function importBlsSeries(
+  database: Database<DB>,
+  body: z.infer<typeof BlsSeriesImport>,
+): Promise<z.infer<typeof BlsImportResult>> {
+  const values: { seriesId: string; year: number; month: number; value: string }[] = [];
+  let skipped = 0;
+  for (const series of body.Results.series) {
+    for (const point of series.data) {
+      // M13 is the annual average and "-" a month BLS did not publish: neither is a monthly value.
+      if (point.period === 'M13' || point.value === '-') {
+        skipped++;
+        continue;
+      }
+      values.push({
+        seriesId: series.seriesID,
+        year: Number(point.year),
+        month: Number(point.period.slice(1)),
+        value: point.value,
+      });
+    }
+  }
+  const inserted = await insertCpiValues(database.db, values);
+  return { inserted, unchanged: values.length - inserted, skipped };
+}

@@ -1,0 +1,158 @@
+/** Price routes: series, trends, increases, comparison; the public reads; CPI import (admin). */
+import {
+  BlsImportResult,
+  BlsSeriesImport,
+  ComparisonQuery,
+  IncreasesQuery,
+  Inflation,
+  InflationQuery,
+  PriceIncreasePage,
+  PriceSeries,
+  PriceSeriesQuery,
+  ProductParams,
+  PublicComparisonQuery,
+  PublicTrend,
+  PublicTrendParams,
+  PublicTrendQuery,
+  StoreComparison,
+  TrendsQuery,
+  TrendsResponse,
+} from '@cartwatch/common-types';
+import type { Database } from '@cartwatch/db';
+import {
+  errorResponses,
+  type OpenAPIRegistry,
+  parseBody,
+  parseParams,
+  parseQuery,
+  requireAdmin,
+  requireUser,
+} from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import type { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { getInflation, importBlsSeries } from '../inflation/inflation.service.js';
+import {
+  compareStores,
+  getCategoryTrends,
+  getPriceSeries,
+  getPublicTrend,
+  listPriceIncreases,
+} from './prices.service.js';
+
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+export function mountPriceRoutes(
+  app: Express,
+  deps: { database: Database<DB>; registry: OpenAPIRegistry },
+): void {
+  const { database, registry } = deps;
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/{id}/prices',
+    summary: 'Min/avg/max price series of a product (per day, week or month; one store or all)',
+    request: { params: ProductParams, query: PriceSeriesQuery },
+    responses: {
+      200: json(PriceSeries, 'The series'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+    },
+  });
+  app.get('/products/:id/prices', requireUser, async (req, res) => {
+    const { id } = parseParams(ProductParams, req);
+    res.json(await getPriceSeries(database, id, parseQuery(PriceSeriesQuery, req)));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/prices/trends',
+    summary: 'Price change per category over a period',
+    request: { query: TrendsQuery },
+    responses: {
+      200: json(TrendsResponse, 'Trends'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  app.get('/prices/trends', requireUser, async (req, res) => {
+    res.json(await getCategoryTrends(database, parseQuery(TrendsQuery, req)));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/prices/increases',
+    summary: 'Products whose price rose at least minPct since a date',
+    request: { query: IncreasesQuery },
+    responses: {
+      200: json(PriceIncreasePage, 'Increases'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  app.get('/prices/increases', requireUser, async (req, res) => {
+    res.json(await listPriceIncreases(database, parseQuery(IncreasesQuery, req)));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/prices/comparison',
+    summary: 'Latest prices of up to 50 products across stores',
+    request: { query: ComparisonQuery },
+    responses: {
+      200: json(StoreComparison, 'Comparison'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  app.get('/prices/comparison', requireUser, async (req, res) => {
+    res.json(await compareStores(database, parseQuery(ComparisonQuery, req).productIds));
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/prices/cpi',
+    summary: 'Admin: import newer CPI months from a BLS API v2 response',
+    request: { body: { content: { 'application/json': { schema: BlsSeriesImport } } } },
+    responses: {
+      200: json(BlsImportResult, 'Import result'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  app.post('/prices/cpi', requireAdmin, async (req, res) => {
+    res.json(await importBlsSeries(database, parseBody(BlsSeriesImport, req)));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/public/trends/{productId}',
+    summary: 'Public daily price trend of a product (from daily rollups)',
+    request: { params: PublicTrendParams, query: PublicTrendQuery },
+    responses: { 200: json(PublicTrend, 'The trend'), ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND') },
+  });
+  app.get('/public/trends/:productId', async (req, res) => {
+    const { productId } = parseParams(PublicTrendParams, req);
+    res.json(await getPublicTrend(database, productId, parseQuery(PublicTrendQuery, req).period));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/public/store-comparison',
+    summary: 'Public: latest prices of up to 20 products across stores',
+    request: { query: PublicComparisonQuery },
+    responses: { 200: json(StoreComparison, 'Comparison'), ...errorResponses('VALIDATION_FAILED') },
+  });
+  app.get('/public/store-comparison', async (req, res) => {
+    res.json(await compareStores(database, parseQuery(PublicComparisonQuery, req).productIds));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/public/inflation',
+    summary: 'CartWatch basket index vs the official CPI, year-over-year % (docs/inflation.md)',
+    request: { query: InflationQuery },
+    responses: { 200: json(Inflation, 'Inflation'), ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND') },
+  });
+  app.get('/public/inflation', async (req, res) => {
+    res.json(await getInflation(database, parseQuery(InflationQuery, req)));
+  });
+}

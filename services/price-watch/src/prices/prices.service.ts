@@ -1,0 +1,249 @@
+/** Price reads: product detail with store prices, series, trends, increases and store comparisons. */
+import {
+  decodeCursor,
+  encodeCursor,
+  type Page,
+  type PriceIncrease,
+  type PricePoint,
+  type PriceSeries,
+  type ProductDetail,
+  type PublicTrend,
+  type StoreComparison,
+  type StorePrice,
+  type TrendsResponse,
+} from '@cartwatch/common-types';
+import type { Database } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import { findProductById, withGtins } from '../catalog/catalog.repository.js';
+import { toProduct } from '../catalog/catalog.service.js';
+import type { DB } from '../db/schema.js';
+import {
+  categoryTrends,
+  type LatestPriceRow,
+  latestPrices,
+  mainCurrency,
+  priceIncreases,
+  priceSeries,
+  type SeriesRow,
+} from './prices.repository.js';
+
+const DAY_MS = 86_400_000;
+export const periodDays = { '30d': 30, '90d': 90, '365d': 365 } as const;
+
+function isoDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+function addDays(day: string, days: number): string {
+  return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
+}
+
+/** Unit price for display: per kg (g), per l (ml) or per piece (ct). */
+function displayUnitPrice(
+  row: LatestPriceRow,
+  unit: 'g' | 'ml' | 'ct' | null,
+): z.infer<typeof StorePrice>['unitPrice'] {
+  if (row.unit_price_cents === null || unit === null) return null;
+  const per = unit === 'ct' ? 1 : 1000;
+  return {
+    amountCents: Math.round(Number(row.unit_price_cents) * per),
+    currency: row.currency,
+    per: { value: per, unit },
+  };
+}
+
+function toStorePrice(row: LatestPriceRow, unit: 'g' | 'ml' | 'ct' | null): z.infer<typeof StorePrice> {
+  return {
+    storeSlug: row.store_slug,
+    priceCents: Number(row.price_cents),
+    regularPriceCents: row.regular_price_cents === null ? null : Number(row.regular_price_cents),
+    currency: row.currency,
+    isSale: row.is_sale,
+    unitPrice: displayUnitPrice(row, unit),
+    observedAt: row.observed_at.toISOString(),
+  };
+}
+
+export async function getProductDetail(
+  database: Database<DB>,
+  id: string,
+): Promise<z.infer<typeof ProductDetail>> {
+  const product = await findProductById(database.db, id);
+  if (!product) throw AppError.notFound('product');
+  const [withCodes] = await withGtins(database.db, [product]);
+  if (!withCodes) throw AppError.notFound('product');
+  const prices = (await latestPrices(database.db, [id])).map((row) => toStorePrice(row, product.size_unit));
+  // Cheapest among stores in the most recent currency, by unit price when known, else by price.
+  const currency = prices.reduce<z.infer<typeof StorePrice> | undefined>(
+    (newest, price) => (!newest || price.observedAt > newest.observedAt ? price : newest),
+    undefined,
+  )?.currency;
+  const comparable = prices.filter((price) => price.currency === currency);
+  const cheapest = comparable.reduce<z.infer<typeof StorePrice> | undefined>(
+    (best, price) =>
+      !best ||
+      (price.unitPrice?.amountCents ?? price.priceCents) < (best.unitPrice?.amountCents ?? best.priceCents)
+        ? price
+        : best,
+    undefined,
+  );
+  return { ...toProduct(withCodes), prices, cheapestStore: cheapest?.storeSlug ?? null };
+}
+
+function toPoints(rows: SeriesRow[]): z.infer<typeof PricePoint>[] {
+  return rows.map((row) => ({
+    period: row.period,
+    minCents: Number(row.min_cents),
+    maxCents: Number(row.max_cents),
+    avgCents: Math.round(Number(row.sum_cents) / Number(row.count)),
+    count: Number(row.count),
+  }));
+}
+
+export async function getPriceSeries(
+  database: Database<DB>,
+  productId: string,
+  query: {
+    store?: string | undefined;
+    from?: string | undefined;
+    to?: string | undefined;
+    interval: 'day' | 'week' | 'month';
+  },
+  now: Date = new Date(),
+): Promise<z.infer<typeof PriceSeries>> {
+  const product = await findProductById(database.db, productId);
+  if (!product) throw AppError.notFound('product');
+  const to = query.to ?? isoDay(now);
+  const from = query.from ?? addDays(to, -365);
+  const currency = await mainCurrency(database.db, productId);
+  const rows = currency
+    ? await priceSeries(database.db, {
+        productId,
+        currency,
+        store: query.store,
+        from,
+        to,
+        interval: query.interval,
+      })
+    : [];
+  return {
+    productId,
+    interval: query.interval,
+    store: query.store ?? null,
+    currency: currency ?? null,
+    points: toPoints(rows),
+  };
+}
+
+export async function getPublicTrend(
+  database: Database<DB>,
+  productId: string,
+  period: keyof typeof periodDays,
+  now: Date = new Date(),
+): Promise<z.infer<typeof PublicTrend>> {
+  const product = await findProductById(database.db, productId);
+  if (!product) throw AppError.notFound('product');
+  const to = isoDay(now);
+  const from = addDays(to, -periodDays[period]);
+  const currency = await mainCurrency(database.db, productId);
+  const points = currency
+    ? toPoints(await priceSeries(database.db, { productId, currency, from, to, interval: 'day' }))
+    : [];
+  const first = points[0];
+  const last = points.at(-1);
+  const changePct =
+    first && last && first !== last && first.avgCents > 0
+      ? Math.round((last.avgCents / first.avgCents - 1) * 10_000) / 100
+      : null;
+  return { productId, name: product.name, period, currency: currency ?? null, points, changePct };
+}
+
+export async function getCategoryTrends(
+  database: Database<DB>,
+  query: { category?: string | undefined; period: keyof typeof periodDays },
+  now: Date = new Date(),
+): Promise<z.infer<typeof TrendsResponse>> {
+  const to = isoDay(now);
+  const from = addDays(to, -periodDays[query.period]);
+  const rows = await categoryTrends(database.db, { from, to, category: query.category });
+  return {
+    period: query.period,
+    from,
+    to,
+    items: rows.map((row) => ({
+      category: row.category,
+      currency: row.currency,
+      productCount: Number(row.product_count),
+      changePct: Number(row.change_pct),
+    })),
+  };
+}
+
+const OffsetCursor = z.object({ o: z.number().int().min(0).max(100_000) });
+
+export async function listPriceIncreases(
+  database: Database<DB>,
+  query: { since: string; minPct: number; limit: number; cursor?: string | undefined },
+  now: Date = new Date(),
+): Promise<Page<z.infer<typeof PriceIncrease>>> {
+  const offset = query.cursor ? decodeCursor(query.cursor, OffsetCursor)?.o : 0;
+  if (offset === undefined)
+    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const rows = await priceIncreases(database.db, {
+    since: query.since,
+    today: isoDay(now),
+    minPct: query.minPct,
+    limit: query.limit + 1,
+    offset,
+  });
+  return {
+    items: rows.slice(0, query.limit).map((row) => ({
+      productId: row.product_id,
+      name: row.name,
+      currency: row.currency,
+      fromAvgCents: Number(row.from_avg),
+      toAvgCents: Number(row.to_avg),
+      changePct: Number(row.change_pct),
+    })),
+    nextCursor: rows.length > query.limit ? encodeCursor({ o: offset + query.limit }) : null,
+  };
+}
+
+/** Latest price of each product per store; stores that carry every product first, cheapest first. */
+export async function compareStores(
+  database: Database<DB>,
+  productIds: string[],
+): Promise<z.infer<typeof StoreComparison>> {
+  const rows = await latestPrices(database.db, productIds);
+  const byStore = new Map<string, z.infer<typeof StoreComparison>['stores'][number]>();
+  for (const row of rows) {
+    const key = `${row.store_slug}\u0000${row.currency}`;
+    const store = byStore.get(key) ?? {
+      storeSlug: row.store_slug,
+      currency: row.currency,
+      totalCents: 0,
+      pricedCount: 0,
+      missingProductIds: [],
+      prices: [],
+    };
+    store.totalCents += Number(row.price_cents);
+    store.pricedCount += 1;
+    store.prices.push({
+      productId: row.product_id,
+      priceCents: Number(row.price_cents),
+      observedAt: row.observed_at.toISOString(),
+    });
+    byStore.set(key, store);
+  }
+  const stores = [...byStore.values()].map((store) => ({
+    ...store,
+    missingProductIds: productIds.filter((id) => !store.prices.some((price) => price.productId === id)),
+  }));
+  stores.sort(
+    (a, b) =>
+      b.pricedCount - a.pricedCount || a.totalCents - b.totalCents || a.storeSlug.localeCompare(b.storeSlug),
+  );
+  const complete = stores.find((store) => store.pricedCount === productIds.length);
+  return { productIds, stores, cheapestCompleteStore: complete?.storeSlug ?? null };
+}

@@ -1,0 +1,262 @@
+import { readFileSync } from 'node:fs';
+import { newId } from '@cartwatch/db';
+import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
+import { sql } from 'kysely';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
+import { recomputeRollups } from '../src/prices/observation.repository.js';
+import { deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
+
+let harness: PriceWatchHarness;
+const handler = purchaseRecordedHandler({ threshold: 0.55 });
+const user = testUser();
+const admin = testAdmin();
+
+beforeAll(async () => {
+  harness = await startPriceWatch('pw_public');
+});
+afterAll(() => harness.close());
+
+function cpiFromFile(seriesId: string, year: number, month: number): number {
+  const csv = readFileSync(new URL('../data/cpi/cpi-u-food.csv', import.meta.url), 'utf8');
+  const line = csv.split('\n').find((row) => row.startsWith(`${seriesId},${year},${month},`));
+  if (!line) throw new Error(`no CPI row for ${seriesId} ${year}-${month}`);
+  return Number(line.split(',')[3]);
+}
+
+async function productIdOfGtin(gtin: string): Promise<string> {
+  const response = await request(harness.app)
+    .get(`/internal/products/resolve?gtin=${gtin}`)
+    .set(serviceHeaders(TEST_SERVICE_KEY))
+    .expect(200);
+  return response.body.id;
+}
+
+function daysAgo(days: number, hour = 12): string {
+  const date = new Date(Date.now() - days * 86_400_000);
+  date.setUTCHours(hour, 0, 0, 0);
+  return date.toISOString();
+}
+
+describe('daily rollups', () => {
+  it('equal a recompute from raw observations after inserts, merges and splits', async () => {
+    const stores = ['aldi', 'lidl', 'kroger'];
+    // 3 products x 3 stores x 12 days, two observations on some days.
+    for (let day = 0; day < 12; day++) {
+      for (const [index, store] of stores.entries()) {
+        const items = [
+          { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 200 + day * 3 + index },
+          {
+            name: 'Rollup Beans',
+            brand: 'Roll',
+            gtin: '0000000000024',
+            paidCents: 150 + ((day * 7) % 5) + index,
+          },
+          { name: 'Rollup Lentils', brand: 'Roll', gtin: '0000000000031', paidCents: 300 - day + index },
+        ];
+        await deliver(
+          harness.database,
+          handler,
+          purchase(user.id, items, { storeSlug: store, purchasedAt: daysAgo(day, 9) }),
+        );
+        if (day % 3 === 0) {
+          await deliver(
+            harness.database,
+            handler,
+            purchase(
+              user.id,
+              items.slice(0, 1).map((item) => ({ ...item, paidCents: item.paidCents + 40 })),
+              { storeSlug: store, purchasedAt: daysAgo(day, 18) },
+            ),
+          );
+        }
+      }
+    }
+    const beans = await productIdOfGtin('0000000000024');
+    const lentils = await productIdOfGtin('0000000000031');
+    await request(harness.app)
+      .post(`/products/${lentils}/merge`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, admin))
+      .send({ targetProductId: beans })
+      .expect(200);
+
+    const snapshot = async () => ({
+      daily: (
+        await sql`select product_id, store_slug, currency, day::text, min_cents, max_cents, sum_cents, count from price_daily order by 1, 2, 3, 4`.execute(
+          harness.database.db,
+        )
+      ).rows,
+      latest: (
+        await sql`select product_id, store_slug, currency, observation_id, price_cents, observed_at from price_latest order by 1, 2, 3`.execute(
+          harness.database.db,
+        )
+      ).rows,
+    });
+    const incremental = await snapshot();
+    const products = await harness.database.db.selectFrom('product').select('id').execute();
+    await recomputeRollups(
+      harness.database.db,
+      products.map((product) => product.id),
+    );
+    const recomputed = await snapshot();
+    expect(incremental.daily.length).toBeGreaterThan(50);
+    expect(incremental).toEqual(recomputed);
+  });
+});
+
+describe('public reads', () => {
+  it('serves a product trend from the daily rollups', async () => {
+    const rice = await productIdOfGtin('0000000000017');
+    const trend = await request(harness.app)
+      .get(`/public/trends/${rice}?period=30d`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(trend.body.points).toHaveLength(12);
+    const newest = trend.body.points.at(-1);
+    // Day 0: aldi 200, lidl 201, kroger 202, plus evening prices 240, 241, 242.
+    expect(newest).toMatchObject({ minCents: 200, maxCents: 242, count: 6, avgCents: 221 });
+    expect(trend.body.changePct).toEqual(expect.any(Number));
+    await request(harness.app)
+      .get(`/public/trends/${newId()}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(404);
+  });
+
+  it('compares stores for at most 20 products', async () => {
+    const ids = [await productIdOfGtin('0000000000017'), await productIdOfGtin('0000000000024')];
+    const comparison = await request(harness.app)
+      .get(`/public/store-comparison?productIds=${ids.join(',')}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(comparison.body.stores.map((store: { storeSlug: string }) => store.storeSlug)).toEqual([
+      'aldi',
+      'lidl',
+      'kroger',
+    ]);
+    expect(comparison.body.cheapestCompleteStore).toBe('aldi');
+    const tooMany = Array.from({ length: 21 }, () => newId()).join(',');
+    const rejected = await request(harness.app)
+      .get(`/public/store-comparison?productIds=${tooMany}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(400);
+    expect(rejected.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('lists category trends and price increases for signed-in users', async () => {
+    await harness.database.db
+      .updateTable('product')
+      .set({ category: 'pantry' })
+      .where('name', 'like', 'Rollup%')
+      .execute();
+    const trends = await request(harness.app)
+      .get('/prices/trends?period=30d&category=pantry')
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .expect(200);
+    expect(trends.body.items).toEqual([
+      expect.objectContaining({ category: 'pantry', currency: 'USD', productCount: 2 }),
+    ]);
+    const since = daysAgo(11).slice(0, 10);
+    const increases = await request(harness.app)
+      .get(`/prices/increases?since=${since}&minPct=5`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .expect(200);
+    expect(increases.body.items.map((item: { name: string }) => item.name)).not.toContain('Rollup Rice');
+    await request(harness.app).get(`/prices/trends`).set(serviceHeaders(TEST_SERVICE_KEY)).expect(401);
+  });
+});
+
+describe('/public/inflation', () => {
+  it('returns the CPI year-over-year change computed from the shipped BLS values', async () => {
+    const now = cpiFromFile('CUUR0000SAF11', 2025, 1);
+    const before = cpiFromFile('CUUR0000SAF11', 2024, 1);
+    expect(now).toBe(310.936);
+    const response = await request(harness.app)
+      .get('/public/inflation?period=2025-01&category=food-at-home')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(response.body.cpi).toEqual({
+      seriesId: 'CUUR0000SAF11',
+      value: now,
+      previousYearValue: before,
+      yoyPct: Math.round((now / before - 1) * 10_000) / 100,
+    });
+  });
+
+  it('reports no CPI change for October 2025, which BLS never published', async () => {
+    const response = await request(harness.app)
+      .get('/public/inflation?period=2025-10')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(response.body.cpi).toMatchObject({ value: null, yoyPct: null });
+  });
+
+  it('computes the basket index as the geometric mean of matched products’ price relatives', async () => {
+    const items = (cents: [number, number]) => [
+      { name: 'Basket Milk', brand: 'B', category: 'dairy', gtin: '0000000000048', paidCents: cents[0] },
+      { name: 'Basket Cheese', brand: 'B', category: 'dairy', gtin: '0000000000055', paidCents: cents[1] },
+    ];
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, items([100, 400]), { purchasedAt: '2024-03-10T12:00:00Z' }),
+    );
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, items([110, 440]), { purchasedAt: '2025-03-12T12:00:00Z' }),
+    );
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, items([120, 460]), { purchasedAt: '2025-03-20T12:00:00Z' }),
+    );
+    const response = await request(harness.app)
+      .get('/public/inflation?period=2025-03&category=dairy')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    const expected = (Math.sqrt((115 / 100) * (450 / 400)) - 1) * 100;
+    expect(response.body.basket.productCount).toBe(2);
+    expect(response.body.basket.yoyPct).toBeCloseTo(expected, 2);
+    expect(response.body.cpi.seriesId).toBe('CUUR0000SEFJ');
+  });
+
+  it('imports newer months in BLS format (admin only) and keeps existing values', async () => {
+    const body = {
+      Results: {
+        series: [
+          {
+            seriesID: 'CUUR0000SAF11',
+            data: [
+              { year: '2025', period: 'M01', value: '999.000' },
+              { year: '2030', period: 'M01', value: '400.125' },
+              { year: '2030', period: 'M13', value: '400.000' },
+            ],
+          },
+        ],
+      },
+    };
+    await request(harness.app)
+      .post('/prices/cpi')
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .send(body)
+      .expect(403);
+    const result = await request(harness.app)
+      .post('/prices/cpi')
+      .set(serviceHeaders(TEST_SERVICE_KEY, admin))
+      .send(body)
+      .expect(200);
+    expect(result.body).toEqual({ inserted: 1, unchanged: 1, skipped: 1 });
+    const latest = await request(harness.app)
+      .get('/public/inflation')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(latest.body.period).toBe('2030-01');
+    const kept = await request(harness.app)
+      .get('/public/inflation?period=2025-01')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(kept.body.cpi.value).toBe(310.936);
+    await harness.database.db.deleteFrom('cpi_value').where('year', '=', 2030).execute();
+  });
+});

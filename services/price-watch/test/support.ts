@@ -1,0 +1,95 @@
+/** Shared set-up of price-watch integration tests: an isolated schema, the app, and event delivery. */
+import { fileURLToPath } from 'node:url';
+import type { EventDefinition } from '@cartwatch/common-types';
+import { newId, withTransaction } from '@cartwatch/db';
+import { buildEnvelope, type EventHandler } from '@cartwatch/events';
+import { createAppFromEnv } from '@cartwatch/service-runtime';
+import { createTestDatabase, TEST_SERVICE_KEY, type TestDatabase, testEnv } from '@cartwatch/testing';
+import type { Express } from 'express';
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import type { DB } from '../src/db/schema.js';
+import { serviceDefinition } from '../src/service.js';
+
+export const migrationsFolder = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
+
+export interface PriceWatchHarness {
+  database: TestDatabase<DB>;
+  app: Express;
+  close(): Promise<void>;
+}
+
+export async function startPriceWatch(
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<PriceWatchHarness> {
+  const database = await createTestDatabase<DB>({ prefix, migrationsFolder });
+  const { databaseUrl, natsUrl } = testEnv();
+  const built = createAppFromEnv(serviceDefinition, {
+    SERVICE_KEY: TEST_SERVICE_KEY,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    DB_SCHEMA: database.schema,
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  return {
+    database,
+    app: built.app,
+    async close() {
+      await built.close();
+      await database.drop();
+    },
+  };
+}
+
+/** Applies one event through a handler the way the consumer does (inside one transaction). */
+export async function deliver<TDef extends EventDefinition>(
+  database: TestDatabase<DB>,
+  handler: EventHandler<TDef, DB>,
+  data: z.input<TDef['schema']>,
+  extra: { userId?: string; subjectId?: string } = {},
+): Promise<void> {
+  const envelope = buildEnvelope(handler.definition, { source: 'receipt-ingest', data, ...extra });
+  await withTransaction(database.db, (trx: Transaction<DB>) =>
+    handler.handle(trx, envelope, { working: () => {}, deliveryCount: 1 }),
+  );
+}
+
+export interface ItemInput {
+  name: string;
+  gtin?: string;
+  brand?: string;
+  category?: string;
+  size?: { value: number; unit: 'g' | 'ml' | 'ct' };
+  paidCents?: number;
+  quantity?: number;
+  onSale?: boolean;
+  discountCents?: number;
+  regularPriceCents?: number;
+}
+
+/** A purchase.recorded.v1 payload with sensible defaults. */
+export function purchase(
+  userId: string,
+  items: ItemInput[],
+  overrides: { storeSlug?: string; purchasedAt?: string; currency?: string } = {},
+) {
+  return {
+    purchaseId: newId(),
+    userId,
+    storeSlug: overrides.storeSlug ?? 'kroger',
+    purchasedAt: overrides.purchasedAt ?? new Date().toISOString(),
+    currency: overrides.currency ?? 'USD',
+    items: items.map((item) => {
+      const paidCents = item.paidCents ?? 399;
+      return {
+        lineId: newId(),
+        quantity: item.quantity ?? 1,
+        unitPriceCents: paidCents,
+        ...item,
+        paidCents,
+      };
+    }),
+  };
+}
