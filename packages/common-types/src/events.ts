@@ -136,6 +136,20 @@ export const eventCatalog = {
       newSize: PackSize,
       unitPriceChangePct: z.number(),
       confidence: z.number().min(0).max(1),
+      // Additive (optional) fields: consumers written against the first schema keep working.
+      kind: z.enum(['same-product', 'successor']).optional(),
+      name: z.string().optional(),
+      brand: z.string().optional(),
+      category: z.string().optional(),
+      sizeChangePct: z.number().optional(),
+      oldPriceCents: MinorUnits.optional(),
+      newPriceCents: MinorUnits.optional(),
+      currency: Currency.optional(),
+      qualityAdjustedPriceChangePct: z.number().optional(),
+      status: z
+        .enum(['detected', 'confirmed'])
+        .optional()
+        .describe('`confirmed` when a reviewer confirmed it'),
     }),
   ),
   couponPublished: defineEvent(

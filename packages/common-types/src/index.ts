@@ -1,5 +1,6 @@
 export * from './api/price-watch.js';
 export * as ReceiptIngestApi from './api/receipt-ingest.js';
+export * from './api/shrinkflation.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './ids.js';

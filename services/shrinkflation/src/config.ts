@@ -1,6 +1,54 @@
 /** Environment of shrinkflation; docs/configuration.md is generated from this schema. */
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
-import type { z } from 'zod';
+import { z } from 'zod';
 
-export const envSchema = serviceEnvSchema('shrinkflation', {});
+export const envSchema = serviceEnvSchema('shrinkflation', {
+  SHRINK_HIGH_CONFIDENCE: z.coerce
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.8)
+    .describe(
+      'Confidence from which a detection alerts buyers (publishes `shrinkflation.detected.v1`) and is listed ' +
+        'publicly without a reviewer; confirmed detections always do, rejected ones never.',
+    ),
+  SHRINK_MIN_OBSERVATIONS_AFTER: z.coerce
+    .number()
+    .int()
+    .min(2)
+    .max(50)
+    .default(2)
+    .describe(
+      'Regular-price observations of the new size needed before a change counts (a one-off never does).',
+    ),
+  SHRINK_MIN_SIZE_DROP_PCT: z.coerce
+    .number()
+    .min(0)
+    .max(50)
+    .default(0.5)
+    .describe('Smallest pack-size drop, in percent, that counts; smaller ones are label rounding.'),
+  SHRINK_SUCCESSOR_MAX_GAP_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(730)
+    .default(90)
+    .describe(
+      'Longest gap between the old product last seen and the new one first seen in a store for a pairing.',
+    ),
+  SHRINK_SUCCESSOR_OVERLAP_DAYS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(90)
+    .default(14)
+    .describe('How long the old product may still be seen in a store after its successor appeared there.'),
+  SHRINK_PUBLIC_CACHE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(60)
+    .describe('How long `/public/shrinkflation` answers are cached (Redis with REDIS_URL, else in memory).'),
+});
 export type Config = z.infer<typeof envSchema>;

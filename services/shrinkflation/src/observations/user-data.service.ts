@@ -1,0 +1,14 @@
+/** What a deleted user leaves behind here: nothing that names them. */
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { detachReviewer } from '../shrinkflation/shrinkflation.repository.js';
+import { detachUser } from './observation.repository.js';
+
+export async function forgetUser(
+  trx: Transaction<DB>,
+  userId: string,
+): Promise<{ observations: number; reviews: number }> {
+  const observations = await detachUser(trx, userId);
+  const reviews = await detachReviewer(trx, userId);
+  return { observations, reviews };
+}
