@@ -246,9 +246,14 @@ describe('OutboxRelay', () => {
       { definition: widgetCreated, event: { source: 'orders', data: newWidget() } },
     ]);
     startRelay({ cleanupIntervalMs: 50 });
-    await waitFor(async () => ((await outboxCounts(database)).total === 3 ? true : undefined), {
-      what: 'expired rows to be deleted',
-    });
+    // Cleanup and publishing run independently; wait until both are done, then check nothing else went.
+    await waitFor(
+      async () => {
+        const counts = await outboxCounts(database);
+        return counts.total === 3 && counts.unpublished === 0 ? true : undefined;
+      },
+      { what: 'expired rows deleted and the new row published' },
+    );
     expect(await outboxCounts(database)).toEqual({ total: 3, unpublished: 0 });
   });
 
