@@ -3,8 +3,9 @@
  * `search_path = <schema>`, so services write unqualified table names and a test can run the same code
  * in an isolated schema.
  */
-import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import { Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
+import { SchemaScopedPostgresDialect } from './schema-introspector.js';
 
 const INT8_OID = 20;
 
@@ -56,7 +57,7 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
   });
   // An idle client losing its server must not crash the process; the next query reports the error.
   pool.on('error', () => {});
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
   let closed = false;
   return {
     db,

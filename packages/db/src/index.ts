@@ -1,3 +1,4 @@
 export * from './database.js';
 export * from './ids.js';
 export * from './migrations.js';
+export * from './schema-introspector.js';

@@ -170,3 +170,35 @@ describe('per-schema migrator', () => {
     opened.push(cleanup);
   });
 });
+
+describe('schema-scoped introspection', () => {
+  it('lists only its own schema, so a schema dropped elsewhere meanwhile cannot break a migration', async () => {
+    const mine = freshDatabase();
+    const other = freshDatabase();
+    await migrateSchema(mine, { migrationsFolder });
+    await migrateSchema(other, { migrationsFolder });
+    const tables = await mine.db.introspection.getTables({ withInternalKyselyTables: true });
+    expect(tables.map((table) => `${table.schema}.${table.name}`).sort()).toEqual(
+      [
+        `${mine.schema}.kysely_migration`,
+        `${mine.schema}.kysely_migration_lock`,
+        `${mine.schema}.widget`,
+      ].sort(),
+    );
+    const widget = tables.find((table) => table.name === 'widget');
+    expect(widget?.columns.map((column) => [column.name, column.dataType, column.isNullable])).toEqual([
+      ['id', 'uuid', false],
+      ['price_cents', 'int8', false],
+      ['weight', 'numeric', true],
+      ['name', 'text', true],
+    ]);
+    // Dropping other schemas while this one migrates down and up again never disturbs it.
+    await Promise.all([
+      sql`drop schema ${sql.id(other.schema)} cascade`.execute(other.db),
+      migrateSchema(mine, { migrationsFolder, direction: 'down' }).then(() =>
+        migrateSchema(mine, { migrationsFolder }),
+      ),
+    ]);
+    expect((await migrationStatus(mine, { migrationsFolder })).every((info) => info.executedAt)).toBe(true);
+  });
+});
