@@ -374,6 +374,37 @@ describe('successor products', () => {
     expect(await detectionsIn(store)).toHaveLength(0);
   });
 
+  it('withdraws an unpublished pairing when the old pack is seen again after the overlap window', async () => {
+    const store = newStore();
+    const oldPack = product({ gtin: oldGtin });
+    const newPack = product({ gtin: newGtin });
+    await observe(
+      database,
+      ...[0, 7, 14].map((d) =>
+        observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(d), store }),
+      ),
+      ...[15, 22].map((d) =>
+        observation(newPack, { size: size(14.5, 'oz'), priceCents: 379, at: day(d), store }),
+      ),
+    );
+    expect(await detectionsIn(store)).toHaveLength(1); // 0.74: below the alert threshold, unpublished
+    await observe(
+      database,
+      observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(25), store }),
+    );
+    expect(await detectionsIn(store)).toHaveLength(1); // within the 14-day overlap: still a replacement
+    await observe(
+      database,
+      observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(40), store }),
+    );
+    expect(await detectionsIn(store)).toHaveLength(0);
+    await observe(
+      database,
+      observation(newPack, { size: size(14.5, 'oz'), priceCents: 379, at: day(41), store }),
+    );
+    expect(await detectionsIn(store)).toHaveLength(0);
+  });
+
   it('does not pair across stores', async () => {
     const storeA = newStore();
     const storeB = newStore();

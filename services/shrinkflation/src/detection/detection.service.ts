@@ -20,6 +20,7 @@ import {
   markPublished,
   type ShrinkflationRow,
   upsertDetection,
+  withdrawDisprovedPairings,
 } from '../shrinkflation/shrinkflation.repository.js';
 import { gtinCompanyPrefix, pairingKey } from './pairing-key.js';
 import {
@@ -105,6 +106,13 @@ export async function recordPriceObservation(
   // A repeated observation, a sale price or one without a size cannot change any judgement.
   if (!recorded || data.isSale || !data.size) return { recorded, detections: [] };
 
+  // This product still on the shelf disproves pairings that had it replaced here.
+  await withdrawDisprovedPairings(trx, {
+    productId: data.productId,
+    storeSlug: data.storeSlug,
+    seenAt: new Date(data.observedAt),
+    overlapDays: settings.successorOverlapDays,
+  });
   const detections: ShrinkflationRow[] = [];
   const own = (await listRegularSized(trx, data.productId, data.storeSlug)).map(toSized);
   const sameProduct = await detectSameProduct(trx, data, own, settings);
