@@ -16,7 +16,12 @@ export function createPublicCache(
 ): PublicCache {
   const ttlSeconds = config.SHRINK_PUBLIC_CACHE_SECONDS;
   return config.REDIS_URL
-    ? createRedisCache({ url: config.REDIS_URL, ttlSeconds, logger: context.logger })
+    ? createRedisCache({
+        url: config.REDIS_URL,
+        ttlSeconds,
+        logger: context.logger,
+        hashKey: `shrinkflation:${config.DB_SCHEMA}:public`,
+      })
     : createMemoryCache(ttlSeconds);
 }
 

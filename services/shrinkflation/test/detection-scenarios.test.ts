@@ -114,6 +114,27 @@ describe('same GTIN, smaller pack', () => {
     expect(await eventsFor([detection?.id ?? ''])).toHaveLength(1);
   });
 
+  it('keeps the change time at the first observation of the new size and the latest 20 as evidence', async () => {
+    const store = newStore();
+    const cereal = product();
+    const afterDays = Array.from({ length: 24 }, (_, i) => 21 + i);
+    await observe(
+      database,
+      ...[0, 7, 14].map((d) =>
+        observation(cereal, { size: size(16, 'oz'), priceCents: 399, at: day(d), store }),
+      ),
+      ...afterDays.map((d) =>
+        observation(cereal, { size: size(14.5, 'oz'), priceCents: 399, at: day(d), store }),
+      ),
+    );
+    const [detection] = await detectionsIn(store);
+    expect(new Date(detection?.changed_at ?? 0).toISOString()).toBe(day(21));
+    expect(detection?.evidence.after).toHaveLength(20);
+    expect(detection?.factors.find((f) => f.name === 'observations-after')?.detail).toMatch(
+      /^24 regular-price/,
+    );
+  });
+
   it('does not treat a size increase as anything', async () => {
     const store = newStore();
     const cereal = product();
@@ -370,6 +391,37 @@ describe('successor products', () => {
       ...[15, 22, 61].map((d) =>
         observation(newPack, { size: size(14.5, 'oz'), priceCents: 399, at: day(d), store }),
       ),
+    );
+    expect(await detectionsIn(store)).toHaveLength(0);
+  });
+
+  it('withdraws an unpublished pairing when the old pack is seen again after the overlap window', async () => {
+    const store = newStore();
+    const oldPack = product({ gtin: oldGtin });
+    const newPack = product({ gtin: newGtin });
+    await observe(
+      database,
+      ...[0, 7, 14].map((d) =>
+        observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(d), store }),
+      ),
+      ...[15, 22].map((d) =>
+        observation(newPack, { size: size(14.5, 'oz'), priceCents: 379, at: day(d), store }),
+      ),
+    );
+    expect(await detectionsIn(store)).toHaveLength(1); // 0.74: below the alert threshold, unpublished
+    await observe(
+      database,
+      observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(25), store }),
+    );
+    expect(await detectionsIn(store)).toHaveLength(1); // within the 14-day overlap: still a replacement
+    await observe(
+      database,
+      observation(oldPack, { size: size(16, 'oz'), priceCents: 399, at: day(40), store }),
+    );
+    expect(await detectionsIn(store)).toHaveLength(0);
+    await observe(
+      database,
+      observation(newPack, { size: size(14.5, 'oz'), priceCents: 379, at: day(41), store }),
     );
     expect(await detectionsIn(store)).toHaveLength(0);
   });

@@ -123,6 +123,8 @@ export function observation(
   };
 }
 
+export type PriceObservedEnvelope = EventEnvelope<PriceObserved>;
+
 export function envelopeOf(data: PriceObserved, userId?: string): EventEnvelope<PriceObserved> {
   return buildEnvelope(eventCatalog.priceObserved, {
     source: 'price-watch',

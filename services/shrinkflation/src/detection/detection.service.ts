@@ -20,6 +20,7 @@ import {
   markPublished,
   type ShrinkflationRow,
   upsertDetection,
+  withdrawDisprovedPairings,
 } from '../shrinkflation/shrinkflation.repository.js';
 import { gtinCompanyPrefix, pairingKey } from './pairing-key.js';
 import {
@@ -50,7 +51,7 @@ export function detectionSettingsFrom(config: Config): DetectionSettings {
   };
 }
 
-/** Evidence kept per side: the latest observations, enough to show and to take a stable median. */
+/** Evidence kept per side: the latest observations (medians use the whole runs loaded). */
 const EVIDENCE_LIMIT = 20;
 const DAY_MS = 86_400_000;
 
@@ -105,6 +106,13 @@ export async function recordPriceObservation(
   // A repeated observation, a sale price or one without a size cannot change any judgement.
   if (!recorded || data.isSale || !data.size) return { recorded, detections: [] };
 
+  // This product still on the shelf disproves pairings that had it replaced here.
+  await withdrawDisprovedPairings(trx, {
+    productId: data.productId,
+    storeSlug: data.storeSlug,
+    seenAt: new Date(data.observedAt),
+    overlapDays: settings.successorOverlapDays,
+  });
   const detections: ShrinkflationRow[] = [];
   const own = (await listRegularSized(trx, data.productId, data.storeSlug)).map(toSized);
   const sameProduct = await detectSameProduct(trx, data, own, settings);
@@ -126,8 +134,8 @@ async function detectSameProduct(
   const current = runs.at(-1);
   const previous = runs.at(-2);
   if (!current || !previous || current.observations.length < settings.minObservationsAfter) return undefined;
-  const before = previous.observations.slice(-EVIDENCE_LIMIT);
-  const after = current.observations.slice(-EVIDENCE_LIMIT);
+  const before = previous.observations;
+  const after = current.observations;
   const firstBefore = before[0];
   if (!firstBefore) return undefined;
   const sales = await countSaleObservations(trx, [data.productId], data.storeSlug, firstBefore.observedAt);
@@ -152,7 +160,7 @@ async function detectSameProduct(
     category: data.category ?? null,
     storeSlug: data.storeSlug,
     assessment,
-    evidence: { before, after },
+    evidence: { before: before.slice(-EVIDENCE_LIMIT), after: after.slice(-EVIDENCE_LIMIT) },
   });
 }
 
@@ -194,8 +202,8 @@ async function detectSuccessor(
     if (predecessor.gtin && data.gtin && predecessor.gtin === data.gtin) continue;
     const lastRun = sizeRuns(candidateRows.map(toSized)).at(-1);
     if (!lastRun) continue;
-    const before = lastRun.observations.slice(-EVIDENCE_LIMIT);
-    const after = currentRun.observations.slice(-EVIDENCE_LIMIT);
+    const before = lastRun.observations;
+    const after = currentRun.observations;
     const pairing = pairingStrength(predecessor, data, gapMs, settings);
     const sales = await countSaleObservations(
       trx,
@@ -230,7 +238,10 @@ async function detectSuccessor(
     category: predecessor.category ?? data.category ?? null,
     storeSlug: data.storeSlug,
     assessment,
-    evidence: { before: best.before, after: currentRun.observations.slice(-EVIDENCE_LIMIT) },
+    evidence: {
+      before: best.before.slice(-EVIDENCE_LIMIT),
+      after: currentRun.observations.slice(-EVIDENCE_LIMIT),
+    },
   });
 }
 

@@ -17,22 +17,28 @@ export async function insertObservation(db: Executor, row: NewObservationRow): P
   return inserted !== undefined;
 }
 
-/** Regular-price (non-sale) observations that carry a size, oldest first. */
-export function listRegularSized(
+/**
+ * The latest `limit` regular-price (non-sale) observations that carry a size, returned oldest first.
+ * Detection needs only the last two runs, so years of history are never loaded.
+ */
+export async function listRegularSized(
   db: Executor,
   productId: string,
   storeSlug: string,
+  limit = 200,
 ): Promise<ObservationRow[]> {
-  return db
+  const rows = await db
     .selectFrom('pack_observation')
     .selectAll()
     .where('product_id', '=', productId)
     .where('store_slug', '=', storeSlug)
     .where('is_sale', '=', false)
     .where('size_value', 'is not', null)
-    .orderBy('observed_at')
-    .orderBy('observation_id')
+    .orderBy('observed_at', 'desc')
+    .orderBy('observation_id', 'desc')
+    .limit(limit)
     .execute();
+  return rows.reverse();
 }
 
 export async function countSaleObservations(

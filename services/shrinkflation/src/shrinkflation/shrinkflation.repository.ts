@@ -115,3 +115,24 @@ export async function detachReviewer(db: Executor, userId: string): Promise<numb
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/**
+ * Deletes successor pairings that the predecessor's own later sightings disprove: still sold in the store
+ * after the overlap window. Only unreviewed, unpublished ones; the others wait for an admin.
+ */
+export async function withdrawDisprovedPairings(
+  db: Executor,
+  predecessor: { productId: string; storeSlug: string; seenAt: Date; overlapDays: number },
+): Promise<number> {
+  const latestChange = new Date(predecessor.seenAt.getTime() - predecessor.overlapDays * 86_400_000);
+  const result = await db
+    .deleteFrom('shrinkflation')
+    .where('kind', '=', 'successor')
+    .where('product_id', '=', predecessor.productId)
+    .where('store_slug', '=', predecessor.storeSlug)
+    .where('status', '=', 'detected')
+    .where('published_at', 'is', null)
+    .where('changed_at', '<', latestChange)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
