@@ -5,6 +5,11 @@ import type { Express } from 'express';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import {
+  documentInboundRoutes,
+  registerInboundAddressRoutes,
+  registerInboundWebhook,
+} from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { documentStoreRoutes, registerStoreRoutes } from './stores/stores.routes.js';
@@ -15,6 +20,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   documentStoreRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
+  documentInboundRoutes(openapi);
   return createStandardApp(
     'receipt-ingest',
     context,
@@ -22,7 +28,8 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerStoreRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
+      registerInboundAddressRoutes(app, deps);
     },
-    { openapi },
+    { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );
 }

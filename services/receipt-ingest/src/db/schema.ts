@@ -63,7 +63,15 @@ export interface PurchaseItemTable {
   product_id: string | null;
 }
 
+export interface InboundAddressTable {
+  user_id: string;
+  /** The random part of `receipts+<token>@<domain>`. */
+  token: string;
+  created_at: CreatedAt;
+}
+
 export interface DB {
+  inbound_address: InboundAddressTable;
   retailer: RetailerTable;
   store_location: StoreLocationTable;
   purchase: PurchaseTable;

@@ -1,8 +1,10 @@
-/** Deletes every row of one user (purchases with their items; more tables join as features land). */
+/** Deletes every row of one user (purchases with their items, the inbound e-mail address). */
 import type { Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { deleteUserAddress } from '../inbound/inbound.repository.js';
 import { deleteUserPurchases } from '../purchases/purchases.repository.js';
 
 export async function purgeUser(trx: Transaction<DB>, userId: string): Promise<void> {
   await deleteUserPurchases(trx, userId);
+  await deleteUserAddress(trx, userId);
 }
