@@ -2,6 +2,8 @@
 import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { documentAccountRoutes, registerAccountRoutes } from './accounts/accounts.routes.js';
+import { CredentialCipher } from './accounts/credential-cipher.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
@@ -15,12 +17,21 @@ import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipt
 import { documentStoreRoutes, registerStoreRoutes } from './stores/stores.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  const deps: AppDeps = { config: context.config, database: context.database, logger: context.logger };
+  const deps: AppDeps = {
+    config: context.config,
+    database: context.database,
+    logger: context.logger,
+    cipher:
+      context.config.CREDENTIAL_KEYS === undefined
+        ? undefined
+        : new CredentialCipher(context.config.CREDENTIAL_KEYS),
+  };
   const openapi = createOpenApiRegistry();
   documentStoreRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
   documentInboundRoutes(openapi);
+  documentAccountRoutes(openapi);
   return createStandardApp(
     'receipt-ingest',
     context,
@@ -29,6 +40,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
+      registerAccountRoutes(app, deps);
     },
     { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );

@@ -42,5 +42,15 @@ export const envSchema = serviceEnvSchema('receipt-ingest', {
     .max(3600)
     .default(300)
     .describe('How far the webhook timestamp may be from now (either way) before the delivery is refused.'),
+  CREDENTIAL_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/]{43}=)*$/,
+      'comma-separated `<key id>:<base64 of 32 bytes>`',
+    )
+    .optional()
+    .describe(
+      'AES-256-GCM keys for store credentials and sessions, `<id>:<base64 32 bytes>,...`; the first seals, all open (rotation). Unset: connecting a store answers 503.',
+    ),
 });
 export type Config = z.infer<typeof envSchema>;

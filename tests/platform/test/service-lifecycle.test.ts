@@ -99,7 +99,8 @@ describe.each(serviceNames)('%s', (service) => {
       expect(after).not.toContain('outbox');
       expect(after).not.toContain('inbox');
     });
-  });
+    // One migrate process per step; a loaded machine needs more than the default 30 s for several.
+  }, 120_000);
 
   it('starts, is ready with Postgres and NATS, and drains on SIGTERM with exit code 0', async () => {
     const schema = testSchemaName(service.replace('-', '_'));
