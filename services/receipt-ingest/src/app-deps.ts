@@ -1,6 +1,7 @@
 /** What the feature routers need from the process. */
 import type { Database } from '@cartwatch/db';
 import type { Logger } from 'pino';
+import type { CredentialCipher } from './accounts/credential-cipher.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 
@@ -8,4 +9,6 @@ export interface AppDeps {
   config: Config;
   database: Database<DB>;
   logger: Logger;
+  /** Undefined when CREDENTIAL_KEYS is unset: store accounts cannot be connected. */
+  cipher: CredentialCipher | undefined;
 }

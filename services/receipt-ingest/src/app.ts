@@ -2,19 +2,36 @@
 import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { documentAccountRoutes, registerAccountRoutes } from './accounts/accounts.routes.js';
+import { CredentialCipher } from './accounts/credential-cipher.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import {
+  documentInboundRoutes,
+  registerInboundAddressRoutes,
+  registerInboundWebhook,
+} from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { documentStoreRoutes, registerStoreRoutes } from './stores/stores.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  const deps: AppDeps = { config: context.config, database: context.database, logger: context.logger };
+  const deps: AppDeps = {
+    config: context.config,
+    database: context.database,
+    logger: context.logger,
+    cipher:
+      context.config.CREDENTIAL_KEYS === undefined
+        ? undefined
+        : new CredentialCipher(context.config.CREDENTIAL_KEYS),
+  };
   const openapi = createOpenApiRegistry();
   documentStoreRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
+  documentInboundRoutes(openapi);
+  documentAccountRoutes(openapi);
   return createStandardApp(
     'receipt-ingest',
     context,
@@ -22,7 +39,9 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerStoreRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
+      registerInboundAddressRoutes(app, deps);
+      registerAccountRoutes(app, deps);
     },
-    { openapi },
+    { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );
 }

@@ -229,3 +229,24 @@ export const InboundEmail = z
     messageId: z.string().max(500).optional(),
   })
   .meta({ id: 'InboundEmail' });
+
+export const ConnectStore = z
+  .strictObject({
+    username: z.string().min(1).max(320),
+    password: z.string().min(1).max(1024),
+  })
+  .meta({ id: 'ConnectStore' });
+
+export const syncErrorCodes = ['LOGIN_FAILED', 'PARSE_FAILED', 'BLOCKED', 'NETWORK'] as const;
+export const SyncErrorCode = z.enum(syncErrorCodes);
+
+export const StoreAccount = z
+  .object({
+    storeSlug: StoreSlug,
+    storeName: z.string(),
+    status: z.enum(['connected', 'syncing', 'error']),
+    lastSyncAt: Timestamp.nullable(),
+    lastErrorCode: SyncErrorCode.nullable(),
+    connectedAt: Timestamp,
+  })
+  .meta({ id: 'StoreAccount' });

@@ -63,7 +63,30 @@ export interface PurchaseItemTable {
   product_id: string | null;
 }
 
+export interface InboundAddressTable {
+  user_id: string;
+  /** The random part of `receipts+<token>@<domain>`. */
+  token: string;
+  created_at: CreatedAt;
+}
+
+export interface StoreAccountTable {
+  id: string;
+  user_id: string;
+  retailer_id: string;
+  status: string;
+  credential_ciphertext: Buffer;
+  credential_key_id: string;
+  session_ciphertext: Buffer | null;
+  session_key_id: string | null;
+  last_sync_at: Date | null;
+  last_error_code: string | null;
+  connected_at: CreatedAt;
+}
+
 export interface DB {
+  store_account: StoreAccountTable;
+  inbound_address: InboundAddressTable;
   retailer: RetailerTable;
   store_location: StoreLocationTable;
   purchase: PurchaseTable;

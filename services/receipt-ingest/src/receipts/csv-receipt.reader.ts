@@ -36,6 +36,7 @@ export interface CsvReadResult {
   rowCount: number;
 }
 
+const quantityUnits: ReadonlySet<string> = new Set(ReceiptIngestApi.quantityUnits);
 const QUANTITY = /^\d{1,7}(?:\.\d{1,3})?$/;
 
 export async function readReceiptCsv(
@@ -49,6 +50,25 @@ export async function readReceiptCsv(
   const groups = new Map<string, NormalizedReceipt>();
   let rowCount = 0;
   let headerChecked = false;
+  // Rows of one receipt repeat its store and time: validate each distinct value once.
+  const slugs = new Map<string, boolean>();
+  const validSlug = (text: string): boolean => {
+    let valid = slugs.get(text);
+    if (valid === undefined) {
+      valid = ReceiptIngestApi.StoreSlug.safeParse(text).success;
+      slugs.set(text, valid);
+    }
+    return valid;
+  };
+  const dates = new Map<string, Date>();
+  const dateOf = (text: string): Date => {
+    let date = dates.get(text);
+    if (date === undefined) {
+      date = new Date(text);
+      dates.set(text, date);
+    }
+    return date;
+  };
 
   const parser = input.pipe(
     parse({
@@ -102,10 +122,10 @@ export async function readReceiptCsv(
       report({ path: `${path}.${column}`, message, code });
 
     const store = value('store');
-    const storeParsed = ReceiptIngestApi.StoreSlug.safeParse(store);
-    if (!storeParsed.success) fail('store', store === undefined ? 'required' : 'not a store slug');
+    const storeValid = store !== undefined && validSlug(store);
+    if (!storeValid) fail('store', store === undefined ? 'required' : 'not a store slug');
     const purchasedAtText = value('purchased_at');
-    const purchasedAt = purchasedAtText === undefined ? undefined : new Date(purchasedAtText);
+    const purchasedAt = purchasedAtText === undefined ? undefined : dateOf(purchasedAtText);
     if (
       !purchasedAt ||
       Number.isNaN(purchasedAt.getTime()) ||
@@ -126,8 +146,8 @@ export async function readReceiptCsv(
     const quantityMilli = QUANTITY.test(quantityText) ? Math.round(Number(quantityText) * 1000) : 0;
     if (quantityMilli <= 0) fail('quantity', 'positive decimal with at most 3 decimals');
     const unitText = value('unit') ?? 'ea';
-    const unit = ReceiptIngestApi.QuantityUnit.safeParse(unitText);
-    if (!unit.success) fail('unit', `one of ${ReceiptIngestApi.quantityUnits.join(', ')}`);
+    const unitValid = quantityUnits.has(unitText);
+    if (!unitValid) fail('unit', `one of ${ReceiptIngestApi.quantityUnits.join(', ')}`);
     const money = (column: CsvColumn, required: boolean, allowNegative = false): number | undefined => {
       const text = value(column);
       if (text === undefined) {
@@ -148,7 +168,7 @@ export async function readReceiptCsv(
     if (issues.length > issuesBefore || issues.length >= MAX_ISSUES) continue;
 
     const receiptId = value('receipt_id');
-    const slug = storeParsed.data as string;
+    const slug = store as string;
     const key = receiptId === undefined ? `at:${slug}:${purchasedAtText}` : `id:${slug}:${receiptId}`;
     let receipt = groups.get(key);
     if (!receipt) {
@@ -181,7 +201,7 @@ export async function readReceiptCsv(
         brand: value('brand'),
         category: value('category'),
         quantityMilli,
-        unit: unit.data as QuantityUnit,
+        unit: unitText as QuantityUnit,
         unitPriceCents: unitPriceCents as number,
         paidCents,
         regularPriceCents,

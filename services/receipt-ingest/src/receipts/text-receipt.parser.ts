@@ -22,11 +22,12 @@ export interface ParsedTextReceipt {
 
 // A money amount: optional currency sign, digits with a 2-digit fraction ('.' or ','), optional trailing '-'.
 const AMOUNT = String.raw`(-)?\s?[$£€]?\s?(\d{1,6}(?:[.,']\d{3})*[.,]\d{2})(-)?`;
-const TAX_FLAG = String.raw`(?:\s+(?:[A-Z]{1,2}|\*|[A-Z]\*|\d))?`;
+const TAX_FLAG = String.raw`(?:\s*(?:[A-Z]{1,2}|\*|[A-Z]\*)|\s+\d)?`;
 const PRICED_LINE = new RegExp(String.raw`^(.*?\S)\s+${AMOUNT}${TAX_FLAG}\s*$`);
 const ONLY_AMOUNT = new RegExp(String.raw`^\s*${AMOUNT}${TAX_FLAG}\s*$`);
 const QUANTITY_LINE = new RegExp(
   String.raw`^\s*(?:QTY\s*)?(\d{1,4})\s*(?:STK|ST|PCS|EA)?\s*(?:@|x|X|×|\*)\s*[$£€]?\s?(\d{1,6}[.,]\d{2})\s*(?:EUR|USD|GBP)?(?:\s*(?:EA|ea|each|/\s*ea))?(?:\s+${AMOUNT}${TAX_FLAG})?\s*$`,
+  'i',
 );
 const WEIGHT_LINE = new RegExp(
   String.raw`^\s*(?:(?:WT|NET)\s+)?(\d{1,4}[.,]\d{1,3})\s*(kg|g|lb|lbs|oz)\s*(?:@|x|X|×|\*)\s*[$£€]?\s?(\d{1,6}[.,]\d{2})\s*(?:EUR|USD|GBP)?\s*/\s*(?:kg|lb|g|oz)(?:\s+${AMOUNT}${TAX_FLAG})?\s*$`,
@@ -34,32 +35,53 @@ const WEIGHT_LINE = new RegExp(
 );
 const DISCOUNT_WORDS =
   /\b(sav(?:e|ed|ings?)|discount|coupon|rabatt|promo|off|rebate|clubcard price|member price|bonus|nachlass|instant savings|sc\b)/i;
+const REGULAR_PRICE_WORDS = /^\s*(regular price|reg price|reg\.? price|was)\b/i;
 const SUBTOTAL_WORDS = /^\s*(sub[\s-]?total|zwischensumme|net total)\b/i;
 const TOTAL_WORDS =
-  /^\s*(\*+\s*)?(total|balance due|amount due|summe|gesamt|total to pay|to pay|grand total|zu zahlen)\b/i;
+  /^\s*(\*+\s*)?(total|balance due|amount due|summe|gesamt|total to pay|to pay|balance to pay|grand total|zu zahlen)\b/i;
 const TAX_WORDS = /^\s*(sales\s+)?(tax|mwst|vat|gst|hst|ust)\b|\btax\s+\d/i;
 const PAYMENT_WORDS =
   /\b(visa|mastercard|master card|amex|debit|credit|cash|change|tend(?:er)?|ec[- ]karte|girocard|gegeben|r[üu]ckgeld|card|payment|paid|contactless|approved|auth|balance)\b/i;
 const NOISE_WORDS =
-  /\b(thank|welcome|cashier|kasse|bon|store\s*#|st#|tel|phone|receipt|items sold|item count|artikel|www\.|http|\.com|survey|member|visit|open\s|hours|manager|op#|te#|tr#|reg|terminal|invoice|served by|your savings|total savings|you saved today|return policy)\b/i;
+  /\b(thank|welcome|cashier|kasse|bon|store\s*#|st#|tel|phone|receipt|items sold|item count|items in transaction|artikel|www\.|http|\.com|survey|member|visit|open\s|hours|manager|op#|te#|tr#|reg|terminal|invoice|served by|your savings|total savings|you saved today|return policy)\b/i;
 const SEPARATOR = /^[\s=*\-_#.~]+$/;
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DATE_PATTERNS: Array<{ pattern: RegExp; toIso(match: RegExpExecArray): string | undefined }> = [
   {
     // 2026-11-21 14:03
-    pattern: /(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{1,2}):(\d{2}))?/,
+    pattern: /(\d{4})-(\d{2})-(\d{2})(?:[ T]\D{0,16}?(\d{1,2}):(\d{2}))?/,
     toIso: (m) => isoOf(m[1], m[2], m[3], m[4], m[5]),
   },
   {
     // 11/21/2026 2:03 PM, 11/21/26
-    pattern: /\b(\d{1,2})\/(\d{1,2})\/(\d{2,4})(?:\s+(\d{1,2}):(\d{2})(?::\d{2})?\s*(AM|PM)?)?/i,
-    toIso: (m) => isoOf(year(m[3]), m[1], m[2], hour12(m[4], m[6]), m[5]),
+    pattern: /\b(\d{1,2})\/(\d{1,2})\/(\d{2,4})(?:\s+\D{0,16}?(\d{1,2}):(\d{2})(?::\d{2})?\s*(AM|PM)?)?/i,
+    // Day first when the first number cannot be a month (21/11/26).
+    toIso: (m) =>
+      Number(m[1]) > 12
+        ? isoOf(year(m[3]), m[2], m[1], hour12(m[4], m[6]), m[5])
+        : isoOf(year(m[3]), m[1], m[2], hour12(m[4], m[6]), m[5]),
   },
   {
     // 21.11.2026 14:03 (day first)
-    pattern: /\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})(?:\s+(\d{1,2}):(\d{2}))?/,
+    pattern: /\b(\d{1,2})\.(\d{1,2})\.(\d{2,4})(?:\s+\D{0,16}?(\d{1,2}):(\d{2}))?/,
     toIso: (m) => isoOf(year(m[3]), m[2], m[1], m[4], m[5]),
   },
+  {
+    // November 21, 2026 5:12 PM
+    pattern:
+      /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?\s+(\d{1,2}),?\s+(\d{4})(?:\s+\D{0,16}?(\d{1,2}):(\d{2})\s*(AM|PM)?)?/i,
+    toIso: (m) =>
+      isoOf(
+        m[3],
+        String(MONTHS.indexOf((m[1] ?? '').slice(0, 3).toLowerCase()) + 1),
+        m[2],
+        hour12(m[4], m[6]),
+        m[5],
+      ),
+  },
 ];
+// Dates on these lines are not the purchase date (return deadlines, coupon expiry).
+const NOT_PURCHASE_DATE = /\b(return|expires?|valid|through|until|bis)\b/i;
 
 function year(text: string | undefined): string | undefined {
   if (text === undefined) return undefined;
@@ -106,7 +128,7 @@ function decimalToMilli(text: string): number {
 const WEIGHT_UNITS: Record<string, QuantityUnit> = { kg: 'kg', g: 'g', lb: 'lb', lbs: 'lb', oz: 'oz' };
 
 const GTIN_IN_NAME = /\s+(\d{8}|\d{12,14})(?=\s|$)/;
-const LEADING_CODE = /^(?:E\s+)?\d{3,7}\s+(?=\D)/;
+const LEADING_CODE = /^(?:E\s+)?\d{4,7}\s+(?=\D)/;
 
 interface Draft {
   name: string;
@@ -114,20 +136,24 @@ interface Draft {
   quantityMilli: number;
   unit: QuantityUnit;
   unitPriceCents?: number | undefined;
+  regularPriceCents?: number | undefined;
   paidCents: number;
   discountCents: number;
   lineCount: number;
 }
 
 function cleanName(raw: string): { name: string; gtin?: string | undefined } {
-  let name = raw.replace(LEADING_CODE, '').trim();
+  let name = raw.trim().replace(LEADING_CODE, '').trim();
   let gtin: string | undefined;
   const code = GTIN_IN_NAME.exec(name);
   if (code?.[1]) {
     gtin = code[1];
     name = (name.slice(0, code.index) + name.slice(code.index + code[0].length)).trim();
   }
-  name = name.replace(/\s+[A-Z]$/, '').replace(/\s{2,}/g, ' ');
+  name = name
+    .replace(/[\s.]{3,}$/, '')
+    .replace(/\s+[A-Z]$/, '')
+    .replace(/\s{2,}/g, ' ');
   return { name, gtin };
 }
 
@@ -158,7 +184,9 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
   let interpretedLines = 0;
 
   const flushPendingName = () => {
-    if (pendingName) unparsed.push({ lineNo: pendingName.lineNo, text: pendingName.text });
+    // Unpriced lines before the first item are the header (store, address), not lost items.
+    if (pendingName && drafts.length > 0)
+      unparsed.push({ lineNo: pendingName.lineNo, text: pendingName.text });
     pendingName = undefined;
   };
 
@@ -192,6 +220,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
     if (line.trim() === '' || SEPARATOR.test(line)) return;
 
     const date = parseDate(line);
+    if (date && NOT_PURCHASE_DATE.test(line)) return;
     if (date && !PRICED_LINE.test(line.replace(/\d{1,2}[./]\d{1,2}[./]\d{2,4}/, ''))) {
       purchasedAt ??= date;
       return;
@@ -291,7 +320,19 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
     }
 
     const priced = PRICED_LINE.exec(line);
-    if (priced && DISCOUNT_WORDS.test(priced[1] ?? '') && drafts.length > 0) {
+    if (priced && REGULAR_PRICE_WORDS.test(priced[1] ?? '') && drafts.length > 0) {
+      const last = drafts.at(-1) as Draft;
+      last.regularPriceCents = Math.abs(signedAmount(priced, 2));
+      last.lineCount += 1;
+      interpretedLines += 1;
+      return;
+    }
+    // A discount names itself, or is a bare negative amount under the item (`347234 / 1234567  3.00-`).
+    const isNegative = priced !== null && signedAmount(priced, 2) < 0;
+    const looksLikeDiscount =
+      priced !== null &&
+      (DISCOUNT_WORDS.test(priced[1] ?? '') || (isNegative && !/[A-Za-zÀ-ÿ]{2}/.test(priced[1] ?? '')));
+    if (priced && looksLikeDiscount && drafts.length > 0) {
       const last = drafts.at(-1) as Draft;
       const cents = Math.abs(signedAmount(priced, 2));
       last.discountCents += cents;
@@ -326,6 +367,18 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
           return;
         }
       }
+      // `2 COLGATE TOOTHPASTE  9.98`: a leading count and the line total.
+      const counted = /^\s*([1-9]\d?)\s+(?=[A-Za-z])(.*)$/.exec(label);
+      if (counted) {
+        const count = Number(counted[1]);
+        const paid = signedAmount(priced, 2);
+        addItem(counted[2] ?? '', paid, {
+          quantityMilli: count * 1000,
+          unitPriceCents: Math.round(paid / count),
+        });
+        interpretedLines += 1;
+        return;
+      }
       addItem(label, signedAmount(priced, 2));
       interpretedLines += 1;
       return;
@@ -359,6 +412,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
           draft.unitPriceCents ??
           Math.round(((draft.paidCents + draft.discountCents) * 1000) / draft.quantityMilli),
         paidCents: draft.paidCents,
+        regularPriceCents: draft.regularPriceCents,
         discountCents: draft.discountCents,
       }),
     );

@@ -1,0 +1,77 @@
+/** Connecting a user's retailer account: credentials are sealed before they touch the database. */
+import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { type Database, newId } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import { requireRetailer } from '../stores/stores.service.js';
+import * as accounts from './accounts.repository.js';
+import type { CredentialCipher } from './credential-cipher.js';
+
+type StoreAccount = z.infer<typeof ReceiptIngestApi.StoreAccount>;
+const SlugCursor = z.object({ slug: z.string() });
+
+/** Additional data binding a sealed credential to its owner and store. */
+export function credentialContext(userId: string, storeSlug: string): string {
+  return `credential:${userId}:${storeSlug}`;
+}
+
+function toAccount(row: accounts.AccountListRow): StoreAccount {
+  return {
+    storeSlug: row.store_slug,
+    storeName: row.store_name,
+    status: row.status as StoreAccount['status'],
+    lastSyncAt: row.last_sync_at?.toISOString() ?? null,
+    lastErrorCode: row.last_error_code as StoreAccount['lastErrorCode'],
+    connectedAt: row.connected_at.toISOString(),
+  };
+}
+
+export async function connectStore(
+  database: Database<DB>,
+  cipher: CredentialCipher | undefined,
+  userId: string,
+  slug: string,
+  credentials: { username: string; password: string },
+): Promise<void> {
+  if (!cipher) throw new AppError('UPSTREAM_UNAVAILABLE', 'store credential encryption is not configured');
+  const retailer = await requireRetailer(database, slug);
+  if (!retailer.ingestion_methods.includes('sync')) {
+    throw AppError.unprocessable(`${slug} cannot be synced; import its receipts instead`);
+  }
+  const sealed = cipher.seal(JSON.stringify(credentials), credentialContext(userId, slug));
+  await accounts.upsertAccount(database.db, {
+    id: newId(),
+    user_id: userId,
+    retailer_id: retailer.id,
+    status: 'connected',
+    credential_ciphertext: sealed.ciphertext,
+    credential_key_id: sealed.keyId,
+  });
+}
+
+export async function listStoreAccounts(
+  database: Database<DB>,
+  userId: string,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<StoreAccount>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
+  if (query.cursor !== undefined && after === undefined) {
+    throw AppError.validation([
+      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
+    ]);
+  }
+  const rows = await accounts.listAccounts(database.db, userId, after?.slug, query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toAccount),
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ slug: last.store_slug }) : null,
+  };
+}
+
+export async function disconnectStore(database: Database<DB>, userId: string, slug: string): Promise<void> {
+  const retailer = await requireRetailer(database, slug);
+  if (!(await accounts.deleteAccount(database.db, userId, retailer.id)))
+    throw AppError.notFound('store account');
+}

@@ -1,0 +1,34 @@
+/** The OpenAPI document is built from the same zod schemas the routes validate with. */
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { as, createHarness, type Harness, testUser } from './harness.js';
+
+let harness: Harness;
+beforeAll(async () => {
+  harness = await createHarness('ingest_openapi');
+});
+afterAll(() => harness.close());
+
+describe('GET /internal/openapi.json', () => {
+  it('documents every public route of receipt-ingest', async () => {
+    const response = await request(harness.app).get('/internal/openapi.json').set(as(testUser())).expect(200);
+    expect(Object.keys(response.body.paths).sort()).toEqual([
+      '/me/inbound-address',
+      '/me/stores',
+      '/me/stores/{slug}',
+      '/me/stores/{slug}/connect',
+      '/purchases',
+      '/purchases/stats',
+      '/purchases/{id}',
+      '/receipts',
+      '/receipts/batch',
+      '/receipts/csv',
+      '/receipts/inbound-email',
+      '/receipts/text',
+      '/stores',
+      '/stores/{slug}/locations',
+    ]);
+    expect(response.body.components.schemas).toHaveProperty('ReceiptInput');
+    expect(response.body.components.schemas).toHaveProperty('Purchase');
+  });
+});
