@@ -86,9 +86,13 @@ describe.each(serviceNames)('%s', (service) => {
     expect(up.output).toContain('event_tables Success');
     return tablesOf(schema).then(async (tables) => {
       expect(tables).toEqual(expect.arrayContaining(['inbox', 'outbox', 'kysely_migration']));
-      const down = migrate(service, 'down', env);
-      expect(down.status, down.output).toBe(0);
-      const after = await tablesOf(schema);
+      // Services add migrations after the event tables: revert one at a time until the first is gone.
+      let after = tables;
+      for (let step = 0; step < 50 && after.includes('outbox'); step++) {
+        const down = migrate(service, 'down', env);
+        expect(down.status, down.output).toBe(0);
+        after = await tablesOf(schema);
+      }
       expect(after).not.toContain('outbox');
       expect(after).not.toContain('inbox');
     });
