@@ -91,9 +91,18 @@ export async function loadShop(
 ): Promise<PricedShop> {
   const wanted = await wantedItems(db, userId, request);
   const productIds = wanted.flatMap((item) => (item.productId ? [item.productId] : []));
-  const [products, storePrices] = await Promise.all([
+  // One round trip of four parallel queries; coupons are narrowed to the candidate stores below.
+  const [products, storePrices, activeCoupons, clipped] = await Promise.all([
     findProducts(db, productIds),
     findStorePrices(db, productIds, request.currency, request.stores),
+    request.useCoupons
+      ? findActiveCoupons(db, {
+          now,
+          currency: request.currency,
+          ...(request.stores ? { stores: request.stores } : {}),
+        })
+      : Promise.resolve([] as CouponRow[]),
+    request.useCoupons ? findClippedIds(db, userId) : Promise.resolve(new Set<string>()),
   ]);
   const pricesByProduct = new Map<string, Map<string, StorePrice>>();
   const itemsPerStore = new Map<string, number>();
@@ -122,18 +131,12 @@ export async function loadShop(
     items.push({ wanted: item, product });
   }
 
-  let coupons: CouponRow[] = [];
-  let clipped = new Set<string>();
-  if (request.useCoupons && stores.length > 0) {
-    coupons = await findActiveCoupons(db, { now, stores, currency: request.currency });
-    clipped = await findClippedIds(
-      db,
-      userId,
-      coupons.map((coupon) => coupon.id),
-    );
-    if (request.clippedOnly)
-      coupons = coupons.filter((coupon) => !coupon.requires_clip || clipped.has(coupon.id));
-  }
+  const candidateStores = new Set(stores);
+  let coupons = activeCoupons.filter(
+    (coupon) => coupon.store_slug === null || candidateStores.has(coupon.store_slug),
+  );
+  if (request.clippedOnly)
+    coupons = coupons.filter((coupon) => !coupon.requires_clip || clipped.has(coupon.id));
   const lineCoupons = coupons.filter((coupon) => coupon.type !== 'spend_threshold');
   const spendOffers: SpendOffer[][] = stores.map((store) =>
     coupons
