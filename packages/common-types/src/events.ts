@@ -166,6 +166,11 @@ export const eventCatalog = {
       title: z.string(),
       validFrom: Timestamp,
       validTo: Timestamp.optional(),
+      type: z
+        .enum(['percent', 'fixed', 'bogo', 'buy_x_get_y', 'spend_threshold'])
+        .optional()
+        .describe('Added in place (optional, so v1 stays compatible)'),
+      requiresClip: z.boolean().optional(),
     }),
   ),
   catalogPriceSet: defineEvent(

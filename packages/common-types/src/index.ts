@@ -1,3 +1,4 @@
+export * from './api/coupon.js';
 export * from './api/price-watch.js';
 export * as ReceiptIngestApi from './api/receipt-ingest.js';
 export * from './api/shrinkflation.js';

@@ -1,11 +1,23 @@
 /** The coupon HTTP app (never listens; main.ts or supertest drives it). */
+import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import type { Config } from './config.js';
+import { mountCouponRoutes, registerCouponDocs } from './coupons/coupon.routes.js';
 import type { DB } from './db/schema.js';
+import { mountShoppingRoutes, registerShoppingDocs } from './shopping/shopping.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  return createStandardApp('coupon', context, () => {
-    // Feature routers are mounted here as their issues land.
-  });
+  const openapi = createOpenApiRegistry();
+  registerCouponDocs(openapi);
+  registerShoppingDocs(openapi);
+  return createStandardApp(
+    'coupon',
+    context,
+    (app) => {
+      mountCouponRoutes(app, context.database.db, context.config.BODY_LIMIT);
+      mountShoppingRoutes(app, context.database.db);
+    },
+    { openapi },
+  );
 }

@@ -4,6 +4,10 @@ import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
+import { priceObservedHandler } from './events/price-observed.handler.js';
+import { productMatchedHandler } from './events/product-matched.handler.js';
+import { purchaseRecordedHandler } from './events/purchase-recorded.handler.js';
+import { userDeletedHandler } from './events/user-deleted.handler.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -12,6 +16,12 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   envSchema,
   migrationsFolder,
   createApp,
+  eventHandlers: () => [
+    priceObservedHandler,
+    purchaseRecordedHandler,
+    productMatchedHandler,
+    userDeletedHandler,
+  ],
 });
 
 export { createApp, envSchema };

@@ -1,0 +1,173 @@
+/** SQL for coupons and clips. */
+import type { CreateCoupon } from '@cartwatch/common-types';
+import type { Executor } from '@cartwatch/db';
+import { type Selectable, sql } from 'kysely';
+import type { CouponTable, DB } from '../db/schema.js';
+
+export type CouponRow = Selectable<CouponTable>;
+
+function columnsOf(input: CreateCoupon) {
+  return {
+    external_id: input.externalId ?? null,
+    store_slug: input.storeSlug ?? null,
+    scope_kind: input.scope.kind,
+    product_id: input.scope.productId ?? null,
+    brand: input.scope.brand ?? null,
+    category: input.scope.category ?? null,
+    type: input.type,
+    percent_off: input.percentOff ?? null,
+    amount_off_cents: input.amountOffCents ?? null,
+    buy_quantity: input.buyQuantity ?? null,
+    get_quantity: input.getQuantity ?? null,
+    get_percent_off: input.getPercentOff ?? null,
+    threshold_cents: input.thresholdCents ?? null,
+    min_quantity: input.minQuantity,
+    min_purchase_cents: input.minPurchaseCents ?? null,
+    currency: input.currency,
+    valid_from: input.validFrom,
+    valid_to: input.validTo ?? null,
+    requires_clip: input.requiresClip,
+    code: input.code ?? null,
+    source_url: input.sourceUrl ?? null,
+    title: input.title,
+    description: input.description ?? null,
+  };
+}
+
+export async function insertCoupon(db: Executor<DB>, id: string, input: CreateCoupon): Promise<CouponRow> {
+  return db
+    .insertInto('coupon')
+    .values({ id, ...columnsOf(input) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Insert or, for a known external id, replace; `inserted` tells which. */
+export async function upsertCouponByExternalId(
+  db: Executor<DB>,
+  id: string,
+  input: CreateCoupon & { externalId: string },
+): Promise<{ row: CouponRow; inserted: boolean }> {
+  const row = await db
+    .insertInto('coupon')
+    .values({ id, ...columnsOf(input) })
+    .onConflict((oc) => oc.column('external_id').doUpdateSet({ ...columnsOf(input), updated_at: sql`now()` }))
+    .returningAll()
+    .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
+    .executeTakeFirstOrThrow();
+  const { inserted, ...coupon } = row;
+  return { row: coupon, inserted };
+}
+
+export async function updateCoupon(
+  db: Executor<DB>,
+  id: string,
+  input: CreateCoupon,
+): Promise<CouponRow | undefined> {
+  return db
+    .updateTable('coupon')
+    .set({ ...columnsOf(input), updated_at: sql`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function deleteCoupon(db: Executor<DB>, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('coupon').where('id', '=', id).executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+export async function findCoupon(db: Executor<DB>, id: string): Promise<CouponRow | undefined> {
+  return db.selectFrom('coupon').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface CouponFilter {
+  store?: string | undefined;
+  category?: string | undefined;
+  active?: boolean | undefined;
+  now: Date;
+  afterId?: string | undefined;
+  limit: number;
+}
+
+export async function listCoupons(db: Executor<DB>, filter: CouponFilter): Promise<CouponRow[]> {
+  let query = db.selectFrom('coupon').selectAll().orderBy('id').limit(filter.limit);
+  if (filter.afterId) query = query.where('id', '>', filter.afterId);
+  if (filter.store) {
+    const store = filter.store;
+    query = query.where((eb) => eb.or([eb('store_slug', '=', store), eb('store_slug', 'is', null)]));
+  }
+  if (filter.category) {
+    const category = filter.category.toLowerCase();
+    query = query.where((eb) =>
+      eb.or([
+        eb(sql<string>`lower(coupon.category)`, '=', category),
+        eb(
+          'product_id',
+          'in',
+          eb
+            .selectFrom('product')
+            .select('product.product_id')
+            .where(sql<string>`lower(product.category)`, '=', category),
+        ),
+      ]),
+    );
+  }
+  if (filter.active !== undefined) {
+    const now = filter.now;
+    query = filter.active
+      ? query
+          .where('valid_from', '<=', now)
+          .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', now)]))
+      : query.where((eb) => eb.or([eb('valid_from', '>', now), eb('valid_to', '<=', now)]));
+  }
+  return query.execute();
+}
+
+/** Coupons valid at `now` at any of `stores` (or every store), in `currency`. */
+export async function findActiveCoupons(
+  db: Executor<DB>,
+  options: { now: Date; stores?: string[]; currency?: string; limit?: number },
+): Promise<CouponRow[]> {
+  let query = db
+    .selectFrom('coupon')
+    .selectAll()
+    .where('valid_from', '<=', options.now)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', options.now)]))
+    .orderBy('id');
+  if (options.stores) {
+    const stores = options.stores;
+    query = query.where((eb) => eb.or([eb('store_slug', 'is', null), eb('store_slug', 'in', stores)]));
+  }
+  if (options.currency) query = query.where('currency', '=', options.currency);
+  if (options.limit) query = query.limit(options.limit);
+  return query.execute();
+}
+
+export async function clipCoupon(db: Executor<DB>, userId: string, couponId: string): Promise<void> {
+  await db
+    .insertInto('coupon_clip')
+    .values({ user_id: userId, coupon_id: couponId })
+    .onConflict((oc) => oc.columns(['user_id', 'coupon_id']).doNothing())
+    .execute();
+}
+
+export async function unclipCoupon(db: Executor<DB>, userId: string, couponId: string): Promise<void> {
+  await db
+    .deleteFrom('coupon_clip')
+    .where('user_id', '=', userId)
+    .where('coupon_id', '=', couponId)
+    .execute();
+}
+
+export async function findClippedIds(
+  db: Executor<DB>,
+  userId: string,
+  couponIds?: string[],
+): Promise<Set<string>> {
+  if (couponIds && couponIds.length === 0) return new Set();
+  let query = db.selectFrom('coupon_clip').select('coupon_id').where('user_id', '=', userId);
+  if (couponIds) query = query.where('coupon_id', 'in', couponIds);
+  const rows = await query.execute();
+  return new Set(rows.map((row) => row.coupon_id));
+}

@@ -1,0 +1,162 @@
+/** Consumed events through a real JetStream consumer: the price read model and the user purge. */
+import { eventCatalog } from '@cartwatch/common-types';
+import { newId } from '@cartwatch/db';
+import { buildEnvelope, EventConsumer } from '@cartwatch/events';
+import { createTestStream, newUserId } from '@cartwatch/testing';
+import { jetstream } from '@nats-io/jetstream';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { priceObservedHandler } from '../src/events/price-observed.handler.js';
+import { productMatchedHandler } from '../src/events/product-matched.handler.js';
+import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
+import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
+import { type CouponTestContext, setUpCouponTest } from './support.js';
+
+let ctx: CouponTestContext;
+let stream: Awaited<ReturnType<typeof createTestStream>>;
+let consumer: EventConsumer;
+
+beforeAll(async () => {
+  ctx = await setUpCouponTest('coupon_events');
+  stream = await createTestStream();
+  consumer = new EventConsumer({
+    name: 'coupon',
+    database: ctx.database,
+    nc: stream.nc,
+    logger: pino({ level: 'silent' }),
+    streamName: stream.streamName,
+    subjectPrefix: stream.subjectPrefix,
+    handlers: [priceObservedHandler, purchaseRecordedHandler, productMatchedHandler, userDeletedHandler],
+  });
+  await consumer.start();
+});
+afterAll(async () => {
+  await consumer?.stop();
+  await stream?.cleanup();
+  await ctx?.close();
+});
+
+async function send<T extends (typeof eventCatalog)[keyof typeof eventCatalog]>(
+  definition: T,
+  data: Parameters<typeof buildEnvelope<T>>[1]['data'],
+  userId?: string,
+): Promise<void> {
+  const envelope = buildEnvelope(definition, { source: 'price-watch', data, ...(userId ? { userId } : {}) });
+  await jetstream(stream.nc).publish(`${stream.subjectPrefix}.${definition.type}`, JSON.stringify(envelope));
+}
+
+/** Polls (bounded: 100 x 100 ms) until the check passes. */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not reached within 10 s');
+}
+
+const observed = (productId: string, priceCents: number, observedAt: string) => ({
+  observationId: newId(),
+  productId,
+  name: 'Greek yoghurt',
+  brand: 'Olympus',
+  category: 'dairy',
+  storeSlug: 'ev-store',
+  priceCents,
+  currency: 'USD',
+  isSale: false,
+  source: 'catalog' as const,
+  observedAt,
+});
+
+describe('consumed events', () => {
+  it('keeps the newest price per product and store, whatever order observations arrive in', async () => {
+    const productId = newId();
+    await send(eventCatalog.priceObserved, observed(productId, 450, '2026-11-20T10:00:00.000Z'));
+    await send(eventCatalog.priceObserved, observed(productId, 399, '2026-11-18T10:00:00.000Z'));
+    const marker = newId();
+    await send(eventCatalog.priceObserved, observed(marker, 1, '2026-11-18T10:00:00.000Z'));
+    await eventually(async () =>
+      Boolean(
+        await ctx.database.db
+          .selectFrom('store_price')
+          .select('product_id')
+          .where('product_id', '=', marker)
+          .executeTakeFirst(),
+      ),
+    );
+    const row = await ctx.database.db
+      .selectFrom('store_price')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(Number(row.price_cents)).toBe(450);
+    expect(new Date(row.observed_at).toISOString()).toBe('2026-11-20T10:00:00.000Z');
+    const product = await ctx.database.db
+      .selectFrom('product')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(product).toMatchObject({ name: 'Greek yoghurt', brand: 'Olympus', category: 'dairy' });
+  });
+
+  it('records purchase lines, matches their product, and purges everything of a deleted user', async () => {
+    const userId = newUserId();
+    const purchaseId = newId();
+    const lineId = newId();
+    const productId = newId();
+    await ctx.database.db
+      .insertInto('shopping_list')
+      .values({ id: newId(), user_id: userId, name: 'mine' })
+      .execute();
+    await send(
+      eventCatalog.purchaseRecorded,
+      {
+        purchaseId,
+        userId,
+        storeSlug: 'ev-store',
+        purchasedAt: new Date().toISOString(),
+        currency: 'USD',
+        items: [{ lineId, name: 'Yoghurt', quantity: 1, unitPriceCents: 450, paidCents: 450 }],
+      },
+      userId,
+    );
+    await eventually(async () =>
+      Boolean(
+        await ctx.database.db
+          .selectFrom('purchase_line')
+          .select('line_id')
+          .where('line_id', '=', lineId)
+          .executeTakeFirst(),
+      ),
+    );
+    await send(eventCatalog.productMatched, {
+      purchaseId,
+      lineId,
+      productId,
+      method: 'name',
+      confidence: 0.9,
+    });
+    await eventually(async () => {
+      const line = await ctx.database.db
+        .selectFrom('purchase_line')
+        .select('product_id')
+        .where('line_id', '=', lineId)
+        .executeTakeFirst();
+      return line?.product_id === productId;
+    });
+    await send(eventCatalog.userDeleted, { userId }, userId);
+    await eventually(async () => {
+      const lists = await ctx.database.db
+        .selectFrom('shopping_list')
+        .select('id')
+        .where('user_id', '=', userId)
+        .execute();
+      const lines = await ctx.database.db
+        .selectFrom('purchase_line')
+        .select('line_id')
+        .where('user_id', '=', userId)
+        .execute();
+      return lists.length === 0 && lines.length === 0;
+    });
+  });
+});
