@@ -9,6 +9,8 @@ import type { DB } from './db/schema.js';
 import type { Deps } from './deps.js';
 import { mountDeviceApiRoutes, registerDeviceApiOpenApi } from './devices/device-api.routes.js';
 import { mountDevicesRoutes, registerDevicesOpenApi } from './devices/devices.routes.js';
+import { LayoutCache } from './layouts/layout.service.js';
+import { addDeviceRouteRoute, mountLayoutRoutes, registerLayoutOpenApi } from './layouts/layouts.routes.js';
 import { createHttpOrdersClient, type OrdersClient } from './orders/orders.client.js';
 
 export interface AppOverrides {
@@ -39,12 +41,17 @@ export function createApp(context: AppContext<Config, DB>, overrides: AppOverrid
   const openapi = createOpenApiRegistry();
   registerDevicesOpenApi(openapi);
   registerDeviceApiOpenApi(openapi);
+  registerLayoutOpenApi(openapi);
+  const layoutCache = new LayoutCache();
   return createStandardApp(
     'cart-device',
     context,
     (app) => {
       mountDevicesRoutes(app, deps);
-      mountDeviceApiRoutes(app, deps, () => {});
+      mountLayoutRoutes(app, deps, layoutCache);
+      mountDeviceApiRoutes(app, deps, (router) => {
+        addDeviceRouteRoute(router, deps, layoutCache);
+      });
     },
     { openapi },
   );

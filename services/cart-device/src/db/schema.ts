@@ -47,9 +47,30 @@ export interface PairingSessionTable {
   end_reason: SessionEndReason | null;
 }
 
+export interface StoredLayout {
+  nodes: {
+    id: string;
+    kind: 'entrance' | 'checkout' | 'aisle';
+    x: number;
+    y: number;
+    label?: string | undefined;
+  }[];
+  edges: { from: string; to: string; distance: number }[];
+  placements: { nodeId: string; productId?: string | undefined; category?: string | undefined }[];
+}
+
+export interface StoreLayoutTable {
+  location_id: string;
+  version: number;
+  layout: ColumnType<StoredLayout, string, string>;
+  updated_by: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   device: DeviceTable;
   device_key: DeviceKeyTable;
   pairing_code: PairingCodeTable;
   pairing_session: PairingSessionTable;
+  store_layout: StoreLayoutTable;
 }
