@@ -12,6 +12,7 @@ import { mountDevicesRoutes, registerDevicesOpenApi } from './devices/devices.ro
 import { LayoutCache } from './layouts/layout.service.js';
 import { addDeviceRouteRoute, mountLayoutRoutes, registerLayoutOpenApi } from './layouts/layouts.routes.js';
 import { createHttpOrdersClient, type OrdersClient } from './orders/orders.client.js';
+import { addScanRoutes, registerScanOpenApi } from './scans/scans.routes.js';
 
 export interface AppOverrides {
   orders?: OrdersClient;
@@ -42,6 +43,7 @@ export function createApp(context: AppContext<Config, DB>, overrides: AppOverrid
   registerDevicesOpenApi(openapi);
   registerDeviceApiOpenApi(openapi);
   registerLayoutOpenApi(openapi);
+  registerScanOpenApi(openapi);
   const layoutCache = new LayoutCache();
   return createStandardApp(
     'cart-device',
@@ -51,6 +53,7 @@ export function createApp(context: AppContext<Config, DB>, overrides: AppOverrid
       mountLayoutRoutes(app, deps, layoutCache);
       mountDeviceApiRoutes(app, deps, (router) => {
         addDeviceRouteRoute(router, deps, layoutCache);
+        addScanRoutes(router, deps);
       });
     },
     { openapi },

@@ -158,8 +158,8 @@ export const ScanResult = z
   .object({
     scanId: z.string(),
     action: z.enum(['add', 'remove']),
-    productId: Uuid,
-    productName: z.string(),
+    productId: Uuid.nullable().describe('null when the cart no longer shows the product (last unit removed)'),
+    productName: z.string().nullable(),
     quantity: z.number().int(),
     replayed: z.boolean().describe('true when this scan id was already applied and nothing changed now'),
     cart: CartScreen,

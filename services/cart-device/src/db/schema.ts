@@ -67,10 +67,25 @@ export interface StoreLayoutTable {
   updated_at: Timestamp;
 }
 
+export interface DeviceScanTable {
+  device_id: string;
+  scan_id: string;
+  session_id: string;
+  user_id: string;
+  barcode: string;
+  action: 'add' | 'remove';
+  quantity: number;
+  product_id: string | null;
+  /** The ScanResult answered when the scan was applied (replayed to retries). */
+  result: ColumnType<unknown, string | null, string | null>;
+  created_at: Timestamp;
+}
+
 export interface DB {
   device: DeviceTable;
   device_key: DeviceKeyTable;
   pairing_code: PairingCodeTable;
   pairing_session: PairingSessionTable;
   store_layout: StoreLayoutTable;
+  device_scan: DeviceScanTable;
 }

@@ -149,7 +149,7 @@ export async function shoppingRoute(
   const layout = await cache.get(deps, locationId);
   const productIds = [...(request.productIds ?? [])];
   if (request.cart) {
-    const cart = await deps.orders.getCart(user, locationId, ctx);
+    const cart = await deps.orders.getCart(user.id, locationId, ctx);
     productIds.push(...cart.items.map((item) => item.productId));
   }
   return routeThrough(

@@ -1,23 +1,14 @@
 /**
- * What cart-device needs from orders: resolve a barcode in a location's catalog, and read or change a
- * shopper's cart there. The HTTP adapter speaks orders' internal API (contract in README.md,
- * "Depends on orders"); tests run it against a loopback fake of those routes.
+ * What cart-device needs from orders: put scanned units into (or take them out of) a shopper's cart at
+ * a location, by barcode, and read that cart. The HTTP adapter speaks orders' internal routes
+ * (`/internal/carts/{userId}...`, see README.md "Depends on orders"); tests run it against a loopback
+ * fake of those routes.
  */
-import type { UserRole } from '@cartwatch/common-types';
-import { createInternalClient, InternalHttpError } from '@cartwatch/service-kit';
+import { createInternalClient } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
-export const CatalogProduct = z.object({
-  productId: z.uuid(),
-  gtin: z.string().nullable().optional(),
-  name: z.string(),
-  priceCents: z.number().int(),
-  currency: z.string(),
-});
-export type CatalogProduct = z.infer<typeof CatalogProduct>;
-
-/** The fields of orders' Cart this service reads; extra fields are ignored. */
+/** The fields of orders' `Cart` this service reads; extra fields are ignored. */
 export const CartSnapshot = z.object({
   id: z.uuid().nullable(),
   locationId: z.uuid(),
@@ -27,6 +18,7 @@ export const CartSnapshot = z.object({
   items: z.array(
     z.object({
       productId: z.uuid(),
+      gtin: z.string().nullable(),
       name: z.string(),
       quantity: z.number().int(),
       lineTotalCents: z.number().int(),
@@ -39,25 +31,19 @@ export interface CallContext {
   requestId?: string | undefined;
 }
 
-export interface CartChange {
-  user: { id: string; role: UserRole };
+export interface BarcodeChange {
+  userId: string;
   locationId: string;
-  productId: string;
+  barcode: string;
   quantity: number;
-  /** The same key is applied once by orders, so a retried scan never adds twice. */
-  idempotencyKey: string;
 }
 
 export interface OrdersClient {
-  /** The active catalog product with this barcode at the location, or undefined. */
-  findProductByBarcode(
-    locationId: string,
-    barcode: string,
-    ctx?: CallContext,
-  ): Promise<CatalogProduct | undefined>;
-  addToCart(change: CartChange, ctx?: CallContext): Promise<CartSnapshot>;
-  removeFromCart(change: CartChange, ctx?: CallContext): Promise<CartSnapshot>;
-  getCart(user: { id: string; role: UserRole }, locationId: string, ctx?: CallContext): Promise<CartSnapshot>;
+  /** Adds units of the location's catalog product with this barcode; NOT_FOUND when there is none. */
+  addByBarcode(change: BarcodeChange, ctx?: CallContext): Promise<CartSnapshot>;
+  /** Takes units off the cart line with this barcode; NOT_FOUND when the cart has none. */
+  removeByBarcode(change: BarcodeChange, ctx?: CallContext): Promise<CartSnapshot>;
+  getCart(userId: string, locationId: string, ctx?: CallContext): Promise<CartSnapshot>;
 }
 
 export function createHttpOrdersClient(options: {
@@ -75,35 +61,24 @@ export function createHttpOrdersClient(options: {
   });
   const requestIdOf = (ctx?: CallContext) =>
     ctx?.requestId === undefined ? {} : { requestId: ctx.requestId };
+  const cartPath = (userId: string) => `/internal/carts/${encodeURIComponent(userId)}`;
 
-  function changeCart(path: string, change: CartChange, ctx?: CallContext) {
-    return client.post(
-      path,
-      { locationId: change.locationId, productId: change.productId, quantity: change.quantity },
-      { schema: CartSnapshot, user: change.user, idempotencyKey: change.idempotencyKey, ...requestIdOf(ctx) },
+  // No idempotency key: orders' internal cart routes do not de-duplicate, so the client must not retry
+  // these POSTs (a timed-out add may have been applied). De-duplication is ours, per (device, scanId).
+  const change = (suffix: string, input: BarcodeChange, ctx?: CallContext) =>
+    client.post(
+      `${cartPath(input.userId)}${suffix}`,
+      { locationId: input.locationId, gtin: input.barcode, quantity: input.quantity },
+      { schema: CartSnapshot, ...requestIdOf(ctx) },
     );
-  }
 
   return {
-    async findProductByBarcode(locationId, barcode, ctx) {
-      try {
-        return await client.get('/internal/catalog/lookup', {
-          query: { location: locationId, gtin: barcode },
-          schema: CatalogProduct,
-          ...requestIdOf(ctx),
-        });
-      } catch (error) {
-        if (error instanceof InternalHttpError && error.upstreamStatus === 404) return undefined;
-        throw error;
-      }
-    },
-    addToCart: (change, ctx) => changeCart('/internal/cart/items', change, ctx),
-    removeFromCart: (change, ctx) => changeCart('/internal/cart/items/remove', change, ctx),
-    getCart: (user, locationId, ctx) =>
-      client.get('/internal/cart', {
+    addByBarcode: (input, ctx) => change('/items', input, ctx),
+    removeByBarcode: (input, ctx) => change('/items/remove', input, ctx),
+    getCart: (userId, locationId, ctx) =>
+      client.get(cartPath(userId), {
         query: { location: locationId },
         schema: CartSnapshot,
-        user,
         ...requestIdOf(ctx),
       }),
   };
