@@ -232,3 +232,55 @@ describe('the route for the paired cart', () => {
     expect(mine.body.totalDistance).toBe(22);
   });
 });
+
+describe('the API document', () => {
+  it('registers every public route of the service', async () => {
+    const response = await request(app).get('/internal/openapi.json').set(asUser(admin)).expect(200);
+    const paths = Object.keys(response.body.paths).sort();
+    expect(paths).toEqual(
+      [
+        '/device/heartbeat',
+        '/device/pairing-code',
+        '/device/route',
+        '/device/scans',
+        '/device/session',
+        '/devices',
+        '/devices/pair',
+        '/devices/session',
+        '/devices/{id}',
+        '/devices/{id}/revoke',
+        '/devices/{id}/rotate-key',
+        '/store-layouts/{locationId}',
+        '/store-layouts/{locationId}/route',
+      ].sort(),
+    );
+  });
+});
+
+describe('user deletion', () => {
+  it("deletes the user's scans and sessions on user.deleted.v1", async () => {
+    const { userDeletedHandler } = await import('../src/events/user-deleted.handler.js');
+    const { cart, shopper } = await pairedCart();
+    await scan(cart, { scanId: 'gone', barcode: milk.gtin, action: 'add' }).expect(200);
+    await database.db.transaction().execute((trx) =>
+      userDeletedHandler.handle(
+        trx,
+        {
+          id: newId(),
+          type: 'user.deleted.v1',
+          source: 'gateway',
+          occurredAt: new Date().toISOString(),
+          data: { userId: shopper.id },
+        },
+        { working: () => {}, deliveryCount: 1 },
+      ),
+    );
+    const scansLeft = await database.db
+      .selectFrom('device_scan')
+      .select('scan_id')
+      .where('user_id', '=', shopper.id)
+      .execute();
+    expect(scansLeft).toEqual([]);
+    await request(app).get('/device/route').set(asDevice(cart.key)).expect(409);
+  });
+});
