@@ -1,3 +1,4 @@
+export * from './api/cart-device.js';
 export * from './api/coupon.js';
 export * from './api/price-watch.js';
 export * as ReceiptIngestApi from './api/receipt-ingest.js';

@@ -1,11 +1,61 @@
 /** The cart-device HTTP app (never listens; main.ts or supertest drives it). */
+import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { derivePepper } from './auth/device-key.js';
+import { createRateLimiterFactory } from './auth/rate-limits.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import type { Deps } from './deps.js';
+import { mountDeviceApiRoutes, registerDeviceApiOpenApi } from './devices/device-api.routes.js';
+import { mountDevicesRoutes, registerDevicesOpenApi } from './devices/devices.routes.js';
+import { LayoutCache } from './layouts/layout.service.js';
+import { addDeviceRouteRoute, mountLayoutRoutes, registerLayoutOpenApi } from './layouts/layouts.routes.js';
+import { createHttpOrdersClient, type OrdersClient } from './orders/orders.client.js';
+import { addScanRoutes, registerScanOpenApi } from './scans/scans.routes.js';
 
-export function createApp(context: AppContext<Config, DB>): Express {
-  return createStandardApp('cart-device', context, () => {
-    // Feature routers are mounted here as their issues land.
-  });
+export interface AppOverrides {
+  orders?: OrdersClient;
+}
+
+export function createDeps(context: AppContext<Config, DB>, overrides: AppOverrides = {}): Deps {
+  const { config } = context;
+  const limiters = createRateLimiterFactory(config.REDIS_URL);
+  return {
+    db: context.database.db,
+    config,
+    pepper: derivePepper(config.DEVICE_KEY_PEPPER, config.SERVICE_KEY),
+    orders:
+      overrides.orders ??
+      createHttpOrdersClient({
+        baseUrl: config.ORDERS_URL,
+        serviceKey: config.SERVICE_KEY,
+        logger: context.logger,
+      }),
+    deviceLimiter: limiters.create('device', config.DEVICE_RATE_LIMIT_PER_MINUTE, 60),
+    pairLimiter: limiters.create('pair', config.PAIR_ATTEMPTS_PER_MINUTE, 60),
+  };
+}
+
+export function createApp(context: AppContext<Config, DB>, overrides: AppOverrides = {}): Express {
+  const deps = createDeps(context, overrides);
+  const openapi = createOpenApiRegistry();
+  registerDevicesOpenApi(openapi);
+  registerDeviceApiOpenApi(openapi);
+  registerLayoutOpenApi(openapi);
+  registerScanOpenApi(openapi);
+  const layoutCache = new LayoutCache();
+  return createStandardApp(
+    'cart-device',
+    context,
+    (app) => {
+      mountDevicesRoutes(app, deps);
+      mountLayoutRoutes(app, deps, layoutCache);
+      mountDeviceApiRoutes(app, deps, (router) => {
+        addDeviceRouteRoute(router, deps, layoutCache);
+        addScanRoutes(router, deps);
+      });
+    },
+    { openapi },
+  );
 }

@@ -4,6 +4,7 @@ import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
+import { userDeletedHandler } from './events/user-deleted.handler.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -11,7 +12,8 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   name: 'cart-device',
   envSchema,
   migrationsFolder,
-  createApp,
+  createApp: (context) => createApp(context),
+  eventHandlers: () => [userDeletedHandler],
 });
 
 export { createApp, envSchema };

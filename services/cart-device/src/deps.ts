@@ -1,0 +1,20 @@
+/** What the feature services need, built once per app from its context. */
+import type { Kysely } from 'kysely';
+import type { RateLimiter } from './auth/rate-limits.js';
+import type { Config } from './config.js';
+import type { DB } from './db/schema.js';
+import type { OrdersClient } from './orders/orders.client.js';
+
+export interface Deps {
+  db: Kysely<DB>;
+  config: Config;
+  /** Key of the HMAC over device-key secrets and pairing codes. */
+  pepper: Buffer;
+  orders: OrdersClient;
+  deviceLimiter: RateLimiter;
+  pairLimiter: RateLimiter;
+}
+
+export function iso(date: Date): string {
+  return date.toISOString();
+}

@@ -1,0 +1,124 @@
+/** Device registry and device-key lifecycle: issue, authenticate, rotate with grace, revoke; heartbeat. */
+
+import type { Device, DeviceListQuery, RegisterDevice } from '@cartwatch/common-types';
+import { decodeCursor, encodeCursor, type Page } from '@cartwatch/common-types';
+import { newId, withTransaction } from '@cartwatch/db';
+import { AppError } from '@cartwatch/service-kit';
+import { z } from 'zod';
+import type { CurrentDevice } from '../auth/device-context.js';
+import { issueDeviceKey, parseDeviceKey, secretMatches } from '../auth/device-key.js';
+import { type Deps, iso } from '../deps.js';
+import { endSession } from '../pairing/pairing.repository.js';
+import * as devices from './device.repository.js';
+
+function toDevice(row: devices.DeviceRow): Device {
+  return {
+    id: row.id,
+    locationId: row.location_id,
+    name: row.name,
+    firmwareVersion: row.firmware_version,
+    lastSeenAt: row.last_seen_at ? iso(row.last_seen_at) : null,
+    revokedAt: row.revoked_at ? iso(row.revoked_at) : null,
+    createdAt: iso(row.created_at),
+    pairedUserId: row.paired_user_id,
+  };
+}
+
+export async function registerDevice(deps: Deps, input: RegisterDevice) {
+  const id = newId();
+  const issued = issueDeviceKey(deps.pepper);
+  const createdAt = await withTransaction(deps.db, async (trx) => {
+    await devices.insertDevice(trx, { id, locationId: input.locationId, name: input.name });
+    const key = await devices.insertDeviceKey(trx, {
+      id: issued.keyId,
+      deviceId: id,
+      secretHash: issued.secretHash,
+    });
+    return key.created_at;
+  });
+  const row = await devices.findDevice(deps.db, id);
+  if (!row) throw new AppError('INTERNAL', 'registered device vanished');
+  return { device: toDevice(row), key: { keyId: issued.keyId, key: issued.key, createdAt: iso(createdAt) } };
+}
+
+const DeviceCursor = z.object({ id: z.uuid() });
+
+export async function listDevices(deps: Deps, query: DeviceListQuery): Promise<Page<Device>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, DeviceCursor);
+  if (query.cursor !== undefined && after === undefined) {
+    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+  }
+  const rows = await devices.listDevices(deps.db, {
+    locationId: query.location,
+    afterId: after?.id,
+    limit: query.limit + 1,
+  });
+  const items = rows.slice(0, query.limit).map(toDevice);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+}
+
+export async function getDevice(deps: Deps, id: string): Promise<Device> {
+  const row = await devices.findDevice(deps.db, id);
+  if (!row) throw AppError.notFound('device');
+  return toDevice(row);
+}
+
+/** A new key; the previous ones keep working for `graceSeconds`, so a cart can pick up its new key. */
+export async function rotateDeviceKey(deps: Deps, id: string, graceSeconds: number | undefined) {
+  const grace = graceSeconds ?? deps.config.DEVICE_KEY_GRACE_SECONDS;
+  const issued = issueDeviceKey(deps.pepper);
+  return withTransaction(deps.db, async (trx) => {
+    const device = await devices.lockDevice(trx, id);
+    if (!device) throw AppError.notFound('device');
+    if (device.revoked_at !== null) throw AppError.conflict('device is revoked');
+    const key = await devices.insertDeviceKey(trx, {
+      id: issued.keyId,
+      deviceId: id,
+      secretHash: issued.secretHash,
+    });
+    const previousKeysExpireAt = new Date(key.created_at.getTime() + grace * 1000);
+    await devices.expirePreviousKeys(trx, id, issued.keyId, previousKeysExpireAt);
+    return {
+      key: { keyId: issued.keyId, key: issued.key, createdAt: iso(key.created_at) },
+      previousKeysExpireAt: iso(previousKeysExpireAt),
+    };
+  });
+}
+
+/** Revokes the device and every key at once, and ends its pairing session. */
+export async function revokeDevice(deps: Deps, id: string): Promise<Device> {
+  await withTransaction(deps.db, async (trx) => {
+    const device = await devices.lockDevice(trx, id);
+    if (!device) throw AppError.notFound('device');
+    await devices.revokeDevice(trx, id);
+    await endSession(trx, { deviceId: id }, 'revoked');
+  });
+  return getDevice(deps, id);
+}
+
+const invalidKey = () => AppError.unauthenticated('invalid device key');
+
+/** `Authorization: Bearer cwd_<keyId>_<secret>` -> the device; 401 with one message for every failure. */
+export async function authenticateDevice(
+  deps: Deps,
+  authorization: string | undefined,
+): Promise<CurrentDevice> {
+  const match = authorization === undefined ? undefined : /^Bearer (\S+)$/i.exec(authorization.trim());
+  const parsed = match?.[1] === undefined ? undefined : parseDeviceKey(match[1]);
+  if (!parsed) throw invalidKey();
+  const key = await devices.findKeyForAuth(deps.db, parsed.keyId);
+  // The hash is compared even for unusable keys, so a revoked key costs the same time as a wrong secret.
+  const matches = key !== undefined && secretMatches(deps.pepper, parsed.secret, key.secret_hash);
+  if (!key || !matches || !key.usable) throw invalidKey();
+  await devices.touchLastSeen(deps.db, key.device_id);
+  return { id: key.device_id, keyId: key.key_id, locationId: key.location_id };
+}
+
+export async function recordHeartbeat(
+  deps: Deps,
+  device: CurrentDevice,
+  firmwareVersion: string | undefined,
+) {
+  await devices.recordHeartbeat(deps.db, device.id, firmwareVersion);
+}

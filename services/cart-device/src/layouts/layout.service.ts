@@ -1,0 +1,161 @@
+/** Store layouts: validated on write, read whole; the parsed graph is cached per (location, version). */
+import type { RouteRequest, ShoppingRoute, StoreLayout, StoreLayoutInput } from '@cartwatch/common-types';
+import { AppError, type CurrentUser } from '@cartwatch/service-kit';
+import type { StoredLayout } from '../db/schema.js';
+import { type Deps, iso } from '../deps.js';
+import type { CallContext } from '../orders/orders.client.js';
+import { planRoute } from '../routing/shopping-route.js';
+import { buildStoreGraph, type StoreGraph, validateLayout } from '../routing/store-graph.js';
+import * as layouts from './layout.repository.js';
+
+function toLayout(row: layouts.LayoutRow): StoreLayout {
+  return {
+    locationId: row.location_id,
+    version: row.version,
+    nodes: row.layout.nodes,
+    edges: row.layout.edges,
+    placements: row.layout.placements,
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export async function putLayout(deps: Deps, locationId: string, input: StoreLayoutInput, admin: CurrentUser) {
+  const issues = validateLayout(input);
+  if (issues.length > 0) throw AppError.validation(issues, 'invalid store layout');
+  const stored: StoredLayout = { nodes: input.nodes, edges: input.edges, placements: input.placements };
+  return toLayout(await layouts.upsertLayout(deps.db, locationId, stored, admin.id));
+}
+
+export async function getLayout(deps: Deps, locationId: string): Promise<StoreLayout> {
+  const row = await layouts.findLayout(deps.db, locationId);
+  if (!row) throw AppError.notFound('store layout');
+  return toLayout(row);
+}
+
+interface PreparedLayout {
+  version: number;
+  graph: StoreGraph;
+  labels: (string | null)[];
+  productNode: Map<string, number>;
+  categoryNode: Map<string, number>;
+}
+
+/** Parsed graphs by location; a PUT bumps the version, which invalidates the entry on the next read. */
+export class LayoutCache {
+  private readonly entries = new Map<string, PreparedLayout>();
+  constructor(private readonly maxEntries = 200) {}
+
+  async get(deps: Deps, locationId: string): Promise<PreparedLayout> {
+    const cached = this.entries.get(locationId);
+    if (cached) {
+      const current = await layouts.findLayoutVersion(deps.db, locationId);
+      if (!current) throw AppError.notFound('store layout');
+      if (current.version === cached.version) return cached;
+    }
+    const row = await layouts.findLayout(deps.db, locationId);
+    if (!row) throw AppError.notFound('store layout');
+    const prepared = prepare(row);
+    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value ?? '');
+    this.entries.set(locationId, prepared);
+    return prepared;
+  }
+}
+
+function prepare(row: layouts.LayoutRow): PreparedLayout {
+  const graph = buildStoreGraph(row.layout);
+  const productNode = new Map<string, number>();
+  const categoryNode = new Map<string, number>();
+  // The first placement of a product or category wins; a layout lists its primary shelf first.
+  for (const placement of row.layout.placements) {
+    const node = graph.indexOf.get(placement.nodeId);
+    if (node === undefined) continue;
+    if (placement.productId !== undefined && !productNode.has(placement.productId)) {
+      productNode.set(placement.productId, node);
+    }
+    const category = placement.category?.toLowerCase();
+    if (category !== undefined && !categoryNode.has(category)) categoryNode.set(category, node);
+  }
+  return {
+    version: row.version,
+    graph,
+    labels: row.layout.nodes.map((node) => node.label ?? null),
+    productNode,
+    categoryNode,
+  };
+}
+
+export interface RouteFor {
+  productIds: string[];
+  categories: string[];
+}
+
+export function routeThrough(
+  locationId: string,
+  layout: PreparedLayout,
+  wanted: RouteFor,
+  exactMaxStops: number,
+) {
+  const productIds = [...new Set(wanted.productIds)];
+  const categories = [...new Set(wanted.categories.map((category) => category.toLowerCase()))];
+  const atNode = new Map<number, { productIds: string[]; categories: string[] }>();
+  const entry = (node: number) => {
+    let found = atNode.get(node);
+    if (!found) {
+      found = { productIds: [], categories: [] };
+      atNode.set(node, found);
+    }
+    return found;
+  };
+  const unplacedProductIds: string[] = [];
+  const unplacedCategories: string[] = [];
+  for (const productId of productIds) {
+    const node = layout.productNode.get(productId);
+    if (node === undefined) unplacedProductIds.push(productId);
+    else entry(node).productIds.push(productId);
+  }
+  for (const category of categories) {
+    const node = layout.categoryNode.get(category);
+    if (node === undefined) unplacedCategories.push(category);
+    else entry(node).categories.push(category);
+  }
+  const plan = planRoute(layout.graph, [...atNode.keys()], exactMaxStops);
+  const route: ShoppingRoute = {
+    locationId,
+    layoutVersion: layout.version,
+    method: plan.method,
+    totalDistance: plan.totalDistance,
+    stops: plan.stops.map((node, index) => ({
+      nodeId: layout.graph.nodeIds[node] ?? '',
+      label: layout.labels[node] ?? null,
+      productIds: atNode.get(node)?.productIds ?? [],
+      categories: atNode.get(node)?.categories ?? [],
+      distanceFromPrevious: plan.legs[index] ?? 0,
+    })),
+    path: plan.path.map((node) => layout.graph.nodeIds[node] ?? ''),
+    unplacedProductIds,
+    unplacedCategories,
+  };
+  return route;
+}
+
+export async function shoppingRoute(
+  deps: Deps,
+  cache: LayoutCache,
+  locationId: string,
+  request: RouteRequest,
+  user: CurrentUser,
+  ctx: CallContext,
+): Promise<ShoppingRoute> {
+  const layout = await cache.get(deps, locationId);
+  const productIds = [...(request.productIds ?? [])];
+  if (request.cart) {
+    const cart = await deps.orders.getCart(user.id, locationId, ctx);
+    productIds.push(...cart.items.map((item) => item.productId));
+  }
+  return routeThrough(
+    locationId,
+    layout,
+    { productIds, categories: request.categories ?? [] },
+    deps.config.EXACT_ROUTE_MAX_STOPS,
+  );
+}

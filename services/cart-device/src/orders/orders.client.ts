@@ -1,0 +1,85 @@
+/**
+ * What cart-device needs from orders: put scanned units into (or take them out of) a shopper's cart at
+ * a location, by barcode, and read that cart. The HTTP adapter speaks orders' internal routes
+ * (`/internal/carts/{userId}...`, see README.md "Depends on orders"); tests run it against a loopback
+ * fake of those routes.
+ */
+import { createInternalClient } from '@cartwatch/service-kit';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+
+/** The fields of orders' `Cart` this service reads; extra fields are ignored. */
+export const CartSnapshot = z.object({
+  id: z.uuid().nullable(),
+  locationId: z.uuid(),
+  currency: z.string(),
+  itemCount: z.number().int(),
+  subtotalCents: z.number().int(),
+  items: z.array(
+    z.object({
+      productId: z.uuid(),
+      gtin: z.string().nullable(),
+      name: z.string(),
+      quantity: z.number().int(),
+      lineTotalCents: z.number().int(),
+    }),
+  ),
+});
+export type CartSnapshot = z.infer<typeof CartSnapshot>;
+
+export interface CallContext {
+  requestId?: string | undefined;
+}
+
+export interface BarcodeChange {
+  userId: string;
+  locationId: string;
+  barcode: string;
+  quantity: number;
+}
+
+export interface OrdersClient {
+  /** Adds units of the location's catalog product with this barcode; NOT_FOUND when there is none. */
+  addByBarcode(change: BarcodeChange, ctx?: CallContext): Promise<CartSnapshot>;
+  /** Takes units off the cart line with this barcode; NOT_FOUND when the cart has none. */
+  removeByBarcode(change: BarcodeChange, ctx?: CallContext): Promise<CartSnapshot>;
+  getCart(userId: string, locationId: string, ctx?: CallContext): Promise<CartSnapshot>;
+}
+
+export function createHttpOrdersClient(options: {
+  baseUrl: string;
+  serviceKey: string;
+  logger?: Logger;
+  timeoutMs?: number;
+}): OrdersClient {
+  const client = createInternalClient({
+    baseUrl: options.baseUrl,
+    serviceKey: options.serviceKey,
+    caller: 'cart-device',
+    ...(options.logger && { logger: options.logger }),
+    ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }),
+  });
+  const requestIdOf = (ctx?: CallContext) =>
+    ctx?.requestId === undefined ? {} : { requestId: ctx.requestId };
+  const cartPath = (userId: string) => `/internal/carts/${encodeURIComponent(userId)}`;
+
+  // No idempotency key: orders' internal cart routes do not de-duplicate, so the client must not retry
+  // these POSTs (a timed-out add may have been applied). De-duplication is ours, per (device, scanId).
+  const change = (suffix: string, input: BarcodeChange, ctx?: CallContext) =>
+    client.post(
+      `${cartPath(input.userId)}${suffix}`,
+      { locationId: input.locationId, gtin: input.barcode, quantity: input.quantity },
+      { schema: CartSnapshot, ...requestIdOf(ctx) },
+    );
+
+  return {
+    addByBarcode: (input, ctx) => change('/items', input, ctx),
+    removeByBarcode: (input, ctx) => change('/items/remove', input, ctx),
+    getCart: (userId, locationId, ctx) =>
+      client.get(cartPath(userId), {
+        query: { location: locationId },
+        schema: CartSnapshot,
+        ...requestIdOf(ctx),
+      }),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * A loopback HTTP fake of orders' internal cart routes (the contract in README.md "Depends on orders"):
+ * GET /internal/carts/:userId?location=, POST /internal/carts/:userId/items and /items/remove with
+ * { locationId, gtin, quantity }. It checks the service key and counts the writes it applied.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { newId } from '@cartwatch/db';
+
+export interface FakeProduct {
+  productId: string;
+  gtin: string;
+  name: string;
+  priceCents: number;
+}
+
+export interface FakeOrders {
+  url: string;
+  /** Products sold per location. */
+  catalog: Map<string, FakeProduct[]>;
+  /** Cart writes applied, in order. */
+  writes: { userId: string; path: string; gtin: string; quantity: number }[];
+  close(): Promise<void>;
+}
+
+interface Line {
+  product: FakeProduct;
+  quantity: number;
+}
+
+export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
+  const catalog = new Map<string, FakeProduct[]>();
+  const carts = new Map<string, { id: string; lines: Line[] }>();
+  const writes: FakeOrders['writes'] = [];
+
+  const cartOf = (userId: string, locationId: string) => {
+    const key = `${userId}/${locationId}`;
+    let cart = carts.get(key);
+    if (!cart) {
+      cart = { id: newId(), lines: [] };
+      carts.set(key, cart);
+    }
+    return cart;
+  };
+  const view = (userId: string, locationId: string) => {
+    const cart = cartOf(userId, locationId);
+    const items = cart.lines.map((line) => ({
+      id: newId(),
+      catalogItemId: newId(),
+      productId: line.product.productId,
+      gtin: line.product.gtin,
+      name: line.product.name,
+      unitPriceCents: line.product.priceCents,
+      quantity: line.quantity,
+      lineTotalCents: line.product.priceCents * line.quantity,
+      available: 100,
+    }));
+    return {
+      id: cart.id,
+      userId,
+      locationId,
+      currency: 'USD',
+      items,
+      itemCount: items.reduce((sum, item) => sum + item.quantity, 0),
+      subtotalCents: items.reduce((sum, item) => sum + item.lineTotalCents, 0),
+    };
+  };
+  const error = (res: http.ServerResponse, status: number, code: string, message: string) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { code, message, requestId: 'fake' } }));
+  };
+
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
+    req.on('end', () => {
+      if (req.headers['x-service-key'] !== serviceKey)
+        return error(res, 401, 'UNAUTHENTICATED', 'service key');
+      const url = new URL(req.url ?? '/', 'http://fake');
+      const match = /^\/internal\/carts\/([0-9a-f-]{36})(\/items(\/remove)?)?$/.exec(url.pathname);
+      if (!match?.[1]) return error(res, 404, 'NOT_FOUND', 'no route');
+      const userId = match[1];
+      if (req.method === 'GET' && !match[2]) {
+        const location = url.searchParams.get('location') ?? '';
+        res.writeHead(200, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(view(userId, location)));
+      }
+      if (req.method !== 'POST' || !match[2]) return error(res, 404, 'NOT_FOUND', 'no route');
+      const input = JSON.parse(body) as { locationId: string; gtin: string; quantity: number };
+      const cart = cartOf(userId, input.locationId);
+      const line = cart.lines.find((l) => l.product.gtin === input.gtin);
+      if (match[3]) {
+        if (!line) return error(res, 404, 'NOT_FOUND', 'cart item not found');
+        line.quantity -= input.quantity;
+        if (line.quantity <= 0) cart.lines.splice(cart.lines.indexOf(line), 1);
+      } else {
+        const product = catalog.get(input.locationId)?.find((p) => p.gtin === input.gtin);
+        if (!product) return error(res, 404, 'NOT_FOUND', 'catalog item not found');
+        if (line) line.quantity += input.quantity;
+        else cart.lines.push({ product, quantity: input.quantity });
+      }
+      writes.push({ userId, path: url.pathname, gtin: input.gtin, quantity: input.quantity });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(view(userId, input.locationId)));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    catalog,
+    writes,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
