@@ -59,12 +59,9 @@ export async function lockCart(
     .executeTakeFirst();
 }
 
-/**
- * The cart's lines with their catalog rows locked in product-id order: every transaction that locks
- * several catalog rows does so in this order, so concurrent checkouts cannot deadlock.
- */
-export async function lockCheckoutLines(trx: Transaction<DB>, cartId: string): Promise<CheckoutLine[]> {
-  return trx
+/** The cart's lines with their catalog rows as they are now (not locked: see `reserveStock`). */
+export async function readCheckoutLines(db: Executor<DB>, cartId: string): Promise<CheckoutLine[]> {
+  return db
     .selectFrom('cart_item as i')
     .innerJoin('catalog_item as ci', 'ci.id', 'i.catalog_item_id')
     .select([
@@ -80,22 +77,55 @@ export async function lockCheckoutLines(trx: Transaction<DB>, cartId: string): P
     ])
     .where('i.cart_id', '=', cartId)
     .orderBy('ci.product_id')
-    .forUpdate('ci')
     .execute();
 }
 
 /**
- * Reserves every line with one conditional update; returns the ids it could reserve. The condition
- * (and the table's CHECK) make overselling impossible even if a caller skipped the lock.
+ * Reserves every line: locks the catalog rows in product-id order (the one lock order of every
+ * transaction that locks several, so concurrent checkouts cannot deadlock; one row needs no ordering),
+ * then one conditional update. Returns what it reserved with the price at that moment. The condition
+ * (and the table's CHECK) make overselling impossible whatever the caller did before.
  */
-export async function reserveStock(trx: Transaction<DB>, lines: StockLine[]): Promise<string[]> {
+export async function reserveStock(
+  trx: Transaction<DB>,
+  lines: StockLine[],
+): Promise<Array<{ id: string; price_cents: number; on_hand: number; reserved: number }>> {
+  if (lines.length > 1) await lockItemsOf(trx, lines);
   const values = sql.join(lines.map((line) => sql`(${line.catalogItemId}::uuid, ${line.quantity}::int)`));
-  const result = await sql<{ id: string }>`
+  const result = await sql<{ id: string; price_cents: number; on_hand: number; reserved: number }>`
     update catalog_item ci set reserved = ci.reserved + v.quantity, updated_at = now()
     from (values ${values}) as v(id, quantity)
-    where ci.id = v.id and ci.on_hand - ci.reserved >= v.quantity
-    returning ci.id`.execute(trx);
-  return result.rows.map((row) => row.id);
+    where ci.id = v.id and ci.active and ci.deleted_at is null and ci.on_hand - ci.reserved >= v.quantity
+    returning ci.id, ci.price_cents, ci.on_hand, ci.reserved`.execute(trx);
+  return result.rows;
+}
+
+/** Available units of catalog rows (for the details of an out-of-stock answer). */
+export async function availableUnits(db: Executor<DB>, ids: string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('catalog_item')
+    .select(['id', sql<number>`on_hand - reserved`.as('available')])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.available]));
+}
+
+/** Re-prices an order whose catalog price changed between reading the cart and reserving (rare). */
+export async function repriceOrder(
+  trx: Transaction<DB>,
+  orderId: string,
+  prices: Array<{ catalogItemId: string; priceCents: number }>,
+  totalCents: number,
+): Promise<void> {
+  for (const price of prices) {
+    await trx
+      .updateTable('order_item')
+      .set({ unit_price_cents: price.priceCents })
+      .where('order_id', '=', orderId)
+      .where('catalog_item_id', '=', price.catalogItemId)
+      .execute();
+  }
+  await trx.updateTable('order').set({ total_cents: totalCents }).where('id', '=', orderId).execute();
 }
 
 /** Locks an order's catalog rows in product-id order before a stock movement. */

@@ -143,6 +143,11 @@ export async function checkout(
   }
 }
 
+/**
+ * The checkout transaction. The stock rows are the only contended ones (a hot product is in many
+ * carts), so they are locked last, right before COMMIT: everything else is written first and a
+ * shortage rolls it all back. Prices are read with the cart and checked again by the reservation.
+ */
 async function placeOrderInTransaction(
   trx: Transaction<DB>,
   deps: OrdersDeps,
@@ -152,7 +157,7 @@ async function placeOrderInTransaction(
   const location = await catalog.findLocation(trx, locationId);
   if (!location) throw AppError.notFound('store location');
   const cart = await orders.lockCart(trx, userId, locationId);
-  const lines = cart ? await orders.lockCheckoutLines(trx, cart.id) : [];
+  const lines = cart ? await orders.readCheckoutLines(trx, cart.id) : [];
   if (!cart || lines.length === 0)
     throw AppError.unprocessable('the cart is empty', { reason: 'CART_EMPTY' });
 
@@ -163,26 +168,9 @@ async function placeOrderInTransaction(
       catalogItemIds: unsellable.map((line) => line.catalog_item_id),
     });
   }
-  const reserved = new Set(
-    await orders.reserveStock(
-      trx,
-      lines.map((line) => ({ catalogItemId: line.catalog_item_id, quantity: line.quantity })),
-    ),
-  );
-  const short = lines.filter((line) => !reserved.has(line.catalog_item_id));
-  if (short.length > 0) {
-    throw outOfStock(
-      short.map((line) => ({
-        catalogItemId: line.catalog_item_id,
-        productId: line.product_id,
-        requested: line.quantity,
-        available: line.on_hand - line.reserved,
-      })),
-    );
-  }
 
   const orderId = newId();
-  const totalCents = lines.reduce((sum, line) => sum + line.price_cents * line.quantity, 0);
+  let totalCents = lines.reduce((sum, line) => sum + line.price_cents * line.quantity, 0);
   const itemCount = lines.reduce((sum, line) => sum + line.quantity, 0);
   const row = await orders.insertOrder(trx, {
     id: orderId,
@@ -214,6 +202,44 @@ async function placeOrderInTransaction(
     reason: 'placed',
   });
   await emptyCart(trx, userId, location, cart.id);
+
+  const reserved = new Map(
+    (
+      await orders.reserveStock(
+        trx,
+        lines.map((line) => ({ catalogItemId: line.catalog_item_id, quantity: line.quantity })),
+      )
+    ).map((stock) => [stock.id, stock]),
+  );
+  const short = lines.filter((line) => !reserved.has(line.catalog_item_id));
+  if (short.length > 0) {
+    const available = await orders.availableUnits(
+      trx,
+      short.map((line) => line.catalog_item_id),
+    );
+    throw outOfStock(
+      short.map((line) => ({
+        catalogItemId: line.catalog_item_id,
+        productId: line.product_id,
+        requested: line.quantity,
+        available: available.get(line.catalog_item_id) ?? 0,
+      })),
+    );
+  }
+  const repriced = items.filter(
+    (item) => reserved.get(item.catalog_item_id)?.price_cents !== item.unit_price_cents,
+  );
+  if (repriced.length > 0) {
+    for (const item of repriced) item.unit_price_cents = reserved.get(item.catalog_item_id)?.price_cents ?? 0;
+    totalCents = items.reduce((sum, item) => sum + item.unit_price_cents * item.quantity, 0);
+    row.total_cents = totalCents;
+    await orders.repriceOrder(
+      trx,
+      orderId,
+      repriced.map((item) => ({ catalogItemId: item.catalog_item_id, priceCents: item.unit_price_cents })),
+      totalCents,
+    );
+  }
   await publish(trx, eventCatalog.orderPlaced, {
     source: 'orders',
     subjectId: orderId,
