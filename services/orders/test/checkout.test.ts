@@ -339,6 +339,27 @@ describe('no oversell', () => {
     expect(rows[0]?.units).toBe(50);
   });
 
+  it('places every order when many multi-item carts that share a hot product check out at once', async () => {
+    const hot = await createItem(h, locationId, { onHand: 1000 });
+    const cold: Array<{ productId: string }> = [];
+    for (let i = 0; i < 3; i++) cold.push(await createItem(h, locationId, { onHand: 1000 }));
+    const users = Array.from({ length: 40 }, () => testUser());
+    await Promise.all(
+      users.map(async (user, index) => {
+        expect((await addToCart(h, user, locationId, hot.productId, 1)).status).toBe(200);
+        const other = cold[index % cold.length] as { productId: string };
+        expect((await addToCart(h, user, locationId, other.productId, 2)).status).toBe(200);
+      }),
+    );
+    const responses = await Promise.all(
+      users.map((user) =>
+        request(h.app).post('/orders').set(as(user)).set('Idempotency-Key', newId()).send({ locationId }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(users.map(() => 201));
+    expect(await stockOf(hot.id)).toEqual({ on_hand: 1000, reserved: 40 });
+  });
+
   it('refuses, at the database, any write that would reserve more than is on hand', async () => {
     const item = await createItem(h, locationId, { onHand: 1 });
     await expect(

@@ -77,7 +77,7 @@ export async function findCatalogItem(db: Executor<DB>, id: string): Promise<Cat
 
 /** Locks the item for a read-modify-write (price change, soft delete). */
 export async function lockCatalogItem(trx: Transaction<DB>, id: string): Promise<CatalogItemRow | undefined> {
-  return catalogItems(trx).where('ci.id', '=', id).forUpdate('ci').executeTakeFirst();
+  return catalogItems(trx).where('ci.id', '=', id).forNoKeyUpdate('ci').executeTakeFirst();
 }
 
 export async function findSellableItem(
@@ -197,7 +197,7 @@ export async function lockItemsByProduct(
     .where('ci.location_id', '=', locationId)
     .where('ci.product_id', 'in', productIds)
     .orderBy('ci.product_id')
-    .forUpdate('ci')
+    .forNoKeyUpdate('ci')
     .execute();
 }
 

@@ -15,7 +15,7 @@ export async function purgeUserData(trx: Transaction<DB>, data: EventDataOf<Even
     .where('user_id', '=', userId)
     .where('status', 'in', ['PENDING', 'PAID'])
     .orderBy('id')
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
   for (const order of open) {
     const items = await orders.findOrderItems(trx, order.id);

@@ -55,7 +55,7 @@ export async function lockCart(
     .select('id')
     .where('user_id', '=', userId)
     .where('location_id', '=', locationId)
-    .forUpdate()
+    .forNoKeyUpdate()
     .executeTakeFirst();
 }
 
@@ -81,6 +81,10 @@ export async function readCheckoutLines(db: Executor<DB>, cartId: string): Promi
 }
 
 /**
+ * Row locks are FOR NO KEY UPDATE, the mode UPDATE itself takes: it does not conflict with the KEY SHARE
+ * locks that foreign-key checks (order_item, cart_item -> catalog_item) take, so an order written
+ * before its reservation cannot deadlock with another checkout of the same product.
+ *
  * Reserves every line: locks the catalog rows in product-id order (the one lock order of every
  * transaction that locks several, so concurrent checkouts cannot deadlock; one row needs no ordering),
  * then one conditional update. Returns what it reserved with the price at that moment. The condition
@@ -139,7 +143,7 @@ async function lockItemsOf(trx: Transaction<DB>, lines: StockLine[]): Promise<vo
       lines.map((line) => line.catalogItemId),
     )
     .orderBy('product_id')
-    .forUpdate()
+    .forNoKeyUpdate()
     .execute();
 }
 
@@ -194,7 +198,7 @@ export async function findOrder(db: Executor<DB>, id: string): Promise<OrderRow 
 }
 
 export async function lockOrder(trx: Transaction<DB>, id: string): Promise<OrderRow | undefined> {
-  return trx.selectFrom('order').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return trx.selectFrom('order').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
 }
 
 export async function findOrderItems(db: Executor<DB>, orderId: string): Promise<OrderItemRow[]> {
@@ -276,7 +280,7 @@ export async function lockExpiredPendingOrders(
     .where('expires_at', '<=', now)
     .orderBy('expires_at')
     .limit(limit)
-    .forUpdate()
+    .forNoKeyUpdate()
     .skipLocked()
     .execute();
 }
