@@ -24,6 +24,13 @@ export interface ServiceContext<Config, DB> {
   readiness: Record<string, () => Promise<void>>;
 }
 
+/** A periodic job of the process (a sweeper, a scheduler): started after the relay, stopped before it. */
+export interface BackgroundWorker {
+  start(): void;
+  /** Resolves once the work in flight is finished. */
+  stop(): Promise<void>;
+}
+
 export interface ServiceDefinition<S extends z.ZodObject<z.ZodRawShape>, DB> {
   name: ServiceName;
   envSchema: S;
@@ -31,6 +38,8 @@ export interface ServiceDefinition<S extends z.ZodObject<z.ZodRawShape>, DB> {
   createApp(context: AppContext<z.infer<S> & BaseServiceEnv, DB>): Express;
   /** Handlers of the service's durable consumer (named after the service); none = no consumer. */
   eventHandlers?(context: ServiceContext<z.infer<S> & BaseServiceEnv, DB>): EventHandlerMap;
+  /** Background jobs of the process; none by default. Not run by `createAppFromEnv` (tests drive them). */
+  workers?(context: ServiceContext<z.infer<S> & BaseServiceEnv, DB>): BackgroundWorker[];
 }
 
 export function defineService<S extends z.ZodObject<z.ZodRawShape>, DB>(

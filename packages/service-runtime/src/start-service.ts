@@ -52,6 +52,8 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
 
   const relay = new OutboxRelay({ database, nc, logger, registry });
   relay.start();
+  const workers = definition.workers?.(context) ?? [];
+  for (const worker of workers) worker.start();
 
   const handlers = definition.eventHandlers?.(context) ?? [];
   const consumer =
@@ -81,6 +83,9 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
         startup.abort();
         await consumerStarted;
         await consumer?.stop();
+      },
+      async () => {
+        await Promise.all(workers.map((worker) => worker.stop()));
       },
       () => relay.stop(),
       () => nc.drain(),

@@ -1,11 +1,40 @@
 /** The orders HTTP app (never listens; main.ts or supertest drives it). */
+import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { documentCartRoutes, mountCartRoutes } from './cart/cart.routes.js';
+import { documentCatalogRoutes, mountCatalogRoutes } from './catalog/catalog.routes.js';
+import { createPriceWatchResolver } from './catalog/product-resolver.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { documentOrderRoutes, mountOrderRoutes } from './orders/orders.routes.js';
+import { createPaymentProvider } from './payments/payment-provider.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  return createStandardApp('orders', context, () => {
-    // Feature routers are mounted here as their issues land.
+  const { config, database, logger } = context;
+  const resolver = createPriceWatchResolver({
+    baseUrl: config.PRICE_WATCH_URL,
+    serviceKey: config.SERVICE_KEY,
   });
+  const ordersDeps = {
+    database,
+    logger,
+    payments: createPaymentProvider(config.PAYMENT_PROVIDER),
+    pendingOrderTtlSeconds: config.PENDING_ORDER_TTL_SECONDS,
+    idempotencyLockTimeoutSeconds: config.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
+  };
+  const openapi = createOpenApiRegistry();
+  documentCatalogRoutes(openapi);
+  documentCartRoutes(openapi);
+  documentOrderRoutes(openapi);
+  return createStandardApp(
+    'orders',
+    context,
+    (app) => {
+      mountCatalogRoutes(app, { database, resolver });
+      mountCartRoutes(app, { database, resolver });
+      mountOrderRoutes(app, ordersDeps);
+    },
+    { openapi },
+  );
 }

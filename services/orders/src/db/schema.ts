@@ -1,6 +1,116 @@
 /**
  * Kysely table types of this service's schema, kept by hand next to the migrations (docs/adr/0002).
- * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself; feature tables
- * are added here with the migrations that create them.
+ * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself.
  */
-export type DB = Record<string, never>;
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface StoreLocationTable {
+  id: string;
+  store_slug: string;
+  name: string;
+  currency: string;
+  created_at: CreatedAt;
+}
+
+export interface CatalogItemTable {
+  id: string;
+  location_id: string;
+  product_id: string;
+  gtin: string | null;
+  name: string;
+  brand: string | null;
+  price_cents: number;
+  on_hand: Generated<number>;
+  reserved: Generated<number>;
+  active: Generated<boolean>;
+  deleted_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CartTable {
+  id: string;
+  user_id: string;
+  location_id: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface CartItemTable {
+  id: string;
+  cart_id: string;
+  catalog_item_id: string;
+  quantity: number;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrderTable {
+  id: string;
+  user_id: string;
+  location_id: string;
+  status: string;
+  currency: string;
+  total_cents: number;
+  item_count: number;
+  expires_at: Date | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface OrderItemTable {
+  id: string;
+  order_id: string;
+  catalog_item_id: string;
+  product_id: string;
+  gtin: string | null;
+  name: string;
+  unit_price_cents: number;
+  quantity: number;
+}
+
+export interface OrderStatusHistoryTable {
+  id: string;
+  order_id: string;
+  from_status: string | null;
+  to_status: string;
+  actor: string;
+  reason: string | null;
+  created_at: CreatedAt;
+}
+
+export interface OrderPaymentTable {
+  id: string;
+  order_id: string;
+  provider: string;
+  reference: string;
+  amount_cents: number;
+  currency: string;
+  created_at: CreatedAt;
+}
+
+export interface IdempotencyKeyTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  state: 'in_progress' | 'completed';
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null>;
+  locked_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  created_at: CreatedAt;
+}
+
+export interface DB {
+  store_location: StoreLocationTable;
+  catalog_item: CatalogItemTable;
+  cart: CartTable;
+  cart_item: CartItemTable;
+  order: OrderTable;
+  order_item: OrderItemTable;
+  order_status_history: OrderStatusHistoryTable;
+  order_payment: OrderPaymentTable;
+  idempotency_key: IdempotencyKeyTable;
+}

@@ -1,0 +1,181 @@
+/** Store locations, catalog browsing and admin CRUD, bulk import, and stock adjustments. */
+import {
+  CatalogImport,
+  CatalogImportResult,
+  CatalogItem,
+  CatalogItemPage,
+  CatalogQuery,
+  CreateCatalogItem,
+  CreateStoreLocation,
+  OrdersIdParams,
+  PaginationQuery,
+  StockAdjustment,
+  StoreLocation,
+  StoreLocationPage,
+  UpdateCatalogItem,
+} from '@cartwatch/common-types';
+import {
+  currentUser,
+  errorResponses,
+  type OpenAPIRegistry,
+  parseBody,
+  parseParams,
+  parseQuery,
+  requestIdOf,
+  requireAdmin,
+  requireUser,
+} from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import type { z } from 'zod';
+import * as catalogService from './catalog.service.js';
+
+function json(schema: z.ZodType, description: string) {
+  return { description, content: { 'application/json': { schema } } };
+}
+
+export function mountCatalogRoutes(app: Express, deps: catalogService.CatalogDeps): void {
+  app.post('/catalog/locations', requireAdmin, async (req, res) => {
+    const input = parseBody(CreateStoreLocation, req);
+    res.status(201).json(await catalogService.createLocation(deps, input));
+  });
+
+  app.get('/catalog/locations', requireUser, async (req, res) => {
+    const query = parseQuery(PaginationQuery.strict(), req);
+    res.json(await catalogService.listLocations(deps, query));
+  });
+
+  app.get('/catalog', requireUser, async (req, res) => {
+    const query = parseQuery(CatalogQuery, req);
+    res.json(await catalogService.browseCatalog(deps, query, currentUser(req).role === 'admin'));
+  });
+
+  app.post('/catalog/items', requireAdmin, async (req, res) => {
+    const input = parseBody(CreateCatalogItem, req);
+    res.status(201).json(await catalogService.createCatalogItem(deps, input, requestIdOf(req)));
+  });
+
+  app.get('/catalog/items/:id', requireUser, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    res.json(await catalogService.getCatalogItem(deps, id, currentUser(req).role === 'admin'));
+  });
+
+  app.patch('/catalog/items/:id', requireAdmin, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const input = parseBody(UpdateCatalogItem, req);
+    res.json(await catalogService.updateCatalogItem(deps, id, input));
+  });
+
+  app.delete('/catalog/items/:id', requireAdmin, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    res.json(await catalogService.setCatalogItemDeleted(deps, id, true));
+  });
+
+  app.post('/catalog/items/:id/restore', requireAdmin, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    res.json(await catalogService.setCatalogItemDeleted(deps, id, false));
+  });
+
+  app.post('/catalog/import', requireAdmin, async (req, res) => {
+    const input = parseBody(CatalogImport, req);
+    res.json(await catalogService.importCatalog(deps, input, requestIdOf(req)));
+  });
+
+  app.post('/inventory/items/:id/adjustments', requireAdmin, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const input = parseBody(StockAdjustment, req);
+    res.json(await catalogService.adjustStock(deps, id, input));
+  });
+}
+
+export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
+  const auth = ['VALIDATION_FAILED', 'UNAUTHENTICATED'] as const;
+  const admin = [...auth, 'FORBIDDEN'] as const;
+  registry.registerPath({
+    method: 'post',
+    path: '/catalog/locations',
+    summary: 'Create a store location (admin)',
+    request: { body: { content: { 'application/json': { schema: CreateStoreLocation } } } },
+    responses: { 201: json(StoreLocation, 'The location'), ...errorResponses(...admin) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/catalog/locations',
+    summary: 'List store locations',
+    request: { query: PaginationQuery },
+    responses: { 200: json(StoreLocationPage, 'A page of locations'), ...errorResponses(...auth) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/catalog',
+    summary: "Browse a location's catalog",
+    request: { query: CatalogQuery },
+    responses: {
+      200: json(CatalogItemPage, 'A page of catalog items, by name'),
+      ...errorResponses(...admin, 'NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/catalog/items',
+    summary: 'Add a product to a location (admin); publishes catalog.price-set.v1',
+    request: { body: { content: { 'application/json': { schema: CreateCatalogItem } } } },
+    responses: {
+      201: json(CatalogItem, 'The item'),
+      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/catalog/items/{id}',
+    summary: 'One catalog item (inactive and deleted ones: admins only)',
+    request: { params: OrdersIdParams },
+    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/catalog/items/{id}',
+    summary: 'Change name, brand, price or active flag (admin); a new price publishes catalog.price-set.v1',
+    request: {
+      params: OrdersIdParams,
+      body: { content: { 'application/json': { schema: UpdateCatalogItem } } },
+    },
+    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/catalog/items/{id}',
+    summary: 'Soft-delete a catalog item (admin)',
+    request: { params: OrdersIdParams },
+    responses: {
+      200: json(CatalogItem, 'The item, with deletedAt'),
+      ...errorResponses(...admin, 'NOT_FOUND'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/catalog/items/{id}/restore',
+    summary: 'Restore a soft-deleted catalog item (admin)',
+    request: { params: OrdersIdParams },
+    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/catalog/import',
+    summary: 'Bulk upsert up to 1,000 items of one location (admin)',
+    request: { body: { content: { 'application/json': { schema: CatalogImport } } } },
+    responses: {
+      200: json(CatalogImportResult, 'What changed'),
+      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/inventory/items/{id}/adjustments',
+    summary: 'Add or remove units on hand (admin); never below reserved units',
+    request: {
+      params: OrdersIdParams,
+      body: { content: { 'application/json': { schema: StockAdjustment } } },
+    },
+    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT') },
+  });
+}

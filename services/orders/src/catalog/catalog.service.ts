@@ -1,0 +1,362 @@
+/**
+ * Store locations and catalog rules: products are identified by price-watch product id (resolved from
+ * GTIN), a price change publishes `catalog.price-set.v1` in the same transaction, stock never drops
+ * below what open orders have reserved.
+ */
+import {
+  type CatalogImport,
+  type CatalogItem,
+  type CatalogQuery,
+  type CreateCatalogItem,
+  decodeCursor,
+  encodeCursor,
+  eventCatalog,
+  type Page,
+  type StockAdjustment,
+  type StoreLocation,
+  type UpdateCatalogItem,
+} from '@cartwatch/common-types';
+import { type Database, newId, withTransaction } from '@cartwatch/db';
+import { publishMany } from '@cartwatch/events';
+import { AppError } from '@cartwatch/service-kit';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../db/schema.js';
+import * as catalog from './catalog.repository.js';
+import type { ProductResolver } from './product-resolver.js';
+
+export interface CatalogDeps {
+  database: Database<DB>;
+  resolver: ProductResolver;
+}
+
+export function toStoreLocation(row: catalog.LocationRow): StoreLocation {
+  return {
+    id: row.id,
+    storeSlug: row.store_slug,
+    name: row.name,
+    currency: row.currency,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export function toCatalogItem(row: catalog.CatalogItemRow): CatalogItem {
+  return {
+    id: row.id,
+    locationId: row.location_id,
+    productId: row.product_id,
+    gtin: row.gtin,
+    name: row.name,
+    brand: row.brand,
+    priceCents: row.price_cents,
+    currency: row.currency,
+    onHand: row.on_hand,
+    reserved: row.reserved,
+    available: row.on_hand - row.reserved,
+    active: row.active,
+    deletedAt: row.deleted_at?.toISOString() ?? null,
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+const IdCursor = z.object({ id: z.string() });
+const NameCursor = z.object({ name: z.string(), id: z.string() });
+
+function badCursor(): AppError {
+  return AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+}
+
+export async function createLocation(
+  deps: CatalogDeps,
+  input: { storeSlug: string; name: string; currency: string },
+): Promise<StoreLocation> {
+  const row = await catalog.insertLocation(deps.database.db, {
+    id: newId(),
+    store_slug: input.storeSlug,
+    name: input.name,
+    currency: input.currency,
+  });
+  return toStoreLocation(row);
+}
+
+export async function listLocations(
+  deps: CatalogDeps,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<StoreLocation>> {
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, IdCursor);
+  if (query.cursor !== undefined && !after) throw badCursor();
+  const rows = await catalog.listLocations(deps.database.db, query.limit + 1, after?.id);
+  const items = rows.slice(0, query.limit).map(toStoreLocation);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+}
+
+async function requireLocation(deps: CatalogDeps, id: string): Promise<catalog.LocationRow> {
+  const location = await catalog.findLocation(deps.database.db, id);
+  if (!location) throw AppError.notFound('store location');
+  return location;
+}
+
+interface PriceChange {
+  row: { location_id: string; product_id: string; gtin: string | null };
+  location: { store_slug: string; currency: string };
+  priceCents: number;
+  previousPriceCents?: number | undefined;
+}
+
+/** `catalog.price-set.v1` for every price that was set or changed, in the caller's transaction. */
+async function publishPriceChanges(trx: Transaction<DB>, changes: PriceChange[]): Promise<void> {
+  const effectiveAt = new Date().toISOString();
+  await publishMany(
+    trx,
+    changes.map((change) => ({
+      definition: eventCatalog.catalogPriceSet,
+      event: {
+        source: 'orders' as const,
+        subjectId: change.row.product_id,
+        data: {
+          locationId: change.row.location_id,
+          storeSlug: change.location.store_slug,
+          productId: change.row.product_id,
+          ...(change.row.gtin !== null && { gtin: change.row.gtin }),
+          priceCents: change.priceCents,
+          ...(change.previousPriceCents !== undefined && { previousPriceCents: change.previousPriceCents }),
+          currency: change.location.currency,
+          effectiveAt,
+        },
+      },
+    })),
+  );
+}
+
+async function productIdOf(
+  deps: CatalogDeps,
+  ref: {
+    productId?: string | undefined;
+    gtin?: string | undefined;
+    name?: string;
+    brand?: string | undefined;
+  },
+  requestId?: string,
+): Promise<string> {
+  if (ref.productId !== undefined) return ref.productId;
+  if (ref.gtin === undefined)
+    throw AppError.validation([{ path: 'productId', message: 'give productId or gtin', code: 'custom' }]);
+  return deps.resolver.resolve({ gtin: ref.gtin, name: ref.name, brand: ref.brand }, { requestId });
+}
+
+export async function getCatalogItem(deps: CatalogDeps, id: string, isAdmin: boolean): Promise<CatalogItem> {
+  const row = await catalog.findCatalogItem(deps.database.db, id);
+  if (!row || (!isAdmin && (!row.active || row.deleted_at !== null))) throw AppError.notFound('catalog item');
+  return toCatalogItem(row);
+}
+
+export async function createCatalogItem(
+  deps: CatalogDeps,
+  input: CreateCatalogItem,
+  requestId?: string,
+): Promise<CatalogItem> {
+  const location = await requireLocation(deps, input.locationId);
+  const productId = await productIdOf(deps, input, requestId);
+  const id = await withTransaction(deps.database.db, async (trx) => {
+    const inserted = await catalog.insertCatalogItem(trx, {
+      id: newId(),
+      location_id: location.id,
+      product_id: productId,
+      gtin: input.gtin ?? null,
+      name: input.name,
+      brand: input.brand ?? null,
+      price_cents: input.priceCents,
+      on_hand: input.onHand,
+      active: input.active,
+    });
+    if (!inserted) throw AppError.conflict('this location already sells the product', { productId });
+    await publishPriceChanges(trx, [
+      {
+        row: { location_id: location.id, product_id: productId, gtin: input.gtin ?? null },
+        location,
+        priceCents: input.priceCents,
+      },
+    ]);
+    return inserted;
+  });
+  return getCatalogItem(deps, id, true);
+}
+
+export async function updateCatalogItem(
+  deps: CatalogDeps,
+  id: string,
+  input: UpdateCatalogItem,
+): Promise<CatalogItem> {
+  await withTransaction(deps.database.db, async (trx) => {
+    const current = await catalog.lockCatalogItem(trx, id);
+    if (!current) throw AppError.notFound('catalog item');
+    const patch: Parameters<typeof catalog.updateCatalogItem>[2] = {};
+    if (input.name !== undefined) patch.name = input.name;
+    if (input.brand !== undefined) patch.brand = input.brand;
+    if (input.active !== undefined) patch.active = input.active;
+    if (input.priceCents !== undefined) patch.price_cents = input.priceCents;
+    await catalog.updateCatalogItem(trx, id, patch);
+    if (input.priceCents !== undefined && input.priceCents !== current.price_cents) {
+      await publishPriceChanges(trx, [
+        {
+          row: current,
+          location: current,
+          priceCents: input.priceCents,
+          previousPriceCents: current.price_cents,
+        },
+      ]);
+    }
+  });
+  return getCatalogItem(deps, id, true);
+}
+
+/** Soft delete: the item leaves the catalog and carts can no longer add it; orders keep referring to it. */
+export async function setCatalogItemDeleted(
+  deps: CatalogDeps,
+  id: string,
+  deleted: boolean,
+): Promise<CatalogItem> {
+  await withTransaction(deps.database.db, async (trx) => {
+    const current = await catalog.lockCatalogItem(trx, id);
+    if (!current) throw AppError.notFound('catalog item');
+    if ((current.deleted_at !== null) !== deleted) await catalog.setDeleted(trx, id, deleted);
+  });
+  return getCatalogItem(deps, id, true);
+}
+
+export async function adjustStock(
+  deps: CatalogDeps,
+  id: string,
+  input: StockAdjustment,
+): Promise<CatalogItem> {
+  const current = await catalog.findCatalogItem(deps.database.db, id);
+  if (!current) throw AppError.notFound('catalog item');
+  const adjusted = await catalog.adjustOnHand(deps.database.db, id, input.delta);
+  if (!adjusted) {
+    const now = await catalog.findCatalogItem(deps.database.db, id);
+    throw AppError.conflict('on hand cannot drop below reserved stock', {
+      reason: 'STOCK_RESERVED',
+      onHand: now?.on_hand,
+      reserved: now?.reserved,
+    });
+  }
+  return getCatalogItem(deps, id, true);
+}
+
+export async function browseCatalog(
+  deps: CatalogDeps,
+  query: CatalogQuery,
+  isAdmin: boolean,
+): Promise<Page<CatalogItem>> {
+  if (!isAdmin && (query.includeDeleted || query.includeInactive)) {
+    throw AppError.forbidden('only admins see inactive or deleted items');
+  }
+  await requireLocation(deps, query.location);
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, NameCursor);
+  if (query.cursor !== undefined && !after) throw badCursor();
+  const rows = await catalog.listCatalogItems(deps.database.db, {
+    locationId: query.location,
+    q: query.q,
+    includeInactive: query.includeInactive ?? false,
+    includeDeleted: query.includeDeleted ?? false,
+    limit: query.limit + 1,
+    after,
+  });
+  const items = rows.slice(0, query.limit).map(toCatalogItem);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
+  };
+}
+
+/**
+ * Bulk import: resolves GTINs first (outside the transaction: a network call must not hold row locks),
+ * then upserts every row in one transaction, locking existing rows in product-id order.
+ */
+export async function importCatalog(
+  deps: CatalogDeps,
+  input: CatalogImport,
+  requestId?: string,
+): Promise<{ created: number; updated: number; unchanged: number; items: CatalogItem[] }> {
+  const location = await requireLocation(deps, input.locationId);
+  const resolvedByGtin = new Map<string, string>();
+  for (const item of input.items) {
+    if (item.productId === undefined && item.gtin !== undefined && !resolvedByGtin.has(item.gtin)) {
+      resolvedByGtin.set(item.gtin, await productIdOf(deps, item, requestId));
+    }
+  }
+  const byProduct = new Map<string, catalog.ImportedRow>();
+  input.items.forEach((item, index) => {
+    const productId = item.productId ?? resolvedByGtin.get(item.gtin ?? '');
+    if (productId === undefined) return;
+    if (byProduct.has(productId)) {
+      throw AppError.validation([
+        { path: `items.${index}`, message: 'product appears twice in the import', code: 'duplicate' },
+      ]);
+    }
+    byProduct.set(productId, {
+      id: newId(),
+      product_id: productId,
+      gtin: item.gtin ?? null,
+      name: item.name,
+      brand: item.brand ?? null,
+      price_cents: item.priceCents,
+      on_hand: item.onHand,
+      active: item.active,
+    });
+  });
+  const productIds = [...byProduct.keys()].sort();
+
+  return withTransaction(deps.database.db, async (trx) => {
+    const existing = new Map(
+      (await catalog.lockItemsByProduct(trx, location.id, productIds)).map((row) => [row.product_id, row]),
+    );
+    let created = 0;
+    let updated = 0;
+    let unchanged = 0;
+    const priceChanges: PriceChange[] = [];
+    for (const productId of productIds) {
+      const row = byProduct.get(productId) as catalog.ImportedRow;
+      const before = existing.get(productId);
+      if (!before) {
+        created++;
+        priceChanges.push({
+          row: { ...row, location_id: location.id },
+          location,
+          priceCents: row.price_cents,
+        });
+        continue;
+      }
+      if (row.on_hand !== undefined && row.on_hand < before.reserved) {
+        throw AppError.conflict('on hand cannot drop below reserved stock', {
+          reason: 'STOCK_RESERVED',
+          productId,
+          reserved: before.reserved,
+        });
+      }
+      const same =
+        before.name === row.name &&
+        before.brand === row.brand &&
+        before.price_cents === row.price_cents &&
+        (row.active === undefined || row.active === before.active) &&
+        (row.on_hand === undefined || row.on_hand === before.on_hand) &&
+        (row.gtin === null || row.gtin === before.gtin);
+      if (same) unchanged++;
+      else updated++;
+      if (before.price_cents !== row.price_cents) {
+        priceChanges.push({
+          row: before,
+          location,
+          priceCents: row.price_cents,
+          previousPriceCents: before.price_cents,
+        });
+      }
+    }
+    await catalog.upsertCatalogItems(trx, location.id, [...byProduct.values()]);
+    await publishPriceChanges(trx, priceChanges);
+    const rows = await catalog.findCatalogItemsByProducts(trx, location.id, productIds);
+    return { created, updated, unchanged, items: rows.map(toCatalogItem) };
+  });
+}

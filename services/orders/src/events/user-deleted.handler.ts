@@ -1,0 +1,32 @@
+/**
+ * `user.deleted.v1`: purge the user's carts, orders and idempotency keys. Stock their open orders still
+ * reserve (PENDING, PAID) is released first, so the deletion cannot leave units stuck as reserved.
+ */
+import type { EventCatalog, EventDataOf } from '@cartwatch/common-types';
+import type { Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import * as orders from '../orders/orders.repository.js';
+
+export async function purgeUserData(trx: Transaction<DB>, data: EventDataOf<EventCatalog['userDeleted']>) {
+  const { userId } = data;
+  const open = await trx
+    .selectFrom('order')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['PENDING', 'PAID'])
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
+  for (const order of open) {
+    const items = await orders.findOrderItems(trx, order.id);
+    await orders.moveStock(
+      trx,
+      items.map((item) => ({ catalogItemId: item.catalog_item_id, quantity: item.quantity })),
+      'release',
+    );
+  }
+  // order_item, order_status_history, order_payment and cart_item go by ON DELETE CASCADE.
+  await trx.deleteFrom('order').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('cart').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('idempotency_key').where('user_id', '=', userId).execute();
+}

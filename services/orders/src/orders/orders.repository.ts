@@ -1,0 +1,286 @@
+/** SQL of orders, their items, status history and payments, and the stock movements they cause. */
+import type { Executor } from '@cartwatch/db';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+export interface OrderRow {
+  id: string;
+  user_id: string;
+  location_id: string;
+  status: string;
+  currency: string;
+  total_cents: number;
+  item_count: number;
+  expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface OrderItemRow {
+  id: string;
+  order_id: string;
+  catalog_item_id: string;
+  product_id: string;
+  gtin: string | null;
+  name: string;
+  unit_price_cents: number;
+  quantity: number;
+}
+
+export interface CheckoutLine {
+  catalog_item_id: string;
+  product_id: string;
+  gtin: string | null;
+  name: string;
+  price_cents: number;
+  quantity: number;
+  on_hand: number;
+  reserved: number;
+  sellable: boolean;
+}
+
+export interface StockLine {
+  catalogItemId: string;
+  quantity: number;
+}
+
+/** Locks the user's cart at the location, so two checkouts of one cart run one after the other. */
+export async function lockCart(
+  trx: Transaction<DB>,
+  userId: string,
+  locationId: string,
+): Promise<{ id: string } | undefined> {
+  return trx
+    .selectFrom('cart')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('location_id', '=', locationId)
+    .forNoKeyUpdate()
+    .executeTakeFirst();
+}
+
+/** The cart's lines with their catalog rows as they are now (not locked: see `reserveStock`). */
+export async function readCheckoutLines(db: Executor<DB>, cartId: string): Promise<CheckoutLine[]> {
+  return db
+    .selectFrom('cart_item as i')
+    .innerJoin('catalog_item as ci', 'ci.id', 'i.catalog_item_id')
+    .select([
+      'i.catalog_item_id',
+      'ci.product_id',
+      'ci.gtin',
+      'ci.name',
+      'ci.price_cents',
+      'i.quantity',
+      'ci.on_hand',
+      'ci.reserved',
+      sql<boolean>`ci.active and ci.deleted_at is null`.as('sellable'),
+    ])
+    .where('i.cart_id', '=', cartId)
+    .orderBy('ci.product_id')
+    .execute();
+}
+
+/**
+ * Row locks are FOR NO KEY UPDATE, the mode UPDATE itself takes: it does not conflict with the KEY SHARE
+ * locks that foreign-key checks (order_item, cart_item -> catalog_item) take, so an order written
+ * before its reservation cannot deadlock with another checkout of the same product.
+ *
+ * Reserves every line: locks the catalog rows in product-id order (the one lock order of every
+ * transaction that locks several, so concurrent checkouts cannot deadlock; one row needs no ordering),
+ * then one conditional update. Returns what it reserved with the price at that moment. The condition
+ * (and the table's CHECK) make overselling impossible whatever the caller did before.
+ */
+export async function reserveStock(
+  trx: Transaction<DB>,
+  lines: StockLine[],
+): Promise<Array<{ id: string; price_cents: number; on_hand: number; reserved: number }>> {
+  if (lines.length > 1) await lockItemsOf(trx, lines);
+  const values = sql.join(lines.map((line) => sql`(${line.catalogItemId}::uuid, ${line.quantity}::int)`));
+  const result = await sql<{ id: string; price_cents: number; on_hand: number; reserved: number }>`
+    update catalog_item ci set reserved = ci.reserved + v.quantity, updated_at = now()
+    from (values ${values}) as v(id, quantity)
+    where ci.id = v.id and ci.active and ci.deleted_at is null and ci.on_hand - ci.reserved >= v.quantity
+    returning ci.id, ci.price_cents, ci.on_hand, ci.reserved`.execute(trx);
+  return result.rows;
+}
+
+/** Available units of catalog rows (for the details of an out-of-stock answer). */
+export async function availableUnits(db: Executor<DB>, ids: string[]): Promise<Map<string, number>> {
+  const rows = await db
+    .selectFrom('catalog_item')
+    .select(['id', sql<number>`on_hand - reserved`.as('available')])
+    .where('id', 'in', ids)
+    .execute();
+  return new Map(rows.map((row) => [row.id, row.available]));
+}
+
+/** Re-prices an order whose catalog price changed between reading the cart and reserving (rare). */
+export async function repriceOrder(
+  trx: Transaction<DB>,
+  orderId: string,
+  prices: Array<{ catalogItemId: string; priceCents: number }>,
+  totalCents: number,
+): Promise<void> {
+  for (const price of prices) {
+    await trx
+      .updateTable('order_item')
+      .set({ unit_price_cents: price.priceCents })
+      .where('order_id', '=', orderId)
+      .where('catalog_item_id', '=', price.catalogItemId)
+      .execute();
+  }
+  await trx.updateTable('order').set({ total_cents: totalCents }).where('id', '=', orderId).execute();
+}
+
+/** Locks an order's catalog rows in product-id order before a stock movement. */
+async function lockItemsOf(trx: Transaction<DB>, lines: StockLine[]): Promise<void> {
+  await trx
+    .selectFrom('catalog_item')
+    .select('id')
+    .where(
+      'id',
+      'in',
+      lines.map((line) => line.catalogItemId),
+    )
+    .orderBy('product_id')
+    .forNoKeyUpdate()
+    .execute();
+}
+
+/** reserved -= q (cancel, refund before shipping); on_hand -= q too when `ship`; on_hand += q on restock. */
+export async function moveStock(
+  trx: Transaction<DB>,
+  lines: StockLine[],
+  effect: 'release' | 'ship' | 'restock',
+): Promise<void> {
+  if (lines.length === 0) return;
+  await lockItemsOf(trx, lines);
+  const values = sql.join(lines.map((line) => sql`(${line.catalogItemId}::uuid, ${line.quantity}::int)`));
+  const set =
+    effect === 'release'
+      ? sql`reserved = ci.reserved - v.quantity`
+      : effect === 'ship'
+        ? sql`reserved = ci.reserved - v.quantity, on_hand = ci.on_hand - v.quantity`
+        : sql`on_hand = ci.on_hand + v.quantity`;
+  await sql`
+    update catalog_item ci set ${set}, updated_at = now()
+    from (values ${values}) as v(id, quantity)
+    where ci.id = v.id`.execute(trx);
+}
+
+export async function insertOrder(
+  trx: Transaction<DB>,
+  order: Omit<OrderRow, 'created_at' | 'updated_at'>,
+): Promise<OrderRow> {
+  return trx.insertInto('order').values(order).returningAll().executeTakeFirstOrThrow();
+}
+
+export async function insertOrderItems(trx: Transaction<DB>, items: OrderItemRow[]): Promise<void> {
+  await trx.insertInto('order_item').values(items).execute();
+}
+
+export async function insertHistory(
+  db: Executor<DB>,
+  entry: {
+    id: string;
+    order_id: string;
+    from_status: string | null;
+    to_status: string;
+    actor: string;
+    reason: string | null;
+  },
+): Promise<void> {
+  await db.insertInto('order_status_history').values(entry).execute();
+}
+
+export async function findOrder(db: Executor<DB>, id: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('order').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function lockOrder(trx: Transaction<DB>, id: string): Promise<OrderRow | undefined> {
+  return trx.selectFrom('order').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+}
+
+export async function findOrderItems(db: Executor<DB>, orderId: string): Promise<OrderItemRow[]> {
+  return db
+    .selectFrom('order_item')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('product_id')
+    .execute();
+}
+
+/** The guarded update of a transition: succeeds only from the status the caller saw. */
+export async function setStatus(
+  trx: Transaction<DB>,
+  id: string,
+  from: string,
+  to: string,
+): Promise<OrderRow | undefined> {
+  return trx
+    .updateTable('order')
+    .set({ status: to, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('status', '=', from)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export async function listOrders(
+  db: Executor<DB>,
+  filter: {
+    userId?: string | undefined;
+    status?: string | undefined;
+    limit: number;
+    beforeId?: string | undefined;
+  },
+): Promise<OrderRow[]> {
+  let query = db.selectFrom('order').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  return query.execute();
+}
+
+export async function listHistory(db: Executor<DB>, orderId: string, limit: number, afterId?: string) {
+  let query = db
+    .selectFrom('order_status_history')
+    .selectAll()
+    .where('order_id', '=', orderId)
+    .orderBy('id')
+    .limit(limit);
+  if (afterId !== undefined) query = query.where('id', '>', afterId);
+  return query.execute();
+}
+
+export async function insertPayment(
+  trx: Transaction<DB>,
+  payment: {
+    id: string;
+    order_id: string;
+    provider: string;
+    reference: string;
+    amount_cents: number;
+    currency: string;
+  },
+): Promise<void> {
+  await trx.insertInto('order_payment').values(payment).execute();
+}
+
+/** Expired unpaid orders, locked; rows another sweeper holds are skipped, not waited for. */
+export async function lockExpiredPendingOrders(
+  trx: Transaction<DB>,
+  now: Date,
+  limit: number,
+): Promise<OrderRow[]> {
+  return trx
+    .selectFrom('order')
+    .selectAll()
+    .where('status', '=', 'PENDING')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit)
+    .forNoKeyUpdate()
+    .skipLocked()
+    .execute();
+}

@@ -1,0 +1,187 @@
+/** Checkout (`POST /orders` with Idempotency-Key), order reads, cancel, pay and admin status changes. */
+import {
+  CancelOrder,
+  IdempotencyKeyHeader,
+  Order,
+  OrderListQuery,
+  OrderStatusChangePage,
+  OrderSummaryPage,
+  OrdersIdParams,
+  PaginationQuery,
+  PayOrder,
+  PlaceOrder,
+  SetOrderStatus,
+} from '@cartwatch/common-types';
+import {
+  AppError,
+  currentUser,
+  errorResponses,
+  type OpenAPIRegistry,
+  parseBody,
+  parseParams,
+  parseQuery,
+  requireAdmin,
+  requireUser,
+} from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import { z } from 'zod';
+import * as ordersService from './orders.service.js';
+
+const IdempotencyHeaders = z.object({ 'idempotency-key': IdempotencyKeyHeader });
+
+function idempotencyKeyOf(header: string | undefined): string {
+  const parsed = IdempotencyKeyHeader.safeParse(header);
+  if (!parsed.success) {
+    throw AppError.validation([
+      {
+        path: 'Idempotency-Key',
+        message:
+          header === undefined
+            ? 'the Idempotency-Key header is required'
+            : (parsed.error.issues[0]?.message ?? 'invalid'),
+        code: header === undefined ? 'required' : 'invalid_string',
+      },
+    ]);
+  }
+  return parsed.data;
+}
+
+export function mountOrderRoutes(app: Express, deps: ordersService.OrdersDeps): void {
+  app.post('/orders', requireUser, async (req, res) => {
+    const key = idempotencyKeyOf(req.get('idempotency-key'));
+    const input = parseBody(PlaceOrder, req);
+    const result = await ordersService.checkout(deps, currentUser(req).id, input, key);
+    if (result.replayed) res.set('Idempotent-Replayed', 'true');
+    res.status(result.status).json(result.body);
+  });
+
+  app.get('/orders', requireUser, async (req, res) => {
+    const query = parseQuery(OrderListQuery, req);
+    res.json(await ordersService.listOrders(deps, currentUser(req), query));
+  });
+
+  app.get('/orders/:id', requireUser, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    res.json(await ordersService.getOrder(deps, currentUser(req), id));
+  });
+
+  app.get('/orders/:id/history', requireUser, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const page = parseQuery(PaginationQuery.strict(), req);
+    res.json(await ordersService.orderHistory(deps, currentUser(req), id, page));
+  });
+
+  app.post('/orders/:id/cancel', requireUser, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const { reason } = parseBody(CancelOrder, req);
+    const user = currentUser(req);
+    res.json(
+      await ordersService.transitionOrder(deps, {
+        orderId: id,
+        to: 'CANCELLED',
+        actor: ordersService.actorOf(user),
+        reason: reason ?? 'cancelled by customer',
+        ownerId: user.id,
+      }),
+    );
+  });
+
+  app.post('/orders/:id/pay', requireUser, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const { reference } = parseBody(PayOrder, req);
+    res.json(await ordersService.payOrder(deps, currentUser(req), id, reference));
+  });
+
+  app.patch('/orders/:id/status', requireAdmin, async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    const input = parseBody(SetOrderStatus, req);
+    res.json(
+      await ordersService.transitionOrder(deps, {
+        orderId: id,
+        to: input.status,
+        actor: ordersService.actorOf(currentUser(req)),
+        reason: input.reason,
+        restock: input.restock,
+      }),
+    );
+  });
+}
+
+export function documentOrderRoutes(registry: OpenAPIRegistry): void {
+  const order = { description: 'The order', content: { 'application/json': { schema: Order } } };
+  const base = ['VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'] as const;
+  registry.registerPath({
+    method: 'post',
+    path: '/orders',
+    summary: 'Check out the cart of a location: reserves stock, creates a PENDING order',
+    description:
+      'Requires `Idempotency-Key`. The same key and body replay the first response (header ' +
+      '`Idempotent-Replayed: true`); the same key with another body is 422; while the first request runs, 409. ' +
+      'Short stock is 409 with `details.reason = OUT_OF_STOCK`.',
+    request: {
+      headers: IdempotencyHeaders,
+      body: { content: { 'application/json': { schema: PlaceOrder } } },
+    },
+    responses: {
+      201: { ...order, description: 'The new order' },
+      ...errorResponses(...base, 'CONFLICT', 'UNPROCESSABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/orders',
+    summary: 'Your orders, newest first',
+    request: { query: OrderListQuery },
+    responses: {
+      200: { description: 'A page of orders', content: { 'application/json': { schema: OrderSummaryPage } } },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{id}',
+    summary: 'One of your orders with its items',
+    request: { params: OrdersIdParams },
+    responses: { 200: order, ...errorResponses(...base) },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/orders/{id}/history',
+    summary: "An order's status changes, oldest first",
+    request: { params: OrdersIdParams, query: PaginationQuery },
+    responses: {
+      200: {
+        description: 'A page of status changes',
+        content: { 'application/json': { schema: OrderStatusChangePage } },
+      },
+      ...errorResponses(...base),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/orders/{id}/cancel',
+    summary: 'Cancel your PENDING order; releases its stock',
+    request: { params: OrdersIdParams, body: { content: { 'application/json': { schema: CancelOrder } } } },
+    responses: { 200: order, ...errorResponses(...base, 'CONFLICT') },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/orders/{id}/pay',
+    summary: 'Pay your PENDING order through the configured payment provider',
+    request: { params: OrdersIdParams, body: { content: { 'application/json': { schema: PayOrder } } } },
+    responses: { 200: order, ...errorResponses(...base, 'CONFLICT', 'UNPROCESSABLE') },
+  });
+  registry.registerPath({
+    method: 'patch',
+    path: '/orders/{id}/status',
+    summary: 'Move an order through the state machine (admin)',
+    description:
+      'PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. ' +
+      'Anything else is 409 naming the allowed statuses.',
+    request: {
+      params: OrdersIdParams,
+      body: { content: { 'application/json': { schema: SetOrderStatus } } },
+    },
+    responses: { 200: order, ...errorResponses(...base, 'FORBIDDEN', 'CONFLICT') },
+  });
+}

@@ -1,0 +1,445 @@
+/**
+ * Checkout and the order lifecycle. Checkout reserves stock, creates the PENDING order with price
+ * snapshots, empties the cart and writes `order.placed.v1`, all in one transaction; every status change
+ * is a guarded update with its stock effect, a history row and `order.status-changed.v1`.
+ */
+import { createHash } from 'node:crypto';
+import {
+  decodeCursor,
+  encodeCursor,
+  eventCatalog,
+  type Order,
+  type OrderListQuery,
+  type OrderStatus,
+  type Page,
+  type PlaceOrder,
+} from '@cartwatch/common-types';
+import { type Database, newId, withTransaction } from '@cartwatch/db';
+import { publish } from '@cartwatch/events';
+import { AppError, type CurrentUser } from '@cartwatch/service-kit';
+import type { Transaction } from 'kysely';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { publishCartUpdated } from '../cart/cart.service.js';
+import * as catalog from '../catalog/catalog.repository.js';
+import type { DB } from '../db/schema.js';
+import { outOfStock } from '../errors.js';
+import type { PaymentProvider } from '../payments/payment-provider.js';
+import * as idempotency from './idempotency.repository.js';
+import { allowedTransitions, canTransition, stockEffectOf } from './order-status.js';
+import * as orders from './orders.repository.js';
+
+export interface OrdersDeps {
+  database: Database<DB>;
+  logger: Logger;
+  payments: PaymentProvider;
+  pendingOrderTtlSeconds: number;
+  idempotencyLockTimeoutSeconds: number;
+}
+
+export function toOrder(row: orders.OrderRow, items: orders.OrderItemRow[]): Order {
+  return {
+    ...toOrderSummary(row),
+    items: items.map((item) => ({
+      id: item.id,
+      catalogItemId: item.catalog_item_id,
+      productId: item.product_id,
+      gtin: item.gtin,
+      name: item.name,
+      unitPriceCents: item.unit_price_cents,
+      quantity: item.quantity,
+      lineTotalCents: item.unit_price_cents * item.quantity,
+    })),
+  };
+}
+
+export function toOrderSummary(row: orders.OrderRow): Omit<Order, 'items'> {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    locationId: row.location_id,
+    status: row.status as OrderStatus,
+    currency: row.currency,
+    totalCents: row.total_cents,
+    itemCount: row.item_count,
+    expiresAt: row.expires_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+export interface CheckoutResponse {
+  status: number;
+  body: Order;
+  replayed: boolean;
+}
+
+function requestHash(input: PlaceOrder): string {
+  return createHash('sha256')
+    .update(JSON.stringify({ locationId: input.locationId }))
+    .digest('hex');
+}
+
+/**
+ * `POST /orders` with an Idempotency-Key: the same key and body replay the first response; the same
+ * key with another body is 422; the same key while the first request runs is 409. A checkout that
+ * fails (empty cart, out of stock) changed nothing, so its key is released for a retry.
+ */
+export async function checkout(
+  deps: OrdersDeps,
+  userId: string,
+  input: PlaceOrder,
+  key: string,
+): Promise<CheckoutResponse> {
+  const { db } = deps.database;
+  const hash = requestHash(input);
+  const existing = await idempotency.claimKey(db, {
+    userId,
+    key,
+    requestHash: hash,
+    lockTimeoutSeconds: deps.idempotencyLockTimeoutSeconds,
+  });
+  if (existing) {
+    if (existing.request_hash !== hash) {
+      throw AppError.unprocessable('this Idempotency-Key was used with a different request', {
+        reason: 'IDEMPOTENCY_KEY_REUSED',
+      });
+    }
+    if (existing.state === 'completed') {
+      return {
+        status: existing.response_status ?? 201,
+        body: existing.response_body as Order,
+        replayed: true,
+      };
+    }
+    const takenOver =
+      existing.stale &&
+      (await idempotency.takeOverStaleKey(db, {
+        userId,
+        key,
+        lockTimeoutSeconds: deps.idempotencyLockTimeoutSeconds,
+      }));
+    if (!takenOver) {
+      throw AppError.conflict('a request with this Idempotency-Key is still in progress', {
+        reason: 'IDEMPOTENCY_KEY_IN_PROGRESS',
+      });
+    }
+  }
+  try {
+    const order = await withTransaction(db, async (trx) => {
+      const placed = await placeOrderInTransaction(trx, deps, userId, input.locationId);
+      await idempotency.completeKey(trx, { userId, key, status: 201, body: placed });
+      return placed;
+    });
+    return { status: 201, body: order, replayed: false };
+  } catch (error) {
+    await idempotency.releaseKey(db, userId, key).catch((releaseError: unknown) => {
+      deps.logger.warn(
+        { err: releaseError },
+        'could not release idempotency key; it expires by lock timeout',
+      );
+    });
+    throw error;
+  }
+}
+
+/**
+ * The checkout transaction. The stock rows are the only contended ones (a hot product is in many
+ * carts), so they are locked last, right before COMMIT: everything else is written first and a
+ * shortage rolls it all back. Prices are read with the cart and checked again by the reservation.
+ */
+async function placeOrderInTransaction(
+  trx: Transaction<DB>,
+  deps: OrdersDeps,
+  userId: string,
+  locationId: string,
+): Promise<Order> {
+  const location = await catalog.findLocation(trx, locationId);
+  if (!location) throw AppError.notFound('store location');
+  const cart = await orders.lockCart(trx, userId, locationId);
+  const lines = cart ? await orders.readCheckoutLines(trx, cart.id) : [];
+  if (!cart || lines.length === 0)
+    throw AppError.unprocessable('the cart is empty', { reason: 'CART_EMPTY' });
+
+  const unsellable = lines.filter((line) => !line.sellable);
+  if (unsellable.length > 0) {
+    throw AppError.unprocessable('some items are no longer sold', {
+      reason: 'ITEM_UNAVAILABLE',
+      catalogItemIds: unsellable.map((line) => line.catalog_item_id),
+    });
+  }
+
+  const orderId = newId();
+  let totalCents = lines.reduce((sum, line) => sum + line.price_cents * line.quantity, 0);
+  const itemCount = lines.reduce((sum, line) => sum + line.quantity, 0);
+  const row = await orders.insertOrder(trx, {
+    id: orderId,
+    user_id: userId,
+    location_id: locationId,
+    status: 'PENDING',
+    currency: location.currency,
+    total_cents: totalCents,
+    item_count: itemCount,
+    expires_at: new Date(Date.now() + deps.pendingOrderTtlSeconds * 1000),
+  });
+  const items: orders.OrderItemRow[] = lines.map((line) => ({
+    id: newId(),
+    order_id: orderId,
+    catalog_item_id: line.catalog_item_id,
+    product_id: line.product_id,
+    gtin: line.gtin,
+    name: line.name,
+    unit_price_cents: line.price_cents,
+    quantity: line.quantity,
+  }));
+  await orders.insertOrderItems(trx, items);
+  await orders.insertHistory(trx, {
+    id: newId(),
+    order_id: orderId,
+    from_status: null,
+    to_status: 'PENDING',
+    actor: `user:${userId}`,
+    reason: 'placed',
+  });
+  await emptyCart(trx, userId, location, cart.id);
+
+  const reserved = new Map(
+    (
+      await orders.reserveStock(
+        trx,
+        lines.map((line) => ({ catalogItemId: line.catalog_item_id, quantity: line.quantity })),
+      )
+    ).map((stock) => [stock.id, stock]),
+  );
+  const short = lines.filter((line) => !reserved.has(line.catalog_item_id));
+  if (short.length > 0) {
+    const available = await orders.availableUnits(
+      trx,
+      short.map((line) => line.catalog_item_id),
+    );
+    throw outOfStock(
+      short.map((line) => ({
+        catalogItemId: line.catalog_item_id,
+        productId: line.product_id,
+        requested: line.quantity,
+        available: available.get(line.catalog_item_id) ?? 0,
+      })),
+    );
+  }
+  const repriced = items.filter(
+    (item) => reserved.get(item.catalog_item_id)?.price_cents !== item.unit_price_cents,
+  );
+  if (repriced.length > 0) {
+    for (const item of repriced) item.unit_price_cents = reserved.get(item.catalog_item_id)?.price_cents ?? 0;
+    totalCents = items.reduce((sum, item) => sum + item.unit_price_cents * item.quantity, 0);
+    row.total_cents = totalCents;
+    await orders.repriceOrder(
+      trx,
+      orderId,
+      repriced.map((item) => ({ catalogItemId: item.catalog_item_id, priceCents: item.unit_price_cents })),
+      totalCents,
+    );
+  }
+  await publish(trx, eventCatalog.orderPlaced, {
+    source: 'orders',
+    subjectId: orderId,
+    userId,
+    data: { orderId, userId, locationId, totalCents, currency: location.currency, itemCount },
+  });
+  return toOrder(row, items);
+}
+
+async function emptyCart(
+  trx: Transaction<DB>,
+  userId: string,
+  location: catalog.LocationRow,
+  cartId: string,
+) {
+  await trx.deleteFrom('cart_item').where('cart_id', '=', cartId).execute();
+  await publishCartUpdated(trx, userId, location, { id: cartId, user_id: userId, location_id: location.id });
+}
+
+export interface TransitionRequest {
+  orderId: string;
+  to: OrderStatus;
+  actor: string;
+  reason?: string | undefined;
+  restock?: boolean | undefined;
+  /** When set, the order must belong to this user (else 404). */
+  ownerId?: string | undefined;
+}
+
+function invalidTransition(from: OrderStatus, to: OrderStatus): AppError {
+  const allowed = allowedTransitions[from];
+  return AppError.conflict(
+    `cannot change an order from ${from} to ${to}; allowed: ${allowed.length > 0 ? allowed.join(', ') : 'none'}`,
+    { reason: 'INVALID_TRANSITION', from, to, allowed },
+  );
+}
+
+/** One guarded transition inside the caller's transaction (the order row is locked first). */
+export async function transitionInTransaction(
+  trx: Transaction<DB>,
+  request: TransitionRequest,
+  alsoInTransaction?: (order: orders.OrderRow) => Promise<void>,
+): Promise<Order> {
+  const current = await orders.lockOrder(trx, request.orderId);
+  if (!current || (request.ownerId !== undefined && current.user_id !== request.ownerId)) {
+    throw AppError.notFound('order');
+  }
+  const from = current.status as OrderStatus;
+  if (!canTransition(from, request.to)) throw invalidTransition(from, request.to);
+  const updated = await orders.setStatus(trx, current.id, from, request.to);
+  if (!updated) throw invalidTransition(from, request.to);
+  await alsoInTransaction?.(updated);
+  const items = await orders.findOrderItems(trx, current.id);
+  const effect = stockEffectOf(from, request.to, request.restock ?? false);
+  if (effect !== 'none') {
+    await orders.moveStock(
+      trx,
+      items.map((item) => ({ catalogItemId: item.catalog_item_id, quantity: item.quantity })),
+      effect,
+    );
+  }
+  await orders.insertHistory(trx, {
+    id: newId(),
+    order_id: current.id,
+    from_status: from,
+    to_status: request.to,
+    actor: request.actor,
+    reason: request.reason ?? null,
+  });
+  await publish(trx, eventCatalog.orderStatusChanged, {
+    source: 'orders',
+    subjectId: current.id,
+    userId: current.user_id,
+    data: {
+      orderId: current.id,
+      userId: current.user_id,
+      from,
+      to: request.to,
+      actor: request.actor,
+      ...(request.reason !== undefined && { reason: request.reason }),
+    },
+  });
+  return toOrder(updated, items);
+}
+
+export async function transitionOrder(deps: OrdersDeps, request: TransitionRequest): Promise<Order> {
+  return withTransaction(deps.database.db, (trx) => transitionInTransaction(trx, request));
+}
+
+export function actorOf(user: CurrentUser): string {
+  return `${user.role}:${user.id}`;
+}
+
+/** Owner pays a PENDING order through the configured provider; the charge is undone if marking fails. */
+export async function payOrder(
+  deps: OrdersDeps,
+  user: CurrentUser,
+  orderId: string,
+  reference: string | undefined,
+): Promise<Order> {
+  const order = await orders.findOrder(deps.database.db, orderId);
+  if (!order || order.user_id !== user.id) throw AppError.notFound('order');
+  if (!canTransition(order.status as OrderStatus, 'PAID'))
+    throw invalidTransition(order.status as OrderStatus, 'PAID');
+  const charge = await deps.payments.charge({
+    orderId,
+    amountCents: order.total_cents,
+    currency: order.currency,
+    idempotencyKey: `order-${orderId}`,
+    reference,
+  });
+  try {
+    return await withTransaction(deps.database.db, (trx) =>
+      transitionInTransaction(
+        trx,
+        {
+          orderId,
+          to: 'PAID',
+          actor: actorOf(user),
+          reason: `paid via ${deps.payments.name}`,
+          ownerId: user.id,
+        },
+        async (paid) => {
+          await orders.insertPayment(trx, {
+            id: newId(),
+            order_id: paid.id,
+            provider: deps.payments.name,
+            reference: charge.reference,
+            amount_cents: paid.total_cents,
+            currency: paid.currency,
+          });
+        },
+      ),
+    );
+  } catch (error) {
+    await deps.payments.refund({
+      ...charge,
+      orderId,
+      amountCents: order.total_cents,
+      currency: order.currency,
+    });
+    throw error;
+  }
+}
+
+export async function getOrder(deps: OrdersDeps, user: CurrentUser, orderId: string): Promise<Order> {
+  const row = await orders.findOrder(deps.database.db, orderId);
+  if (!row || (row.user_id !== user.id && user.role !== 'admin')) throw AppError.notFound('order');
+  return toOrder(row, await orders.findOrderItems(deps.database.db, orderId));
+}
+
+const IdCursor = z.object({ id: z.string() });
+
+function decodeIdCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const decoded = decodeCursor(cursor, IdCursor);
+  if (!decoded)
+    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
+  return decoded.id;
+}
+
+export async function listOrders(
+  deps: OrdersDeps,
+  user: CurrentUser,
+  query: OrderListQuery,
+): Promise<Page<Omit<Order, 'items'>>> {
+  if (query.all && user.role !== 'admin') throw AppError.forbidden("only admins list every user's orders");
+  const rows = await orders.listOrders(deps.database.db, {
+    userId: query.all ? undefined : user.id,
+    status: query.status,
+    limit: query.limit + 1,
+    beforeId: decodeIdCursor(query.cursor),
+  });
+  const items = rows.slice(0, query.limit).map(toOrderSummary);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+}
+
+export async function orderHistory(
+  deps: OrdersDeps,
+  user: CurrentUser,
+  orderId: string,
+  page: { limit: number; cursor?: string | undefined },
+) {
+  const order = await orders.findOrder(deps.database.db, orderId);
+  if (!order || (order.user_id !== user.id && user.role !== 'admin')) throw AppError.notFound('order');
+  const rows = await orders.listHistory(
+    deps.database.db,
+    orderId,
+    page.limit + 1,
+    decodeIdCursor(page.cursor),
+  );
+  const items = rows.slice(0, page.limit).map((row) => ({
+    id: row.id,
+    from: row.from_status as OrderStatus | null,
+    to: row.to_status as OrderStatus,
+    actor: row.actor,
+    reason: row.reason,
+    createdAt: row.created_at.toISOString(),
+  }));
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor({ id: last.id }) : null };
+}

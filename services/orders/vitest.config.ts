@@ -1,0 +1,3 @@
+import { defineServiceTestConfig } from '@cartwatch/testing/vitest';
+
+export default defineServiceTestConfig();
