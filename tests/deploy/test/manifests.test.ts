@@ -14,7 +14,7 @@ import {
   secretValueProblems,
   selects,
 } from '../src/policy.js';
-import { isRecord, type KubeObject, objectId, repoPath, repoRoot } from '../src/repo.js';
+import { isRecord, type KubeObject, objectId, readText, repoPath, repoRoot } from '../src/repo.js';
 import { validateObject } from '../src/validate-objects.js';
 
 const overlays = ['dev', 'prod'];
@@ -452,6 +452,37 @@ describe('all rendered manifests', () => {
           .flatMap((o) => podContainers(o).map((c) => String(c.image).split(':').pop())),
       );
       expect(tags.size, overlay).toBe(1);
+    }
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('tells the operator to create every Secret the manifests reference', () => {
+    const referenced = new Set<string>();
+    const walk = (value: unknown, parentKey: string): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item, parentKey);
+      else if (isRecord(value)) {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === 'secretName' && typeof child === 'string') referenced.add(child);
+          else if (
+            key === 'name' &&
+            typeof child === 'string' &&
+            ['secretKeyRef', 'passwordSecret', 'accessKeyId', 'secretAccessKey'].includes(parentKey)
+          ) {
+            referenced.add(child);
+          }
+          walk(child, key);
+        }
+      }
+    };
+    for (const obj of allObjects) walk(obj, '');
+    const guide = readText(repoPath('docs/deploy.md'));
+    expect(referenced.size).toBeGreaterThan(5);
+    for (const name of referenced) {
+      const documented =
+        guide.includes(`\`${name}\``) ||
+        (name.startsWith('cartwatch-db-') && guide.includes('`cartwatch-db-<service>`'));
+      expect(documented, name).toBe(true);
     }
   });
 });
