@@ -184,6 +184,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
+  it('sets only variables that docs/configuration.md documents (DB_USER/DB_PASSWORD only build DATABASE_URL)', () => {
+    const documented = new Set(
+      [...readText(repoPath('docs/configuration.md')).matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]),
+    );
+    const configMapKeys = objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .flatMap((o) => Object.keys(rec(o.data)));
+    const envNames = serviceNames.flatMap((name) =>
+      envOf(containerOf(find(objects, 'Deployment', name), name)).map((e) => String(e.name)),
+    );
+    for (const variable of [...configMapKeys, ...envNames]) {
+      if (variable === 'DB_USER' || variable === 'DB_PASSWORD') continue;
+      expect(documented, variable).toContain(variable);
+    }
+  });
+
   it('autoscales the gateway and price-watch, and only them', () => {
     const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
     expect(hpas.map((h) => h.metadata.name).sort()).toEqual(['gateway', 'price-watch']);
