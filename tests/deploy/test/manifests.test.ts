@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { serviceNames, services } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
@@ -346,6 +346,22 @@ describe('infrastructure', () => {
     const grants = sql.filter((s) => /^GRANT/.test(s) && s.includes(` TO ${schema}`));
     expect(grants).toEqual([`GRANT CONNECT ON DATABASE cartwatch TO ${schema}`]);
     expect(roles).toHaveLength(serviceNames.length);
+  });
+
+  it('pre-creates every extension a service migration creates (service roles may not)', () => {
+    const sql = rec(rec(spec.bootstrap).initdb).postInitApplicationSQL as string[];
+    const migrationsDirs = serviceNames.map((name) => repoPath('services', name, 'src/db/migrations'));
+    const wanted = new Set<string>();
+    for (const dir of migrationsDirs.filter((d) => existsSync(d))) {
+      for (const file of readdirSync(dir)) {
+        for (const match of readText(join(dir, file)).matchAll(/create extension if not exists (\w+)/gi)) {
+          wanted.add(match[1]?.toLowerCase() ?? '');
+        }
+      }
+    }
+    for (const extension of wanted) {
+      expect(sql, extension).toContain(`CREATE EXTENSION IF NOT EXISTS ${extension} WITH SCHEMA public`);
+    }
   });
 
   it('installs NATS through a Flux HelmRelease: three servers, JetStream on file storage', () => {
