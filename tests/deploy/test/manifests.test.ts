@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { serviceNames, services } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   secretValueProblems,
   selects,
 } from '../src/policy.js';
-import { isRecord, type KubeObject, objectId, repoPath, repoRoot } from '../src/repo.js';
+import { isRecord, type KubeObject, objectId, readText, repoPath, repoRoot } from '../src/repo.js';
 import { validateObject } from '../src/validate-objects.js';
 
 const overlays = ['dev', 'prod'];
@@ -184,6 +184,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
+  it('sets only variables that docs/configuration.md documents (DB_USER/DB_PASSWORD only build DATABASE_URL)', () => {
+    const documented = new Set(
+      [...readText(repoPath('docs/configuration.md')).matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]),
+    );
+    const configMapKeys = objects
+      .filter((o) => o.kind === 'ConfigMap')
+      .flatMap((o) => Object.keys(rec(o.data)));
+    const envNames = serviceNames.flatMap((name) =>
+      envOf(containerOf(find(objects, 'Deployment', name), name)).map((e) => String(e.name)),
+    );
+    for (const variable of [...configMapKeys, ...envNames]) {
+      if (variable === 'DB_USER' || variable === 'DB_PASSWORD') continue;
+      expect(documented, variable).toContain(variable);
+    }
+  });
+
   it('autoscales the gateway and price-watch, and only them', () => {
     const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
     expect(hpas.map((h) => h.metadata.name).sort()).toEqual(['gateway', 'price-watch']);
@@ -332,6 +348,22 @@ describe('infrastructure', () => {
     expect(roles).toHaveLength(serviceNames.length);
   });
 
+  it('pre-creates every extension a service migration creates (service roles may not)', () => {
+    const sql = rec(rec(spec.bootstrap).initdb).postInitApplicationSQL as string[];
+    const migrationsDirs = serviceNames.map((name) => repoPath('services', name, 'src/db/migrations'));
+    const wanted = new Set<string>();
+    for (const dir of migrationsDirs.filter((d) => existsSync(d))) {
+      for (const file of readdirSync(dir)) {
+        for (const match of readText(join(dir, file)).matchAll(/create extension if not exists (\w+)/gi)) {
+          wanted.add(match[1]?.toLowerCase() ?? '');
+        }
+      }
+    }
+    for (const extension of wanted) {
+      expect(sql, extension).toContain(`CREATE EXTENSION IF NOT EXISTS ${extension} WITH SCHEMA public`);
+    }
+  });
+
   it('installs NATS through a Flux HelmRelease: three servers, JetStream on file storage', () => {
     const release = find(objects, 'HelmRelease', 'nats');
     const chart = rec(rec(rec(release.spec).chart).spec);
@@ -452,6 +484,37 @@ describe('all rendered manifests', () => {
           .flatMap((o) => podContainers(o).map((c) => String(c.image).split(':').pop())),
       );
       expect(tags.size, overlay).toBe(1);
+    }
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('tells the operator to create every Secret the manifests reference', () => {
+    const referenced = new Set<string>();
+    const walk = (value: unknown, parentKey: string): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item, parentKey);
+      else if (isRecord(value)) {
+        for (const [key, child] of Object.entries(value)) {
+          if (key === 'secretName' && typeof child === 'string') referenced.add(child);
+          else if (
+            key === 'name' &&
+            typeof child === 'string' &&
+            ['secretKeyRef', 'passwordSecret', 'accessKeyId', 'secretAccessKey'].includes(parentKey)
+          ) {
+            referenced.add(child);
+          }
+          walk(child, key);
+        }
+      }
+    };
+    for (const obj of allObjects) walk(obj, '');
+    const guide = readText(repoPath('docs/deploy.md'));
+    expect(referenced.size).toBeGreaterThan(5);
+    for (const name of referenced) {
+      const documented =
+        guide.includes(`\`${name}\``) ||
+        (name.startsWith('cartwatch-db-') && guide.includes('`cartwatch-db-<service>`'));
+      expect(documented, name).toBe(true);
     }
   });
 });
