@@ -1,8 +1,8 @@
-export * as ReceiptIngestApi from './api/receipt-ingest.js';
 export * from './api/cart-device.js';
 export * from './api/coupon.js';
 export * from './api/orders.js';
 export * from './api/price-watch.js';
+export * as ReceiptIngestApi from './api/receipt-ingest.js';
 export * from './api/shrinkflation.js';
 export * from './errors.js';
 export * from './events.js';
