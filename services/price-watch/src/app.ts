@@ -2,20 +2,25 @@
 import { createOpenApiRegistry } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
+import { mountAlertRoutes } from './alerts/alerts.routes.js';
 import { mountCatalogRoutes } from './catalog/catalog.routes.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import { mountPriceRoutes } from './prices/prices.routes.js';
+import { urlCheckerFromConfig } from './watches/url-checker.factory.js';
+import { mountWatchRoutes } from './watches/watches.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
   const registry = createOpenApiRegistry();
-  const deps = { database: context.database, registry, config: context.config };
+  const deps = { database: context.database, registry, checkUrl: urlCheckerFromConfig(context.config) };
   return createStandardApp(
     'price-watch',
     context,
     (app) => {
       mountCatalogRoutes(app, deps);
       mountPriceRoutes(app, deps);
+      mountAlertRoutes(app, deps);
+      mountWatchRoutes(app, deps);
     },
     { openapi: registry },
   );

@@ -2,6 +2,11 @@
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+
 export const envSchema = serviceEnvSchema('price-watch', {
   MATCH_NAME_THRESHOLD: z.coerce
     .number()
@@ -11,5 +16,44 @@ export const envSchema = serviceEnvSchema('price-watch', {
     .describe(
       'Trigram name similarity (0..1) from which a purchase line matches an existing product of the same brand and size; below it a new product is created.',
     ),
+  URL_CHECK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(60_000)
+    .default(10_000)
+    .describe('Total time a URL check may take, redirects included.'),
+  URL_CHECK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(20_000_000)
+    .default(2_000_000)
+    .describe('Largest page a URL check reads; larger pages fail with TOO_LARGE.'),
+  URL_CHECK_MAX_REDIRECTS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10)
+    .default(5)
+    .describe('Redirect hops a URL check follows (each hop is checked against the address policy).'),
+  URL_CHECK_ALLOW_LOOPBACK: flag.describe(
+    'TEST ONLY: lets URL checks reach loopback addresses (local fixture pages). Never enable in a deployment.',
+  ),
+  WATCH_SCHEDULER_ENABLED: flag.describe('Runs the URL-watch scheduler in this process (main.ts).'),
+  WATCH_SCHEDULER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(32)
+    .default(4)
+    .describe('URL checks the scheduler runs at once.'),
+  WATCH_HOST_DELAY_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(600_000)
+    .default(5_000)
+    .describe('Politeness: least time between two checks of the same host (plus up to 50% jitter).'),
 });
 export type Config = z.infer<typeof envSchema>;

@@ -97,7 +97,7 @@ describe.each(serviceNames)('%s', (service) => {
       expect(after).not.toContain('outbox');
       expect(after).not.toContain('inbox');
     });
-  });
+  }, 120_000); // one process spawn per migration step; slow on a loaded machine
 
   it('starts, is ready with Postgres and NATS, and drains on SIGTERM with exit code 0', async () => {
     const schema = testSchemaName(service.replace('-', '_'));

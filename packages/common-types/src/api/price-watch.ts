@@ -255,3 +255,124 @@ export const BlsSeriesImport = z
 export const BlsImportResult = z
   .object({ inserted: z.number().int(), unchanged: z.number().int(), skipped: z.number().int() })
   .meta({ id: 'BlsImportResult' });
+
+export const AlertKind = z.enum([
+  'price-increase',
+  'price-drop',
+  'target-price',
+  'shrinkflation',
+  'coupon',
+  'watch',
+]);
+export const Alert = z
+  .object({
+    id: Uuid,
+    kind: AlertKind,
+    title: z.string(),
+    body: z.string(),
+    productId: Uuid.nullable(),
+    watchId: Uuid.nullable(),
+    link: z.string().nullable(),
+    read: z.boolean(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Alert' });
+export const AlertListQuery = z.strictObject({
+  ...PaginationQuery.shape,
+  unread: z.enum(['true', 'false']).optional().describe('true: only unread alerts'),
+});
+export const AlertPage = z
+  .object({ items: z.array(Alert), nextCursor: z.string().nullable() })
+  .meta({ id: 'AlertPage' });
+export const AlertParams = z.strictObject({ id: Uuid });
+
+export const AlertSettings = z
+  .object({
+    dailyCapPerProduct: z.number().int().min(1).max(50).describe('Most alerts per product per UTC day'),
+    priceIncreasePct: z
+      .number()
+      .min(1)
+      .max(1000)
+      .describe('Alert on products you bought when a store raises the price this much'),
+    priceIncreases: z.boolean(),
+    shrinkflation: z.boolean(),
+    coupons: z.boolean(),
+  })
+  .meta({ id: 'AlertSettings' });
+export const AlertSettingsUpdate = AlertSettings.partial().strict();
+
+export const Watch = z
+  .object({
+    id: Uuid,
+    productId: Uuid.nullable(),
+    url: z.string().nullable(),
+    cssSelector: z.string().nullable(),
+    targetPriceCents: MinorUnits.nullable(),
+    dropPct: z.number().nullable(),
+    increasePct: z.number().nullable(),
+    backInStock: z.boolean(),
+    lastPriceCents: MinorUnits.nullable(),
+    lastCurrency: Currency.nullable(),
+    lastAvailable: z.boolean().nullable(),
+    lastCheckedAt: Timestamp.nullable(),
+    nextCheckAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'Watch' });
+const Pct = z.number().positive().max(1000);
+const WatchThresholds = {
+  targetPriceCents: MinorUnits.min(1).optional(),
+  dropPct: Pct.optional(),
+  increasePct: Pct.optional(),
+  backInStock: z.boolean().optional(),
+};
+export const CreateWatch = z
+  .strictObject({
+    productId: Uuid.optional(),
+    url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    cssSelector: z
+      .string()
+      .min(1)
+      .max(300)
+      .optional()
+      .describe('Price element when the page has no structured data'),
+    ...WatchThresholds,
+  })
+  .refine((body) => (body.productId === undefined) !== (body.url === undefined), {
+    message: 'give exactly one of productId and url',
+    path: ['productId'],
+  })
+  .refine((body) => body.cssSelector === undefined || body.url !== undefined, {
+    message: 'cssSelector applies to URL watches only',
+    path: ['cssSelector'],
+  });
+export const UpdateWatch = z.strictObject({
+  targetPriceCents: MinorUnits.min(1).nullable().optional(),
+  dropPct: Pct.nullable().optional(),
+  increasePct: Pct.nullable().optional(),
+  backInStock: z.boolean().optional(),
+  cssSelector: z.string().min(1).max(300).nullable().optional(),
+});
+export const WatchParams = z.strictObject({ id: Uuid });
+export const WatchPage = z
+  .object({ items: z.array(Watch), nextCursor: z.string().nullable() })
+  .meta({ id: 'WatchPage' });
+export const WatchRun = z
+  .object({
+    id: Uuid,
+    startedAt: Timestamp,
+    finishedAt: Timestamp,
+    priceCents: MinorUnits.nullable(),
+    currency: Currency.nullable(),
+    available: z.boolean().nullable(),
+    method: z.string().nullable().describe('json-ld, microdata, opengraph or selector'),
+    errorCode: z.string().nullable(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: 'WatchRun' });
+export const WatchRunPage = z
+  .object({ items: z.array(WatchRun), nextCursor: z.string().nullable() })
+  .meta({ id: 'WatchRunPage' });

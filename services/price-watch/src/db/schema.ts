@@ -104,7 +104,72 @@ export interface CpiValueTable {
   value: Numeric;
 }
 
+export interface WatchTable {
+  id: string;
+  user_id: string;
+  product_id: string | null;
+  url: string | null;
+  url_host: string | null;
+  css_selector: string | null;
+  target_price_cents: BigIntCents | null;
+  drop_pct: Numeric | null;
+  increase_pct: Numeric | null;
+  back_in_stock: Generated<boolean>;
+  target_armed: Generated<boolean>;
+  last_price_cents: BigIntCents | null;
+  last_currency: string | null;
+  last_available: boolean | null;
+  last_checked_at: Timestamp | null;
+  next_check_at: Timestamp | null;
+  check_interval_seconds: Generated<number>;
+  check_started_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Date>;
+}
+
+export interface WatchRunTable {
+  id: string;
+  watch_id: string;
+  user_id: string;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  price_cents: BigIntCents | null;
+  currency: string | null;
+  available: boolean | null;
+  method: string | null;
+  error_code: string | null;
+  error: string | null;
+}
+
+export interface AlertTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  product_id: string | null;
+  watch_id: string | null;
+  title: string;
+  body: string;
+  link: string | null;
+  dedupe_key: string;
+  read_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface AlertSettingsTable {
+  user_id: string;
+  daily_cap_per_product: Generated<number>;
+  price_increase_pct: ColumnType<string, string | number | undefined, string | number>;
+  price_increases: Generated<boolean>;
+  shrinkflation: Generated<boolean>;
+  coupons: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
+  watch: WatchTable;
+  watch_run: WatchRunTable;
+  alert: AlertTable;
+  alert_settings: AlertSettingsTable;
   product: ProductTable;
   product_gtin: ProductGtinTable;
   purchase_line_match: PurchaseLineMatchTable;

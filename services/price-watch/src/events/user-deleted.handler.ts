@@ -5,9 +5,11 @@
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
+import { deleteUserAlerts } from '../alerts/alerts.repository.js';
 import { deleteUserMatches } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
 import { anonymizeUserObservations } from '../prices/observation.repository.js';
+import { deleteUserWatches } from '../watches/watches.repository.js';
 
 export const userDeletedHandler = defineHandler(
   eventCatalog.userDeleted,
@@ -15,5 +17,7 @@ export const userDeletedHandler = defineHandler(
     const { userId } = event.data;
     await deleteUserMatches(trx, userId);
     await anonymizeUserObservations(trx, userId);
+    await deleteUserAlerts(trx, userId);
+    await deleteUserWatches(trx, userId);
   },
 );

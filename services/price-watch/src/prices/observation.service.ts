@@ -6,6 +6,7 @@ import { eventCatalog } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
+import { alertOnObservation } from '../alerts/price-alerts.service.js';
 import type { ProductRow } from '../catalog/catalog.repository.js';
 import { gtinsOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
@@ -59,7 +60,31 @@ export async function recordObservation(
     watchId: input.watchId ?? null,
     observedAt: new Date(input.observedAt).toISOString(),
   };
+  const previous = await trx
+    .selectFrom('price_latest')
+    .select(['price_cents', 'currency', 'observed_at'])
+    .where('product_id', '=', product.id)
+    .where('store_slug', '=', observation.storeSlug)
+    .where('currency', '=', observation.currency)
+    .executeTakeFirst();
   if (!(await insertObservation(trx, observation))) return undefined;
+  // Only the newest price of a store triggers alerts (an old receipt entered late does not).
+  if (!previous || previous.observed_at.getTime() < Date.parse(observation.observedAt)) {
+    await alertOnObservation(
+      trx,
+      {
+        productId: product.id,
+        productName: product.name,
+        observationId: observation.id,
+        priceCents: observation.priceCents,
+        currency: observation.currency,
+        available: null,
+        storeSlug: observation.storeSlug,
+        observedAt: observation.observedAt,
+      },
+      previous && { priceCents: previous.price_cents, currency: previous.currency },
+    );
+  }
   const gtin = (await gtinsOf(trx, [product.id])).get(product.id)?.[0];
   await publish(trx, eventCatalog.priceObserved, {
     source: 'price-watch',

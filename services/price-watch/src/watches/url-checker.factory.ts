@@ -1,0 +1,16 @@
+/** The URL checker of the process, from config (system DNS, direct connections to checked addresses). */
+import type { Config } from '../config.js';
+import { directConnector, systemResolver } from './safe-fetch.js';
+import { createUrlChecker } from './url-check.js';
+
+export function urlCheckerFromConfig(config: Config) {
+  return createUrlChecker({
+    resolve: systemResolver,
+    connect: directConnector,
+    allowLoopback: config.URL_CHECK_ALLOW_LOOPBACK,
+    maxBytes: config.URL_CHECK_MAX_BYTES,
+    timeoutMs: config.URL_CHECK_TIMEOUT_MS,
+    maxRedirects: config.URL_CHECK_MAX_REDIRECTS,
+    userAgent: 'CartWatch price-watch (+https://github.com/cartwatch)',
+  });
+}

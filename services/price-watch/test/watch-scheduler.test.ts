@@ -1,0 +1,110 @@
+import { newId } from '@cartwatch/db';
+import { testUser } from '@cartwatch/testing';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { UrlCheckResult } from '../src/watches/url-check.js';
+import { WatchScheduler } from '../src/watches/watch-scheduler.js';
+import { type PriceWatchHarness, startPriceWatch } from './support.js';
+
+let harness: PriceWatchHarness;
+const checked: string[] = [];
+// The checker under the scheduler is a recorder: these tests are about ordering, politeness and claims.
+const checkUrl = async (url: string): Promise<UrlCheckResult> => {
+  checked.push(url);
+  return { ok: true, priceCents: 100, currency: 'USD', available: true, method: 'json-ld', title: 'x' };
+};
+const user = testUser();
+
+beforeAll(async () => {
+  harness = await startPriceWatch('pw_scheduler');
+});
+afterAll(() => harness.close());
+beforeEach(async () => {
+  checked.length = 0;
+  await harness.database.db.deleteFrom('watch').execute();
+});
+
+async function urlWatch(url: string, overdueMinutes: number, claimedMinutesAgo?: number): Promise<string> {
+  const id = newId();
+  await harness.database.db
+    .insertInto('watch')
+    .values({
+      id,
+      user_id: user.id,
+      product_id: null,
+      url,
+      url_host: new URL(url).hostname,
+      css_selector: null,
+      target_price_cents: null,
+      drop_pct: null,
+      increase_pct: null,
+      next_check_at: sql<Date>`now() - make_interval(mins => ${overdueMinutes})`,
+      check_started_at:
+        claimedMinutesAgo === undefined
+          ? null
+          : sql<Date>`now() - make_interval(mins => ${claimedMinutesAgo})`,
+    })
+    .execute();
+  return id;
+}
+
+function scheduler(concurrency: number, hostDelayMs = 60_000) {
+  return new WatchScheduler({
+    database: harness.database,
+    checkUrl,
+    logger: pino({ level: 'silent' }),
+    concurrency,
+    hostDelayMs,
+    random: () => 0.5,
+  });
+}
+
+describe('watch scheduler', () => {
+  it('checks the most overdue watches first, one per host, within the concurrency bound', async () => {
+    await urlWatch('https://a.example/1', 5);
+    await urlWatch('https://a.example/2', 50);
+    await urlWatch('https://b.example/1', 20);
+    await urlWatch('https://c.example/1', 1);
+    await scheduler(2).runOnce();
+    expect(checked).toEqual(['https://a.example/2', 'https://b.example/1']);
+  });
+
+  it('waits the politeness delay before checking the same host again', async () => {
+    await urlWatch('https://a.example/1', 10);
+    await urlWatch('https://a.example/2', 5);
+    const polite = scheduler(4);
+    await polite.runOnce();
+    await polite.runOnce();
+    expect(checked).toEqual(['https://a.example/1']);
+    const eager = scheduler(4, 0);
+    await eager.runOnce();
+    expect(checked).toEqual(['https://a.example/1', 'https://a.example/2']);
+  });
+
+  it('takes over stale claims after a restart but not claims in progress', async () => {
+    await urlWatch('https://stale.example/1', 30, 10);
+    await urlWatch('https://fresh.example/1', 30, 0);
+    await scheduler(4).runOnce();
+    expect(checked).toEqual(['https://stale.example/1']);
+  });
+
+  it('records the run, clears the claim and schedules the next check', async () => {
+    const id = await urlWatch('https://d.example/1', 3);
+    await scheduler(1).runOnce();
+    const watch = await harness.database.db
+      .selectFrom('watch')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(watch.check_started_at).toBeNull();
+    expect(watch.next_check_at?.getTime()).toBeGreaterThan(Date.now());
+    expect(watch.last_price_cents).toBe(100);
+    const runs = await harness.database.db
+      .selectFrom('watch_run')
+      .select('price_cents')
+      .where('watch_id', '=', id)
+      .execute();
+    expect(runs).toEqual([{ price_cents: 100 }]);
+  });
+});
