@@ -3,6 +3,7 @@
  * starts, reports /ready (Postgres and NATS), and on SIGTERM drains and exits 0.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceNames } from '@cartwatch/common-types';
@@ -86,8 +87,14 @@ describe.each(serviceNames)('%s', (service) => {
     expect(up.output).toContain('event_tables Success');
     return tablesOf(schema).then(async (tables) => {
       expect(tables).toEqual(expect.arrayContaining(['inbox', 'outbox', 'kysely_migration']));
-      const down = migrate(service, 'down', env);
-      expect(down.status, down.output).toBe(0);
+      // One `down` per migration of the service, newest first.
+      const migrations = readdirSync(path.join(repoRoot, 'services', service, 'src/db/migrations')).filter(
+        (file) => file.endsWith('.ts'),
+      );
+      for (const _migration of migrations) {
+        const down = migrate(service, 'down', env);
+        expect(down.status, down.output).toBe(0);
+      }
       const after = await tablesOf(schema);
       expect(after).not.toContain('outbox');
       expect(after).not.toContain('inbox');
