@@ -4,8 +4,10 @@
  * authentication and rate limits; then the gateway's own routes (identity, tokens). Never listens.
  */
 import { upstreamServices } from '@cartwatch/common-types';
+import { connectNats } from '@cartwatch/events';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
-import type { Express } from 'express';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Express, Response } from 'express';
 import { Redis } from 'ioredis';
 import { mountAuthRoutes } from './auth/auth.routes.js';
 import { AuthService, deriveCodeSecret } from './auth/auth.service.js';
@@ -18,18 +20,25 @@ import { createAdmission } from './proxy/admission.js';
 import { stripClientIdentityHeaders } from './proxy/header-hygiene.js';
 import { mountServiceProxies } from './proxy/proxy.routes.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
+import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
+import { RealtimeHub } from './realtime/realtime-hub.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { loadSigningKeys } from './tokens/signing-keys.js';
 
 export interface GatewayOverrides {
   /** Replaces SMTP / SMS delivery (tests record messages). */
   notifier?: Notifier;
+  /** NATS connection for the realtime push; default: one opened from NATS_URL on the first SSE client. */
+  nc?: NatsConnection;
 }
 
 export interface GatewayApp {
   app: Express;
   auth: AuthService;
   tokens: AccessTokens;
+  hub: RealtimeHub;
+  /** Ends every open SSE stream (shutdown: clients reconnect to another instance). */
+  endStreams(): void;
   /** Resolves once Redis is connected (at once without Redis); before that, limits count in memory. */
   ready: Promise<void>;
   /** Closes what the app opened itself (the Redis connection). */
@@ -72,11 +81,29 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     codeMaxAttempts: config.OTP_MAX_ATTEMPTS,
   });
 
+  const hub = new RealtimeHub({
+    nc:
+      overrides.nc ??
+      (() => connectNats({ servers: config.NATS_URL, name: 'gateway-realtime', waitOnFirstConnect: true })),
+    streamName: config.EVENTS_STREAM,
+    subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+    logger,
+  });
+  const openStreams = new Set<Response>();
+
   const app = createStandardApp(
     'gateway',
     context,
     (app) => {
       mountAuthRoutes(app, { auth, tokens, limiters, cookieSecure: config.COOKIE_SECURE });
+      mountRealtimeRoutes(app, {
+        hub,
+        tokens,
+        auth,
+        heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+        openStreams,
+        logger,
+      });
     },
     {
       edge: true,
@@ -116,16 +143,26 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     app,
     auth,
     tokens,
+    hub,
+    endStreams() {
+      for (const res of openStreams) res.end();
+    },
     ready:
       redis && redis.status !== 'ready'
         ? new Promise((resolve) => redis.once('ready', () => resolve()))
         : Promise.resolve(),
     async close() {
+      for (const res of openStreams) res.end();
+      await hub.stop();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
 
 export function createApp(context: AppContext<Config, DB>): Express {
-  return buildGateway(context).app;
+  const gateway = buildGateway(context);
+  // SSE streams never finish on their own: end them when the process is told to stop, so the HTTP
+  // drain completes (clients reconnect elsewhere with Last-Event-ID).
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => gateway.endStreams());
+  return gateway.app;
 }

@@ -15,6 +15,7 @@ import {
   testEnv,
   uniqueSuffix,
 } from '@cartwatch/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { JWK } from 'jose';
 import pino from 'pino';
 import { buildGateway, type GatewayApp } from '../src/app.js';
@@ -103,11 +104,11 @@ export function gatewayEnv(
   };
 }
 
-/** A gateway app over `database`; `env` overrides variables, `notifier: null` keeps the real notifier. */
+/** A gateway app over `database`; `env` overrides variables; `realNotifier` keeps the configured delivery. */
 export async function createTestGateway(
   database: TestDatabase<DB>,
   env: Record<string, string> = {},
-  options: { realNotifier?: boolean } = {},
+  options: { realNotifier?: boolean; nc?: NatsConnection } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
   const context = createAppContext(serviceDefinition, {
@@ -116,7 +117,10 @@ export async function createTestGateway(
     logger: pino({ level: 'silent' }),
   });
   const notifier = new RecordingNotifier();
-  const gateway = buildGateway(context, options.realNotifier ? {} : { notifier });
+  const gateway = buildGateway(context, {
+    ...(!options.realNotifier && { notifier }),
+    ...(options.nc && { nc: options.nc }),
+  });
   await gateway.ready;
   return { ...gateway, notifier };
 }
