@@ -15,7 +15,11 @@ import { identityOf } from './auth/authenticate.js';
 import { PasswordHasher } from './auth/password.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
+import { mountNotificationRoutes } from './notifications/notification.routes.js';
 import { createNotifier, type Notifier } from './notify/notifier.js';
+import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
+import { MergedOpenApi } from './openapi/merged-document.js';
+import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
 import { createAdmission } from './proxy/admission.js';
 import { stripClientIdentityHeaders } from './proxy/header-hygiene.js';
 import { mountServiceProxies } from './proxy/proxy.routes.js';
@@ -90,11 +94,20 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     logger,
   });
   const openStreams = new Set<Response>();
+  const openapi = createGatewayOpenApiRegistry();
+  const mergedOpenApi = new MergedOpenApi({
+    registry: openapi,
+    upstreams,
+    serviceKey: config.SERVICE_KEY,
+    logger,
+  });
 
   const app = createStandardApp(
     'gateway',
     context,
     (app) => {
+      mountOpenApiRoutes(app, mergedOpenApi);
+      mountNotificationRoutes(app, { db: database.db, tokens, auth });
       mountAuthRoutes(app, { auth, tokens, limiters, cookieSecure: config.COOKIE_SECURE });
       mountRealtimeRoutes(app, {
         hub,
@@ -106,6 +119,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       });
     },
     {
+      // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.
       edge: true,
       beforeRequestHandling(app) {
         app.use((req, _res, next) => {
@@ -159,10 +173,21 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
   };
 }
 
+// SSE streams never finish on their own: end them when the process is told to stop, so the HTTP drain
+// completes (clients reconnect elsewhere with Last-Event-ID). One listener for all apps of the process.
+const processGateways = new Set<GatewayApp>();
+let signalsHooked = false;
+
 export function createApp(context: AppContext<Config, DB>): Express {
   const gateway = buildGateway(context);
-  // SSE streams never finish on their own: end them when the process is told to stop, so the HTTP
-  // drain completes (clients reconnect elsewhere with Last-Event-ID).
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => gateway.endStreams());
+  processGateways.add(gateway);
+  if (!signalsHooked) {
+    signalsHooked = true;
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        for (const each of processGateways) each.endStreams();
+      });
+    }
+  }
   return gateway.app;
 }
