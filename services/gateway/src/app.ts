@@ -21,6 +21,7 @@ import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
 import { MergedOpenApi } from './openapi/merged-document.js';
 import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
 import { createAdmission } from './proxy/admission.js';
+import { corsAllowList } from './proxy/cors.js';
 import { stripClientIdentityHeaders } from './proxy/header-hygiene.js';
 import { mountServiceProxies } from './proxy/proxy.routes.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
@@ -128,6 +129,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         });
       },
       beforeBodyParser(app) {
+        app.use(corsAllowList(config.CORS_ORIGINS));
         mountServiceProxies(app, {
           upstreams,
           serviceKey: config.SERVICE_KEY,

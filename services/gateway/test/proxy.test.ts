@@ -227,4 +227,22 @@ describe('gateway proxy', () => {
       await close();
     }
   });
+
+  it('answers CORS only for allow-listed origins, preflights included, without proxying them', async () => {
+    const { app, close } = gatewayApp({ CORS_ORIGINS: 'https://app.cartwatch.example' });
+    try {
+      const preflight = await request(app)
+        .options('/orders')
+        .set('Origin', 'https://app.cartwatch.example')
+        .set('Access-Control-Request-Method', 'POST');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.cartwatch.example');
+      expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+      const foreign = await request(app).get('/.well-known/jwks.json').set('Origin', 'https://evil.example');
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      expect(recorded).toHaveLength(0);
+    } finally {
+      await close();
+    }
+  });
 });
