@@ -1,5 +1,6 @@
 export * from './api/cart-device.js';
 export * from './api/coupon.js';
+export * from './api/gateway.js';
 export * from './api/orders.js';
 export * from './api/price-watch.js';
 export * as ReceiptIngestApi from './api/receipt-ingest.js';

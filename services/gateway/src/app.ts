@@ -1,37 +1,195 @@
 /**
  * The gateway HTTP app: the single front door. Client identity headers are stripped before anything
- * else, then the route table is proxied (before any body parser, so bodies stream through untouched);
- * the gateway's own routes (identity, realtime, OpenAPI) follow in their issues. Never listens.
+ * else; the route table is proxied (before any body parser, so bodies stream through untouched) after
+ * authentication and rate limits; then the gateway's own routes (identity, tokens). Never listens.
  */
 import { upstreamServices } from '@cartwatch/common-types';
+import { connectNats } from '@cartwatch/events';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
-import type { Express } from 'express';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Express, Response } from 'express';
+import { Redis } from 'ioredis';
+import { mountAuthRoutes } from './auth/auth.routes.js';
+import { AuthService, deriveCodeSecret } from './auth/auth.service.js';
+import { identityOf } from './auth/authenticate.js';
+import { PasswordHasher } from './auth/password.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
+import { mountNotificationRoutes } from './notifications/notification.routes.js';
+import { createNotifier, type Notifier } from './notify/notifier.js';
+import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
+import { MergedOpenApi } from './openapi/merged-document.js';
+import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
+import { createAdmission } from './proxy/admission.js';
+import { corsAllowList } from './proxy/cors.js';
 import { stripClientIdentityHeaders } from './proxy/header-hygiene.js';
 import { mountServiceProxies } from './proxy/proxy.routes.js';
+import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
+import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
+import { RealtimeHub } from './realtime/realtime-hub.js';
+import { AccessTokens } from './tokens/access-token.js';
+import { loadSigningKeys } from './tokens/signing-keys.js';
 
-export function createApp(context: AppContext<Config, DB>): Express {
-  const { config, logger } = context;
+export interface GatewayOverrides {
+  /** Replaces SMTP / SMS delivery (tests record messages). */
+  notifier?: Notifier;
+  /** NATS connection for the realtime push; default: one opened from NATS_URL on the first SSE client. */
+  nc?: NatsConnection;
+}
+
+export interface GatewayApp {
+  app: Express;
+  auth: AuthService;
+  tokens: AccessTokens;
+  hub: RealtimeHub;
+  /** Ends every open SSE stream (shutdown: clients reconnect to another instance). */
+  endStreams(): void;
+  /** Resolves once Redis is connected (at once without Redis); before that, limits count in memory. */
+  ready: Promise<void>;
+  /** Closes what the app opened itself (the Redis connection). */
+  close(): Promise<void>;
+}
+
+export function buildGateway(context: AppContext<Config, DB>, overrides: GatewayOverrides = {}): GatewayApp {
+  const { config, logger, database } = context;
   const upstreams = Object.fromEntries(
     upstreamServices.map((name) => [name, upstreamUrlOf(config, name)]),
   ) as Record<(typeof upstreamServices)[number], string>;
-  return createStandardApp('gateway', context, () => {}, {
-    edge: true,
-    beforeRequestHandling(app) {
-      app.use((req, _res, next) => {
-        stripClientIdentityHeaders(req);
-        next();
-      });
-    },
-    beforeBodyParser(app) {
-      mountServiceProxies(app, {
-        upstreams,
-        serviceKey: config.SERVICE_KEY,
-        timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-        maxSockets: config.UPSTREAM_MAX_SOCKETS,
+
+  const tokens = new AccessTokens(
+    loadSigningKeys({
+      signingKeys: config.JWT_SIGNING_KEYS,
+      keyFile: config.JWT_KEY_FILE,
+      production: config.NODE_ENV === 'production',
+    }),
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
+  );
+  const redis = config.REDIS_URL
+    ? new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+    : undefined;
+  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error (rate limits fall back to memory)'));
+  const limiters = createLimiters(config, redis);
+  const auth = new AuthService({
+    db: database.db,
+    logger,
+    hasher: new PasswordHasher({
+      memoryCost: config.ARGON2_MEMORY_KIB,
+      timeCost: config.ARGON2_TIME_COST,
+      parallelism: config.ARGON2_PARALLELISM,
+    }),
+    tokens,
+    notifier: overrides.notifier ?? createNotifier(config, logger),
+    lockout: new AccountLockout(limiters, config),
+    codeSecret: deriveCodeSecret(config.SERVICE_KEY),
+    refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
+    codeTtlSeconds: config.OTP_TTL_SECONDS,
+    codeMaxAttempts: config.OTP_MAX_ATTEMPTS,
+  });
+
+  const hub = new RealtimeHub({
+    nc:
+      overrides.nc ??
+      (() => connectNats({ servers: config.NATS_URL, name: 'gateway-realtime', waitOnFirstConnect: true })),
+    streamName: config.EVENTS_STREAM,
+    subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+    logger,
+  });
+  const openStreams = new Set<Response>();
+  const openapi = createGatewayOpenApiRegistry();
+  const mergedOpenApi = new MergedOpenApi({
+    registry: openapi,
+    upstreams,
+    serviceKey: config.SERVICE_KEY,
+    logger,
+  });
+
+  const app = createStandardApp(
+    'gateway',
+    context,
+    (app) => {
+      mountOpenApiRoutes(app, mergedOpenApi);
+      mountNotificationRoutes(app, { db: database.db, tokens, auth });
+      mountAuthRoutes(app, { auth, tokens, limiters, cookieSecure: config.COOKIE_SECURE });
+      mountRealtimeRoutes(app, {
+        hub,
+        tokens,
+        auth,
+        heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+        openStreams,
         logger,
       });
     },
-  });
+    {
+      // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.
+      edge: true,
+      beforeRequestHandling(app) {
+        app.use((req, _res, next) => {
+          stripClientIdentityHeaders(req);
+          next();
+        });
+      },
+      beforeBodyParser(app) {
+        app.use(corsAllowList(config.CORS_ORIGINS));
+        mountServiceProxies(app, {
+          upstreams,
+          serviceKey: config.SERVICE_KEY,
+          timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+          maxSockets: config.UPSTREAM_MAX_SOCKETS,
+          logger,
+          admit: createAdmission(tokens, limiters),
+          identityOf: (req) => identityOf(req),
+        });
+      },
+    },
+  );
+
+  if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
+    const email = config.ADMIN_EMAIL.toLowerCase();
+    auth
+      .ensureAdmin(email, config.ADMIN_PASSWORD)
+      .then((outcome) => {
+        if (outcome === 'taken-by-user')
+          logger.error({ email }, 'ADMIN_EMAIL belongs to a non-admin account; not promoted');
+        else logger.info({ email, outcome }, 'admin account checked');
+      })
+      .catch((error: unknown) => logger.error({ err: error }, 'could not ensure the admin account'));
+  }
+
+  return {
+    app,
+    auth,
+    tokens,
+    hub,
+    endStreams() {
+      for (const res of openStreams) res.end();
+    },
+    ready:
+      redis && redis.status !== 'ready'
+        ? new Promise((resolve) => redis.once('ready', () => resolve()))
+        : Promise.resolve(),
+    async close() {
+      for (const res of openStreams) res.end();
+      await hub.stop();
+      if (redis) await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}
+
+// SSE streams never finish on their own: end them when the process is told to stop, so the HTTP drain
+// completes (clients reconnect elsewhere with Last-Event-ID). One listener for all apps of the process.
+const processGateways = new Set<GatewayApp>();
+let signalsHooked = false;
+
+export function createApp(context: AppContext<Config, DB>): Express {
+  const gateway = buildGateway(context);
+  processGateways.add(gateway);
+  if (!signalsHooked) {
+    signalsHooked = true;
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => {
+        for (const each of processGateways) each.endStreams();
+      });
+    }
+  }
+  return gateway.app;
 }

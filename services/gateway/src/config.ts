@@ -29,6 +29,158 @@ export const envSchema = serviceEnvSchema('gateway', {
     .max(10_000)
     .default(256)
     .describe('Keep-alive connections per upstream service'),
+
+  // Tokens
+  JWT_ISSUER: z.string().min(1).default('cartwatch-gateway').describe('`iss` of access tokens'),
+  JWT_AUDIENCE: z.string().min(1).default('cartwatch').describe('`aud` of access tokens'),
+  JWT_SIGNING_KEYS: z
+    .string()
+    .optional()
+    .describe(
+      'JSON array of Ed25519 private JWKs, each with a `kid`; the first signs, the others only verify ' +
+        '(rotation: prepend the new key, drop the old one 15 minutes later). Unset outside production = ' +
+        'a key generated once and kept in JWT_KEY_FILE.',
+    ),
+  JWT_KEY_FILE: z
+    .string()
+    .min(1)
+    .default('.data/gateway/jwt-signing-keys.json')
+    .describe('Where development keeps its generated signing key (used only when JWT_SIGNING_KEYS is unset)'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(3600)
+    .default(900)
+    .describe('Lifetime of access tokens (15 minutes)'),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .default(7 * 24 * 3600)
+    .describe('Lifetime of refresh tokens (7 days)'),
+  COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true')
+    .describe('Mark the refresh cookie `Secure` (set false only for plain-HTTP local development)'),
+
+  // Passwords and one-time codes
+  ARGON2_MEMORY_KIB: z.coerce
+    .number()
+    .int()
+    .min(19_456)
+    .default(19_456)
+    .describe(
+      'argon2id memory cost in KiB (at least 19 MiB); hashes with other parameters are upgraded on login',
+    ),
+  ARGON2_TIME_COST: z.coerce.number().int().min(2).default(2).describe('argon2id iterations (at least 2)'),
+  ARGON2_PARALLELISM: z.coerce.number().int().min(1).max(16).default(1).describe('argon2id lanes'),
+  OTP_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(3600)
+    .default(600)
+    .describe('How long an e-mailed or texted code is valid'),
+  OTP_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(5)
+    .describe('Wrong guesses after which a code is burnt'),
+  ADMIN_EMAIL: z
+    .email()
+    .optional()
+    .describe('First admin account, created at start-up when missing (idempotent)'),
+  ADMIN_PASSWORD: z
+    .string()
+    .min(12)
+    .optional()
+    .describe('Password of ADMIN_EMAIL (only used when creating it)'),
+
+  // Delivery
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/ })
+    .optional()
+    .describe('SMTP server for codes and alert e-mails (smtp:// or smtps://); unset = written to the log'),
+  MAIL_FROM: z.string().min(3).default('CartWatch <no-reply@cartwatch.local>').describe('From: of e-mails'),
+  SMS_PROVIDER_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('HTTP endpoint that sends texts: POST JSON {to, text}; unset = written to the log'),
+  SMS_PROVIDER_TOKEN: z.string().min(1).optional().describe('Bearer token for SMS_PROVIDER_URL'),
+
+  // Rate limits
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1200)
+    .describe('Requests per minute per client IP'),
+  RATE_LIMIT_USER_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1200)
+    .describe('Requests per minute per signed-in user'),
+  RATE_LIMIT_DEVICE_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(600)
+    .describe('Requests per minute per device key on /device/*'),
+  RATE_LIMIT_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/)
+    .default('cw:gateway')
+    .describe('Prefix of the rate-limit keys in Redis (separates deployments sharing one Redis)'),
+  AUTH_IP_PER_15_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(100)
+    .describe('Credential attempts (login, codes, reset) per client IP per 15 minutes'),
+  AUTH_ACCOUNT_MAX_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5)
+    .describe('Consecutive failed logins of one account before it is locked'),
+  AUTH_LOCKOUT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(60)
+    .describe('First lockout of an account; each further lockout within 24 h doubles it (cap 24 h)'),
+
+  // Realtime
+  EVENTS_STREAM: z.string().min(1).default('CARTWATCH').describe('JetStream stream the SSE push reads'),
+  EVENTS_SUBJECT_PREFIX: z
+    .string()
+    .min(1)
+    .default('cartwatch')
+    .describe('Subject prefix of that stream (`<prefix>.<event type>`)'),
+  SSE_HEARTBEAT_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(300)
+    .default(15)
+    .describe('Interval of the comment line that keeps idle SSE connections open'),
+
+  // Edge
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .describe('Comma-separated browser origins allowed by CORS (empty = same-origin only)'),
 });
 export type Config = z.infer<typeof envSchema>;
 

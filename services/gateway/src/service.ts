@@ -4,6 +4,8 @@ import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
+import { alertCreatedHandler } from './events/alert-created.handler.js';
+import { createNotifier } from './notify/notifier.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -12,6 +14,9 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   envSchema,
   migrationsFolder,
   createApp,
+  eventHandlers: (context) => [
+    alertCreatedHandler({ notifier: createNotifier(context.config, context.logger), logger: context.logger }),
+  ],
 });
 
 export { createApp, envSchema };

@@ -11,6 +11,7 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { serviceDefinition } from '../src/service.js';
+import { mintAccessToken, signingKey } from './harness.js';
 
 interface Recorded {
   method: string;
@@ -32,6 +33,7 @@ function gatewayApp(overrides: Record<string, string>): { app: Express; close: (
     DATABASE_URL: databaseUrl,
     NATS_URL: natsUrl,
     LOG_LEVEL: 'silent',
+    JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
     ...urls,
     ...overrides,
   });
@@ -60,17 +62,22 @@ afterAll(async () => {
   await new Promise((resolve) => upstream.close(resolve));
 });
 
-beforeEach(() => {
+const alice = { id: '0192f9b4-6f3c-7c1e-9d0a-4a5b6c7d8e01', role: 'user' as const };
+let aliceToken: string;
+
+beforeEach(async () => {
   recorded.length = 0;
   upstreamDelayMs = 0;
+  aliceToken ??= await mintAccessToken(alice);
 });
 
 describe('gateway proxy', () => {
-  it('never forwards client-sent identity, service or device headers, and injects its own key', async () => {
+  it('never forwards client-sent identity, service or device headers, and injects its own key and the token identity', async () => {
     const { app, close } = gatewayApp({});
     try {
       const response = await request(app)
         .post('/purchases/search?text=milk')
+        .set('Authorization', `Bearer ${aliceToken}`)
         .set('X-User-Id', '0192f9b4-6f3c-7c1e-9d0a-4a5b6c7d8e9f')
         .set('X-User-Role', 'admin')
         .set('X-Service-Key', 'forged-by-the-client-000000000000000000')
@@ -85,9 +92,13 @@ describe('gateway proxy', () => {
       expect(seen?.body).toBe('{"hello":"world"}');
       expect(seen?.headers['x-service-key']).toBe(TEST_SERVICE_KEY);
       expect(seen?.headers['x-request-id']).toBe('trace-123');
+      expect(seen?.headers['x-user-id']).toBe(alice.id);
+      expect(seen?.headers['x-user-role']).toBe('user');
       const forged = Object.keys(seen?.headers ?? {}).filter(
         (name) =>
-          /^x-(user|device)-/.test(name) || (name.startsWith('x-service-') && name !== 'x-service-key'),
+          /^x-device-/.test(name) ||
+          (name.startsWith('x-user-') && !['x-user-id', 'x-user-role'].includes(name)) ||
+          (name.startsWith('x-service-') && name !== 'x-service-key'),
       );
       expect(forged).toEqual([]);
     } finally {
@@ -107,7 +118,7 @@ describe('gateway proxy', () => {
         '/cart',
         '/device/heartbeat',
       ]) {
-        expect((await request(app).get(path)).status).toBe(200);
+        expect((await request(app).get(path).set('Authorization', `Bearer ${aliceToken}`)).status).toBe(200);
       }
       expect(recorded.map((entry) => entry.url)).toEqual([
         '/stores',
@@ -140,7 +151,7 @@ describe('gateway proxy', () => {
   it('answers 503 UPSTREAM_UNAVAILABLE JSON when the service is down', async () => {
     const { app, close } = gatewayApp({ ORDERS_URL: 'http://127.0.0.1:1' });
     try {
-      const response = await request(app).get('/orders');
+      const response = await request(app).get('/orders').set('Authorization', `Bearer ${aliceToken}`);
       expect(response.status).toBe(503);
       expect(response.headers['content-type']).toMatch(/application\/json/);
       expect(response.body.error).toMatchObject({
@@ -156,9 +167,80 @@ describe('gateway proxy', () => {
     upstreamDelayMs = 1_500;
     const { app, close } = gatewayApp({ UPSTREAM_TIMEOUT_MS: '300' });
     try {
-      const response = await request(app).get('/coupons');
+      const response = await request(app).get('/coupons').set('Authorization', `Bearer ${aliceToken}`);
       expect(response.status).toBe(504);
       expect(response.body.error).toMatchObject({ code: 'UPSTREAM_TIMEOUT' });
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers 401 without a valid token on user routes and never proxies them', async () => {
+    const { app, close } = gatewayApp({});
+    try {
+      const anonymous = await request(app).get('/purchases').set('X-User-Id', alice.id);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
+      const garbage = await request(app).get('/purchases').set('Authorization', 'Bearer not.a.token');
+      expect(garbage.status).toBe(401);
+      expect(recorded).toHaveLength(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('passes device and public routes without a token, asserting no identity, and forwards a valid one on public routes', async () => {
+    const { app, close } = gatewayApp({});
+    try {
+      await request(app)
+        .post('/device/heartbeat')
+        .set('Authorization', 'Device cwd_key_123')
+        .set('X-User-Id', alice.id)
+        .set('X-Device-Id', 'forged')
+        .expect(200);
+      await request(app).get('/public/inflation').set('X-User-Id', alice.id).expect(200);
+      await request(app).get('/public/inflation').set('Authorization', `Bearer ${aliceToken}`).expect(200);
+      const [device, anonymous, identified] = recorded;
+      expect(device?.headers.authorization).toBe('Device cwd_key_123');
+      expect(device?.headers['x-user-id']).toBeUndefined();
+      expect(device?.headers['x-device-id']).toBeUndefined();
+      expect(anonymous?.headers['x-user-id']).toBeUndefined();
+      expect(identified?.headers['x-user-id']).toBe(alice.id);
+    } finally {
+      await close();
+    }
+  });
+
+  it('limits requests per user with 429 and Retry-After', async () => {
+    const { app, close } = gatewayApp({ RATE_LIMIT_USER_PER_MINUTE: '2' });
+    try {
+      const token = await mintAccessToken({ id: '0192f9b4-6f3c-7c1e-9d0a-4a5b6c7d8e02' });
+      await request(app).get('/orders').set('Authorization', `Bearer ${token}`).expect(200);
+      await request(app).get('/orders').set('Authorization', `Bearer ${token}`).expect(200);
+      const limited = await request(app).get('/orders').set('Authorization', `Bearer ${token}`);
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      // Another user is unaffected.
+      await request(app).get('/orders').set('Authorization', `Bearer ${aliceToken}`).expect(200);
+    } finally {
+      await close();
+    }
+  });
+
+  it('answers CORS only for allow-listed origins, preflights included, without proxying them', async () => {
+    const { app, close } = gatewayApp({ CORS_ORIGINS: 'https://app.cartwatch.example' });
+    try {
+      const preflight = await request(app)
+        .options('/orders')
+        .set('Origin', 'https://app.cartwatch.example')
+        .set('Access-Control-Request-Method', 'POST');
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('https://app.cartwatch.example');
+      expect(preflight.headers['access-control-allow-credentials']).toBe('true');
+      const foreign = await request(app).get('/.well-known/jwks.json').set('Origin', 'https://evil.example');
+      expect(foreign.headers['access-control-allow-origin']).toBeUndefined();
+      expect(recorded).toHaveLength(0);
     } finally {
       await close();
     }

@@ -1,6 +1,69 @@
 /**
- * Kysely table types of this service's schema, kept by hand next to the migrations (docs/adr/0002).
- * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself; feature tables
- * are added here with the migrations that create them.
+ * Kysely table types of the `identity` schema, kept by hand next to the migrations (docs/adr/0002).
+ * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself.
  */
-export type DB = Record<string, never>;
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+
+export interface AppUserTable {
+  id: string;
+  email: string;
+  email_verified_at: Date | null;
+  display_name: string;
+  phone: string | null;
+  role: 'user' | 'admin';
+  password_hash: string;
+  second_factor: 'email' | 'sms' | null;
+  created_at: Generated<Date>;
+  updated_at: Timestamp;
+}
+
+export interface SessionTable {
+  id: string;
+  user_id: string;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp;
+  revoked_at: Date | null;
+  revoked_reason: string | null;
+  user_agent: string | null;
+  ip: string | null;
+}
+
+export interface RefreshTokenTable {
+  token_hash: Buffer;
+  session_id: string;
+  expires_at: Date;
+  used_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export type CodePurpose = 'verify-email' | 'password-reset' | 'login' | 'second-factor';
+export type CodeChannel = 'email' | 'sms';
+
+export interface OneTimeCodeTable {
+  id: string;
+  user_id: string;
+  purpose: CodePurpose;
+  channel: CodeChannel;
+  code_hash: Buffer;
+  expires_at: Date;
+  attempts: Generated<number>;
+  consumed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface NotificationPreferenceTable {
+  user_id: string;
+  email_enabled: boolean;
+  webhook_url: string | null;
+  updated_at: Timestamp;
+}
+
+export interface DB {
+  app_user: AppUserTable;
+  session: SessionTable;
+  refresh_token: RefreshTokenTable;
+  one_time_code: OneTimeCodeTable;
+  notification_preference: NotificationPreferenceTable;
+}

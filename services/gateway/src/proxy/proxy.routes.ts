@@ -4,7 +4,14 @@
  * upstream failures answered in the error shape, never as an HTML page.
  */
 import http from 'node:http';
-import { errorStatus, matchRoute, type ServiceName, upstreamServices } from '@cartwatch/common-types';
+import {
+  errorStatus,
+  matchRoute,
+  type RouteEntry,
+  type ServiceName,
+  type UserRole,
+  upstreamServices,
+} from '@cartwatch/common-types';
 import type { Express, Request, Response } from 'express';
 import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
@@ -15,6 +22,10 @@ export interface ProxyOptions {
   timeoutMs: number;
   maxSockets: number;
   logger: Logger;
+  /** Runs before a request is proxied: authentication and rate limits; throws an AppError to refuse. */
+  admit(route: RouteEntry, req: Request): Promise<void>;
+  /** The identity the gateway asserts to the service for this request, if any. */
+  identityOf(req: http.IncomingMessage): { userId: string; role: UserRole } | undefined;
 }
 
 const timedOut = new WeakSet<http.IncomingMessage>();
@@ -43,6 +54,11 @@ function createUpstreamProxy(service: ServiceName, target: string, options: Prox
     on: {
       proxyReq(proxyReq, req) {
         proxyReq.setHeader('x-service-key', options.serviceKey);
+        const identity = options.identityOf(req);
+        if (identity) {
+          proxyReq.setHeader('x-user-id', identity.userId);
+          proxyReq.setHeader('x-user-role', identity.role);
+        }
         const requestId = (req as Request).res?.locals.requestId;
         if (typeof requestId === 'string') proxyReq.setHeader('x-request-id', requestId);
         proxyReq.setTimeout(options.timeoutMs, () => {
@@ -79,6 +95,9 @@ export function mountServiceProxies(app: Express, options: ProxyOptions): void {
       next();
       return;
     }
-    proxy(req, res, next).catch(next);
+    options
+      .admit(route, req)
+      .then(() => proxy(req, res, next))
+      .catch(next);
   });
 }

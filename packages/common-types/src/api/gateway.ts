@@ -1,0 +1,118 @@
+/**
+ * Request and response bodies of the gateway's own routes (identity, tokens, one-time codes,
+ * notification preferences). Requests are strict: unknown fields are rejected.
+ */
+import { z } from 'zod';
+import { Timestamp, UserRole, Uuid } from '../ids.js';
+
+export const Email = z
+  .email()
+  .max(254)
+  .transform((value) => value.toLowerCase());
+/** 12..256 characters (NIST 800-63B: length over composition rules). */
+export const Password = z.string().min(12).max(256);
+/** E.164 phone number, e.g. +4915112345678. */
+export const PhoneNumber = z
+  .string()
+  .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 number like +4915112345678');
+export const OtpCode = z.string().regex(/^\d{6}$/, 'must be 6 digits');
+export const SecondFactor = z.enum(['email', 'sms']);
+
+export const User = z
+  .object({
+    id: Uuid,
+    email: z.string(),
+    emailVerified: z.boolean(),
+    displayName: z.string(),
+    phone: z.string().nullable(),
+    role: UserRole,
+    secondFactor: SecondFactor.nullable(),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'User' });
+export type User = z.infer<typeof User>;
+
+export const TokenPair = z
+  .object({
+    accessToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    /** Seconds until the access token expires. */
+    expiresIn: z.number().int(),
+    refreshToken: z.string(),
+    refreshExpiresAt: Timestamp,
+  })
+  .meta({ id: 'TokenPair' });
+export type TokenPair = z.infer<typeof TokenPair>;
+
+export const AuthSession = z.object({ user: User, tokens: TokenPair }).meta({ id: 'AuthSession' });
+export type AuthSession = z.infer<typeof AuthSession>;
+
+export const SecondFactorChallenge = z
+  .object({ secondFactorRequired: z.literal(true), challengeId: Uuid, channel: SecondFactor })
+  .meta({ id: 'SecondFactorChallenge' });
+
+export const RegisterRequest = z
+  .strictObject({ email: Email, password: Password, displayName: z.string().trim().min(1).max(100) })
+  .meta({ id: 'RegisterRequest' });
+export const LoginRequest = z
+  .strictObject({ email: Email, password: z.string().min(1).max(256) })
+  .meta({ id: 'LoginRequest' });
+export const VerifyEmailRequest = z.strictObject({ code: OtpCode }).meta({ id: 'VerifyEmailRequest' });
+/** The refresh token comes in the body, or from the HttpOnly `cw_refresh` cookie (then the body is `{}`). */
+export const RefreshRequest = z
+  .strictObject({ refreshToken: z.string().min(1).max(200).optional() })
+  .meta({ id: 'RefreshRequest' });
+export const UpdateProfileRequest = z
+  .strictObject({
+    displayName: z.string().trim().min(1).max(100).optional(),
+    phone: PhoneNumber.nullable().optional(),
+    secondFactor: SecondFactor.nullable().optional(),
+  })
+  .meta({ id: 'UpdateProfileRequest' });
+export const ChangePasswordRequest = z
+  .strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password })
+  .meta({ id: 'ChangePasswordRequest' });
+export const DeleteAccountRequest = z
+  .strictObject({ password: z.string().min(1).max(256) })
+  .meta({ id: 'DeleteAccountRequest' });
+export const PasswordResetStartRequest = z
+  .strictObject({ email: Email })
+  .meta({ id: 'PasswordResetStartRequest' });
+export const PasswordResetCompleteRequest = z
+  .strictObject({ email: Email, code: OtpCode, newPassword: Password })
+  .meta({ id: 'PasswordResetCompleteRequest' });
+export const OtpStartRequest = z
+  .discriminatedUnion('channel', [
+    z.strictObject({ channel: z.literal('email'), destination: Email }),
+    z.strictObject({ channel: z.literal('sms'), destination: PhoneNumber }),
+  ])
+  .meta({ id: 'OtpStartRequest' });
+/** Either a passwordless login (`channel` + `destination`) or the second step of a login (`challengeId`). */
+export const OtpVerifyRequest = z
+  .union([
+    z.strictObject({ channel: z.literal('email'), destination: Email, code: OtpCode }),
+    z.strictObject({ channel: z.literal('sms'), destination: PhoneNumber, code: OtpCode }),
+    z.strictObject({ challengeId: Uuid, code: OtpCode }),
+  ])
+  .meta({ id: 'OtpVerifyRequest' });
+export const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
+
+export const NotificationPreferences = z
+  .object({
+    email: z.boolean(),
+    webhookUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .nullable(),
+  })
+  .meta({ id: 'NotificationPreferences' });
+export const UpdateNotificationPreferences = z
+  .strictObject({
+    email: z.boolean(),
+    webhookUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .nullable(),
+  })
+  .meta({ id: 'UpdateNotificationPreferences' });
+export type NotificationPreferences = z.infer<typeof NotificationPreferences>;

@@ -1,0 +1,50 @@
+/**
+ * What a request must pass before it is proxied, by the route's auth kind (common-types RouteAuth):
+ * `user` needs a valid access token (401 otherwise) and is limited per user; `public` and `signed` are
+ * limited per IP (a valid token on a public route is still forwarded); `device` passes without a JWT
+ * (the owning service checks the device key) and is limited per device key.
+ */
+import { createHash } from 'node:crypto';
+import type { RouteEntry } from '@cartwatch/common-types';
+import { AppError } from '@cartwatch/service-kit';
+import type { Request } from 'express';
+import { identify } from '../auth/authenticate.js';
+import { consumeOrReject, type Limiters } from '../rate-limit/limiters.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+
+function deviceKeyOf(req: Request): string | undefined {
+  const credential = req.headers.authorization;
+  return credential ? createHash('sha256').update(credential).digest('base64url') : undefined;
+}
+
+export function createAdmission(tokens: AccessTokens, limiters: Limiters) {
+  return async (route: RouteEntry, req: Request): Promise<void> => {
+    const ip = req.ip ?? 'unknown';
+    switch (route.auth) {
+      case 'user': {
+        const claims = await identify(req, tokens);
+        if (!claims) {
+          // Bad tokens cost a signature check each: limit them per IP.
+          await consumeOrReject(limiters.ip, ip);
+          throw AppError.unauthenticated('a valid access token is required');
+        }
+        await consumeOrReject(limiters.user, claims.userId);
+        return;
+      }
+      case 'public':
+        await consumeOrReject(limiters.ip, ip);
+        await identify(req, tokens);
+        return;
+      case 'device':
+        await consumeOrReject(limiters.device, deviceKeyOf(req) ?? `ip:${ip}`);
+        return;
+      case 'signed':
+        await consumeOrReject(limiters.ip, ip);
+        return;
+      default: {
+        const unknown: never = route.auth;
+        throw new Error(`unhandled route auth ${String(unknown)}`);
+      }
+    }
+  };
+}

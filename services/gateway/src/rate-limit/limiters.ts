@@ -1,0 +1,112 @@
+/**
+ * Rate limits (rate-limiter-flexible): shared through Redis when REDIS_URL is set, in memory otherwise
+ * (correct for one instance only). A Redis outage falls back to the in-memory insurance limiter rather
+ * than failing requests.
+ */
+import { AppError } from '@cartwatch/service-kit';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
+
+export interface LimiterConfig {
+  RATE_LIMIT_KEY_PREFIX: string;
+  RATE_LIMIT_IP_PER_MINUTE: number;
+  RATE_LIMIT_USER_PER_MINUTE: number;
+  RATE_LIMIT_DEVICE_PER_MINUTE: number;
+  AUTH_IP_PER_15_MINUTES: number;
+  AUTH_ACCOUNT_MAX_FAILURES: number;
+  AUTH_LOCKOUT_SECONDS: number;
+}
+
+const DAY_SECONDS = 24 * 3600;
+
+export interface Limiters {
+  ip: RateLimiterAbstract;
+  user: RateLimiterAbstract;
+  device: RateLimiterAbstract;
+  /** Credential attempts per IP. */
+  authIp: RateLimiterAbstract;
+  /** Consecutive failed logins per account; blocked for a growing time once exceeded. */
+  accountFailures: RateLimiterAbstract;
+  /** How many lockouts an account had in the last day (each doubles the next). */
+  accountLockouts: RateLimiterAbstract;
+}
+
+export function createLimiters(config: LimiterConfig, redis: Redis | undefined): Limiters {
+  const make = (name: string, points: number, duration: number): RateLimiterAbstract => {
+    const options = { keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:${name}`, points, duration };
+    if (!redis) return new RateLimiterMemory(options);
+    return new RateLimiterRedis({
+      ...options,
+      storeClient: redis,
+      insuranceLimiter: new RateLimiterMemory(options),
+    });
+  };
+  return {
+    ip: make('ip', config.RATE_LIMIT_IP_PER_MINUTE, 60),
+    user: make('user', config.RATE_LIMIT_USER_PER_MINUTE, 60),
+    device: make('device', config.RATE_LIMIT_DEVICE_PER_MINUTE, 60),
+    authIp: make('auth-ip', config.AUTH_IP_PER_15_MINUTES, 15 * 60),
+    accountFailures: make('auth-account', config.AUTH_ACCOUNT_MAX_FAILURES, DAY_SECONDS),
+    accountLockouts: make('auth-lockouts', 1000, DAY_SECONDS),
+  };
+}
+
+function retryAfterSeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+/** Takes one point or throws 429 RATE_LIMITED with the time until the next one. */
+export async function consumeOrReject(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  try {
+    await limiter.consume(key);
+  } catch (rejection) {
+    if (rejection instanceof RateLimiterRes) throw AppError.rateLimited(retryAfterSeconds(rejection));
+    throw rejection;
+  }
+}
+
+/**
+ * Per-account lockout with growing duration: `AUTH_ACCOUNT_MAX_FAILURES` consecutive failures lock the
+ * account for `AUTH_LOCKOUT_SECONDS`, doubled for each earlier lockout that day (cap 24 h). Checked
+ * before any password hashing; a success clears the count.
+ */
+export class AccountLockout {
+  constructor(
+    private readonly limiters: Pick<Limiters, 'accountFailures' | 'accountLockouts'>,
+    private readonly config: Pick<LimiterConfig, 'AUTH_ACCOUNT_MAX_FAILURES' | 'AUTH_LOCKOUT_SECONDS'>,
+  ) {}
+
+  async assertNotLocked(account: string): Promise<void> {
+    const state = await this.limiters.accountFailures.get(account);
+    if (state && state.consumedPoints > this.config.AUTH_ACCOUNT_MAX_FAILURES) {
+      throw AppError.rateLimited(retryAfterSeconds(state), 'too many failed attempts; try again later');
+    }
+  }
+
+  async recordFailure(account: string): Promise<void> {
+    let state: RateLimiterRes;
+    try {
+      state = await this.limiters.accountFailures.consume(account);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      state = rejection;
+    }
+    if (state.consumedPoints >= this.config.AUTH_ACCOUNT_MAX_FAILURES) {
+      const lockouts = await this.limiters.accountLockouts.penalty(account, 1);
+      const seconds = Math.min(
+        this.config.AUTH_LOCKOUT_SECONDS * 2 ** Math.max(0, lockouts.consumedPoints - 1),
+        DAY_SECONDS,
+      );
+      await this.limiters.accountFailures.block(account, seconds);
+    }
+  }
+
+  async recordSuccess(account: string): Promise<void> {
+    await this.limiters.accountFailures.delete(account);
+  }
+}

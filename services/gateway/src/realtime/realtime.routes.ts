@@ -1,0 +1,92 @@
+/**
+ * GET /me/events: the signed-in user's events as Server-Sent Events. `Last-Event-ID` (a stream sequence)
+ * replays what the client missed; a comment line every SSE_HEARTBEAT_SECONDS keeps proxies from closing
+ * the connection; the stream ends when the access token expires (the client reconnects with a fresh one).
+ */
+import { AppError, loggerFor } from '@cartwatch/service-kit';
+import type { Express, Response } from 'express';
+import type { Logger } from 'pino';
+import type { AuthService } from '../auth/auth.service.js';
+import { requireSession, sessionOf } from '../auth/authenticate.js';
+import type { AccessTokens } from '../tokens/access-token.js';
+import type { PushedEvent, RealtimeHub } from './realtime-hub.js';
+
+export interface RealtimeRouteDeps {
+  hub: RealtimeHub;
+  tokens: AccessTokens;
+  auth: AuthService;
+  heartbeatMs: number;
+  logger: Logger;
+  /** Open streams, so shutdown can end them. */
+  openStreams: Set<Response>;
+}
+
+function writeEvent(res: Response, event: PushedEvent): void {
+  const payload = JSON.stringify({
+    id: event.envelope.id,
+    type: event.envelope.type,
+    occurredAt: event.envelope.occurredAt,
+    data: event.envelope.data,
+  });
+  res.write(`id: ${event.seq}\nevent: ${event.name}\ndata: ${payload}\n\n`);
+}
+
+export function mountRealtimeRoutes(app: Express, deps: RealtimeRouteDeps): void {
+  app.get('/me/events', requireSession(deps.tokens, deps.auth), async (req, res) => {
+    const { userId, exp } = sessionOf(res);
+    const lastEventIdHeader = req.get('last-event-id');
+    const lastEventId = lastEventIdHeader === undefined ? undefined : Number(lastEventIdHeader);
+    if (lastEventId !== undefined && !(Number.isSafeInteger(lastEventId) && lastEventId >= 0)) {
+      throw AppError.validation([
+        { path: 'Last-Event-ID', message: 'must be a stream sequence number', code: 'invalid_format' },
+      ]);
+    }
+    await deps.hub.start();
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 3000\n\n');
+    deps.openStreams.add(res);
+
+    // Live events are buffered while the catch-up runs, then released without duplicates.
+    let highWater = lastEventId ?? 0;
+    let pending: PushedEvent[] | undefined = lastEventId === undefined ? undefined : [];
+    const deliver = (event: PushedEvent) => {
+      if (pending) pending.push(event);
+      else if (event.seq > highWater) {
+        highWater = event.seq;
+        writeEvent(res, event);
+      }
+    };
+    const unsubscribe = deps.hub.subscribe(userId, deliver);
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), deps.heartbeatMs);
+    const expiry = setTimeout(() => res.end(), Math.max(0, exp * 1000 - Date.now()));
+    const cleanup = () => {
+      clearInterval(heartbeat);
+      clearTimeout(expiry);
+      unsubscribe();
+      deps.openStreams.delete(res);
+    };
+    res.on('close', cleanup);
+
+    if (lastEventId !== undefined) {
+      try {
+        await deps.hub.catchUp(userId, lastEventId, (event) => {
+          if (event.seq > highWater) {
+            highWater = event.seq;
+            writeEvent(res, event);
+          }
+        });
+      } catch (error) {
+        loggerFor(req, deps.logger).warn({ err: error }, 'realtime catch-up failed; continuing live');
+      }
+      const buffered = pending ?? [];
+      pending = undefined;
+      for (const event of buffered) deliver(event);
+    }
+  });
+}

@@ -1,0 +1,144 @@
+/**
+ * Builds gateway apps for tests: an isolated schema, real Redis for rate limits (own key prefix), test
+ * signing keys, a notifier that records codes instead of sending them, and a recording upstream.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { services, upstreamServices } from '@cartwatch/common-types';
+import { newId } from '@cartwatch/db';
+import { loadConfig } from '@cartwatch/service-kit';
+import { createAppContext } from '@cartwatch/service-runtime';
+import {
+  createTestDatabase,
+  TEST_SERVICE_KEY,
+  type TestDatabase,
+  testEnv,
+  uniqueSuffix,
+} from '@cartwatch/testing';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JWK } from 'jose';
+import pino from 'pino';
+import { buildGateway, type GatewayApp } from '../src/app.js';
+import type { DB } from '../src/db/schema.js';
+import type { EmailMessage, Notifier } from '../src/notify/notifier.js';
+import { migrationsFolder, serviceDefinition } from '../src/service.js';
+import { AccessTokens } from '../src/tokens/access-token.js';
+import { generateSigningJwk, loadSigningKeys } from '../src/tokens/signing-keys.js';
+
+export const signingKey: JWK = generateSigningJwk('test-key-1');
+
+export class RecordingNotifier implements Notifier {
+  readonly emails: EmailMessage[] = [];
+  readonly texts: { to: string; text: string }[] = [];
+  async sendEmail(message: EmailMessage) {
+    this.emails.push(message);
+  }
+  async sendSms(message: { to: string; text: string }) {
+    this.texts.push(message);
+  }
+  /** The 6-digit code of the newest message to `to`. */
+  lastCode(to: string): string {
+    const messages = [...this.emails.map((m) => ({ to: m.to, text: m.text })), ...this.texts];
+    const last = messages.filter((m) => m.to === to).at(-1);
+    const code = last && /\b(\d{6})\b/.exec(last.text)?.[1];
+    if (!code) throw new Error(`no code sent to ${to}`);
+    return code;
+  }
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export async function startRecordingUpstream(): Promise<{
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}> {
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+export async function createGatewayDatabase(): Promise<TestDatabase<DB>> {
+  return createTestDatabase<DB>({ prefix: 'gateway', migrationsFolder });
+}
+
+export interface TestGateway extends GatewayApp {
+  notifier: RecordingNotifier;
+}
+
+export function gatewayEnv(
+  database: TestDatabase<DB>,
+  env: Record<string, string> = {},
+): Record<string, string> {
+  const { databaseUrl, natsUrl, redisUrl } = testEnv();
+  return {
+    SERVICE_KEY: TEST_SERVICE_KEY,
+    DATABASE_URL: databaseUrl,
+    DB_SCHEMA: database.schema,
+    NATS_URL: natsUrl,
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: 'silent',
+    JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
+    RATE_LIMIT_KEY_PREFIX: `test:${uniqueSuffix()}`,
+    ...Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, 'http://127.0.0.1:1'])),
+    ...env,
+  };
+}
+
+/** A gateway app over `database`; `env` overrides variables; `realNotifier` keeps the configured delivery. */
+export async function createTestGateway(
+  database: TestDatabase<DB>,
+  env: Record<string, string> = {},
+  options: { realNotifier?: boolean; nc?: NatsConnection } = {},
+): Promise<TestGateway> {
+  const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
+  const context = createAppContext(serviceDefinition, {
+    config,
+    database,
+    logger: pino({ level: 'silent' }),
+  });
+  const notifier = new RecordingNotifier();
+  const gateway = buildGateway(context, {
+    ...(!options.realNotifier && { notifier }),
+    ...(options.nc && { nc: options.nc }),
+  });
+  await gateway.ready;
+  return { ...gateway, notifier };
+}
+
+const testTokens = new AccessTokens(
+  loadSigningKeys({ signingKeys: JSON.stringify([signingKey]), keyFile: '/nonexistent', production: true }),
+  { issuer: 'cartwatch-gateway', audience: 'cartwatch', ttlSeconds: 900 },
+);
+
+/** A valid access token for the test signing key (default issuer and audience). */
+export function mintAccessToken(user: {
+  id: string;
+  role?: 'user' | 'admin';
+  sessionId?: string;
+}): Promise<string> {
+  return testTokens.sign({
+    userId: user.id,
+    role: user.role ?? 'user',
+    sessionId: user.sessionId ?? newId(),
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The one public API document: the gateway merges every service's /internal/openapi.json into
+ * /openapi.json. Built here from the real apps of all seven services, it must pass the real Redocly
+ * linter with no errors, and every route-table prefix of a service that documents routes must appear.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { routeTable, services, upstreamServices } from '@cartwatch/common-types';
+import { TEST_SERVICE_KEY, testEnv } from '@cartwatch/testing';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApps } from './services.js';
+
+type Json = Record<string, unknown>;
+
+const servers: http.Server[] = [];
+const closers: Array<() => Promise<void>> = [];
+let merged: Json;
+const serviceDocuments = new Map<string, Json>();
+
+function redoclyLint(document: unknown): { status: number | null; output: string } {
+  const directory = mkdtempSync(join(tmpdir(), 'cartwatch-openapi-'));
+  try {
+    const file = join(directory, 'openapi.json');
+    writeFileSync(file, JSON.stringify(document));
+    const cli = join(
+      dirname(createRequire(import.meta.url).resolve('@redocly/cli/package.json')),
+      'bin/cli.js',
+    );
+    const result = spawnSync(process.execPath, [cli, 'lint', file, '--format=stylish'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { PATH: process.env.PATH ?? '', HOME: directory, REDOCLY_TELEMETRY: 'off', NO_COLOR: '1' },
+    });
+    return { status: result.status, output: `${result.stdout}${result.stderr}` };
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+async function listen(app: http.RequestListener): Promise<string> {
+  const server = http.createServer(app);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+beforeAll(async () => {
+  const { databaseUrl, natsUrl } = testEnv();
+  const env = {
+    SERVICE_KEY: TEST_SERVICE_KEY,
+    DATABASE_URL: databaseUrl,
+    NATS_URL: natsUrl,
+    LOG_LEVEL: 'silent',
+  };
+  const urls: Record<string, string> = {};
+  for (const name of upstreamServices) {
+    const { app, close } = buildApps[name](env);
+    closers.push(close);
+    urls[services[name].urlEnv] = await listen(app);
+    const response = await request(app).get('/internal/openapi.json').set('X-Service-Key', TEST_SERVICE_KEY);
+    if (response.status === 200) serviceDocuments.set(name, response.body as Json);
+  }
+  const gateway = buildApps.gateway({ ...env, ...urls });
+  closers.push(gateway.close);
+  merged = (await request(gateway.app).get('/openapi.json').expect(200)).body as Json;
+});
+
+afterAll(async () => {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+  await Promise.all(closers.map((close) => close()));
+});
+
+describe('the merged /openapi.json', () => {
+  it('passes the Redocly linter with no errors', () => {
+    const lint = redoclyLint(merged);
+    expect(lint.status, lint.output).toBe(0);
+  });
+
+  it('reaches every service (none reported unavailable)', () => {
+    expect(merged['x-unavailable-services']).toBeUndefined();
+  });
+
+  it('lists a path for every route-table prefix of each service that documents its routes', () => {
+    const paths = Object.keys(merged.paths as Json);
+    const covered = (prefix: string) =>
+      paths.some((path) => path === prefix || path.startsWith(`${prefix}/`));
+    const documenting = new Set(
+      [...serviceDocuments]
+        .filter(([, doc]) => Object.keys((doc.paths ?? {}) as Json).length > 0)
+        .map(([name]) => name),
+    );
+    const expected = routeTable.filter((entry) => documenting.has(entry.service));
+    const missing = expected
+      .filter((entry) => !covered(entry.prefix))
+      .map((entry) => `${entry.service} ${entry.prefix}`);
+    expect(missing).toEqual([]);
+    for (const prefix of ['/auth', '/me/events', '/me/notifications', '/.well-known/jwks.json']) {
+      expect(covered(prefix), prefix).toBe(true);
+    }
+  });
+});
