@@ -3,7 +3,6 @@
  * starts, reports /ready (Postgres and NATS), and on SIGTERM drains and exits 0.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceNames } from '@cartwatch/common-types';

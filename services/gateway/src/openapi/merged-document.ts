@@ -10,6 +10,12 @@ import { buildOpenApiDocument, OPENAPI_PATH, type OpenAPIRegistry } from '@cartw
 import type { Logger } from 'pino';
 
 type Json = Record<string, unknown>;
+
+/** `parent[key]`, created as an empty object when absent. */
+function childObject<T extends Json>(parent: Json, key: string): T {
+  if (parent[key] === undefined) parent[key] = {};
+  return parent[key] as T;
+}
 type Upstream = Exclude<ServiceName, 'gateway'>;
 
 export interface MergedDocumentOptions {
@@ -72,8 +78,8 @@ export function mergeOpenApiDocuments(
   services: { service: Upstream; document: Json }[],
 ): Json {
   const merged = structuredClone(gateway);
-  const paths = (merged.paths ??= {}) as Record<string, Json>;
-  const components = (merged.components ??= {}) as Record<string, Record<string, unknown>>;
+  const paths = childObject<Record<string, Json>>(merged, 'paths');
+  const components = childObject<Record<string, Json>>(merged, 'components');
   const tags = new Map<string, Json>(
     ((merged.tags as Json[] | undefined) ?? []).map((tag) => [String(tag.name), tag]),
   );
@@ -91,7 +97,7 @@ export function mergeOpenApiDocuments(
     }
     const renamed = renameRefs(document, renames);
     for (const [kind, entries] of Object.entries((renamed.components ?? {}) as Record<string, Json>)) {
-      const target = (components[kind] ??= {});
+      const target = childObject(components, kind);
       for (const [name, value] of Object.entries(entries ?? {})) {
         const ref = `#/components/${kind}/${name}`;
         target[renames.has(ref) ? `${pascal(service)}${name}` : name] = value;
@@ -100,7 +106,7 @@ export function mergeOpenApiDocuments(
     for (const [path, item] of Object.entries((renamed.paths ?? {}) as Record<string, Json>)) {
       const route = matchRoute(path.replace(/\{[^}]+\}/g, 'x'));
       if (!route || route.service !== service || path.startsWith('/internal')) continue;
-      const target = (paths[path] ??= {});
+      const target = childObject(paths, path);
       for (const [key, operation] of Object.entries(item)) {
         if (!HTTP_METHODS.includes(key)) {
           target[key] ??= operation;
