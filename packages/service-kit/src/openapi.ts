@@ -30,6 +30,7 @@ const errorDescriptions: Record<ErrorCode, string> = {
   FORBIDDEN: 'Authenticated, but not allowed to do this.',
   NOT_FOUND: 'No such resource (or not yours).',
   CONFLICT: 'The request conflicts with the current state.',
+  OUT_OF_STOCK: 'Not enough stock; `details.shortages` lists what was short.',
   PAYLOAD_TOO_LARGE: 'The body exceeds the size limit.',
   UNPROCESSABLE: 'Well-formed, but cannot be processed.',
   RATE_LIMITED: 'Too many requests; see `Retry-After`.',

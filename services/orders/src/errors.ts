@@ -8,7 +8,7 @@ export interface Shortage {
   available: number;
 }
 
-/** 409 CONFLICT with `details.reason = 'OUT_OF_STOCK'` and what was short. */
+/** 409 OUT_OF_STOCK with what was short (`details.reason` kept for clients that read it). */
 export function outOfStock(shortages: Shortage[]): AppError {
-  return AppError.conflict('out of stock', { reason: 'OUT_OF_STOCK', shortages });
+  return new AppError('OUT_OF_STOCK', 'out of stock', { reason: 'OUT_OF_STOCK', shortages });
 }

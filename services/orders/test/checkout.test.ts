@@ -318,14 +318,18 @@ describe('no oversell', () => {
             headers: { ...as(user), 'content-type': 'application/json', 'idempotency-key': newId() },
             body: JSON.stringify({ locationId }),
           });
-          const body = (await response.json()) as { error?: { details?: { reason?: string } } };
-          return { status: response.status, reason: body.error?.details?.reason };
+          const body = (await response.json()) as {
+            error?: { code?: string; details?: { reason?: string } };
+          };
+          return { status: response.status, code: body.error?.code, reason: body.error?.details?.reason };
         }),
       );
       expect(results.filter((r) => r.status === 201)).toHaveLength(50);
       const rejected = results.filter((r) => r.status !== 201);
       expect(rejected).toHaveLength(150);
-      expect(rejected.every((r) => r.status === 409 && r.reason === 'OUT_OF_STOCK')).toBe(true);
+      expect(
+        rejected.every((r) => r.status === 409 && r.code === 'OUT_OF_STOCK' && r.reason === 'OUT_OF_STOCK'),
+      ).toBe(true);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

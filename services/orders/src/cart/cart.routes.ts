@@ -96,6 +96,7 @@ export function documentCartRoutes(registry: OpenAPIRegistry): void {
         'UNAUTHENTICATED',
         'NOT_FOUND',
         'CONFLICT',
+        'OUT_OF_STOCK',
         'UPSTREAM_UNAVAILABLE',
       ),
     },
@@ -110,7 +111,7 @@ export function documentCartRoutes(registry: OpenAPIRegistry): void {
     },
     responses: {
       200: cart,
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'CONFLICT'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'CONFLICT', 'OUT_OF_STOCK'),
     },
   });
   registry.registerPath({

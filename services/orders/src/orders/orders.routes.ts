@@ -117,14 +117,14 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
     description:
       'Requires `Idempotency-Key`. The same key and body replay the first response (header ' +
       '`Idempotent-Replayed: true`); the same key with another body is 422; while the first request runs, 409. ' +
-      'Short stock is 409 with `details.reason = OUT_OF_STOCK`.',
+      'Short stock is 409 `OUT_OF_STOCK` with `details.shortages`.',
     request: {
       headers: IdempotencyHeaders,
       body: { content: { 'application/json': { schema: PlaceOrder } } },
     },
     responses: {
       201: { ...order, description: 'The new order' },
-      ...errorResponses(...base, 'CONFLICT', 'UNPROCESSABLE'),
+      ...errorResponses(...base, 'CONFLICT', 'OUT_OF_STOCK', 'UNPROCESSABLE'),
     },
   });
   registry.registerPath({
