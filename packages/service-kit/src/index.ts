@@ -1,4 +1,6 @@
 /** @cartwatch/service-kit: what every CartWatch service is built on. See README.md. */
+
+export * from './address-policy.js';
 export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
 export { type BaseServiceEnv, baseServiceEnv, serviceEnv } from './base-env.js';
 export { ConfigError, type ConfigProblem, loadConfig, loadConfigOrExit } from './config.js';

@@ -1,9 +1,10 @@
 /** GET/PUT /me/notifications: defaults, strict bodies, per-user isolation, and webhook targets. */
+
+import { isPublicAddress } from '@cartwatch/service-kit';
 import { type TestDatabase, uniqueEmail } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
-import { isPublicAddress } from '../src/notifications/webhook-target.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
 
 let database: TestDatabase<DB>;

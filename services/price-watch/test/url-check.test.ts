@@ -4,10 +4,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackAddress } from '@cartwatch/service-kit';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { isLoopbackAddress } from '../src/watches/address-policy.js';
 import {
   type Connector,
   type ConnectTarget,

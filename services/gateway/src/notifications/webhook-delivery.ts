@@ -8,7 +8,8 @@ import { lookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import { isIP } from 'node:net';
-import { assertPublicWebhookUrl, isPublicAddress } from './webhook-target.js';
+import { isPublicAddress } from '@cartwatch/service-kit';
+import { assertPublicWebhookUrl } from './webhook-target.js';
 
 export interface PinnedRequest {
   url: URL;

@@ -7,8 +7,8 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
+import { isLoopbackAddress, isPublicAddress } from '@cartwatch/service-kit';
 import { Agent, request } from 'undici';
-import { isLoopbackAddress, isPublicAddress } from './address-policy.js';
 
 export interface ResolvedAddress {
   address: string;

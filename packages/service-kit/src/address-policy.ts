@@ -1,11 +1,14 @@
 /**
- * Which IP addresses a URL check may connect to: public unicast only. Loopback, private, shared,
- * link-local (incl. the 169.254.169.254 metadata service), multicast, reserved and documentation ranges
- * are refused, for IPv4 and IPv6, including IPv4 addresses embedded in IPv6 (mapped, NAT64, 6to4).
+ * Which IP addresses an outbound call on a user's behalf (URL watches, webhooks) may connect to: public
+ * unicast only. Loopback, private, shared, link-local (incl. the 169.254.169.254 metadata service),
+ * multicast, reserved and documentation ranges are refused for IPv4 and IPv6, and so are IPv4 addresses
+ * carried inside IPv6 (mapped, compatible) and the NAT64 and 6to4 ranges, which can reach any IPv4 host.
  */
 import { BlockList, isIP } from 'node:net';
 
-const blocked = new BlockList();
+// Two lists: node's BlockList lets an IPv6 rule for ::ffff:0:0/96 match every IPv4 address.
+const blockedV4 = new BlockList();
+const blockedV6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8],
   ['10.0.0.0', 8],
@@ -23,25 +26,24 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4],
   ['240.0.0.0', 4],
 ] as const) {
-  blocked.addSubnet(network, prefix, 'ipv4');
+  blockedV4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   ['::', 128],
   ['::1', 128],
+  ['64:ff9b::', 96],
+  ['64:ff9b:1::', 48],
   ['100::', 64],
   ['2001::', 23],
   ['2001:db8::', 32],
+  ['2002::', 16],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],
   ['ff00::', 8],
 ] as const) {
-  blocked.addSubnet(network, prefix, 'ipv6');
+  blockedV6.addSubnet(network, prefix, 'ipv6');
 }
-
-const loopback = new BlockList();
-loopback.addSubnet('127.0.0.0', 8, 'ipv4');
-loopback.addAddress('::1', 'ipv6');
 
 /** Expands an IPv6 address to its 8 groups. */
 function ipv6Groups(address: string): number[] {
@@ -77,20 +79,24 @@ export function embeddedIpv4(address: string): string | undefined {
   return undefined;
 }
 
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/** 127.0.0.0/8 and ::1: what a test-only setting may allow for local fixtures. */
 export function isLoopbackAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
   return loopback.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** True for a public unicast address a URL check may connect to. */
+/** True for a public unicast address an outbound call on a user's behalf may connect to. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
-  if (family === 4) return !blocked.check(address, 'ipv4');
+  if (family === 4) return !blockedV4.check(address, 'ipv4');
   if (family !== 6) return false;
+  if (blockedV6.check(address, 'ipv6')) return false;
   const v4 = embeddedIpv4(address);
-  if (v4 !== undefined && v4 !== '0.0.0.0' && !(v4 === '0.0.0.1' && address.endsWith(':1'))) {
-    return !blocked.check(v4, 'ipv4') && !blocked.check(address, 'ipv6');
-  }
-  return !blocked.check(address, 'ipv6');
+  // Anything that carries an IPv4 address (mapped or compatible) is refused outright.
+  return v4 === undefined;
 }
