@@ -9,6 +9,8 @@ import { couponPublishedHandler } from './events/coupon-published.handler.js';
 import { purchaseRecordedHandler } from './events/purchase-recorded.handler.js';
 import { shrinkflationDetectedHandler } from './events/shrinkflation-detected.handler.js';
 import { userDeletedHandler } from './events/user-deleted.handler.js';
+import { urlCheckerFromConfig } from './watches/url-checker.factory.js';
+import { WatchScheduler } from './watches/watch-scheduler.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -24,6 +26,19 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
     couponPublishedHandler,
     userDeletedHandler,
   ],
+  // Claims are rows, so a restart picks up where the scheduler stopped.
+  workers: (context) =>
+    context.config.WATCH_SCHEDULER_ENABLED
+      ? [
+          new WatchScheduler({
+            database: context.database,
+            checkUrl: urlCheckerFromConfig(context.config),
+            logger: context.logger.child({ component: 'watch-scheduler' }),
+            concurrency: context.config.WATCH_SCHEDULER_CONCURRENCY,
+            hostDelayMs: context.config.WATCH_HOST_DELAY_MS,
+          }),
+        ]
+      : [],
 });
 
 export { createApp, envSchema };
