@@ -11,7 +11,7 @@ import {
   type RouteConfig,
 } from '@asteasolutions/zod-to-openapi';
 import { ErrorBody, type ErrorCode, errorStatus, type ServiceName } from '@cartwatch/common-types';
-import { z } from 'zod';
+import { type ZodType, z } from 'zod';
 
 // Adds `.openapi()` to zod (one zod instance in the workspace); plain `.meta({ id })` also works.
 extendZodWithOpenApi(z);
@@ -70,4 +70,9 @@ export function buildOpenApiDocument(
     openapi: '3.1.0',
     info: { title: `CartWatch ${service}`, version },
   });
+}
+
+/** A documented JSON response: `200: jsonResponse(Order, 'The order')`. */
+export function jsonResponse(schema: ZodType, description: string): ResponseConfig {
+  return { description, content: { 'application/json': { schema } } };
 }

@@ -14,6 +14,7 @@ import {
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -25,11 +26,6 @@ import { type Express, Router } from 'express';
 import type { Deps } from '../deps.js';
 import { pairWithCode, sessionOfUser, unpairUser } from '../pairing/pairing.service.js';
 import { getDevice, listDevices, registerDevice, revokeDevice, rotateDeviceKey } from './device.service.js';
-
-const json = <T>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function devicesRouter(deps: Deps): Router {
   const router = Router();
@@ -80,7 +76,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     summary: 'Pair with the cart showing this code',
     request: { body: { content: { 'application/json': { schema: PairDevice } } } },
     responses: {
-      201: json(PairingSession, 'The new session'),
+      201: jsonResponse(PairingSession, 'The new session'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED'),
     },
   });
@@ -90,7 +86,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     tags,
     summary: "The caller's active pairing session",
     responses: {
-      200: json(PairingSession, 'The session'),
+      200: jsonResponse(PairingSession, 'The session'),
       ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -108,7 +104,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     summary: 'Register a cart (admin); its key is shown once',
     request: { body: { content: { 'application/json': { schema: RegisterDevice } } } },
     responses: {
-      201: json(RegisteredDevice, 'The device and its key'),
+      201: jsonResponse(RegisteredDevice, 'The device and its key'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
@@ -119,7 +115,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     summary: 'List carts (admin)',
     request: { query: DeviceListQuery },
     responses: {
-      200: json(DevicePage, 'A page of devices'),
+      200: jsonResponse(DevicePage, 'A page of devices'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
@@ -130,7 +126,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     summary: 'One cart (admin)',
     request: { params: DeviceIdParams },
     responses: {
-      200: json(Device, 'The device'),
+      200: jsonResponse(Device, 'The device'),
       ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
     },
   });
@@ -144,7 +140,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
       body: { content: { 'application/json': { schema: RotateDeviceKey } } },
     },
     responses: {
-      201: json(RotatedDeviceKey, 'The new key, shown once'),
+      201: jsonResponse(RotatedDeviceKey, 'The new key, shown once'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
     },
   });
@@ -155,7 +151,7 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     summary: 'Revoke the cart and all its keys at once, ending its session (admin)',
     request: { params: DeviceIdParams },
     responses: {
-      200: json(Device, 'The revoked device'),
+      200: jsonResponse(Device, 'The revoked device'),
       ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
     },
   });

@@ -10,6 +10,7 @@ import {
   AppError,
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -62,10 +63,6 @@ export function addDeviceRouteRoute(router: Router, deps: Deps, cache: LayoutCac
 
 export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
   const tags = ['store-layouts'];
-  const json = <T>(schema: T, description: string) => ({
-    description,
-    content: { 'application/json': { schema } },
-  });
   registry.registerPath({
     method: 'put',
     path: '/store-layouts/{locationId}',
@@ -76,7 +73,7 @@ export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
       body: { content: { 'application/json': { schema: StoreLayoutInput } } },
     },
     responses: {
-      200: json(StoreLayout, 'The stored layout'),
+      200: jsonResponse(StoreLayout, 'The stored layout'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
@@ -86,7 +83,10 @@ export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
     tags,
     summary: 'The layout of a store location',
     request: { params: LocationIdParams },
-    responses: { 200: json(StoreLayout, 'The layout'), ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
+    responses: {
+      200: jsonResponse(StoreLayout, 'The layout'),
+      ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'post',
@@ -98,7 +98,7 @@ export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
       body: { content: { 'application/json': { schema: RouteRequest } } },
     },
     responses: {
-      200: json(ShoppingRoute, 'The route'),
+      200: jsonResponse(ShoppingRoute, 'The route'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'),
     },
   });
@@ -109,7 +109,7 @@ export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
     security: deviceSecurity,
     summary: "The route through the paired shopper's cart",
     responses: {
-      200: json(ShoppingRoute, 'The route'),
+      200: jsonResponse(ShoppingRoute, 'The route'),
       ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'UPSTREAM_UNAVAILABLE'),
     },
   });

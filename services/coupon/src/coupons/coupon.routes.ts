@@ -14,6 +14,7 @@ import {
   AppError,
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -28,11 +29,6 @@ import type { DB } from '../db/schema.js';
 import { relevantCoupons } from '../relevance/relevance.service.js';
 import * as coupons from './coupon.service.js';
 import { couponsFromCsv } from './coupon-csv.js';
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: string): void {
   app.get('/coupons', requireUser, async (req, res) => {
@@ -105,7 +101,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     summary: 'Coupons, filtered by store, category and whether they are valid now',
     request: { query: CouponListQuery },
     responses: {
-      200: json(CouponPage, 'A page of coupons'),
+      200: jsonResponse(CouponPage, 'A page of coupons'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -115,7 +111,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     summary: 'Active coupons ranked for the caller (lists and recent purchases)',
     request: { query: RelevantCouponQuery },
     responses: {
-      200: json(RelevantCouponPage, 'Ranked coupons, best first'),
+      200: jsonResponse(RelevantCouponPage, 'Ranked coupons, best first'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -125,7 +121,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     summary: 'Create a coupon (admin); publishes coupon.published.v1',
     request: { body: { content: { 'application/json': { schema: CreateCoupon } } } },
     responses: {
-      201: json(Coupon, 'The coupon'),
+      201: jsonResponse(Coupon, 'The coupon'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
@@ -142,7 +138,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
       },
     },
     responses: {
-      200: json(CouponImportResult, 'What was created, updated (same externalId) and rejected'),
+      200: jsonResponse(CouponImportResult, 'What was created, updated (same externalId) and rejected'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'),
     },
   });
@@ -150,7 +146,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/coupons/{id}',
     request: idParams,
-    responses: { 200: json(Coupon, 'The coupon'), ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
+    responses: { 200: jsonResponse(Coupon, 'The coupon'), ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'put',
@@ -158,7 +154,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     summary: 'Replace a coupon (admin); publishes coupon.published.v1',
     request: { ...idParams, body: { content: { 'application/json': { schema: CreateCoupon } } } },
     responses: {
-      200: json(Coupon, 'The coupon'),
+      200: jsonResponse(Coupon, 'The coupon'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
     },
   });
@@ -177,7 +173,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     summary: 'Clip a coupon for the caller (idempotent)',
     request: idParams,
     responses: {
-      200: json(Coupon, 'The coupon, clipped'),
+      200: jsonResponse(Coupon, 'The coupon, clipped'),
       ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });

@@ -15,6 +15,7 @@ import {
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -29,10 +30,6 @@ import { optimizeShopping } from './optimize.service.js';
 import * as lists from './shopping-list.service.js';
 
 const ListQuery = PaginationQuery.strict();
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function mountShoppingRoutes(app: Express, db: Kysely<DB>): void {
   app.get('/shopping/lists', requireUser, async (req, res) => {
@@ -84,7 +81,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     path: '/shopping/lists',
     request: { query: ListQuery },
     responses: {
-      200: json(ShoppingListPage, "The caller's lists"),
+      200: jsonResponse(ShoppingListPage, "The caller's lists"),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -93,7 +90,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     path: '/shopping/lists',
     request: body(CreateShoppingList),
     responses: {
-      201: json(ShoppingList, 'The new list'),
+      201: jsonResponse(ShoppingList, 'The new list'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -101,14 +98,17 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     method: 'get',
     path: '/shopping/lists/{listId}',
     request: listParams,
-    responses: { 200: json(ShoppingList, 'The list'), ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
+    responses: {
+      200: jsonResponse(ShoppingList, 'The list'),
+      ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND'),
+    },
   });
   registry.registerPath({
     method: 'patch',
     path: '/shopping/lists/{listId}',
     request: { ...listParams, ...body(UpdateShoppingList) },
     responses: {
-      200: json(ShoppingList, 'The list'),
+      200: jsonResponse(ShoppingList, 'The list'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -123,7 +123,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     path: '/shopping/lists/{listId}/items',
     request: { ...listParams, ...body(ShoppingListItemInput) },
     responses: {
-      201: json(ShoppingList, 'The list with the item'),
+      201: jsonResponse(ShoppingList, 'The list with the item'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });
@@ -132,7 +132,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     path: '/shopping/lists/{listId}/items/{itemId}',
     request: { ...itemParams, ...body(UpdateShoppingListItem) },
     responses: {
-      200: json(ShoppingList, 'The list'),
+      200: jsonResponse(ShoppingList, 'The list'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -141,7 +141,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     path: '/shopping/lists/{listId}/items/{itemId}',
     request: itemParams,
     responses: {
-      200: json(ShoppingList, 'The list without the item'),
+      200: jsonResponse(ShoppingList, 'The list without the item'),
       ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -151,7 +151,7 @@ export function registerShoppingDocs(registry: OpenAPIRegistry): void {
     summary: 'The exact cheapest way to buy a list across at most maxStores stores, coupons included',
     request: body(OptimizeRequest),
     responses: {
-      200: json(OptimizePlan, 'The plan'),
+      200: jsonResponse(OptimizePlan, 'The plan'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });

@@ -17,6 +17,7 @@ import {
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -26,12 +27,7 @@ import {
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import type { z } from 'zod';
 import * as catalogService from './catalog.service.js';
-
-function json(schema: z.ZodType, description: string) {
-  return { description, content: { 'application/json': { schema } } };
-}
 
 export function mountCatalogRoutes(app: Express, deps: catalogService.CatalogDeps): void {
   app.post('/catalog/locations', requireAdmin, async (req, res) => {
@@ -95,14 +91,14 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     path: '/catalog/locations',
     summary: 'Create a store location (admin)',
     request: { body: { content: { 'application/json': { schema: CreateStoreLocation } } } },
-    responses: { 201: json(StoreLocation, 'The location'), ...errorResponses(...admin) },
+    responses: { 201: jsonResponse(StoreLocation, 'The location'), ...errorResponses(...admin) },
   });
   registry.registerPath({
     method: 'get',
     path: '/catalog/locations',
     summary: 'List store locations',
     request: { query: PaginationQuery },
-    responses: { 200: json(StoreLocationPage, 'A page of locations'), ...errorResponses(...auth) },
+    responses: { 200: jsonResponse(StoreLocationPage, 'A page of locations'), ...errorResponses(...auth) },
   });
   registry.registerPath({
     method: 'get',
@@ -110,7 +106,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     summary: "Browse a location's catalog",
     request: { query: CatalogQuery },
     responses: {
-      200: json(CatalogItemPage, 'A page of catalog items, by name'),
+      200: jsonResponse(CatalogItemPage, 'A page of catalog items, by name'),
       ...errorResponses(...admin, 'NOT_FOUND'),
     },
   });
@@ -120,7 +116,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     summary: 'Add a product to a location (admin); publishes catalog.price-set.v1',
     request: { body: { content: { 'application/json': { schema: CreateCatalogItem } } } },
     responses: {
-      201: json(CatalogItem, 'The item'),
+      201: jsonResponse(CatalogItem, 'The item'),
       ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
     },
   });
@@ -129,7 +125,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     path: '/catalog/items/{id}',
     summary: 'One catalog item (inactive and deleted ones: admins only)',
     request: { params: OrdersIdParams },
-    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
+    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'patch',
@@ -139,7 +135,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
       params: OrdersIdParams,
       body: { content: { 'application/json': { schema: UpdateCatalogItem } } },
     },
-    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'delete',
@@ -147,7 +143,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     summary: 'Soft-delete a catalog item (admin)',
     request: { params: OrdersIdParams },
     responses: {
-      200: json(CatalogItem, 'The item, with deletedAt'),
+      200: jsonResponse(CatalogItem, 'The item, with deletedAt'),
       ...errorResponses(...admin, 'NOT_FOUND'),
     },
   });
@@ -156,7 +152,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     path: '/catalog/items/{id}/restore',
     summary: 'Restore a soft-deleted catalog item (admin)',
     request: { params: OrdersIdParams },
-    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'post',
@@ -164,7 +160,7 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     summary: 'Bulk upsert up to 1,000 items of one location (admin)',
     request: { body: { content: { 'application/json': { schema: CatalogImport } } } },
     responses: {
-      200: json(CatalogImportResult, 'What changed'),
+      200: jsonResponse(CatalogImportResult, 'What changed'),
       ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
     },
   });
@@ -176,6 +172,9 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
       params: OrdersIdParams,
       body: { content: { 'application/json': { schema: StockAdjustment } } },
     },
-    responses: { 200: json(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT') },
+    responses: {
+      200: jsonResponse(CatalogItem, 'The item'),
+      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT'),
+    },
   });
 }

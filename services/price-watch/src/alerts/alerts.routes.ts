@@ -11,6 +11,7 @@ import type { Database } from '@cartwatch/db';
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -18,14 +19,8 @@ import {
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { getAlertSettings, listUserAlerts, markAlertRead, updateAlertSettings } from './alerts.service.js';
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function mountAlertRoutes(
   app: Express,
@@ -39,7 +34,7 @@ export function mountAlertRoutes(
     summary: 'Your alerts, newest first',
     request: { query: AlertListQuery },
     responses: {
-      200: json(AlertPage, 'A page of alerts'),
+      200: jsonResponse(AlertPage, 'A page of alerts'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -51,7 +46,7 @@ export function mountAlertRoutes(
     method: 'get',
     path: '/alerts/settings',
     summary: 'Your alert settings',
-    responses: { 200: json(AlertSettings, 'Settings'), ...errorResponses('UNAUTHENTICATED') },
+    responses: { 200: jsonResponse(AlertSettings, 'Settings'), ...errorResponses('UNAUTHENTICATED') },
   });
   app.get('/alerts/settings', requireUser, async (req, res) => {
     res.json(await getAlertSettings(database, currentUser(req).id));
@@ -63,7 +58,7 @@ export function mountAlertRoutes(
     summary: 'Change your alert settings (fields not given stay as they are)',
     request: { body: { content: { 'application/json': { schema: AlertSettingsUpdate } } } },
     responses: {
-      200: json(AlertSettings, 'Settings'),
+      200: jsonResponse(AlertSettings, 'Settings'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -77,7 +72,7 @@ export function mountAlertRoutes(
     summary: 'Mark one of your alerts read',
     request: { params: AlertParams },
     responses: {
-      200: json(Alert, 'The alert'),
+      200: jsonResponse(Alert, 'The alert'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });

@@ -13,6 +13,7 @@ import type { Database } from '@cartwatch/db';
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -21,15 +22,9 @@ import {
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { getProductDetail } from '../prices/prices.service.js';
 import { listProducts, mergeProducts, resolveByGtin, splitProduct } from './catalog.service.js';
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function mountCatalogRoutes(
   app: Express,
@@ -43,7 +38,7 @@ export function mountCatalogRoutes(
     summary: 'Search products (trigram + prefix on the name), by category or store',
     request: { query: ProductListQuery },
     responses: {
-      200: json(ProductPage, 'A page of products'),
+      200: jsonResponse(ProductPage, 'A page of products'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -57,7 +52,7 @@ export function mountCatalogRoutes(
     summary: 'A product with its latest price and unit price per store and the cheapest store',
     request: { params: ProductParams },
     responses: {
-      200: json(ProductDetail, 'The product'),
+      200: jsonResponse(ProductDetail, 'The product'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -74,7 +69,7 @@ export function mountCatalogRoutes(
       body: { content: { 'application/json': { schema: MergeProductBody } } },
     },
     responses: {
-      200: json(Product, 'The surviving product'),
+      200: jsonResponse(Product, 'The surviving product'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
     },
   });
@@ -93,7 +88,7 @@ export function mountCatalogRoutes(
       body: { content: { 'application/json': { schema: SplitProductBody } } },
     },
     responses: {
-      201: json(Product, 'The new product'),
+      201: jsonResponse(Product, 'The new product'),
       ...errorResponses(
         'VALIDATION_FAILED',
         'UNAUTHENTICATED',

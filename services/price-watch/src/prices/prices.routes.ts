@@ -21,6 +21,7 @@ import {
 import type { Database } from '@cartwatch/db';
 import {
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -29,7 +30,6 @@ import {
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { getInflation, importBlsSeries } from '../inflation/inflation.service.js';
 import {
@@ -39,11 +39,6 @@ import {
   getPublicTrend,
   listPriceIncreases,
 } from './prices.service.js';
-
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function mountPriceRoutes(
   app: Express,
@@ -57,7 +52,7 @@ export function mountPriceRoutes(
     summary: 'Min/avg/max price series of a product (per day, week or month; one store or all)',
     request: { params: ProductParams, query: PriceSeriesQuery },
     responses: {
-      200: json(PriceSeries, 'The series'),
+      200: jsonResponse(PriceSeries, 'The series'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -72,7 +67,7 @@ export function mountPriceRoutes(
     summary: 'Price change per category over a period',
     request: { query: TrendsQuery },
     responses: {
-      200: json(TrendsResponse, 'Trends'),
+      200: jsonResponse(TrendsResponse, 'Trends'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -86,7 +81,7 @@ export function mountPriceRoutes(
     summary: 'Products whose price rose at least minPct since a date',
     request: { query: IncreasesQuery },
     responses: {
-      200: json(PriceIncreasePage, 'Increases'),
+      200: jsonResponse(PriceIncreasePage, 'Increases'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -100,7 +95,7 @@ export function mountPriceRoutes(
     summary: 'Latest prices of up to 50 products across stores',
     request: { query: ComparisonQuery },
     responses: {
-      200: json(StoreComparison, 'Comparison'),
+      200: jsonResponse(StoreComparison, 'Comparison'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -114,7 +109,7 @@ export function mountPriceRoutes(
     summary: 'Admin: import newer CPI months from a BLS API v2 response',
     request: { body: { content: { 'application/json': { schema: BlsSeriesImport } } } },
     responses: {
-      200: json(BlsImportResult, 'Import result'),
+      200: jsonResponse(BlsImportResult, 'Import result'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
@@ -127,7 +122,10 @@ export function mountPriceRoutes(
     path: '/public/trends/{productId}',
     summary: 'Public daily price trend of a product (from daily rollups)',
     request: { params: PublicTrendParams, query: PublicTrendQuery },
-    responses: { 200: json(PublicTrend, 'The trend'), ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND') },
+    responses: {
+      200: jsonResponse(PublicTrend, 'The trend'),
+      ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND'),
+    },
   });
   app.get('/public/trends/:productId', async (req, res) => {
     const { productId } = parseParams(PublicTrendParams, req);
@@ -139,7 +137,7 @@ export function mountPriceRoutes(
     path: '/public/store-comparison',
     summary: 'Public: latest prices of up to 20 products across stores',
     request: { query: PublicComparisonQuery },
-    responses: { 200: json(StoreComparison, 'Comparison'), ...errorResponses('VALIDATION_FAILED') },
+    responses: { 200: jsonResponse(StoreComparison, 'Comparison'), ...errorResponses('VALIDATION_FAILED') },
   });
   app.get('/public/store-comparison', async (req, res) => {
     res.json(await compareStores(database, parseQuery(PublicComparisonQuery, req).productIds));
@@ -150,7 +148,10 @@ export function mountPriceRoutes(
     path: '/public/inflation',
     summary: 'CartWatch basket index vs the official CPI, year-over-year % (docs/inflation.md)',
     request: { query: InflationQuery },
-    responses: { 200: json(Inflation, 'Inflation'), ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND') },
+    responses: {
+      200: jsonResponse(Inflation, 'Inflation'),
+      ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND'),
+    },
   });
   app.get('/public/inflation', async (req, res) => {
     res.json(await getInflation(database, parseQuery(InflationQuery, req)));

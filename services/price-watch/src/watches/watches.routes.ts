@@ -13,6 +13,7 @@ import type { Database } from '@cartwatch/db';
 import {
   currentUser,
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -33,10 +34,6 @@ import {
   removeWatch,
 } from './watches.service.js';
 
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const ListQuery = z.strictObject(PaginationQuery.shape);
 
 export function mountWatchRoutes(
@@ -52,7 +49,7 @@ export function mountWatchRoutes(
     summary: 'Watch a product or a product page URL with thresholds',
     request: { body: body(CreateWatch) },
     responses: {
-      201: json(Watch, 'The watch'),
+      201: jsonResponse(Watch, 'The watch'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -66,7 +63,7 @@ export function mountWatchRoutes(
     summary: 'Your watches',
     request: { query: ListQuery },
     responses: {
-      200: json(WatchPage, 'A page of watches'),
+      200: jsonResponse(WatchPage, 'A page of watches'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -80,7 +77,7 @@ export function mountWatchRoutes(
     summary: 'One of your watches',
     request: { params: WatchParams },
     responses: {
-      200: json(Watch, 'The watch'),
+      200: jsonResponse(Watch, 'The watch'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -94,7 +91,7 @@ export function mountWatchRoutes(
     summary: 'Change thresholds (null clears one); a new target price re-arms the target alert',
     request: { params: WatchParams, body: body(UpdateWatch) },
     responses: {
-      200: json(Watch, 'The watch'),
+      200: jsonResponse(Watch, 'The watch'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -124,7 +121,7 @@ export function mountWatchRoutes(
     summary: 'Check a URL watch now; the run (price or error) is returned and recorded',
     request: { params: WatchParams },
     responses: {
-      200: json(WatchRun, 'The run'),
+      200: jsonResponse(WatchRun, 'The run'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });
@@ -138,7 +135,7 @@ export function mountWatchRoutes(
     summary: 'Every check of a URL watch: price, currency, availability, error',
     request: { params: WatchParams, query: ListQuery },
     responses: {
-      200: json(WatchRunPage, 'Runs'),
+      200: jsonResponse(WatchRunPage, 'Runs'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });

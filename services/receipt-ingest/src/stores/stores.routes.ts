@@ -2,6 +2,7 @@
 import { ReceiptIngestApi as Api, pageOf } from '@cartwatch/common-types';
 import {
   errorResponses,
+  jsonResponse,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
@@ -12,11 +13,6 @@ import {
 import type { Express } from 'express';
 import type { AppDeps } from '../app-deps.js';
 import * as storesService from './stores.service.js';
-
-const json = (schema: Parameters<typeof pageOf>[0], description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 export function registerStoreRoutes(app: Express, deps: AppDeps): void {
   const { database } = deps;
@@ -51,7 +47,7 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
     summary: 'List retailers with their supported ingestion methods',
     request: { query: Api.ListQuery },
     responses: {
-      200: json(pageOf(Api.Retailer), 'A page of retailers'),
+      200: jsonResponse(pageOf(Api.Retailer), 'A page of retailers'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
     },
   });
@@ -61,7 +57,7 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
     summary: 'Add a retailer (admin)',
     request: { body: { content: { 'application/json': { schema: Api.CreateRetailer } } } },
     responses: {
-      201: json(Api.Retailer, 'The new retailer'),
+      201: jsonResponse(Api.Retailer, 'The new retailer'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CONFLICT'),
     },
   });
@@ -71,7 +67,7 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
     summary: "List a retailer's locations",
     request: { params: Api.StoreSlugParams, query: Api.ListQuery },
     responses: {
-      200: json(pageOf(Api.StoreLocation), 'A page of locations'),
+      200: jsonResponse(pageOf(Api.StoreLocation), 'A page of locations'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
@@ -84,7 +80,7 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
       body: { content: { 'application/json': { schema: Api.CreateStoreLocation } } },
     },
     responses: {
-      201: json(Api.StoreLocation, 'The new location'),
+      201: jsonResponse(Api.StoreLocation, 'The new location'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
     },
   });
