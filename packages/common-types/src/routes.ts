@@ -32,8 +32,6 @@ export const gatewayOwnedPrefixes = [
 /** Exactly `/me` (the profile) is the gateway's; `/me/stores` etc. belong to services. */
 export const gatewayOwnedExactPaths = ['/me'] as const;
 
-// `/scraping` (receipt-ingest's store sync jobs, issue 4) joins this table when its routes exist, so the
-// gateway never proxies a prefix that no service serves.
 export const routeTable: readonly RouteEntry[] = [
   { prefix: '/stores', service: 'receipt-ingest', auth: 'user' },
   { prefix: '/me/stores', service: 'receipt-ingest', auth: 'user' },
@@ -41,6 +39,7 @@ export const routeTable: readonly RouteEntry[] = [
   { prefix: '/purchases', service: 'receipt-ingest', auth: 'user' },
   { prefix: '/receipts', service: 'receipt-ingest', auth: 'user' },
   { prefix: '/receipts/inbound-email', service: 'receipt-ingest', auth: 'signed' },
+  { prefix: '/scraping', service: 'receipt-ingest', auth: 'user' },
   { prefix: '/products', service: 'price-watch', auth: 'user' },
   { prefix: '/prices', service: 'price-watch', auth: 'user' },
   { prefix: '/alerts', service: 'price-watch', auth: 'user' },

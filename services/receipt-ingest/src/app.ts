@@ -14,6 +14,8 @@ import {
 } from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
+import { adaptersFromConfig } from './scraping/adapter-registry.js';
+import { documentScrapingRoutes, registerScrapingRoutes } from './scraping/scraping.routes.js';
 import { documentStoreRoutes, registerStoreRoutes } from './stores/stores.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
@@ -25,6 +27,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       context.config.CREDENTIAL_KEYS === undefined
         ? undefined
         : new CredentialCipher(context.config.CREDENTIAL_KEYS),
+    adapters: adaptersFromConfig(context.config),
   };
   const openapi = createOpenApiRegistry();
   documentStoreRoutes(openapi);
@@ -32,6 +35,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   documentReceiptRoutes(openapi);
   documentInboundRoutes(openapi);
   documentAccountRoutes(openapi);
+  documentScrapingRoutes(openapi);
   return createStandardApp(
     'receipt-ingest',
     context,
@@ -41,6 +45,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerReceiptRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
+      registerScrapingRoutes(app, deps);
     },
     { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );

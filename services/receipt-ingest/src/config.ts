@@ -2,6 +2,13 @@
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
+const flag = z
+  .enum(['true', 'false'])
+  .default('false')
+  .transform((value) => value === 'true');
+const milliseconds = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
 export const envSchema = serviceEnvSchema('receipt-ingest', {
   CSV_MAX_ROWS: z.coerce
     .number()
@@ -51,6 +58,71 @@ export const envSchema = serviceEnvSchema('receipt-ingest', {
     .optional()
     .describe(
       'AES-256-GCM keys for store credentials and sessions, `<id>:<base64 32 bytes>,...`; the first seals, all open (rotation). Unset: connecting a store answers 503.',
+    ),
+  SYNC_SCHEDULER_ENABLED: flag.describe(
+    'Runs the store-sync scheduler (periodic syncs, queued jobs, headless Chromium) in this process.',
+  ),
+  SYNC_WORKER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe('Sync jobs one process runs at once (each holds a Chromium browser context).'),
+  SYNC_RETAILER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(16)
+    .default(2)
+    .describe('Sync jobs running at once against the same retailer, across all processes.'),
+  SYNC_RETAILER_DELAY_MS: milliseconds(0, 3_600_000, 30_000).describe(
+    'Politeness: least time between the starts of two sync jobs at the same retailer, across all processes.',
+  ),
+  SYNC_REQUEST_DELAY_MS: milliseconds(0, 60_000, 1_500).describe(
+    'Politeness: least time between two page requests of one sync job.',
+  ),
+  SYNC_INTERVAL_MS: milliseconds(60_000, 30 * 86_400_000, 6 * 3_600_000).describe(
+    'Time between periodic syncs of a connected store account.',
+  ),
+  SYNC_INTERVAL_JITTER: z.coerce
+    .number()
+    .min(0)
+    .max(0.5)
+    .default(0.1)
+    .describe(
+      'Each periodic sync is planned at the interval times a random factor in [1 - jitter, 1 + jitter].',
+    ),
+  SYNC_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(20)
+    .default(5)
+    .describe('Runs of one sync job at most (NETWORK, BLOCKED and INTERNAL failures are retried).'),
+  SYNC_RETRY_BASE_MS: milliseconds(100, 3_600_000, 60_000).describe(
+    'First retry delay; doubled per attempt (half of it random), capped by SYNC_RETRY_MAX_MS.',
+  ),
+  SYNC_RETRY_MAX_MS: milliseconds(1_000, 86_400_000, 3_600_000).describe('Longest retry delay.'),
+  SYNC_LEASE_MS: milliseconds(5_000, 3_600_000, 300_000).describe(
+    'How long a worker holds a running job without renewing its lease (renewed every third of it); an expired lease means the worker died and the job is taken over.',
+  ),
+  SYNC_NAVIGATION_TIMEOUT_MS: milliseconds(1_000, 120_000, 30_000).describe(
+    'Longest wait for one page load or element during a sync; beyond it the run fails with NETWORK.',
+  ),
+  SYNC_SESSION_MAX_AGE_MS: milliseconds(60_000, 30 * 86_400_000, 12 * 3_600_000).describe(
+    'How long a captured retailer session is reused when neither the adapter nor its cookies say when it expires.',
+  ),
+  CHROMIUM_PATH: z
+    .string()
+    .min(1)
+    .default('/usr/bin/chromium')
+    .describe('Chromium executable the sync jobs drive through playwright-core (Debian package `chromium`).'),
+  REFERENCE_RETAILER_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe(
+      'Base URL of the reference retailer site (the test fixture of docs/retailer-adapters.md); set, the `reference-mart` adapter is registered. Unset in production.',
     ),
 });
 export type Config = z.infer<typeof envSchema>;

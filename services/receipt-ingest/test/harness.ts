@@ -71,3 +71,21 @@ export async function createRetailer(app: Express, slug: string, name = slug): P
     })
     .expect(201);
 }
+
+/** A retailer whose accounts can be connected and synced (ingestion method `sync`). */
+export async function createSyncRetailer(app: Express, slug: string, name = slug): Promise<void> {
+  await request(app)
+    .post('/stores')
+    .set(as(admin))
+    .send({ slug, name, ingestionMethods: ['sync', 'json'] })
+    .expect(201);
+}
+
+export async function connectStore(
+  app: Express,
+  user: { id: string },
+  slug: string,
+  credentials: { username: string; password: string },
+): Promise<void> {
+  await request(app).post(`/me/stores/${slug}/connect`).set(as(user)).send(credentials).expect(204);
+}

@@ -25,10 +25,15 @@ describe('GET /internal/openapi.json', () => {
       '/receipts/csv',
       '/receipts/inbound-email',
       '/receipts/text',
+      '/scraping/jobs/{id}',
+      '/scraping/status',
+      '/scraping/{slug}/sync',
       '/stores',
       '/stores/{slug}/locations',
     ]);
     expect(response.body.components.schemas).toHaveProperty('ReceiptInput');
     expect(response.body.components.schemas).toHaveProperty('Purchase');
+    expect(response.body.components.schemas).toHaveProperty('SyncJob');
+    expect(response.body.components.schemas).toHaveProperty('SyncAccountStatus');
   });
 });

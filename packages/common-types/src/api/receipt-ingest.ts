@@ -237,16 +237,68 @@ export const ConnectStore = z
   })
   .meta({ id: 'ConnectStore' });
 
-export const syncErrorCodes = ['LOGIN_FAILED', 'PARSE_FAILED', 'BLOCKED', 'NETWORK'] as const;
+/**
+ * Why a store sync failed. `LOGIN_FAILED`: the retailer refused the credentials (the account must be
+ * re-connected; never retried). `PARSE_FAILED`: the site did not look as the adapter expects (it
+ * changed; not retried). `BLOCKED`: rate-limited or a captcha. `NETWORK`: the site could not be reached
+ * or timed out. `INTERNAL`: CartWatch's own failure. The last three are retried with backoff.
+ */
+export const syncErrorCodes = ['LOGIN_FAILED', 'PARSE_FAILED', 'BLOCKED', 'NETWORK', 'INTERNAL'] as const;
 export const SyncErrorCode = z.enum(syncErrorCodes);
+
+/** `reconnect_required`: the retailer refused the stored credentials; no sync runs until re-connected. */
+export const storeAccountStatuses = ['connected', 'syncing', 'error', 'reconnect_required'] as const;
 
 export const StoreAccount = z
   .object({
     storeSlug: StoreSlug,
     storeName: z.string(),
-    status: z.enum(['connected', 'syncing', 'error']),
+    status: z.enum(storeAccountStatuses),
     lastSyncAt: Timestamp.nullable(),
     lastErrorCode: SyncErrorCode.nullable(),
     connectedAt: Timestamp,
   })
   .meta({ id: 'StoreAccount' });
+
+export const syncJobStates = ['queued', 'running', 'succeeded', 'failed'] as const;
+export const SyncJobState = z.enum(syncJobStates);
+
+export const SyncJob = z
+  .object({
+    id: Uuid,
+    storeSlug: StoreSlug,
+    trigger: z.enum(['manual', 'scheduled']),
+    state: SyncJobState,
+    attempt: z.number().int().describe('Runs started so far (retries included)'),
+    maxAttempts: z.number().int(),
+    runAfter: Timestamp.describe('Earliest start (later than creation while backing off)'),
+    startedAt: Timestamp.nullable(),
+    finishedAt: Timestamp.nullable(),
+    errorCode: SyncErrorCode.nullable().describe('Of the last failed run (kept while a retry is queued)'),
+    errorMessage: z.string().nullable(),
+    importedCount: z.number().int().describe('Receipts recorded as new purchases'),
+    alreadyKnownCount: z.number().int().describe('Receipts found that had been imported before'),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'SyncJob' });
+
+export const SyncJobIdParams = z.strictObject({ id: Uuid });
+
+export const SyncAccountStatus = z
+  .object({
+    storeSlug: StoreSlug,
+    storeName: z.string(),
+    accountStatus: z.enum(storeAccountStatuses),
+    state: SyncJobState.nullable().describe('State of the latest sync job; null before the first one'),
+    jobId: Uuid.nullable(),
+    lastRunAt: Timestamp.nullable().describe('When the latest finished job ended'),
+    lastSuccessAt: Timestamp.nullable(),
+    nextRunAt: Timestamp.nullable().describe(
+      'When the next sync may start: a queued job, else the next periodic one; null when none is planned',
+    ),
+    errorCode: SyncErrorCode.nullable(),
+    errorMessage: z.string().nullable(),
+    importedCount: z.number().int().describe('Of the latest job'),
+    alreadyKnownCount: z.number().int().describe('Of the latest job'),
+  })
+  .meta({ id: 'SyncAccountStatus' });

@@ -17,7 +17,12 @@ export async function upsertAccount(db: Executor<DB>, row: Insertable<StoreAccou
         // New credentials: the old session belongs to whoever was logged in before.
         session_ciphertext: null,
         session_key_id: null,
+        session_expires_at: null,
+        // Possibly another account at the retailer: start its history from the beginning (re-imports dedupe).
+        sync_cursor: null,
+        next_sync_at: row.next_sync_at ?? null,
         last_error_code: null,
+        last_error_message: null,
       }),
     )
     .execute();

@@ -47,6 +47,8 @@ export async function connectStore(
     status: 'connected',
     credential_ciphertext: sealed.ciphertext,
     credential_key_id: sealed.keyId,
+    // The first sync is due right away.
+    next_sync_at: new Date(),
   });
 }
 

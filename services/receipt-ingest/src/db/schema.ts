@@ -82,10 +82,38 @@ export interface StoreAccountTable {
   last_sync_at: Date | null;
   last_error_code: string | null;
   connected_at: CreatedAt;
+  /** The retailer adapter's opaque position in the order history (what the last sync got to). */
+  sync_cursor: string | null;
+  session_expires_at: Date | null;
+  /** When the scheduler queues the next periodic sync; null: none planned (e.g. re-connect required). */
+  next_sync_at: Date | null;
+  last_error_message: string | null;
+}
+
+export interface SyncJobTable {
+  id: string;
+  store_account_id: string;
+  user_id: string;
+  retailer_id: string;
+  trigger: 'manual' | 'scheduled';
+  state: 'queued' | 'running' | 'succeeded' | 'failed';
+  attempt: ColumnType<number, number | undefined, number>;
+  max_attempts: number;
+  run_after: ColumnType<Date, Date | undefined, Date>;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  started_at: Date | null;
+  finished_at: Date | null;
+  error_code: string | null;
+  error_message: string | null;
+  imported_count: ColumnType<number, number | undefined, number>;
+  already_known_count: ColumnType<number, number | undefined, number>;
+  created_at: CreatedAt;
 }
 
 export interface DB {
   store_account: StoreAccountTable;
+  sync_job: SyncJobTable;
   inbound_address: InboundAddressTable;
   retailer: RetailerTable;
   store_location: StoreLocationTable;

@@ -16,7 +16,12 @@ type ReceiptInput = z.infer<typeof ReceiptIngestApi.ReceiptInput>;
 type ImportResult = z.infer<typeof ReceiptIngestApi.ImportResult>;
 type BatchImportResult = z.infer<typeof ReceiptIngestApi.BatchImportResult>;
 
-export function normalizeJsonReceipt(input: ReceiptInput, path = ''): NormalizedReceipt {
+/** A documented JSON receipt as a normalized one; store sync reuses it with `source` `sync`. */
+export function normalizeJsonReceipt(
+  input: ReceiptInput,
+  path = '',
+  source: NormalizedReceipt['source'] = 'json',
+): NormalizedReceipt {
   const prefix = path === '' ? '' : `${path}.`;
   return {
     storeSlug: input.storeSlug,
@@ -25,7 +30,7 @@ export function normalizeJsonReceipt(input: ReceiptInput, path = ''): Normalized
     currency: input.currency,
     retailerReceiptId: input.retailerReceiptId,
     totalCents: input.totalCents,
-    source: 'json',
+    source,
     items: input.items.map((item) =>
       completeItem({ ...item, quantityMilli: toQuantityMilli(item.quantity) }),
     ),

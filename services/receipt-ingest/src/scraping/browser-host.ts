@@ -1,0 +1,52 @@
+/**
+ * One headless Chromium per process (launched on first use, through playwright-core with the system's
+ * browser), one isolated browser context per sync: a context carries exactly one account's session.
+ */
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
+
+/** Flags for a container without GPU, sandbox user namespaces or outbound calls of Chromium's own. */
+export const chromiumArgs = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
+
+export class BrowserHost {
+  private browser: Promise<Browser> | undefined;
+
+  constructor(private readonly executablePath: string) {}
+
+  async newContext(storageState?: StorageState): Promise<BrowserContext> {
+    this.browser ??= chromium.launch({
+      executablePath: this.executablePath,
+      headless: true,
+      args: chromiumArgs,
+    });
+    let browser: Browser;
+    try {
+      browser = await this.browser;
+    } catch (error) {
+      this.browser = undefined; // the next sync tries again
+      throw error;
+    }
+    return browser.newContext({
+      ...(storageState && { storageState }),
+      // Nothing a sync needs; fewer requests to the retailer.
+      serviceWorkers: 'block',
+      acceptDownloads: false,
+    });
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    if (browser) await (await browser.catch(() => undefined))?.close();
+  }
+}
