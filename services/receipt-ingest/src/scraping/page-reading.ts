@@ -41,13 +41,13 @@ export async function attributeOf(scope: Locator, selector: string, name: string
   return (await match.count()) === 0 ? null : match.first().getAttribute(name);
 }
 
-/** `$1,234.56`, `-$0.50`, `0.50-` or `3.99` in cents; PARSE_FAILED for anything else. */
+/** `$1,234.56`, `-$0.50`, `0.50-` or `3.99` in cents; PARSE_FAILED for anything else (`3,99` too). */
 export function parseMoneyCents(text: string | null, what: string): number {
-  const cleaned = (text ?? '').replace(/[\s,$€£]/g, '');
-  const match = /^(-)?(\d+)(?:\.(\d{2}))?(-)?$/.exec(cleaned);
+  const cleaned = (text ?? '').replace(/[\s$€£]/g, '');
+  const match = /^(-)?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{2}))?(-)?$/.exec(cleaned);
   if (!match || (match[1] && match[4])) {
     throw new SyncError('PARSE_FAILED', `${what} is not an amount: ${JSON.stringify(text)}`);
   }
-  const cents = Number(match[2]) * 100 + Number(match[3] ?? 0);
+  const cents = Number((match[2] ?? '').replace(/,/g, '')) * 100 + Number(match[3] ?? 0);
   return match[1] || match[4] ? -cents : cents;
 }
