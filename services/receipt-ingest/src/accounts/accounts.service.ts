@@ -1,15 +1,15 @@
 /** Connecting a user's retailer account: credentials are sealed before they touch the database. */
-import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import type { Page, ReceiptIngestApi } from '@cartwatch/common-types';
 import { type Database, newId } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { pageBySlug } from '../stores/slug-page.js';
 import { requireRetailer } from '../stores/stores.service.js';
 import * as accounts from './accounts.repository.js';
 import type { CredentialCipher } from './credential-cipher.js';
 
 type StoreAccount = z.infer<typeof ReceiptIngestApi.StoreAccount>;
-const SlugCursor = z.object({ slug: z.string() });
 
 /** Additional data binding a sealed credential to its owner and store. */
 export function credentialContext(userId: string, storeSlug: string): string {
@@ -57,19 +57,12 @@ export async function listStoreAccounts(
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<StoreAccount>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
-  if (query.cursor !== undefined && after === undefined) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
-  const rows = await accounts.listAccounts(database.db, userId, after?.slug, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toAccount),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ slug: last.store_slug }) : null,
-  };
+  return pageBySlug(
+    query,
+    (afterSlug, limit) => accounts.listAccounts(database.db, userId, afterSlug, limit),
+    (row) => row.store_slug,
+    toAccount,
+  );
 }
 
 export async function disconnectStore(database: Database<DB>, userId: string, slug: string): Promise<void> {

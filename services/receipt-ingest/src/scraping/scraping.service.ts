@@ -1,17 +1,17 @@
 /** The sync API: queue a sync of one of the caller's store accounts, read the jobs and their status. */
-import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import type { Page, ReceiptIngestApi } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
+import { pageBySlug } from '../stores/slug-page.js';
 import { requireRetailer } from '../stores/stores.service.js';
 import type { AdapterRegistry } from './adapter-registry.js';
 import * as jobs from './sync-jobs.repository.js';
 
 type SyncJob = z.infer<typeof ReceiptIngestApi.SyncJob>;
 type SyncAccountStatus = z.infer<typeof ReceiptIngestApi.SyncAccountStatus>;
-const SlugCursor = z.object({ slug: z.string() });
 
 export interface ScrapingDeps {
   database: Database<DB>;
@@ -107,17 +107,10 @@ export async function listSyncStatus(
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<SyncAccountStatus>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
-  if (query.cursor !== undefined && after === undefined) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
-  const rows = await jobs.listStatuses(database.db, userId, after?.slug, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toStatus),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ slug: last.store_slug }) : null,
-  };
+  return pageBySlug(
+    query,
+    (afterSlug, limit) => jobs.listStatuses(database.db, userId, afterSlug, limit),
+    (row) => row.store_slug,
+    toStatus,
+  );
 }

@@ -4,12 +4,12 @@ import { type Database, newId } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { pageBySlug } from './slug-page.js';
 import * as stores from './stores.repository.js';
 
 type Retailer = z.infer<typeof ReceiptIngestApi.Retailer>;
 type StoreLocation = z.infer<typeof ReceiptIngestApi.StoreLocation>;
 
-const SlugCursor = z.object({ slug: z.string() });
 const IdCursor = z.object({ id: z.uuid() });
 
 export function toRetailer(row: stores.RetailerRow): Retailer {
@@ -59,15 +59,12 @@ export async function listRetailers(
   database: Database<DB>,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<Retailer>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
-  if (query.cursor !== undefined && after === undefined) throw invalidCursor();
-  const rows = await stores.listRetailers(database.db, after?.slug, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toRetailer),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ slug: last.slug }) : null,
-  };
+  return pageBySlug(
+    query,
+    (afterSlug, limit) => stores.listRetailers(database.db, afterSlug, limit),
+    (row) => row.slug,
+    toRetailer,
+  );
 }
 
 export async function requireRetailer(database: Database<DB>, slug: string): Promise<stores.RetailerRow> {
