@@ -174,7 +174,10 @@ export class SyncScheduler {
           importedCount: result.importedCount,
           alreadyKnownCount: result.alreadyKnownCount,
         });
-        if (!ended) return log.warn('sync finished after its lease was taken over; result dropped');
+        if (!ended) {
+          log.warn('sync finished after its lease was taken over; result dropped');
+          return;
+        }
         await jobs.recordSyncSuccess(trx, job.store_account_id, {
           cursor: result.cursor,
           session: result.session,
@@ -210,7 +213,10 @@ export class SyncScheduler {
               alreadyKnownCount: 0,
             },
       );
-      if (!ended) return log.warn('sync failed after its lease was taken over; outcome dropped');
+      if (!ended) {
+        log.warn('sync failed after its lease was taken over; outcome dropped');
+        return;
+      }
       await jobs.recordSyncFailure(trx, job.store_account_id, { code, message });
       log.warn({ errorCode: code, errorMessage: message, retry }, 'store sync failed');
     });
