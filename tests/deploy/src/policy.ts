@@ -205,3 +205,15 @@ export function selects(policy: KubeObject, labels: Record<string, string>): boo
   if (selector.matchExpressions !== undefined) return false;
   return Object.entries(matchLabels).every(([k, v]) => labels[k] === v);
 }
+
+/** Services whose image carries Debian's Chromium (`--build-arg BROWSER=chromium`): store sync, rendered URL checks. */
+export const browserServices: readonly string[] = ['receipt-ingest', 'price-watch'];
+
+/** The build args the image of a service is built with, in compose and in the images workflow. */
+export function expectedBuildArgs(name: string, port: number): Record<string, string> {
+  return {
+    SERVICE: name,
+    PORT: String(port),
+    ...(browserServices.includes(name) ? { BROWSER: 'chromium' } : {}),
+  };
+}

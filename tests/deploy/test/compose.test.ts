@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serviceNames, services } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
-import { imageProblems } from '../src/policy.js';
+import { expectedBuildArgs, imageProblems } from '../src/policy.js';
 import { isRecord, loadYaml, readText, repoPath, repoRoot } from '../src/repo.js';
 
 type ComposeService = {
@@ -86,7 +86,7 @@ describe('infra/docker-compose.yml', () => {
         const context = resolve(repoPath('infra'), service?.build?.context ?? '');
         expect(context).toBe(repoRoot);
         expect(existsSync(resolve(context, service?.build?.dockerfile ?? 'missing'))).toBe(true);
-        expect(service?.build?.args).toEqual({ SERVICE: name, PORT: String(services[name].port) });
+        expect(service?.build?.args).toEqual(expectedBuildArgs(name, services[name].port));
         expect(service?.image).toBe(`cartwatch/${name}:\${CARTWATCH_TAG:-local}`);
       }
       expect(compose.services[`migrate-${name}`]?.command).toEqual(['dist/migrate.js', 'latest']);

@@ -37,6 +37,14 @@ describe('infra/Dockerfile', () => {
     expect(last('USER')?.args).toMatch(/^[1-9]\d*:[1-9]\d*$/);
   });
 
+  it('installs Debian Chromium only when built with BROWSER=chromium, and points CHROMIUM_PATH at it', () => {
+    const args = all('ARG').map((a) => a.args);
+    expect(args).toContain('BROWSER=none');
+    const install = all('RUN').find((r) => /apt-get install .*\btini\b/.test(r.args));
+    expect(install?.args).toMatch(/if \[ "\$BROWSER" = chromium \]; then echo chromium/);
+    expect(all('ENV').some((e) => /CHROMIUM_PATH=\/usr\/bin\/chromium/.test(e.args))).toBe(true);
+  });
+
   it('runs node under tini so signals reach the service and zombies are reaped', () => {
     const installsTini = all('RUN').some((r) => /apt-get install .*\btini\b/.test(r.args));
     expect(installsTini).toBe(true);

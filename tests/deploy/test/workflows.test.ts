@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { serviceNames, services } from '@cartwatch/common-types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderKustomization } from '../src/kustomize.js';
+import { browserServices } from '../src/policy.js';
 import { isRecord, loadYaml, readText, repoPath } from '../src/repo.js';
 
 type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; id?: string };
@@ -92,14 +93,21 @@ describe('GitHub workflows', () => {
   it('images builds every service from infra/Dockerfile with sha and version tags', () => {
     const wf = workflow('images.yml');
     const job = wf.jobs.build;
-    const include = job?.strategy?.matrix.include as Array<{ service: string; port: number }>;
+    const include = job?.strategy?.matrix.include as Array<{
+      service: string;
+      port: number;
+      browser?: string;
+    }>;
     expect(include.map((e) => e.service).sort()).toEqual([...serviceNames].sort());
-    for (const entry of include)
+    for (const entry of include) {
       expect(entry.port).toBe(services[entry.service as keyof typeof services].port);
+      expect(entry.browser).toBe(browserServices.includes(entry.service) ? 'chromium' : undefined);
+    }
     const build = steps('images.yml').find((s) => s.uses?.startsWith('docker/build-push-action@'));
     expect(build?.with).toMatchObject({ context: '.', file: 'infra/Dockerfile', push: true });
     expect(String(build?.with?.['build-args'])).toContain('SERVICE=${{ matrix.service }}');
     expect(String(build?.with?.['build-args'])).toContain('PORT=${{ matrix.port }}');
+    expect(String(build?.with?.['build-args'])).toContain("BROWSER=${{ matrix.browser || 'none' }}");
     const meta = steps('images.yml').find((s) => s.uses?.startsWith('docker/metadata-action@'));
     expect(meta?.with?.images).toBe('ghcr.io/cartwatch/${{ matrix.service }}');
     const tags = String(meta?.with?.tags);
