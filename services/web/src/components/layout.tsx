@@ -67,6 +67,9 @@ function SignedInNav() {
           </NavLink>
         </li>
         <li>
+          <NavLink to={routes.inflation}>Inflation</NavLink>
+        </li>
+        <li>
           <button type="button" className="link" onClick={() => signOut.mutate()}>
             Sign out
           </button>
