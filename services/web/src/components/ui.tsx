@@ -30,6 +30,35 @@ export function Field({
   );
 }
 
+/** The 6-digit one-time code the gateway sends by e-mail or SMS (autofilled from the message on phones). */
+export function CodeField({
+  value,
+  onChange,
+  error,
+  hint,
+}: {
+  value: string;
+  onChange: (code: string) => void;
+  error?: string | undefined;
+  hint?: string | undefined;
+}) {
+  return (
+    <Field
+      label="Code"
+      name="code"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="\d{6}"
+      maxLength={6}
+      required
+      value={value}
+      onChange={(event) => onChange(event.target.value.trim())}
+      error={error}
+      hint={hint}
+    />
+  );
+}
+
 /** A form-level error (role=alert, so screen readers announce it at once). */
 export function FormError({ error }: { error: unknown }) {
   if (!error) return null;

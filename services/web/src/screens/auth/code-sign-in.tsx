@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import { useServices } from '../../app-context';
-import { Field, FormError, Page } from '../../components/ui';
+import { CodeField, Field, FormError, Page } from '../../components/ui';
 import { useAfterSignIn } from './sign-in';
 
 type Channel = 'email' | 'sms';
@@ -74,14 +74,9 @@ export function CodeSignInScreen() {
           />
         </fieldset>
         {sent && (
-          <Field
-            label="Code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="\d{6}"
-            required
+          <CodeField
             value={code}
-            onChange={(event) => setCode(event.target.value.trim())}
+            onChange={setCode}
             hint="If the address has an account, a 6-digit code is on its way."
           />
         )}

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { ApiError, unwrap } from '../../api/errors';
 import { useServices } from '../../app-context';
-import { Field, FormError, Page } from '../../components/ui';
+import { CodeField, Field, FormError, Page } from '../../components/ui';
 import { routes } from '../../routes';
 
 export function ResetPasswordScreen() {
@@ -50,15 +50,7 @@ export function ResetPasswordScreen() {
         {start.isSuccess && (
           <>
             <p role="status">If the address has an account, a 6-digit code is on its way.</p>
-            <Field
-              label="Code"
-              inputMode="numeric"
-              autoComplete="one-time-code"
-              required
-              value={code}
-              onChange={(event) => setCode(event.target.value.trim())}
-              error={issue('code')}
-            />
+            <CodeField value={code} onChange={setCode} error={issue('code')} />
             <Field
               label="New password"
               type="password"

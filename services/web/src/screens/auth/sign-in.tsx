@@ -5,7 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { unwrap } from '../../api/errors';
 import { useServices } from '../../app-context';
 import type { AuthSession } from '../../auth/session';
-import { Field, FormError, Page } from '../../components/ui';
+import { CodeField, Field, FormError, Page } from '../../components/ui';
 import { routes } from '../../routes';
 
 /** Where to go after signing in: the `next` the guard sent us from, if it is one of our own paths. */
@@ -51,16 +51,7 @@ export function SignInScreen() {
       <Page title="Enter your code">
         <form onSubmit={submit} className="form" noValidate>
           <p>We sent a 6-digit code by {challenge.channel === 'sms' ? 'text message' : 'e-mail'}.</p>
-          <Field
-            label="Code"
-            name="code"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            pattern="\d{6}"
-            required
-            value={code}
-            onChange={(event) => setCode(event.target.value.trim())}
-          />
+          <CodeField value={code} onChange={setCode} />
           <FormError error={verify.error} />
           <button type="submit" disabled={verify.isPending}>
             Sign in

@@ -4,7 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { Link } from 'react-router';
 import { unwrap } from '../../api/errors';
 import { useServices, useSession } from '../../app-context';
-import { Field, FormError, Page } from '../../components/ui';
+import { CodeField, FormError, Page } from '../../components/ui';
 import { routes } from '../../routes';
 
 export function VerifyEmailScreen() {
@@ -35,15 +35,7 @@ export function VerifyEmailScreen() {
     <Page title="Confirm your e-mail">
       <form onSubmit={submit} className="form">
         <p>We sent a 6-digit code to {state.status === 'signed-in' ? state.user.email : 'your address'}.</p>
-        <Field
-          label="Code"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="\d{6}"
-          required
-          value={code}
-          onChange={(event) => setCode(event.target.value.trim())}
-        />
+        <CodeField value={code} onChange={setCode} />
         <FormError error={verify.error ?? resend.error} />
         <button type="submit" disabled={verify.isPending}>
           Confirm
