@@ -44,8 +44,9 @@ afterAll(() => rmSync(directory, { recursive: true, force: true }));
 
 describe('the web app at /', () => {
   it('serves index.html at / and for app paths that accept HTML, revalidated on every load', async () => {
+    const browserAccept = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
     for (const url of ['/', '/app/purchases', '/explore/inflation?period=2026-10']) {
-      const response = await request(app).get(url).set('accept', 'text/html').expect(200);
+      const response = await request(app).get(url).set('accept', browserAccept).expect(200);
       expect(response.text, url).toBe(INDEX);
       expect(response.headers['cache-control']).toBe('no-cache');
     }
@@ -81,10 +82,13 @@ describe('the web app at /', () => {
   });
 
   it('leaves non-HTML requests, other methods and missing files to the JSON 404', async () => {
-    const json = await request(app).get('/app/purchases').set('accept', 'application/json').expect(404);
-    expect(json.body.error.code).toBe('NOT_FOUND');
+    for (const accept of ['application/json', '*/*', undefined]) {
+      const call = request(app).get('/app/purchases');
+      const response = await (accept ? call.set('accept', accept) : call).expect(404);
+      expect(response.body.error.code, accept).toBe('NOT_FOUND');
+    }
     await request(app).post('/app/purchases').set('accept', 'text/html').expect(404);
-    const missingAsset = await request(app).get('/assets/gone.js').set('accept', '*/*').expect(404);
+    const missingAsset = await request(app).get('/assets/gone.js').set('accept', 'text/html').expect(404);
     expect(missingAsset.body.error.code).toBe('NOT_FOUND');
   });
 

@@ -1,6 +1,6 @@
 /**
  * Serves the built web app (`services/web/dist`) at `/`: its files as they are, and `index.html` for any
- * other GET that asks for HTML (the app routes in the browser). Mounted after every API route, and it
+ * other extension-less GET whose Accept header names text/html (a browser opening an app route). Mounted after every API route, and it
  * never answers a path under a route-table prefix, a gateway-owned path or an operational path, so an
  * API 404 stays a JSON error. Without a build (e.g. the gateway's own image) nothing is mounted.
  */
@@ -23,6 +23,11 @@ function isApiPath(pathname: string): boolean {
   );
 }
 
+/** Browsers navigating name text/html; API clients sending any-type or no Accept keep getting JSON 404s. */
+function acceptsHtmlExplicitly(accept: string | undefined): boolean {
+  return /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept ?? '');
+}
+
 export function mountWebApp(app: Express, directory = defaultWebAppDirectory): void {
   const indexFile = path.join(directory, 'index.html');
   if (!existsSync(indexFile)) return;
@@ -42,7 +47,7 @@ export function mountWebApp(app: Express, directory = defaultWebAppDirectory): v
     }
     files(req, res, () => {
       // A missing file (`/assets/gone.js`) is a 404, not the app: only extension-less paths are app routes.
-      if (!req.accepts('html') || path.posix.extname(req.path) !== '') {
+      if (!acceptsHtmlExplicitly(req.get('accept')) || path.posix.extname(req.path) !== '') {
         next();
         return;
       }
