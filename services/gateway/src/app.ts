@@ -29,6 +29,7 @@ import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { loadSigningKeys } from './tokens/signing-keys.js';
+import { mountWebApp } from './web/web-app.routes.js';
 
 export interface GatewayOverrides {
   /** Replaces SMTP / SMS delivery (tests record messages). */
@@ -118,6 +119,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         openStreams,
         logger,
       });
+      mountWebApp(app);
     },
     {
       // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.

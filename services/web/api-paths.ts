@@ -1,0 +1,23 @@
+/**
+ * Every path prefix the gateway answers itself or proxies to a service (from the route table in
+ * common-types) plus its operational paths. The SPA never routes under them, the service worker never
+ * serves its shell for them, and the dev server proxies them to the gateway.
+ */
+import { gatewayOwnedExactPaths, gatewayOwnedPrefixes, routeTable } from '@cartwatch/common-types';
+
+export const apiPrefixes: readonly string[] = [
+  ...new Set([
+    ...routeTable.map((entry) => entry.prefix),
+    ...gatewayOwnedPrefixes,
+    ...gatewayOwnedExactPaths,
+    '/internal',
+    '/health',
+    '/ready',
+    '/metrics',
+  ]),
+];
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Matches a pathname at or under any API prefix (whole segments: `/stores` but not `/storesx`). */
+export const apiPathPattern = new RegExp(`^(${apiPrefixes.map(escapeRegExp).join('|')})(/|$)`);

@@ -1,0 +1,53 @@
+/** What every screen needs from the app: the session, the typed API client and the query cache. */
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { createContext, type ReactNode, useContext, useSyncExternalStore } from 'react';
+import { type Api, createApi } from './api/client';
+import { ApiError } from './api/errors';
+import { type SessionOptions, type SessionState, SessionStore } from './auth/session';
+
+export interface AppServices {
+  session: SessionStore;
+  api: Api;
+  queryClient: QueryClient;
+}
+
+export function createAppServices(options: SessionOptions = {}): AppServices {
+  const session = new SessionStore(options);
+  const queryClient = new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        // A 4xx will not change by asking again; network trouble and 5xx may.
+        retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
+      },
+    },
+  });
+  // Whatever was cached belongs to the user who was signed in.
+  session.subscribe(() => {
+    if (session.getState().status === 'signed-out') queryClient.clear();
+  });
+  return { session, api: createApi(session), queryClient };
+}
+
+const ServicesContext = createContext<AppServices | null>(null);
+
+export function AppProviders({ services, children }: { services: AppServices; children: ReactNode }) {
+  return (
+    <ServicesContext.Provider value={services}>
+      <QueryClientProvider client={services.queryClient}>{children}</QueryClientProvider>
+    </ServicesContext.Provider>
+  );
+}
+
+export function useServices(): AppServices {
+  const services = useContext(ServicesContext);
+  if (!services) throw new Error('useServices() outside <AppProviders>');
+  return services;
+}
+
+export const useApi = (): Api => useServices().api;
+
+export function useSession(): SessionState {
+  const { session } = useServices();
+  return useSyncExternalStore(session.subscribe, session.getState);
+}

@@ -1,0 +1,68 @@
+/** The app's screens by path; screens behind <RequireSession> need a signed-in user. */
+import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
+import { useSession } from './app-context';
+import { Layout } from './components/layout';
+import { routes } from './routes';
+import { AlertsScreen } from './screens/alerts';
+import { CodeSignInScreen } from './screens/auth/code-sign-in';
+import { ResetPasswordScreen } from './screens/auth/reset-password';
+import { SignInScreen } from './screens/auth/sign-in';
+import { SignUpScreen } from './screens/auth/sign-up';
+import { VerifyEmailScreen } from './screens/auth/verify-email';
+import { DashboardScreen } from './screens/dashboard';
+import { HomeScreen, NotFoundScreen } from './screens/home';
+import { ImportScreen } from './screens/import/import-screen';
+import { ListScreen, ListsScreen } from './screens/lists';
+import { ProductScreen, ProductsScreen } from './screens/products';
+import { InflationScreen, ShrinkflationScreen, StoreComparisonScreen } from './screens/public/explore';
+import { PurchaseScreen, PurchasesScreen } from './screens/purchases';
+import { WatchesScreen, WatchScreen } from './screens/watches';
+
+/** Waits for the start-up refresh; sends a signed-out visitor to sign in, and back here afterwards. */
+function RequireSession() {
+  const state = useSession();
+  const location = useLocation();
+  if (state.status === 'unknown')
+    return (
+      <p className="muted" aria-busy="true">
+        Loading…
+      </p>
+    );
+  if (state.status === 'signed-out') {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`${routes.signIn}?next=${next}`} replace />;
+  }
+  return <Outlet />;
+}
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route path={routes.home} element={<HomeScreen />} />
+        <Route path={routes.signIn} element={<SignInScreen />} />
+        <Route path={routes.signInWithCode} element={<CodeSignInScreen />} />
+        <Route path={routes.signUp} element={<SignUpScreen />} />
+        <Route path={routes.resetPassword} element={<ResetPasswordScreen />} />
+        <Route path={routes.inflation} element={<InflationScreen />} />
+        <Route path={routes.storeComparison} element={<StoreComparisonScreen />} />
+        <Route path={routes.shrinkflation} element={<ShrinkflationScreen />} />
+        <Route element={<RequireSession />}>
+          <Route path={routes.verifyEmail} element={<VerifyEmailScreen />} />
+          <Route path={routes.dashboard} element={<DashboardScreen />} />
+          <Route path={routes.purchases} element={<PurchasesScreen />} />
+          <Route path={routes.purchase(':id')} element={<PurchaseScreen />} />
+          <Route path={routes.importReceipt} element={<ImportScreen />} />
+          <Route path={routes.products} element={<ProductsScreen />} />
+          <Route path={routes.product(':id')} element={<ProductScreen />} />
+          <Route path={routes.watches} element={<WatchesScreen />} />
+          <Route path={routes.watch(':id')} element={<WatchScreen />} />
+          <Route path={routes.alerts} element={<AlertsScreen />} />
+          <Route path={routes.lists} element={<ListsScreen />} />
+          <Route path={routes.list(':id')} element={<ListScreen />} />
+        </Route>
+        <Route path="*" element={<NotFoundScreen />} />
+      </Route>
+    </Routes>
+  );
+}

@@ -1,0 +1,127 @@
+/** Small accessible building blocks shared by the screens. */
+import { type QueryKey, type UseQueryResult, useQuery } from '@tanstack/react-query';
+import { type InputHTMLAttributes, type ReactNode, useId } from 'react';
+import { ApiError, describeError } from '../api/errors';
+
+/** A labelled input whose error is announced and tied to it with aria-describedby. */
+export function Field({
+  label,
+  error,
+  hint,
+  ...input
+}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: string }) {
+  const id = useId();
+  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} />
+      {hint && (
+        <small id={`${id}-hint`} className="hint">
+          {hint}
+        </small>
+      )}
+      {error && (
+        <small id={`${id}-error`} className="field-error">
+          {error}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** The 6-digit one-time code the gateway sends by e-mail or SMS (autofilled from the message on phones). */
+export function CodeField({
+  value,
+  onChange,
+  error,
+  hint,
+}: {
+  value: string;
+  onChange: (code: string) => void;
+  error?: string | undefined;
+  hint?: string | undefined;
+}) {
+  return (
+    <Field
+      label="Code"
+      name="code"
+      inputMode="numeric"
+      autoComplete="one-time-code"
+      pattern="\d{6}"
+      maxLength={6}
+      required
+      value={value}
+      onChange={(event) => onChange(event.target.value.trim())}
+      error={error}
+      hint={hint}
+    />
+  );
+}
+
+/** A form-level error (role=alert, so screen readers announce it at once). */
+export function FormError({ error }: { error: unknown }) {
+  if (!error) return null;
+  const issues = error instanceof ApiError ? error.issues : [];
+  return (
+    <div role="alert" className="form-error">
+      <p>{describeError(error)}</p>
+      {issues.length > 0 && (
+        <ul>
+          {issues.map((issue) => (
+            <li key={`${issue.path}:${issue.message}`}>
+              {issue.path ? `${issue.path}: ` : ''}
+              {issue.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Loading, error and empty states of a query around its content. */
+export function QueryState<T>({
+  query,
+  children,
+  empty,
+}: {
+  query: UseQueryResult<T>;
+  children: (data: T) => ReactNode;
+  empty?: (data: T) => boolean;
+}) {
+  if (query.isPending)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading…
+      </p>
+    );
+  if (query.isError) return <FormError error={query.error} />;
+  if (empty?.(query.data)) return <p className="muted">Nothing here yet.</p>;
+  return <>{children(query.data)}</>;
+}
+
+export function Page({
+  title,
+  children,
+  actions,
+}: {
+  title: string;
+  children: ReactNode;
+  actions?: ReactNode;
+}) {
+  return (
+    <section className="page" aria-labelledby="page-title">
+      <header className="page-header">
+        <h1 id="page-title">{title}</h1>
+        {actions}
+      </header>
+      {children}
+    </section>
+  );
+}
+
+/** useQuery with the key and fetcher side by side; fetchers call unwrap() so errors are ApiErrors. */
+export function useApiQuery<T>(key: QueryKey, fetcher: () => Promise<T>, enabled = true) {
+  return useQuery({ queryKey: key, queryFn: fetcher, enabled });
+}

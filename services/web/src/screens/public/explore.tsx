@@ -1,0 +1,234 @@
+/**
+ * Public pages, no sign-in: food inflation against the official CPI, a store comparison of chosen
+ * products, and the shrinkflation list. Their requests carry no token, so the service worker may keep
+ * them for offline reading.
+ */
+import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
+import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { ApiError, unwrap } from '../../api/errors';
+import type { components } from '../../api/schema';
+import { useApi } from '../../app-context';
+import { type ChartSeries, LineChart } from '../../components/line-chart';
+import { FormError, Page, QueryState } from '../../components/ui';
+import { formatDate, formatMoney, formatPercent, formatSize } from '../../format';
+
+type Category = components['schemas']['Inflation']['category'];
+const CATEGORIES: Record<Category, string> = {
+  'food-at-home': 'Food at home',
+  'cereals-bakery': 'Cereals and bakery',
+  'meat-poultry-fish-eggs': 'Meat, poultry, fish, eggs',
+  dairy: 'Dairy',
+  'fruits-vegetables': 'Fruits and vegetables',
+  beverages: 'Beverages',
+  'other-food': 'Other food',
+  'all-items': 'All items',
+};
+
+/** The last `count` months before `now`, oldest first, as `YYYY-MM`. */
+export function lastMonths(count: number, now = new Date()): string[] {
+  return Array.from({ length: count }, (_, index) => {
+    const date = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (count - index), 1));
+    return date.toISOString().slice(0, 7);
+  });
+}
+
+const formatPct = (value: number) => formatPercent(value);
+
+type InflationResult = {
+  data?: components['schemas']['Inflation'] | null | undefined;
+  isPending: boolean;
+  error: unknown;
+};
+
+/** CPI and basket year-over-year change per month, as two chart lines (months without data are gaps). */
+function toInflationChart(results: InflationResult[]) {
+  const rows = results.flatMap((result) => (result.data ? [result.data] : []));
+  const line = (label: string, pick: (row: (typeof rows)[number]) => number | null): ChartSeries => ({
+    label,
+    points: rows.flatMap((row) => {
+      const value = pick(row);
+      return value === null ? [] : [{ period: `${row.period}-01`, value }];
+    }),
+  });
+  return {
+    pending: results.some((result) => result.isPending),
+    error: results.find((result) => result.error)?.error,
+    method: rows.at(-1)?.method,
+    series: [
+      line('Official CPI', (row) => row.cpi.yoyPct),
+      line('CartWatch prices', (row) => row.basket.yoyPct),
+    ],
+  };
+}
+
+export function InflationScreen() {
+  const api = useApi();
+  const [category, setCategory] = useState<Category>('food-at-home');
+  const months = useMemo(() => lastMonths(12), []);
+  const inflation = useQueries({
+    queries: months.map((period) => ({
+      queryKey: ['public', 'inflation', category, period],
+      queryFn: async () => {
+        try {
+          return unwrap(await api.GET('/public/inflation', { params: { query: { period, category } } }));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) return null; // no CPI for that month yet
+          throw error;
+        }
+      },
+    })),
+    combine: toInflationChart,
+  });
+  return (
+    <Page title="Food inflation">
+      <p>
+        Year-over-year price change of what CartWatch users buy, against the official consumer price index for
+        the same category.
+      </p>
+      <div className="inline-form">
+        <label htmlFor="inflation-category">Category</label>
+        <select
+          id="inflation-category"
+          value={category}
+          onChange={(event) => setCategory(event.target.value as Category)}
+        >
+          {Object.entries(CATEGORIES).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </div>
+      <FormError error={inflation.error} />
+      {inflation.pending ? (
+        <p className="muted">Loading…</p>
+      ) : (
+        <LineChart
+          series={inflation.series}
+          formatValue={formatPct}
+          title={`${CATEGORIES[category]}: change on a year earlier, in %`}
+        />
+      )}
+      {inflation.method && <p className="muted">Method: {inflation.method}</p>}
+    </Page>
+  );
+}
+
+export function StoreComparisonScreen() {
+  const api = useApi();
+  const [params] = useSearchParams();
+  const productIds = params.get('productIds') ?? '';
+  const comparison = useQuery({
+    queryKey: ['public', 'store-comparison', productIds],
+    queryFn: async () =>
+      unwrap(await api.GET('/public/store-comparison', { params: { query: { productIds } } })),
+    enabled: productIds.length > 0,
+  });
+  return (
+    <Page title="Compare stores">
+      {!productIds ? (
+        <p>Open a product and choose “Compare stores” to see which store sells a basket for less.</p>
+      ) : (
+        <QueryState query={comparison} empty={(data) => data.stores.length === 0}>
+          {(data) => (
+            <table>
+              <caption>
+                The latest price of {data.productIds.length} product{data.productIds.length === 1 ? '' : 's'}{' '}
+                per store
+                {data.cheapestCompleteStore && `; cheapest with everything: ${data.cheapestCompleteStore}`}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Store</th>
+                  <th scope="col" className="num">
+                    Total
+                  </th>
+                  <th scope="col">Missing</th>
+                </tr>
+              </thead>
+              <tbody>
+                {data.stores.map((store) => (
+                  <tr key={`${store.storeSlug}-${store.currency}`}>
+                    <td>{store.storeSlug}</td>
+                    <td className="num">{formatMoney(store.totalCents, store.currency)}</td>
+                    <td>
+                      {store.missingProductIds.length === 0
+                        ? '–'
+                        : `${store.missingProductIds.length} product(s)`}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </QueryState>
+      )}
+    </Page>
+  );
+}
+
+export function ShrinkflationScreen() {
+  const api = useApi();
+  const events = useInfiniteQuery({
+    queryKey: ['public', 'shrinkflation'],
+    initialPageParam: undefined as string | undefined,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET('/public/shrinkflation', {
+          params: { query: { limit: 25, ...(pageParam && { cursor: pageParam }) } },
+        }),
+      ),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+  const items = events.data?.pages.flatMap((page) => page.items) ?? [];
+  return (
+    <Page title="Shrinkflation">
+      <p>Products whose pack got smaller while the price did not follow.</p>
+      <FormError error={events.error} />
+      {events.isPending ? (
+        <p className="muted">Loading…</p>
+      ) : items.length === 0 ? (
+        <p className="muted">No shrinkflation found yet.</p>
+      ) : (
+        <table>
+          <caption className="sr-only">Shrunk products, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Product</th>
+              <th scope="col">Pack</th>
+              <th scope="col" className="num">
+                Real price change
+              </th>
+              <th scope="col">Store, since</th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((event) => (
+              <tr key={event.id}>
+                <td>
+                  {event.name}
+                  {event.brand && <small className="muted"> · {event.brand}</small>}
+                  {event.confirmed && <small> · confirmed</small>}
+                </td>
+                <td>
+                  {formatSize(event.oldSize)} → {formatSize(event.newSize)} (
+                  {formatPercent(event.sizeChangePct)})
+                </td>
+                <td className="num up">{formatPercent(event.unitPriceChangePct)}</td>
+                <td>
+                  {event.storeSlug}, {formatDate(event.changedAt)}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {events.hasNextPage && (
+        <button type="button" onClick={() => void events.fetchNextPage()}>
+          Show more
+        </button>
+      )}
+    </Page>
+  );
+}

@@ -1,0 +1,258 @@
+/** Screens rendered with the real router, session and API client over a fake gateway. */
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { MemoryRouter } from 'react-router';
+import { describe, expect, it } from 'vitest';
+import type { components } from '../src/api/schema';
+import { AppRoutes } from '../src/app';
+import { AppProviders, createAppServices } from '../src/app-context';
+import { OptimizePlanView } from '../src/screens/lists';
+
+const origin = 'http://cartwatch.test';
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+const user = {
+  id: '0190a0b0-0000-7000-8000-000000000001',
+  email: 'ada@example.com',
+  emailVerified: true,
+  displayName: 'Ada',
+  phone: null,
+  role: 'user' as const,
+  secondFactor: 'email' as const,
+  createdAt: '2026-01-01T00:00:00.000Z',
+};
+const session = {
+  user,
+  tokens: {
+    accessToken: 'access-1',
+    tokenType: 'Bearer' as const,
+    expiresIn: 900,
+    refreshToken: 'r',
+    refreshExpiresAt: '2026-01-08T00:00:00.000Z',
+  },
+};
+
+type Route = (request: Request) => Response | Promise<Response>;
+
+function renderApp(path: string, routes: Record<string, Route>) {
+  const seen: { method: string; path: string; body: string; auth: string | null }[] = [];
+  const services = createAppServices({
+    origin,
+    locks: undefined,
+    fetch: async (request) => {
+      const url = new URL(request.url);
+      seen.push({
+        method: request.method,
+        path: url.pathname,
+        body: await request.clone().text(),
+        auth: request.headers.get('authorization'),
+      });
+      const route = routes[`${request.method} ${url.pathname}`];
+      if (route) return route(request);
+      if (url.pathname === '/me/events') return new Promise<Response>(() => {}); // stays open
+      return json(404, { error: { code: 'NOT_FOUND', message: 'not found', requestId: 'r' } });
+    },
+  });
+  render(
+    <AppProviders services={services}>
+      <MemoryRouter initialEntries={[path]}>
+        <AppRoutes />
+      </MemoryRouter>
+    </AppProviders>,
+  );
+  return { services, seen };
+}
+
+describe('sign-in', () => {
+  it('asks for the second-factor code, verifies it against the challenge and lands on the page asked for', async () => {
+    const { services, seen } = renderApp('/sign-in?next=%2Fapp%2Falerts', {
+      'POST /auth/login': () =>
+        json(202, {
+          secondFactorRequired: true,
+          challengeId: '0190a0b0-0000-7000-8000-0000000000cc',
+          channel: 'email',
+        }),
+      'POST /auth/otp/verify': () => json(200, session),
+      'GET /alerts': () => json(200, { items: [], nextCursor: null }),
+    });
+    services.session.clear();
+    const person = userEvent.setup();
+    await person.type(screen.getByLabelText('E-mail'), 'ada@example.com');
+    await person.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await person.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByRole('heading', { name: 'Enter your code' })).toBeTruthy();
+    expect(screen.getByText(/by e-mail/)).toBeTruthy();
+    await person.type(screen.getByLabelText('Code'), '123456');
+    await person.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByRole('heading', { name: 'Alerts' })).toBeTruthy();
+    const verify = seen.find((request) => request.path === '/auth/otp/verify');
+    expect(JSON.parse(verify?.body ?? '')).toEqual({
+      challengeId: '0190a0b0-0000-7000-8000-0000000000cc',
+      code: '123456',
+    });
+    expect(services.session.token).toBe('access-1');
+    const alerts = seen.find((request) => request.path === '/alerts');
+    expect(alerts?.auth).toBe('Bearer access-1');
+  });
+
+  it('shows the server’s message when the password is wrong, and stays signed out', async () => {
+    const { services } = renderApp('/sign-in', {
+      'POST /auth/login': () =>
+        json(401, {
+          error: { code: 'UNAUTHENTICATED', message: 'invalid e-mail or password', requestId: 'r1' },
+        }),
+    });
+    services.session.clear();
+    const person = userEvent.setup();
+    await person.type(screen.getByLabelText('E-mail'), 'ada@example.com');
+    await person.type(screen.getByLabelText('Password'), 'wrong password!');
+    await person.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('invalid e-mail or password');
+    expect(services.session.getState().status).toBe('signed-out');
+  });
+
+  it('sends a signed-out visitor of a private page to sign in, remembering where they were going', async () => {
+    const { services } = renderApp('/app/purchases', {});
+    services.session.clear();
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeTruthy();
+  });
+});
+
+describe('receipt import', () => {
+  it('shows what to fix without calling the API, then posts pasted text to /receipts/text', async () => {
+    const { services, seen } = renderApp('/app/import', {
+      'GET /stores': () =>
+        json(200, {
+          items: [{ slug: 'fresh-mart', name: 'Fresh Mart', website: null, ingestionMethods: ['text'] }],
+          nextCursor: null,
+        }),
+      'GET /alerts': () => json(200, { items: [], nextCursor: null }),
+      'POST /receipts/text': () =>
+        json(201, {
+          created: true,
+          purchase: {
+            id: '0190a0b0-0000-7000-8000-0000000000aa',
+            storeSlug: 'fresh-mart',
+            locationId: null,
+            purchasedAt: '2026-11-03T17:20:00Z',
+            currency: 'USD',
+            totalCents: 199,
+            savingsCents: 0,
+            itemCount: 1,
+            source: 'text',
+            retailerReceiptId: null,
+            createdAt: '2026-11-03T17:21:00Z',
+            parseConfidence: 1,
+            unparsedLines: [],
+            items: [],
+          },
+        }),
+    });
+    services.session.accept(session);
+    const person = userEvent.setup();
+    await person.click(await screen.findByRole('button', { name: 'Import' }));
+    expect(screen.getByText('Choose the store the receipt is from.')).toBeTruthy();
+    expect(screen.getByText('Paste the text of the receipt.')).toBeTruthy();
+    expect(seen.some((request) => request.path === '/receipts/text')).toBe(false);
+
+    await screen.findByRole('option', { name: 'Fresh Mart' });
+    await person.selectOptions(screen.getByLabelText('Store'), 'fresh-mart');
+    await person.type(screen.getByLabelText('Receipt text'), 'MILK 1.99');
+    await person.click(screen.getByRole('button', { name: 'Import' }));
+    expect(await screen.findByText('Imported 1 receipt with 1 item.')).toBeTruthy();
+    const sent = seen.find((request) => request.path === '/receipts/text');
+    expect(JSON.parse(sent?.body ?? '')).toEqual({
+      storeSlug: 'fresh-mart',
+      text: 'MILK 1.99',
+      currency: 'USD',
+    });
+  });
+});
+
+describe('OptimizePlanView', () => {
+  const plan: components['schemas']['OptimizePlan'] = {
+    currency: 'USD',
+    maxStores: 2,
+    stores: [
+      {
+        storeSlug: 'fresh-mart',
+        items: [
+          {
+            productId: '0190a0b0-0000-7000-8000-000000000011',
+            text: null,
+            name: 'Whole milk',
+            quantity: 2,
+            unitPriceCents: 199,
+            shelfCents: 398,
+            coupon: {
+              couponId: '0190a0b0-0000-7000-8000-000000000c01',
+              title: 'Milk 50¢ off',
+              discountCents: 50,
+              requiresClip: true,
+              clipped: false,
+            },
+            lineCents: 348,
+            observedAt: '2026-11-01T00:00:00Z',
+            priceAgeDays: 2,
+          },
+        ],
+        subtotalCents: 348,
+        spendCoupon: null,
+        totalCents: 348,
+      },
+      {
+        storeSlug: 'value-foods',
+        items: [
+          {
+            productId: '0190a0b0-0000-7000-8000-000000000012',
+            text: null,
+            name: 'Bread',
+            quantity: 1,
+            unitPriceCents: 250,
+            shelfCents: 250,
+            coupon: null,
+            lineCents: 250,
+            observedAt: '2026-10-01T00:00:00Z',
+            priceAgeDays: 33,
+          },
+        ],
+        subtotalCents: 250,
+        spendCoupon: {
+          couponId: '0190a0b0-0000-7000-8000-000000000c02',
+          title: '$1 off $2',
+          discountCents: 100,
+          requiresClip: false,
+          clipped: false,
+        },
+        totalCents: 150,
+      },
+    ],
+    totalCents: 498,
+    bestSingleStore: { storeSlug: 'fresh-mart', totalCents: 640 },
+    savingsVsBestSingleStoreCents: 142,
+    averageSingleStoreCents: 700,
+    savingsVsAverageCents: 202,
+    unpricedItems: [{ productId: null, text: 'saffron', quantity: 1, reason: 'free-text' }],
+    oldestPriceObservedAt: '2026-10-01T00:00:00Z',
+    searchNodes: 12,
+  };
+
+  it('shows the total, each store’s items and coupons, the saving, and what it could not price', () => {
+    render(<OptimizePlanView plan={plan} />);
+    expect(screen.getByRole('heading', { level: 2 }).textContent).toBe('Cheapest plan: $4.98 at 2 stores');
+    expect(
+      screen.getByText(/Saves \$1\.42 against shopping everything at fresh-mart \(\$6\.40\)/),
+    ).toBeTruthy();
+    const freshMart = screen.getByRole('table', { name: 'Items to buy at fresh-mart' });
+    const milk = within(freshMart).getByRole('row', { name: /Whole milk/ });
+    expect(milk.textContent).toContain('coupon “Milk 50¢ off” −$0.50 (clip it first)');
+    expect(milk.textContent).toContain('$3.48');
+    expect(screen.getByRole('heading', { name: 'value-foods: $1.50' })).toBeTruthy();
+    expect(screen.getByText(/price 33 days old/)).toBeTruthy();
+    expect(screen.getByText('Coupon “$1 off $2”: −$1.00')).toBeTruthy();
+    expect(screen.getByText('saffron: written as text, not a known product')).toBeTruthy();
+  });
+});
