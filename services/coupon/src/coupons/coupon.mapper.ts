@@ -35,7 +35,18 @@ export function toCoupon(row: CouponRow, clipped: boolean): Coupon {
   };
 }
 
-export function termsOf(row: CouponRow): CouponTerms {
+type TermColumns =
+  | 'type'
+  | 'percent_off'
+  | 'amount_off_cents'
+  | 'buy_quantity'
+  | 'get_quantity'
+  | 'get_percent_off'
+  | 'threshold_cents'
+  | 'min_quantity'
+  | 'min_purchase_cents';
+
+export function termsOf(row: Pick<CouponRow, TermColumns>): CouponTerms {
   return {
     type: row.type,
     percentOff: row.percent_off,
@@ -51,7 +62,7 @@ export function termsOf(row: CouponRow): CouponTerms {
 
 /** Whether a line coupon's scope covers a product (brand and category compare case-insensitively). */
 export function scopeCovers(
-  row: CouponRow,
+  row: Pick<CouponRow, 'scope_kind' | 'product_id' | 'brand' | 'category'>,
   product: { productId: string; brand: string | null; category: string | null },
 ): boolean {
   switch (row.scope_kind) {
