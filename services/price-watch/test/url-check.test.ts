@@ -254,6 +254,34 @@ describe('watch checks over HTTP', () => {
       .expect(404);
   });
 
+  it('refuses render: true when rendering is off here, and render on a product watch', async () => {
+    const headers = serviceHeaders(TEST_SERVICE_KEY, user);
+    const refused = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ url: `${origin}/jsonld`, render: true })
+      .expect(422);
+    expect(refused.body.error.message).toContain('URL_RENDER_ENABLED');
+    const watch = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ url: `${origin}/jsonld` })
+      .expect(201);
+    await request(harness.app)
+      .patch(`/watches/${watch.body.id}`)
+      .set(headers)
+      .send({ render: true })
+      .expect(422);
+    const invalid = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ productId: '01900000-0000-7000-8000-0000000000ff', render: true })
+      .expect(400);
+    expect(invalid.body.error.details.issues.map((issue: { path: string }) => issue.path)).toContain(
+      'render',
+    );
+  });
+
   it('refuses to check a product watch', async () => {
     const headers = serviceHeaders(TEST_SERVICE_KEY, user);
     await harness.database.db
