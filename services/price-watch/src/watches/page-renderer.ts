@@ -12,7 +12,7 @@
  * - one deadline for the whole render, a request budget and the fetcher's size cap per response.
  */
 import { createServer, type Socket } from 'node:net';
-import { type Browser, chromium, type Page, type Route } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import { type FetchPolicy, fetchBytesSafely } from './safe-fetch.js';
 
 export interface RenderPolicy {
@@ -126,6 +126,8 @@ export async function renderPage(
   let browser: Browser | undefined;
   try {
     try {
+      // Loaded on first use: playwright-core is large, and most processes never render.
+      const { chromium } = await import('playwright-core');
       browser = await chromium.launch({
         executablePath: policy.chromiumPath,
         args: [...CHROMIUM_ARGS, `--proxy-server=http://127.0.0.1:${sink.port}`],
