@@ -7,19 +7,13 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackAddress } from '@cartwatch/service-kit';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RenderPolicy } from '../src/watches/page-renderer.js';
-import {
-  type Connector,
-  type ConnectTarget,
-  directConnector,
-  type FetchPolicy,
-  type Resolver,
-} from '../src/watches/safe-fetch.js';
+import type { ConnectTarget, FetchPolicy } from '../src/watches/safe-fetch.js';
 import { createUrlChecker } from '../src/watches/url-check.js';
+import { recordingConnector, tableResolver } from './outbound-doubles.js';
 import { type PriceWatchHarness, startPriceWatch } from './support.js';
 
 const CHROMIUM = process.env.URL_RENDER_CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -43,23 +37,12 @@ const hostilePage = `<html><head><title>Oat Milk</title>
 
 let server: Server;
 let origin: string;
-let dialed: ConnectTarget[] = [];
+const dialed: ConnectTarget[] = [];
 const served: string[] = [];
 
-const recordingConnector: Connector = async (target) => {
-  dialed.push(target);
-  if (!isLoopbackAddress(target.address)) throw new Error(`test connector refuses ${target.address}`);
-  return directConnector(target);
-};
-const names: Record<string, string[]> = { 'shop.test': ['127.0.0.1'], 'evil.test': ['10.0.0.1'] };
-const resolver: Resolver = async (hostname) => {
-  const addresses = names[hostname];
-  if (!addresses) throw new Error(`unknown test host ${hostname}`);
-  return addresses.map((address) => ({ address, family: 4 }));
-};
 const fetchPolicy: FetchPolicy = {
-  resolve: resolver,
-  connect: recordingConnector,
+  resolve: tableResolver({ 'shop.test': ['127.0.0.1'], 'evil.test': ['10.0.0.1'] }),
+  connect: recordingConnector(dialed),
   allowLoopback: true,
   maxBytes: 200_000,
   timeoutMs: 5_000,
@@ -88,7 +71,7 @@ afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
 });
 beforeEach(() => {
-  dialed = [];
+  dialed.length = 0;
   served.length = 0;
 });
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
-import { deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
+import { createProduct, deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
 const handler = purchaseRecordedHandler({ threshold: 0.55 });
@@ -143,20 +143,7 @@ describe('public reads', () => {
     expect(countOf(weekly.body.points)).toBe(countOf(daily.body.points));
     await request(harness.app).get(`/products/${newId()}/prices`).set(headers).expect(404);
 
-    const unpriced = newId();
-    await harness.database.db
-      .insertInto('product')
-      .values({
-        id: unpriced,
-        name: 'Unpriced',
-        name_norm: 'unpriced',
-        brand: null,
-        category: null,
-        size_value: null,
-        size_unit: null,
-        merged_into: null,
-      })
-      .execute();
+    const unpriced = await createProduct(harness.database);
     const empty = await request(harness.app).get(`/products/${unpriced}/prices`).set(headers).expect(200);
     expect(empty.body).toMatchObject({ currency: null, points: [] });
   });

@@ -1,6 +1,6 @@
 /** Row -> API shape and row -> arithmetic terms, in one place. */
 import type { Coupon } from '@cartwatch/common-types';
-import type { CouponRow } from './coupon.repository.js';
+import type { CouponRow, CouponTermColumn } from './coupon.repository.js';
 import type { CouponTerms } from './coupon-math.js';
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
@@ -35,18 +35,7 @@ export function toCoupon(row: CouponRow, clipped: boolean): Coupon {
   };
 }
 
-type TermColumns =
-  | 'type'
-  | 'percent_off'
-  | 'amount_off_cents'
-  | 'buy_quantity'
-  | 'get_quantity'
-  | 'get_percent_off'
-  | 'threshold_cents'
-  | 'min_quantity'
-  | 'min_purchase_cents';
-
-export function termsOf(row: Pick<CouponRow, TermColumns>): CouponTerms {
+export function termsOf(row: Pick<CouponRow, CouponTermColumn>): CouponTerms {
   return {
     type: row.type,
     percentOff: row.percent_off,

@@ -144,27 +144,37 @@ export async function findActiveCoupons(
   return query.execute();
 }
 
-/** The columns the optimizer reads of a coupon, plus whether the user clipped it. */
-export type ApplicableCoupon = Pick<
-  CouponRow,
-  | 'id'
-  | 'store_slug'
-  | 'scope_kind'
-  | 'product_id'
-  | 'brand'
-  | 'category'
-  | 'type'
-  | 'percent_off'
-  | 'amount_off_cents'
-  | 'buy_quantity'
-  | 'get_quantity'
-  | 'get_percent_off'
-  | 'threshold_cents'
-  | 'min_quantity'
-  | 'min_purchase_cents'
-  | 'requires_clip'
-  | 'title'
-> & { clipped: boolean };
+/** The columns coupon arithmetic reads (coupon-math.ts through termsOf). */
+export const couponTermColumns = [
+  'type',
+  'percent_off',
+  'amount_off_cents',
+  'buy_quantity',
+  'get_quantity',
+  'get_percent_off',
+  'threshold_cents',
+  'min_quantity',
+  'min_purchase_cents',
+] as const;
+export type CouponTermColumn = (typeof couponTermColumns)[number];
+
+/** What the optimizer reads of a coupon: scope, terms, and what the plan shows. */
+const applicableCouponColumns = [
+  'id',
+  'store_slug',
+  'scope_kind',
+  'product_id',
+  'brand',
+  'category',
+  ...couponTermColumns,
+  'requires_clip',
+  'title',
+] as const;
+
+/** A coupon as the optimizer reads it, plus whether the user clipped it. */
+export type ApplicableCoupon = Pick<CouponRow, (typeof applicableCouponColumns)[number]> & {
+  clipped: boolean;
+};
 
 /**
  * Active coupons in `currency` that can touch a list of `productIds`, in one query: at a store that
@@ -187,25 +197,7 @@ export async function findApplicableCoupons(
   const stores = options.stores;
   return db
     .selectFrom('coupon')
-    .select([
-      'id',
-      'store_slug',
-      'scope_kind',
-      'product_id',
-      'brand',
-      'category',
-      'type',
-      'percent_off',
-      'amount_off_cents',
-      'buy_quantity',
-      'get_quantity',
-      'get_percent_off',
-      'threshold_cents',
-      'min_quantity',
-      'min_purchase_cents',
-      'requires_clip',
-      'title',
-    ])
+    .select(applicableCouponColumns)
     .select(
       sql<boolean>`exists (select 1 from coupon_clip where coupon_clip.user_id = ${options.userId} and coupon_clip.coupon_id = coupon.id)`.as(
         'clipped',
