@@ -4,5 +4,6 @@
  */
 export { createDatabase, migrateSchema } from '../../packages/db/dist/index.js';
 export { createAppFromEnv } from '../../packages/service-runtime/dist/index.js';
+export { priceSeriesQuery } from '../../services/price-watch/dist/prices/prices.repository.js';
 export { serviceDefinition } from '../../services/price-watch/dist/service.js';
-export { sql } from '../../services/price-watch/node_modules/kysely/dist/index.js';
+export { type Kysely, sql } from '../../services/price-watch/node_modules/kysely/dist/index.js';

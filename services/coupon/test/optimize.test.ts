@@ -3,11 +3,13 @@ import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findApplicableCoupons } from '../src/coupons/coupon.repository.js';
 import { type CouponTestContext, nextWeek, seedPrice, setUpCouponTest, yesterday } from './support.js';
 
 let ctx: CouponTestContext;
 const admin = testAdmin();
 const shopper = testUser();
+const otherShopper = testUser();
 const as = (user: { id: string; role: 'user' | 'admin' }) => serviceHeaders(TEST_SERVICE_KEY, user);
 
 // Three products priced at three stores (unique slugs per file keep other tests' data apart).
@@ -167,6 +169,110 @@ describe('POST /shopping/optimize', () => {
       .send({ listId: list.body.id, maxStores: 1, useCoupons: false })
       .expect(200);
     expect(response.body.totalCents).toBe(700);
+
+    const empty = await request(ctx.app)
+      .post('/shopping/lists')
+      .set(as(shopper))
+      .send({ name: 'nothing yet' })
+      .expect(201);
+    const emptyPlan = await request(ctx.app)
+      .post('/shopping/optimize')
+      .set(as(shopper))
+      .send({ listId: empty.body.id, maxStores: 1 })
+      .expect(200);
+    expect(emptyPlan.body).toMatchObject({ totalCents: 0, stores: [], unpricedItems: [] });
+  });
+
+  it('reads only coupons that can touch the list, with the caller’s own clips', async () => {
+    const tea = newId();
+    const soap = newId();
+    await seedPrice(ctx.database, {
+      productId: tea,
+      storeSlug: 'opt-t',
+      priceCents: 1000,
+      brand: 'Leaf',
+      category: 'Drinks',
+    });
+    await seedPrice(ctx.database, { productId: soap, storeSlug: 'opt-u', priceCents: 500 });
+    const create = async (body: Record<string, unknown>): Promise<string> => {
+      const created = await request(ctx.app)
+        .post('/coupons')
+        .set(as(admin))
+        .send({ validFrom: yesterday(), title: 'scoped', ...body })
+        .expect(201);
+      return created.body.id;
+    };
+    // Applicable: a brand coupon at every store (case differs), a clip-only category one, a spend threshold.
+    const brand = await create({
+      scope: { kind: 'brand', brand: 'LEAF' },
+      type: 'fixed',
+      amountOffCents: 100,
+    });
+    const category = await create({
+      storeSlug: 'opt-t',
+      scope: { kind: 'category', category: 'drinks' },
+      type: 'percent',
+      percentOff: 20,
+      requiresClip: true,
+    });
+    const spend = await create({
+      storeSlug: 'opt-t',
+      scope: { kind: 'store' },
+      type: 'spend_threshold',
+      thresholdCents: 500,
+      amountOffCents: 50,
+    });
+    // Not applicable: another product, a store pricing nothing on the list, another currency, expired.
+    await create({
+      storeSlug: 'opt-t',
+      scope: { kind: 'product', productId: soap },
+      type: 'fixed',
+      amountOffCents: 90,
+    });
+    await create({
+      storeSlug: 'opt-u',
+      scope: { kind: 'store' },
+      type: 'spend_threshold',
+      thresholdCents: 100,
+      amountOffCents: 90,
+    });
+    await create({
+      storeSlug: 'opt-t',
+      scope: { kind: 'product', productId: tea },
+      type: 'fixed',
+      amountOffCents: 90,
+      currency: 'EUR',
+    });
+    await create({
+      storeSlug: 'opt-t',
+      scope: { kind: 'product', productId: tea },
+      type: 'fixed',
+      amountOffCents: 90,
+      validFrom: new Date(Date.now() - 14 * 86_400_000).toISOString(),
+      validTo: yesterday(),
+    });
+    await request(ctx.app).post(`/coupons/${category}/clip`).set(as(otherShopper)).expect(200);
+
+    const read = (userId: string) =>
+      findApplicableCoupons(ctx.database.db, { userId, productIds: [tea], currency: 'USD', now: new Date() });
+    const forShopper = await read(shopper.id);
+    expect(forShopper.map((coupon) => coupon.id).sort()).toEqual([brand, category, spend].sort());
+    expect(forShopper.find((coupon) => coupon.id === category)?.clipped).toBe(false);
+    const forOther = await read(otherShopper.id);
+    expect(forOther.find((coupon) => coupon.id === category)?.clipped).toBe(true);
+
+    // tea 1000 - 20 % = 800 (beats 900 with the brand coupon), >= 500 so 50 off: 750.
+    const optimize = (user: typeof shopper) =>
+      request(ctx.app)
+        .post('/shopping/optimize')
+        .set(as(user))
+        .send({ items: [{ productId: tea, quantity: 1 }], maxStores: 1, clippedOnly: true })
+        .expect(200);
+    expect((await optimize(otherShopper)).body.totalCents).toBe(750);
+    // The other user's clip is not the shopper's: the brand coupon's 900 - 50 = 850.
+    const unclipped = await optimize(shopper);
+    expect(unclipped.body.totalCents).toBe(850);
+    expect(unclipped.body.stores[0].items[0].coupon).toMatchObject({ couponId: brand, discountCents: 100 });
   });
 
   it('rejects a request with both listId and items, or unknown fields', async () => {

@@ -12,7 +12,12 @@ import { mountWatchRoutes } from './watches/watches.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
   const registry = createOpenApiRegistry();
-  const deps = { database: context.database, registry, checkUrl: urlCheckerFromConfig(context.config) };
+  const deps = {
+    database: context.database,
+    registry,
+    checkUrl: urlCheckerFromConfig(context.config),
+    renderingEnabled: context.config.URL_RENDER_ENABLED,
+  };
   return createStandardApp(
     'price-watch',
     context,

@@ -40,6 +40,37 @@ export const envSchema = serviceEnvSchema('price-watch', {
   URL_CHECK_ALLOW_LOOPBACK: flag.describe(
     'TEST ONLY: lets URL checks reach loopback addresses (local fixture pages). Never enable in a deployment.',
   ),
+  URL_RENDER_ENABLED: flag.describe(
+    'Lets URL watches ask for rendering (`render: true`): the page runs in headless Chromium, every request it makes goes through the same address policy (docs/price-watch.md).',
+  ),
+  URL_RENDER_CHROMIUM_PATH: z
+    .string()
+    .min(1)
+    .default('/usr/bin/chromium')
+    .describe('The Chromium binary playwright-core starts for rendering (Debian package `chromium`).'),
+  URL_RENDER_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(120_000)
+    .default(20_000)
+    .describe('Total time one rendered check may take: browser start, page, subresources and scripts.'),
+  URL_RENDER_MAX_REQUESTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(500)
+    .default(60)
+    .describe(
+      'Requests a rendered page may make (scripts, styles, data); later ones are refused. Images, media and fonts are never fetched.',
+    ),
+  URL_RENDER_CONCURRENCY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .default(1)
+    .describe('Chromium instances one process runs at once; further rendered checks wait.'),
   WATCH_SCHEDULER_ENABLED: flag.describe('Runs the URL-watch scheduler in this process (main.ts).'),
   WATCH_SCHEDULER_CONCURRENCY: z.coerce
     .number()

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
-import { deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
+import { createProduct, deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
 const handler = purchaseRecordedHandler({ threshold: 0.55 });
@@ -121,6 +121,31 @@ describe('public reads', () => {
       .get(`/public/trends/${newId()}`)
       .set(serviceHeaders(TEST_SERVICE_KEY))
       .expect(404);
+  });
+
+  it('serves a product price series from the same rollups, 404 for an unknown product', async () => {
+    const rice = await productIdOfGtin('0000000000017');
+    const headers = serviceHeaders(TEST_SERVICE_KEY, user);
+    const today = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+    const [daily, trend] = await Promise.all([
+      request(harness.app).get(`/products/${rice}/prices?interval=day&from=${from}&to=${today}`).set(headers),
+      request(harness.app).get(`/public/trends/${rice}?period=30d`).set(serviceHeaders(TEST_SERVICE_KEY)),
+    ]);
+    expect(daily.status).toBe(200);
+    expect(daily.body).toMatchObject({ productId: rice, interval: 'day', store: null, currency: 'USD' });
+    expect(daily.body.points).toEqual(trend.body.points);
+    const weekly = await request(harness.app)
+      .get(`/products/${rice}/prices?interval=week&from=${from}&to=${today}`)
+      .set(headers)
+      .expect(200);
+    const countOf = (points: { count: number }[]) => points.reduce((sum, point) => sum + point.count, 0);
+    expect(countOf(weekly.body.points)).toBe(countOf(daily.body.points));
+    await request(harness.app).get(`/products/${newId()}/prices`).set(headers).expect(404);
+
+    const unpriced = await createProduct(harness.database);
+    const empty = await request(harness.app).get(`/products/${unpriced}/prices`).set(headers).expect(200);
+    expect(empty.body).toMatchObject({ currency: null, points: [] });
   });
 
   it('compares stores for at most 20 products', async () => {

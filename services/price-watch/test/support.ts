@@ -93,3 +93,26 @@ export function purchase(
     }),
   };
 }
+
+/** A catalog product with no codes and no prices (ids are UUID v7 unless given). */
+export async function createProduct(
+  database: TestDatabase<DB>,
+  overrides: { id?: string; name?: string } = {},
+): Promise<string> {
+  const id = overrides.id ?? newId();
+  const name = overrides.name ?? `Product ${id.slice(-6)}`;
+  await database.db
+    .insertInto('product')
+    .values({
+      id,
+      name,
+      name_norm: name.toLowerCase(),
+      brand: null,
+      category: null,
+      size_value: null,
+      size_unit: null,
+      merged_into: null,
+    })
+    .execute();
+  return id;
+}

@@ -4,19 +4,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackAddress } from '@cartwatch/service-kit';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  type Connector,
-  type ConnectTarget,
-  directConnector,
-  type FetchPolicy,
-  type Resolver,
-} from '../src/watches/safe-fetch.js';
+import type { ConnectTarget, FetchPolicy } from '../src/watches/safe-fetch.js';
 import { createUrlChecker } from '../src/watches/url-check.js';
-import { type PriceWatchHarness, startPriceWatch } from './support.js';
+import { recordingConnector, tableResolver } from './outbound-doubles.js';
+import { createProduct, type PriceWatchHarness, startPriceWatch } from './support.js';
 
 const pages: Record<string, string> = {
   '/jsonld': `<html><head><title>Shop</title><script type="application/ld+json">
@@ -36,29 +30,17 @@ const pages: Record<string, string> = {
 
 let server: Server;
 let origin: string;
-let dialed: ConnectTarget[] = [];
-
-const recordingConnector: Connector = async (target) => {
-  dialed.push(target);
-  if (!isLoopbackAddress(target.address)) throw new Error(`test connector refuses ${target.address}`);
-  return directConnector(target);
-};
-
-const names: Record<string, string[]> = {
+const dialed: ConnectTarget[] = [];
+const resolver = tableResolver({
   'shop.test': ['127.0.0.1'],
   'internal.example': ['10.0.0.5'],
   'mixed.example': ['93.184.216.34', '192.168.1.20'],
-};
-const resolver: Resolver = async (hostname) => {
-  const addresses = names[hostname];
-  if (!addresses) throw new Error(`unknown test host ${hostname}`);
-  return addresses.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-};
+});
 
 function policy(overrides: Partial<FetchPolicy> = {}): FetchPolicy {
   return {
     resolve: resolver,
-    connect: recordingConnector,
+    connect: recordingConnector(dialed),
     allowLoopback: false,
     maxBytes: 100_000,
     timeoutMs: 5_000,
@@ -92,7 +74,7 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 beforeEach(() => {
-  dialed = [];
+  dialed.length = 0;
 });
 
 describe('price extraction from fixture pages (loopback allowed by the test-only setting)', () => {
@@ -254,21 +236,37 @@ describe('watch checks over HTTP', () => {
       .expect(404);
   });
 
+  it('refuses render: true when rendering is off here, and render on a product watch', async () => {
+    const headers = serviceHeaders(TEST_SERVICE_KEY, user);
+    const refused = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ url: `${origin}/jsonld`, render: true })
+      .expect(422);
+    expect(refused.body.error.message).toContain('URL_RENDER_ENABLED');
+    const watch = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ url: `${origin}/jsonld` })
+      .expect(201);
+    await request(harness.app)
+      .patch(`/watches/${watch.body.id}`)
+      .set(headers)
+      .send({ render: true })
+      .expect(422);
+    const invalid = await request(harness.app)
+      .post('/watches')
+      .set(headers)
+      .send({ productId: '01900000-0000-7000-8000-0000000000ff', render: true })
+      .expect(400);
+    expect(invalid.body.error.details.issues.map((issue: { path: string }) => issue.path)).toContain(
+      'render',
+    );
+  });
+
   it('refuses to check a product watch', async () => {
     const headers = serviceHeaders(TEST_SERVICE_KEY, user);
-    await harness.database.db
-      .insertInto('product')
-      .values({
-        id: '01900000-0000-7000-8000-000000000001',
-        name: 'P',
-        name_norm: 'p',
-        brand: null,
-        category: null,
-        size_value: null,
-        size_unit: null,
-        merged_into: null,
-      })
-      .execute();
+    await createProduct(harness.database, { id: '01900000-0000-7000-8000-000000000001' });
     const created = await request(harness.app)
       .post('/watches')
       .set(headers)

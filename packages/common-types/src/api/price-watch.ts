@@ -311,6 +311,7 @@ export const Watch = z
     dropPct: z.number().nullable(),
     increasePct: z.number().nullable(),
     backInStock: z.boolean(),
+    render: z.boolean().describe('The page is rendered in headless Chromium before extraction'),
     lastPriceCents: MinorUnits.nullable(),
     lastCurrency: Currency.nullable(),
     lastAvailable: z.boolean().nullable(),
@@ -339,6 +340,12 @@ export const CreateWatch = z
       .max(300)
       .optional()
       .describe('Price element when the page has no structured data'),
+    render: z
+      .boolean()
+      .optional()
+      .describe(
+        'Run the page scripts in headless Chromium first (script-built pages); needs rendering enabled',
+      ),
     ...WatchThresholds,
   })
   .refine((body) => (body.productId === undefined) !== (body.url === undefined), {
@@ -348,6 +355,10 @@ export const CreateWatch = z
   .refine((body) => body.cssSelector === undefined || body.url !== undefined, {
     message: 'cssSelector applies to URL watches only',
     path: ['cssSelector'],
+  })
+  .refine((body) => body.render === undefined || body.url !== undefined, {
+    message: 'render applies to URL watches only',
+    path: ['render'],
   });
 export const UpdateWatch = z.strictObject({
   targetPriceCents: MinorUnits.min(1).nullable().optional(),
@@ -355,6 +366,7 @@ export const UpdateWatch = z.strictObject({
   increasePct: Pct.nullable().optional(),
   backInStock: z.boolean().optional(),
   cssSelector: z.string().min(1).max(300).nullable().optional(),
+  render: z.boolean().optional(),
 });
 export const WatchParams = z.strictObject({ id: Uuid });
 export const WatchPage = z
@@ -371,6 +383,10 @@ export const WatchRun = z
     method: z.string().nullable().describe('json-ld, microdata, opengraph or selector'),
     errorCode: z.string().nullable(),
     error: z.string().nullable(),
+    blockedRequests: z
+      .array(z.object({ url: z.string(), code: z.string(), message: z.string() }))
+      .nullable()
+      .describe('Rendered checks: requests of the page that were refused (e.g. BLOCKED_ADDRESS) or failed'),
   })
   .meta({ id: 'WatchRun' });
 export const WatchRunPage = z

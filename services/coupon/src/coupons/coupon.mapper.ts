@@ -1,6 +1,6 @@
 /** Row -> API shape and row -> arithmetic terms, in one place. */
 import type { Coupon } from '@cartwatch/common-types';
-import type { CouponRow } from './coupon.repository.js';
+import type { CouponRow, CouponTermColumn } from './coupon.repository.js';
 import type { CouponTerms } from './coupon-math.js';
 
 const iso = (value: Date | string): string => new Date(value).toISOString();
@@ -35,7 +35,7 @@ export function toCoupon(row: CouponRow, clipped: boolean): Coupon {
   };
 }
 
-export function termsOf(row: CouponRow): CouponTerms {
+export function termsOf(row: Pick<CouponRow, CouponTermColumn>): CouponTerms {
   return {
     type: row.type,
     percentOff: row.percent_off,
@@ -51,7 +51,7 @@ export function termsOf(row: CouponRow): CouponTerms {
 
 /** Whether a line coupon's scope covers a product (brand and category compare case-insensitively). */
 export function scopeCovers(
-  row: CouponRow,
+  row: Pick<CouponRow, 'scope_kind' | 'product_id' | 'brand' | 'category'>,
   product: { productId: string; brand: string | null; category: string | null },
 ): boolean {
   switch (row.scope_kind) {

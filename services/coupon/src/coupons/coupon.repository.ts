@@ -144,6 +144,92 @@ export async function findActiveCoupons(
   return query.execute();
 }
 
+/** The columns coupon arithmetic reads (coupon-math.ts through termsOf). */
+export const couponTermColumns = [
+  'type',
+  'percent_off',
+  'amount_off_cents',
+  'buy_quantity',
+  'get_quantity',
+  'get_percent_off',
+  'threshold_cents',
+  'min_quantity',
+  'min_purchase_cents',
+] as const;
+export type CouponTermColumn = (typeof couponTermColumns)[number];
+
+/** What the optimizer reads of a coupon: scope, terms, and what the plan shows. */
+const applicableCouponColumns = [
+  'id',
+  'store_slug',
+  'scope_kind',
+  'product_id',
+  'brand',
+  'category',
+  ...couponTermColumns,
+  'requires_clip',
+  'title',
+] as const;
+
+/** A coupon as the optimizer reads it, plus whether the user clipped it. */
+export type ApplicableCoupon = Pick<CouponRow, (typeof applicableCouponColumns)[number]> & {
+  clipped: boolean;
+};
+
+/**
+ * Active coupons in `currency` that can touch a list of `productIds`, in one query: at a store that
+ * prices at least one of the products (or at every store), scoped to the store, to one of the
+ * products, or to a brand or category (those two are matched in code, which owns the case rules, so
+ * this stays a superset of what applies). `clipped` tells whether `userId` clipped it.
+ */
+export async function findApplicableCoupons(
+  db: Executor<DB>,
+  options: {
+    userId: string;
+    productIds: string[];
+    currency: string;
+    now: Date;
+    stores?: string[] | undefined;
+  },
+): Promise<ApplicableCoupon[]> {
+  if (options.productIds.length === 0) return [];
+  const productIds = sql`${options.productIds}::uuid[]`;
+  const stores = options.stores;
+  return db
+    .selectFrom('coupon')
+    .select(applicableCouponColumns)
+    .select(
+      sql<boolean>`exists (select 1 from coupon_clip where coupon_clip.user_id = ${options.userId} and coupon_clip.coupon_id = coupon.id)`.as(
+        'clipped',
+      ),
+    )
+    .where('currency', '=', options.currency)
+    .where('valid_from', '<=', options.now)
+    .where((eb) => eb.or([eb('valid_to', 'is', null), eb('valid_to', '>', options.now)]))
+    .where((eb) =>
+      eb.or([
+        eb('store_slug', 'is', null),
+        eb(
+          'store_slug',
+          'in',
+          eb
+            .selectFrom('store_price')
+            .select('store_price.store_slug')
+            .where(sql<boolean>`store_price.product_id = any(${productIds})`)
+            .where('store_price.currency', '=', options.currency)
+            .$if(stores !== undefined, (qb) =>
+              qb.where(sql<boolean>`store_price.store_slug = any(${stores}::text[])`),
+            ),
+        ),
+      ]),
+    )
+    .where((eb) =>
+      eb.or([eb('scope_kind', '<>', 'product'), sql<boolean>`coupon.product_id = any(${productIds})`]),
+    )
+    .orderBy('id')
+    .execute();
+}
+
 export async function clipCoupon(db: Executor<DB>, userId: string, couponId: string): Promise<void> {
   await db
     .insertInto('coupon_clip')

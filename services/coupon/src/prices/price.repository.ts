@@ -1,5 +1,6 @@
 /** The local price read model: latest price per product and store, and product facts, from price.observed.v1. */
 import type { Executor } from '@cartwatch/db';
+import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 export interface ObservedPrice {
@@ -88,7 +89,7 @@ export async function findProducts(
   const rows = await db
     .selectFrom('product')
     .select(['product_id', 'name', 'brand', 'category'])
-    .where('product_id', 'in', productIds)
+    .where(sql<boolean>`product_id = any(${productIds}::uuid[])`)
     .execute();
   return new Map(
     rows.map((row) => [
@@ -105,6 +106,7 @@ export interface StorePrice {
   observedAt: Date;
 }
 
+/** Latest prices of `productIds` in `currency`, one array-parameter query however long the list. */
 export async function findStorePrices(
   db: Executor<DB>,
   productIds: string[],
@@ -115,9 +117,9 @@ export async function findStorePrices(
   let query = db
     .selectFrom('store_price')
     .select(['product_id', 'store_slug', 'price_cents', 'observed_at'])
-    .where('product_id', 'in', productIds)
+    .where(sql<boolean>`product_id = any(${productIds}::uuid[])`)
     .where('currency', '=', currency);
-  if (stores) query = query.where('store_slug', 'in', stores);
+  if (stores) query = query.where(sql<boolean>`store_slug = any(${stores}::text[])`);
   const rows = await query.execute();
   return rows.map((row) => ({
     productId: row.product_id,

@@ -6,7 +6,7 @@ import type { OptimizePlan, OptimizeRequest } from '@cartwatch/common-types';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
 import { scopeCovers, termsOf } from '../coupons/coupon.mapper.js';
-import { type CouponRow, findActiveCoupons, findClippedIds } from '../coupons/coupon.repository.js';
+import { type ApplicableCoupon, findApplicableCoupons } from '../coupons/coupon.repository.js';
 import { lineDiscountCents } from '../coupons/coupon-math.js';
 import type { DB } from '../db/schema.js';
 import {
@@ -22,7 +22,7 @@ import {
   type SplitProblem,
   SplitTooLargeError,
 } from './cheapest-store-split.js';
-import { findItems, findList } from './shopping-list.repository.js';
+import { findItemsOfUserList } from './shopping-list.repository.js';
 
 /** At most this many candidate stores (those pricing the most list items win). */
 export const MAX_CANDIDATE_STORES = 20;
@@ -40,9 +40,9 @@ type UnpricedItem = OptimizePlan['unpricedItems'][number];
 async function wantedItems(db: Kysely<DB>, userId: string, request: OptimizeRequest): Promise<WantedItem[]> {
   let raw: WantedItem[];
   if (request.listId) {
-    const list = await findList(db, userId, request.listId);
-    if (!list) throw AppError.notFound('shopping list');
-    raw = (await findItems(db, list.id)).map((item) => ({
+    const listItems = await findItemsOfUserList(db, userId, request.listId);
+    if (!listItems) throw AppError.notFound('shopping list');
+    raw = listItems.map((item) => ({
       productId: item.product_id,
       text: item.text,
       quantity: item.quantity,
@@ -78,8 +78,7 @@ export interface PricedShop {
   stores: string[];
   prices: (StorePrice | undefined)[][];
   problem: SplitProblem;
-  couponsById: Map<string, CouponRow>;
-  clipped: Set<string>;
+  couponsById: Map<string, ApplicableCoupon>;
   unpriced: UnpricedItem[];
 }
 
@@ -91,18 +90,20 @@ export async function loadShop(
 ): Promise<PricedShop> {
   const wanted = await wantedItems(db, userId, request);
   const productIds = wanted.flatMap((item) => (item.productId ? [item.productId] : []));
-  // One round trip of four parallel queries; coupons are narrowed to the candidate stores below.
-  const [products, storePrices, activeCoupons, clipped] = await Promise.all([
+  // Three independent queries in parallel, each one statement with an array parameter; the coupon
+  // query already leaves out other stores and other products' coupons, and says which are clipped.
+  const [products, storePrices, applicableCoupons] = await Promise.all([
     findProducts(db, productIds),
     findStorePrices(db, productIds, request.currency, request.stores),
     request.useCoupons
-      ? findActiveCoupons(db, {
-          now,
+      ? findApplicableCoupons(db, {
+          userId,
+          productIds,
           currency: request.currency,
-          ...(request.stores ? { stores: request.stores } : {}),
+          now,
+          stores: request.stores,
         })
-      : Promise.resolve([] as CouponRow[]),
-    request.useCoupons ? findClippedIds(db, userId) : Promise.resolve(new Set<string>()),
+      : Promise.resolve([]),
   ]);
   const pricesByProduct = new Map<string, Map<string, StorePrice>>();
   const itemsPerStore = new Map<string, number>();
@@ -132,11 +133,10 @@ export async function loadShop(
   }
 
   const candidateStores = new Set(stores);
-  let coupons = activeCoupons.filter(
+  let coupons = applicableCoupons.filter(
     (coupon) => coupon.store_slug === null || candidateStores.has(coupon.store_slug),
   );
-  if (request.clippedOnly)
-    coupons = coupons.filter((coupon) => !coupon.requires_clip || clipped.has(coupon.id));
+  if (request.clippedOnly) coupons = coupons.filter((coupon) => !coupon.requires_clip || coupon.clipped);
   const lineCoupons = coupons.filter((coupon) => coupon.type !== 'spend_threshold');
   const spendOffers: SpendOffer[][] = stores.map((store) =>
     coupons
@@ -176,7 +176,6 @@ export async function loadShop(
     prices,
     problem: { options, spendOffers, storeCount: stores.length, maxStores: request.maxStores },
     couponsById: new Map(coupons.map((coupon) => [coupon.id, coupon])),
-    clipped,
     unpriced,
   };
 }
@@ -206,7 +205,7 @@ export function buildPlan(shop: PricedShop, request: OptimizeRequest, now: Date)
       title: coupon.title,
       discountCents,
       requiresClip: coupon.requires_clip,
-      clipped: shop.clipped.has(coupon.id),
+      clipped: coupon.clipped,
     };
   };
 

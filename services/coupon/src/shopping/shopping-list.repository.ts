@@ -97,6 +97,36 @@ export async function findItems(db: Executor<DB>, listId: string): Promise<ListI
     .execute();
 }
 
+/**
+ * The items of the user's list in one round trip (the list left-joined to its items), or undefined
+ * when the user has no such list: the optimizer needs no list row, only its items.
+ */
+export async function findItemsOfUserList(
+  db: Executor<DB>,
+  userId: string,
+  listId: string,
+): Promise<Pick<ShoppingListItemTable, 'product_id' | 'text' | 'quantity'>[] | undefined> {
+  const rows = await db
+    .selectFrom('shopping_list')
+    .leftJoin('shopping_list_item', 'shopping_list_item.list_id', 'shopping_list.id')
+    .select([
+      'shopping_list_item.id',
+      'shopping_list_item.product_id',
+      'shopping_list_item.text',
+      'shopping_list_item.quantity',
+    ])
+    .where('shopping_list.id', '=', listId)
+    .where('shopping_list.user_id', '=', userId)
+    .orderBy('shopping_list_item.id')
+    .execute();
+  if (rows.length === 0) return undefined;
+  return rows.flatMap((row) =>
+    row.id === null || row.quantity === null
+      ? []
+      : [{ product_id: row.product_id, text: row.text, quantity: row.quantity }],
+  );
+}
+
 export async function updateItemQuantity(
   db: Executor<DB>,
   listId: string,

@@ -9,6 +9,12 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 /** numeric and bigint come back from pg as strings. */
 type Numeric = ColumnType<string, string | number, string | number>;
 type BigIntCents = ColumnType<number, number, number>;
+/** One refused or failed request of a rendered page (watch_run.blocked_requests). */
+export interface BlockedRequestJson {
+  url: string;
+  code: string;
+  message: string;
+}
 
 export interface ProductTable {
   id: string;
@@ -123,6 +129,7 @@ export interface WatchTable {
   next_check_at: Timestamp | null;
   check_interval_seconds: Generated<number>;
   check_started_at: Timestamp | null;
+  render: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }
@@ -139,6 +146,8 @@ export interface WatchRunTable {
   method: string | null;
   error_code: string | null;
   error: string | null;
+  /** Refused or failed requests of a rendered page (BlockedRequest[]); null when not rendered. */
+  blocked_requests: ColumnType<BlockedRequestJson[] | null, string | null, string | null>;
 }
 
 export interface AlertTable {

@@ -34,18 +34,6 @@ export async function latestPrices(db: Executor<DB>, productIds: string[]): Prom
     .execute();
 }
 
-/** The currency of the product's most recent observation (series are never mixed across currencies). */
-export async function mainCurrency(db: Executor<DB>, productId: string): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('price_latest')
-    .select('currency')
-    .where('product_id', '=', productId)
-    .orderBy('observed_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row?.currency;
-}
-
 export interface SeriesRow {
   period: string;
   min_cents: string;
@@ -54,28 +42,67 @@ export interface SeriesRow {
   count: string;
 }
 
+export interface SeriesFilter {
+  productId: string;
+  store?: string | undefined;
+  from: string;
+  to: string;
+  interval: 'day' | 'week' | 'month';
+}
+
+/**
+ * One statement per series read: the product's name (no row at all: unknown product), the currency of
+ * its most recent observation (series never mix currencies; null without any) and the min/avg/max
+ * points in that currency from price_daily only (period null: no point in the window).
+ * Exported for the benchmark's EXPLAIN.
+ */
+export function priceSeriesQuery(filter: SeriesFilter) {
+  const bucket =
+    filter.interval === 'day' ? sql`d.day` : sql`date_trunc(${filter.interval}, d.day::timestamp)::date`;
+  const store = filter.store === undefined ? sql`` : sql`and d.store_slug = ${filter.store}`;
+  return sql<{
+    name: string;
+    currency: string | null;
+    period: string | null;
+    min_cents: string;
+    max_cents: string;
+    sum_cents: string;
+    count: string;
+  }>`
+    with main as (
+      select currency from price_latest where product_id = ${filter.productId}
+      order by observed_at desc limit 1
+    )
+    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count
+    from product p
+    left join main on true
+    left join lateral (
+      select to_char(${bucket}, 'YYYY-MM-DD') as period, min(d.min_cents) as min_cents,
+             max(d.max_cents) as max_cents, sum(d.sum_cents) as sum_cents, sum(d.count) as count
+      from price_daily d
+      where d.product_id = p.id and d.currency = main.currency
+        and d.day between ${filter.from}::date and ${filter.to}::date ${store}
+      group by 1
+    ) s on true
+    where p.id = ${filter.productId}
+    order by s.period`;
+}
+
+/** The product's series in its main currency; undefined for an unknown product. */
 export async function priceSeries(
   db: Executor<DB>,
-  filter: {
-    productId: string;
-    currency: string;
-    store?: string | undefined;
-    from: string;
-    to: string;
-    interval: 'day' | 'week' | 'month';
-  },
-): Promise<SeriesRow[]> {
-  const bucket =
-    filter.interval === 'day' ? sql`day` : sql`date_trunc(${filter.interval}, day::timestamp)::date`;
-  const store = filter.store === undefined ? sql`` : sql`and store_slug = ${filter.store}`;
-  const { rows } = await sql<SeriesRow>`
-    select to_char(${bucket}, 'YYYY-MM-DD') as period, min(min_cents) as min_cents, max(max_cents) as max_cents,
-           sum(sum_cents) as sum_cents, sum(count) as count
-    from price_daily
-    where product_id = ${filter.productId} and currency = ${filter.currency}
-      and day between ${filter.from}::date and ${filter.to}::date ${store}
-    group by 1 order by 1`.execute(db);
-  return rows;
+  filter: SeriesFilter,
+): Promise<{ productName: string; currency: string | null; rows: SeriesRow[] } | undefined> {
+  const { rows } = await priceSeriesQuery(filter).execute(db);
+  const [first] = rows;
+  if (!first) return undefined;
+  return {
+    productName: first.name,
+    currency: first.currency,
+    rows: rows.flatMap(({ name: _name, currency: _currency, period, ...row }) =>
+      period === null ? [] : [{ period, ...row }],
+    ),
+  };
 }
 
 export interface CategoryTrendRow {

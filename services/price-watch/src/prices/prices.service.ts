@@ -22,7 +22,6 @@ import {
   categoryTrends,
   type LatestPriceRow,
   latestPrices,
-  mainCurrency,
   priceIncreases,
   priceSeries,
   type SeriesRow,
@@ -112,27 +111,23 @@ export async function getPriceSeries(
   },
   now: Date = new Date(),
 ): Promise<z.infer<typeof PriceSeries>> {
-  const product = await findProductById(database.db, productId);
-  if (!product) throw AppError.notFound('product');
   const to = query.to ?? isoDay(now);
   const from = query.from ?? addDays(to, -365);
-  const currency = await mainCurrency(database.db, productId);
-  const rows = currency
-    ? await priceSeries(database.db, {
-        productId,
-        currency,
-        store: query.store,
-        from,
-        to,
-        interval: query.interval,
-      })
-    : [];
+  // One statement: the product (404), its currency and the points.
+  const series = await priceSeries(database.db, {
+    productId,
+    store: query.store,
+    from,
+    to,
+    interval: query.interval,
+  });
+  if (!series) throw AppError.notFound('product');
   return {
     productId,
     interval: query.interval,
     store: query.store ?? null,
-    currency: currency ?? null,
-    points: toPoints(rows),
+    currency: series.currency,
+    points: toPoints(series.rows),
   };
 }
 
@@ -142,21 +137,18 @@ export async function getPublicTrend(
   period: keyof typeof periodDays,
   now: Date = new Date(),
 ): Promise<z.infer<typeof PublicTrend>> {
-  const product = await findProductById(database.db, productId);
-  if (!product) throw AppError.notFound('product');
   const to = isoDay(now);
   const from = addDays(to, -periodDays[period]);
-  const currency = await mainCurrency(database.db, productId);
-  const points = currency
-    ? toPoints(await priceSeries(database.db, { productId, currency, from, to, interval: 'day' }))
-    : [];
+  const series = await priceSeries(database.db, { productId, from, to, interval: 'day' });
+  if (!series) throw AppError.notFound('product');
+  const points = toPoints(series.rows);
   const first = points[0];
   const last = points.at(-1);
   const changePct =
     first && last && first !== last && first.avgCents > 0
       ? Math.round((last.avgCents / first.avgCents - 1) * 10_000) / 100
       : null;
-  return { productId, name: product.name, period, currency: currency ?? null, points, changePct };
+  return { productId, name: series.productName, period, currency: series.currency, points, changePct };
 }
 
 export async function getCategoryTrends(

@@ -45,9 +45,14 @@ export type FetchErrorCode =
   | 'TIMEOUT'
   | 'FETCH_FAILED';
 
+export type FetchFailure = { ok: false; code: FetchErrorCode; message: string };
 export type FetchResult =
   | { ok: true; url: string; status: number; contentType: string | undefined; body: string }
-  | { ok: false; code: FetchErrorCode; message: string };
+  | FetchFailure;
+/** The same answer with the body as bytes (scripts, JSON and styles of a rendered page). */
+export type FetchBytesResult =
+  | { ok: true; url: string; status: number; contentType: string | undefined; body: Buffer }
+  | FetchFailure;
 
 export const systemResolver: Resolver = async (hostname) => {
   const addresses = await lookup(hostname, { all: true, verbatim: true });
@@ -71,7 +76,7 @@ export const directConnector: Connector = (target) =>
     socket.once('error', reject);
   });
 
-function fail(code: FetchErrorCode, message: string): FetchResult {
+function fail(code: FetchErrorCode, message: string): FetchFailure {
   return { ok: false, code, message };
 }
 
@@ -79,7 +84,7 @@ function fail(code: FetchErrorCode, message: string): FetchResult {
 async function checkedAddress(
   url: URL,
   policy: FetchPolicy,
-): Promise<{ ok: true; address: ResolvedAddress } | { ok: false; result: FetchResult }> {
+): Promise<{ ok: true; address: ResolvedAddress } | { ok: false; result: FetchFailure }> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   let addresses: ResolvedAddress[];
   const literal = isIP(host);
@@ -129,7 +134,18 @@ async function readCapped(
   return Buffer.concat(chunks);
 }
 
+/** Fetches a page as text: see fetchBytesSafely. */
 export async function fetchSafely(rawUrl: string, policy: FetchPolicy): Promise<FetchResult> {
+  const fetched = await fetchBytesSafely(rawUrl, policy);
+  return fetched.ok ? { ...fetched, body: fetched.body.toString('utf8') } : fetched;
+}
+
+/** GET under the policy: checked addresses only, every redirect hop re-checked, size and time capped. */
+export async function fetchBytesSafely(
+  rawUrl: string,
+  policy: FetchPolicy,
+  accept = 'text/html,application/xhtml+xml',
+): Promise<FetchBytesResult> {
   const signal = AbortSignal.timeout(policy.timeoutMs);
   let current: URL;
   try {
@@ -169,7 +185,7 @@ export async function fetchSafely(rawUrl: string, policy: FetchPolicy): Promise<
       const response = await request(current, {
         dispatcher: agent,
         method: 'GET',
-        headers: { 'user-agent': policy.userAgent, accept: 'text/html,application/xhtml+xml' },
+        headers: { 'user-agent': policy.userAgent, accept },
         signal,
         headersTimeout: policy.timeoutMs,
         bodyTimeout: policy.timeoutMs,
@@ -197,7 +213,7 @@ export async function fetchSafely(rawUrl: string, policy: FetchPolicy): Promise<
         url: current.href,
         status: response.statusCode,
         contentType: Array.isArray(contentType) ? contentType[0] : contentType,
-        body: body.toString('utf8'),
+        body,
       };
     } catch (error) {
       if (signal.aborted) return fail('TIMEOUT', `no complete answer within ${policy.timeoutMs} ms`);

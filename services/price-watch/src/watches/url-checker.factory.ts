@@ -1,16 +1,29 @@
-/** The URL checker of the process, from config (system DNS, direct connections to checked addresses). */
+/**
+ * The URL checker of the process, from config (system DNS, direct connections to checked addresses;
+ * rendering in Chromium only when URL_RENDER_ENABLED).
+ */
 import type { Config } from '../config.js';
 import { directConnector, systemResolver } from './safe-fetch.js';
 import { createUrlChecker } from './url-check.js';
 
 export function urlCheckerFromConfig(config: Config) {
-  return createUrlChecker({
-    resolve: systemResolver,
-    connect: directConnector,
-    allowLoopback: config.URL_CHECK_ALLOW_LOOPBACK,
-    maxBytes: config.URL_CHECK_MAX_BYTES,
-    timeoutMs: config.URL_CHECK_TIMEOUT_MS,
-    maxRedirects: config.URL_CHECK_MAX_REDIRECTS,
-    userAgent: 'CartWatch price-watch (+https://github.com/cartwatch)',
-  });
+  return createUrlChecker(
+    {
+      resolve: systemResolver,
+      connect: directConnector,
+      allowLoopback: config.URL_CHECK_ALLOW_LOOPBACK,
+      maxBytes: config.URL_CHECK_MAX_BYTES,
+      timeoutMs: config.URL_CHECK_TIMEOUT_MS,
+      maxRedirects: config.URL_CHECK_MAX_REDIRECTS,
+      userAgent: 'CartWatch price-watch (+https://github.com/cartwatch)',
+    },
+    config.URL_RENDER_ENABLED
+      ? {
+          chromiumPath: config.URL_RENDER_CHROMIUM_PATH,
+          timeoutMs: config.URL_RENDER_TIMEOUT_MS,
+          maxRequests: config.URL_RENDER_MAX_REQUESTS,
+          concurrency: config.URL_RENDER_CONCURRENCY,
+        }
+      : undefined,
+  );
 }

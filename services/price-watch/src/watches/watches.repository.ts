@@ -1,6 +1,6 @@
 /** SQL of watches and their check runs. */
 import type { Executor } from '@cartwatch/db';
-import { type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
 import type { DB, WatchRunTable, WatchTable } from '../db/schema.js';
 
 export type WatchRow = Selectable<WatchTable>;
@@ -19,6 +19,7 @@ export async function insertWatch(
     dropPct: number | null;
     increasePct: number | null;
     backInStock: boolean;
+    render: boolean;
     nextCheckAt: Date | null;
   },
 ): Promise<WatchRow> {
@@ -35,6 +36,7 @@ export async function insertWatch(
       drop_pct: watch.dropPct,
       increase_pct: watch.increasePct,
       back_in_stock: watch.backInStock,
+      render: watch.render,
       next_check_at: watch.nextCheckAt,
     })
     .returningAll()
@@ -80,6 +82,7 @@ export async function updateWatch(
     back_in_stock: boolean;
     css_selector: string | null;
     target_armed: boolean;
+    render: boolean;
   }>,
 ): Promise<WatchRow | undefined> {
   return db
@@ -104,7 +107,7 @@ export async function deleteUserWatches(db: Executor<DB>, userId: string): Promi
   await db.deleteFrom('watch').where('user_id', '=', userId).execute();
 }
 
-export async function insertRun(db: Executor<DB>, run: WatchRunRow): Promise<void> {
+export async function insertRun(db: Executor<DB>, run: Insertable<WatchRunTable>): Promise<void> {
   await db.insertInto('watch_run').values(run).execute();
 }
 

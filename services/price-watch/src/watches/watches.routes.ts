@@ -38,9 +38,9 @@ const ListQuery = z.strictObject(PaginationQuery.shape);
 
 export function mountWatchRoutes(
   app: Express,
-  deps: { database: Database<DB>; registry: OpenAPIRegistry; checkUrl: CheckUrl },
+  deps: { database: Database<DB>; registry: OpenAPIRegistry; checkUrl: CheckUrl; renderingEnabled: boolean },
 ): void {
-  const { database, registry, checkUrl } = deps;
+  const { database, registry, checkUrl, renderingEnabled } = deps;
   const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
 
   registry.registerPath({
@@ -50,11 +50,13 @@ export function mountWatchRoutes(
     request: { body: body(CreateWatch) },
     responses: {
       201: jsonResponse(Watch, 'The watch'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });
   app.post('/watches', requireUser, async (req, res) => {
-    res.status(201).json(await createWatch(database, currentUser(req).id, parseBody(CreateWatch, req)));
+    res
+      .status(201)
+      .json(await createWatch(database, currentUser(req).id, renderingEnabled, parseBody(CreateWatch, req)));
   });
 
   registry.registerPath({
@@ -92,12 +94,14 @@ export function mountWatchRoutes(
     request: { params: WatchParams, body: body(UpdateWatch) },
     responses: {
       200: jsonResponse(Watch, 'The watch'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
     },
   });
   app.patch('/watches/:id', requireUser, async (req, res) => {
     const { id } = parseParams(WatchParams, req);
-    res.json(await patchWatch(database, currentUser(req).id, id, parseBody(UpdateWatch, req)));
+    res.json(
+      await patchWatch(database, currentUser(req).id, id, renderingEnabled, parseBody(UpdateWatch, req)),
+    );
   });
 
   registry.registerPath({

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { evaluateWatch, ninetyDayMedian } from '../alerts/price-alerts.service.js';
 import { findLiveProduct } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
-import type { UrlCheckResult } from './url-check.js';
+import type { UrlCheckOptions, UrlCheckResult } from './url-check.js';
 import {
   deleteWatch,
   findUserWatch,
@@ -27,10 +27,13 @@ import {
   type WatchRunRow,
 } from './watches.repository.js';
 
-export type CheckUrl = (
-  url: string,
-  options: { cssSelector?: string | undefined },
-) => Promise<UrlCheckResult>;
+export type CheckUrl = (url: string, options: UrlCheckOptions) => Promise<UrlCheckResult>;
+
+function refuseRenderWhenDisabled(render: boolean | undefined, renderingEnabled: boolean): void {
+  if (render && !renderingEnabled) {
+    throw AppError.unprocessable('page rendering is not enabled on this server (URL_RENDER_ENABLED)');
+  }
+}
 
 export function toWatch(row: WatchRow): z.infer<typeof Watch> {
   return {
@@ -42,6 +45,7 @@ export function toWatch(row: WatchRow): z.infer<typeof Watch> {
     dropPct: row.drop_pct === null ? null : Number(row.drop_pct),
     increasePct: row.increase_pct === null ? null : Number(row.increase_pct),
     backInStock: row.back_in_stock,
+    render: row.render,
     lastPriceCents: row.last_price_cents,
     lastCurrency: row.last_currency,
     lastAvailable: row.last_available,
@@ -62,12 +66,14 @@ function toRun(row: WatchRunRow): z.infer<typeof WatchRun> {
     method: row.method,
     errorCode: row.error_code,
     error: row.error,
+    blockedRequests: row.blocked_requests,
   };
 }
 
 export async function createWatch(
   database: Database<DB>,
   userId: string,
+  renderingEnabled: boolean,
   input: {
     productId?: string | undefined;
     url?: string | undefined;
@@ -76,8 +82,10 @@ export async function createWatch(
     dropPct?: number | undefined;
     increasePct?: number | undefined;
     backInStock?: boolean | undefined;
+    render?: boolean | undefined;
   },
 ): Promise<z.infer<typeof Watch>> {
+  refuseRenderWhenDisabled(input.render, renderingEnabled);
   let productId: string | null = null;
   if (input.productId) {
     const product = await findLiveProduct(database.db, input.productId);
@@ -96,6 +104,7 @@ export async function createWatch(
     dropPct: input.dropPct ?? null,
     increasePct: input.increasePct ?? null,
     backInStock: input.backInStock ?? false,
+    render: input.render ?? false,
     // A URL watch is due at once; the scheduler picks the most overdue first.
     nextCheckAt: url ? new Date() : null,
   });
@@ -131,15 +140,19 @@ export async function patchWatch(
   database: Database<DB>,
   userId: string,
   id: string,
+  renderingEnabled: boolean,
   input: z.infer<typeof UpdateWatch>,
 ) {
   const existing = await findUserWatch(database.db, userId, id);
   if (!existing) throw AppError.notFound('watch');
-  if (input.cssSelector !== undefined && existing.url === null) {
-    throw AppError.validation([
-      { path: 'cssSelector', message: 'cssSelector applies to URL watches only', code: 'custom' },
-    ]);
+  for (const field of ['cssSelector', 'render'] as const) {
+    if (input[field] !== undefined && existing.url === null) {
+      throw AppError.validation([
+        { path: field, message: `${field} applies to URL watches only`, code: 'custom' },
+      ]);
+    }
   }
+  refuseRenderWhenDisabled(input.render, renderingEnabled);
   const row = await updateWatch(database.db, userId, id, {
     ...(input.targetPriceCents !== undefined && {
       target_price_cents: input.targetPriceCents,
@@ -149,6 +162,7 @@ export async function patchWatch(
     ...(input.increasePct !== undefined && { increase_pct: input.increasePct }),
     ...(input.backInStock !== undefined && { back_in_stock: input.backInStock }),
     ...(input.cssSelector !== undefined && { css_selector: input.cssSelector }),
+    ...(input.render !== undefined && { render: input.render }),
   });
   if (!row) throw AppError.notFound('watch');
   return toWatch(row);
@@ -189,7 +203,10 @@ export async function runUrlCheck(
 ): Promise<z.infer<typeof WatchRun>> {
   if (!watch.url) throw AppError.unprocessable('only URL watches can be checked');
   const startedAt = new Date();
-  const result = await checkUrl(watch.url, { cssSelector: watch.css_selector ?? undefined });
+  const result = await checkUrl(watch.url, {
+    cssSelector: watch.css_selector ?? undefined,
+    render: watch.render,
+  });
   const finishedAt = new Date();
   const run: WatchRunRow = {
     id: newId(),
@@ -203,11 +220,15 @@ export async function runUrlCheck(
     method: result.ok ? result.method : null,
     error_code: result.ok ? null : result.code,
     error: result.ok ? null : result.message,
+    blocked_requests: result.blockedRequests ?? null,
   };
   await withTransaction(database.db, async (trx) => {
     const locked = await lockWatch(trx, watch.id);
     if (!locked) return; // deleted while fetching
-    await insertRun(trx, run);
+    await insertRun(trx, {
+      ...run,
+      blocked_requests: run.blocked_requests ? JSON.stringify(run.blocked_requests) : null,
+    });
     const next = new Date(finishedAt.getTime() + locked.check_interval_seconds * 1000);
     await trx
       .updateTable('watch')
