@@ -1,5 +1,6 @@
 import { newId } from '@cartwatch/db';
 import { newUserId, serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
+import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
@@ -146,6 +147,39 @@ describe('matching purchase lines to products', () => {
     const types = (outbox as { type: string }[]).map((row) => row.type);
     expect(types).toContain('product.matched.v1');
     expect(types).toContain('price.observed.v1');
+  });
+
+  it('observes the pack size printed on the receipt when a GTIN keeps its product through a shrink', async () => {
+    const gtin = '00041196910759';
+    const first = purchase(user.id, [
+      { name: 'Oat Cereal', brand: 'Acme', gtin, size: { value: 453.592, unit: 'g' } },
+    ]);
+    await deliver(harness.database, handler, first);
+    const smaller = purchase(user.id, [
+      { name: 'Oat Cereal', brand: 'Acme', gtin, size: { value: 411.07, unit: 'g' } },
+    ]);
+    await deliver(harness.database, handler, smaller);
+    const [before] = await matchesOf(first.purchaseId);
+    const [after] = await matchesOf(smaller.purchaseId);
+    expect(after?.product_id).toBe(before?.product_id);
+    const observations = await harness.database.db
+      .selectFrom('price_observation')
+      .select(['unit_price_cents', 'observed_at'])
+      .where('product_id', '=', before?.product_id ?? '')
+      .orderBy('observed_at')
+      .execute();
+    expect(observations.map((row) => Number(row.unit_price_cents))).toEqual([
+      expect.closeTo(399 / 453.592, 6),
+      expect.closeTo(399 / 411.07, 6),
+    ]);
+    const { rows } = await sql<{ size: unknown }>`
+      select payload->'data'->'size' as size from outbox
+      where type = 'price.observed.v1' and payload->'data'->>'productId' = ${before?.product_id ?? ''}
+      order by seq`.execute(harness.database.db);
+    expect(rows.map((row) => row.size)).toEqual([
+      { value: 453.592, unit: 'g' },
+      { value: 411.07, unit: 'g' },
+    ]);
   });
 
   it('applies a redelivered purchase only once', async () => {
