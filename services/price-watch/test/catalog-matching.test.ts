@@ -256,6 +256,35 @@ describe('product reads', () => {
     ]);
   });
 
+  it('finds or creates the product of a GTIN for a store catalog (POST /internal/products/resolve)', async () => {
+    const resolve = (body: object) =>
+      request(harness.app)
+        .post('/internal/products/resolve')
+        .set(serviceHeaders(TEST_SERVICE_KEY))
+        .send(body);
+    await resolve({ gtin: '4006381333986' }).expect(404);
+    const created = await resolve({ gtin: '4006381333986', name: 'Whole Milk 1 l', brand: 'Alpine' }).expect(
+      201,
+    );
+    expect(created.body).toEqual({ productId: expect.any(String), created: true });
+    // Any GTIN form of the same code finds it; a receipt line with that GTIN matches it.
+    const again = await resolve({ gtin: '04006381333986', name: 'Other name' }).expect(200);
+    expect(again.body).toEqual({ productId: created.body.productId, created: false });
+    const match = await matchOne({ name: 'ALPINE MILK', gtin: '4006381333986' });
+    expect(match).toMatchObject({ product_id: created.body.productId, method: 'gtin' });
+    const product = await request(harness.app)
+      .get(`/products/${created.body.productId}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .expect(200);
+    expect(product.body).toMatchObject({
+      name: 'Whole Milk 1 l',
+      brand: 'Alpine',
+      gtins: ['04006381333986'],
+    });
+    await resolve({ gtin: '4006381333987', name: 'Bad check digit' }).expect(400);
+    await resolve({ gtin: '4006381333986', name: 'x', size: 3 }).expect(400);
+  });
+
   it('searches products by trigram and prefix and pages with a cursor', async () => {
     for (const flavour of ['Vanilla', 'Chocolate', 'Strawberry']) {
       await deliver(
