@@ -94,7 +94,8 @@ describe('POST /receipts', () => {
     });
     const response = await request(harness.app).post('/receipts').set(as(testUser())).send(body).expect(201);
     const [event] = await outboxEvents(response.body.purchase.id);
-    const items = (event?.payload.data as { items: Array<{ size?: unknown }> }).items;
+    if (!event) throw new Error('no purchase.recorded.v1 in the outbox');
+    const { items } = event.payload.data as { items: Array<{ size?: unknown }> };
     expect(items.map((item) => item.size)).toEqual([
       { value: 411.068085, unit: 'g' },
       { value: 1500, unit: 'ml' },
