@@ -1,7 +1,8 @@
 /**
  * @cartwatch/local-stack: the servers `pnpm start` and the test setup start themselves (embedded Postgres,
- * nats-server, a throwaway redis-server), always on 127.0.0.1 and free ports (ARCHITECTURE §7), plus quick
- * reachability probes.
+ * nats-server, a throwaway redis-server), always on 127.0.0.1 and free ports (ARCHITECTURE §7), quick
+ * reachability probes, and the service launcher (child processes from each service's built dist, readiness
+ * polling, a draining stop) that `pnpm start` and the end-to-end tests share.
  */
 export {
   type EmbeddedPostgresOptions,
@@ -25,3 +26,15 @@ export {
 } from './probes.js';
 export { DataDirInUseError } from './processes.js';
 export { REDIS_SERVER_HINT, type RedisServerOptions, startRedisServer } from './redis-server.js';
+export {
+  formatLogLine,
+  isRunning,
+  type LogSink,
+  prefixFor,
+  type RunningService,
+  runToCompletion,
+  type StartServiceOptions,
+  startServiceProcess,
+  stopAll,
+  waitUntilReady,
+} from './service-processes.js';

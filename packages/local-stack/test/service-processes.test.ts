@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { reclaimOrphanedServices } from '../src/cli/service-processes.js';
 import { isProcessAlive } from '../src/processes.js';
+import { reclaimOrphanedServices } from '../src/service-processes.js';
 import { makeTempDir } from './temp-dir.js';
 
 /** Stands in for a service: `node dist/main.js` that drains for a moment on SIGTERM and logs it to a file. */

@@ -2,7 +2,7 @@
  * The env variables every CartWatch service reads. Services extend this object with their own variables;
  * every variable carries a `.describe()` because docs/configuration.md is generated from the descriptions.
  */
-import { type ServiceName, services } from '@cartwatch/common-types';
+import { type ServiceName, STREAM_NAME, SUBJECT_PREFIX, services } from '@cartwatch/common-types';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65_535);
@@ -48,6 +48,20 @@ export const baseServiceEnv = z.object({
       'must be one or more comma-separated nats:// (or tls://) URLs',
     )
     .describe('NATS server URL(s), comma-separated, e.g. `nats://127.0.0.1:4222`.'),
+  EVENTS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, dashes and underscores')
+    .default(STREAM_NAME)
+    .describe(
+      'JetStream stream of the events (outbox relay, consumers, SSE push); tests and side-by-side deployments use their own.',
+    ),
+  EVENTS_SUBJECT_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, dashes and underscores')
+    .default(SUBJECT_PREFIX)
+    .describe(
+      'Subject prefix of that stream: events are `<prefix>.<event type>`, dead letters `<prefix>.dlq.<consumer>`.',
+    ),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
     .optional()

@@ -40,6 +40,8 @@ describe('loadConfig', () => {
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
       DB_POOL_MAX: 10,
+      EVENTS_STREAM: 'CARTWATCH',
+      EVENTS_SUBJECT_PREFIX: 'cartwatch',
       SHUTDOWN_TIMEOUT_MS: 10_000,
       BODY_LIMIT: '1mb',
       TRUST_PROXY: 0,

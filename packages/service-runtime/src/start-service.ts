@@ -50,7 +50,8 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
     },
   };
 
-  const relay = new OutboxRelay({ database, nc, logger, registry });
+  const events = { streamName: config.EVENTS_STREAM, subjectPrefix: config.EVENTS_SUBJECT_PREFIX };
+  const relay = new OutboxRelay({ database, nc, logger, registry, subjectPrefix: events.subjectPrefix });
   relay.start();
   const workers = definition.workers?.(context) ?? [];
   for (const worker of workers) worker.start();
@@ -58,12 +59,12 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   const handlers = definition.eventHandlers?.(context) ?? [];
   const consumer =
     handlers.length > 0
-      ? new EventConsumer({ name: definition.name, database, nc, logger, handlers, registry })
+      ? new EventConsumer({ name: definition.name, database, nc, logger, handlers, registry, ...events })
       : undefined;
   const startup = new AbortController();
   const consumerStarted = retryUntilDone(
     async () => {
-      await ensureStream(nc);
+      await ensureStream(nc, { name: events.streamName, subjectPrefix: events.subjectPrefix });
       await consumer?.start();
     },
     logger,

@@ -156,12 +156,6 @@ export const envSchema = serviceEnvSchema('gateway', {
     .describe('First lockout of an account; each further lockout within 24 h doubles it (cap 24 h)'),
 
   // Realtime
-  EVENTS_STREAM: z.string().min(1).default('CARTWATCH').describe('JetStream stream the SSE push reads'),
-  EVENTS_SUBJECT_PREFIX: z
-    .string()
-    .min(1)
-    .default('cartwatch')
-    .describe('Subject prefix of that stream (`<prefix>.<event type>`)'),
   SSE_HEARTBEAT_SECONDS: z.coerce
     .number()
     .int()

@@ -64,7 +64,7 @@ export async function startFakePriceWatch(): Promise<FakePriceWatch> {
         return;
       }
       res.writeHead(200);
-      res.end(JSON.stringify({ productId: productIdForGtin(body.gtin) }));
+      res.end(JSON.stringify({ productId: productIdForGtin(body.gtin), created: false }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

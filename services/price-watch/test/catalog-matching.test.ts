@@ -1,5 +1,6 @@
 import { newId } from '@cartwatch/db';
 import { newUserId, serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
+import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
@@ -148,6 +149,39 @@ describe('matching purchase lines to products', () => {
     expect(types).toContain('price.observed.v1');
   });
 
+  it('observes the pack size printed on the receipt when a GTIN keeps its product through a shrink', async () => {
+    const gtin = '00041196910759';
+    const first = purchase(user.id, [
+      { name: 'Oat Cereal', brand: 'Acme', gtin, size: { value: 453.592, unit: 'g' } },
+    ]);
+    await deliver(harness.database, handler, first);
+    const smaller = purchase(user.id, [
+      { name: 'Oat Cereal', brand: 'Acme', gtin, size: { value: 411.07, unit: 'g' } },
+    ]);
+    await deliver(harness.database, handler, smaller);
+    const [before] = await matchesOf(first.purchaseId);
+    const [after] = await matchesOf(smaller.purchaseId);
+    expect(after?.product_id).toBe(before?.product_id);
+    const observations = await harness.database.db
+      .selectFrom('price_observation')
+      .select(['unit_price_cents', 'observed_at'])
+      .where('product_id', '=', before?.product_id ?? '')
+      .orderBy('observed_at')
+      .execute();
+    expect(observations.map((row) => Number(row.unit_price_cents))).toEqual([
+      expect.closeTo(399 / 453.592, 6),
+      expect.closeTo(399 / 411.07, 6),
+    ]);
+    const { rows } = await sql<{ size: unknown }>`
+      select payload->'data'->'size' as size from outbox
+      where type = 'price.observed.v1' and payload->'data'->>'productId' = ${before?.product_id ?? ''}
+      order by seq`.execute(harness.database.db);
+    expect(rows.map((row) => row.size)).toEqual([
+      { value: 453.592, unit: 'g' },
+      { value: 411.07, unit: 'g' },
+    ]);
+  });
+
   it('applies a redelivered purchase only once', async () => {
     const data = purchase(user.id, [
       { name: 'Sourdough Loaf', brand: 'Acme', size: { value: 680, unit: 'g' } },
@@ -220,6 +254,35 @@ describe('product reads', () => {
     expect(series.body.points).toEqual([
       { period: '2026-01-01', minCents: 399, avgCents: 425, maxCents: 450, count: 2 },
     ]);
+  });
+
+  it('finds or creates the product of a GTIN for a store catalog (POST /internal/products/resolve)', async () => {
+    const resolve = (body: object) =>
+      request(harness.app)
+        .post('/internal/products/resolve')
+        .set(serviceHeaders(TEST_SERVICE_KEY))
+        .send(body);
+    await resolve({ gtin: '4006381333986' }).expect(404);
+    const created = await resolve({ gtin: '4006381333986', name: 'Whole Milk 1 l', brand: 'Alpine' }).expect(
+      201,
+    );
+    expect(created.body).toEqual({ productId: expect.any(String), created: true });
+    // Any GTIN form of the same code finds it; a receipt line with that GTIN matches it.
+    const again = await resolve({ gtin: '04006381333986', name: 'Other name' }).expect(200);
+    expect(again.body).toEqual({ productId: created.body.productId, created: false });
+    const match = await matchOne({ name: 'ALPINE MILK', gtin: '4006381333986' });
+    expect(match).toMatchObject({ product_id: created.body.productId, method: 'gtin' });
+    const product = await request(harness.app)
+      .get(`/products/${created.body.productId}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .expect(200);
+    expect(product.body).toMatchObject({
+      name: 'Whole Milk 1 l',
+      brand: 'Alpine',
+      gtins: ['04006381333986'],
+    });
+    await resolve({ gtin: '4006381333987', name: 'Bad check digit' }).expect(400);
+    await resolve({ gtin: '4006381333986', name: 'x', size: 3 }).expect(400);
   });
 
   it('searches products by trigram and prefix and pages with a cursor', async () => {

@@ -79,6 +79,45 @@ describe('POST /receipts', () => {
     expect(data.items[2]?.onSale).toBe(true);
   });
 
+  it('passes the printed pack size on to price-watch in canonical units', async () => {
+    const body = receipt({
+      items: [
+        {
+          name: 'Oat Cereal',
+          gtin: '00041196910759',
+          unitPriceCents: 399,
+          size: { value: 14.5, unit: 'oz' },
+        },
+        { name: 'Sparkling Water', unitPriceCents: 599, size: { value: 1.5, unit: 'l' } },
+        { name: 'Eggs', unitPriceCents: 299 },
+      ],
+    });
+    const response = await request(harness.app).post('/receipts').set(as(testUser())).send(body).expect(201);
+    const [event] = await outboxEvents(response.body.purchase.id);
+    if (!event) throw new Error('no purchase.recorded.v1 in the outbox');
+    const { items } = event.payload.data as { items: Array<{ size?: unknown }> };
+    expect(items.map((item) => item.size)).toEqual([
+      { value: 411.068085, unit: 'g' },
+      { value: 1500, unit: 'ml' },
+      undefined,
+    ]);
+  });
+
+  it('rejects a pack size in an unknown unit or of zero', async () => {
+    for (const size of [
+      { value: 16, unit: 'ounces' },
+      { value: 0, unit: 'oz' },
+    ]) {
+      const body = receipt({ items: [{ name: 'Oat Cereal', unitPriceCents: 399, size }] });
+      const response = await request(harness.app)
+        .post('/receipts')
+        .set(as(testUser()))
+        .send(body)
+        .expect(400);
+      expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    }
+  });
+
   it('returns the existing purchase when the same retailer receipt id is imported again', async () => {
     const user = testUser();
     const body = receipt();

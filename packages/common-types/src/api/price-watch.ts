@@ -99,6 +99,15 @@ export const PriceSeries = z
 
 export const ResolveProductQuery = z.strictObject({ gtin: GtinInput });
 
+/** orders' find-or-create of the product a store sells under a GTIN. */
+export const ResolveProductBody = z.strictObject({
+  gtin: GtinInput,
+  name: z.string().trim().min(1).max(300).optional().describe('Creates the product when the GTIN is unknown'),
+  brand: z.string().trim().min(1).max(200).optional(),
+});
+
+export const ResolvedProduct = z.object({ productId: Uuid, created: z.boolean() });
+
 export const MergeProductBody = z.strictObject({
   targetProductId: Uuid.describe('The product that survives; this one is kept as merged into it'),
 });

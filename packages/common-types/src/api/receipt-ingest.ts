@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
 import { Currency, MinorUnits } from '../money.js';
 import { PaginationQuery } from '../pagination.js';
+import { SizeUnit } from '../sizes.js';
 
 export const ingestionMethods = ['json', 'csv', 'text', 'email', 'sync'] as const;
 export const IngestionMethod = z.enum(ingestionMethods);
@@ -90,6 +91,13 @@ export const ReceiptItemInput = z
     ),
     regularPriceCents: NonNegativeCents.optional(),
     discountCents: NonNegativeCents.optional(),
+    size: z
+      .strictObject({ value: z.number().positive().max(1_000_000), unit: SizeUnit })
+      .optional()
+      .describe(
+        'Pack size as printed on the label, e.g. `{ "value": 16, "unit": "oz" }`: price-watch records unit ' +
+          'prices with it and shrinkflation compares pack sizes',
+      ),
   })
   .meta({ id: 'ReceiptItemInput' });
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ServiceName, serviceNames } from '@cartwatch/common-types';
 import { resolveInfrastructure } from '../infrastructure.js';
-import { prefixFor, runToCompletion } from './service-processes.js';
+import { prefixFor, runToCompletion } from '../service-processes.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataDir = path.resolve(process.env.CARTWATCH_DATA_DIR ?? path.join(repoRoot, '.data'));

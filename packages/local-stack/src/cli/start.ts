@@ -23,7 +23,7 @@ import {
   startServiceProcess,
   stopAll,
   waitUntilReady,
-} from './service-processes.js';
+} from '../service-processes.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataDir = path.resolve(process.env.CARTWATCH_DATA_DIR ?? path.join(repoRoot, '.data'));

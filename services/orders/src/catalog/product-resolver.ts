@@ -2,9 +2,8 @@
  * Product ids come from price-watch: `POST /internal/products/resolve {gtin, name?, brand?}` ->
  * `{productId}`. Behind this interface so tests can point it at a loopback server.
  */
-import { Uuid } from '@cartwatch/common-types';
+import { ResolvedProduct } from '@cartwatch/common-types';
 import { AppError, createInternalClient, InternalHttpError } from '@cartwatch/service-kit';
-import { z } from 'zod';
 
 export interface ProductToResolve {
   gtin: string;
@@ -15,8 +14,6 @@ export interface ProductToResolve {
 export interface ProductResolver {
   resolve(product: ProductToResolve, options?: { requestId?: string | undefined }): Promise<string>;
 }
-
-const ResolvedProduct = z.object({ productId: Uuid });
 
 /** A failing price-watch is the client's 503 (retry later); a GTIN it refuses is the client's 422. */
 function resolverError(error: unknown, gtin: string): unknown {

@@ -6,6 +6,7 @@ import {
   ProductListQuery,
   ProductPage,
   ProductParams,
+  ResolveProductBody,
   ResolveProductQuery,
   SplitProductBody,
 } from '@cartwatch/common-types';
@@ -24,7 +25,13 @@ import {
 import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import { getProductDetail } from '../prices/prices.service.js';
-import { listProducts, mergeProducts, resolveByGtin, splitProduct } from './catalog.service.js';
+import {
+  findOrCreateByGtin,
+  listProducts,
+  mergeProducts,
+  resolveByGtin,
+  splitProduct,
+} from './catalog.service.js';
 
 export function mountCatalogRoutes(
   app: Express,
@@ -108,5 +115,9 @@ export function mountCatalogRoutes(
   // Service-to-service (the gateway never exposes /internal/*).
   app.get('/internal/products/resolve', async (req, res) => {
     res.json(await resolveByGtin(database, parseQuery(ResolveProductQuery, req).gtin));
+  });
+  app.post('/internal/products/resolve', async (req, res) => {
+    const result = await findOrCreateByGtin(database, parseBody(ResolveProductBody, req));
+    res.status(result.created ? 201 : 200).json(result);
   });
 }

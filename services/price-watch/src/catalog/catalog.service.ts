@@ -6,11 +6,13 @@ import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { recomputeRollups } from '../prices/observation.repository.js';
 import {
+  attachGtin,
   findLiveProduct,
   findProductById,
   findProductIdByGtin,
   insertProduct,
   linesOfProduct,
+  lockMatchKey,
   mergeProductInto,
   moveGtins,
   moveLines,
@@ -86,6 +88,39 @@ export async function resolveByGtin(database: Database<DB>, gtin: string): Promi
   const [withCodes] = await withGtins(database.db, [product]);
   if (!withCodes) throw AppError.notFound('product');
   return toProduct(withCodes);
+}
+
+/**
+ * `POST /internal/products/resolve`: the live product of a GTIN, created from `name` (and `brand`) when
+ * the GTIN is unknown, so a store can sell a product no receipt has named yet. Serialised with receipt
+ * matching on the same GTIN lock, so both end up on one product.
+ */
+export async function findOrCreateByGtin(
+  database: Database<DB>,
+  input: { gtin: string; name?: string | undefined; brand?: string | undefined },
+): Promise<{ productId: string; created: boolean }> {
+  const gtin14 = normalizeGtin(input.gtin);
+  if (!gtin14)
+    throw AppError.validation([{ path: 'gtin', message: 'check digit does not match', code: 'custom' }]);
+  return withTransaction(database.db, async (trx) => {
+    await lockMatchKey(trx, `gtin:${gtin14}`);
+    const id = await findProductIdByGtin(trx, gtin14);
+    const existing = id ? await findLiveProduct(trx, id) : undefined;
+    if (existing) return { productId: existing.id, created: false };
+    if (!input.name) throw AppError.notFound('product');
+    const productId = newId();
+    await insertProduct(trx, {
+      id: productId,
+      name: input.name,
+      nameNorm: normalizeName(input.name),
+      brand: input.brand ?? null,
+      brandNorm: normalizeBrand(input.brand),
+      category: null,
+      size: null,
+    });
+    await attachGtin(trx, gtin14, productId);
+    return { productId, created: true };
+  });
 }
 
 /** Merges `sourceId` into `targetId`: GTINs, matches and observations move; the source is kept, marked merged. */

@@ -24,6 +24,8 @@ export function purchaseRecordedHandler(options: MatchingOptions) {
         userId: purchase.userId,
         lineId: line.item.lineId,
         observedAt: purchase.purchasedAt,
+        // The pack size printed on this receipt: a product keeps its GTIN when its pack shrinks.
+        size: line.item.size,
       });
     }
   });

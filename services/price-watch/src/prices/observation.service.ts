@@ -2,7 +2,7 @@
  * Records a price observation (receipt line, catalog price, URL check): unit price per canonical unit,
  * rollups, and `price.observed.v1` in the same transaction.
  */
-import { eventCatalog } from '@cartwatch/common-types';
+import { eventCatalog, type PackSize } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
@@ -24,6 +24,8 @@ export interface ObservationInput {
   lineId?: string | undefined;
   watchId?: string | undefined;
   observedAt: string;
+  /** The size of the observed pack when the source states it; else the product's size. */
+  size?: PackSize | undefined;
 }
 
 export function productSize(product: ProductRow): { value: number; unit: 'g' | 'ml' | 'ct' } | undefined {
@@ -42,7 +44,7 @@ export async function recordObservation(
   product: ProductRow,
   input: ObservationInput,
 ): Promise<NewObservation | undefined> {
-  const size = productSize(product);
+  const size = input.size ?? productSize(product);
   const observation: NewObservation = {
     id: newId(),
     productId: product.id,

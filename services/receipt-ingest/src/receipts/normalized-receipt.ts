@@ -4,7 +4,7 @@
  * with at most three places, kept as thousandths so no float arithmetic touches money.
  */
 import { createHash } from 'node:crypto';
-import type { FieldIssue, ReceiptIngestApi } from '@cartwatch/common-types';
+import type { FieldIssue, PackSize, ReceiptIngestApi } from '@cartwatch/common-types';
 import type { z } from 'zod';
 
 export type IngestionSource = z.infer<typeof ReceiptIngestApi.IngestionMethod>;
@@ -22,6 +22,8 @@ export interface NormalizedItem {
   paidCents: number;
   regularPriceCents?: number | undefined;
   discountCents: number;
+  /** Pack size in canonical units, when the receipt states it. */
+  size?: PackSize | undefined;
 }
 
 export interface NormalizedReceipt {
@@ -68,6 +70,7 @@ export function completeItem(item: {
   paidCents?: number | undefined;
   regularPriceCents?: number | undefined;
   discountCents?: number | undefined;
+  size?: PackSize | undefined;
 }): NormalizedItem {
   const gross = extendedPriceCents(item.quantityMilli, item.unitPriceCents);
   const paidCents = item.paidCents ?? gross - (item.discountCents ?? 0);
@@ -90,6 +93,7 @@ export function completeItem(item: {
     paidCents,
     regularPriceCents: item.regularPriceCents,
     discountCents,
+    size: item.size,
   };
 }
 

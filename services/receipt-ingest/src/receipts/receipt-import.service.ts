@@ -134,6 +134,7 @@ export async function recordReceipts(
           regularPriceCents: item.regularPriceCents,
           discountCents: item.discountCents,
           onSale: item.discountCents > 0,
+          size: item.size,
         };
       });
       events.push({

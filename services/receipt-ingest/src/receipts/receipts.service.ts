@@ -1,6 +1,6 @@
 /** The import paths: JSON receipts, CSV files and plain-text receipts, all recorded the same way. */
 import type { Readable } from 'node:stream';
-import type { ReceiptIngestApi } from '@cartwatch/common-types';
+import { type ReceiptIngestApi, toCanonicalSize } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { CsvError } from 'csv-parse';
@@ -32,7 +32,11 @@ export function normalizeJsonReceipt(
     totalCents: input.totalCents,
     source,
     items: input.items.map((item) =>
-      completeItem({ ...item, quantityMilli: toQuantityMilli(item.quantity) }),
+      completeItem({
+        ...item,
+        quantityMilli: toQuantityMilli(item.quantity),
+        size: item.size && toCanonicalSize(item.size.value, item.size.unit),
+      }),
     ),
     origin: { path, itemPaths: input.items.map((_, index) => `${prefix}items.${index}`) },
   };

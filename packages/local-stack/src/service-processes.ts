@@ -18,7 +18,7 @@ import {
   processRuns,
   removeExitCleanup,
   waitForProcessExit,
-} from '../processes.js';
+} from './processes.js';
 
 const COLORS = [36, 32, 33, 35, 34, 91, 96];
 const LEVELS: Record<number, string> = {
@@ -66,11 +66,18 @@ export function formatLogLine(line: string): string {
   }
 }
 
-function pipeWithPrefix(child: ChildProcess, prefix: string): void {
+/** Where a child's formatted log lines go; default: this process's stdout. */
+export type LogSink = (line: string) => void;
+
+const toStdout: LogSink = (line) => {
+  process.stdout.write(`${line}\n`);
+};
+
+function pipeWithPrefix(child: ChildProcess, prefix: string, output: LogSink = toStdout): void {
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     readline.createInterface({ input: stream }).on('line', (line) => {
-      process.stdout.write(`${prefix} ${formatLogLine(line)}\n`);
+      output(`${prefix} ${formatLogLine(line)}`);
     });
   }
 }
@@ -78,7 +85,7 @@ function pipeWithPrefix(child: ChildProcess, prefix: string): void {
 export function runToCompletion(
   command: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; prefix: string; cwd: string },
+  options: { env: NodeJS.ProcessEnv; prefix: string; cwd: string; output?: LogSink },
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
@@ -86,7 +93,7 @@ export function runToCompletion(
       cwd: options.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    pipeWithPrefix(child, options.prefix);
+    pipeWithPrefix(child, options.prefix, options.output);
     child.once('error', reject);
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
@@ -107,20 +114,29 @@ export function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
+export interface StartServiceOptions {
+  repoRoot: string;
+  env: NodeJS.ProcessEnv;
+  /** Default: the service's registered port (ARCHITECTURE §1). */
+  port?: number;
+  /** Default: this process's stdout. */
+  output?: LogSink;
+}
+
 export function startServiceProcess(
   name: ServiceName,
   index: number,
-  options: { repoRoot: string; env: NodeJS.ProcessEnv },
+  options: StartServiceOptions,
 ): RunningService {
   const cwd = path.join(options.repoRoot, 'services', name);
   const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
     cwd,
-    env: { ...options.env, PORT: String(services[name].port) },
+    env: { ...options.env, PORT: String(options.port ?? services[name].port) },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C must not reach the service, only the launcher's one SIGTERM.
     detached: true,
   });
-  pipeWithPrefix(child, prefixFor(name, index));
+  pipeWithPrefix(child, prefixFor(name, index), options.output);
   // The launcher exiting without stopAll() (a crash): the service is no longer in the terminal's process
   // group, so nothing else would stop it.
   const terminateOnExit = () => {

@@ -1,0 +1,353 @@
+/**
+ * The whole CartWatch platform for end-to-end tests, started the way `pnpm start` does (the same
+ * local-stack launcher: every schema's migrations from the built `dist/migrate.js`, the seven services as
+ * child processes from `dist/main.js`, readiness polling, one SIGTERM each to stop), but isolated:
+ *
+ * - a database of its own (`cw_e2e_<hex>`) on the test run's Postgres, dropped by stop();
+ * - a JetStream stream and subject prefix of its own (EVENTS_STREAM / EVENTS_SUBJECT_PREFIX), deleted by stop();
+ * - free loopback ports for every service, a random SERVICE_KEY, a JWT key file in a temporary directory,
+ *   its own rate-limit key prefix in Redis, and an admin account bootstrapped by the gateway.
+ *
+ * Postgres, NATS and Redis come from the test global setup (`@cartwatch/testing`), which fails the run
+ * when it cannot get them. Service logs go to a file (logFile); a start failure quotes its last lines.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type ServiceName, serviceNames, services } from '@cartwatch/common-types';
+import {
+  findFreePort,
+  isRunning,
+  prefixFor,
+  type RunningService,
+  redactUrl,
+  runToCompletion,
+  startServiceProcess,
+  stopAll,
+  waitUntilReady,
+} from '@cartwatch/local-stack';
+import { createTestStream, type TestStream, testEnv } from '@cartwatch/testing';
+import pg from 'pg';
+
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** How long a service gets to drain after its SIGTERM before it is SIGKILLed. */
+const SERVICE_STOP_TIMEOUT_MS = 15_000;
+const READY_TIMEOUT_MS = 90_000;
+const TAIL_LINES = 80;
+
+export interface AdminCredentials {
+  email: string;
+  password: string;
+}
+
+export interface PlatformOptions {
+  /** Extra environment for every service (e.g. a detection threshold); wins over the harness's values. */
+  env?: Record<string, string>;
+  /** Where service logs go; default `<repo>/.data/test/tests-e2e/logs/<database>.log`. */
+  logFile?: string;
+}
+
+/** What tests need to drive a running platform; plain data, so it can cross process boundaries. */
+export interface PlatformInfo {
+  /** The gateway: the only address end-to-end tests talk to. */
+  url: string;
+  serviceUrls: Record<ServiceName, string>;
+  admin: AdminCredentials;
+  databaseName: string;
+  streamName: string;
+  subjectPrefix: string;
+  logFile: string;
+}
+
+export class Platform implements PlatformInfo {
+  readonly url: string;
+  readonly #running = new Map<ServiceName, RunningService>();
+  /** Services stopped on purpose (stopService, stop); any other exit is a failure stop() reports. */
+  readonly #stopping = new Set<ServiceName>();
+  readonly #unexpectedExits: string[] = [];
+  #stopped: Promise<void> | undefined;
+
+  private constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly ports: Record<ServiceName, number>,
+    readonly admin: AdminCredentials,
+    readonly databaseName: string,
+    private readonly stream: TestStream,
+    private readonly log: LogFile,
+    private readonly adminDatabaseUrl: string,
+    private readonly tempDir: string,
+  ) {
+    this.url = this.serviceUrl('gateway');
+  }
+
+  get streamName(): string {
+    return this.stream.streamName;
+  }
+
+  get subjectPrefix(): string {
+    return this.stream.subjectPrefix;
+  }
+
+  get logFile(): string {
+    return this.log.file;
+  }
+
+  get serviceUrls(): Record<ServiceName, string> {
+    return Object.fromEntries(serviceNames.map((name) => [name, this.serviceUrl(name)])) as Record<
+      ServiceName,
+      string
+    >;
+  }
+
+  /** Plain data for tests in other processes (vitest workers). */
+  info(): PlatformInfo {
+    const { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile } = this;
+    return { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile };
+  }
+
+  /** Creates the database and stream, migrates every schema, starts the seven services and waits until each is ready. */
+  static async start(options: PlatformOptions = {}): Promise<Platform> {
+    const infrastructure = testEnv();
+    const suffix = randomBytes(5).toString('hex');
+    const databaseName = `cw_e2e_${suffix}`;
+    const logFile =
+      options.logFile ?? path.join(repoRoot, '.data', 'test', 'tests-e2e', 'logs', `${databaseName}.log`);
+    const log = await LogFile.open(logFile);
+    const tempDir = await mkdtemp(path.join(os.tmpdir(), 'cartwatch-e2e-'));
+    const cleanups: Array<() => Promise<unknown>> = [
+      () => rm(tempDir, { recursive: true, force: true }),
+      () => log.close(),
+    ];
+    const cleanUp = async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    };
+    try {
+      await createDatabase(infrastructure.databaseUrl, databaseName);
+      cleanups.push(() => dropDatabase(infrastructure.databaseUrl, databaseName));
+      const stream = await createTestStream();
+      cleanups.push(() => stream.cleanup());
+      const ports = Object.fromEntries(
+        await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
+      ) as Record<ServiceName, number>;
+      const admin = {
+        email: `admin-${suffix}@example.test`,
+        password: randomBytes(18).toString('base64url'),
+      };
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.homedir(),
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+        HOST: '127.0.0.1',
+        SERVICE_KEY: randomBytes(32).toString('base64url'),
+        DATABASE_URL: withDatabase(infrastructure.databaseUrl, databaseName),
+        NATS_URL: infrastructure.natsUrl,
+        REDIS_URL: infrastructure.redisUrl,
+        EVENTS_STREAM: stream.streamName,
+        EVENTS_SUBJECT_PREFIX: stream.subjectPrefix,
+        ...Object.fromEntries(
+          serviceNames.map((name) => [services[name].urlEnv, `http://127.0.0.1:${ports[name]}`]),
+        ),
+        // gateway
+        ADMIN_EMAIL: admin.email,
+        ADMIN_PASSWORD: admin.password,
+        JWT_KEY_FILE: path.join(tempDir, 'jwt-signing-keys.json'),
+        COOKIE_SECURE: 'false',
+        RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
+        // Every request comes from 127.0.0.1; the limits have their own tests in the gateway.
+        RATE_LIMIT_IP_PER_MINUTE: '100000',
+        RATE_LIMIT_USER_PER_MINUTE: '100000',
+        AUTH_IP_PER_15_MINUTES: '10000',
+        ...options.env,
+      };
+      const platform = new Platform(
+        env,
+        ports,
+        admin,
+        databaseName,
+        stream,
+        log,
+        infrastructure.databaseUrl,
+        tempDir,
+      );
+      log.write(
+        `platform ${databaseName}: postgres ${redactUrl(env.DATABASE_URL ?? '')}, nats ${infrastructure.natsUrl} stream ${stream.streamName}`,
+      );
+      try {
+        await platform.#migrate();
+        await Promise.all(serviceNames.map((name) => platform.startService(name)));
+      } catch (error) {
+        await platform.stop().catch(() => {});
+        throw error;
+      }
+      return platform;
+    } catch (error) {
+      await cleanUp();
+      throw error;
+    }
+  }
+
+  serviceUrl(name: ServiceName): string {
+    return `http://127.0.0.1:${this.ports[name]}`;
+  }
+
+  isRunning(name: ServiceName): boolean {
+    const service = this.#running.get(name);
+    return service !== undefined && isRunning(service.child);
+  }
+
+  /** Starts one service (again) on its port and waits until its /ready answers 200. */
+  async startService(name: ServiceName): Promise<void> {
+    if (this.isRunning(name)) throw new Error(`${name} is already running`);
+    this.#stopping.delete(name);
+    const service = startServiceProcess(name, serviceNames.indexOf(name), {
+      repoRoot,
+      env: this.env,
+      port: this.ports[name],
+      output: this.log.write,
+    });
+    this.#running.set(name, service);
+    void service.exited.then((code) => {
+      if (!this.#stopping.has(name)) {
+        this.#unexpectedExits.push(`${name} exited with code ${code}`);
+        this.log.write(`${name} exited unexpectedly with code ${code}`);
+      }
+    });
+    const ready = await waitUntilReady(
+      this.serviceUrl(name),
+      READY_TIMEOUT_MS,
+      () => !isRunning(service.child),
+    );
+    if (!ready) {
+      throw new Error(
+        `${name} did not become ready within ${READY_TIMEOUT_MS / 1000} s (${isRunning(service.child) ? 'still running' : `exited with code ${service.child.exitCode}`}); last log lines:\n${this.log.tail()}`,
+      );
+    }
+  }
+
+  /** One SIGTERM (the service drains), SIGKILL after the stop timeout; resolves with the exit code. */
+  async stopService(name: ServiceName): Promise<number> {
+    const service = this.#running.get(name);
+    if (!service) throw new Error(`${name} was never started`);
+    this.#stopping.add(name);
+    await stopAll([service], SERVICE_STOP_TIMEOUT_MS);
+    return service.exited;
+  }
+
+  /**
+   * Stops every service, then drops the database and deletes the stream. Throws (after cleaning up) when
+   * a service had exited on its own or did not stop cleanly, so a crash never passes unnoticed.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= (async () => {
+      const problems: string[] = [];
+      const running = [...this.#running.values()];
+      for (const { name } of running) this.#stopping.add(name);
+      try {
+        await stopAll(running, SERVICE_STOP_TIMEOUT_MS);
+        for (const service of running) {
+          const code = await service.exited;
+          if (code !== 0) problems.push(`${service.name} stopped with exit code ${code}`);
+        }
+      } catch (error) {
+        problems.push(`stopping services failed: ${String(error)}`);
+      }
+      for (const [what, cleanup] of [
+        ['dropping the database', () => dropDatabase(this.adminDatabaseUrl, this.databaseName)],
+        ['deleting the stream', () => this.stream.cleanup()],
+        ['removing the temporary directory', () => rm(this.tempDir, { recursive: true, force: true })],
+      ] as const) {
+        try {
+          await cleanup();
+        } catch (error) {
+          problems.push(`${what} failed: ${String(error)}`);
+        }
+      }
+      problems.unshift(...this.#unexpectedExits);
+      const tail = this.log.tail();
+      await this.log.close();
+      if (problems.length > 0) {
+        throw new Error(
+          `the platform did not run cleanly:\n- ${problems.join('\n- ')}\nlast log lines (${this.log.file}):\n${tail}`,
+        );
+      }
+    })();
+    return this.#stopped;
+  }
+
+  /** Every schema to latest, one service after the other, as `pnpm start` does. */
+  async #migrate(): Promise<void> {
+    for (const [index, name] of serviceNames.entries()) {
+      const code = await runToCompletion(process.execPath, ['dist/migrate.js', 'latest'], {
+        env: this.env,
+        cwd: path.join(repoRoot, 'services', name),
+        prefix: prefixFor(name, index),
+        output: this.log.write,
+      });
+      if (code !== 0) {
+        throw new Error(`migrations of ${name} failed (exit ${code}); last log lines:\n${this.log.tail()}`);
+      }
+    }
+  }
+}
+
+/** The service logs: appended to a file, the last lines kept for error messages. */
+class LogFile {
+  readonly #lines: string[] = [];
+
+  private constructor(
+    readonly file: string,
+    private readonly stream: WriteStream,
+  ) {}
+
+  static async open(file: string): Promise<LogFile> {
+    await mkdir(path.dirname(file), { recursive: true });
+    return new LogFile(file, createWriteStream(file, { flags: 'a' }));
+  }
+
+  readonly write = (line: string): void => {
+    this.#lines.push(line);
+    if (this.#lines.length > TAIL_LINES) this.#lines.shift();
+    if (!this.stream.writableEnded) this.stream.write(`${line}\n`);
+  };
+
+  tail(): string {
+    return this.#lines.join('\n');
+  }
+
+  close(): Promise<void> {
+    if (this.stream.writableEnded) return Promise.resolve();
+    return new Promise((resolve) => this.stream.end(resolve));
+  }
+}
+
+function withDatabase(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function onServer<T>(serverUrl: string, run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: serverUrl, application_name: 'cartwatch-e2e' });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function createDatabase(serverUrl: string, database: string): Promise<void> {
+  await onServer(serverUrl, (client) => client.query(`create database ${pg.escapeIdentifier(database)}`));
+}
+
+/** `with (force)` ends connections a killed service may have left behind. */
+async function dropDatabase(serverUrl: string, database: string): Promise<void> {
+  await onServer(serverUrl, (client) =>
+    client.query(`drop database if exists ${pg.escapeIdentifier(database)} with (force)`),
+  );
+}
