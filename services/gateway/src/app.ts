@@ -159,12 +159,15 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
   });
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const email = config.ADMIN_EMAIL.toLowerCase();
+    const email = config.ADMIN_EMAIL;
     auth
       .ensureAdmin(email, config.ADMIN_PASSWORD)
       .then((outcome) => {
         if (outcome === 'taken-by-user')
-          logger.error({ email }, 'ADMIN_EMAIL belongs to a non-admin account; not promoted');
+          logger.error(
+            { email },
+            'ADMIN_EMAIL belongs to a non-admin account; not promoted (the create-admin command can promote it)',
+          );
         else logger.info({ email, outcome }, 'admin account checked');
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not ensure the admin account'));
