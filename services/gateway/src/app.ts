@@ -25,6 +25,7 @@ import { createAdmission } from './proxy/admission.js';
 import { corsAllowList, corsPolicy } from './proxy/cors.js';
 import { installProxyFastPath } from './proxy/fast-path.js';
 import { createServiceProxies, mountServiceProxies, type Refusals } from './proxy/proxy.routes.js';
+import { MemoryCacheStore, PublicCache, RedisCacheStore } from './proxy/public-cache.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
 import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
@@ -36,6 +37,8 @@ export interface GatewayOverrides {
   notifier?: Notifier;
   /** NATS connection for the realtime push; default: one opened from NATS_URL on the first SSE client. */
   nc?: NatsConnection;
+  /** Clock of the public cache (tests move time forward instead of waiting). */
+  now?: () => number;
 }
 
 export interface GatewayApp {
@@ -110,12 +113,26 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     logger,
   });
 
+  const publicCache =
+    config.PUBLIC_CACHE_TTL_SECONDS > 0
+      ? new PublicCache(
+          redis
+            ? new RedisCacheStore(redis, `${config.RATE_LIMIT_KEY_PREFIX}:public-cache:`)
+            : new MemoryCacheStore(),
+          {
+            ttlSeconds: config.PUBLIC_CACHE_TTL_SECONDS,
+            logger,
+            ...(overrides.now && { now: overrides.now }),
+          },
+        )
+      : undefined;
   const proxies = createServiceProxies({
     upstreams,
     serviceKey: config.SERVICE_KEY,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxSockets: config.UPSTREAM_MAX_SOCKETS,
     logger,
+    ...(publicCache && { publicCache }),
     identityOf: (req) => identityOf(req),
   });
   const admit = createAdmission(tokens, limiters);

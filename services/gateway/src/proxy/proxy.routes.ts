@@ -22,6 +22,7 @@ import {
   type RequestHandler,
 } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
+import type { PublicCache } from './public-cache.js';
 
 export interface ProxyOptions {
   upstreams: Record<Exclude<ServiceName, 'gateway'>, string>;
@@ -29,6 +30,8 @@ export interface ProxyOptions {
   timeoutMs: number;
   maxSockets: number;
   logger: Logger;
+  /** Caches anonymous GETs of public routes; none = every request goes to the service. */
+  publicCache?: PublicCache;
   /** The identity the gateway asserts to the service for this request, if any. */
   identityOf(req: http.IncomingMessage): { userId: string; role: UserRole } | undefined;
 }
@@ -65,13 +68,20 @@ function sendUpstreamError(
   res.end(body);
 }
 
-function createUpstreamProxy(service: ServiceName, target: string, options: ProxyOptions): RequestHandler {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets, keepAliveMsecs: 10_000 });
+/** `cache`: the answer goes to the public cache (stored, then sent) instead of straight to the client. */
+function createUpstreamProxy(
+  service: ServiceName,
+  target: string,
+  agent: http.Agent,
+  options: ProxyOptions,
+  cache?: PublicCache,
+): RequestHandler {
   return createProxyMiddleware({
     target,
     agent,
     changeOrigin: true,
     xfwd: true,
+    selfHandleResponse: cache !== undefined,
     // Without the default logger plugin, which builds a URL and walks the agent's sockets on every response.
     ejectPlugins: true,
     plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
@@ -98,20 +108,54 @@ function createUpstreamProxy(service: ServiceName, target: string, options: Prox
           sendUpstreamError(req, res, 'UPSTREAM_UNAVAILABLE', `${service} is unavailable`);
         }
       },
+      ...(cache && {
+        proxyRes(proxyRes, req, res) {
+          cache.fromUpstream(proxyRes, req, res as http.ServerResponse);
+        },
+      }),
     },
   });
 }
 
 export function createServiceProxies(options: ProxyOptions): ServiceProxies {
-  const proxies = new Map<ServiceName, RequestHandler>(
-    upstreamServices.map((name) => [name, createUpstreamProxy(name, options.upstreams[name], options)]),
+  const { publicCache } = options;
+  const proxies = new Map<ServiceName, { direct: RequestHandler; cached?: RequestHandler }>(
+    upstreamServices.map((name) => {
+      const target = options.upstreams[name];
+      // One keep-alive agent per service, shared by its direct and caching proxies.
+      const agent = new http.Agent({
+        keepAlive: true,
+        maxSockets: options.maxSockets,
+        keepAliveMsecs: 10_000,
+      });
+      const direct = createUpstreamProxy(name, target, agent, options);
+      const cached = publicCache && createUpstreamProxy(name, target, agent, options, publicCache);
+      return [name, cached ? { direct, cached } : { direct }];
+    }),
   );
   return {
     forward(route, req, res) {
       const proxy = proxies.get(route.service);
       if (!proxy) throw new Error(`no proxy for ${route.service}`);
       // Failures are answered by the `error` handler above; the rejection hpm passes on needs no more.
-      void proxy(req, res, ignore);
+      if (!publicCache || !proxy.cached || !publicCache.handles(route, req)) {
+        void proxy.direct(req, res, ignore);
+        return;
+      }
+      if (publicCache.bypasses(req)) {
+        res.setHeader('x-cache', 'BYPASS');
+        void proxy.direct(req, res, ignore);
+        return;
+      }
+      const cachingProxy = proxy.cached;
+      void publicCache.lookup(req).then((entry) => {
+        if (entry) {
+          publicCache.send(req, res, entry, 'HIT');
+          return;
+        }
+        publicCache.prepareMiss(req);
+        void cachingProxy(req, res, ignore);
+      });
     },
   };
 }
