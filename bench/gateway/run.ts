@@ -5,7 +5,9 @@
  * server in its own process (upstream.ts), so both targets are separate processes from the load
  * generator and the figures show what the gateway adds. The gateway runs as in production
  * (`services/gateway/dist/main.js`, NODE_ENV=production, rate limits in Redis) against its schema
- * migrated into a throw-away bench schema, dropped afterwards.
+ * migrated into a throw-away bench schema, dropped afterwards. For reference it also measures a bare
+ * node proxy (bare-proxy.ts: the floor of any node proxy), and the CPU time each server process spends
+ * per request, which a busy machine distorts far less than requests per second.
  *
  * Run: pnpm build && pnpm exec tsx bench/gateway/run.ts
  * Env: BENCH_DURATION_S (10) per measurement, BENCH_WARMUP_S (2), BENCH_CONNECTIONS (50),
@@ -14,7 +16,7 @@
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -59,11 +61,12 @@ async function waitReady(url: string, child: ChildProcess): Promise<void> {
   throw new Error('gateway never became ready');
 }
 
-function startUpstream(): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(fileURLToPath(new URL('./upstream.ts', import.meta.url)), [], { stdio: 'inherit' });
+/** Forks a helper server of this folder; resolves once it reported its port. */
+function startServer(file: string, args: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = fork(fileURLToPath(new URL(file, import.meta.url)), args, { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => reject(new Error(`upstream exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
     child.once('message', (message) => {
       resolve({ child, url: `http://127.0.0.1:${(message as { port: number }).port}` });
     });
@@ -81,6 +84,50 @@ function autocannonRun(options: autocannon.Options): Promise<autocannon.Result> 
   return new Promise((resolve, reject) => {
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
   });
+}
+
+/** CPU time (user + system) of a process so far, in microseconds; undefined off Linux. */
+function cpuMicros(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * (1e6 / 100); // clock ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `measure` and reports the CPU each of `processes` spent per request meanwhile. */
+async function withCpuPerRequest<T extends { requests: number }>(
+  processes: Record<string, ChildProcess>,
+  measure: () => Promise<T>,
+): Promise<{ result: T; cpuMicrosPerRequest: Record<string, number | null> }> {
+  const before = Object.fromEntries(
+    Object.entries(processes).map(([name, child]) => [name, cpuMicros(child.pid)]),
+  );
+  const result = await measure();
+  const cpuMicrosPerRequest = Object.fromEntries(
+    Object.entries(processes).map(([name, child]) => {
+      const start = before[name];
+      const end = cpuMicros(child.pid);
+      return [
+        name,
+        start === undefined || end === undefined ? null : Math.round((end - start) / result.requests),
+      ];
+    }),
+  );
+  return { result, cpuMicrosPerRequest };
+}
+
+async function autocannonMax(
+  url: string,
+  headers: Record<string, string>,
+  processes: Record<string, ChildProcess>,
+) {
+  const { result, cpuMicrosPerRequest } = await withCpuPerRequest(processes, async () => {
+    const run = await autocannonRun({ url, connections: CONNECTIONS, duration: DURATION_S, headers });
+    return { run, requests: run.requests.total };
+  });
+  return { ...autocannonSummary(result.run), cpuMicrosPerRequest, average: result.run.requests.average };
 }
 
 const autocannonSummary = (result: autocannon.Result) => ({
@@ -151,6 +198,77 @@ function accessToken(privateKey: ReturnType<typeof generateKeyPairSync>['private
   return `${signingInput}.${sign(null, Buffer.from(signingInput), privateKey).toString('base64url')}`;
 }
 
+interface Figures {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  cpuMicrosPerRequest?: Record<string, number | null>;
+}
+
+interface GatewayBenchResult {
+  date: string;
+  machine: { cpus: number; model: string | undefined; node: string };
+  loadAverage1m: { before: number; after: number };
+  route: string;
+  gateway: { logLevel: string; rateLimits: string };
+  durationSeconds: number;
+  connections: number;
+  maxThroughput: {
+    autocannon: { direct: Figures; gateway: Figures; bareNodeProxy: Figures };
+    wrk: { direct: Figures; gateway: Figures };
+  };
+  fixedRate: { requestsPerSecond: number; direct: Figures; gateway: Figures };
+  gatewayShareOfDirect: { autocannon: number; wrk: number };
+  bareNodeProxyShareOfDirect: number;
+  addedP99Ms: number;
+  crossCheck: { relativeDifference: Record<string, number>; tolerance: number; agree: boolean };
+  met: { gatewayShareOfDirect: boolean; addedP99Ms: boolean };
+}
+
+const rate = (figures: Figures) => `${figures.requestsPerSecond.toLocaleString('en-US')} r/s`;
+const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
+const cpu = (figures: Figures, name: string) => {
+  const value = figures.cpuMicrosPerRequest?.[name];
+  return value === null || value === undefined ? '-' : `${value} µs`;
+};
+
+function markdown(r: GatewayBenchResult): string {
+  const ac = r.maxThroughput.autocannon;
+  const wrk = r.maxThroughput.wrk;
+  const verdict = (met: boolean) => (met ? 'met' : '**not met**');
+  return `# bench/gateway — last result
+
+Written by \`pnpm build && pnpm exec tsx bench/gateway/run.ts\` (${r.date}); raw figures in
+[gateway.json](gateway.json). ${r.durationSeconds} s per measurement after a warm-up; ${r.connections}
+connections for maximum throughput. Route: \`GET /orders\` with a valid EdDSA access token through the
+gateway process (NODE_ENV=production, LOG_LEVEL=${r.gateway.logLevel}, rate limits in ${r.gateway.rateLimits})
+to a minimal keep-alive JSON upstream in its own process, and the same request straight to that upstream.
+
+Machine: ${r.machine.cpus} vCPUs (${r.machine.model}), Node ${r.machine.node}. **1-minute load average
+${r.loadAverage1m.before} before and ${r.loadAverage1m.after} after the run** (load from other work on the
+machine; with ${r.machine.cpus} CPUs, anything above ${r.machine.cpus} means the processes measured here waited
+for a CPU).
+
+| measurement                                | direct            | through gateway    | target                    |
+| ------------------------------------------ | ----------------- | ------------------ | ------------------------- |
+| max throughput, autocannon                 | ${rate(ac.direct)} | ${rate(ac.gateway)} (${percent(r.gatewayShareOfDirect.autocannon)}) | gateway >= 50 % of direct |
+| max throughput, wrk (cross-check)          | ${rate(wrk.direct)} | ${rate(wrk.gateway)} (${percent(r.gatewayShareOfDirect.wrk)}) |                           |
+| p50 / p99 at max throughput (autocannon)   | ${ac.direct.p50Ms} / ${ac.direct.p99Ms} ms | ${ac.gateway.p50Ms} / ${ac.gateway.p99Ms} ms |                           |
+| p50 / p99 at a fixed ${r.fixedRate.requestsPerSecond} req/s (autocannon) | ${r.fixedRate.direct.p50Ms} / ${r.fixedRate.direct.p99Ms} ms | ${r.fixedRate.gateway.p50Ms} / ${r.fixedRate.gateway.p99Ms} ms | at most +5 ms p99         |
+| CPU per request, server processes          | upstream ${cpu(ac.direct, 'upstream')} | gateway ${cpu(ac.gateway, 'gateway')} + upstream ${cpu(ac.gateway, 'upstream')} |                           |
+
+Reference, same run: a bare node proxy (node:http in and out through a keep-alive agent, nothing else;
+\`bare-proxy.ts\`) reached ${rate(ac.bareNodeProxy)} (${percent(r.bareNodeProxyShareOfDirect)} of direct) at
+${cpu(ac.bareNodeProxy, 'bareProxy')} of CPU per request: the floor of any node proxy on this machine.
+
+Targets: throughput share ${verdict(r.met.gatewayShareOfDirect)}; added p99 at ${r.fixedRate.requestsPerSecond} req/s
+${r.addedP99Ms} ms, ${verdict(r.met.addedP99Ms)}.
+autocannon and wrk ${r.crossCheck.agree ? 'agree' : '**disagree**'} within ${percent(r.crossCheck.tolerance)}
+(relative differences: direct ${percent(r.crossCheck.relativeDifference.direct ?? 0)}, gateway
+${percent(r.crossCheck.relativeDifference.gateway ?? 0)}, gateway share ${percent(r.crossCheck.relativeDifference.share ?? 0)}).
+`;
+}
+
 const share = (gateway: number, direct: number) => Number((gateway / direct).toFixed(3));
 const relativeDifference = (a: number, b: number) => Number((Math.abs(a - b) / Math.max(a, b)).toFixed(3));
 
@@ -160,7 +278,8 @@ async function main() {
     migrationsFolder: `${repoRoot}services/gateway/dist/db/migrations`,
     direction: 'latest',
   });
-  const upstream = await startUpstream();
+  const upstream = await startServer('./upstream.ts');
+  const bareProxy = await startServer('./bare-proxy.ts', [upstream.url]);
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench' };
   const port = await freePort();
@@ -201,10 +320,19 @@ async function main() {
     await autocannonRun({ url: directUrl, connections: 10, duration: WARMUP_S, headers });
     await autocannonRun({ url: throughGatewayUrl, connections: 10, duration: WARMUP_S, headers });
 
+    const bareProxyUrl = `${bareProxy.url}${path}`;
+    await autocannonRun({ url: bareProxyUrl, connections: 10, duration: WARMUP_S, headers });
+
     const load1 = os.loadavg()[0] ?? 0;
-    const max = { connections: CONNECTIONS, duration: DURATION_S, headers };
-    const directMax = await autocannonRun({ url: directUrl, ...max });
-    const gatewayMax = await autocannonRun({ url: throughGatewayUrl, ...max });
+    const directMax = await autocannonMax(directUrl, headers, { upstream: upstream.child });
+    const gatewayMax = await autocannonMax(throughGatewayUrl, headers, {
+      gateway,
+      upstream: upstream.child,
+    });
+    const bareProxyMax = await autocannonMax(bareProxyUrl, headers, {
+      bareProxy: bareProxy.child,
+      upstream: upstream.child,
+    });
     const directWrk = await wrkRun(directUrl, authorization);
     const gatewayWrk = await wrkRun(throughGatewayUrl, authorization);
     const fixed = { connections: 20, overallRate: FIXED_RATE, duration: DURATION_S, headers };
@@ -212,14 +340,18 @@ async function main() {
     const gatewayFixed = await autocannonRun({ url: throughGatewayUrl, ...fixed });
     const load1After = os.loadavg()[0] ?? 0;
 
-    const autocannonShare = share(gatewayMax.requests.average, directMax.requests.average);
+    const autocannonShare = share(gatewayMax.average, directMax.average);
     const wrkShare = share(gatewayWrk.requestsPerSecond, directWrk.requestsPerSecond);
     const difference = {
-      direct: relativeDifference(directMax.requests.average, directWrk.requestsPerSecond),
-      gateway: relativeDifference(gatewayMax.requests.average, gatewayWrk.requestsPerSecond),
+      direct: relativeDifference(directMax.average, directWrk.requestsPerSecond),
+      gateway: relativeDifference(gatewayMax.average, gatewayWrk.requestsPerSecond),
       share: relativeDifference(autocannonShare, wrkShare),
     };
-    const result = {
+    const { average: _d, ...direct } = directMax;
+    const { average: _g, ...throughGateway } = gatewayMax;
+    const { average: _b, ...bare } = bareProxyMax;
+    const addedP99Ms = Number((gatewayFixed.latency.p99 - directFixed.latency.p99).toFixed(2));
+    const result: GatewayBenchResult = {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version },
       loadAverage1m: { before: load1, after: load1After },
@@ -228,7 +360,7 @@ async function main() {
       durationSeconds: DURATION_S,
       connections: CONNECTIONS,
       maxThroughput: {
-        autocannon: { direct: autocannonSummary(directMax), gateway: autocannonSummary(gatewayMax) },
+        autocannon: { direct, gateway: throughGateway, bareNodeProxy: bare },
         wrk: { direct: directWrk, gateway: gatewayWrk },
       },
       fixedRate: {
@@ -237,18 +369,25 @@ async function main() {
         gateway: autocannonSummary(gatewayFixed),
       },
       gatewayShareOfDirect: { autocannon: autocannonShare, wrk: wrkShare },
-      addedP99Ms: Number((gatewayFixed.latency.p99 - directFixed.latency.p99).toFixed(2)),
+      bareNodeProxyShareOfDirect: share(bareProxyMax.average, directMax.average),
+      addedP99Ms,
       crossCheck: {
         relativeDifference: difference,
         tolerance: AGREEMENT_TOLERANCE,
         agree: Object.values(difference).every((value) => value <= AGREEMENT_TOLERANCE),
       },
       targets: { gatewayShareOfDirect: '>= 0.5', addedP99Ms: '<= 5' },
+      met: {
+        gatewayShareOfDirect: autocannonShare >= 0.5 && wrkShare >= 0.5,
+        addedP99Ms: addedP99Ms <= 5,
+      },
     };
     console.log(JSON.stringify(result, null, 2));
     writeFileSync(`${repoRoot}bench/results/gateway.json`, `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(`${repoRoot}bench/results/gateway.md`, markdown(result));
   } finally {
     await stopChild(gateway, () => gateway.kill('SIGTERM'));
+    await stopChild(bareProxy.child, () => bareProxy.child.send('stop'));
     await stopChild(upstream.child, () => upstream.child.send('stop'));
     await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
     await database.close();
