@@ -5,7 +5,7 @@
  * Target URL in argv[2]; it sends its port over the fork IPC channel and stops on 'stop'.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveAsChild } from './child-server.js';
 
 const target = new URL(process.argv[2] ?? 'http://127.0.0.1:1');
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -27,11 +27,4 @@ const server = http.createServer((req, res) => {
   upstream.on('error', () => res.destroy());
   req.pipe(upstream);
 });
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
-});
-process.on('message', (message) => {
-  if (message !== 'stop') return;
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveAsChild(server);

@@ -262,7 +262,8 @@ Reference, same run: a bare node proxy (node:http in and out through a keep-aliv
 ${cpu(ac.bareNodeProxy, 'bareProxy')} of CPU per request: the floor of any node proxy on this machine.
 
 Targets: throughput share ${verdict(r.met.gatewayShareOfDirect)}; added p99 at ${r.fixedRate.requestsPerSecond} req/s
-${r.addedP99Ms} ms, ${verdict(r.met.addedP99Ms)}.
+${r.addedP99Ms} ms, ${verdict(r.met.addedP99Ms)}. What the gateway does per request, the profile behind it and
+what stands between these figures and the targets: [docs/gateway.md](../../docs/gateway.md#measured).
 autocannon and wrk ${r.crossCheck.agree ? 'agree' : '**disagree**'} within ${percent(r.crossCheck.tolerance)}
 (relative differences: direct ${percent(r.crossCheck.relativeDifference.direct ?? 0)}, gateway
 ${percent(r.crossCheck.relativeDifference.gateway ?? 0)}, gateway share ${percent(r.crossCheck.relativeDifference.share ?? 0)}).

@@ -5,7 +5,7 @@
  * with the body of an empty list page. It sends its port over the fork IPC channel; it stops on 'stop'.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { serveAsChild } from './child-server.js';
 
 const body = '{"items":[],"nextCursor":null}';
 const server = http.createServer((req, res) => {
@@ -15,11 +15,4 @@ const server = http.createServer((req, res) => {
 });
 // Node's 5 s default would close idle gateway sockets between phases; the gateway's agent keeps them 10 s.
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
-});
-process.on('message', (message) => {
-  if (message !== 'stop') return;
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveAsChild(server);

@@ -51,12 +51,18 @@ beforeEach(() => {
   seen.length = 0;
 });
 
-async function gateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  return createTestGateway(
+/** Runs `test` against a gateway whose public routes go to the recording upstream, then closes it. */
+async function withGateway(env: Record<string, string>, test: (gw: TestGateway) => Promise<void>) {
+  const gw = await createTestGateway(
     database,
     { PRICE_WATCH_URL: upstreamUrl, SHRINKFLATION_URL: upstreamUrl, PUBLIC_CACHE_TTL_SECONDS: '30', ...env },
     { now: () => now },
   );
+  try {
+    await test(gw);
+  } finally {
+    await gw.close();
+  }
 }
 
 describe.each([
@@ -64,8 +70,7 @@ describe.each([
   ['memory (no REDIS_URL)', { REDIS_URL: '' }],
 ])('public cache in %s', (_store, env) => {
   it('serves the second anonymous GET from the cache with Cache-Control and a strong ETag', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       const first = await request(gw.app).get('/public/inflation?region=us');
       expect(first.status).toBe(200);
       expect(first.headers['x-cache']).toBe('MISS');
@@ -79,14 +84,11 @@ describe.each([
       expect(second.text).toBe(first.text);
       expect(second.headers['x-request-id']).not.toBe(first.headers['x-request-id']);
       expect(seen.map((entry) => entry.url)).toEqual(['/public/inflation?region=us']);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 
   it('answers 304 without a body to a matching If-None-Match, without asking the service', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       const first = await request(gw.app).get('/public/trends/p1');
       const etag = String(first.headers.etag);
       const fresh = await request(gw.app).get('/public/trends/p1').set('If-None-Match', `"other", ${etag}`);
@@ -97,14 +99,11 @@ describe.each([
       const changed = await request(gw.app).get('/public/trends/p1').set('If-None-Match', '"stale"');
       expect(changed.status).toBe(200);
       expect(seen).toHaveLength(1);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 
   it('never stores non-200 answers or private ones', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       for (let i = 0; i < 2; i++) {
         const missing = await request(gw.app).get('/public/trends/missing');
         expect(missing.status).toBe(404);
@@ -113,14 +112,11 @@ describe.each([
         expect((await request(gw.app).get('/public/trends/private')).headers['x-cache']).toBe('MISS');
       }
       expect(seen).toHaveLength(4);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 
   it('asks the service again once the entry is older than the TTL', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       await request(gw.app).get('/public/shrinkflation');
       now += 10_000;
       const hit = await request(gw.app).get('/public/shrinkflation');
@@ -130,14 +126,11 @@ describe.each([
       const expired = await request(gw.app).get('/public/shrinkflation');
       expect(expired.headers['x-cache']).toBe('MISS');
       expect(seen).toHaveLength(2);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 
   it('caches each query string separately', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       const a = await request(gw.app).get('/public/store-comparison?product=a');
       const b = await request(gw.app).get('/public/store-comparison?product=b');
       expect(b.text).not.toBe(a.text);
@@ -147,14 +140,11 @@ describe.each([
         '/public/store-comparison?product=a',
         '/public/store-comparison?product=b',
       ]);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 
   it('bypasses the cache for a request with a token: forwarded with identity, never stored or served to others', async () => {
-    const gw = await gateway(env);
-    try {
+    await withGateway(env, async (gw) => {
       const alice = { id: '0192f9b4-6f3c-7c1e-9d0a-4a5b6c7d8e11' };
       const token = await mintAccessToken(alice);
       for (let i = 0; i < 2; i++) {
@@ -168,31 +158,23 @@ describe.each([
       expect(anonymous.headers['x-cache']).toBe('MISS');
       expect(anonymous.body.for).toBeNull();
       expect(seen.map((entry) => entry.userId)).toEqual([alice.id, alice.id, undefined]);
-    } finally {
-      await gw.close();
-    }
+    });
   });
 });
 
 describe('public cache scope', () => {
   it('caches only GETs of public routes, and nothing with PUBLIC_CACHE_TTL_SECONDS=0', async () => {
-    const gw = await gateway({ PUBLIC_CACHE_TTL_SECONDS: '0' });
-    try {
+    await withGateway({ PUBLIC_CACHE_TTL_SECONDS: '0' }, async (gw) => {
       await request(gw.app).get('/public/inflation');
       const second = await request(gw.app).get('/public/inflation');
       expect(second.headers['x-cache']).toBeUndefined();
       expect(seen).toHaveLength(2);
-    } finally {
-      await gw.close();
-    }
-    const cached = await gateway();
-    try {
+    });
+    await withGateway({}, async (cached) => {
       seen.length = 0;
       await request(cached.app).post('/public/inflation').send({});
       await request(cached.app).post('/public/inflation').send({});
       expect(seen).toHaveLength(2);
-    } finally {
-      await cached.close();
-    }
+    });
   });
 });
