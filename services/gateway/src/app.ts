@@ -77,7 +77,12 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         enableAutoPipelining: true,
       })
     : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error (rate limits fall back to memory)'));
+  redis?.on('error', (error) =>
+    logger.warn(
+      { err: error },
+      'redis error (rate limits fall back to memory; the public cache asks the services)',
+    ),
+  );
   const limiters = createLimiters(config, redis);
   const auth = new AuthService({
     db: database.db,

@@ -117,7 +117,7 @@ export class PublicCache {
       const entry = await this.store.get(req.url ?? '');
       if (entry && this.now() - entry.storedAt < this.options.ttlSeconds * 1000) return entry;
     } catch (error) {
-      this.options.logger.warn({ err: error }, 'public cache read failed; asking the service');
+      this.options.logger.debug({ err: error }, 'public cache read failed; asking the service');
     }
     return undefined;
   }
@@ -186,7 +186,7 @@ export class PublicCache {
         storedAt: this.now(),
       };
       this.store.set(req.url ?? '', entry, this.options.ttlSeconds * 1000).catch((error: unknown) => {
-        this.options.logger.warn({ err: error }, 'public cache write failed');
+        this.options.logger.debug({ err: error }, 'public cache write failed');
       });
       this.send(req, res, entry, 'MISS');
     });
