@@ -87,19 +87,30 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
       expressHandle(req, res, done);
       return;
     }
-    const startedAt = process.hrtime.bigint();
-    for (const [name, value] of securityHeaders) res.setHeader(name, value);
-    res.setHeader('x-request-id', requestIdOf(req));
-    options.cors(req, res);
-    options.admit(route, req, proxyaddr(req, trust)).then(
-      () => {
-        observe(route, req, res, startedAt);
-        options.proxies.forward(route, req, res);
-      },
-      (error: unknown) => {
-        options.refusals.set(req, { error });
-        expressHandle(req, res, done);
-      },
-    );
+    // Whatever goes wrong on the way is answered by the express error handler, like a refusal.
+    const handOver = (error: unknown) => {
+      if (res.headersSent) {
+        options.logger.error({ err: error, requestId: requestIdOf(req) }, 'proxied request failed');
+        res.destroy();
+        return;
+      }
+      options.refusals.set(req, { error });
+      expressHandle(req, res, done);
+    };
+    try {
+      const startedAt = process.hrtime.bigint();
+      for (const [name, value] of securityHeaders) res.setHeader(name, value);
+      res.setHeader('x-request-id', requestIdOf(req));
+      options.cors(req, res);
+      options
+        .admit(route, req, proxyaddr(req, trust))
+        .then(() => {
+          observe(route, req, res, startedAt);
+          options.proxies.forward(route, req, res);
+        }, handOver)
+        .catch(handOver);
+    } catch (error) {
+      handOver(error);
+    }
   };
 }
