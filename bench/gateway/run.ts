@@ -275,6 +275,15 @@ const relativeDifference = (a: number, b: number) => Number((Math.abs(a - b) / M
 
 async function main() {
   const database = createDatabase<unknown>({ connectionString: databaseUrl, schema, max: 1 });
+  try {
+    await measure(database);
+  } finally {
+    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+    await database.close();
+  }
+}
+
+async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
   await migrateSchema(database, {
     migrationsFolder: `${repoRoot}services/gateway/dist/db/migrations`,
     direction: 'latest',
@@ -390,8 +399,6 @@ async function main() {
     await stopChild(gateway, () => gateway.kill('SIGTERM'));
     await stopChild(bareProxy.child, () => bareProxy.child.send('stop'));
     await stopChild(upstream.child, () => upstream.child.send('stop'));
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
-    await database.close();
   }
 }
 
