@@ -12,7 +12,8 @@
  * Run: pnpm build && pnpm exec tsx bench/gateway/run.ts
  * Env: BENCH_DURATION_S (10) per measurement, BENCH_WARMUP_S (2), BENCH_CONNECTIONS (50),
  * BENCH_FIXED_RATE (500), GATEWAY_LOG_LEVEL (info, the production default), DATABASE_URL, NATS_URL,
- * REDIS_URL (set it empty to run the limits in memory).
+ * REDIS_URL (set it empty to run the limits in memory), GATEWAY_NODE_OPTIONS (e.g. `--cpu-prof
+ * --cpu-prof-dir=/tmp/prof` to profile the gateway during the run).
  */
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID, sign } from 'node:crypto';
