@@ -22,7 +22,13 @@ export {
   type InternalResult,
 } from './internal-client.js';
 export { createLogger, type LoggerOptions, redactedPaths } from './logger.js';
-export { createMetricsRegistry, httpMetrics, routeLabel, unmatchedRoute } from './metrics.js';
+export {
+  createMetricsRegistry,
+  httpDurationHistogram,
+  httpMetrics,
+  routeLabel,
+  unmatchedRoute,
+} from './metrics.js';
 export * from './openapi.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
@@ -33,6 +39,7 @@ export {
   type ShutdownOptions,
   type ShutdownStep,
 } from './run-service.js';
+export { securityHeaderList, securityHeaders } from './security-headers.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { hasValidServiceKey, serviceKeyGuard } from './service-key.guard.js';
 export {

@@ -17,7 +17,8 @@ export function createMetricsRegistry(service: string): Registry {
 
 const histogramName = 'http_request_duration_seconds';
 
-function httpDurationHistogram(registry: Registry): Histogram<'method' | 'route' | 'status'> {
+/** The HTTP latency histogram of `registry` (created on first use); httpMetrics() observes into it. */
+export function httpDurationHistogram(registry: Registry): Histogram<'method' | 'route' | 'status'> {
   const existing = registry.getSingleMetric(histogramName);
   if (existing instanceof Histogram) return existing;
   return new Histogram({

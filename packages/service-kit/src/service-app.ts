@@ -4,7 +4,6 @@
  */
 import type { ServiceName } from '@cartwatch/common-types';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from './error.middleware.js';
@@ -13,6 +12,7 @@ import { createMetricsRegistry, httpMetrics } from './metrics.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenAPIRegistry, type OpenApiDocument } from './openapi.js';
 import { requestId } from './request-id.middleware.js';
 import { requestLogger } from './request-logger.middleware.js';
+import { securityHeaders } from './security-headers.js';
 import { serviceKeyGuard } from './service-key.guard.js';
 import { userContext } from './user-context.middleware.js';
 
@@ -55,7 +55,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.set('trust proxy', options.trustProxy ?? 0);
 
   options.beforeRequestHandling?.(app);
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(requestId());
   app.use(requestLogger(logger));
   app.use(httpMetrics(registry));

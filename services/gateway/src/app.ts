@@ -5,6 +5,7 @@
  */
 import { upstreamServices } from '@cartwatch/common-types';
 import { connectNats } from '@cartwatch/events';
+import { httpDurationHistogram } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Express, Response } from 'express';
@@ -21,9 +22,10 @@ import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
 import { MergedOpenApi } from './openapi/merged-document.js';
 import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
 import { createAdmission } from './proxy/admission.js';
-import { corsAllowList } from './proxy/cors.js';
-import { stripClientIdentityHeaders } from './proxy/header-hygiene.js';
-import { mountServiceProxies } from './proxy/proxy.routes.js';
+import { corsAllowList, corsPolicy } from './proxy/cors.js';
+import { installProxyFastPath } from './proxy/fast-path.js';
+import { createServiceProxies, mountServiceProxies, type Refusals } from './proxy/proxy.routes.js';
+import { MemoryCacheStore, PublicCache, RedisCacheStore } from './proxy/public-cache.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
 import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
@@ -36,6 +38,8 @@ export interface GatewayOverrides {
   notifier?: Notifier;
   /** NATS connection for the realtime push; default: one opened from NATS_URL on the first SSE client. */
   nc?: NatsConnection;
+  /** Clock of the public cache (tests move time forward instead of waiting). */
+  now?: () => number;
 }
 
 export interface GatewayApp {
@@ -66,9 +70,20 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
   );
   const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false })
+    ? new Redis(config.REDIS_URL, {
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        lazyConnect: false,
+        // Concurrent rate-limit checks go to Redis in one write instead of one each.
+        enableAutoPipelining: true,
+      })
     : undefined;
-  redis?.on('error', (error) => logger.warn({ err: error }, 'redis error (rate limits fall back to memory)'));
+  redis?.on('error', (error) =>
+    logger.warn(
+      { err: error },
+      'redis error (rate limits fall back to memory; the public cache asks the services)',
+    ),
+  );
   const limiters = createLimiters(config, redis);
   const auth = new AuthService({
     db: database.db,
@@ -104,6 +119,32 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     logger,
   });
 
+  const publicCache =
+    config.PUBLIC_CACHE_TTL_SECONDS > 0
+      ? new PublicCache(
+          redis
+            ? new RedisCacheStore(redis, `${config.RATE_LIMIT_KEY_PREFIX}:public-cache:`)
+            : new MemoryCacheStore(),
+          {
+            ttlSeconds: config.PUBLIC_CACHE_TTL_SECONDS,
+            logger,
+            ...(overrides.now && { now: overrides.now }),
+          },
+        )
+      : undefined;
+  const proxies = createServiceProxies({
+    upstreams,
+    serviceKey: config.SERVICE_KEY,
+    timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    maxSockets: config.UPSTREAM_MAX_SOCKETS,
+    logger,
+    ...(publicCache && { publicCache }),
+    identityOf: (req) => identityOf(req),
+  });
+  const admit = createAdmission(tokens, limiters);
+  const cors = corsPolicy(config.CORS_ORIGINS);
+  const refusals: Refusals = new WeakMap();
+
   const app = createStandardApp(
     'gateway',
     context,
@@ -124,34 +165,33 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     {
       // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.
       edge: true,
-      beforeRequestHandling(app) {
-        app.use((req, _res, next) => {
-          stripClientIdentityHeaders(req);
-          next();
-        });
-      },
       beforeBodyParser(app) {
-        app.use(corsAllowList(config.CORS_ORIGINS));
-        mountServiceProxies(app, {
-          upstreams,
-          serviceKey: config.SERVICE_KEY,
-          timeoutMs: config.UPSTREAM_TIMEOUT_MS,
-          maxSockets: config.UPSTREAM_MAX_SOCKETS,
-          logger,
-          admit: createAdmission(tokens, limiters),
-          identityOf: (req) => identityOf(req),
-        });
+        app.use(corsAllowList(cors));
+        mountServiceProxies(app, { proxies, admit, refusals });
       },
     },
   );
+  // Client identity headers are stripped here, before anything else sees the request.
+  installProxyFastPath(app, {
+    proxies,
+    admit,
+    cors,
+    refusals,
+    logger,
+    histogram: httpDurationHistogram(context.registry),
+    userIdOf: (req) => identityOf(req)?.userId,
+  });
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {
-    const email = config.ADMIN_EMAIL.toLowerCase();
+    const email = config.ADMIN_EMAIL;
     auth
       .ensureAdmin(email, config.ADMIN_PASSWORD)
       .then((outcome) => {
         if (outcome === 'taken-by-user')
-          logger.error({ email }, 'ADMIN_EMAIL belongs to a non-admin account; not promoted');
+          logger.error(
+            { email },
+            'ADMIN_EMAIL belongs to a non-admin account; not promoted (the create-admin command can promote it)',
+          );
         else logger.info({ email, outcome }, 'admin account checked');
       })
       .catch((error: unknown) => logger.error({ err: error }, 'could not ensure the admin account'));

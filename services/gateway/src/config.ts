@@ -135,7 +135,9 @@ export const envSchema = serviceEnvSchema('gateway', {
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/)
     .default('cw:gateway')
-    .describe('Prefix of the rate-limit keys in Redis (separates deployments sharing one Redis)'),
+    .describe(
+      "Prefix of the gateway's keys in Redis: rate limits and the public cache (separates deployments sharing one Redis)",
+    ),
   AUTH_IP_PER_15_MINUTES: z.coerce
     .number()
     .int()
@@ -154,6 +156,18 @@ export const envSchema = serviceEnvSchema('gateway', {
     .min(1)
     .default(60)
     .describe('First lockout of an account; each further lockout within 24 h doubles it (cap 24 h)'),
+
+  // Public endpoints
+  PUBLIC_CACHE_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(30)
+    .describe(
+      'How long anonymous GET answers of /public/* are cached (Redis, or memory without REDIS_URL) and may be ' +
+        'cached by clients (Cache-Control max-age); 0 = no cache',
+    ),
 
   // Realtime
   SSE_HEARTBEAT_SECONDS: z.coerce

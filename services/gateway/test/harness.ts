@@ -108,7 +108,7 @@ export function gatewayEnv(
 export async function createTestGateway(
   database: TestDatabase<DB>,
   env: Record<string, string> = {},
-  options: { realNotifier?: boolean; nc?: NatsConnection } = {},
+  options: { realNotifier?: boolean; nc?: NatsConnection; now?: () => number } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
   const context = createAppContext(serviceDefinition, {
@@ -120,6 +120,7 @@ export async function createTestGateway(
   const gateway = buildGateway(context, {
     ...(!options.realNotifier && { notifier }),
     ...(options.nc && { nc: options.nc }),
+    ...(options.now && { now: options.now }),
   });
   await gateway.ready;
   return { ...gateway, notifier };

@@ -106,6 +106,42 @@ describe('gateway proxy', () => {
     }
   });
 
+  it('gives proxied answers the request id, the security headers of its own routes, and a latency metric', async () => {
+    const { app, close } = gatewayApp({});
+    try {
+      const proxied = await request(app).get('/orders?limit=5').set('Authorization', `Bearer ${aliceToken}`);
+      expect(proxied.status).toBe(200);
+      const requestId = proxied.headers['x-request-id'];
+      expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(recorded[0]?.headers['x-request-id']).toBe(requestId);
+      const own = await request(app).get('/.well-known/jwks.json');
+      for (const name of [
+        'content-security-policy',
+        'strict-transport-security',
+        'x-content-type-options',
+        'cross-origin-resource-policy',
+        'x-frame-options',
+      ]) {
+        expect(own.headers[name]).toBeDefined();
+        expect(proxied.headers[name]).toBe(own.headers[name]);
+      }
+      const metrics = await request(app).get('/metrics');
+      expect(metrics.text).toMatch(
+        /http_request_duration_seconds_count\{service="gateway",method="GET",route="\/orders",status="200"\} 1/,
+      );
+      // A refused request is answered, logged and counted by the express stack, in the error shape.
+      const refused = await request(app).get('/orders').set('X-Request-Id', 'trace-401');
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'trace-401' });
+      expect(refused.headers['x-content-type-options']).toBe('nosniff');
+      expect((await request(app).get('/metrics')).text).toMatch(
+        /http_request_duration_seconds_count\{service="gateway",method="GET",route="<unmatched>",status="401"\} 1/,
+      );
+    } finally {
+      await close();
+    }
+  });
+
   it('sends each route-table prefix to its owning service', async () => {
     const { app, close } = gatewayApp({});
     try {

@@ -14,6 +14,7 @@ import type { CodeChannel, CodePurpose, DB } from '../db/schema.js';
 import type { Notifier } from '../notify/notifier.js';
 import type { AccountLockout } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
+import { type AdminOutcome, ensureAdminAccount } from './admin-account.js';
 import * as repo from './auth.repository.js';
 import type { PasswordHasher } from './password.js';
 
@@ -397,23 +398,8 @@ export class AuthService {
     });
   }
 
-  /**
-   * Creates the admin account when it does not exist; never touches an existing account (promoting a
-   * self-registered account with that address would hand admin rights to whoever registered it first).
-   */
-  async ensureAdmin(email: string, password: string): Promise<'created' | 'exists' | 'taken-by-user'> {
-    const existing = await repo.findUserByEmail(this.deps.db, email);
-    if (existing) return existing.role === 'admin' ? 'exists' : 'taken-by-user';
-    const created = await repo.insertUser(this.deps.db, {
-      id: newId(),
-      email,
-      display_name: 'Administrator',
-      password_hash: await this.deps.hasher.hash(password),
-      role: 'admin',
-      email_verified_at: new Date(),
-      phone: null,
-      second_factor: null,
-    });
-    return created ? 'created' : 'exists';
+  /** The start-up admin (ADMIN_EMAIL / ADMIN_PASSWORD): created when missing, never promoting an account. */
+  ensureAdmin(email: string, password: string): Promise<AdminOutcome> {
+    return ensureAdminAccount(this.deps.db, this.deps.hasher, { email, password, promoteExisting: false });
   }
 }

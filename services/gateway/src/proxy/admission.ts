@@ -5,21 +5,20 @@
  * (the owning service checks the device key) and is limited per device key.
  */
 import { createHash } from 'node:crypto';
-import type { RouteEntry } from '@cartwatch/common-types';
+import type { IncomingMessage } from 'node:http';
 import { AppError } from '@cartwatch/service-kit';
-import type { Request } from 'express';
 import { identify } from '../auth/authenticate.js';
 import { consumeOrReject, type Limiters } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
+import type { Admission } from './proxy.routes.js';
 
-function deviceKeyOf(req: Request): string | undefined {
+function deviceKeyOf(req: IncomingMessage): string | undefined {
   const credential = req.headers.authorization;
   return credential ? createHash('sha256').update(credential).digest('base64url') : undefined;
 }
 
-export function createAdmission(tokens: AccessTokens, limiters: Limiters) {
-  return async (route: RouteEntry, req: Request): Promise<void> => {
-    const ip = req.ip ?? 'unknown';
+export function createAdmission(tokens: AccessTokens, limiters: Limiters): Admission {
+  return async (route, req, ip) => {
     switch (route.auth) {
       case 'user': {
         const claims = await identify(req, tokens);

@@ -1,7 +1,8 @@
 /**
  * Proxies the route table to the services: one keep-alive agent per upstream (a new connection per
- * request costs most of the gateway's throughput), the service key and request id injected, and
- * upstream failures answered in the error shape, never as an HTML page.
+ * request costs most of the gateway's throughput), the service key, identity and request id injected,
+ * and upstream failures answered in the error shape, never as an HTML page. The proxies work on bare
+ * node requests, so the fast path (fast-path.ts) and the express dispatcher below share them.
  */
 import http from 'node:http';
 import {
@@ -12,9 +13,16 @@ import {
   type UserRole,
   upstreamServices,
 } from '@cartwatch/common-types';
-import type { Express, Request, Response } from 'express';
-import { createProxyMiddleware, type RequestHandler } from 'http-proxy-middleware';
+import { requestIdOf } from '@cartwatch/service-kit';
+import type { Express } from 'express';
+import {
+  createProxyMiddleware,
+  debugProxyErrorsPlugin,
+  proxyEventsPlugin,
+  type RequestHandler,
+} from 'http-proxy-middleware';
 import type { Logger } from 'pino';
+import type { PublicCache } from './public-cache.js';
 
 export interface ProxyOptions {
   upstreams: Record<Exclude<ServiceName, 'gateway'>, string>;
@@ -22,16 +30,29 @@ export interface ProxyOptions {
   timeoutMs: number;
   maxSockets: number;
   logger: Logger;
-  /** Runs before a request is proxied: authentication and rate limits; throws an AppError to refuse. */
-  admit(route: RouteEntry, req: Request): Promise<void>;
+  /** Caches anonymous GETs of public routes; none = every request goes to the service. */
+  publicCache?: PublicCache;
   /** The identity the gateway asserts to the service for this request, if any. */
   identityOf(req: http.IncomingMessage): { userId: string; role: UserRole } | undefined;
 }
 
+/** Runs before a request is proxied: authentication and rate limits; rejects with an AppError to refuse. */
+export type Admission = (route: RouteEntry, req: http.IncomingMessage, clientIp: string) => Promise<void>;
+
+/** Requests the fast path refused, with why; the express dispatcher turns the refusal into the error answer. */
+export type Refusals = WeakMap<http.IncomingMessage, { error: unknown }>;
+
+export interface ServiceProxies {
+  /** Sends an admitted request to the route's service and its answer back to the client. */
+  forward(route: RouteEntry, req: http.IncomingMessage, res: http.ServerResponse): void;
+}
+
 const timedOut = new WeakSet<http.IncomingMessage>();
+const ignore = () => {};
 
 function sendUpstreamError(
-  res: Response,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
   code: 'UPSTREAM_UNAVAILABLE' | 'UPSTREAM_TIMEOUT',
   message: string,
 ) {
@@ -39,18 +60,31 @@ function sendUpstreamError(
     res.destroy();
     return;
   }
-  res
-    .status(errorStatus[code])
-    .json({ error: { code, message, requestId: String(res.locals.requestId ?? '') } });
+  const body = JSON.stringify({ error: { code, message, requestId: requestIdOf(req) } });
+  res.writeHead(errorStatus[code], {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
-function createUpstreamProxy(service: ServiceName, target: string, options: ProxyOptions): RequestHandler {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.maxSockets, keepAliveMsecs: 10_000 });
+/** `cache`: the answer goes to the public cache (stored, then sent) instead of straight to the client. */
+function createUpstreamProxy(
+  service: ServiceName,
+  target: string,
+  agent: http.Agent,
+  options: ProxyOptions,
+  cache?: PublicCache,
+): RequestHandler {
   return createProxyMiddleware({
     target,
     agent,
     changeOrigin: true,
     xfwd: true,
+    selfHandleResponse: cache !== undefined,
+    // Without the default logger plugin, which builds a URL and walks the agent's sockets on every response.
+    ejectPlugins: true,
+    plugins: [debugProxyErrorsPlugin, proxyEventsPlugin],
     on: {
       proxyReq(proxyReq, req) {
         proxyReq.setHeader('x-service-key', options.serviceKey);
@@ -59,45 +93,97 @@ function createUpstreamProxy(service: ServiceName, target: string, options: Prox
           proxyReq.setHeader('x-user-id', identity.userId);
           proxyReq.setHeader('x-user-role', identity.role);
         }
-        const requestId = (req as Request).res?.locals.requestId;
-        if (typeof requestId === 'string') proxyReq.setHeader('x-request-id', requestId);
+        proxyReq.setHeader('x-request-id', requestIdOf(req));
         proxyReq.setTimeout(options.timeoutMs, () => {
           timedOut.add(req);
           proxyReq.destroy(new Error(`${service} did not answer within ${options.timeoutMs} ms`));
         });
       },
       error(error, req, res) {
-        const expressRes = res as Response;
-        if (typeof expressRes.status !== 'function') return; // a socket (upgrade): nothing to answer
+        if (!(res instanceof http.ServerResponse)) return; // a socket (upgrade): nothing to answer
         if (timedOut.has(req)) {
-          sendUpstreamError(expressRes, 'UPSTREAM_TIMEOUT', `${service} did not answer in time`);
+          sendUpstreamError(req, res, 'UPSTREAM_TIMEOUT', `${service} did not answer in time`);
         } else {
-          options.logger.warn({ err: error, service }, 'upstream unavailable');
-          sendUpstreamError(expressRes, 'UPSTREAM_UNAVAILABLE', `${service} is unavailable`);
+          options.logger.warn({ err: error, service, requestId: requestIdOf(req) }, 'upstream unavailable');
+          sendUpstreamError(req, res, 'UPSTREAM_UNAVAILABLE', `${service} is unavailable`);
         }
       },
+      ...(cache && {
+        proxyRes(proxyRes, req, res) {
+          cache.fromUpstream(proxyRes, req, res as http.ServerResponse);
+        },
+      }),
     },
   });
 }
 
-/**
- * Mounts the dispatcher: a path owned by a service (longest prefix of the route table) goes to that
- * service's proxy; anything else falls through to the gateway's own routes and its 404.
- */
-export function mountServiceProxies(app: Express, options: ProxyOptions): void {
-  const proxies = new Map<ServiceName, RequestHandler>(
-    upstreamServices.map((name) => [name, createUpstreamProxy(name, options.upstreams[name], options)]),
+export function createServiceProxies(options: ProxyOptions): ServiceProxies {
+  const { publicCache } = options;
+  const proxies = new Map<ServiceName, { direct: RequestHandler; cached?: RequestHandler }>(
+    upstreamServices.map((name) => {
+      const target = options.upstreams[name];
+      // One keep-alive agent per service, shared by its direct and caching proxies.
+      const agent = new http.Agent({
+        keepAlive: true,
+        maxSockets: options.maxSockets,
+        keepAliveMsecs: 10_000,
+      });
+      const direct = createUpstreamProxy(name, target, agent, options);
+      const cached = publicCache && createUpstreamProxy(name, target, agent, options, publicCache);
+      return [name, cached ? { direct, cached } : { direct }];
+    }),
   );
+  return {
+    forward(route, req, res) {
+      const proxy = proxies.get(route.service);
+      if (!proxy) throw new Error(`no proxy for ${route.service}`);
+      // Failures are answered by the `error` handler above; the rejection hpm passes on needs no more.
+      if (!publicCache || !proxy.cached || !publicCache.handles(route, req)) {
+        void proxy.direct(req, res, ignore);
+        return;
+      }
+      if (publicCache.bypasses(req)) {
+        res.setHeader('x-cache', 'BYPASS');
+        void proxy.direct(req, res, ignore);
+        return;
+      }
+      const cachingProxy = proxy.cached;
+      void publicCache.lookup(req).then((entry) => {
+        if (entry) {
+          publicCache.send(req, res, entry, 'HIT');
+          return;
+        }
+        publicCache.prepareMiss(req);
+        void cachingProxy(req, res, ignore);
+      });
+    },
+  };
+}
+
+/**
+ * The express side of proxying, mounted before any body parser: a request the fast path refused arrives
+ * here with its refusal, which goes to the error handler (so it is answered, logged and counted like any
+ * error); a route-table request the fast path left to express (a CORS preflight) is admitted and
+ * proxied here; anything else falls through to the gateway's own routes and its 404.
+ */
+export function mountServiceProxies(
+  app: Express,
+  options: { proxies: ServiceProxies; admit: Admission; refusals: Refusals },
+): void {
   app.use((req, res, next) => {
+    const refusal = options.refusals.get(req);
+    if (refusal) {
+      next(refusal.error);
+      return;
+    }
     const route = matchRoute(req.path);
-    const proxy = route && proxies.get(route.service);
-    if (!proxy) {
+    if (!route) {
       next();
       return;
     }
     options
-      .admit(route, req)
-      .then(() => proxy(req, res, next))
+      .admit(route, req, req.ip ?? 'unknown')
+      .then(() => options.proxies.forward(route, req, res))
       .catch(next);
   });
 }

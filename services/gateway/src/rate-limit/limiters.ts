@@ -1,7 +1,8 @@
 /**
  * Rate limits (rate-limiter-flexible): shared through Redis when REDIS_URL is set, in memory otherwise
  * (correct for one instance only). A Redis outage falls back to the in-memory insurance limiter rather
- * than failing requests.
+ * than failing requests. The per-request limits (ip, user, device) take their points from Redis in
+ * leases (leased-limiter.ts), so a proxied request rarely waits for Redis.
  */
 import { AppError } from '@cartwatch/service-kit';
 import type { Redis } from 'ioredis';
@@ -11,6 +12,7 @@ import {
   RateLimiterRedis,
   RateLimiterRes,
 } from 'rate-limiter-flexible';
+import { LeasedLimiter } from './leased-limiter.js';
 
 export interface LimiterConfig {
   RATE_LIMIT_KEY_PREFIX: string;
@@ -24,10 +26,15 @@ export interface LimiterConfig {
 
 const DAY_SECONDS = 24 * 3600;
 
+/** Takes one point of `key`; rejects with a RateLimiterRes when none is left. */
+export interface PointLimiter {
+  consume(key: string): Promise<unknown>;
+}
+
 export interface Limiters {
-  ip: RateLimiterAbstract;
-  user: RateLimiterAbstract;
-  device: RateLimiterAbstract;
+  ip: PointLimiter;
+  user: PointLimiter;
+  device: PointLimiter;
   /** Credential attempts per IP. */
   authIp: RateLimiterAbstract;
   /** Consecutive failed logins per account; blocked for a growing time once exceeded. */
@@ -46,10 +53,14 @@ export function createLimiters(config: LimiterConfig, redis: Redis | undefined):
       insuranceLimiter: new RateLimiterMemory(options),
     });
   };
+  const perRequest = (name: string, points: number): PointLimiter => {
+    const limiter = make(name, points, 60);
+    return redis ? new LeasedLimiter(limiter) : limiter;
+  };
   return {
-    ip: make('ip', config.RATE_LIMIT_IP_PER_MINUTE, 60),
-    user: make('user', config.RATE_LIMIT_USER_PER_MINUTE, 60),
-    device: make('device', config.RATE_LIMIT_DEVICE_PER_MINUTE, 60),
+    ip: perRequest('ip', config.RATE_LIMIT_IP_PER_MINUTE),
+    user: perRequest('user', config.RATE_LIMIT_USER_PER_MINUTE),
+    device: perRequest('device', config.RATE_LIMIT_DEVICE_PER_MINUTE),
     authIp: make('auth-ip', config.AUTH_IP_PER_15_MINUTES, 15 * 60),
     accountFailures: make('auth-account', config.AUTH_ACCOUNT_MAX_FAILURES, DAY_SECONDS),
     accountLockouts: make('auth-lockouts', 1000, DAY_SECONDS),
@@ -61,7 +72,7 @@ function retryAfterSeconds(res: RateLimiterRes): number {
 }
 
 /** Takes one point or throws 429 RATE_LIMITED with the time until the next one. */
-export async function consumeOrReject(limiter: RateLimiterAbstract, key: string): Promise<void> {
+export async function consumeOrReject(limiter: PointLimiter, key: string): Promise<void> {
   try {
     await limiter.consume(key);
   } catch (rejection) {
