@@ -17,6 +17,7 @@ import { serviceDefinition as gateway } from '@cartwatch/gateway';
 import { serviceDefinition as orders } from '@cartwatch/orders';
 import { serviceDefinition as priceWatch } from '@cartwatch/price-watch';
 import { serviceDefinition as receiptIngest } from '@cartwatch/receipt-ingest';
+import { OPENAPI_PATH } from '@cartwatch/service-kit';
 import { createAppFromEnv } from '@cartwatch/service-runtime';
 import { serviceDefinition as shrinkflation } from '@cartwatch/shrinkflation';
 import openapiTS, { astToString } from 'openapi-typescript';
@@ -56,7 +57,15 @@ async function mergedDocument(): Promise<Record<string, unknown>> {
       const server = http.createServer(app);
       servers.push(server);
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      urls[services[name].urlEnv] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      urls[services[name].urlEnv] = url;
+      // Each app builds its document once, on the first request. Building it here, without the gateway's
+      // short per-service fetch timeout, keeps a busy machine (turbo runs other tests beside this) from
+      // turning a slow first build into a "missing service".
+      const warm = await fetch(`${url}${OPENAPI_PATH}`, {
+        headers: { 'x-service-key': env.SERVICE_KEY ?? '' },
+      });
+      if (!warm.ok) throw new Error(`${name} answered ${OPENAPI_PATH} with HTTP ${warm.status}`);
     }
     const front = build('gateway', { ...env, ...urls });
     closers.push(front.close);
