@@ -126,6 +126,9 @@ export async function attachGtin(db: Executor<DB>, gtin14: string, productId: st
   return (await findProductIdByGtin(db, gtin14)) ?? productId;
 }
 
+/** The match-lock key of a GTIN, shared by receipt matching and `/internal/products/resolve`. */
+export const gtinMatchKey = (gtin14: string): string => `gtin:${gtin14}`;
+
 /** Serialises matching of one identity (GTIN or name+brand+size) across concurrent consumer lanes. */
 export async function lockMatchKey(trx: Transaction<DB>, key: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended(${`pricing.match:${key}`}, 0))`.execute(trx);

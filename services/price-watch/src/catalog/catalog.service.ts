@@ -10,6 +10,7 @@ import {
   findLiveProduct,
   findProductById,
   findProductIdByGtin,
+  gtinMatchKey,
   insertProduct,
   linesOfProduct,
   lockMatchKey,
@@ -103,7 +104,7 @@ export async function findOrCreateByGtin(
   if (!gtin14)
     throw AppError.validation([{ path: 'gtin', message: 'check digit does not match', code: 'custom' }]);
   return withTransaction(database.db, async (trx) => {
-    await lockMatchKey(trx, `gtin:${gtin14}`);
+    await lockMatchKey(trx, gtinMatchKey(gtin14));
     const id = await findProductIdByGtin(trx, gtin14);
     const existing = id ? await findLiveProduct(trx, id) : undefined;
     if (existing) return { productId: existing.id, created: false };
