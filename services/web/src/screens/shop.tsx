@@ -99,14 +99,16 @@ export function StoreScreen() {
       title="Store catalog"
       actions={<Link to={routes.cart(locationId)}>Cart{cart.data ? ` (${cart.data.itemCount})` : ''}</Link>}
     >
-      <form onSubmit={submit} className="inline-form" role="search">
-        <Field
-          label="Search the catalog"
-          value={search}
-          onChange={(event) => setSearch(event.target.value)}
-        />
-        <button type="submit">Search</button>
-      </form>
+      <search>
+        <form onSubmit={submit} className="inline-form">
+          <Field
+            label="Search the catalog"
+            value={search}
+            onChange={(event) => setSearch(event.target.value)}
+          />
+          <button type="submit">Search</button>
+        </form>
+      </search>
       <QueryState query={catalog} empty={(page) => page.items.length === 0}>
         {(page) => (
           <table>
