@@ -64,9 +64,9 @@ function AddToCart({ item }: { item: CatalogItem }) {
         className="secondary"
         onClick={() => add.mutate()}
         disabled={add.isPending || item.available < 1}
-        aria-label={`Add ${item.name} to cart`}
       >
         {item.available < 1 ? 'Out of stock' : 'Add to cart'}
+        <span className="sr-only">: {item.name}</span>
       </button>
       {add.isSuccess && <span className="muted"> Added.</span>}
       <FormError error={add.error} />
