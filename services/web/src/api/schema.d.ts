@@ -537,6 +537,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/scraping/{slug}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Queue a sync of the caller's connected account at this store
+         * @description Answers 202 with the new job, or 200 with the job already queued or running for the account (syncs never pile up). Poll `GET /scraping/jobs/{id}` or `GET /scraping/status`.
+         */
+        post: operations["postScrapingBySlugSync"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scraping/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Sync status of each of the caller's store accounts: latest job, last and next run, error */
+        get: operations["getScrapingStatus"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/scraping/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One of the caller’s sync jobs */
+        get: operations["getScrapingJobsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/products": {
         parameters: {
             query?: never;
@@ -1953,6 +2007,12 @@ export interface components {
             regularPriceCents?: number;
             /** @description Amount in integer minor units (cents) */
             discountCents?: number;
+            /** @description Pack size as printed on the label, e.g. `{ "value": 16, "unit": "oz" }`: price-watch records unit prices with it and shrinkflation compares pack sizes */
+            size?: {
+                value: number;
+                /** @enum {string} */
+                unit: "g" | "kg" | "oz" | "lb" | "ml" | "l" | "fl_oz" | "ct" | "pk";
+            };
         };
         BatchImportResult: {
             /** @description Line items across all receipts of the request */
@@ -1998,17 +2058,82 @@ export interface components {
             storeSlug: string;
             storeName: string;
             /** @enum {string} */
-            status: "connected" | "syncing" | "error";
+            status: "connected" | "syncing" | "error" | "reconnect_required";
             /** Format: date-time */
             lastSyncAt: string | null;
             /** @enum {string|null} */
-            lastErrorCode: "LOGIN_FAILED" | "PARSE_FAILED" | "BLOCKED" | "NETWORK" | null;
+            lastErrorCode: "LOGIN_FAILED" | "PARSE_FAILED" | "BLOCKED" | "NETWORK" | "INTERNAL" | null;
             /** Format: date-time */
             connectedAt: string;
         };
         ConnectStore: {
             username: string;
             password: string;
+        };
+        SyncJob: {
+            /** Format: uuid */
+            id: string;
+            storeSlug: string;
+            /** @enum {string} */
+            trigger: "manual" | "scheduled";
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed";
+            /** @description Runs started so far (retries included) */
+            attempt: number;
+            maxAttempts: number;
+            /**
+             * Format: date-time
+             * @description Earliest start (later than creation while backing off)
+             */
+            runAfter: string;
+            /** Format: date-time */
+            startedAt: string | null;
+            /** Format: date-time */
+            finishedAt: string | null;
+            /**
+             * @description Of the last failed run (kept while a retry is queued)
+             * @enum {string|null}
+             */
+            errorCode: "LOGIN_FAILED" | "PARSE_FAILED" | "BLOCKED" | "NETWORK" | "INTERNAL" | null;
+            errorMessage: string | null;
+            /** @description Receipts recorded as new purchases */
+            importedCount: number;
+            /** @description Receipts found that had been imported before */
+            alreadyKnownCount: number;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SyncAccountStatus: {
+            storeSlug: string;
+            storeName: string;
+            /** @enum {string} */
+            accountStatus: "connected" | "syncing" | "error" | "reconnect_required";
+            /**
+             * @description State of the latest sync job; null before the first one
+             * @enum {string|null}
+             */
+            state: "queued" | "running" | "succeeded" | "failed" | null;
+            /** Format: uuid */
+            jobId: string | null;
+            /**
+             * Format: date-time
+             * @description When the latest finished job ended
+             */
+            lastRunAt: string | null;
+            /** Format: date-time */
+            lastSuccessAt: string | null;
+            /**
+             * Format: date-time
+             * @description When the next sync may start: a queued job, else the next periodic one; null when none is planned
+             */
+            nextRunAt: string | null;
+            /** @enum {string|null} */
+            errorCode: "LOGIN_FAILED" | "PARSE_FAILED" | "BLOCKED" | "NETWORK" | "INTERNAL" | null;
+            errorMessage: string | null;
+            /** @description Of the latest job */
+            importedCount: number;
+            /** @description Of the latest job */
+            alreadyKnownCount: number;
         };
         ProductPage: {
             items: components["schemas"]["Product"][];
@@ -2255,6 +2380,8 @@ export interface components {
             dropPct: number | null;
             increasePct: number | null;
             backInStock: boolean;
+            /** @description The page is rendered in headless Chromium before extraction */
+            render: boolean;
             /** @description Amount in integer minor units (cents) */
             lastPriceCents: number | null;
             /** @description ISO-4217 currency code */
@@ -2287,6 +2414,12 @@ export interface components {
             method: string | null;
             errorCode: string | null;
             error: string | null;
+            /** @description Rendered checks: requests of the page that were refused (e.g. BLOCKED_ADDRESS) or failed */
+            blockedRequests: {
+                url: string;
+                code: string;
+                message: string;
+            }[] | null;
         };
         WatchRunPage: {
             items: components["schemas"]["WatchRun"][];
@@ -5024,6 +5157,175 @@ export interface operations {
             };
         };
     };
+    postScrapingBySlugSync: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A sync of this account was already queued or running */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            /** @description Queued */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getScrapingStatus: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of accounts, by store slug */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["SyncAccountStatus"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getScrapingJobsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The job */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncJob"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getProducts: {
         parameters: {
             query?: {
@@ -5866,6 +6168,8 @@ export interface operations {
                     url?: string;
                     /** @description Price element when the page has no structured data */
                     cssSelector?: string;
+                    /** @description Run the page scripts in headless Chromium first (script-built pages); needs rendering enabled */
+                    render?: boolean;
                     /** @description Amount in integer minor units (cents) */
                     targetPriceCents?: number;
                     dropPct?: number;
@@ -5904,6 +6208,15 @@ export interface operations {
             };
             /** @description No such resource (or not yours). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6027,6 +6340,7 @@ export interface operations {
                     increasePct?: number | null;
                     backInStock?: boolean;
                     cssSelector?: string | null;
+                    render?: boolean;
                 };
             };
         };
@@ -6060,6 +6374,15 @@ export interface operations {
             };
             /** @description No such resource (or not yours). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
