@@ -13,9 +13,11 @@ import { DashboardScreen } from './screens/dashboard';
 import { HomeScreen, NotFoundScreen } from './screens/home';
 import { ImportScreen } from './screens/import/import-screen';
 import { ListScreen, ListsScreen } from './screens/lists';
+import { AdminOrdersScreen, OrderScreen, OrdersScreen } from './screens/orders';
 import { ProductScreen, ProductsScreen } from './screens/products';
 import { InflationScreen, ShrinkflationScreen, StoreComparisonScreen } from './screens/public/explore';
 import { PurchaseScreen, PurchasesScreen } from './screens/purchases';
+import { CartScreen, ShopScreen, StoreScreen } from './screens/shop';
 import { WatchesScreen, WatchScreen } from './screens/watches';
 
 /** Waits for the start-up refresh; sends a signed-out visitor to sign in, and back here afterwards. */
@@ -60,6 +62,12 @@ export function AppRoutes() {
           <Route path={routes.alerts} element={<AlertsScreen />} />
           <Route path={routes.lists} element={<ListsScreen />} />
           <Route path={routes.list(':id')} element={<ListScreen />} />
+          <Route path={routes.shop} element={<ShopScreen />} />
+          <Route path={routes.store(':locationId')} element={<StoreScreen />} />
+          <Route path={routes.cart(':locationId')} element={<CartScreen />} />
+          <Route path={routes.orders} element={<OrdersScreen />} />
+          <Route path={routes.order(':id')} element={<OrderScreen />} />
+          <Route path={routes.adminOrders} element={<AdminOrdersScreen />} />
         </Route>
         <Route path="*" element={<NotFoundScreen />} />
       </Route>

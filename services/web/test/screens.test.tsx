@@ -7,6 +7,7 @@ import type { components } from '../src/api/schema';
 import { AppRoutes } from '../src/app';
 import { AppProviders, createAppServices } from '../src/app-context';
 import { OptimizePlanView } from '../src/screens/lists';
+import { adminMovesFor } from '../src/screens/orders';
 
 const origin = 'http://cartwatch.test';
 const json = (status: number, body: unknown) =>
@@ -254,5 +255,121 @@ describe('OptimizePlanView', () => {
     expect(screen.getByText(/price 33 days old/)).toBeTruthy();
     expect(screen.getByText('Coupon “$1 off $2”: −$1.00')).toBeTruthy();
     expect(screen.getByText('saffron: written as text, not a known product')).toBeTruthy();
+  });
+});
+
+const locationId = '0190a0b0-0000-7000-8000-0000000000b1';
+const orderId = '0190a0b0-0000-7000-8000-0000000000b2';
+const cartLine = {
+  id: '0190a0b0-0000-7000-8000-0000000000b3',
+  catalogItemId: '0190a0b0-0000-7000-8000-0000000000b4',
+  productId: '0190a0b0-0000-7000-8000-0000000000b5',
+  gtin: null,
+  name: 'Oat Milk',
+  unitPriceCents: 249,
+  quantity: 2,
+  lineTotalCents: 498,
+  available: 10,
+};
+const cart = {
+  id: '0190a0b0-0000-7000-8000-0000000000b6',
+  userId: user.id,
+  locationId,
+  currency: 'USD',
+  items: [cartLine],
+  itemCount: 2,
+  subtotalCents: 498,
+};
+function orderIn(status: string) {
+  const { available: _, ...item } = cartLine;
+  return {
+    id: orderId,
+    userId: user.id,
+    locationId,
+    status,
+    currency: 'USD',
+    totalCents: 498,
+    itemCount: 2,
+    items: [item],
+    expiresAt: null,
+    createdAt: '2026-11-03T17:20:00Z',
+    updatedAt: '2026-11-03T17:20:00Z',
+  };
+}
+const noAlerts = () => json(200, { items: [], nextCursor: null });
+
+describe('checkout', () => {
+  it('places the cart as an order with an idempotency key, pays it and shows the paid order', async () => {
+    const keys: (string | null)[] = [];
+    let paid = false;
+    const { services, seen } = renderApp(`/app/shop/${locationId}/cart`, {
+      'GET /alerts': noAlerts,
+      'GET /cart': () => json(200, cart),
+      'POST /orders': (request) => {
+        keys.push(request.headers.get('idempotency-key'));
+        return json(201, orderIn('PENDING'));
+      },
+      [`POST /orders/${orderId}/pay`]: () => {
+        paid = true;
+        return json(200, orderIn('PAID'));
+      },
+      [`GET /orders/${orderId}`]: () => json(200, orderIn(paid ? 'PAID' : 'PENDING')),
+      [`GET /orders/${orderId}/history`]: () => json(200, { items: [], nextCursor: null }),
+    });
+    services.session.accept(session);
+    const person = userEvent.setup();
+    await person.click(await screen.findByRole('button', { name: 'Place order and pay $4.98' }));
+    expect(await screen.findByText('Paid')).toBeTruthy();
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).toMatch(/^checkout-[0-9a-f-]{36}$/);
+    expect(JSON.parse(seen.find((r) => r.path === '/orders')?.body ?? '')).toEqual({ locationId });
+    expect(seen.filter((r) => r.path === `/orders/${orderId}/pay`)).toHaveLength(1);
+  });
+
+  it('shows why an order was refused and places nothing else', async () => {
+    const { services, seen } = renderApp(`/app/shop/${locationId}/cart`, {
+      'GET /alerts': noAlerts,
+      'GET /cart': () => json(200, cart),
+      'POST /orders': () =>
+        json(409, { error: { code: 'OUT_OF_STOCK', message: 'Oat Milk: 1 left', requestId: 'r' } }),
+    });
+    services.session.accept(session);
+    const person = userEvent.setup();
+    await person.click(await screen.findByRole('button', { name: 'Place order and pay $4.98' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Oat Milk: 1 left');
+    expect(seen.some((r) => r.path.endsWith('/pay'))).toBe(false);
+  });
+});
+
+describe('order status', () => {
+  it('updates the order on screen when order.status-changed arrives on the live stream', async () => {
+    let status = 'PAID';
+    let push: (text: string) => void = () => {};
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        push = (text) => controller.enqueue(new TextEncoder().encode(text));
+      },
+    });
+    const { services } = renderApp(`/app/orders/${orderId}`, {
+      'GET /alerts': noAlerts,
+      'GET /me/events': () => new Response(stream, { headers: { 'content-type': 'text/event-stream' } }),
+      [`GET /orders/${orderId}`]: () => json(200, orderIn(status)),
+      [`GET /orders/${orderId}/history`]: () => json(200, { items: [], nextCursor: null }),
+    });
+    services.session.accept(session);
+    expect((await screen.findByTestId('order-status')).textContent).toBe('Paid');
+    status = 'SHIPPED';
+    push(
+      `id: 7\nevent: order.status-changed\ndata: ${JSON.stringify({ data: { orderId, from: 'PAID', to: 'SHIPPED' } })}\n\n`,
+    );
+    expect(await screen.findByText('Shipped')).toBeTruthy();
+    expect(screen.getByRole('status').textContent).toContain('Your order is now shipped');
+  });
+
+  it('offers admins only the moves the state machine allows', () => {
+    expect(adminMovesFor('PAID').map((move) => move.to)).toEqual(['SHIPPED', 'REFUNDED']);
+    expect(adminMovesFor('SHIPPED').map((move) => move.to)).toEqual(['DELIVERED']);
+    expect(adminMovesFor('PENDING')).toEqual([]);
+    expect(adminMovesFor('CANCELLED')).toEqual([]);
   });
 });

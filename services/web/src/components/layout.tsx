@@ -29,6 +29,8 @@ function SignedInNav() {
   const { api, session } = useServices();
   const navigate = useNavigate();
   const live = useLiveAlerts();
+  const state = useSession();
+  const isAdmin = state.status === 'signed-in' && state.user.role === 'admin';
   const signOut = useMutation({
     mutationFn: async () => {
       await api.POST('/auth/logout');
@@ -61,6 +63,17 @@ function SignedInNav() {
         <li>
           <NavLink to={routes.lists}>Lists</NavLink>
         </li>
+        <li>
+          <NavLink to={routes.shop}>Shop</NavLink>
+        </li>
+        <li>
+          <NavLink to={routes.orders}>Orders</NavLink>
+        </li>
+        {isAdmin && (
+          <li>
+            <NavLink to={routes.adminOrders}>Admin</NavLink>
+          </li>
+        )}
         <li>
           <NavLink to={routes.alerts}>
             Alerts <UnreadBadge />

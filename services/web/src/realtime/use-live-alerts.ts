@@ -1,4 +1,7 @@
-/** Keeps the live event stream open while signed in: new alerts refresh the alert queries and show. */
+/**
+ * Keeps the live event stream open while signed in: new alerts refresh the alert queries and show; an
+ * order's status change refreshes the order queries and is announced too.
+ */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { useServices } from '../app-context';
@@ -13,6 +16,14 @@ function alertOf(payload: unknown): LiveAlert | undefined {
   const data = (payload as { data?: { title?: unknown; body?: unknown } } | null)?.data;
   return typeof data?.title === 'string' && typeof data.body === 'string'
     ? { title: data.title, body: data.body }
+    : undefined;
+}
+
+/** `order.status-changed` as an announcement: `Your order is now shipped`. */
+export function orderChangeOf(payload: unknown): LiveAlert | undefined {
+  const data = (payload as { data?: { to?: unknown } } | null)?.data;
+  return typeof data?.to === 'string'
+    ? { title: `Your order is now ${data.to.toLowerCase()}`, body: '' }
     : undefined;
 }
 
@@ -32,6 +43,9 @@ export function useLiveAlerts(): { latest: LiveAlert | undefined; connected: boo
         if (event.name === 'alert.created') {
           setLatest(alertOf(event.payload));
           void queryClient.invalidateQueries({ queryKey: ['alerts'] });
+        } else if (event.name === 'order.status-changed') {
+          setLatest(orderChangeOf(event.payload));
+          void queryClient.invalidateQueries({ queryKey: ['orders'] });
         }
       },
     });

@@ -1,0 +1,79 @@
+/**
+ * Chromium for the web app's browser tests: playwright-core drives the system Chromium
+ * (`CHROMIUM_PATH`, default /usr/bin/chromium) against the gateway, which serves the built app at `/`.
+ * Missing Chromium fails the run; it is never skipped. Screenshots go to artifacts/screenshots/
+ * (gitignored), and every main screen is checked with axe-core.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import axe from 'axe-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const viewports = {
+  phone: { width: 390, height: 844 },
+  desktop: { width: 1280, height: 800 },
+} as const;
+export type ViewportName = keyof typeof viewports;
+
+export const screenshotDirectory = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'artifacts',
+  'screenshots',
+);
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(
+      `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** Saves `<name>-<viewport>.png`, the whole page, for people to look at (not compared). */
+export async function screenshot(page: Page, name: string, viewport: ViewportName): Promise<void> {
+  mkdirSync(screenshotDirectory, { recursive: true });
+  await page.screenshot({ path: join(screenshotDirectory, `${name}-${viewport}.png`), fullPage: true });
+}
+
+export interface AxeFinding {
+  id: string;
+  impact: string | null | undefined;
+  help: string;
+  targets: string[];
+}
+
+/**
+ * Runs axe-core in the page (WCAG 2.x A/AA rules) and returns its serious and critical violations.
+ * axe is evaluated over the DevTools protocol, so the gateway's Content-Security-Policy stays as served.
+ */
+export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axe.source);
+  const results = await page.evaluate(() =>
+    (globalThis as unknown as { axe: typeof axe }).axe.run({
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    }),
+  );
+  return results.violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      targets: violation.nodes.map((node) => node.target.join(' ')),
+    }));
+}
