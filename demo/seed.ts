@@ -54,6 +54,7 @@ class Api {
     path: string,
     body?: unknown,
     expect?: number[],
+    attempt = 0,
   ): Promise<{ status: number; body: T }> {
     const response = await fetch(`${this.url}${path}`, {
       method,
@@ -66,6 +67,11 @@ class Api {
       signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
+    // 503 means "retry later" (e.g. price-watch busy matching the receipts just imported).
+    if (response.status === 503 && attempt < 5) {
+      await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      return this.call(method, path, body, expect, attempt + 1);
+    }
     const ok = expect ? expect.includes(response.status) : response.ok;
     if (!ok) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 1_000)}`);
     return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
