@@ -49,6 +49,20 @@ async function localServiceKey(): Promise<string> {
   return key;
 }
 
+/**
+ * The local admin the gateway bootstraps (and the demo seeder uses) when ADMIN_EMAIL is unset: a fixed
+ * address and a password generated once and kept in .data/admin-password.
+ */
+async function localAdmin(): Promise<{ email: string; password: string }> {
+  const file = path.join(dataDir, 'admin-password');
+  const email = 'admin@cartwatch.local';
+  if (existsSync(file)) return { email, password: (await readFile(file, 'utf8')).trim() };
+  const password = randomBytes(18).toString('base64url');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  return { email, password };
+}
+
 async function main(): Promise<number> {
   const previous = await reclaimOrphanedServices(servicesFile, SERVICE_STOP_TIMEOUT_MS, say);
   if (previous) {
@@ -70,6 +84,11 @@ async function main(): Promise<number> {
     NATS_URL: infrastructure.natsUrl,
     SERVICE_KEY: await localServiceKey(),
   };
+  if (!process.env.ADMIN_EMAIL) {
+    const admin = await localAdmin();
+    env.ADMIN_EMAIL = admin.email;
+    env.ADMIN_PASSWORD = admin.password;
+  }
   if (infrastructure.redisUrl) env.REDIS_URL = infrastructure.redisUrl;
   else
     say('REDIS_URL is unset: rate limits and caches are in memory (fine for one instance of each service)');
@@ -167,6 +186,8 @@ async function main(): Promise<number> {
   say(`  postgres        ${infrastructure.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
   say(`  nats            ${infrastructure.natsUrl}`);
   say('Open http://localhost:8080 ; Ctrl-C stops everything.');
+  if (!process.env.ADMIN_EMAIL)
+    say(`  admin           ${env.ADMIN_EMAIL} (password in ${path.join(dataDir, 'admin-password')})`);
 
   if (existsSync(demoSeeder) && process.env.CARTWATCH_DEMO_DATA !== 'off') {
     const code = await runToCompletion(process.execPath, ['--import', 'tsx', demoSeeder], {

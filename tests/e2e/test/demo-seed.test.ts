@@ -1,0 +1,94 @@
+/**
+ * The demo seeder (demo/seed.ts) against a platform of its own (it seeds only an empty one): it creates
+ * the retailers, two years of receipts for the demo shopper, products, a catalog, a layout, a smart cart
+ * and coupons through the gateway; a second run changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_SHOPPER, demoStores, seedDemo } from '../../../demo/seed.js';
+import { eventually } from '../src/eventually.js';
+import { GatewayClient, type Session } from '../src/gateway-client.js';
+import { Platform } from '../src/platform.js';
+
+let platform: Platform;
+let gateway: GatewayClient;
+let admin: Session;
+
+beforeAll(async () => {
+  platform = await Platform.start();
+  gateway = new GatewayClient(platform.url);
+  admin = await eventually('the bootstrapped admin can log in', () => gateway.loginAdmin(platform.admin));
+});
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+async function purchaseCount(token: string): Promise<number> {
+  let count = 0;
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+    const { body } = await gateway.get<{ items: unknown[]; nextCursor: string | null }>(
+      `/purchases?limit=100${query}`,
+      { token },
+    );
+    count += body.items.length;
+    cursor = body.nextCursor;
+  } while (cursor);
+  return count;
+}
+
+describe('the demo seeder', () => {
+  it('seeds an empty platform through the gateway', async () => {
+    const result = await seedDemo(platform.url, platform.admin);
+    expect(result).toMatchObject({ seeded: true, receipts: 200 });
+    expect(result.lines).toBe(200 * 8);
+
+    const { body: session } = await gateway.post<{ tokens: { accessToken: string } }>(
+      '/auth/login',
+      { email: DEMO_SHOPPER.email, password: DEMO_SHOPPER.password },
+      { expect: 200 },
+    );
+    const token = session.tokens.accessToken;
+    expect(await purchaseCount(token)).toBe(200);
+
+    const stats = await gateway.get<{ groups: Array<{ key: string; purchaseCount: number }> }>(
+      '/purchases/stats?groupBy=month',
+      { token },
+    );
+    // Two years of receipts: 24 or 25 calendar months.
+    expect(stats.body.groups.length).toBeGreaterThanOrEqual(24);
+
+    const stores = await gateway.get<{ items: Array<{ slug: string }> }>('/stores', { token });
+    expect(stores.body.items.map((store) => store.slug).sort()).toEqual(
+      demoStores.map((store) => store.slug).sort(),
+    );
+    // price-watch creates a product per GTIN as it matches the receipts (event-driven).
+    await eventually('the 18 demo products', async () => {
+      const { body } = await gateway.get<{ items: unknown[] }>('/products?limit=100', { token });
+      return body.items.length === 18 ? body : undefined;
+    });
+    const coupons = await gateway.get<{ items: unknown[] }>('/coupons?limit=100', { token });
+    expect(coupons.body.items).toHaveLength(5);
+    const devices = await gateway.get<{ items: unknown[] }>('/devices', { token: admin.token });
+    expect(devices.body.items).toHaveLength(1);
+  });
+
+  it('does nothing on a second run', async () => {
+    const result = await seedDemo(platform.url, platform.admin);
+    expect(result).toEqual({
+      seeded: false,
+      reason: `the demo shopper ${DEMO_SHOPPER.email} already exists`,
+      receipts: 0,
+      lines: 0,
+    });
+    const { body } = await gateway.post<{ tokens: { accessToken: string } }>(
+      '/auth/login',
+      { email: DEMO_SHOPPER.email, password: DEMO_SHOPPER.password },
+      {
+        expect: 200,
+      },
+    );
+    expect(await purchaseCount(body.tokens.accessToken)).toBe(200);
+  });
+});
