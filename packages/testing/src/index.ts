@@ -12,4 +12,4 @@ export {
   testSchemaName,
 } from './test-database.js';
 export { type TestEnv, testEnv } from './test-env.js';
-export { createTestStream, type TestStream } from './test-stream.js';
+export { createTestStream, type TestStream, type TestStreamOptions } from './test-stream.js';

@@ -21,9 +21,16 @@ export interface TestStream {
 /** Messages expire on their own even if a crashed run never deletes its stream. */
 const TEST_STREAM_MAX_AGE_MS = 15 * 60_000;
 
-export async function createTestStream(): Promise<TestStream> {
-  const servers = testEnv()
-    .natsUrl.split(',')
+export interface TestStreamOptions {
+  /** Default: the test run's NATS (testEnv().natsUrl). */
+  natsUrl?: string;
+  /** Default: memory; `file` keeps the messages across a restart of the NATS server (fault tests). */
+  storage?: 'memory' | 'file';
+}
+
+export async function createTestStream(options: TestStreamOptions = {}): Promise<TestStream> {
+  const servers = (options.natsUrl ?? testEnv().natsUrl)
+    .split(',')
     .map((server) => server.trim())
     .filter(Boolean);
   const nc = await connect({ servers, name: 'cartwatch-test' });
@@ -35,7 +42,7 @@ export async function createTestStream(): Promise<TestStream> {
     await jsm.streams.add({
       name: streamName,
       subjects: [`${subjectPrefix}.>`],
-      storage: StorageType.Memory,
+      storage: options.storage === 'file' ? StorageType.File : StorageType.Memory,
       max_age: nanos(TEST_STREAM_MAX_AGE_MS),
       num_replicas: 1,
     });

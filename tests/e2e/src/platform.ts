@@ -49,6 +49,13 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Where service logs go; default `<repo>/.data/test/tests-e2e/logs/<database>.log`. */
   logFile?: string;
+  /**
+   * A NATS server of the platform's own instead of the test run's (fault tests that restart it); its
+   * stream then uses file storage, so messages survive the restart as they do in production.
+   */
+  natsUrl?: string;
+  /** The DATABASE_URL a service connects with, from the platform's (e.g. through a TCP proxy); migrations connect directly. */
+  serviceDatabaseUrl?: (service: ServiceName, databaseUrl: string) => string;
 }
 
 /** What tests need to drive a running platform; plain data, so it can cross process boundaries. */
@@ -80,6 +87,7 @@ export class Platform implements PlatformInfo {
     private readonly log: LogFile,
     private readonly adminDatabaseUrl: string,
     private readonly tempDir: string,
+    private readonly serviceDatabaseUrl: PlatformOptions['serviceDatabaseUrl'],
   ) {
     this.url = this.serviceUrl('gateway');
   }
@@ -128,7 +136,10 @@ export class Platform implements PlatformInfo {
     try {
       await createDatabase(infrastructure.databaseUrl, databaseName);
       cleanups.push(() => dropDatabase(infrastructure.databaseUrl, databaseName));
-      const stream = await createTestStream();
+      const natsUrl = options.natsUrl ?? infrastructure.natsUrl;
+      const stream = await createTestStream(
+        options.natsUrl ? { natsUrl: options.natsUrl, storage: 'file' } : {},
+      );
       cleanups.push(() => stream.cleanup());
       const ports = Object.fromEntries(
         await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
@@ -145,7 +156,7 @@ export class Platform implements PlatformInfo {
         HOST: '127.0.0.1',
         SERVICE_KEY: randomBytes(32).toString('base64url'),
         DATABASE_URL: withDatabase(infrastructure.databaseUrl, databaseName),
-        NATS_URL: infrastructure.natsUrl,
+        NATS_URL: natsUrl,
         REDIS_URL: infrastructure.redisUrl,
         EVENTS_STREAM: stream.streamName,
         EVENTS_SUBJECT_PREFIX: stream.subjectPrefix,
@@ -173,9 +184,10 @@ export class Platform implements PlatformInfo {
         log,
         infrastructure.databaseUrl,
         tempDir,
+        options.serviceDatabaseUrl,
       );
       log.write(
-        `platform ${databaseName}: postgres ${redactUrl(env.DATABASE_URL ?? '')}, nats ${infrastructure.natsUrl} stream ${stream.streamName}`,
+        `platform ${databaseName}: postgres ${redactUrl(env.DATABASE_URL ?? '')}, nats ${natsUrl} stream ${stream.streamName}`,
       );
       try {
         await platform.#migrate();
@@ -204,9 +216,10 @@ export class Platform implements PlatformInfo {
   async startService(name: ServiceName): Promise<void> {
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     this.#stopping.delete(name);
+    const databaseUrl = this.env.DATABASE_URL ?? '';
     const service = startServiceProcess(name, serviceNames.indexOf(name), {
       repoRoot,
-      env: this.env,
+      env: { ...this.env, DATABASE_URL: this.serviceDatabaseUrl?.(name, databaseUrl) ?? databaseUrl },
       port: this.ports[name],
       output: this.log.write,
     });
@@ -236,6 +249,20 @@ export class Platform implements PlatformInfo {
     this.#stopping.add(name);
     await stopAll([service], SERVICE_STOP_TIMEOUT_MS);
     return service.exited;
+  }
+
+  /** SIGKILL, no draining (a crash); resolves once the process is gone. */
+  async killService(name: ServiceName): Promise<void> {
+    const service = this.#running.get(name);
+    if (!service) throw new Error(`${name} was never started`);
+    this.#stopping.add(name);
+    service.child.kill('SIGKILL');
+    await service.exited;
+  }
+
+  /** The process id of a running service (e.g. to read its resident memory); undefined when it is not running. */
+  pid(name: ServiceName): number | undefined {
+    return this.isRunning(name) ? this.#running.get(name)?.child.pid : undefined;
   }
 
   /**

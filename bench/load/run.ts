@@ -1,0 +1,102 @@
+/**
+ * Load through the gateway: the whole platform started by the e2e harness (tests/e2e/src/platform.ts,
+ * the same launcher as `pnpm start`, on a database and stream of its own), seeded through the public API,
+ * then a weighted mix (browse products 30, public trends 25, purchases 20, cart adds 15, checkouts 10)
+ * from fixed workers (one shopper each, one request at a time) for LOAD_SECONDS (default 60).
+ * Reports req/s, p50/p95/p99 overall and per class, errors (target 0) and each service's resident memory
+ * (VmRSS / VmHWM from /proc/<pid>/status). Results: bench/results/load.{json,md}.
+ *
+ *   pnpm build && pnpm exec tsx bench/load/run.ts
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { serviceNames } from '../../packages/common-types/dist/index.js';
+import { eventually } from '../../tests/e2e/src/eventually.js';
+import { GatewayClient } from '../../tests/e2e/src/gateway-client.js';
+import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '../../tests/e2e/src/load.js';
+import { Platform } from '../../tests/e2e/src/platform.js';
+import { setupTestInfrastructure } from '../../tests/e2e/src/test-infrastructure.js';
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const seconds = Number(process.env.LOAD_SECONDS ?? 60);
+const workers = Number(process.env.LOAD_WORKERS ?? 16);
+
+const loadAverageAtStart = os.loadavg().map((value) => Math.round(value * 100) / 100);
+const stopInfrastructure = await setupTestInfrastructure();
+let platform: Platform | undefined;
+try {
+  platform = await Platform.start({ env: { LOG_LEVEL: 'warn' } });
+  const gateway = new GatewayClient(platform.url);
+  const admin = await eventually('admin login', () =>
+    gateway.loginAdmin(platform?.admin ?? { email: '', password: '' }),
+  );
+  console.log(`seeding ${workers} shoppers...`);
+  const seed = await seedLoad(gateway, admin, { shopperCount: workers, receiptsPerShopper: 10 });
+  const loadAverageBeforeRun = os.loadavg().map((value) => Math.round(value * 100) / 100);
+  console.log(
+    `running the mix for ${seconds} s with ${workers} workers (load ${loadAverageBeforeRun.join(' ')})...`,
+  );
+  const result = await runLoad(gateway, seed, seconds * 1000);
+  const memory = Object.fromEntries(
+    await Promise.all(
+      serviceNames.map(async (name) => {
+        const pid = platform?.pid(name);
+        return [name, pid ? await memoryOf(pid) : null] as const;
+      }),
+    ),
+  );
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpu: os.cpus()[0]?.model,
+      memGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
+    loadAverageAtStart,
+    loadAverageBeforeRun,
+    seconds,
+    workers,
+    mixWeights,
+    result,
+    memory,
+  };
+  const out = path.join(repoRoot, 'bench', 'results');
+  await mkdir(out, { recursive: true });
+  await writeFile(path.join(out, 'load.json'), `${JSON.stringify(report, null, 2)}\n`);
+  const rows = requestClasses.map((name) => {
+    const c = result.perClass[name];
+    return `| ${name} | ${mixWeights[name]} | ${c.requests} | ${c.errors} | ${c.p50Ms} | ${c.p95Ms} | ${c.p99Ms} |`;
+  });
+  const memoryRows = serviceNames.map((name) => {
+    const m = memory[name];
+    return `| ${name} | ${m?.rssMiB ?? '-'} | ${m?.peakRssMiB ?? '-'} |`;
+  });
+  await writeFile(
+    path.join(out, 'load.md'),
+    `# Load through the gateway
+
+\`pnpm build && pnpm exec tsx bench/load/run.ts\` (${report.date}). ${report.machine.cpus} CPUs (${report.machine.cpu}), ${report.machine.memGiB} GiB, Node ${report.machine.node}; Postgres, NATS and Redis on the same machine.
+Load average at start ${loadAverageAtStart.join(' ')}, before the run ${loadAverageBeforeRun.join(' ')}.
+
+${workers} workers (one shopper each, one request at a time) for ${seconds} s: **${result.requestsPerSecond} req/s**,
+${result.requests} requests, **${result.errors} errors** (target 0), p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, p99 ${result.p99Ms} ms.
+
+| class | weight | requests | errors | p50 ms | p95 ms | p99 ms |
+| ----- | ------ | -------- | ------ | ------ | ------ | ------ |
+${rows.join('\n')}
+
+Resident memory of each service after the run (MiB; peak = VmHWM):
+
+| service | RSS | peak RSS |
+| ------- | --- | -------- |
+${memoryRows.join('\n')}
+${result.errorSamples.length > 0 ? `\nFirst errors:\n\n${result.errorSamples.map((line) => `- ${line}`).join('\n')}\n` : ''}`,
+  );
+  console.log(JSON.stringify({ ...result, memory }, null, 2));
+} finally {
+  await platform?.stop();
+  await stopInfrastructure();
+}
