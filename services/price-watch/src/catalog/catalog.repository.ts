@@ -126,12 +126,14 @@ export async function attachGtin(db: Executor<DB>, gtin14: string, productId: st
   return (await findProductIdByGtin(db, gtin14)) ?? productId;
 }
 
-/** The match-lock key of a GTIN, shared by receipt matching and `/internal/products/resolve`. */
-export const gtinMatchKey = (gtin14: string): string => `gtin:${gtin14}`;
-
-/** Serialises matching of one identity (GTIN or name+brand+size) across concurrent consumer lanes. */
-export async function lockMatchKey(trx: Transaction<DB>, key: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtextextended(${`pricing.match:${key}`}, 0))`.execute(trx);
+/**
+ * Serialises product matching across consumer lanes, replicas and `/internal/products/resolve` until the
+ * transaction ends, so two receipts naming the same new GTIN or name end up on one product. One lock, not
+ * one per GTIN or name: lanes apply batches of events in one transaction each, and per-identity locks taken
+ * across a batch deadlocked.
+ */
+export async function lockMatching(trx: Transaction<DB>): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended('pricing.match', 0))`.execute(trx);
 }
 
 export async function fillMissingAttributes(

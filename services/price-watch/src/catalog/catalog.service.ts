@@ -10,10 +10,9 @@ import {
   findLiveProduct,
   findProductById,
   findProductIdByGtin,
-  gtinMatchKey,
   insertProduct,
   linesOfProduct,
-  lockMatchKey,
+  lockMatching,
   mergeProductInto,
   moveGtins,
   moveLines,
@@ -104,7 +103,7 @@ export async function findOrCreateByGtin(
   if (!gtin14)
     throw AppError.validation([{ path: 'gtin', message: 'check digit does not match', code: 'custom' }]);
   return withTransaction(database.db, async (trx) => {
-    await lockMatchKey(trx, gtinMatchKey(gtin14));
+    await lockMatching(trx);
     const id = await findProductIdByGtin(trx, gtin14);
     const existing = id ? await findLiveProduct(trx, id) : undefined;
     if (existing) return { productId: existing.id, created: false };

@@ -20,10 +20,9 @@ import {
   findLiveProduct,
   findNameCandidates,
   findProductIdByGtin,
-  gtinMatchKey,
   insertLineMatch,
   insertProduct,
-  lockMatchKey,
+  lockMatching,
   type ProductRow,
 } from './catalog.repository.js';
 import { normalizeGtin } from './gtin.js';
@@ -48,16 +47,7 @@ function nameConfidence(similarity: number, brandConfirmed: boolean): number {
   return Math.round(Math.min(1, similarity * (brandConfirmed ? 1 : 0.9)) * 1000) / 1000;
 }
 
-/** The advisory-lock keys that serialise matching of an item: its GTIN's, and its brand+size name key. */
-function matchKeys(item: Item): { gtin14: string | undefined; nameKey: string } {
-  const gtin14 = item.gtin ? normalizeGtin(item.gtin) : undefined;
-  const size = item.size;
-  return {
-    gtin14,
-    nameKey: `name:${normalizeBrand(item.brand)}|${size ? `${size.value}${size.unit}` : '-'}`,
-  };
-}
-
+/** Finds or creates the product of one line; the caller holds `lockMatching` (see matchPurchase). */
 export async function matchItem(
   trx: Transaction<DB>,
   item: Item,
@@ -66,16 +56,14 @@ export async function matchItem(
   const nameNorm = normalizeName(item.name);
   const brandNorm = normalizeBrand(item.brand);
   const size = item.size;
-  const { gtin14, nameKey } = matchKeys(item);
+  const gtin14 = item.gtin ? normalizeGtin(item.gtin) : undefined;
 
   if (gtin14) {
-    await lockMatchKey(trx, gtinMatchKey(gtin14));
     const byGtin = await findProductIdByGtin(trx, gtin14);
     const product = byGtin ? await findLiveProduct(trx, byGtin) : undefined;
     if (product) return { product, method: 'gtin', confidence: 1, gtin14 };
   }
 
-  await lockMatchKey(trx, nameKey);
   const candidates = await findNameCandidates(trx, { nameNorm, brandNorm, size, limit: 5 });
   // A product that already has GTINs is a different product from an item carrying another GTIN.
   const best = candidates.find((candidate) => !(gtin14 && candidate.hasGtins));
@@ -135,18 +123,10 @@ export async function matchPurchase(
   options: MatchingOptions,
 ): Promise<MatchedLine[]> {
   const purchase = event.data;
-  // Every lock the purchase's lines need, taken up front in one sorted order: two consumer lanes matching
-  // receipts that share products then queue behind each other instead of deadlocking (each line taking its
-  // GTIN lock, then its name lock, in receipt order, let two lanes each hold what the other waits for).
-  // Advisory locks are re-entrant within a transaction, so matchItem's own calls return at once.
-  const keys = new Set<string>();
-  for (const item of purchase.items) {
-    const { gtin14, nameKey } = matchKeys(item);
-    if (gtin14) keys.add(gtinMatchKey(gtin14));
-    keys.add(nameKey);
-  }
-  for (const key of [...keys].sort()) await lockMatchKey(trx, key);
-
+  // Matching (find or create a product by GTIN or by name) is serialised service-wide for the rest of the
+  // transaction. Per-identity locks deadlocked: the consumer applies a batch of events in one transaction,
+  // so a lane held one purchase's locks while taking the next one's, in an order no sort could fix.
+  await lockMatching(trx);
   const matched: MatchedLine[] = [];
   for (const item of purchase.items) {
     const match = await matchItem(trx, item, options);
