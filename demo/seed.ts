@@ -130,10 +130,39 @@ export async function seedDemo(
   }
   log(`retailers: ${demoStores.map((store) => store.slug).join(', ')}`);
 
+  // A store the demo shopper can order from: catalog with stock, a layout, a smart cart. Before the
+  // receipts: the catalog resolves each GTIN at price-watch, which would otherwise queue behind matching
+  // 1,600 receipt lines.
+  const items = groceryItems();
+  const [home] = demoStores as [DemoStore];
+  const location = await asAdmin.call<{ id: string }>('POST', '/catalog/locations', {
+    storeSlug: home.slug,
+    name: `${home.name} Downtown`,
+    currency: 'USD',
+  });
+  const locationId = location.body.id;
+  const catalog = await asAdmin.call<{ items: Array<{ productId: string; gtin: string | null }> }>(
+    'POST',
+    '/catalog/import',
+    {
+      locationId,
+      items: items.map((item, index) => ({
+        gtin: item.gtin,
+        name: item.name,
+        brand: item.brand,
+        priceCents: item.basePriceCents,
+        onHand: 20 + ((index * 7) % 40),
+      })),
+    },
+  );
+  const productOf = new Map(catalog.body.items.map((item) => [item.gtin, item.productId]));
+  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items));
+  await asAdmin.call('POST', '/devices', { locationId, name: 'Cart 1' });
+  log(`catalog: ${catalog.body.items.length} items at ${home.name} Downtown, a layout and a smart cart`);
+
   // Two years of receipts for the demo shopper, imported 100 at a time.
   const shopper = await api.call<Session>('POST', '/auth/register', DEMO_SHOPPER, [201]);
   const asShopper = api.as(shopper.body.tokens.accessToken);
-  const items = groceryItems();
   const start = new Date(Date.now() - VISITS * EVERY_DAYS * DAY_MS);
   const receipts = buildReceipts({
     items,
@@ -160,33 +189,6 @@ export async function seedDemo(
     lines += body.itemCount;
   }
   log(`receipts: ${receipts.length} (${lines} lines) for ${DEMO_SHOPPER.email}`);
-
-  // A store the demo shopper can order from: catalog with stock, a layout, a smart cart.
-  const [home] = demoStores as [DemoStore];
-  const location = await asAdmin.call<{ id: string }>('POST', '/catalog/locations', {
-    storeSlug: home.slug,
-    name: `${home.name} Downtown`,
-    currency: 'USD',
-  });
-  const locationId = location.body.id;
-  const catalog = await asAdmin.call<{ items: Array<{ productId: string; gtin: string | null }> }>(
-    'POST',
-    '/catalog/import',
-    {
-      locationId,
-      items: items.map((item, index) => ({
-        gtin: item.gtin,
-        name: item.name,
-        brand: item.brand,
-        priceCents: item.basePriceCents,
-        onHand: 20 + ((index * 7) % 40),
-      })),
-    },
-  );
-  const productOf = new Map(catalog.body.items.map((item) => [item.gtin, item.productId]));
-  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items));
-  await asAdmin.call('POST', '/devices', { locationId, name: 'Cart 1' });
-  log(`catalog: ${catalog.body.items.length} items at ${home.name} Downtown, a layout and a smart cart`);
 
   const coupons = demoCoupons(items, productOf);
   for (const coupon of coupons) await asAdmin.call('POST', '/coupons', coupon);
