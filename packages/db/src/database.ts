@@ -55,8 +55,13 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
   });
-  // An idle client losing its server must not crash the process; the next query reports the error.
-  pool.on('error', () => {});
+  // A client losing its server must not crash the process. pg-pool listens for 'error' only on idle
+  // clients (then emits it on the pool); a checked-out client (a query, a transaction or any longer
+  // lease) emits it with no listener, which Node turns into an uncaught exception. Each client gets its
+  // own listener for its whole life: the holder's in-flight query rejects with the error, and the pool
+  // drops the unusable client on release.
+  pool.on('error', ignoreClientError);
+  pool.on('connect', (client) => client.on('error', ignoreClientError));
   const db = new Kysely<DB>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema) });
   let closed = false;
   return {
@@ -71,6 +76,8 @@ export function createDatabase<DB>(options: DatabaseOptions): Database<DB> {
     },
   };
 }
+
+function ignoreClientError(): void {}
 
 export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);

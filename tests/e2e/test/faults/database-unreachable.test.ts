@@ -67,7 +67,7 @@ describe('the database unreachable for receipt-ingest', () => {
     const ready = await fetch(`${ingestUrl}/ready`);
     const readyBody = (await ready.json()) as { error: { code: string; message: string } };
     expect(readyBody.error.code).toBe('UPSTREAM_UNAVAILABLE');
-    expect(readyBody.error.message).toContain('database');
+    expect(readyBody.error.message).toContain('postgres');
 
     // Through the gateway: a read and a write answer promptly with the documented error shape.
     for (const [method, path, body] of [
