@@ -3,6 +3,7 @@
 export * from './address-policy.js';
 export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
 export { type BaseServiceEnv, baseServiceEnv, serviceEnv } from './base-env.js';
+export { headlessChromiumArgs } from './chromium.js';
 export { ConfigError, type ConfigProblem, loadConfig, loadConfigOrExit } from './config.js';
 export { describeEnv, type EnvVarDoc } from './env-docs.js';
 export { errorHandler, notFoundHandler } from './error.middleware.js';
@@ -30,6 +31,7 @@ export {
   unmatchedRoute,
 } from './metrics.js';
 export * from './openapi.js';
+export { PollingLoop } from './polling-loop.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
 export {

@@ -12,6 +12,7 @@
  * - one deadline for the whole render, a request budget and the fetcher's size cap per response.
  */
 import { createServer, type Socket } from 'node:net';
+import { headlessChromiumArgs } from '@cartwatch/service-kit';
 import type { Browser, Page, Route } from 'playwright-core';
 import { type FetchPolicy, fetchBytesSafely } from './safe-fetch.js';
 
@@ -38,14 +39,7 @@ export type RenderResult =
 const SKIPPED_RESOURCE_TYPES = new Set(['image', 'media', 'font']);
 const MAX_RECORDED = 50;
 const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
+  ...headlessChromiumArgs,
   '--proxy-bypass-list=<-loopback>',
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
 ];

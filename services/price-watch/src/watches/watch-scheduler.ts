@@ -5,6 +5,7 @@
  * is taken over, and a finished check clears it and sets the next due time.
  */
 import type { Database } from '@cartwatch/db';
+import { PollingLoop } from '@cartwatch/service-kit';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
@@ -25,29 +26,23 @@ export interface WatchSchedulerOptions {
 export class WatchScheduler {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly hostFreeAt = new Map<string, number>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
-  constructor(private readonly options: WatchSchedulerOptions) {}
+  constructor(private readonly options: WatchSchedulerOptions) {
+    this.loop = new PollingLoop(() => this.claimAndStart(), {
+      intervalMs: options.pollIntervalMs ?? 1_000,
+      logger: options.logger,
+      name: 'watch scheduler',
+    });
+  }
 
   start(): void {
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.claimAndStart();
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'watch scheduler round failed');
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, this.options.pollIntervalMs ?? 1_000);
-    };
-    void loop();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the checks in flight. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
     await Promise.allSettled(this.inFlight.values());
   }
 

@@ -2,19 +2,8 @@
  * One headless Chromium per process (launched on first use, through playwright-core with the system's
  * browser), one isolated browser context per sync: a context carries exactly one account's session.
  */
+import { headlessChromiumArgs } from '@cartwatch/service-kit';
 import { type Browser, type BrowserContext, chromium } from 'playwright-core';
-
-/** Flags for a container without GPU, sandbox user namespaces or outbound calls of Chromium's own. */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 export type StorageState = Awaited<ReturnType<BrowserContext['storageState']>>;
 
@@ -27,7 +16,7 @@ export class BrowserHost {
     this.browser ??= chromium.launch({
       executablePath: this.executablePath,
       headless: true,
-      args: chromiumArgs,
+      args: [...headlessChromiumArgs],
     });
     let browser: Browser;
     try {

@@ -8,6 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
+import { PollingLoop } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
 import { isRetryable, SyncError } from './sync-error.js';
@@ -56,32 +57,26 @@ export interface SyncSchedulerOptions {
 export class SyncScheduler {
   readonly owner: string;
   private readonly inFlight = new Map<string, Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
+  private readonly loop: PollingLoop;
 
   constructor(private readonly options: SyncSchedulerOptions) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${newId()}`;
+    this.loop = new PollingLoop(
+      async () => {
+        await this.enqueueDue();
+        await this.claimAndStart();
+      },
+      { intervalMs: options.pollIntervalMs ?? 2_000, logger: options.logger, name: 'sync scheduler' },
+    );
   }
 
   start(): void {
-    this.stopped = false;
-    const loop = async () => {
-      if (this.stopped) return;
-      try {
-        await this.enqueueDue();
-        await this.claimAndStart();
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'sync scheduler round failed');
-      }
-      if (!this.stopped) this.timer = setTimeout(loop, this.options.pollIntervalMs ?? 2_000);
-    };
-    void loop();
+    this.loop.start();
   }
 
   /** Stops claiming and waits for the runs in flight (their ends are recorded). */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
     await Promise.allSettled(this.inFlight.values());
   }
 
