@@ -1,4 +1,5 @@
 export * from './database.js';
 export * from './ids.js';
 export * from './migrations.js';
+export * from './prepared.js';
 export * from './schema-introspector.js';

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../src/database.js';
 import { newId } from '../src/ids.js';
 import { migrateSchema, migrationStatus, runMigrateCli } from '../src/migrations.js';
+import { executePrepared, preparedStatementName } from '../src/prepared.js';
 
 const connectionString = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const migrationsFolder = fileURLToPath(new URL('./fixtures/migrations', import.meta.url));
@@ -200,5 +201,37 @@ describe('schema-scoped introspection', () => {
       ),
     ]);
     expect((await migrationStatus(mine, { migrationsFolder })).every((info) => info.executedAt)).toBe(true);
+  });
+});
+
+describe('executePrepared', () => {
+  it('runs a compiled query as one named statement per text, prepared once per connection', async () => {
+    const database = createDatabase<{ widget: Widget }>({
+      connectionString,
+      schema: `t_db_${randomBytes(5).toString('hex')}`,
+      max: 1, // one connection, so every call below lands on it
+    });
+    opened.push(database);
+    await migrateSchema(database, { migrationsFolder });
+    await database.db
+      .insertInto('widget')
+      .values([
+        { id: newId(), price_cents: 100, weight: null, name: 'a' },
+        { id: newId(), price_cents: 250, weight: null, name: 'b' },
+      ])
+      .execute();
+    const byPrice = (min: number) =>
+      database.db
+        .selectFrom('widget')
+        .select(['name', 'price_cents'])
+        .where('price_cents', '>=', min)
+        .compile();
+    expect(await executePrepared(database.pool, byPrice(0))).toHaveLength(2);
+    expect(await executePrepared(database.pool, byPrice(200))).toEqual([{ name: 'b', price_cents: 250 }]);
+    const { rows } = await database.pool.query<{ name: string; statement: string }>(
+      'select name, statement from pg_prepared_statements',
+    );
+    expect(rows).toEqual([{ name: preparedStatementName(byPrice(0).sql), statement: byPrice(0).sql }]);
+    expect(rows[0]?.name).toMatch(/^cw_[0-9a-f]{20}$/);
   });
 });

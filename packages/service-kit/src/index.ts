@@ -7,6 +7,7 @@ export { headlessChromiumArgs } from './chromium.js';
 export { ConfigError, type ConfigProblem, loadConfig, loadConfigOrExit } from './config.js';
 export { describeEnv, type EnvVarDoc } from './env-docs.js';
 export { errorHandler, notFoundHandler } from './error.middleware.js';
+export { type FastRead, mountFastRead } from './fast-reads.js';
 export {
   type CheckOutcome,
   type HealthRoutesOptions,
@@ -43,8 +44,9 @@ export {
 } from './run-service.js';
 export { securityHeaderList, securityHeaders } from './security-headers.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
-export { hasValidServiceKey, serviceKeyGuard } from './service-key.guard.js';
+export { hasValidServiceKey, serviceKeyGuard, serviceKeyVerifier } from './service-key.guard.js';
 export {
+  assertedIdentity,
   type CurrentUser,
   currentUser,
   findCurrentUser,

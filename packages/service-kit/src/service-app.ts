@@ -7,8 +7,9 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from './error.middleware.js';
+import { installFastReads } from './fast-reads.js';
 import { healthRoutes, type ReadinessCheck } from './health.routes.js';
-import { createMetricsRegistry, httpMetrics } from './metrics.js';
+import { createMetricsRegistry, httpDurationHistogram, httpMetrics } from './metrics.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenAPIRegistry, type OpenApiDocument } from './openapi.js';
 import { requestId } from './request-id.middleware.js';
 import { requestLogger } from './request-logger.middleware.js';
@@ -86,5 +87,12 @@ export function createServiceApp(options: ServiceAppOptions): Express {
 
   app.use(notFoundHandler());
   app.use(errorHandler(logger));
+  if (!options.edge) {
+    installFastReads(app, {
+      serviceKey: options.serviceKey,
+      logger,
+      histogram: httpDurationHistogram(registry),
+    });
+  }
   return app;
 }

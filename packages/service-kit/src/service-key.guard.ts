@@ -18,22 +18,26 @@ function sha256(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
 }
 
-export function serviceKeyGuard(serviceKey: string): RequestHandler {
+/** Checks a request's X-Service-Key against `serviceKey`; a valid one marks the request as verified. */
+export function serviceKeyVerifier(
+  serviceKey: string,
+): (req: IncomingMessage) => 'missing' | 'invalid' | 'valid' {
   if (serviceKey.length < 32) throw new Error('service key must be at least 32 characters');
   // Comparing fixed-size digests keeps timingSafeEqual constant-time and hides the key's length.
   const expected = sha256(serviceKey);
-
-  return (req, _res, next) => {
+  return (req) => {
     const presented = req.headers['x-service-key'];
-    if (typeof presented !== 'string' || presented === '') {
-      next(AppError.unauthenticated('missing service key'));
-      return;
-    }
-    if (!timingSafeEqual(sha256(presented), expected)) {
-      next(AppError.unauthenticated('invalid service key'));
-      return;
-    }
+    if (typeof presented !== 'string' || presented === '') return 'missing';
+    if (!timingSafeEqual(sha256(presented), expected)) return 'invalid';
     verifiedRequests.add(req);
-    next();
+    return 'valid';
+  };
+}
+
+export function serviceKeyGuard(serviceKey: string): RequestHandler {
+  const verify = serviceKeyVerifier(serviceKey);
+  return (req, _res, next) => {
+    const outcome = verify(req);
+    next(outcome === 'valid' ? undefined : AppError.unauthenticated(`${outcome} service key`));
   };
 }

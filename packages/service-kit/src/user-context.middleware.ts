@@ -20,27 +20,33 @@ function headerValue(req: IncomingMessage, name: string): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/**
+ * The identity a key-verified request asserts: the user, undefined for none (service-to-service or
+ * public), 'malformed' when the headers are present but not a UUID / a known role.
+ */
+export function assertedIdentity(req: IncomingMessage): CurrentUser | undefined | 'malformed' {
+  if (!hasValidServiceKey(req)) return undefined;
+  const id = headerValue(req, 'x-user-id');
+  const role = headerValue(req, 'x-user-role');
+  if (id === undefined && role === undefined) return undefined;
+  const parsedId = Uuid.safeParse(id);
+  const parsedRole = UserRoleSchema.safeParse(role ?? 'user');
+  if (!parsedId.success || !parsedRole.success) return 'malformed';
+  return { id: parsedId.data, role: parsedRole.data };
+}
+
 /** Reads the identity headers; 401 when they are present but malformed (not a UUID / unknown role). */
 export function userContext(): RequestHandler {
   return (req, _res, next) => {
-    if (!hasValidServiceKey(req)) {
-      next();
-      return;
-    }
-    const id = headerValue(req, 'x-user-id');
-    const role = headerValue(req, 'x-user-role');
-    if (id === undefined && role === undefined) {
-      next();
-      return;
-    }
-    const parsedId = Uuid.safeParse(id);
-    const parsedRole = UserRoleSchema.safeParse(role ?? 'user');
-    if (!parsedId.success || !parsedRole.success) {
+    const user = assertedIdentity(req);
+    if (user === 'malformed') {
       next(AppError.unauthenticated('malformed user identity'));
       return;
     }
-    users.set(req, { id: parsedId.data, role: parsedRole.data });
-    if (req.log) req.log = req.log.child({ userId: parsedId.data });
+    if (user !== undefined) {
+      users.set(req, user);
+      if (req.log) req.log = req.log.child({ userId: user.id });
+    }
     next();
   };
 }

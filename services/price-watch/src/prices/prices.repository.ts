@@ -1,5 +1,5 @@
 /** Read-side SQL of prices: everything here reads the rollups (price_daily, price_latest), never raw rows. */
-import type { Executor } from '@cartwatch/db';
+import { type Database, type Executor, executePrepared } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 
@@ -90,10 +90,12 @@ export function priceSeriesQuery(filter: SeriesFilter) {
 
 /** The product's series in its main currency; undefined for an unknown product. */
 export async function priceSeries(
-  db: Executor<DB>,
+  database: Database<DB>,
   filter: SeriesFilter,
 ): Promise<{ productName: string; currency: string | null; rows: SeriesRow[] } | undefined> {
-  const { rows } = await priceSeriesQuery(filter).execute(db);
+  // The hottest read of the service (every chart, the public trends): prepared, since planning it cost
+  // more than running it. Its text comes from four variants (day or not, store or not).
+  const rows = await executePrepared(database.pool, priceSeriesQuery(filter).compile(database.db));
   const [first] = rows;
   if (!first) return undefined;
   return {

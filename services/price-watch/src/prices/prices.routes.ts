@@ -22,9 +22,9 @@ import type { Database } from '@cartwatch/db';
 import {
   errorResponses,
   jsonResponse,
+  mountFastRead,
   type OpenAPIRegistry,
   parseBody,
-  parseParams,
   parseQuery,
   requireAdmin,
   requireUser,
@@ -56,9 +56,13 @@ export function mountPriceRoutes(
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
-  app.get('/products/:id/prices', requireUser, async (req, res) => {
-    const { id } = parseParams(ProductParams, req);
-    res.json(await getPriceSeries(database, id, parseQuery(PriceSeriesQuery, req)));
+  // The two chart reads are the hottest routes of the service: fast reads (service-kit fast-reads.ts).
+  mountFastRead(app, {
+    path: '/products/:id/prices',
+    params: ProductParams,
+    query: PriceSeriesQuery,
+    user: 'required',
+    handle: ({ params, query }) => getPriceSeries(database, params.id, query),
   });
 
   registry.registerPath({
@@ -127,9 +131,11 @@ export function mountPriceRoutes(
       ...errorResponses('VALIDATION_FAILED', 'NOT_FOUND'),
     },
   });
-  app.get('/public/trends/:productId', async (req, res) => {
-    const { productId } = parseParams(PublicTrendParams, req);
-    res.json(await getPublicTrend(database, productId, parseQuery(PublicTrendQuery, req).period));
+  mountFastRead(app, {
+    path: '/public/trends/:productId',
+    params: PublicTrendParams,
+    query: PublicTrendQuery,
+    handle: ({ params, query }) => getPublicTrend(database, params.productId, query.period),
   });
 
   registry.registerPath({

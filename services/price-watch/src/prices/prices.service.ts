@@ -114,7 +114,7 @@ export async function getPriceSeries(
   const to = query.to ?? isoDay(now);
   const from = query.from ?? addDays(to, -365);
   // One statement: the product (404), its currency and the points.
-  const series = await priceSeries(database.db, {
+  const series = await priceSeries(database, {
     productId,
     store: query.store,
     from,
@@ -139,7 +139,7 @@ export async function getPublicTrend(
 ): Promise<z.infer<typeof PublicTrend>> {
   const to = isoDay(now);
   const from = addDays(to, -periodDays[period]);
-  const series = await priceSeries(database.db, { productId, from, to, interval: 'day' });
+  const series = await priceSeries(database, { productId, from, to, interval: 'day' });
   if (!series) throw AppError.notFound('product');
   const points = toPoints(series.rows);
   const first = points[0];
