@@ -172,14 +172,16 @@ describe('matching purchase lines to products', () => {
       expect.closeTo(399 / 453.592, 6),
       expect.closeTo(399 / 411.07, 6),
     ]);
-    const { rows } = await sql<{ size: unknown }>`
-      select payload->'data'->'size' as size from outbox
+    const { rows } = await sql<{ size: unknown; user_id: string | null }>`
+      select payload->'data'->'size' as size, payload->>'userId' as user_id from outbox
       where type = 'price.observed.v1' and payload->'data'->>'productId' = ${before?.product_id ?? ''}
       order by seq`.execute(harness.database.db);
     expect(rows.map((row) => row.size)).toEqual([
       { value: 453.592, unit: 'g' },
       { value: 411.07, unit: 'g' },
     ]);
+    // The buyer rides on the envelope: shrinkflation keeps it with the pack history.
+    expect(rows.map((row) => row.user_id)).toEqual([user.id, user.id]);
   });
 
   it('applies a redelivered purchase only once', async () => {

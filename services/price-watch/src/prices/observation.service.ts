@@ -91,6 +91,8 @@ export async function recordObservation(
   await publish(trx, eventCatalog.priceObserved, {
     source: 'price-watch',
     subjectId: product.id,
+    // The buyer of a receipt observation (shrinkflation keeps it with the pack history).
+    ...(input.userId && { userId: input.userId }),
     data: {
       observationId: observation.id,
       productId: product.id,
