@@ -14,6 +14,8 @@
  * Counted at the end, in SQL on the platform's database: every imported line is matched and observed
  * exactly once; every event of the chain (purchase.recorded, product.matched, price.observed) is published
  * (no outbox row left) and applied once by each of its consumers (inbox); the stream holds each event once.
+ * Then a price hike reaches, as an alert, the SSE stream the shopper opened before the crash, and every
+ * service (the same processes) answers `/ready` 200 again.
  */
 import { type ServiceName, serviceNames } from '@cartwatch/common-types';
 import { jetstreamManager } from '@nats-io/jetstream';
