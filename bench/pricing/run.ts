@@ -6,6 +6,9 @@
  * Data is generated set-based (generate_series) in a dedicated schema that is dropped afterwards.
  * Run from the repo root after `pnpm build`: `pnpm exec tsx bench/pricing/run.ts`
  * (`--products=2000` for a 1 M validation run). Results: bench/results/pricing.{json,md}.
+ * Loading takes minutes and its figures hardly depend on other work, the requests' figures do: `--keep`
+ * keeps the loaded schema (its name is printed) and `--schema=<name>` measures on a kept one (skipping
+ * the load and reporting that load's timings; drop it yourself afterwards, or add `--drop`).
  */
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,14 +26,18 @@ function flag(name: string, fallback: number): number {
   return value === undefined ? fallback : Number(value);
 }
 /** Full size 20,000 products (10 M observations); `--products=2000` for a 1 M validation run. */
-const products = flag('products', 20_000);
+let products = flag('products', 20_000);
 const stores = 10;
 const perStore = 50; // observations per product and store over two years (about weekly)
 const durationSeconds = flag('duration', 20);
 const connections = 50;
 const serviceKey = 'bench-service-key-bench-service-key-bench-service-key';
 const userId = '01900000-0000-7000-8000-00000000beef';
-const schema = `bench_pricing_${randomBytes(4).toString('hex')}`;
+const reusedSchema = process.argv.find((arg) => arg.startsWith('--schema='))?.split('=')[1];
+const schema = reusedSchema ?? `bench_pricing_${randomBytes(4).toString('hex')}`;
+/** Drop the schema at the end: always for a fresh load without --keep; for a reused one only with --drop. */
+const dropAtEnd =
+  reusedSchema === undefined ? !process.argv.includes('--keep') : process.argv.includes('--drop');
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
 const resultsDir = path.join(benchDir, '..', 'results');
 const migrationsFolder = path.join(
@@ -93,83 +100,12 @@ async function rebuild(db: Kysely<unknown>, definitions: Definitions, table: str
 }
 
 async function main() {
-  const load = os.loadavg();
+  const loadAtStart = os.loadavg();
   const database = createDatabase<unknown>({ connectionString: databaseUrl, schema, max: 4 });
   const timings: Record<string, number> = {};
   try {
-    await sql`create schema ${sql.id(schema)}`.execute(database.db);
-    await migrateSchema(database, { migrationsFolder, direction: 'latest' });
-
-    const loadStarted = process.hrtime.bigint();
-    const ids = await database.db.connection().execute(async (db) => {
-      // One session for the load: no commit waits, memory for the rollup aggregation and index builds.
-      await sql`set synchronous_commit = off`.execute(db);
-      await sql`set work_mem = '512MB'`.execute(db);
-      await sql`set maintenance_work_mem = '512MB'`.execute(db);
-      let started = process.hrtime.bigint();
-      await sql`
-        insert into product (id, name, name_norm, brand, brand_norm, category, size_value, size_unit)
-        select gen_random_uuid(), 'Bench product ' || n, 'bench product ' || n, 'Brand ' || (n % 500), 'brand ' || (n % 500),
-               (array['dairy','bakery','produce','snacks','beverages'])[1 + n % 5], 100 + n % 900, 'g'
-        from generate_series(1, ${products}) n`.execute(db);
-      const productIds = (await sql<{ id: string }>`select id from product order by id`.execute(db)).rows.map(
-        (row) => row.id,
-      );
-      timings.productsSeconds = seconds(started);
-
-      started = process.hrtime.bigint();
-      const definitions = await dropForLoad(db);
-      // Raw observations, set-based, about weekly per product and store over two years.
-      const chunk = 2_000;
-      for (let offset = 0; offset < productIds.length; offset += chunk) {
-        const slice = productIds.slice(offset, offset + chunk);
-        await sql`
-          insert into price_observation (id, product_id, store_slug, currency, price_cents, price_type, is_sale,
-                                         unit_price_cents, source, observed_at)
-          select gen_random_uuid(), p.id, 'store-' || s, 'USD',
-                 (200 + (abs(hashtext(p.id::text)) % 800) + s * 7 + k * 2 + (random() * 30)::int)::bigint,
-                 'regular', false, null, 'catalog',
-                 now() - interval '730 days' + (k * 730.0 / ${perStore}) * interval '1 day' + random() * interval '14 days'
-          from unnest(${slice}::uuid[]) as p(id) cross join generate_series(1, ${stores}) s
-               cross join generate_series(0, ${perStore - 1}) k`.execute(db);
-        process.stdout.write(`observations: ${offset + slice.length}/${productIds.length} products\n`);
-      }
-      timings.observationsSeconds = seconds(started);
-      started = process.hrtime.bigint();
-      await rebuild(db, definitions, 'price_observation');
-      timings.observationIndexesSeconds = seconds(started);
-
-      // The rollups in bulk, the same aggregation recomputeRollups does per product.
-      started = process.hrtime.bigint();
-      await sql`
-        insert into price_daily (product_id, store_slug, currency, day, min_cents, max_cents, sum_cents, count)
-        select product_id, store_slug, currency, (observed_at at time zone 'UTC')::date,
-               min(price_cents), max(price_cents), sum(price_cents), count(*)
-        from price_observation group by 1, 2, 3, 4`.execute(db);
-      await sql`
-        insert into price_latest (product_id, store_slug, currency, observation_id, price_cents, regular_price_cents,
-                                  is_sale, unit_price_cents, observed_at)
-        select distinct on (product_id, store_slug, currency) product_id, store_slug, currency, id, price_cents,
-               regular_price_cents, is_sale, unit_price_cents, observed_at
-        from price_observation order by product_id, store_slug, currency, observed_at desc, id desc`.execute(
-        db,
-      );
-      await rebuild(db, definitions, 'price_daily');
-      await rebuild(db, definitions, 'price_latest');
-      timings.rollupsSeconds = seconds(started);
-      return productIds;
-    });
-    // Statistics and the visibility map, as autovacuum keeps them (it is off on the bench machine).
-    const started = process.hrtime.bigint();
-    await sql`vacuum (analyze) product, price_observation, price_daily, price_latest`.execute(database.db);
-    timings.vacuumAnalyzeSeconds = seconds(started);
-    timings.loadTotalSeconds = seconds(loadStarted);
-    const counts = (
-      await sql<{ observations: number; daily: number }>`
-        select (select count(*) from price_observation)::int as observations,
-               (select count(*) from price_daily)::int as daily`.execute(database.db)
-    ).rows[0];
-    process.stdout.write(`loaded: ${JSON.stringify({ ...counts, timings })}\n`);
+    const { ids, counts } =
+      reusedSchema === undefined ? await load(database, timings) : await reuse(database, timings);
     const plans = await explainReads(database.db, ids);
     const loadBeforeRequests = os.loadavg();
 
@@ -243,7 +179,7 @@ async function main() {
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
       },
-      loadAverageAtStart: load.map((value) => Math.round(value * 100) / 100),
+      loadAverageAtStart: loadAtStart.map((value) => Math.round(value * 100) / 100),
       loadAverageBeforeRequests: loadBeforeRequests.map((value) => Math.round(value * 100) / 100),
       data: { products, stores, observationsPerProductStore: perStore, ...counts },
       timings,
@@ -254,9 +190,122 @@ async function main() {
     await writeReport(report);
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
-    await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+    if (dropAtEnd) await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(database.db);
+    else process.stdout.write(`kept schema ${schema}: rerun with --schema=${schema}\n`);
     await database.close();
   }
+}
+
+type Loaded = { ids: string[]; counts: { observations: number; daily: number } | undefined };
+
+/** Generates the data set into the fresh schema; records its size and timings in `bench_meta`. */
+async function load(
+  database: ReturnType<typeof createDatabase<unknown>>,
+  timings: Record<string, number>,
+): Promise<Loaded> {
+  await sql`create schema ${sql.id(schema)}`.execute(database.db);
+  await migrateSchema(database, { migrationsFolder, direction: 'latest' });
+
+  const loadStarted = process.hrtime.bigint();
+  const ids = await database.db.connection().execute(async (db) => {
+    // One session for the load: no commit waits, memory for the rollup aggregation and index builds.
+    await sql`set synchronous_commit = off`.execute(db);
+    await sql`set work_mem = '512MB'`.execute(db);
+    await sql`set maintenance_work_mem = '512MB'`.execute(db);
+    let started = process.hrtime.bigint();
+    await sql`
+        insert into product (id, name, name_norm, brand, brand_norm, category, size_value, size_unit)
+        select gen_random_uuid(), 'Bench product ' || n, 'bench product ' || n, 'Brand ' || (n % 500), 'brand ' || (n % 500),
+               (array['dairy','bakery','produce','snacks','beverages'])[1 + n % 5], 100 + n % 900, 'g'
+        from generate_series(1, ${products}) n`.execute(db);
+    const productIds = (await sql<{ id: string }>`select id from product order by id`.execute(db)).rows.map(
+      (row) => row.id,
+    );
+    timings.productsSeconds = seconds(started);
+
+    started = process.hrtime.bigint();
+    const definitions = await dropForLoad(db);
+    // Raw observations, set-based, about weekly per product and store over two years.
+    const chunk = 2_000;
+    for (let offset = 0; offset < productIds.length; offset += chunk) {
+      const slice = productIds.slice(offset, offset + chunk);
+      await sql`
+          insert into price_observation (id, product_id, store_slug, currency, price_cents, price_type, is_sale,
+                                         unit_price_cents, source, observed_at)
+          select gen_random_uuid(), p.id, 'store-' || s, 'USD',
+                 (200 + (abs(hashtext(p.id::text)) % 800) + s * 7 + k * 2 + (random() * 30)::int)::bigint,
+                 'regular', false, null, 'catalog',
+                 now() - interval '730 days' + (k * 730.0 / ${perStore}) * interval '1 day' + random() * interval '14 days'
+          from unnest(${slice}::uuid[]) as p(id) cross join generate_series(1, ${stores}) s
+               cross join generate_series(0, ${perStore - 1}) k`.execute(db);
+      process.stdout.write(`observations: ${offset + slice.length}/${productIds.length} products\n`);
+    }
+    timings.observationsSeconds = seconds(started);
+    started = process.hrtime.bigint();
+    await rebuild(db, definitions, 'price_observation');
+    timings.observationIndexesSeconds = seconds(started);
+
+    // The rollups in bulk, the same aggregation recomputeRollups does per product.
+    started = process.hrtime.bigint();
+    await sql`
+        insert into price_daily (product_id, store_slug, currency, day, min_cents, max_cents, sum_cents, count)
+        select product_id, store_slug, currency, (observed_at at time zone 'UTC')::date,
+               min(price_cents), max(price_cents), sum(price_cents), count(*)
+        from price_observation group by 1, 2, 3, 4`.execute(db);
+    await sql`
+        insert into price_latest (product_id, store_slug, currency, observation_id, price_cents, regular_price_cents,
+                                  is_sale, unit_price_cents, observed_at)
+        select distinct on (product_id, store_slug, currency) product_id, store_slug, currency, id, price_cents,
+               regular_price_cents, is_sale, unit_price_cents, observed_at
+        from price_observation order by product_id, store_slug, currency, observed_at desc, id desc`.execute(
+      db,
+    );
+    await rebuild(db, definitions, 'price_daily');
+    await rebuild(db, definitions, 'price_latest');
+    timings.rollupsSeconds = seconds(started);
+    return productIds;
+  });
+  // Statistics and the visibility map, as autovacuum keeps them (it is off on the bench machine).
+  const started = process.hrtime.bigint();
+  await sql`vacuum (analyze) product, price_observation, price_daily, price_latest`.execute(database.db);
+  timings.vacuumAnalyzeSeconds = seconds(started);
+  timings.loadTotalSeconds = seconds(loadStarted);
+  const counts = (
+    await sql<{ observations: number; daily: number }>`
+        select (select count(*) from price_observation)::int as observations,
+               (select count(*) from price_daily)::int as daily`.execute(database.db)
+  ).rows[0];
+  process.stdout.write(`loaded: ${JSON.stringify({ ...counts, timings })}\n`);
+  await sql`create table bench_meta as select ${products}::int as products, ${JSON.stringify(timings)}::jsonb as timings`.execute(
+    database.db,
+  );
+  return { ids, counts };
+}
+
+/** A schema kept by an earlier `--keep` run: its products, counts and load timings. */
+async function reuse(
+  database: ReturnType<typeof createDatabase<unknown>>,
+  timings: Record<string, number>,
+): Promise<Loaded> {
+  const meta = (
+    await sql<{
+      products: number;
+      timings: Record<string, number>;
+    }>`select products, timings from bench_meta`.execute(database.db)
+  ).rows[0];
+  if (!meta) throw new Error(`schema ${schema} has no bench_meta: not a kept bench/pricing load`);
+  products = meta.products;
+  Object.assign(timings, meta.timings);
+  const ids = (await sql<{ id: string }>`select id from product order by id`.execute(database.db)).rows.map(
+    (row) => row.id,
+  );
+  const counts = (
+    await sql<{ observations: number; daily: number }>`
+      select (select count(*) from price_observation)::int as observations,
+             (select count(*) from price_daily)::int as daily`.execute(database.db)
+  ).rows[0];
+  process.stdout.write(`reusing ${schema}: ${JSON.stringify({ products, ...counts })}\n`);
+  return { ids, counts };
 }
 
 /** EXPLAIN ANALYZE of the exact series statement both endpoints run, for one product. */
