@@ -411,7 +411,7 @@ describe('shrinkflation', () => {
     services.session.accept(session);
     const person = userEvent.setup();
     const row = await screen.findByRole('row', { name: /Crunchy Oat Cereal/ });
-    expect(row.textContent).toContain('453.592 g → 411.068 g (-9.4 %)');
+    expect(row.textContent).toContain('453.6 g → 411.1 g (-9.4 %)');
     expect(row.textContent).toContain('+10.3 %');
     await person.click(within(row).getByRole('link', { name: 'Crunchy Oat Cereal' }));
 
@@ -420,7 +420,7 @@ describe('shrinkflation', () => {
       within(within(comparison).getByRole('row', { name: new RegExp(`^${name}`) }))
         .getAllByRole('cell')
         .map((cell) => cell.textContent);
-    expect(cells('Pack size')).toEqual(['453.592 g', '411.068 g', '-9.4 %']);
+    expect(cells('Pack size')).toEqual(['453.6 g', '411.1 g', '-9.4 %']);
     expect(cells('Regular price')).toEqual(['$3.99', '$3.99', '0.0 %']);
     expect(cells('Price for the old pack size')).toEqual(['$3.99', '$4.40', '+10.3 %']);
     expect(cells('Unit price')).toEqual(['$0.88', '$0.97', '+10.3 %']);

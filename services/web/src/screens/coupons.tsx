@@ -101,7 +101,7 @@ function CouponCard({ entry }: { entry: RankedCoupon }) {
       {reasons.length > 0 && <p>Why for you: {reasons.join(', ')}</p>}
       <p>
         {coupon.clipped ? (
-          <strong>Clipped</strong>
+          <strong>✓ Clipped</strong>
         ) : coupon.requiresClip ? (
           'Clip it to use it.'
         ) : (
@@ -124,7 +124,7 @@ function CouponCard({ entry }: { entry: RankedCoupon }) {
 
 function CouponList({ entries, label }: { entries: RankedCoupon[]; label: string }) {
   return (
-    <ul className="grid plain" aria-label={label}>
+    <ul className="cards" aria-label={label}>
       {entries.map((entry) => (
         <CouponCard key={entry.coupon.id} entry={entry} />
       ))}

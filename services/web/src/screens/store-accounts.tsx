@@ -147,8 +147,16 @@ function SyncJobView({ job }: { job: SyncJob }) {
   );
 }
 
-/** "Sync now" and the job it started, polled until it ends. */
-function SyncNow({ account, onReconnect }: { account: SyncAccountStatus; onReconnect: () => void }) {
+/** "Sync now" (in a row with the account's other actions) and the job it started, polled until it ends. */
+function SyncNow({
+  account,
+  onReconnect,
+  children,
+}: {
+  account: SyncAccountStatus;
+  onReconnect: () => void;
+  children: ReactNode;
+}) {
   const api = useApi();
   const queryClient = useQueryClient();
   const [jobId, setJobId] = useState<string>();
@@ -181,9 +189,12 @@ function SyncNow({ account, onReconnect }: { account: SyncAccountStatus; onRecon
   const refusedForAdapter = sync.error instanceof ApiError && sync.error.status === 422;
   return (
     <>
-      <button type="button" onClick={() => sync.mutate()} disabled={sync.isPending || isActive(state)}>
-        Sync now<span className="sr-only"> {account.storeName}</span>
-      </button>
+      <div className="inline-form">
+        <button type="button" onClick={() => sync.mutate()} disabled={sync.isPending || isActive(state)}>
+          Sync now<span className="sr-only"> {account.storeName}</span>
+        </button>
+        {children}
+      </div>
       {job.data && <SyncJobView job={job.data} />}
       {sync.error !== null && (
         <div role="alert" className="form-error">
@@ -255,8 +266,7 @@ function AccountCard({ account }: { account: SyncAccountStatus }) {
           onDone={() => setReconnecting(false)}
         />
       ) : (
-        <div className="inline-form">
-          <SyncNow account={account} onReconnect={() => setReconnecting(true)} />
+        <SyncNow account={account} onReconnect={() => setReconnecting(true)}>
           <button type="button" className="secondary" onClick={() => setReconnecting(true)}>
             {account.accountStatus === 'reconnect_required' ? 'Connect again' : 'Change password'}
             <span className="sr-only"> for {account.storeName}</span>
@@ -269,7 +279,7 @@ function AccountCard({ account }: { account: SyncAccountStatus }) {
           >
             Disconnect<span className="sr-only"> {account.storeName}</span>
           </button>
-        </div>
+        </SyncNow>
       )}
       <FormError error={disconnect.error} />
     </section>
@@ -279,7 +289,7 @@ function AccountCard({ account }: { account: SyncAccountStatus }) {
 function ConnectableStores({ stores }: { stores: Retailer[] }) {
   const [open, setOpen] = useState<string>();
   if (stores.length === 0)
-    return <p className="muted">No other store can be synced. Import receipts for the rest.</p>;
+    return <p className="muted">No more stores can be connected here. Import receipts for the others.</p>;
   return (
     <ul className="plain">
       {stores.map((store) => (
@@ -322,7 +332,11 @@ export function StoreAccountsScreen() {
           page.items.length === 0 ? (
             <p className="muted">No store connected yet.</p>
           ) : (
-            page.items.map((account) => <AccountCard key={account.storeSlug} account={account} />)
+            <div className="cards wide">
+              {page.items.map((account) => (
+                <AccountCard key={account.storeSlug} account={account} />
+              ))}
+            </div>
           )
         }
       </QueryState>
