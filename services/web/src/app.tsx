@@ -9,15 +9,19 @@ import { ResetPasswordScreen } from './screens/auth/reset-password';
 import { SignInScreen } from './screens/auth/sign-in';
 import { SignUpScreen } from './screens/auth/sign-up';
 import { VerifyEmailScreen } from './screens/auth/verify-email';
+import { CouponsScreen } from './screens/coupons';
 import { DashboardScreen } from './screens/dashboard';
 import { HomeScreen, NotFoundScreen } from './screens/home';
 import { ImportScreen } from './screens/import/import-screen';
 import { ListScreen, ListsScreen } from './screens/lists';
 import { AdminOrdersScreen, OrderScreen, OrdersScreen } from './screens/orders';
+import { PairCartScreen } from './screens/pair-cart';
 import { ProductScreen, ProductsScreen } from './screens/products';
 import { InflationScreen, ShrinkflationScreen, StoreComparisonScreen } from './screens/public/explore';
 import { PurchaseScreen, PurchasesScreen } from './screens/purchases';
 import { CartScreen, ShopScreen, StoreScreen } from './screens/shop';
+import { ShrinkflationEvidenceScreen, ShrinkflationListScreen } from './screens/shrinkflation';
+import { StoreAccountsScreen } from './screens/store-accounts';
 import { WatchesScreen, WatchScreen } from './screens/watches';
 
 /** Waits for the start-up refresh; sends a signed-out visitor to sign in, and back here afterwards. */
@@ -60,6 +64,11 @@ export function AppRoutes() {
           <Route path={routes.watches} element={<WatchesScreen />} />
           <Route path={routes.watch(':id')} element={<WatchScreen />} />
           <Route path={routes.alerts} element={<AlertsScreen />} />
+          <Route path={routes.storeAccounts} element={<StoreAccountsScreen />} />
+          <Route path={routes.coupons} element={<CouponsScreen />} />
+          <Route path={routes.shrinkflationList} element={<ShrinkflationListScreen />} />
+          <Route path={routes.shrinkflationEvidence(':id')} element={<ShrinkflationEvidenceScreen />} />
+          <Route path={routes.pairCart} element={<PairCartScreen />} />
           <Route path={routes.lists} element={<ListsScreen />} />
           <Route path={routes.list(':id')} element={<ListScreen />} />
           <Route path={routes.shop} element={<ShopScreen />} />

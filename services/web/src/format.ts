@@ -26,8 +26,9 @@ export function formatPercent(pct: number | null | undefined): string {
   return `${pct > 0 ? '+' : ''}${pct.toFixed(1)} %`;
 }
 
+/** `453.59237 g` -> `453.6 g`: canonical sizes converted from ounces carry more digits than anyone reads. */
 export function formatSize(size: { value: number; unit: string } | null): string {
-  return size ? `${size.value} ${size.unit}` : '';
+  return size ? `${Math.round(size.value * 10) / 10} ${size.unit}` : '';
 }
 
 /** First instant of the current UTC month and of the next, as ISO strings (the stats API is UTC). */

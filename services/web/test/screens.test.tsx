@@ -1,69 +1,11 @@
 /** Screens rendered with the real router, session and API client over a fake gateway. */
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { MemoryRouter } from 'react-router';
 import { describe, expect, it } from 'vitest';
 import type { components } from '../src/api/schema';
-import { AppRoutes } from '../src/app';
-import { AppProviders, createAppServices } from '../src/app-context';
 import { OptimizePlanView } from '../src/screens/lists';
 import { adminMovesFor } from '../src/screens/orders';
-
-const origin = 'http://cartwatch.test';
-const json = (status: number, body: unknown) =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-
-const user = {
-  id: '0190a0b0-0000-7000-8000-000000000001',
-  email: 'ada@example.com',
-  emailVerified: true,
-  displayName: 'Ada',
-  phone: null,
-  role: 'user' as const,
-  secondFactor: 'email' as const,
-  createdAt: '2026-01-01T00:00:00.000Z',
-};
-const session = {
-  user,
-  tokens: {
-    accessToken: 'access-1',
-    tokenType: 'Bearer' as const,
-    expiresIn: 900,
-    refreshToken: 'r',
-    refreshExpiresAt: '2026-01-08T00:00:00.000Z',
-  },
-};
-
-type Route = (request: Request) => Response | Promise<Response>;
-
-function renderApp(path: string, routes: Record<string, Route>) {
-  const seen: { method: string; path: string; body: string; auth: string | null }[] = [];
-  const services = createAppServices({
-    origin,
-    locks: undefined,
-    fetch: async (request) => {
-      const url = new URL(request.url);
-      seen.push({
-        method: request.method,
-        path: url.pathname,
-        body: await request.clone().text(),
-        auth: request.headers.get('authorization'),
-      });
-      const route = routes[`${request.method} ${url.pathname}`];
-      if (route) return route(request);
-      if (url.pathname === '/me/events') return new Promise<Response>(() => {}); // stays open
-      return json(404, { error: { code: 'NOT_FOUND', message: 'not found', requestId: 'r' } });
-    },
-  });
-  render(
-    <AppProviders services={services}>
-      <MemoryRouter initialEntries={[path]}>
-        <AppRoutes />
-      </MemoryRouter>
-    </AppProviders>,
-  );
-  return { services, seen };
-}
+import { json, noAlerts, renderApp, session, user } from './render-app';
 
 describe('sign-in', () => {
   it('asks for the second-factor code, verifies it against the challenge and lands on the page asked for', async () => {
@@ -296,7 +238,6 @@ function orderIn(status: string) {
     updatedAt: '2026-11-03T17:20:00Z',
   };
 }
-const noAlerts = () => json(200, { items: [], nextCursor: null });
 
 describe('checkout', () => {
   it('places the cart as an order with an idempotency key, pays it and shows the paid order', async () => {

@@ -6,7 +6,8 @@
  * - a database of its own (`cw_e2e_<hex>`) on the test run's Postgres, dropped by stop();
  * - a JetStream stream and subject prefix of its own (EVENTS_STREAM / EVENTS_SUBJECT_PREFIX), deleted by stop();
  * - free loopback ports for every service, a random SERVICE_KEY, a JWT key file in a temporary directory,
- *   its own rate-limit key prefix in Redis, and an admin account bootstrapped by the gateway.
+ *   its own rate-limit key prefix in Redis, a random store-credential key (CREDENTIAL_KEYS) and an admin
+ *   account bootstrapped by the gateway.
  *
  * Postgres, NATS and Redis come from the test global setup (`@cartwatch/testing`), which fails the run
  * when it cannot get them. Service logs go to a file (logFile); a start failure quotes its last lines.
@@ -173,6 +174,8 @@ export class Platform implements PlatformInfo {
         RATE_LIMIT_IP_PER_MINUTE: '100000',
         RATE_LIMIT_USER_PER_MINUTE: '100000',
         AUTH_IP_PER_15_MINUTES: '10000',
+        // receipt-ingest seals store-account credentials with it; unset, connecting a store answers 503.
+        CREDENTIAL_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
         ...options.env,
       };
       const platform = new Platform(

@@ -1,6 +1,6 @@
 /** The frame of every screen: skip link, navigation, live-alert announcements, and the screen itself. */
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { NavLink, Outlet, useNavigate } from 'react-router';
+import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { unwrap } from '../api/errors';
 import { useServices, useSession } from '../app-context';
 import { useLiveAlerts } from '../realtime/use-live-alerts';
@@ -22,6 +22,27 @@ function UnreadBadge() {
       {more}
       <span className="sr-only"> unread</span>
     </span>
+  );
+}
+
+/** The less frequent screens behind a disclosure, so the nav stays short on a phone; closes on navigation. */
+function MoreLinks() {
+  const location = useLocation();
+  return (
+    <details className="nav-more" key={location.pathname}>
+      <summary>More</summary>
+      <ul>
+        <li>
+          <NavLink to={routes.shrinkflationList}>Shrinkflation</NavLink>
+        </li>
+        <li>
+          <NavLink to={routes.storeAccounts}>Store accounts</NavLink>
+        </li>
+        <li>
+          <NavLink to={routes.pairCart}>Pair a cart</NavLink>
+        </li>
+      </ul>
+    </details>
   );
 }
 
@@ -61,6 +82,9 @@ function SignedInNav() {
           <NavLink to={routes.watches}>Watches</NavLink>
         </li>
         <li>
+          <NavLink to={routes.coupons}>Coupons</NavLink>
+        </li>
+        <li>
           <NavLink to={routes.lists}>Lists</NavLink>
         </li>
         <li>
@@ -78,6 +102,9 @@ function SignedInNav() {
           <NavLink to={routes.alerts}>
             Alerts <UnreadBadge />
           </NavLink>
+        </li>
+        <li>
+          <MoreLinks />
         </li>
         <li>
           <NavLink to={routes.inflation}>Inflation</NavLink>

@@ -1,6 +1,7 @@
 /**
  * Keeps the live event stream open while signed in: new alerts refresh the alert queries and show; an
- * order's status change refreshes the order queries and is announced too.
+ * order's status change refreshes the order queries and is announced too; a cart pairing refreshes the
+ * pairing screen.
  */
 import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
@@ -46,6 +47,8 @@ export function useLiveAlerts(): { latest: LiveAlert | undefined; connected: boo
         } else if (event.name === 'order.status-changed') {
           setLatest(orderChangeOf(event.payload));
           void queryClient.invalidateQueries({ queryKey: ['orders'] });
+        } else if (event.name === 'device.paired') {
+          void queryClient.invalidateQueries({ queryKey: ['cart-pairing'] });
         }
       },
     });

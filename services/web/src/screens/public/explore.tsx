@@ -10,8 +10,9 @@ import { ApiError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
 import { type ChartSeries, LineChart } from '../../components/line-chart';
+import { ShrinkflationTable } from '../../components/shrinkflation-table';
 import { FormError, Page, QueryState } from '../../components/ui';
-import { formatDate, formatMoney, formatPercent, formatSize } from '../../format';
+import { formatMoney, formatPercent } from '../../format';
 
 type Category = components['schemas']['Inflation']['category'];
 const CATEGORIES: Record<Category, string> = {
@@ -191,38 +192,7 @@ export function ShrinkflationScreen() {
       ) : items.length === 0 ? (
         <p className="muted">No shrinkflation found yet.</p>
       ) : (
-        <table>
-          <caption className="sr-only">Shrunk products, newest first</caption>
-          <thead>
-            <tr>
-              <th scope="col">Product</th>
-              <th scope="col">Pack</th>
-              <th scope="col" className="num">
-                Real price change
-              </th>
-              <th scope="col">Store, since</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((event) => (
-              <tr key={event.id}>
-                <td>
-                  {event.name}
-                  {event.brand && <small className="muted"> · {event.brand}</small>}
-                  {event.confirmed && <small> · confirmed</small>}
-                </td>
-                <td>
-                  {formatSize(event.oldSize)} → {formatSize(event.newSize)} (
-                  {formatPercent(event.sizeChangePct)})
-                </td>
-                <td className="num up">{formatPercent(event.unitPriceChangePct)}</td>
-                <td>
-                  {event.storeSlug}, {formatDate(event.changedAt)}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ShrinkflationTable items={items} caption="Shrunk products, newest first" />
       )}
       {events.hasNextPage && (
         <button type="button" onClick={() => void events.fetchNextPage()}>
