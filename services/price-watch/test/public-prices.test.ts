@@ -6,6 +6,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
+import { priceSeriesQuery } from '../src/prices/prices.repository.js';
 import { createProduct, deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
@@ -146,6 +147,23 @@ describe('public reads', () => {
     const unpriced = await createProduct(harness.database);
     const empty = await request(harness.app).get(`/products/${unpriced}/prices`).set(headers).expect(200);
     expect(empty.body).toMatchObject({ currency: null, points: [] });
+  });
+
+  it('reads a series from the price_daily key alone (an index-only scan, never the heap)', async () => {
+    const rice = await productIdOfGtin('0000000000017');
+    const today = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
+    const query = priceSeriesQuery({ productId: rice, from, to: today, interval: 'day' });
+    const plan = await harness.database.db.connection().execute(async (db) => {
+      // The test tables are tiny, where a sequential scan is cheapest; rule it out to see the index path.
+      await sql`set enable_seqscan = off`.execute(db);
+      await sql`set enable_bitmapscan = off`.execute(db);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`explain (costs off) ${query}`.execute(db);
+      await sql`reset enable_seqscan`.execute(db);
+      await sql`reset enable_bitmapscan`.execute(db);
+      return rows.map((row) => row['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toMatch(/Index Only Scan using price_daily_pkey on price_daily/);
   });
 
   it('compares stores for at most 20 products', async () => {
