@@ -369,48 +369,50 @@ function LocationCatalog({ locationId }: { locationId: string }) {
       {editing && <ItemEditor key={editing.id} item={editing} onDone={() => setEditingId(undefined)} />}
       <QueryState query={catalog} empty={(page) => page.items.length === 0}>
         {(page) => (
-          <table>
-            <caption className="sr-only">Items at this location</caption>
-            <thead>
-              <tr>
-                <th scope="col">Item</th>
-                <th scope="col">GTIN</th>
-                <th scope="col" className="num">
-                  Price
-                </th>
-                <th scope="col" className="num">
-                  On hand
-                </th>
-                <th scope="col" className="num">
-                  Available
-                </th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((item) => (
-                <tr key={item.id}>
-                  <td>
-                    {item.name}
-                    {item.brand && <span className="muted"> {item.brand}</span>}
-                  </td>
-                  <td>{item.gtin ?? '–'}</td>
-                  <td className="num">{formatMoney(item.priceCents, item.currency)}</td>
-                  <td className="num">{item.onHand}</td>
-                  <td className="num">{item.available}</td>
-                  <td>{itemStatus(item)}</td>
-                  <td>
-                    <button type="button" className="secondary" onClick={() => setEditingId(item.id)}>
-                      Edit<span className="sr-only"> {item.name}</span>
-                    </button>
-                  </td>
+          <div className="table-scroll">
+            <table>
+              <caption className="sr-only">Items at this location</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Item</th>
+                  <th scope="col">GTIN</th>
+                  <th scope="col" className="num">
+                    Price
+                  </th>
+                  <th scope="col" className="num">
+                    On hand
+                  </th>
+                  <th scope="col" className="num">
+                    Available
+                  </th>
+                  <th scope="col">Status</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.items.map((item) => (
+                  <tr key={item.id}>
+                    <td>
+                      {item.name}
+                      {item.brand && <span className="muted"> {item.brand}</span>}
+                    </td>
+                    <td>{item.gtin ?? '–'}</td>
+                    <td className="num">{formatMoney(item.priceCents, item.currency)}</td>
+                    <td className="num">{item.onHand}</td>
+                    <td className="num">{item.available}</td>
+                    <td>{itemStatus(item)}</td>
+                    <td>
+                      <button type="button" className="secondary" onClick={() => setEditingId(item.id)}>
+                        Edit<span className="sr-only"> {item.name}</span>
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
     </>

@@ -518,41 +518,43 @@ export function AdminCouponsScreen() {
       </SelectField>
       <QueryState query={coupons} empty={(page) => page.items.length === 0}>
         {(page) => (
-          <table>
-            <caption className="sr-only">Coupons</caption>
-            <thead>
-              <tr>
-                <th scope="col">Title</th>
-                <th scope="col">Deal</th>
-                <th scope="col">Applies to</th>
-                <th scope="col">Store</th>
-                <th scope="col">Valid</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((coupon) => (
-                <tr key={coupon.id}>
-                  <td>
-                    {coupon.title}
-                    {coupon.requiresClip && <span className="muted"> (clip)</span>}
-                  </td>
-                  <td>{describeDeal(coupon)}</td>
-                  <td>{describeScope(coupon)}</td>
-                  <td>{coupon.storeSlug ?? 'Every store'}</td>
-                  <td>
-                    {formatDateTime(coupon.validFrom)}
-                    {coupon.validTo ? ` – ${formatDateTime(coupon.validTo)}` : ' onwards'}
-                  </td>
-                  <td>
-                    <DeleteCoupon coupon={coupon} />
-                  </td>
+          <div className="table-scroll">
+            <table>
+              <caption className="sr-only">Coupons</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Title</th>
+                  <th scope="col">Deal</th>
+                  <th scope="col">Applies to</th>
+                  <th scope="col">Store</th>
+                  <th scope="col">Valid</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.items.map((coupon) => (
+                  <tr key={coupon.id}>
+                    <td>
+                      {coupon.title}
+                      {coupon.requiresClip && <span className="muted"> (clip)</span>}
+                    </td>
+                    <td>{describeDeal(coupon)}</td>
+                    <td>{describeScope(coupon)}</td>
+                    <td>{coupon.storeSlug ?? 'Every store'}</td>
+                    <td>
+                      {formatDateTime(coupon.validFrom)}
+                      {coupon.validTo ? ` – ${formatDateTime(coupon.validTo)}` : ' onwards'}
+                    </td>
+                    <td>
+                      <DeleteCoupon coupon={coupon} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
     </Page>

@@ -188,33 +188,35 @@ function LocationDevices({ locationId }: { locationId: string }) {
       <h2>Carts</h2>
       <QueryState query={devices} empty={(page) => page.items.length === 0}>
         {(page) => (
-          <table>
-            <caption className="sr-only">Carts at this location</caption>
-            <thead>
-              <tr>
-                <th scope="col">Cart</th>
-                <th scope="col">Status</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Firmware</th>
-                <th scope="col">
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {page.items.map((device) => (
-                <tr key={device.id}>
-                  <td>{device.name}</td>
-                  <td data-testid="device-status">{deviceStatus(device)}</td>
-                  <td>{device.lastSeenAt ? formatDateTime(device.lastSeenAt) : '–'}</td>
-                  <td>{device.firmwareVersion ?? '–'}</td>
-                  <td>
-                    <DeviceActions device={device} onRotated={setShown} />
-                  </td>
+          <div className="table-scroll">
+            <table>
+              <caption className="sr-only">Carts at this location</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Cart</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Last seen</th>
+                  <th scope="col">Firmware</th>
+                  <th scope="col">
+                    <span className="sr-only">Actions</span>
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {page.items.map((device) => (
+                  <tr key={device.id}>
+                    <td>{device.name}</td>
+                    <td data-testid="device-status">{deviceStatus(device)}</td>
+                    <td>{device.lastSeenAt ? formatDateTime(device.lastSeenAt) : '–'}</td>
+                    <td>{device.firmwareVersion ?? '–'}</td>
+                    <td>
+                      <DeviceActions device={device} onRotated={setShown} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </QueryState>
     </>

@@ -342,191 +342,203 @@ function LayoutEditor({ locationId, layout }: { locationId: string; layout: Stor
         </p>
         <h2>Points</h2>
         {error('nodes') && <p className="field-error">{error('nodes')}</p>}
-        <table>
-          <caption className="sr-only">Points of the store: entrance, aisles, checkouts</caption>
-          <thead>
-            <tr>
-              <th scope="col">Id</th>
-              <th scope="col">Kind</th>
-              <th scope="col">East (m)</th>
-              <th scope="col">North (m)</th>
-              <th scope="col">Label</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {draft.nodes.map((node, i) => (
-              <tr key={node.key}>
-                <td>
-                  <CellInput
-                    label={`Point ${i + 1} id`}
-                    value={node.id}
-                    onChange={(event) => setNode(i, { id: event.target.value })}
-                    error={error(`nodes.${i}.id`)}
-                  />
-                </td>
-                <td>
-                  <CellSelect
-                    label={`Point ${i + 1} kind`}
-                    value={node.kind}
-                    onChange={(kind) => setNode(i, { kind: kind as NodeKind })}
-                    options={nodeKinds}
-                    error={error(`nodes.${i}.kind`)}
-                  />
-                </td>
-                <td>
-                  <CellInput
-                    label={`Point ${i + 1} metres east`}
-                    inputMode="decimal"
-                    size={6}
-                    value={node.x}
-                    onChange={(event) => setNode(i, { x: event.target.value })}
-                    error={error(`nodes.${i}.x`)}
-                  />
-                </td>
-                <td>
-                  <CellInput
-                    label={`Point ${i + 1} metres north`}
-                    inputMode="decimal"
-                    size={6}
-                    value={node.y}
-                    onChange={(event) => setNode(i, { y: event.target.value })}
-                    error={error(`nodes.${i}.y`)}
-                  />
-                </td>
-                <td>
-                  <CellInput
-                    label={`Point ${i + 1} label`}
-                    maxLength={100}
-                    value={node.label}
-                    onChange={(event) => setNode(i, { label: event.target.value })}
-                    error={error(`nodes.${i}.label`)}
-                  />
-                </td>
-                <td>
-                  <button type="button" className="secondary" onClick={() => removeNode(i)}>
-                    Remove<span className="sr-only"> point {node.id}</span>
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table>
+            <caption className="sr-only">Points of the store: entrance, aisles, checkouts</caption>
+            <thead>
+              <tr>
+                <th scope="col">Id</th>
+                <th scope="col">Kind</th>
+                <th scope="col">East (m)</th>
+                <th scope="col">North (m)</th>
+                <th scope="col">Label</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        <button type="button" className="secondary" onClick={addAisle}>
-          Add aisle
-        </button>
+            </thead>
+            <tbody>
+              {draft.nodes.map((node, i) => (
+                <tr key={node.key}>
+                  <td>
+                    <CellInput
+                      label={`Point ${i + 1} id`}
+                      size={10}
+                      value={node.id}
+                      onChange={(event) => setNode(i, { id: event.target.value })}
+                      error={error(`nodes.${i}.id`)}
+                    />
+                  </td>
+                  <td>
+                    <CellSelect
+                      label={`Point ${i + 1} kind`}
+                      value={node.kind}
+                      onChange={(kind) => setNode(i, { kind: kind as NodeKind })}
+                      options={nodeKinds}
+                      error={error(`nodes.${i}.kind`)}
+                    />
+                  </td>
+                  <td>
+                    <CellInput
+                      label={`Point ${i + 1} metres east`}
+                      inputMode="decimal"
+                      size={6}
+                      value={node.x}
+                      onChange={(event) => setNode(i, { x: event.target.value })}
+                      error={error(`nodes.${i}.x`)}
+                    />
+                  </td>
+                  <td>
+                    <CellInput
+                      label={`Point ${i + 1} metres north`}
+                      inputMode="decimal"
+                      size={6}
+                      value={node.y}
+                      onChange={(event) => setNode(i, { y: event.target.value })}
+                      error={error(`nodes.${i}.y`)}
+                    />
+                  </td>
+                  <td>
+                    <CellInput
+                      label={`Point ${i + 1} label`}
+                      size={12}
+                      maxLength={100}
+                      value={node.label}
+                      onChange={(event) => setNode(i, { label: event.target.value })}
+                      error={error(`nodes.${i}.label`)}
+                    />
+                  </td>
+                  <td>
+                    <button type="button" className="secondary" onClick={() => removeNode(i)}>
+                      Remove<span className="sr-only"> point {node.id}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p>
+          <button type="button" className="secondary" onClick={addAisle}>
+            Add aisle
+          </button>
+        </p>
 
         <h2>Walkways</h2>
         {error('edges') && <p className="field-error">{error('edges')}</p>}
-        <table>
-          <caption className="sr-only">Walkways between points, with their length</caption>
-          <thead>
-            <tr>
-              <th scope="col">From</th>
-              <th scope="col">To</th>
-              <th scope="col">Distance (m)</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {draft.edges.map((edge, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: walkways have no identity but their position
-              <tr key={i}>
-                <td>
-                  <CellSelect
-                    label={`Walkway ${i + 1} from`}
-                    value={edge.from}
-                    onChange={(from) => setEdge(i, { from })}
-                    options={nodeOptions}
-                    error={error(`edges.${i}.from`)}
-                  />
-                </td>
-                <td>
-                  <CellSelect
-                    label={`Walkway ${i + 1} to`}
-                    value={edge.to}
-                    onChange={(to) => setEdge(i, { to })}
-                    options={nodeOptions}
-                    error={error(`edges.${i}.to`)}
-                  />
-                </td>
-                <td>
-                  <CellInput
-                    label={`Walkway ${i + 1} distance in metres`}
-                    inputMode="decimal"
-                    size={6}
-                    placeholder="straight line"
-                    value={edge.distance}
-                    onChange={(event) => setEdge(i, { distance: event.target.value })}
-                    error={error(`edges.${i}.distance`)}
-                  />
-                </td>
-                <td>
-                  <button type="button" className="secondary" onClick={() => removeEdge(i)}>
-                    Remove<span className="sr-only"> walkway {i + 1}</span>
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table>
+            <caption className="sr-only">Walkways between points, with their length</caption>
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">To</th>
+                <th scope="col">Distance (m)</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-        <button type="button" className="secondary" onClick={addEdge}>
-          Add walkway
-        </button>
+            </thead>
+            <tbody>
+              {draft.edges.map((edge, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: walkways have no identity but their position
+                <tr key={i}>
+                  <td>
+                    <CellSelect
+                      label={`Walkway ${i + 1} from`}
+                      value={edge.from}
+                      onChange={(from) => setEdge(i, { from })}
+                      options={nodeOptions}
+                      error={error(`edges.${i}.from`)}
+                    />
+                  </td>
+                  <td>
+                    <CellSelect
+                      label={`Walkway ${i + 1} to`}
+                      value={edge.to}
+                      onChange={(to) => setEdge(i, { to })}
+                      options={nodeOptions}
+                      error={error(`edges.${i}.to`)}
+                    />
+                  </td>
+                  <td>
+                    <CellInput
+                      label={`Walkway ${i + 1} distance in metres`}
+                      inputMode="decimal"
+                      size={6}
+                      placeholder="straight line"
+                      value={edge.distance}
+                      onChange={(event) => setEdge(i, { distance: event.target.value })}
+                      error={error(`edges.${i}.distance`)}
+                    />
+                  </td>
+                  <td>
+                    <button type="button" className="secondary" onClick={() => removeEdge(i)}>
+                      Remove<span className="sr-only"> walkway {i + 1}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+        <p>
+          <button type="button" className="secondary" onClick={addEdge}>
+            Add walkway
+          </button>
+        </p>
 
         <h2>What sits where</h2>
-        <table>
-          <caption className="sr-only">Products and categories by aisle</caption>
-          <thead>
-            <tr>
-              <th scope="col">Aisle</th>
-              <th scope="col">Product or category</th>
-              <th scope="col">
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {draft.placements.map((placement, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: the same product may sit in two aisles
-              <tr key={i}>
-                <td>
-                  <CellSelect
-                    label={`Placement ${i + 1} aisle`}
-                    value={placement.nodeKey}
-                    onChange={(nodeKey) =>
-                      change((current) => ({
-                        ...current,
-                        placements: current.placements.map((p, j) => (j === i ? { ...p, nodeKey } : p)),
-                      }))
-                    }
-                    options={nodeOptions}
-                    error={error(`placements.${i}.nodeId`)}
-                  />
-                </td>
-                <td>
-                  {placement.productId !== undefined ? (
-                    <ProductName productId={placement.productId} known={placement.productName} />
-                  ) : (
-                    <>Category: {placement.category}</>
-                  )}
-                  {error(`placements.${i}.productId`) && (
-                    <small className="field-error"> {error(`placements.${i}.productId`)}</small>
-                  )}
-                </td>
-                <td>
-                  <button type="button" className="secondary" onClick={() => removePlacement(i)}>
-                    Remove<span className="sr-only"> placement {i + 1}</span>
-                  </button>
-                </td>
+        <div className="table-scroll">
+          <table>
+            <caption className="sr-only">Products and categories by aisle</caption>
+            <thead>
+              <tr>
+                <th scope="col">Aisle</th>
+                <th scope="col">Product or category</th>
+                <th scope="col">
+                  <span className="sr-only">Actions</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {draft.placements.map((placement, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: the same product may sit in two aisles
+                <tr key={i}>
+                  <td>
+                    <CellSelect
+                      label={`Placement ${i + 1} aisle`}
+                      value={placement.nodeKey}
+                      onChange={(nodeKey) =>
+                        change((current) => ({
+                          ...current,
+                          placements: current.placements.map((p, j) => (j === i ? { ...p, nodeKey } : p)),
+                        }))
+                      }
+                      options={nodeOptions}
+                      error={error(`placements.${i}.nodeId`)}
+                    />
+                  </td>
+                  <td>
+                    {placement.productId !== undefined ? (
+                      <ProductName productId={placement.productId} known={placement.productName} />
+                    ) : (
+                      <>Category: {placement.category}</>
+                    )}
+                    {error(`placements.${i}.productId`) && (
+                      <small className="field-error"> {error(`placements.${i}.productId`)}</small>
+                    )}
+                  </td>
+                  <td>
+                    <button type="button" className="secondary" onClick={() => removePlacement(i)}>
+                      Remove<span className="sr-only"> placement {i + 1}</span>
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
         {draft.placements.length === 0 && <p className="muted">Nothing placed yet.</p>}
         <FormProblem error={save.error} fieldPaths={cellPaths} />
         {Object.keys(problems).length > 0 && (
