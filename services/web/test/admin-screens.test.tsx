@@ -206,6 +206,47 @@ describe('coupons', () => {
     expect((screen.getByLabelText('Title') as HTMLInputElement).value).toBe('');
   });
 
+  it('pages through coupons with “Show more” and filters them by store', async () => {
+    const { seen } = renderApp('/app/admin/coupons', {
+      'GET /stores': stores,
+      'GET /coupons': (request) => {
+        const query = new URL(request.url).searchParams;
+        if (query.get('store') === 'fresh-mart')
+          return json(200, {
+            items: [
+              coupon({
+                id: '0190a0b0-0000-7000-8000-000000000c09',
+                title: 'Fresh only',
+                storeSlug: 'fresh-mart',
+              }),
+            ],
+            nextCursor: null,
+          });
+        if (query.get('cursor') === 'page-2')
+          return json(200, {
+            items: [coupon({ id: '0190a0b0-0000-7000-8000-000000000c02', title: 'Newest' })],
+            nextCursor: null,
+          });
+        return json(200, { items: [coupon()], nextCursor: 'page-2' });
+      },
+    });
+    const person = userEvent.setup();
+    await screen.findByRole('row', { name: /Dairy 20 % off/ });
+    expect(screen.queryByRole('row', { name: /Newest/ })).toBeNull();
+    await person.click(screen.getByRole('button', { name: 'Show more' }));
+    await screen.findByRole('row', { name: /Newest/ });
+    expect(screen.getByRole('row', { name: /Dairy 20 % off/ })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Show more' })).toBeNull();
+
+    const validAt = screen.getByLabelText('Valid at');
+    await within(validAt).findByRole('option', { name: 'Fresh Mart' });
+    await person.selectOptions(validAt, 'fresh-mart');
+    await screen.findByRole('row', { name: /Fresh only/ });
+    expect(screen.queryByRole('row', { name: /Newest/ })).toBeNull();
+    const queries = seen.filter((r) => r.path === '/coupons').map((r) => r.query.toString());
+    expect(queries).toEqual(['limit=50', 'limit=50&cursor=page-2', 'limit=50&store=fresh-mart']);
+  });
+
   it('deletes a coupon only after the admin confirms', async () => {
     let items = [coupon()];
     const { seen } = renderApp('/app/admin/coupons', {

@@ -3,13 +3,19 @@
  * (`?location=`), a form error that leaves field issues to their fields, a product search, and the panel
  * that shows a device key once.
  */
-import { useQuery } from '@tanstack/react-query';
+import {
+  type InfiniteData,
+  type QueryKey,
+  type UseInfiniteQueryResult,
+  useInfiniteQuery,
+  useQuery,
+} from '@tanstack/react-query';
 import { type ReactNode, type SelectHTMLAttributes, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError, describeError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field } from '../../components/ui';
+import { Field, FormError } from '../../components/ui';
 
 type Product = components['schemas']['Product'];
 
@@ -245,5 +251,57 @@ export function OneTimeSecret({
       </span>
       {children}
     </section>
+  );
+}
+
+interface CursorPage<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** A cursor-paged list endpoint (`{ items, nextCursor }`) as an infinite query, one page per "Show more". */
+export function usePages<T>(
+  key: QueryKey,
+  fetchPage: (cursor: string | undefined) => Promise<CursorPage<T>>,
+) {
+  return useInfiniteQuery({
+    queryKey: key,
+    initialPageParam: undefined as string | undefined,
+    queryFn: ({ pageParam }) => fetchPage(pageParam),
+    getNextPageParam: (page) => page.nextCursor ?? undefined,
+  });
+}
+
+/** Loading, error and empty states of a paged list, its items so far, and "Show more" while there are more. */
+export function PagedItems<T>({
+  query,
+  children,
+}: {
+  query: UseInfiniteQueryResult<InfiniteData<CursorPage<T>>>;
+  children: (items: T[]) => ReactNode;
+}) {
+  if (query.isPending)
+    return (
+      <p className="muted" aria-busy="true">
+        Loading…
+      </p>
+    );
+  if (query.isError) return <FormError error={query.error} />;
+  const items = query.data.pages.flatMap((page) => page.items);
+  if (items.length === 0) return <p className="muted">Nothing here yet.</p>;
+  return (
+    <>
+      {children(items)}
+      {query.hasNextPage && (
+        <button
+          type="button"
+          className="secondary"
+          onClick={() => void query.fetchNextPage()}
+          disabled={query.isFetchingNextPage}
+        >
+          Show more
+        </button>
+      )}
+    </>
   );
 }

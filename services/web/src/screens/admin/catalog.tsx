@@ -8,10 +8,18 @@ import { type FormEvent, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FormError, Page, QueryState } from '../../components/ui';
+import { Field, FormError, Page } from '../../components/ui';
 import { formatMoney } from '../../format';
 import { parseMoneyInput } from '../watches';
-import { FormProblem, issueAt, LocationPicker, SelectField, useLocationParam } from './admin-ui';
+import {
+  FormProblem,
+  issueAt,
+  LocationPicker,
+  PagedItems,
+  SelectField,
+  useLocationParam,
+  usePages,
+} from './admin-ui';
 
 type CatalogItem = components['schemas']['CatalogItem'];
 type CreateCatalogItem = components['schemas']['CreateCatalogItem'];
@@ -332,24 +340,23 @@ function LocationCatalog({ locationId }: { locationId: string }) {
   const [search, setSearch] = useState('');
   const [q, setQ] = useState('');
   const [editingId, setEditingId] = useState<string>();
-  const catalog = useQuery({
-    queryKey: ['catalog', 'admin', locationId, q],
-    queryFn: async () =>
-      unwrap(
-        await api.GET('/catalog', {
-          params: {
-            query: {
-              location: locationId,
-              limit: 100,
-              includeInactive: 'true',
-              includeDeleted: 'true',
-              ...(q ? { q } : {}),
-            },
+  const catalog = usePages(['catalog', 'admin', locationId, q], async (cursor) =>
+    unwrap(
+      await api.GET('/catalog', {
+        params: {
+          query: {
+            location: locationId,
+            limit: 100,
+            includeInactive: 'true',
+            includeDeleted: 'true',
+            ...(cursor ? { cursor } : {}),
+            ...(q ? { q } : {}),
           },
-        }),
-      ),
-  });
-  const editing = catalog.data?.items.find((item) => item.id === editingId);
+        },
+      }),
+    ),
+  );
+  const editing = catalog.data?.pages.flatMap((page) => page.items).find((item) => item.id === editingId);
   return (
     <>
       <AddItemForm locationId={locationId} />
@@ -367,8 +374,8 @@ function LocationCatalog({ locationId }: { locationId: string }) {
         </button>
       </form>
       {editing && <ItemEditor key={editing.id} item={editing} onDone={() => setEditingId(undefined)} />}
-      <QueryState query={catalog} empty={(page) => page.items.length === 0}>
-        {(page) => (
+      <PagedItems query={catalog}>
+        {(items) => (
           <div className="table-scroll">
             <table>
               <caption className="sr-only">Items at this location</caption>
@@ -392,7 +399,7 @@ function LocationCatalog({ locationId }: { locationId: string }) {
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((item) => (
+                {items.map((item) => (
                   <tr key={item.id}>
                     <td>
                       {item.name}
@@ -414,7 +421,7 @@ function LocationCatalog({ locationId }: { locationId: string }) {
             </table>
           </div>
         )}
-      </QueryState>
+      </PagedItems>
     </>
   );
 }

@@ -7,10 +7,10 @@ import { type FormEvent, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FormError, Page, QueryState } from '../../components/ui';
+import { Field, FormError, Page } from '../../components/ui';
 import { formatDateTime, formatMoney } from '../../format';
 import { parseMoneyInput } from '../watches';
-import { FormProblem, issueAt, ProductPicker, SelectField } from './admin-ui';
+import { FormProblem, issueAt, PagedItems, ProductPicker, SelectField, usePages } from './admin-ui';
 
 type Coupon = components['schemas']['Coupon'];
 type CreateCoupon = components['schemas']['CreateCoupon'];
@@ -498,26 +498,56 @@ function DeleteCoupon({ coupon }: { coupon: Coupon }) {
 export function AdminCouponsScreen() {
   const api = useApi();
   const [active, setActive] = useState<'' | 'true' | 'false'>('');
-  const coupons = useQuery({
-    queryKey: ['coupons', 'admin', active],
-    queryFn: async () =>
-      unwrap(await api.GET('/coupons', { params: { query: { limit: 100, ...(active ? { active } : {}) } } })),
+  const [store, setStore] = useState('');
+  const stores = useQuery({
+    queryKey: ['stores'],
+    queryFn: async () => unwrap(await api.GET('/stores', { params: { query: { limit: 100 } } })),
   });
+  // Oldest first (the API pages by id), so a new coupon is on the last page: filter by store to find it.
+  const coupons = usePages(['coupons', 'admin', active, store], async (cursor) =>
+    unwrap(
+      await api.GET('/coupons', {
+        params: {
+          query: {
+            limit: 50,
+            ...(cursor ? { cursor } : {}),
+            ...(active ? { active } : {}),
+            ...(store ? { store } : {}),
+          },
+        },
+      }),
+    ),
+  );
   return (
     <Page title="Coupons (admin)">
       <PublishCouponForm />
       <h2>Coupons</h2>
-      <SelectField
-        label="Show"
-        value={active}
-        onChange={(event) => setActive(event.target.value as '' | 'true' | 'false')}
-      >
-        <option value="">All coupons</option>
-        <option value="true">Valid now</option>
-        <option value="false">Expired or not yet valid</option>
-      </SelectField>
-      <QueryState query={coupons} empty={(page) => page.items.length === 0}>
-        {(page) => (
+      <div className="inline-form">
+        <SelectField
+          label="Show"
+          value={active}
+          onChange={(event) => setActive(event.target.value as '' | 'true' | 'false')}
+        >
+          <option value="">All coupons</option>
+          <option value="true">Valid now</option>
+          <option value="false">Expired or not yet valid</option>
+        </SelectField>
+        <SelectField
+          label="Valid at"
+          hint="A store's own coupons and those valid at every store."
+          value={store}
+          onChange={(event) => setStore(event.target.value)}
+        >
+          <option value="">Any store</option>
+          {stores.data?.items.map((retailer) => (
+            <option key={retailer.slug} value={retailer.slug}>
+              {retailer.name}
+            </option>
+          ))}
+        </SelectField>
+      </div>
+      <PagedItems query={coupons}>
+        {(items) => (
           <div className="table-scroll">
             <table>
               <caption className="sr-only">Coupons</caption>
@@ -534,7 +564,7 @@ export function AdminCouponsScreen() {
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((coupon) => (
+                {items.map((coupon) => (
                   <tr key={coupon.id}>
                     <td>
                       {coupon.title}
@@ -556,7 +586,7 @@ export function AdminCouponsScreen() {
             </table>
           </div>
         )}
-      </QueryState>
+      </PagedItems>
     </Page>
   );
 }

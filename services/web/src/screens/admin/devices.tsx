@@ -3,20 +3,22 @@
  * it. A key is in the API's answer once (only its hash is stored), so the screen shows it once, with a
  * copy button, and forgets it when the admin moves on.
  */
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FormError, Page, QueryState } from '../../components/ui';
+import { Field, FormError, Page } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import {
   FormProblem,
   issueAt,
   LocationPicker,
   OneTimeSecret,
+  PagedItems,
   SelectField,
   useLocationParam,
+  usePages,
 } from './admin-ui';
 
 type Device = components['schemas']['Device'];
@@ -167,11 +169,13 @@ function DeviceActions({ device, onRotated }: { device: Device; onRotated: (show
 function LocationDevices({ locationId }: { locationId: string }) {
   const api = useApi();
   const [shown, setShown] = useState<ShownKey>();
-  const devices = useQuery({
-    queryKey: ['devices', locationId],
-    queryFn: async () =>
-      unwrap(await api.GET('/devices', { params: { query: { location: locationId, limit: 100 } } })),
-  });
+  const devices = usePages(['devices', locationId], async (cursor) =>
+    unwrap(
+      await api.GET('/devices', {
+        params: { query: { location: locationId, limit: 100, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  );
   return (
     <>
       <RegisterDeviceForm locationId={locationId} onRegistered={setShown} />
@@ -186,8 +190,8 @@ function LocationDevices({ locationId }: { locationId: string }) {
         </OneTimeSecret>
       )}
       <h2>Carts</h2>
-      <QueryState query={devices} empty={(page) => page.items.length === 0}>
-        {(page) => (
+      <PagedItems query={devices}>
+        {(items) => (
           <div className="table-scroll">
             <table>
               <caption className="sr-only">Carts at this location</caption>
@@ -203,7 +207,7 @@ function LocationDevices({ locationId }: { locationId: string }) {
                 </tr>
               </thead>
               <tbody>
-                {page.items.map((device) => (
+                {items.map((device) => (
                   <tr key={device.id}>
                     <td>{device.name}</td>
                     <td data-testid="device-status">{deviceStatus(device)}</td>
@@ -218,7 +222,7 @@ function LocationDevices({ locationId }: { locationId: string }) {
             </table>
           </div>
         )}
-      </QueryState>
+      </PagedItems>
     </>
   );
 }

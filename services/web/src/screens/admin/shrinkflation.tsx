@@ -11,7 +11,7 @@ import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
 import { Field, FormError, Page, QueryState } from '../../components/ui';
 import { formatDate, formatDateTime, formatMoney, formatPercent, formatSize } from '../../format';
-import { SelectField } from './admin-ui';
+import { PagedItems, SelectField, usePages } from './admin-ui';
 
 type Detection = components['schemas']['Shrinkflation'];
 type Observation = components['schemas']['PackObservation'];
@@ -184,11 +184,13 @@ export function AdminShrinkflationScreen() {
   const api = useApi();
   const [status, setStatus] = useState<Status>('detected');
   const [reviewed, setReviewed] = useState('');
-  const detections = useQuery({
-    queryKey: ['shrinkflation', 'review', status],
-    queryFn: async () =>
-      unwrap(await api.GET('/shrinkflation', { params: { query: { status, limit: 50 } } })),
-  });
+  const detections = usePages(['shrinkflation', 'review', status], async (cursor) =>
+    unwrap(
+      await api.GET('/shrinkflation', {
+        params: { query: { status, limit: 50, ...(cursor ? { cursor } : {}) } },
+      }),
+    ),
+  );
   return (
     <Page title="Shrinkflation review (admin)">
       <SelectField label="Show" value={status} onChange={(event) => setStatus(event.target.value as Status)}>
@@ -199,15 +201,15 @@ export function AdminShrinkflationScreen() {
         ))}
       </SelectField>
       <p role="status">{reviewed}</p>
-      <QueryState query={detections} empty={(page) => page.items.length === 0}>
-        {(page) => (
+      <PagedItems query={detections}>
+        {(items) => (
           <div className="stack">
-            {page.items.map((detection) => (
+            {items.map((detection) => (
               <DetectionCard key={detection.id} detection={detection} onReviewed={setReviewed} />
             ))}
           </div>
         )}
-      </QueryState>
+      </PagedItems>
     </Page>
   );
 }
