@@ -3,19 +3,9 @@
  * common-types) plus its operational paths. The SPA never routes under them, the service worker never
  * serves its shell for them, and the dev server proxies them to the gateway.
  */
-import { gatewayOwnedExactPaths, gatewayOwnedPrefixes, routeTable } from '@cartwatch/common-types';
+import { apiPathPrefixes } from '@cartwatch/common-types';
 
-export const apiPrefixes: readonly string[] = [
-  ...new Set([
-    ...routeTable.map((entry) => entry.prefix),
-    ...gatewayOwnedPrefixes,
-    ...gatewayOwnedExactPaths,
-    '/internal',
-    '/health',
-    '/ready',
-    '/metrics',
-  ]),
-];
+export const apiPrefixes: readonly string[] = apiPathPrefixes;
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

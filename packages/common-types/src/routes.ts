@@ -60,6 +60,24 @@ export const routeTable: readonly RouteEntry[] = [
   { prefix: '/store-layouts', service: 'cart-device', auth: 'user' },
 ];
 
+/** Operational paths every process answers for itself (the gateway never proxies them). */
+export const operationalPrefixes = ['/internal', '/health', '/ready', '/metrics'] as const;
+
+/**
+ * Every path prefix that belongs to the API rather than the web app: the route table's prefixes, the
+ * gateway's own paths and the operational ones, matched on whole segments. The web app never routes
+ * under them, its service worker never answers them, and the Ingress (and docker compose's front
+ * nginx) sends them to the gateway and everything else to the web app's image.
+ */
+export const apiPathPrefixes: readonly string[] = [
+  ...new Set<string>([
+    ...routeTable.map((entry) => entry.prefix),
+    ...gatewayOwnedPrefixes,
+    ...gatewayOwnedExactPaths,
+    ...operationalPrefixes,
+  ]),
+];
+
 function matchesPrefix(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
 }

@@ -3,6 +3,7 @@ import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './app-context';
 import { Layout } from './components/layout';
 import { routes } from './routes';
+import { adminRoutes } from './screens/admin/admin-routes';
 import { AlertsScreen } from './screens/alerts';
 import { CodeSignInScreen } from './screens/auth/code-sign-in';
 import { ResetPasswordScreen } from './screens/auth/reset-password';
@@ -14,7 +15,7 @@ import { DashboardScreen } from './screens/dashboard';
 import { HomeScreen, NotFoundScreen } from './screens/home';
 import { ImportScreen } from './screens/import/import-screen';
 import { ListScreen, ListsScreen } from './screens/lists';
-import { AdminOrdersScreen, OrderScreen, OrdersScreen } from './screens/orders';
+import { OrderScreen, OrdersScreen } from './screens/orders';
 import { PairCartScreen } from './screens/pair-cart';
 import { ProductScreen, ProductsScreen } from './screens/products';
 import { InflationScreen, ShrinkflationScreen, StoreComparisonScreen } from './screens/public/explore';
@@ -76,7 +77,7 @@ export function AppRoutes() {
           <Route path={routes.cart(':locationId')} element={<CartScreen />} />
           <Route path={routes.orders} element={<OrdersScreen />} />
           <Route path={routes.order(':id')} element={<OrderScreen />} />
-          <Route path={routes.adminOrders} element={<AdminOrdersScreen />} />
+          {adminRoutes}
         </Route>
         <Route path="*" element={<NotFoundScreen />} />
       </Route>

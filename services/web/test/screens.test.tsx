@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { components } from '../src/api/schema';
 import { OptimizePlanView } from '../src/screens/lists';
 import { adminMovesFor } from '../src/screens/orders';
-import { json, noAlerts, renderApp, session, user } from './render-app';
+import { json, noAlerts, renderApp, session, user } from './fake-gateway';
 
 describe('sign-in', () => {
   it('asks for the second-factor code, verifies it against the challenge and lands on the page asked for', async () => {

@@ -6,7 +6,7 @@ import type { components } from '../src/api/schema';
 import { describeDiscount, relevantFirst, withClipped } from '../src/screens/coupons';
 import { unitPriceCents } from '../src/screens/shrinkflation';
 import { describeSyncFailure } from '../src/screens/store-accounts';
-import { apiError, json, noAlerts, renderApp, session } from './render-app';
+import { apiError, json, noAlerts, renderApp, session } from './fake-gateway';
 
 type Coupon = components['schemas']['Coupon'];
 

@@ -3,12 +3,14 @@
  * can render every overlay without a kustomize binary. Any kustomization field outside the subset is an
  * error (never silently ignored), so a manifest change that needs real kustomize fails here first.
  *
- * Supported: `resources` (files and directories), `namespace`, `patches` (strategic-merge files, matched
- * by kind and name), `images` (newName/newTag/digest), `replicas`. Applied in kustomize's order:
- * resources, patches, images, replicas, namespace.
+ * Supported: `resources` (files and directories), `namespace`, `patches` (strategic-merge files matched
+ * by kind and name, and inline JSON 6902 patches `{ target: { kind, name }, patch }` with the operations
+ * add, replace and remove), `images` (newName/newTag/digest), `replicas`. Applied in kustomize's order:
+ * resources, patches (in the order listed), images, replicas, namespace.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
 import {
   asKubeObject,
   isRecord,
@@ -91,8 +93,14 @@ function render(dir: string, files: string[]): KubeObject[] {
   }
 
   for (const patch of list(config.patches, file, 'patches')) {
+    if (isRecord(patch) && patch.target !== undefined) {
+      objects = applyInlineJsonPatch(objects, patch, file);
+      continue;
+    }
     if (!isRecord(patch) || typeof patch.path !== 'string' || Object.keys(patch).some((k) => k !== 'path')) {
-      throw new Error(`${file}: only { path } strategic-merge patches are supported`);
+      throw new Error(
+        `${file}: only { path } strategic-merge and { target, patch } JSON 6902 patches are supported`,
+      );
     }
     const path = join(dir, patch.path);
     files.push(relative(repoRoot, path));
@@ -129,6 +137,82 @@ function render(dir: string, files: string[]): KubeObject[] {
     }
   }
   return objects;
+}
+
+/** `{ target: { kind, name }, patch: <YAML list of operations> }`, applied to every object it targets. */
+function applyInlineJsonPatch(
+  objects: KubeObject[],
+  entry: Record<string, unknown>,
+  file: string,
+): KubeObject[] {
+  const { target, patch } = entry;
+  if (Object.keys(entry).some((k) => k !== 'target' && k !== 'patch') || typeof patch !== 'string') {
+    throw new Error(`${file}: a JSON 6902 patch needs exactly { target, patch } with the patch inline`);
+  }
+  if (
+    !isRecord(target) ||
+    typeof target.kind !== 'string' ||
+    typeof target.name !== 'string' ||
+    Object.keys(target).some((k) => k !== 'kind' && k !== 'name')
+  ) {
+    throw new Error(`${file}: a patch target needs exactly kind and name`);
+  }
+  const operations = parseDocument(patch, { uniqueKeys: true, strict: true }).toJS({ maxAliasCount: 0 });
+  if (!Array.isArray(operations)) throw new Error(`${file}: a JSON 6902 patch is a list of operations`);
+  let matched = 0;
+  const patched = objects.map((obj) => {
+    if (obj.kind !== target.kind || obj.metadata.name !== target.name) return obj;
+    matched += 1;
+    return asKubeObject(applyJsonPatch(obj, operations, `${file} (${target.kind}/${target.name})`), file);
+  });
+  if (matched === 0) throw new Error(`${file}: patch target ${target.kind}/${target.name} not found`);
+  return patched;
+}
+
+/** RFC 6902 `add`, `replace` and `remove` on a copy of `document`; anything else is an error. */
+export function applyJsonPatch(document: unknown, operations: unknown[], where: string): unknown {
+  const root: unknown = structuredClone(document);
+  for (const operation of operations) {
+    if (!isRecord(operation) || typeof operation.op !== 'string' || typeof operation.path !== 'string') {
+      throw new Error(`${where}: each operation needs op and path`);
+    }
+    const { op, path, value } = operation;
+    if (!['add', 'replace', 'remove'].includes(op)) throw new Error(`${where}: unsupported op "${op}"`);
+    if ((op === 'remove') !== (value === undefined)) {
+      throw new Error(`${where}: ${op} ${path} ${op === 'remove' ? 'takes no' : 'needs a'} value`);
+    }
+    const tokens = path
+      .split('/')
+      .slice(1)
+      .map((token) => token.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = tokens.pop();
+    if (!path.startsWith('/') || last === undefined) throw new Error(`${where}: bad path "${path}"`);
+    let parent: unknown = root;
+    for (const token of tokens) {
+      const next: unknown = Array.isArray(parent)
+        ? parent[Number(token)]
+        : isRecord(parent)
+          ? parent[token]
+          : undefined;
+      if (next === undefined) throw new Error(`${where}: ${path} does not exist`);
+      parent = next;
+    }
+    if (Array.isArray(parent)) {
+      const index = last === '-' && op === 'add' ? parent.length : Number(last);
+      const inRange = Number.isInteger(index) && index >= 0 && index < parent.length + (op === 'add' ? 1 : 0);
+      if (!inRange) throw new Error(`${where}: ${path} does not exist`);
+      if (op === 'add') parent.splice(index, 0, value);
+      else if (op === 'replace') parent[index] = value;
+      else parent.splice(index, 1);
+    } else if (isRecord(parent)) {
+      if (op !== 'add' && !(last in parent)) throw new Error(`${where}: ${path} does not exist`);
+      if (op === 'remove') delete parent[last];
+      else parent[last] = value;
+    } else {
+      throw new Error(`${where}: ${path} does not exist`);
+    }
+  }
+  return root;
 }
 
 function list(value: unknown, file: string, field: string): unknown[] {

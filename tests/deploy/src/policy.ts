@@ -217,3 +217,27 @@ export function expectedBuildArgs(name: string, port: number): Record<string, st
     ...(browserServices.includes(name) ? { BROWSER: 'chromium' } : {}),
   };
 }
+
+/**
+ * The Service an Ingress sends a request path to, by the Ingress rules: an `Exact` path first, then the
+ * longest `Prefix` path matching on whole segments (`/stores` matches `/stores/x`, not `/storesx`).
+ */
+export function ingressBackend(ingress: KubeObject, path: string): string | undefined {
+  const rules = Array.isArray(record(ingress.spec).rules) ? (record(ingress.spec).rules as unknown[]) : [];
+  const paths = rules.flatMap((rule) => {
+    const list = record(record(rule).http).paths;
+    return Array.isArray(list) ? list.map(record) : [];
+  });
+  const serviceOf = (entry: Record<string, unknown>) => {
+    const name = record(record(entry.backend).service).name;
+    return typeof name === 'string' ? name : undefined;
+  };
+  const exact = paths.find((entry) => entry.pathType === 'Exact' && entry.path === path);
+  if (exact) return serviceOf(exact);
+  const matches = paths
+    .filter((entry) => entry.pathType === 'Prefix' && typeof entry.path === 'string')
+    .map((entry) => ({ entry, prefix: String(entry.path).replace(/(.)\/$/, '$1') }))
+    .filter(({ prefix }) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  return matches[0] ? serviceOf(matches[0].entry) : undefined;
+}

@@ -3,10 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderKustomization, splitImage, strategicMerge } from '../src/kustomize.js';
+import { applyJsonPatch, renderKustomization, splitImage, strategicMerge } from '../src/kustomize.js';
+import { locationFor, parseNginx } from '../src/nginx.js';
 import {
   cidrCovers,
   imageProblems,
+  ingressBackend,
   internetEgressProblems,
   probeProblems,
   restrictedSecurityProblems,
@@ -260,5 +262,89 @@ describe('kustomize renderer', () => {
       'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\npatches:\n  - path: patch.yaml\n',
     );
     expect(() => renderKustomization(dir)).toThrow('patch target Deployment/other not found');
+  });
+
+  it('applies inline JSON 6902 patches to their target, and refuses missing paths and other ops', () => {
+    const doc = { spec: { rules: [{ host: 'a' }], tls: [{ hosts: ['a'] }], keep: 1 } };
+    expect(
+      applyJsonPatch(
+        doc,
+        [
+          { op: 'replace', path: '/spec/rules/0/host', value: 'b' },
+          { op: 'add', path: '/spec/tls/0/hosts/-', value: 'c' },
+          { op: 'remove', path: '/spec/keep' },
+          { op: 'add', path: '/spec/x~1y', value: 2 },
+        ],
+        'test',
+      ),
+    ).toEqual({ spec: { rules: [{ host: 'b' }], tls: [{ hosts: ['a', 'c'] }], 'x/y': 2 } });
+    expect(doc.spec.rules[0]?.host).toBe('a');
+    expect(() =>
+      applyJsonPatch(doc, [{ op: 'replace', path: '/spec/rules/1/host', value: 'b' }], 't'),
+    ).toThrow('does not exist');
+    expect(() => applyJsonPatch(doc, [{ op: 'move', path: '/spec', from: '/x' }], 't')).toThrow(
+      'unsupported op',
+    );
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\npatches:\n  - target:\n      kind: Deployment\n      name: app\n    patch: |-\n      - op: replace\n        path: /spec/replicas\n        value: 5\n',
+    );
+    expect(renderKustomization(dir).objects[0]?.spec).toMatchObject({ replicas: 5 });
+    writeFileSync(
+      join(dir, 'kustomization.yaml'),
+      'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - app.yaml\npatches:\n  - target:\n      kind: Deployment\n      name: other\n    patch: "[]"\n',
+    );
+    expect(() => renderKustomization(dir)).toThrow('patch target Deployment/other not found');
+  });
+});
+
+describe('routing checks', () => {
+  it('picks an Ingress backend the way the Ingress spec does: Exact, then the longest whole-segment Prefix', () => {
+    const path = (p: string, pathType: string, name: string) => ({
+      path: p,
+      pathType,
+      backend: { service: { name, port: { name: 'http' } } },
+    });
+    const ingress: KubeObject = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'x' },
+      spec: {
+        rules: [
+          {
+            http: {
+              paths: [
+                path('/', 'Prefix', 'web'),
+                path('/api', 'Prefix', 'api'),
+                path('/api/v2', 'Exact', 'v2'),
+              ],
+            },
+          },
+        ],
+      },
+    };
+    expect(ingressBackend(ingress, '/api')).toBe('api');
+    expect(ingressBackend(ingress, '/api/users')).toBe('api');
+    expect(ingressBackend(ingress, '/api/v2')).toBe('v2');
+    expect(ingressBackend(ingress, '/apix')).toBe('web');
+    expect(ingressBackend(ingress, '/')).toBe('web');
+  });
+
+  it('picks an nginx location the way nginx does: =, then ^~ prefixes, then regexes in order, then prefixes', () => {
+    const server = parseNginx(`
+      location / { a; }
+      location ^~ /static/ { b; }
+      location /docs/ { c; }
+      location ~ \\.js$ { d; }
+      location ~ ^/docs/x { e; }
+      location = /docs/y.js { f; }
+    `);
+    const name = (uri: string) => locationFor(server, uri)?.block?.[0]?.name;
+    expect(name('/app')).toBe('a');
+    expect(name('/static/app.js')).toBe('b');
+    expect(name('/docs/page')).toBe('c');
+    expect(name('/docs/page.js')).toBe('d');
+    expect(name('/docs/x')).toBe('e');
+    expect(name('/docs/y.js')).toBe('f');
   });
 });

@@ -8,7 +8,7 @@ import { isRecord, loadYaml, readText, repoPath, repoRoot } from '../src/repo.js
 
 type ComposeService = {
   image?: string;
-  build?: { context: string; dockerfile: string; args: Record<string, string> };
+  build?: { context: string; dockerfile: string; target?: string; args?: Record<string, string> };
   command?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }>;
@@ -38,8 +38,8 @@ describe('infra/docker-compose.yml', () => {
     expect(Object.keys(compose).sort()).toEqual(['name', 'services', 'volumes']);
   });
 
-  it('runs Postgres, NATS, Redis, a migration step per service and all seven services, nothing else', () => {
-    const expected = [...infrastructure, ...serviceNames.map((n) => `migrate-${n}`), ...serviceNames];
+  it('runs Postgres, NATS, Redis, a migration step per service, all seven services and the web app, nothing else', () => {
+    const expected = [...infrastructure, ...serviceNames.map((n) => `migrate-${n}`), ...serviceNames, 'web'];
     expect(Object.keys(compose.services).sort()).toEqual(expected.sort());
   });
 
@@ -122,14 +122,27 @@ describe('infra/docker-compose.yml', () => {
     }
   });
 
-  it('publishes only the gateway port', () => {
+  it('publishes only the web app, the front door, and trusts its one proxy hop at the gateway', () => {
     const published = entries.filter(([, s]) => s.ports !== undefined).map(([n]) => n);
-    expect(published).toEqual(['gateway']);
-    expect(compose.services.gateway?.ports).toEqual(['${GATEWAY_PORT:-8080}:8080']);
+    expect(published).toEqual(['web']);
+    expect(compose.services.web?.ports).toEqual(['${WEB_PORT:-8080}:8080']);
+    expect(compose.services.gateway?.environment?.TRUST_PROXY).toBe('1');
   });
 
-  it('runs the services with a read-only root filesystem and no capabilities', () => {
-    for (const name of serviceNames) {
+  it('builds the web app from the Dockerfile’s web target and gives it the API routes to the gateway', () => {
+    const web = compose.services.web;
+    expect(resolve(repoPath('infra'), web?.build?.context ?? '')).toBe(repoRoot);
+    expect(web?.build).toMatchObject({ dockerfile: 'infra/Dockerfile', target: 'web' });
+    expect(web?.build?.args).toBeUndefined();
+    expect(web?.image).toBe('cartwatch/web:${CARTWATCH_TAG:-local}');
+    expect(web?.volumes).toEqual(['./web/compose-api-routes.conf:/etc/nginx/cartwatch/routes.d/api.conf:ro']);
+    expect(existsSync(repoPath('infra/web/compose-api-routes.conf'))).toBe(true);
+    expect(web?.depends_on).toEqual({ gateway: { condition: 'service_healthy' } });
+    expect(web?.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:8080/health');
+  });
+
+  it('runs the services and the web app with a read-only root filesystem and no capabilities', () => {
+    for (const name of [...serviceNames, 'web']) {
       expect(compose.services[name]).toMatchObject({
         read_only: true,
         cap_drop: ['ALL'],

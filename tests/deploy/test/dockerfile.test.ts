@@ -6,17 +6,30 @@ import { execForm, parseDockerfile } from '../src/dockerfile.js';
 import { loadYaml, readText, repoPath } from '../src/repo.js';
 
 const dockerfile = parseDockerfile(readText(repoPath('infra/Dockerfile')));
-const [build, runtime] = dockerfile.stages;
+const stage = (name: string) => {
+  const found = dockerfile.stages.find((s) => s.name === name);
+  if (!found) throw new Error(`infra/Dockerfile has no stage ${name}`);
+  return found;
+};
+const [build, runtime, webBuild, web] = ['build', 'runtime', 'web-build', 'web'].map(stage);
 const all = (keyword: string, stage = runtime) =>
   stage?.instructions.filter((i) => i.keyword === keyword) ?? [];
-const last = (keyword: string) => all(keyword).at(-1);
+const last = (keyword: string, stage = runtime) => all(keyword, stage).at(-1);
 
 describe('infra/Dockerfile', () => {
-  it('parses into a build stage and a runtime stage, both on pinned Node 22 slim', () => {
-    expect(dockerfile.stages.map((s) => s.name)).toEqual(['build', 'runtime']);
+  it("has the web app stages first and the services' build and runtime last, runtime being the default target", () => {
+    expect(dockerfile.stages.map((s) => s.name)).toEqual(['web-build', 'web', 'build', 'runtime']);
+    expect(dockerfile.stages.at(-1)).toBe(runtime);
+  });
+
+  it('builds on pinned images: Node 22 slim for the Node stages, nginx-unprivileged for the web app', () => {
     const nodeVersion = dockerfile.globalArgs.find((a) => a.args.startsWith('NODE_VERSION='));
     expect(nodeVersion?.args).toMatch(/^NODE_VERSION=22\.\d+\.\d+$/);
-    for (const stage of dockerfile.stages) expect(stage.from).toBe('node:${NODE_VERSION}-bookworm-slim');
+    for (const node of [webBuild, build, runtime])
+      expect(node?.from).toBe('node:${NODE_VERSION}-bookworm-slim');
+    const nginxVersion = dockerfile.globalArgs.find((a) => a.args.startsWith('NGINX_VERSION='));
+    expect(nginxVersion?.args).toMatch(/^NGINX_VERSION=\d+\.\d+\.\d+-alpine$/);
+    expect(web?.from).toBe('nginxinc/nginx-unprivileged:${NGINX_VERSION}');
   });
 
   it('builds any service from one file through the SERVICE build arg, with pnpm deploy for a production tree', () => {
@@ -31,6 +44,7 @@ describe('infra/Dockerfile', () => {
     );
     // The runtime stage takes only the deployed tree from the build stage.
     expect(all('COPY').map((c) => c.args)).toEqual(['--from=build /out /app']);
+    expect(build?.instructions.some((i) => i.args.includes('web'))).toBe(false);
   });
 
   it('runs as a numeric non-root user', () => {
@@ -95,5 +109,38 @@ describe('infra/Dockerfile', () => {
     expect(loadYaml(repoPath('pnpm-workspace.yaml'))).toMatchObject({
       packages: expect.arrayContaining(['services/*']),
     });
+  });
+});
+
+describe('infra/Dockerfile, target web (the web app for the Ingress)', () => {
+  it('builds the PWA from its workspace slice with turbo and drops the source maps', () => {
+    const runs = all('RUN', webBuild).map((r) => r.args);
+    expect(runs.some((r) => r.includes('pnpm install --frozen-lockfile --filter "@cartwatch/web..."'))).toBe(
+      true,
+    );
+    const buildRun = runs.find((r) => r.includes('turbo run build --filter "@cartwatch/web"')) ?? '';
+    expect(buildRun).toContain('test -f services/web/dist/index.html');
+    expect(buildRun).toContain("find services/web/dist -name '*.map' -delete");
+  });
+
+  it('takes only the build and its nginx configuration into the image', () => {
+    const copies = all('COPY', web).map((c) => c.args);
+    expect(copies).toEqual([
+      'infra/web/nginx.conf /etc/nginx/nginx.conf',
+      'infra/web/security-headers.conf /etc/nginx/cartwatch/security-headers.conf',
+      '--from=web-build /repo/services/web/dist /usr/share/nginx/html',
+    ]);
+    for (const file of ['infra/web/nginx.conf', 'infra/web/security-headers.conf'])
+      expect(existsSync(repoPath(file)), file).toBe(true);
+  });
+
+  it('runs nginx in the foreground as a numeric non-root user, on 8080, with a health check and a graceful stop', () => {
+    expect(last('USER', web)?.args).toBe('101:101');
+    expect(last('EXPOSE', web)?.args).toBe('8080');
+    expect(execForm(last('ENTRYPOINT', web)?.args ?? '')).toEqual(['nginx', '-g', 'daemon off;']);
+    expect(execForm(last('CMD', web)?.args ?? '')).toEqual([]);
+    expect(last('STOPSIGNAL', web)?.args).toBe('SIGQUIT');
+    const command = execForm((last('HEALTHCHECK', web)?.args ?? '').replace(/^(--\S+\s+)*CMD\s+/, ''));
+    expect(command).toEqual(['wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:8080/health']);
   });
 });

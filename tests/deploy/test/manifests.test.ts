@@ -1,12 +1,13 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { serviceNames, services } from '@cartwatch/common-types';
+import { apiPathPrefixes, serviceNames, services } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
 import { podContainers, podSpecOf, renderKustomization } from '../src/kustomize.js';
 import {
   cidrCovers,
   egressCidrs,
   imageProblems,
+  ingressBackend,
   internetEgressProblems,
   isWorkload,
   probeProblems,
@@ -223,7 +224,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(rec(dns.spec).ingress).toBeUndefined();
   });
 
-  it('admits traffic from the ingress controller to the gateway only, and from the gateway to each service', () => {
+  it('admits traffic from the ingress controller to the gateway and the web app only, and from the gateway to each service', () => {
     for (const name of serviceNames) {
       const ingress = rec(find(policies, 'NetworkPolicy', name).spec).ingress as unknown[];
       const peers = ingress.flatMap((rule) => (rec(rule).from as unknown[]).map(rec));
@@ -288,17 +289,98 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('publishes the gateway through an Ingress with TLS', () => {
+  it('publishes CartWatch through one Ingress with TLS for its host', () => {
     const ingress = find(objects, 'Ingress', 'cartwatch');
     const spec = rec(ingress.spec);
     const hosts = (spec.rules as unknown[]).map((r) => rec(r).host);
+    expect(hosts).toEqual([overlay === 'dev' ? 'cartwatch.dev.example.com' : 'cartwatch.example.com']);
     const tls = (spec.tls as unknown[]).map(rec);
     expect(tls.length).toBeGreaterThan(0);
     expect(tls.flatMap((t) => t.hosts as string[]).sort()).toEqual([...hosts].sort());
-    for (const rule of spec.rules as unknown[]) {
-      const paths = rec(rec(rule).http).paths as unknown[];
-      for (const path of paths) expect(rec(rec(rec(path).backend).service).name).toBe('gateway');
+  });
+
+  it.each(apiPathPrefixes)('routes the API path %s and the paths under it to the gateway', (prefix) => {
+    const ingress = find(objects, 'Ingress', 'cartwatch');
+    expect(ingressBackend(ingress, prefix)).toBe('gateway');
+    expect(ingressBackend(ingress, `${prefix}/x`)).toBe('gateway');
+  });
+
+  it('routes every other path to the web app, and nothing else to the gateway', () => {
+    const ingress = find(objects, 'Ingress', 'cartwatch');
+    for (const path of [
+      '/',
+      '/app',
+      '/app/admin/coupons',
+      '/sign-in',
+      '/explore/inflation',
+      '/assets/index-abc.js',
+      '/sw.js',
+      '/manifest.webmanifest',
+      // `/storesx` is not under `/stores` (nested prefixes such as /me/events are their parent's).
+      ...apiPathPrefixes
+        .filter((prefix) => !apiPathPrefixes.some((parent) => prefix.startsWith(`${parent}/`)))
+        .map((prefix) => `${prefix}x`),
+    ]) {
+      expect(ingressBackend(ingress, path), path).toBe('web');
     }
+    const paths = (rec(ingress.spec).rules as unknown[]).flatMap(
+      (rule) => rec(rec(rule).http).paths as unknown[],
+    );
+    for (const entry of paths.map(rec)) {
+      const backend = rec(rec(entry.backend).service);
+      expect(backend.port).toEqual({ name: 'http' });
+      if (backend.name === 'gateway') expect(apiPathPrefixes, String(entry.path)).toContain(entry.path);
+      else
+        expect(entry).toMatchObject({ path: '/', pathType: 'Prefix', backend: { service: { name: 'web' } } });
+    }
+  });
+
+  it('ships the web app: Deployment, Service, ServiceAccount, PodDisruptionBudget and NetworkPolicy', () => {
+    const deployment = find(objects, 'Deployment', 'web');
+    const podSpec = rec(podSpecOf(deployment));
+    expect(podSpec.serviceAccountName).toBe('web');
+    expect(podSpec.initContainers).toBeUndefined();
+    find(objects, 'ServiceAccount', 'web');
+    find(objects, 'PodDisruptionBudget', 'web');
+    expect(rec(find(objects, 'Service', 'web').spec).ports).toEqual([
+      { name: 'http', port: 8080, targetPort: 'http', protocol: 'TCP' },
+    ]);
+    const container = containerOf(deployment, 'web');
+    expect(container.image).toMatch(/^ghcr\.io\/cartwatch\/web:/);
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    // Static files only: no configuration, no secrets, nothing writable but /tmp.
+    expect(container.env).toBeUndefined();
+    expect(container.envFrom).toBeUndefined();
+    expect(container.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
+    expect(rec(rec(container.livenessProbe).httpGet)).toEqual({ path: '/health', port: 'http' });
+    expect(rec(rec(container.readinessProbe).httpGet)).toEqual({ path: '/ready', port: 'http' });
+    expect(rec(podSpec.securityContext).runAsUser).toBe(101);
+    // Not a `service`: the data stores' policies admit that component, and web needs none of them.
+    const labels = rec(rec(rec(deployment.spec).template).metadata).labels as Record<string, string>;
+    expect(labels['app.kubernetes.io/component']).toBe('web');
+    expect(objects.some((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === 'web')).toBe(
+      false,
+    );
+  });
+
+  it('lets only the ingress controller reach the web app, and the web app reach nothing', () => {
+    const policy = find(policies, 'NetworkPolicy', 'web');
+    const labels = rec(rec(rec(find(objects, 'Deployment', 'web').spec).template).metadata).labels;
+    expect(selects(policy, labels as Record<string, string>)).toBe(true);
+    const spec = rec(policy.spec);
+    expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    expect(spec.egress).toEqual([]);
+    expect(spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      },
+    ]);
   });
 });
 
@@ -476,11 +558,12 @@ describe('all rendered manifests', () => {
     expect(images.flatMap(imageProblems)).toEqual([]);
   });
 
-  it('pin every service image of an overlay to one explicit tag', () => {
+  it('pin every service image and the web app image of an overlay to one explicit tag', () => {
+    const names: string[] = [...serviceNames, 'web'];
     for (const overlay of overlays) {
       const tags = new Set(
         objectsOf(`k8s/overlays/${overlay}`)
-          .filter((o) => o.kind === 'Deployment' && serviceNames.includes(o.metadata.name as never))
+          .filter((o) => o.kind === 'Deployment' && names.includes(o.metadata.name))
           .flatMap((o) => podContainers(o).map((c) => String(c.image).split(':').pop())),
       );
       expect(tags.size, overlay).toBe(1);

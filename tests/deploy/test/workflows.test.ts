@@ -95,16 +95,28 @@ describe('GitHub workflows', () => {
     const job = wf.jobs.build;
     const include = job?.strategy?.matrix.include as Array<{
       service: string;
-      port: number;
+      port?: number;
       browser?: string;
+      target?: string;
     }>;
-    expect(include.map((e) => e.service).sort()).toEqual([...serviceNames].sort());
+    expect(include.map((e) => e.service).sort()).toEqual([...serviceNames, 'web'].sort());
     for (const entry of include) {
+      if (entry.service === 'web') {
+        // The web app's image: the Dockerfile's web target, which takes no build args.
+        expect(entry).toEqual({ service: 'web', target: 'web' });
+        continue;
+      }
       expect(entry.port).toBe(services[entry.service as keyof typeof services].port);
       expect(entry.browser).toBe(browserServices.includes(entry.service) ? 'chromium' : undefined);
+      expect(entry.target).toBeUndefined();
     }
     const build = steps('images.yml').find((s) => s.uses?.startsWith('docker/build-push-action@'));
-    expect(build?.with).toMatchObject({ context: '.', file: 'infra/Dockerfile', push: true });
+    expect(build?.with).toMatchObject({
+      context: '.',
+      file: 'infra/Dockerfile',
+      target: "${{ matrix.target || 'runtime' }}",
+      push: true,
+    });
     expect(String(build?.with?.['build-args'])).toContain('SERVICE=${{ matrix.service }}');
     expect(String(build?.with?.['build-args'])).toContain('PORT=${{ matrix.port }}');
     expect(String(build?.with?.['build-args'])).toContain("BROWSER=${{ matrix.browser || 'none' }}");
@@ -122,7 +134,7 @@ describe('GitHub workflows', () => {
         images: { name: string }[];
       };
       expect(kustomization.images.map((i) => i.name).sort()).toEqual(
-        serviceNames.map((n) => `ghcr.io/cartwatch/${n}`).sort(),
+        [...serviceNames, 'web'].map((n) => `ghcr.io/cartwatch/${n}`).sort(),
       );
     }
   });
@@ -170,7 +182,8 @@ describe('scripts/set-image-tag.ts', () => {
     const images = renderKustomization(overlay)
       .objects.filter((o) => o.kind === 'Deployment')
       .flatMap((o) => JSON.stringify(o).match(/ghcr\.io\/cartwatch\/[\w-]+:[\w.-]+/g) ?? []);
-    expect(images.length).toBe(serviceNames.length * 2);
+    // Each service's container and its migrate init container, and the web app's container.
+    expect(images.length).toBe(serviceNames.length * 2 + 1);
     expect(images.every((image) => image.endsWith(':sha-0123abc'))).toBe(true);
   });
 

@@ -7,13 +7,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isGatewayOwned, matchRoute } from '@cartwatch/common-types';
+import { isGatewayOwned, matchRoute, operationalPrefixes } from '@cartwatch/common-types';
 import express, { type Express } from 'express';
 
 /** services/web/dist, from src/web or dist/web of this package. */
 export const defaultWebAppDirectory = fileURLToPath(new URL('../../../web/dist', import.meta.url));
-
-const operationalPrefixes = ['/internal', '/health', '/ready', '/metrics'];
 
 function isApiPath(pathname: string): boolean {
   return (

@@ -95,7 +95,7 @@ function SignedInNav() {
         </li>
         {isAdmin && (
           <li>
-            <NavLink to={routes.adminOrders}>Admin</NavLink>
+            <NavLink to={routes.adminHome}>Admin</NavLink>
           </li>
         )}
         <li>
