@@ -20,8 +20,10 @@ import { Platform } from '../../tests/e2e/src/platform.js';
 import { setupTestInfrastructure } from '../../tests/e2e/src/test-infrastructure.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const seconds = Number(process.env.LOAD_SECONDS ?? 60);
-const workers = Number(process.env.LOAD_WORKERS ?? 16);
+/** Bench settings from the environment (not turbo task inputs: the bench runs outside turbo). */
+const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
+const seconds = Number(setting('LOAD_SECONDS', '60'));
+const workers = Number(setting('LOAD_WORKERS', '16'));
 
 const loadAverageAtStart = os.loadavg().map((value) => Math.round(value * 100) / 100);
 const stopInfrastructure = await setupTestInfrastructure();

@@ -88,7 +88,9 @@ describe('fast reads', () => {
       res: { statusCode: 200 },
     });
     const metrics = await registry.getSingleMetricAsString('http_request_duration_seconds');
-    expect(metrics).toMatch(/http_request_duration_seconds_count\{[^}]*route="\/things\/:id\/trend"[^}]*status="200"[^}]*\} 2/);
+    expect(metrics).toMatch(
+      /http_request_duration_seconds_count\{[^}]*route="\/things\/:id\/trend"[^}]*status="200"[^}]*\} 2/,
+    );
   });
 
   it('leaves every refusal to express: key, params, query, identity, a thrown AppError', async () => {
