@@ -77,3 +77,26 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
       targets: violation.nodes.map((node) => node.target.join(' ')),
     }));
 }
+
+/**
+ * The main-screen check of the browser tests: `check(page, name)` screenshots the screen at both widths
+ * and records axe's serious and critical findings at each (the page is left at desktop width);
+ * `findings` holds them by `<name> (<viewport>)`, and a test ends with `expect(findings).toEqual({})`.
+ */
+export class ScreenChecks {
+  readonly findings: Record<string, AxeFinding[]> = {};
+
+  async check(
+    page: Page,
+    name: string,
+    widths: readonly ViewportName[] = ['desktop', 'phone'],
+  ): Promise<void> {
+    for (const viewport of widths) {
+      await page.setViewportSize(viewports[viewport]);
+      await screenshot(page, name, viewport);
+      const findings = await seriousAxeViolations(page);
+      if (findings.length > 0) this.findings[`${name} (${viewport})`] = findings;
+    }
+    await page.setViewportSize(viewports.desktop);
+  }
+}

@@ -11,13 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AxeFinding,
-  launchChromium,
-  screenshot,
-  seriousAxeViolations,
-  viewports,
-} from '../../src/browser.js';
+import { launchChromium, ScreenChecks, viewports } from '../../src/browser.js';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
 import { randomGtin13 } from '../../src/gtin.js';
@@ -43,18 +37,7 @@ let adminContext: BrowserContext;
 let page: Page;
 let admin: Session;
 let locationId: string;
-const axeFindings: Record<string, AxeFinding[]> = {};
-
-/** Screenshots the screen at both widths and records axe's serious/critical findings at each. */
-async function checkScreen(on: Page, name: string): Promise<void> {
-  for (const viewport of ['desktop', 'phone'] as const) {
-    await on.setViewportSize(viewports[viewport]);
-    await screenshot(on, name, viewport);
-    const findings = await seriousAxeViolations(on);
-    if (findings.length > 0) axeFindings[`${name} (${viewport})`] = findings;
-  }
-  await on.setViewportSize(viewports.desktop);
-}
+const screens = new ScreenChecks();
 
 /**
  * Opens an admin screen from the admin sub-navigation and waits for its own heading: the router keeps
@@ -142,7 +125,7 @@ describe('admin screens in Chromium', () => {
     await shopperPage.getByRole('heading', { name: 'Admins only' }).waitFor();
     expect(await shopperPage.getByRole('alert').textContent()).toContain('Your account has no admin rights');
     expect(await shopperPage.getByRole('navigation', { name: 'Admin' }).count()).toBe(0);
-    await checkScreen(shopperPage, 'admin-refused');
+    await screens.check(shopperPage, 'admin-refused');
   });
 
   it('signs the admin in through the sign-in form and shows the admin landing page', async () => {
@@ -157,7 +140,7 @@ describe('admin screens in Chromium', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
     expect(await page.getByRole('region', { name: 'Admin' }).getByRole('link').count()).toBe(6);
-    await checkScreen(page, 'admin-home');
+    await screens.check(page, 'admin-home');
   });
 
   it('publishes a coupon after the API refuses an incomplete one field by field', async () => {
@@ -169,7 +152,7 @@ describe('admin screens in Chromium', () => {
     await page.getByText('required for a percent coupon').waitFor();
     expect(await percent.getAttribute('aria-invalid')).toBe('true');
     expect(await page.getByLabel('Category').getAttribute('aria-invalid')).toBe('true');
-    await checkScreen(page, 'admin-coupons-invalid');
+    await screens.check(page, 'admin-coupons-invalid');
 
     await percent.fill('15');
     await page.getByLabel('Category').fill('dairy');
@@ -181,7 +164,7 @@ describe('admin screens in Chromium', () => {
     expect(await page.getByRole('row', { name: new RegExp(couponTitle) }).textContent()).toContain(
       '15 % off',
     );
-    await checkScreen(page, 'admin-coupons');
+    await screens.check(page, 'admin-coupons');
 
     const { body } = await gateway.get<{ items: { title: string; percentOff: number; storeSlug: string }[] }>(
       `/coupons?store=${storeSlug}`,
@@ -218,7 +201,7 @@ describe('admin screens in Chromium', () => {
     await editor.getByRole('button', { name: 'Save price' }).click();
     await editor.getByText('Saved: $2.99, on sale.').waitFor();
     await page.getByRole('cell', { name: '$2.99' }).waitFor();
-    await checkScreen(page, 'admin-catalog');
+    await screens.check(page, 'admin-catalog');
 
     const { body } = await gateway.get<{ items: { gtin: string; priceCents: number; onHand: number }[] }>(
       `/catalog?location=${locationId}`,
@@ -238,7 +221,7 @@ describe('admin screens in Chromium', () => {
     expect(await panel.textContent()).toContain("won't be shown again");
     const firstKey = (await panel.getByTestId('device-key').textContent()) ?? '';
     expect(firstKey).toMatch(/^cwd_/);
-    await checkScreen(page, 'admin-devices-key');
+    await screens.check(page, 'admin-devices-key');
 
     // The key is the cart's credential: the device API accepts it.
     await gateway.post('/device/heartbeat', { firmwareVersion: '1.2.3' }, { token: firstKey, expect: 200 });
@@ -265,7 +248,7 @@ describe('admin screens in Chromium', () => {
       .getByTestId('device-status')
       .filter({ hasText: /^Revoked / })
       .waitFor();
-    await checkScreen(page, 'admin-devices');
+    await screens.check(page, 'admin-devices');
     await gateway.post('/device/heartbeat', {}, { token: secondKey, expect: 401 });
   });
 
@@ -286,7 +269,7 @@ describe('admin screens in Chromium', () => {
     await page.getByRole('cell', { name: itemName }).waitFor();
     await page.getByRole('button', { name: 'Save layout' }).click();
     await page.getByText('Saved version 1.').waitFor();
-    await checkScreen(page, 'admin-layouts');
+    await screens.check(page, 'admin-layouts');
 
     const { body } = await gateway.get<{
       version: number;
@@ -320,7 +303,7 @@ describe('admin screens in Chromium', () => {
     expect(await card.textContent()).toContain('+10.3 %');
     await card.getByRole('button', { name: 'Show evidence' }).click();
     await card.getByRole('table', { name: 'Before (old size, regular prices)' }).waitFor();
-    await checkScreen(page, 'admin-shrinkflation');
+    await screens.check(page, 'admin-shrinkflation');
     await card.getByLabel('Review note (optional)').fill('Checked on the shelf');
     await card.getByRole('button', { name: `Confirm ${cerealName}` }).click();
     await page.getByText(`Confirmed: ${cerealName} at ${storeSlug}.`).waitFor();
@@ -330,6 +313,6 @@ describe('admin screens in Chromium', () => {
   });
 
   it('has no serious or critical axe findings on any admin screen', () => {
-    expect(axeFindings).toEqual({});
+    expect(screens.findings).toEqual({});
   });
 });

@@ -9,13 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AxeFinding,
-  launchChromium,
-  screenshot,
-  seriousAxeViolations,
-  viewports,
-} from '../../src/browser.js';
+import { launchChromium, ScreenChecks, viewports } from '../../src/browser.js';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
 import { sharedPlatform } from '../../src/shared-platform.js';
@@ -33,7 +27,7 @@ let context: BrowserContext;
 let page: Page;
 let admin: Session;
 let productId: string;
-const axeFindings: Record<string, AxeFinding[]> = {};
+const screens = new ScreenChecks();
 
 /** `MM/DD/YYYY HH:MM` today (UTC), as the till prints it. */
 function tillTime(hour: number): string {
@@ -54,17 +48,6 @@ function receiptText(price: string, hour: number): string {
     `${tillTime(hour)} 187 04 3361 4521`,
     'THANK YOU',
   ].join('\n');
-}
-
-/** Screenshots the screen at both widths and records axe's serious/critical findings at each. */
-async function checkScreen(name: string): Promise<void> {
-  for (const viewport of ['desktop', 'phone'] as const) {
-    await page.setViewportSize(viewports[viewport]);
-    await screenshot(page, name, viewport);
-    const findings = await seriousAxeViolations(page);
-    if (findings.length > 0) axeFindings[`${name} (${viewport})`] = findings;
-  }
-  await page.setViewportSize(viewports.desktop);
 }
 
 async function importReceipt(text: string): Promise<void> {
@@ -98,24 +81,24 @@ describe('the shopper journey in Chromium', () => {
   it('shows the public landing page', async () => {
     await page.goto('/');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Sign in' }).waitFor();
-    await checkScreen('landing');
+    await screens.check(page, 'landing');
   });
 
   it('registers a shopper', async () => {
     await page.goto('/sign-up');
     await page.getByRole('heading', { name: 'Create your account' }).waitFor();
-    await checkScreen('sign-up');
+    await screens.check(page, 'sign-up');
     await page.getByLabel('Name').fill('Web Shopper');
     await page.getByLabel('E-mail').fill(`web-${suffix}@example.test`);
     await page.getByLabel('Password').fill(`pw-${randomBytes(12).toString('hex')}`);
     await page.getByRole('button', { name: 'Create account' }).click();
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    await checkScreen('dashboard');
+    await screens.check(page, 'dashboard');
   });
 
   it('imports a text receipt, which price-watch matches into a product', async () => {
     await importReceipt(receiptText('4.99', 9));
-    await checkScreen('import');
+    await screens.check(page, 'import');
     const products = await eventually(`a product for ${itemName}`, async () => {
       const { body } = await gateway.get<{ items: { id: string; name: string }[] }>(
         `/products?q=${encodeURIComponent(token)}`,
@@ -136,7 +119,7 @@ describe('the shopper journey in Chromium', () => {
     await page.getByRole('heading', { name: 'Price history' }).waitFor();
     await page.locator('canvas').first().waitFor();
     expect(await page.getByRole('cell', { name: '$4.99' }).count()).toBeGreaterThan(0);
-    await checkScreen('product');
+    await screens.check(page, 'product');
     await page.getByRole('button', { name: 'Watch this product' }).click();
     await page.getByRole('button', { name: 'Watching' }).waitFor();
   });
@@ -154,7 +137,7 @@ describe('the shopper journey in Chromium', () => {
       .getByText(new RegExp(`${token}.*(below|dropped)`, 'i'))
       .first()
       .waitFor();
-    await checkScreen('alerts');
+    await screens.check(page, 'alerts');
   });
 
   it('optimizes a shopping list', async () => {
@@ -169,7 +152,7 @@ describe('the shopper journey in Chromium', () => {
     const plan = page.getByRole('heading', { name: /Cheapest plan/ });
     await plan.waitFor();
     expect(await page.getByRole('heading', { name: new RegExp(`^${storeSlug}:`) }).count()).toBe(1);
-    await checkScreen('list-plan');
+    await screens.check(page, 'list-plan');
   });
 
   it('checks out at a store and sees the order shipped live', async () => {
@@ -187,15 +170,15 @@ describe('the shopper journey in Chromium', () => {
     await page.getByRole('link', { name: `Web Mart ${suffix} Downtown` }).click();
     await page.getByRole('button', { name: new RegExp(`^Add to cart\\W+Kiwi Jam ${token}$`) }).click();
     await page.getByText('Added.').waitFor();
-    await checkScreen('catalog');
+    await screens.check(page, 'catalog');
     await page.getByRole('link', { name: 'Cart (1)' }).click();
     await page.getByRole('button', { name: 'Place order and pay $3.99' }).waitFor();
-    await checkScreen('cart');
+    await screens.check(page, 'cart');
     await page.getByRole('button', { name: 'Place order and pay $3.99' }).click();
     const status = page.getByTestId('order-status');
     await status.filter({ hasText: 'Paid' }).waitFor();
     const orderId = new URL(page.url()).pathname.split('/').pop() ?? '';
-    await checkScreen('order');
+    await screens.check(page, 'order');
 
     await gateway.call('PATCH', `/orders/${orderId}/status`, {
       token: admin.token,
@@ -205,10 +188,10 @@ describe('the shopper journey in Chromium', () => {
     expect(await page.locator('.toast').textContent()).toContain('Your order is now shipped');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Orders' }).click();
     await page.getByRole('cell', { name: 'Shipped' }).waitFor();
-    await checkScreen('orders');
+    await screens.check(page, 'orders');
   });
 
   it('has no serious or critical axe findings on any main screen', () => {
-    expect(axeFindings).toEqual({});
+    expect(screens.findings).toEqual({});
   });
 });

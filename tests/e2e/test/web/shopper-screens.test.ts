@@ -9,13 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AxeFinding,
-  launchChromium,
-  screenshot,
-  seriousAxeViolations,
-  viewports,
-} from '../../src/browser.js';
+import { launchChromium, ScreenChecks, viewports } from '../../src/browser.js';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
 import { randomGtin13 } from '../../src/gtin.js';
@@ -43,18 +37,7 @@ let locationId: string;
 let deviceKey: string;
 const couponTitle = `${brand} cereal 75¢ off`;
 let couponId: string;
-const axeFindings: Record<string, AxeFinding[]> = {};
-
-/** Screenshots the screen at both widths and records axe's serious/critical findings at each. */
-async function checkScreen(name: string): Promise<void> {
-  for (const viewport of ['desktop', 'phone'] as const) {
-    await page.setViewportSize(viewports[viewport]);
-    await screenshot(page, name, viewport);
-    const findings = await seriousAxeViolations(page);
-    if (findings.length > 0) axeFindings[`${name} (${viewport})`] = findings;
-  }
-  await page.setViewportSize(viewports.desktop);
-}
+const screens = new ScreenChecks();
 
 const nav = () => page.getByRole('navigation', { name: 'Main' });
 
@@ -191,7 +174,7 @@ describe('the shopper screens in Chromium', () => {
     await forYou.getByRole('button', { name: `Unclip ${couponTitle}` }).waitFor();
     const { body } = await gateway.get<{ clipped: boolean }>(`/coupons/${couponId}`, { token: shopperToken });
     expect(body.clipped).toBe(true);
-    await checkScreen('coupons');
+    await screens.check(page, 'coupons');
   });
 
   it('connects a store account; sync now says the server cannot sync it; disconnects', async () => {
@@ -216,7 +199,7 @@ describe('the shopper screens in Chromium', () => {
       .getByRole('alert')
       .filter({ hasText: `This server cannot sync ${storeName} yet. Import its receipts instead.` })
       .waitFor();
-    await checkScreen('store-accounts');
+    await screens.check(page, 'store-accounts');
 
     await account.getByRole('button', { name: `Disconnect ${storeName}` }).click();
     await page.getByText('No store connected yet.').waitFor();
@@ -230,7 +213,7 @@ describe('the shopper screens in Chromium', () => {
     await field.fill('ZZZZ-2222');
     await page.getByRole('button', { name: 'Pair' }).click();
     await page.getByRole('alert').filter({ hasText: 'No cart shows that code' }).waitFor();
-    await checkScreen('pair-cart');
+    await screens.check(page, 'pair-cart');
 
     const code = await gateway.post<{ code: string }>(
       '/device/pairing-code',
@@ -245,7 +228,7 @@ describe('the shopper screens in Chromium', () => {
       .waitFor();
     const { body } = await gateway.get<{ locationId: string }>('/devices/session', { token: shopperToken });
     expect(body.locationId).toBe(locationId);
-    await checkScreen('pair-cart-paired');
+    await screens.check(page, 'pair-cart-paired');
   });
 
   it('lists the shrinkflation the receipts revealed and shows its evidence', async () => {
@@ -273,10 +256,10 @@ describe('the shopper screens in Chromium', () => {
       await page.getByRole('table', { name: 'Regular prices of the old size' }).getByRole('row').count(),
     ).toBe(4);
     expect(new URL(page.url()).pathname).toBe(`/app/shrinkflation/${detection.id}`);
-    await checkScreen('shrinkflation-evidence');
+    await screens.check(page, 'shrinkflation-evidence');
     await page.getByRole('link', { name: 'All shrinkflation' }).click();
     await page.getByRole('link', { name: detection.name }).waitFor();
-    await checkScreen('shrinkflation');
+    await screens.check(page, 'shrinkflation');
   });
 
   it('keeps the nav usable on a phone, with the More links behind a disclosure', async () => {
@@ -284,15 +267,12 @@ describe('the shopper screens in Chromium', () => {
     const navBox = await nav().boundingBox();
     await nav().getByText('More', { exact: true }).click();
     await nav().getByRole('link', { name: 'Store accounts' }).waitFor();
-    await screenshot(page, 'nav-more', 'phone');
-    const findings = await seriousAxeViolations(page);
-    if (findings.length > 0) axeFindings['nav-more (phone)'] = findings;
-    await page.setViewportSize(viewports.desktop);
+    await screens.check(page, 'nav-more', ['phone']);
     // Closed, the whole signed-in nav fits in a third of a phone screen.
     expect(navBox?.height ?? Number.POSITIVE_INFINITY).toBeLessThan(viewports.phone.height / 3);
   });
 
   it('has no serious or critical axe findings on any of these screens', () => {
-    expect(axeFindings).toEqual({});
+    expect(screens.findings).toEqual({});
   });
 });
