@@ -400,7 +400,7 @@ async function writeReport(report: Report): Promise<void> {
     '',
     'Each request is one SQL statement (`priceSeriesQuery` in services/price-watch/src/prices/prices.repository.ts):',
     'the product row, the currency of its newest observation from `price_latest`, and the points from',
-    '`price_daily` through its primary key `(product_id, day, store_slug, currency)`; raw observations are',
+    '`price_daily` by an index-only scan of its covering primary key; raw observations are',
     `never read. EXPLAIN ANALYZE of that statement for one product: ${Object.entries(report.plans)
       .map(
         ([name, plan]) =>
