@@ -3,19 +3,34 @@ import { type QueryKey, type UseQueryResult, useQuery } from '@tanstack/react-qu
 import { type InputHTMLAttributes, type ReactNode, useId } from 'react';
 import { ApiError, describeError } from '../api/errors';
 
-/** A labelled input whose error is announced and tied to it with aria-describedby. */
-export function Field({
+interface FieldNotes {
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+}
+
+/**
+ * A field's label, its control and the hint and error under it; `control` gets the id and the
+ * aria-describedby that tie them together, so the error is announced with the control.
+ */
+export function FieldFrame({
   label,
   error,
   hint,
-  ...input
-}: InputHTMLAttributes<HTMLInputElement> & { label: string; error?: string | undefined; hint?: string }) {
+  control,
+}: FieldNotes & {
+  control: (props: { id: string; 'aria-invalid'?: true; 'aria-describedby'?: string }) => ReactNode;
+}) {
   const id = useId();
   const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      <input id={id} aria-invalid={error ? true : undefined} aria-describedby={described} {...input} />
+      {control({
+        id,
+        ...(error && { 'aria-invalid': true as const }),
+        ...(described && { 'aria-describedby': described }),
+      })}
       {hint && (
         <small id={`${id}-hint`} className="hint">
           {hint}
@@ -27,6 +42,13 @@ export function Field({
         </small>
       )}
     </div>
+  );
+}
+
+/** A labelled input whose error is announced and tied to it with aria-describedby. */
+export function Field({ label, error, hint, ...input }: InputHTMLAttributes<HTMLInputElement> & FieldNotes) {
+  return (
+    <FieldFrame label={label} error={error} hint={hint} control={(tie) => <input {...tie} {...input} />} />
   );
 }
 

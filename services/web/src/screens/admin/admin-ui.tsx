@@ -15,7 +15,7 @@ import { useSearchParams } from 'react-router';
 import { ApiError, describeError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FormError } from '../../components/ui';
+import { Field, FieldFrame, FormError } from '../../components/ui';
 
 type Product = components['schemas']['Product'];
 
@@ -32,25 +32,17 @@ export function SelectField({
   hint?: string | undefined;
   children: ReactNode;
 }) {
-  const id = useId();
-  const described = [hint && `${id}-hint`, error && `${id}-error`].filter(Boolean).join(' ') || undefined;
   return (
-    <div className="field">
-      <label htmlFor={id}>{label}</label>
-      <select id={id} aria-invalid={error ? true : undefined} aria-describedby={described} {...select}>
-        {children}
-      </select>
-      {hint && (
-        <small id={`${id}-hint`} className="hint">
-          {hint}
-        </small>
+    <FieldFrame
+      label={label}
+      error={error}
+      hint={hint}
+      control={(tie) => (
+        <select {...tie} {...select}>
+          {children}
+        </select>
       )}
-      {error && (
-        <small id={`${id}-error`} className="field-error">
-          {error}
-        </small>
-      )}
-    </div>
+    />
   );
 }
 
