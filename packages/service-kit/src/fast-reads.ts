@@ -137,9 +137,9 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
     read: FastRead,
     req: IncomingMessage,
     res: ServerResponse,
-    body: unknown,
-    startedAt: bigint,
+    answer: { body: unknown; user: CurrentUser | undefined; startedAt: bigint },
   ) {
+    const { body, user, startedAt } = answer;
     const json = JSON.stringify(body);
     res.statusCode = 200;
     for (const [name, value] of securityHeaders) res.setHeader(name, value);
@@ -151,11 +151,10 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
     const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
     options.histogram.observe({ method: 'GET', route: read.path, status: '200' }, seconds);
     if (options.logger.isLevelEnabled('info')) {
-      const user = assertedIdentity(req);
       options.logger.info(
         {
           requestId: requestIdOf(req),
-          ...(user !== undefined && user !== 'malformed' && { userId: user.id }),
+          ...(user && { userId: user.id }),
           req: { method: req.method, url: req.url },
           res: { statusCode: 200 },
           responseTime: Math.round(seconds * 1e4) / 10,
@@ -190,7 +189,7 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
     read
       .handle({ params: params.data, query: query.data, user })
       .then((body) => {
-        if (!res.destroyed) respond(read, req, res, body, startedAt);
+        if (!res.destroyed) respond(read, req, res, { body, user, startedAt });
       })
       .catch(() => {
         if (!res.headersSent && !res.destroyed) expressHandle(req, res, done);
