@@ -4,12 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import type { components } from '../src/api/schema';
 import { stockAdjustment } from '../src/screens/admin/catalog';
-import {
-  type CouponDraft,
-  couponRequest,
-  describeDeal,
-  emptyCouponDraft,
-} from '../src/screens/admin/coupons';
+import { type CouponDraft, couponRequest, emptyCouponDraft } from '../src/screens/admin/coupons';
 import { draftFromLayout, layoutRequest, newAisle, starterDraft } from '../src/screens/admin/layouts';
 import { json, type Route, renderApp, validationFailed } from './fake-gateway';
 
@@ -147,20 +142,6 @@ describe('coupons', () => {
     expect(couponRequest(draft({ type: 'fixed', amountOff: '1,234.5' }))).toEqual({
       problems: { amountOffCents: 'Write an amount like 3.50.' },
     });
-  });
-
-  it('describes each kind of deal in words', () => {
-    expect(describeDeal(coupon())).toBe('20 % off');
-    expect(describeDeal(coupon({ type: 'fixed', amountOffCents: 150 }))).toBe('$1.50 off');
-    expect(describeDeal(coupon({ type: 'buy_x_get_y', buyQuantity: 2, getQuantity: 1 }))).toBe(
-      'Buy 2, get 1 free',
-    );
-    expect(
-      describeDeal(coupon({ type: 'buy_x_get_y', buyQuantity: 3, getQuantity: 1, getPercentOff: 50 })),
-    ).toBe('Buy 3, get 1 at 50 % off');
-    expect(describeDeal(coupon({ type: 'spend_threshold', amountOffCents: 500, thresholdCents: 5000 }))).toBe(
-      '$5.00 off a $50.00 total',
-    );
   });
 
   it('shows the API’s validation issues beside their fields, then publishes and lists the coupon', async () => {

@@ -80,6 +80,7 @@ describe('coupons', () => {
     expect(describeDiscount(milk)).toBe('$0.50 off');
     expect(describeDiscount(bread)).toBe('20 % off');
     expect(describeDiscount(soap)).toBe('Buy one, get one free');
+    expect(describeDiscount(couponOf('04', 'x', { type: 'fixed', amountOffCents: 150 }))).toBe('$1.50 off');
     expect(
       describeDiscount(
         couponOf('05', 'x', { type: 'buy_x_get_y', buyQuantity: 2, getQuantity: 1, getPercentOff: 50 }),

@@ -9,24 +9,17 @@ import { Link, useParams } from 'react-router';
 import { unwrap } from '../api/errors';
 import type { components } from '../api/schema';
 import { useApi } from '../app-context';
-import { ShrinkflationTable } from '../components/shrinkflation-table';
+import { ObservationTable, ShrinkflationTable } from '../components/shrinkflation-table';
 import { FormError, Page, QueryState } from '../components/ui';
 import { formatDate, formatMoney, formatPercent, formatSize } from '../format';
 import { routes } from '../routes';
 
 type ShrinkflationDetail = components['schemas']['ShrinkflationDetail'];
-type PackObservation = components['schemas']['PackObservation'];
 
 const STATUS_TEXT: Record<ShrinkflationDetail['status'], string> = {
   detected: 'Detected, not reviewed yet',
   confirmed: 'Confirmed by a reviewer',
   rejected: 'Rejected by a reviewer',
-};
-
-const SOURCE_TEXT: Record<PackObservation['source'], string> = {
-  receipt: 'receipt',
-  catalog: 'store catalog',
-  url: 'shop page',
 };
 
 export function ShrinkflationListScreen() {
@@ -73,40 +66,6 @@ export function ShrinkflationListScreen() {
         </button>
       )}
     </Page>
-  );
-}
-
-function ObservationTable({ caption, observations }: { caption: string; observations: PackObservation[] }) {
-  if (observations.length === 0) return <p className="muted">No observations.</p>;
-  return (
-    <table>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Seen</th>
-          <th scope="col">Pack</th>
-          <th scope="col" className="num">
-            Price
-          </th>
-          <th scope="col">Where from</th>
-        </tr>
-      </thead>
-      <tbody>
-        {observations.map((observation) => (
-          <tr key={observation.observationId}>
-            <td>{formatDate(observation.observedAt)}</td>
-            <td>{formatSize(observation.size)}</td>
-            <td className="num">
-              {formatMoney(observation.priceCents, observation.currency)}
-              {observation.isSale && ' (sale)'}
-            </td>
-            <td>
-              {SOURCE_TEXT[observation.source]} at {observation.storeSlug}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 

@@ -8,7 +8,8 @@ import { unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
 import { Field, FormError, Page } from '../../components/ui';
-import { formatDateTime, formatMoney } from '../../format';
+import { formatDateTime } from '../../format';
+import { describeDiscount } from '../coupons';
 import { parseMoneyInput } from '../watches';
 import { FormProblem, issueAt, PagedItems, ProductPicker, SelectField, usePages } from './admin-ui';
 
@@ -172,25 +173,6 @@ export function couponRequest(
   if (draft.description.trim()) body.description = draft.description.trim();
   if (draft.code.trim()) body.code = draft.code.trim();
   return { body };
-}
-
-/** A coupon's deal in words: `20 % off`, `$5.00 off a $50.00 total`, `Buy 2, get 1 free`. */
-export function describeDeal(coupon: Coupon): string {
-  const money = (cents: number | null) => formatMoney(cents ?? 0, coupon.currency);
-  switch (coupon.type) {
-    case 'percent':
-      return `${coupon.percentOff ?? 0} % off`;
-    case 'fixed':
-      return `${money(coupon.amountOffCents)} off`;
-    case 'bogo':
-      return 'Buy one, get one free';
-    case 'buy_x_get_y': {
-      const off = coupon.getPercentOff ?? 100;
-      return `Buy ${coupon.buyQuantity ?? 0}, get ${coupon.getQuantity ?? 0} ${off === 100 ? 'free' : `at ${off} % off`}`;
-    }
-    case 'spend_threshold':
-      return `${money(coupon.amountOffCents)} off a ${money(coupon.thresholdCents)} total`;
-  }
 }
 
 function describeScope(coupon: Coupon): string {
@@ -570,7 +552,7 @@ export function AdminCouponsScreen() {
                       {coupon.title}
                       {coupon.requiresClip && <span className="muted"> (clip)</span>}
                     </td>
-                    <td>{describeDeal(coupon)}</td>
+                    <td>{describeDiscount(coupon)}</td>
                     <td>{describeScope(coupon)}</td>
                     <td>{coupon.storeSlug ?? 'Every store'}</td>
                     <td>

@@ -9,12 +9,12 @@ import { useId, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
+import { ObservationTable } from '../../components/shrinkflation-table';
 import { Field, FormError, Page, QueryState } from '../../components/ui';
 import { formatDate, formatDateTime, formatMoney, formatPercent, formatSize } from '../../format';
 import { PagedItems, SelectField, usePages } from './admin-ui';
 
 type Detection = components['schemas']['Shrinkflation'];
-type Observation = components['schemas']['PackObservation'];
 type Status = Detection['status'];
 
 const statusChoices: { value: Status; label: string }[] = [
@@ -37,35 +37,6 @@ export function describeReviewStatus(detection: Detection): string {
 /** `0.87` -> `87 %`. */
 export function formatConfidence(confidence: number): string {
   return `${Math.round(confidence * 100)} %`;
-}
-
-function ObservationTable({ caption, observations }: { caption: string; observations: Observation[] }) {
-  if (observations.length === 0) return <p className="muted">{caption}: none.</p>;
-  return (
-    <table>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Seen</th>
-          <th scope="col">Size</th>
-          <th scope="col" className="num">
-            Price
-          </th>
-          <th scope="col">Source</th>
-        </tr>
-      </thead>
-      <tbody>
-        {observations.map((observation) => (
-          <tr key={observation.observationId}>
-            <td>{formatDate(observation.observedAt)}</td>
-            <td>{formatSize(observation.size)}</td>
-            <td className="num">{formatMoney(observation.priceCents, observation.currency)}</td>
-            <td>{observation.source}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
-  );
 }
 
 function Evidence({ id }: { id: string }) {
