@@ -81,16 +81,29 @@ export function CodeField({
   );
 }
 
-/** A form-level error (role=alert, so screen readers announce it at once). */
-export function FormError({ error }: { error: unknown }) {
+/**
+ * A form-level error (role=alert, so screen readers announce it at once). Issues the form shows beside
+ * their own fields (`fieldPaths`) are only counted here, so each problem is read out once; the rest are
+ * listed.
+ */
+export function FormError({ error, fieldPaths = [] }: { error: unknown; fieldPaths?: readonly string[] }) {
   if (!error) return null;
   const issues = error instanceof ApiError ? error.issues : [];
+  const elsewhere = issues.filter((issue) => !fieldPaths.includes(issue.path));
+  const onFields = issues.length - elsewhere.length;
   return (
     <div role="alert" className="form-error">
       <p>{describeError(error)}</p>
-      {issues.length > 0 && (
+      {onFields > 0 && (
+        <p>
+          {onFields === 1
+            ? 'Fix the field marked in the form.'
+            : `Fix the ${onFields} fields marked in the form.`}
+        </p>
+      )}
+      {elsewhere.length > 0 && (
         <ul>
-          {issues.map((issue) => (
+          {elsewhere.map((issue) => (
             <li key={`${issue.path}:${issue.message}`}>
               {issue.path ? `${issue.path}: ` : ''}
               {issue.message}

@@ -1,7 +1,6 @@
 /**
  * Building blocks the admin screens share: a labelled select, the store-location picker kept in the URL
- * (`?location=`), a form error that leaves field issues to their fields, a product search, and the panel
- * that shows a device key once.
+ * (`?location=`), a product search, and the panel that shows a device key once.
  */
 import {
   type InfiniteData,
@@ -49,39 +48,6 @@ export function SelectField({
 /** The server's message for one request field (`scope.brand`, `nodes.2.id`), if it named that field. */
 export function issueAt(error: unknown, path: string): string | undefined {
   return error instanceof ApiError ? error.issueFor(path) : undefined;
-}
-
-/**
- * A form-level error (role=alert). Issues the form shows beside their own fields (`fieldPaths`) are only
- * counted here, so each problem is read out once; the rest are listed.
- */
-export function FormProblem({ error, fieldPaths }: { error: unknown; fieldPaths: readonly string[] }) {
-  if (!error) return null;
-  const issues = error instanceof ApiError ? error.issues : [];
-  const elsewhere = issues.filter((issue) => !fieldPaths.includes(issue.path));
-  const onFields = issues.length - elsewhere.length;
-  return (
-    <div role="alert" className="form-error">
-      <p>{describeError(error)}</p>
-      {onFields > 0 && (
-        <p>
-          {onFields === 1
-            ? 'Fix the field marked in the form.'
-            : `Fix the ${onFields} fields marked in the form.`}
-        </p>
-      )}
-      {elsewhere.length > 0 && (
-        <ul>
-          {elsewhere.map((issue) => (
-            <li key={`${issue.path}:${issue.message}`}>
-              {issue.path ? `${issue.path}: ` : ''}
-              {issue.message}
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
-  );
 }
 
 export function useLocations() {

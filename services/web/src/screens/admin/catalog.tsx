@@ -11,15 +11,7 @@ import { useApi } from '../../app-context';
 import { Field, FormError, Page } from '../../components/ui';
 import { formatMoney } from '../../format';
 import { parseMoneyInput } from '../watches';
-import {
-  FormProblem,
-  issueAt,
-  LocationPicker,
-  PagedItems,
-  SelectField,
-  useLocationParam,
-  usePages,
-} from './admin-ui';
+import { issueAt, LocationPicker, PagedItems, SelectField, useLocationParam, usePages } from './admin-ui';
 
 type CatalogItem = components['schemas']['CatalogItem'];
 type CreateCatalogItem = components['schemas']['CreateCatalogItem'];
@@ -103,7 +95,7 @@ function NewLocationForm({ onCreated }: { onCreated: (locationId: string) => voi
           onChange={(event) => setCurrency(event.target.value)}
           error={issueAt(create.error, 'currency')}
         />
-        <FormProblem error={create.error} fieldPaths={['storeSlug', 'name', 'currency']} />
+        <FormError error={create.error} fieldPaths={['storeSlug', 'name', 'currency']} />
         <button type="submit" disabled={create.isPending}>
           Add location
         </button>
@@ -194,7 +186,7 @@ function AddItemForm({ locationId }: { locationId: string }) {
         onChange={(event) => setOnHand(event.target.value)}
         error={error('onHand')}
       />
-      <FormProblem error={add.error} fieldPaths={itemFieldPaths} />
+      <FormError error={add.error} fieldPaths={itemFieldPaths} />
       <p role="status">{added ? `Added ${added}.` : ''}</p>
       <button type="submit" disabled={add.isPending}>
         Add item
@@ -304,8 +296,8 @@ function ItemEditor({ item, onDone }: { item: CatalogItem; onDone: () => void })
           </button>
         </form>
       </div>
-      <FormProblem error={patch.error} fieldPaths={['priceCents']} />
-      <FormProblem error={adjust.error} fieldPaths={['delta', 'reason']} />
+      <FormError error={patch.error} fieldPaths={['priceCents']} />
+      <FormError error={adjust.error} fieldPaths={['delta', 'reason']} />
       <FormError error={remove.error} />
       <p role="status">{saved ?? ''}</p>
       <p>

@@ -11,7 +11,7 @@ import { Field, FormError, Page } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import { describeDiscount } from '../coupons';
 import { parseMoneyInput } from '../watches';
-import { FormProblem, issueAt, PagedItems, ProductPicker, SelectField, usePages } from './admin-ui';
+import { issueAt, PagedItems, ProductPicker, SelectField, usePages } from './admin-ui';
 
 type Coupon = components['schemas']['Coupon'];
 type CreateCoupon = components['schemas']['CreateCoupon'];
@@ -434,7 +434,7 @@ function PublishCouponForm() {
         />
         Shoppers must clip it first
       </label>
-      <FormProblem error={publish.error} fieldPaths={couponFieldPaths} />
+      <FormError error={publish.error} fieldPaths={couponFieldPaths} />
       {Object.keys(problems).length > 0 && (
         <p role="alert" className="form-error">
           Fix the fields marked in the form.

@@ -11,7 +11,6 @@ import { useApi } from '../../app-context';
 import { Field, FormError, Page } from '../../components/ui';
 import { formatDateTime } from '../../format';
 import {
-  FormProblem,
   issueAt,
   LocationPicker,
   OneTimeSecret,
@@ -79,7 +78,7 @@ function RegisterDeviceForm({
       <button type="submit" disabled={register.isPending}>
         Register cart
       </button>
-      <FormProblem error={register.error} fieldPaths={['name']} />
+      <FormError error={register.error} fieldPaths={['name']} />
     </form>
   );
 }

@@ -12,14 +12,7 @@ import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
 import { Field, FormError, Page } from '../../components/ui';
 import { formatDateTime } from '../../format';
-import {
-  FormProblem,
-  issueAt,
-  LocationPicker,
-  ProductPicker,
-  SelectField,
-  useLocationParam,
-} from './admin-ui';
+import { issueAt, LocationPicker, ProductPicker, SelectField, useLocationParam } from './admin-ui';
 
 type StoreLayout = components['schemas']['StoreLayout'];
 type StoreLayoutInput = components['schemas']['StoreLayoutInput'];
@@ -540,7 +533,7 @@ function LayoutEditor({ locationId, layout }: { locationId: string; layout: Stor
           </table>
         </div>
         {draft.placements.length === 0 && <p className="muted">Nothing placed yet.</p>}
-        <FormProblem error={save.error} fieldPaths={cellPaths} />
+        <FormError error={save.error} fieldPaths={cellPaths} />
         {Object.keys(problems).length > 0 && (
           <p role="alert" className="form-error">
             Fix the cells marked in the tables.
