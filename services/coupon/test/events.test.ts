@@ -4,6 +4,7 @@ import { newId } from '@cartwatch/db';
 import { buildEnvelope, EventConsumer } from '@cartwatch/events';
 import { createTestStream, newUserId } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
+import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { priceObservedHandler } from '../src/events/price-observed.handler.js';
@@ -40,9 +41,10 @@ async function send<T extends (typeof eventCatalog)[keyof typeof eventCatalog]>(
   definition: T,
   data: Parameters<typeof buildEnvelope<T>>[1]['data'],
   userId?: string,
-): Promise<void> {
+): Promise<string> {
   const envelope = buildEnvelope(definition, { source: 'price-watch', data, ...(userId ? { userId } : {}) });
   await jetstream(stream.nc).publish(`${stream.subjectPrefix}.${definition.type}`, JSON.stringify(envelope));
+  return envelope.id;
 }
 
 /** Polls (bounded: 100 x 100 ms) until the check passes. */
@@ -71,19 +73,19 @@ const observed = (productId: string, priceCents: number, observedAt: string) => 
 describe('consumed events', () => {
   it('keeps the newest price per product and store, whatever order observations arrive in', async () => {
     const productId = newId();
-    await send(eventCatalog.priceObserved, observed(productId, 450, '2026-11-20T10:00:00.000Z'));
-    await send(eventCatalog.priceObserved, observed(productId, 399, '2026-11-18T10:00:00.000Z'));
-    const marker = newId();
-    await send(eventCatalog.priceObserved, observed(marker, 1, '2026-11-18T10:00:00.000Z'));
-    await eventually(async () =>
-      Boolean(
-        await ctx.database.db
-          .selectFrom('store_price')
-          .select('product_id')
-          .where('product_id', '=', marker)
-          .executeTakeFirst(),
-      ),
-    );
+    const eventIds = [
+      await send(eventCatalog.priceObserved, observed(productId, 450, '2026-11-20T10:00:00.000Z')),
+      await send(eventCatalog.priceObserved, observed(productId, 399, '2026-11-18T10:00:00.000Z')),
+    ];
+    // The consumer applies batches in parallel, so wait for both events themselves: the inbox row of an
+    // event commits in the same transaction as its effect.
+    await eventually(async () => {
+      const applied = await sql<{ n: number }>`
+        select count(*)::int as n from inbox where event_id = any(${eventIds}::uuid[])`.execute(
+        ctx.database.db,
+      );
+      return applied.rows[0]?.n === 2;
+    });
     const row = await ctx.database.db
       .selectFrom('store_price')
       .selectAll()
