@@ -4,9 +4,18 @@ import { z } from 'zod';
 export const Uuid = z.uuid();
 export type Uuid = z.infer<typeof Uuid>;
 
-export const userRoles = ['user', 'admin'] as const;
+/**
+ * `user`: a shopper. `staff`: works for one retailer (its slug travels with the role) and manages that
+ * retailer's locations, catalog, stock, orders, devices, layouts and coupons. `admin`: the platform's operators.
+ */
+export const userRoles = ['user', 'staff', 'admin'] as const;
 export const UserRole = z.enum(userRoles);
 export type UserRole = z.infer<typeof UserRole>;
+
+/** A retailer's slug (receipt-ingest's stores; orders' locations and coupons name their retailer by it). */
+export const StoreSlug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lower-case letters, digits and dashes');
 
 /** ISO-8601 instant with offset, always emitted in UTC by CartWatch. */
 export const Timestamp = z.iso.datetime({ offset: true });

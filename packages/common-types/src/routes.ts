@@ -22,6 +22,7 @@ export interface RouteEntry {
 /** Routes answered by the gateway itself (never proxied). */
 export const gatewayOwnedPrefixes = [
   '/auth',
+  '/admin',
   '/me/events',
   '/me/notifications',
   '/.well-known/jwks.json',

@@ -47,10 +47,13 @@ export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { hasValidServiceKey, serviceKeyGuard, serviceKeyVerifier } from './service-key.guard.js';
 export {
   assertedIdentity,
+  assertManagesRetailer,
   type CurrentUser,
   currentUser,
   findCurrentUser,
+  managesRetailer,
   requireAdmin,
+  requireStaff,
   requireUser,
   userContext,
 } from './user-context.middleware.js';

@@ -29,8 +29,8 @@ export interface InternalClientOptions {
 export interface InternalCallOptions<S extends z.ZodType | undefined = undefined> {
   /** The X-Request-Id of the request being served, so logs of both services line up. */
   requestId?: string;
-  /** The user the call acts for (X-User-Id / X-User-Role). */
-  user?: { id: string; role: UserRole };
+  /** The user the call acts for (X-User-Id / X-User-Role / X-User-Retailer). */
+  user?: { id: string; role: UserRole; retailer?: string | undefined };
   /** Makes a POST/PATCH retryable: the callee promises to apply the same key only once. */
   idempotencyKey?: string;
   query?: Record<string, string | number | boolean | undefined>;
@@ -160,6 +160,7 @@ export function createInternalClient(clientOptions: InternalClientOptions): Inte
     if (options.user !== undefined) {
       headers.set('x-user-id', options.user.id);
       headers.set('x-user-role', options.user.role);
+      if (options.user.retailer !== undefined) headers.set('x-user-retailer', options.user.retailer);
     }
     if (options.idempotencyKey !== undefined) headers.set('idempotency-key', options.idempotencyKey);
     return headers;

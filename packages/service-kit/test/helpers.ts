@@ -37,6 +37,9 @@ export function buildApp(
   });
 }
 
-export function userHeaders(role: 'user' | 'admin' = 'user', id = randomUUID()): Record<string, string> {
+export function userHeaders(
+  role: 'user' | 'staff' | 'admin' = 'user',
+  id = randomUUID(),
+): Record<string, string> {
   return { 'x-service-key': TEST_KEY, 'x-user-id': id, 'x-user-role': role };
 }

@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { currentUser, findCurrentUser, requireAdmin, requireUser, serviceKeyGuard } from '../src/index.js';
+import {
+  assertManagesRetailer,
+  currentUser,
+  findCurrentUser,
+  managesRetailer,
+  requireAdmin,
+  requireStaff,
+  requireUser,
+  serviceKeyGuard,
+} from '../src/index.js';
 import { buildApp, TEST_KEY, userHeaders } from './helpers.js';
 
 function guardedApp() {
@@ -19,6 +28,10 @@ function guardedApp() {
       res.json({ userId: currentUser(req).id });
     });
     router.get('/admin/stats', requireAdmin, (_req, res) => {
+      res.json({ ok: true });
+    });
+    router.put('/retailers/:slug/shelf', requireStaff, (req, res) => {
+      assertManagesRetailer(currentUser(req), String(req.params.slug));
       res.json({ ok: true });
     });
   });
@@ -103,6 +116,9 @@ describe('user context', () => {
       { 'x-user-id': "1' or '1'='1" },
       { 'x-user-id': randomUUID(), 'x-user-role': 'superuser' },
       { 'x-user-role': 'admin' },
+      // Staff are staff of one retailer: without it (or with a malformed one) they are no one.
+      { 'x-user-id': randomUUID(), 'x-user-role': 'staff' },
+      { 'x-user-id': randomUUID(), 'x-user-role': 'staff', 'x-user-retailer': 'Fresh Fields' },
     ];
     for (const identity of cases) {
       const res = await request(app)
@@ -135,5 +151,43 @@ describe('user context', () => {
     expect(asUser.body.error.code).toBe('FORBIDDEN');
     const asAdmin = await request(app).get('/admin/stats').set(userHeaders('admin'));
     expect(asAdmin.status).toBe(200);
+  });
+
+  it('reads the retailer of a staff identity and ignores it for other roles', async () => {
+    const { app } = guardedApp();
+    const id = randomUUID();
+    const staff = await request(app)
+      .get('/whoami')
+      .set({ ...userHeaders('staff', id), 'x-user-retailer': 'fresh-fields' });
+    expect(staff.body).toEqual({ user: { id, role: 'staff', retailer: 'fresh-fields' } });
+    const shopper = await request(app)
+      .get('/whoami')
+      .set({ ...userHeaders('user', id), 'x-user-retailer': 'fresh-fields' });
+    expect(shopper.body).toEqual({ user: { id, role: 'user' } });
+  });
+
+  it('lets staff manage only their own retailer, admins every one, shoppers none', async () => {
+    const { app } = guardedApp();
+    const put = (headers: Record<string, string>, slug: string) =>
+      request(app).put(`/retailers/${slug}/shelf`).set(headers);
+    const staff = { ...userHeaders('staff'), 'x-user-retailer': 'fresh-fields' };
+    expect((await put(staff, 'fresh-fields')).status).toBe(200);
+    const other = await put(staff, 'value-mart');
+    expect(other.status).toBe(403);
+    expect(other.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'not staff of retailer value-mart',
+    });
+    expect((await put(userHeaders('admin'), 'value-mart')).status).toBe(200);
+    const shopper = await put(userHeaders('user'), 'fresh-fields');
+    expect(shopper.status).toBe(403);
+    expect(shopper.body.error.message).toBe('store staff or admin role required');
+  });
+
+  it('keeps platform-wide (null) resources to admins', () => {
+    const id = randomUUID();
+    expect(managesRetailer({ id, role: 'admin' }, null)).toBe(true);
+    expect(managesRetailer({ id, role: 'staff', retailer: 'fresh-fields' }, null)).toBe(false);
+    expect(managesRetailer({ id, role: 'user' }, 'fresh-fields')).toBe(false);
   });
 });

@@ -16,6 +16,14 @@ export function testAdmin(overrides: { id?: string } = {}): { id: string; role: 
   return testUser({ ...overrides, role: 'admin' });
 }
 
+/** Store staff of one retailer (its slug goes in X-User-Retailer). */
+export function testStaff(
+  retailer: string,
+  overrides: { id?: string } = {},
+): { id: string; role: UserRole; retailer: string } {
+  return { ...testUser({ ...overrides, role: 'staff' }), retailer };
+}
+
 /** A short random lowercase suffix for names that must be unique across parallel test files. */
 export function uniqueSuffix(): string {
   return randomBytes(4).toString('hex');

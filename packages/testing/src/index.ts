@@ -3,7 +3,7 @@
  * (resolved by the global setup), an isolated schema and stream per test file, gateway-style headers and
  * small factories. Used only by tests.
  */
-export { newUserId, testAdmin, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
+export { newUserId, testAdmin, testStaff, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
 export { serviceHeaders, TEST_SERVICE_KEY, type TestUser } from './service-headers.js';
 export {
   createTestDatabase,

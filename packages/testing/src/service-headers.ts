@@ -7,10 +7,13 @@ export const TEST_SERVICE_KEY = 'cartwatch-test-service-key-not-a-secret-0123456
 export interface TestUser {
   id: string;
   role?: UserRole;
+  /** The retailer of a `staff` user (X-User-Retailer). */
+  retailer?: string;
 }
 
 /**
- * `X-Service-Key`, plus `X-User-Id` / `X-User-Role` (default role `user`) when a user is given.
+ * `X-Service-Key`, plus `X-User-Id` / `X-User-Role` (default role `user`) and `X-User-Retailer` (staff)
+ * when a user is given.
  * Use with supertest: `request(app).get('/watches').set(serviceHeaders(TEST_SERVICE_KEY, user))`.
  */
 export function serviceHeaders(serviceKey: string, user?: TestUser): Record<string, string> {
@@ -18,6 +21,7 @@ export function serviceHeaders(serviceKey: string, user?: TestUser): Record<stri
   if (user) {
     headers['X-User-Id'] = user.id;
     headers['X-User-Role'] = user.role ?? 'user';
+    if (user.retailer !== undefined) headers['X-User-Retailer'] = user.retailer;
   }
   return headers;
 }

@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 /** Scans from a paired cart into the shopper's cart, through a loopback fake of orders' internal API. */
 import { newId } from '@cartwatch/db';
 import { TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
@@ -42,7 +43,7 @@ beforeEach(() => {
 
 async function pairedCart(): Promise<{
   cart: RegisteredCart;
-  shopper: { id: string; role: 'user' | 'admin' };
+  shopper: { id: string; role: UserRole };
 }> {
   const cart = await registerCart(app, admin, locationId);
   const shopper = testUser();

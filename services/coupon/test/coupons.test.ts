@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 /** /coupons: admin CRUD and feeds, the published event, filters, per-user clips and relevance. */
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
@@ -10,7 +11,7 @@ let ctx: CouponTestContext;
 const admin = testAdmin();
 const shopper = testUser();
 const other = testUser();
-const as = (user: { id: string; role: 'user' | 'admin' }) => serviceHeaders(TEST_SERVICE_KEY, user);
+const as = (user: { id: string; role: UserRole }) => serviceHeaders(TEST_SERVICE_KEY, user);
 
 beforeAll(async () => {
   ctx = await setUpCouponTest('coupon_coupons');

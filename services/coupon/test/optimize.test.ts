@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 /** POST /shopping/optimize against the price read model and stored coupons. */
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
@@ -10,7 +11,7 @@ let ctx: CouponTestContext;
 const admin = testAdmin();
 const shopper = testUser();
 const otherShopper = testUser();
-const as = (user: { id: string; role: 'user' | 'admin' }) => serviceHeaders(TEST_SERVICE_KEY, user);
+const as = (user: { id: string; role: UserRole }) => serviceHeaders(TEST_SERVICE_KEY, user);
 
 // Three products priced at three stores (unique slugs per file keep other tests' data apart).
 const milk = newId();

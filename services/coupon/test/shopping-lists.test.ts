@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 /** /shopping/lists: CRUD of the caller's lists, strict bodies, and nobody else's lists. */
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
@@ -8,7 +9,7 @@ import { type CouponTestContext, seedPrice, setUpCouponTest } from './support.js
 let ctx: CouponTestContext;
 const owner = testUser();
 const stranger = testUser();
-const as = (user: { id: string; role: 'user' | 'admin' }) => serviceHeaders(TEST_SERVICE_KEY, user);
+const as = (user: { id: string; role: UserRole }) => serviceHeaders(TEST_SERVICE_KEY, user);
 
 beforeAll(async () => {
   ctx = await setUpCouponTest('coupon_lists');

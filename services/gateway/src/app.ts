@@ -8,12 +8,16 @@ import { connectNats } from '@cartwatch/events';
 import { httpDurationHistogram } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Express, Response } from 'express';
+import type { Express } from 'express';
 import { Redis } from 'ioredis';
+import { createRetailerDirectory } from './admin/retailer-directory.js';
+import { mountUserAdminRoutes } from './admin/user-admin.routes.js';
+import { UserAdminService } from './admin/user-admin.service.js';
 import { mountAuthRoutes } from './auth/auth.routes.js';
 import { AuthService, deriveCodeSecret } from './auth/auth.service.js';
 import { identityOf } from './auth/authenticate.js';
 import { PasswordHasher } from './auth/password.js';
+import { SessionRevocations } from './auth/session-revocations.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
 import { mountNotificationRoutes } from './notifications/notification.routes.js';
@@ -27,6 +31,7 @@ import { installProxyFastPath } from './proxy/fast-path.js';
 import { createServiceProxies, mountServiceProxies, type Refusals } from './proxy/proxy.routes.js';
 import { MemoryCacheStore, PublicCache, RedisCacheStore } from './proxy/public-cache.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
+import { OpenStreams } from './realtime/open-streams.js';
 import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { AccessTokens } from './tokens/access-token.js';
@@ -47,6 +52,7 @@ export interface GatewayApp {
   auth: AuthService;
   tokens: AccessTokens;
   hub: RealtimeHub;
+  revocations: SessionRevocations;
   /** Ends every open SSE stream (shutdown: clients reconnect to another instance). */
   endStreams(): void;
   /** Resolves once Redis is connected (at once without Redis); before that, limits count in memory. */
@@ -61,14 +67,6 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     upstreamServices.map((name) => [name, upstreamUrlOf(config, name)]),
   ) as Record<(typeof upstreamServices)[number], string>;
 
-  const tokens = new AccessTokens(
-    loadSigningKeys({
-      signingKeys: config.JWT_SIGNING_KEYS,
-      keyFile: config.JWT_KEY_FILE,
-      production: config.NODE_ENV === 'production',
-    }),
-    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
-  );
   const redis = config.REDIS_URL
     ? new Redis(config.REDIS_URL, {
         enableOfflineQueue: false,
@@ -84,6 +82,24 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       'redis error (rate limits fall back to memory; the public cache asks the services)',
     ),
   );
+  const revocations = new SessionRevocations({
+    redis,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+    logger,
+  });
+  const revocationsLoaded = revocations.start().catch((error: unknown) => {
+    logger.error({ err: error }, 'could not subscribe to ended sessions; retrying with the Redis connection');
+  });
+  const tokens = new AccessTokens(
+    loadSigningKeys({
+      signingKeys: config.JWT_SIGNING_KEYS,
+      keyFile: config.JWT_KEY_FILE,
+      production: config.NODE_ENV === 'production',
+    }),
+    { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS },
+    revocations,
+  );
   const limiters = createLimiters(config, redis);
   const auth = new AuthService({
     db: database.db,
@@ -94,12 +110,24 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       parallelism: config.ARGON2_PARALLELISM,
     }),
     tokens,
+    revocations,
     notifier: overrides.notifier ?? createNotifier(config, logger),
     lockout: new AccountLockout(limiters, config),
     codeSecret: deriveCodeSecret(config.SERVICE_KEY),
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
     codeTtlSeconds: config.OTP_TTL_SECONDS,
     codeMaxAttempts: config.OTP_MAX_ATTEMPTS,
+  });
+
+  const userAdmin = new UserAdminService({
+    db: database.db,
+    retailers: createRetailerDirectory({
+      receiptIngestUrl: upstreams['receipt-ingest'],
+      serviceKey: config.SERVICE_KEY,
+      logger,
+    }),
+    revocations,
+    logger,
   });
 
   const hub = new RealtimeHub({
@@ -110,7 +138,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     logger,
   });
-  const openStreams = new Set<Response>();
+  const openStreams = new OpenStreams(revocations);
   const openapi = createGatewayOpenApiRegistry();
   const mergedOpenApi = new MergedOpenApi({
     registry: openapi,
@@ -152,6 +180,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       mountOpenApiRoutes(app, mergedOpenApi);
       mountNotificationRoutes(app, { db: database.db, tokens, auth });
       mountAuthRoutes(app, { auth, tokens, limiters, cookieSecure: config.COOKIE_SECURE });
+      mountUserAdminRoutes(app, { admin: userAdmin, tokens, auth });
       mountRealtimeRoutes(app, {
         hub,
         tokens,
@@ -202,16 +231,20 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     auth,
     tokens,
     hub,
+    revocations,
     endStreams() {
-      for (const res of openStreams) res.end();
+      openStreams.endAll();
     },
-    ready:
+    ready: Promise.all([
       redis && redis.status !== 'ready'
-        ? new Promise((resolve) => redis.once('ready', () => resolve()))
-        : Promise.resolve(),
+        ? new Promise<void>((resolve) => redis.once('ready', () => resolve()))
+        : undefined,
+      revocationsLoaded,
+    ]).then(() => undefined),
     async close() {
-      for (const res of openStreams) res.end();
+      openStreams.endAll();
       await hub.stop();
+      await revocations.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
     },
   };

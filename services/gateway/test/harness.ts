@@ -4,7 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { services, upstreamServices } from '@cartwatch/common-types';
+import { services, type UserRole, upstreamServices } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { loadConfig } from '@cartwatch/service-kit';
 import { createAppContext } from '@cartwatch/service-runtime';
@@ -134,12 +134,14 @@ const testTokens = new AccessTokens(
 /** A valid access token for the test signing key (default issuer and audience). */
 export function mintAccessToken(user: {
   id: string;
-  role?: 'user' | 'admin';
+  role?: UserRole;
+  retailer?: string;
   sessionId?: string;
 }): Promise<string> {
   return testTokens.sign({
     userId: user.id,
     role: user.role ?? 'user',
+    retailer: user.retailer ?? null,
     sessionId: user.sessionId ?? newId(),
   });
 }

@@ -12,6 +12,7 @@ import {
   serviceHeaders,
   TEST_SERVICE_KEY,
   type TestDatabase,
+  type TestUser,
   testAdmin,
   testEnv,
   testUser,
@@ -80,7 +81,7 @@ export interface Harness {
   app: Express;
   database: TestDatabase<DB>;
   priceWatch: FakePriceWatch;
-  admin: { id: string; role: 'admin' | 'user' };
+  admin: TestUser;
   close(): Promise<void>;
 }
 
@@ -110,7 +111,7 @@ export async function createHarness(prefix: string, env: Record<string, string> 
   };
 }
 
-export function as(user: { id: string; role?: 'admin' | 'user' }) {
+export function as(user: TestUser) {
   return serviceHeaders(TEST_SERVICE_KEY, user);
 }
 

@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import { pino } from 'pino';
@@ -48,7 +49,7 @@ async function setPrice(productId: string, priceCents: number, storeSlug = 'krog
   });
 }
 
-async function alertsOf(user: { id: string; role: 'user' | 'admin' }, kind?: string) {
+async function alertsOf(user: { id: string; role: UserRole }, kind?: string) {
   const response = await request(harness.app)
     .get('/alerts?limit=100')
     .set(serviceHeaders(TEST_SERVICE_KEY, user))
@@ -62,7 +63,7 @@ async function alertsOf(user: { id: string; role: 'user' | 'admin' }, kind?: str
   return kind ? items.filter((alert) => alert.kind === kind) : items;
 }
 
-async function watch(user: { id: string; role: 'user' | 'admin' }, body: Record<string, unknown>) {
+async function watch(user: { id: string; role: UserRole }, body: Record<string, unknown>) {
   const response = await request(harness.app)
     .post('/watches')
     .set(serviceHeaders(TEST_SERVICE_KEY, user))

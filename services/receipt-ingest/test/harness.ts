@@ -5,6 +5,7 @@ import {
   serviceHeaders,
   TEST_SERVICE_KEY,
   type TestDatabase,
+  type TestUser,
   testAdmin,
   testEnv,
   testUser,
@@ -56,7 +57,7 @@ export async function createHarness(
 }
 
 export const admin = testAdmin();
-export const as = (user: { id: string; role?: 'user' | 'admin' }) => serviceHeaders(TEST_SERVICE_KEY, user);
+export const as = (user: TestUser) => serviceHeaders(TEST_SERVICE_KEY, user);
 export { testUser };
 
 export async function createRetailer(app: Express, slug: string, name = slug): Promise<void> {

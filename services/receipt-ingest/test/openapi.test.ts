@@ -29,6 +29,7 @@ describe('GET /internal/openapi.json', () => {
       '/scraping/status',
       '/scraping/{slug}/sync',
       '/stores',
+      '/stores/{slug}',
       '/stores/{slug}/locations',
     ]);
     expect(response.body.components.schemas).toHaveProperty('ReceiptInput');

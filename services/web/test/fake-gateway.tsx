@@ -31,6 +31,7 @@ export function sessionFor(role: 'user' | 'admin') {
       displayName: role === 'admin' ? 'Admin' : 'Ada',
       phone: null,
       role,
+      retailer: null,
       secondFactor: 'email' as const,
       createdAt: '2026-01-01T00:00:00.000Z',
     },

@@ -27,6 +27,10 @@ export class EventStream {
   readonly #waiters = new Set<Waiter>();
   readonly #abort = new AbortController();
   #ended: Error | undefined;
+  #onEnded: (() => void) | undefined;
+  readonly #endedPromise = new Promise<void>((resolve) => {
+    this.#onEnded = resolve;
+  });
 
   private constructor() {}
 
@@ -79,6 +83,18 @@ export class EventStream {
     this.#abort.abort();
   }
 
+  /** Resolves when the server ends the stream; fails after `timeoutMs` naming `what`. */
+  ended(what: string, timeoutMs = 30_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what}: the stream was still open after ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+    });
+    return Promise.race([this.#endedPromise, timeout]).finally(() => clearTimeout(timer));
+  }
+
   async #read(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
@@ -94,6 +110,7 @@ export class EventStream {
     } catch (error) {
       this.#ended = error instanceof Error ? error : new Error(String(error));
     }
+    this.#onEnded?.();
   }
 
   /** One SSE block: comments (`: heartbeat`) and `retry:` are skipped, `data:` lines joined. */

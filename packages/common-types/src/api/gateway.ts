@@ -3,7 +3,8 @@
  * notification preferences). Requests are strict: unknown fields are rejected.
  */
 import { z } from 'zod';
-import { Timestamp, UserRole, Uuid } from '../ids.js';
+import { StoreSlug, Timestamp, UserRole, Uuid } from '../ids.js';
+import { PaginationQuery } from '../pagination.js';
 
 export const Email = z
   .email()
@@ -26,6 +27,9 @@ export const User = z
     displayName: z.string(),
     phone: z.string().nullable(),
     role: UserRole,
+    retailer: StoreSlug.nullable().describe(
+      'The retailer a `staff` account works for; null for every other role.',
+    ),
     secondFactor: SecondFactor.nullable(),
     createdAt: Timestamp,
   })
@@ -116,3 +120,27 @@ export const UpdateNotificationPreferences = z
   })
   .meta({ id: 'UpdateNotificationPreferences' });
 export type NotificationPreferences = z.infer<typeof NotificationPreferences>;
+
+// ---- platform administration (admin role) ----
+
+export const AdminUserQuery = PaginationQuery.extend({
+  email: Email.optional().describe('Exactly this address'),
+  role: UserRole.optional(),
+  retailer: StoreSlug.optional().describe('Staff of this retailer'),
+})
+  .strict()
+  .meta({ id: 'AdminUserQuery' });
+export const UserIdParams = z.strictObject({ id: Uuid });
+
+/** Granting or revoking a role ends the account's sessions: its next sign-in carries the new role. */
+export const SetUserRoleRequest = z
+  .discriminatedUnion('role', [
+    z.strictObject({ role: z.literal('user') }),
+    z.strictObject({ role: z.literal('admin') }),
+    z.strictObject({
+      role: z.literal('staff'),
+      retailer: StoreSlug.describe('The retailer (receipt-ingest store slug) the account works for'),
+    }),
+  ])
+  .meta({ id: 'SetUserRoleRequest' });
+export type SetUserRoleRequest = z.infer<typeof SetUserRoleRequest>;

@@ -3,7 +3,7 @@
  * validates with these and registers them in its OpenAPI document.
  */
 import { z } from 'zod';
-import { Timestamp, Uuid } from '../ids.js';
+import { StoreSlug, Timestamp, Uuid } from '../ids.js';
 import { Currency, MinorUnits } from '../money.js';
 import { PaginationQuery } from '../pagination.js';
 import { SizeUnit } from '../sizes.js';
@@ -11,9 +11,7 @@ import { SizeUnit } from '../sizes.js';
 export const ingestionMethods = ['json', 'csv', 'text', 'email', 'sync'] as const;
 export const IngestionMethod = z.enum(ingestionMethods);
 
-export const StoreSlug = z
-  .string()
-  .regex(/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/, 'lower-case letters, digits and dashes');
+export { StoreSlug };
 
 export const Retailer = z
   .object({

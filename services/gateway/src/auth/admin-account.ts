@@ -35,7 +35,7 @@ export async function ensureAdminAccount(
   if (existing?.role === 'admin') return 'exists';
   if (existing) {
     if (!input.promoteExisting) return 'taken-by-user';
-    await repo.updateUser(db, existing.id, { role: 'admin' });
+    await repo.updateUser(db, existing.id, { role: 'admin', retailer_slug: null });
     return 'promoted';
   }
   const created = await repo.insertUser(db, {

@@ -58,6 +58,30 @@ export function updateUser(
     .executeTakeFirst();
 }
 
+/** The account row, locked for an update in the same transaction. */
+export function lockUser(trx: Transaction<DB>, id: string): Promise<UserRow | undefined> {
+  return trx.selectFrom('app_user').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+/** Accounts oldest first (ids are UUID v7, so by id), optionally filtered; keyset-paged after an id. */
+export function listUsers(
+  db: Executor<DB>,
+  filter: {
+    email?: string | undefined;
+    role?: UserRow['role'] | undefined;
+    retailer?: string | undefined;
+    afterId?: string | undefined;
+    limit: number;
+  },
+): Promise<UserRow[]> {
+  let query = db.selectFrom('app_user').selectAll();
+  if (filter.email !== undefined) query = query.where('email', '=', filter.email);
+  if (filter.role !== undefined) query = query.where('role', '=', filter.role);
+  if (filter.retailer !== undefined) query = query.where('retailer_slug', '=', filter.retailer);
+  if (filter.afterId !== undefined) query = query.where('id', '>', filter.afterId);
+  return query.orderBy('id').limit(filter.limit).execute();
+}
+
 export async function deleteUser(db: Executor<DB>, id: string): Promise<boolean> {
   const result = await db.deleteFrom('app_user').where('id', '=', id).executeTakeFirst();
   return result.numDeletedRows > 0n;
@@ -76,29 +100,33 @@ export function findActiveSession(db: Executor<DB>, id: string): Promise<Session
     .executeTakeFirst();
 }
 
-export async function revokeSession(db: Executor<DB>, id: string, reason: string): Promise<void> {
-  await db
+/** Revokes a session; returns its id when it was live (so its access tokens can be refused everywhere). */
+export async function revokeSession(db: Executor<DB>, id: string, reason: string): Promise<string[]> {
+  const rows = await db
     .updateTable('session')
     .set({ revoked_at: new Date(), revoked_reason: reason })
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
+    .returning('id')
     .execute();
+  return rows.map((row) => row.id);
 }
 
-/** Revokes every session of a user, except `keepSessionId` when given. */
+/** Revokes every session of a user, except `keepSessionId` when given; returns the ids it revoked. */
 export async function revokeUserSessions(
   db: Executor<DB>,
   userId: string,
   reason: string,
   keepSessionId?: string,
-): Promise<void> {
+): Promise<string[]> {
   let query = db
     .updateTable('session')
     .set({ revoked_at: new Date(), revoked_reason: reason })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null);
   if (keepSessionId) query = query.where('id', '!=', keepSessionId);
-  await query.execute();
+  const rows = await query.returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
 export async function insertRefreshToken(

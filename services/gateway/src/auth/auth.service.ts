@@ -17,12 +17,15 @@ import type { AccessTokens } from '../tokens/access-token.js';
 import { type AdminOutcome, ensureAdminAccount } from './admin-account.js';
 import * as repo from './auth.repository.js';
 import type { PasswordHasher } from './password.js';
+import type { SessionRevocations } from './session-revocations.js';
 
 export interface AuthServiceDeps {
   db: Kysely<DB>;
   logger: Logger;
   hasher: PasswordHasher;
   tokens: AccessTokens;
+  /** Ended sessions' access tokens are refused on every replica (called after each commit). */
+  revocations: Pick<SessionRevocations, 'end'>;
   notifier: Notifier;
   lockout: AccountLockout;
   /** Secret the one-time codes are HMAC-ed with (6 digits alone would fall to an offline search). */
@@ -52,6 +55,7 @@ export function toUser(row: repo.UserRow): User {
     displayName: row.display_name,
     phone: row.phone,
     role: row.role,
+    retailer: row.retailer_slug,
     secondFactor: row.second_factor,
     createdAt: row.created_at.toISOString(),
   };
@@ -84,7 +88,12 @@ export class AuthService {
       sessionId,
       expiresAt: refreshExpiresAt,
     });
-    const accessToken = await this.deps.tokens.sign({ userId: user.id, role: user.role, sessionId });
+    const accessToken = await this.deps.tokens.sign({
+      userId: user.id,
+      role: user.role,
+      retailer: user.retailer_slug,
+      sessionId,
+    });
     return {
       accessToken,
       tokenType: 'Bearer',
@@ -222,8 +231,8 @@ export class AuthService {
       const row = await repo.lockRefreshToken(trx, tokenHash);
       if (!row || row.revoked_at) return { ok: false as const };
       if (row.used_at) {
-        await repo.revokeSession(trx, row.session_id, 'refresh token replayed');
-        return { ok: false as const, replayed: row.session_id };
+        const ended = await repo.revokeSession(trx, row.session_id, 'refresh token replayed');
+        return { ok: false as const, replayed: row.session_id, ended };
       }
       if (row.expires_at <= new Date()) return { ok: false as const };
       await repo.markRefreshTokenUsed(trx, tokenHash);
@@ -235,26 +244,29 @@ export class AuthService {
       };
     });
     if (!outcome.ok) {
-      if (outcome.replayed)
+      if (outcome.replayed) {
         this.deps.logger.warn({ sessionId: outcome.replayed }, 'refresh token replayed; family revoked');
+        await this.deps.revocations.end(outcome.ended);
+      }
       throw AppError.unauthenticated('invalid refresh token');
     }
     return outcome.session;
   }
 
   async logout(sessionId: string): Promise<void> {
-    await repo.revokeSession(this.deps.db, sessionId, 'logout');
+    await this.deps.revocations.end(await repo.revokeSession(this.deps.db, sessionId, 'logout'));
   }
 
   async logoutByRefreshToken(refreshToken: string): Promise<void> {
-    await withTransaction(this.deps.db, async (trx) => {
+    const ended = await withTransaction(this.deps.db, async (trx) => {
       const row = await repo.lockRefreshToken(trx, hashRefreshToken(refreshToken));
-      if (row) await repo.revokeSession(trx, row.session_id, 'logout');
+      return row ? repo.revokeSession(trx, row.session_id, 'logout') : [];
     });
+    await this.deps.revocations.end(ended);
   }
 
   async logoutAll(userId: string): Promise<void> {
-    await repo.revokeUserSessions(this.deps.db, userId, 'logout-all');
+    await this.deps.revocations.end(await repo.revokeUserSessions(this.deps.db, userId, 'logout-all'));
   }
 
   async isSessionActive(sessionId: string): Promise<boolean> {
@@ -306,10 +318,11 @@ export class AuthService {
       throw AppError.unprocessable('current password is wrong');
     }
     const hash = await this.deps.hasher.hash(input.newPassword);
-    await withTransaction(this.deps.db, async (trx) => {
+    const ended = await withTransaction(this.deps.db, async (trx) => {
       await repo.updateUser(trx, userId, { password_hash: hash });
-      await repo.revokeUserSessions(trx, userId, 'password changed', sessionId);
+      return repo.revokeUserSessions(trx, userId, 'password changed', sessionId);
     });
+    await this.deps.revocations.end(ended);
   }
 
   /** Always accepted, so the answer does not reveal whether the account exists. */
@@ -328,14 +341,15 @@ export class AuthService {
       throw AppError.unprocessable(INVALID_CODE);
     }
     const hash = await this.deps.hasher.hash(input.newPassword);
-    await withTransaction(this.deps.db, async (trx) => {
+    const ended = await withTransaction(this.deps.db, async (trx) => {
       await repo.updateUser(trx, user.id, {
         password_hash: hash,
         // Receiving the code proves the mailbox.
         email_verified_at: user.email_verified_at ?? new Date(),
       });
-      await repo.revokeUserSessions(trx, user.id, 'password reset');
+      return repo.revokeUserSessions(trx, user.id, 'password reset');
     });
+    await this.deps.revocations.end(ended);
     await this.deps.lockout.recordSuccess(account);
   }
 
@@ -387,7 +401,8 @@ export class AuthService {
       await this.deps.lockout.recordFailure(`user:${userId}`);
       throw AppError.unprocessable('password is wrong');
     }
-    await withTransaction(this.deps.db, async (trx) => {
+    const ended = await withTransaction(this.deps.db, async (trx) => {
+      const sessionIds = await repo.revokeUserSessions(trx, userId, 'account deleted');
       await repo.deleteUser(trx, userId);
       await publish(trx, eventCatalog.userDeleted, {
         source: 'gateway',
@@ -395,7 +410,9 @@ export class AuthService {
         userId,
         subjectId: userId,
       });
+      return sessionIds;
     });
+    await this.deps.revocations.end(ended);
   }
 
   /** The start-up admin (ADMIN_EMAIL / ADMIN_PASSWORD): created when missing, never promoting an account. */

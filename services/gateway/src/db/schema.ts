@@ -12,7 +12,9 @@ export interface AppUserTable {
   email_verified_at: Date | null;
   display_name: string;
   phone: string | null;
-  role: 'user' | 'admin';
+  role: 'user' | 'staff' | 'admin';
+  /** The retailer of a `staff` account (receipt-ingest store slug); null for every other role. */
+  retailer_slug: string | null;
   password_hash: string;
   second_factor: 'email' | 'sms' | null;
   created_at: Generated<Date>;

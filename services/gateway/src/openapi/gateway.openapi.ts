@@ -1,6 +1,7 @@
 /** The gateway's own routes in OpenAPI, from the same zod schemas the routes validate with. */
 import {
   Accepted,
+  AdminUserQuery,
   AuthSession,
   ChangePasswordRequest,
   DeleteAccountRequest,
@@ -10,12 +11,15 @@ import {
   OtpVerifyRequest,
   PasswordResetCompleteRequest,
   PasswordResetStartRequest,
+  pageOf,
   RefreshRequest,
   RegisterRequest,
   SecondFactorChallenge,
+  SetUserRoleRequest,
   UpdateNotificationPreferences,
   UpdateProfileRequest,
   User,
+  UserIdParams,
   VerifyEmailRequest,
 } from '@cartwatch/common-types';
 import { createOpenApiRegistry, errorResponses, type OpenAPIRegistry } from '@cartwatch/service-kit';
@@ -261,6 +265,29 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     responses: {
       200: { description: 'The preferences', ...json(NotificationPreferences) },
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/admin/users',
+    tags: ['admin'],
+    summary: 'Find accounts by e-mail, role or retailer (admin)',
+    request: { query: AdminUserQuery },
+    responses: {
+      200: { description: 'A page of accounts, oldest first', ...json(pageOf(User)) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  registry.registerPath({
+    method: 'put',
+    path: '/admin/users/{id}/role',
+    tags: ['admin'],
+    summary:
+      "Grant or revoke a role (admin): store staff of one retailer, admin, or back to shopper; ends the account's sessions",
+    request: { params: UserIdParams, body: json(SetUserRoleRequest) },
+    responses: {
+      200: { description: 'The account with its new role', ...json(User) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
     },
   });
   return registry;

@@ -33,7 +33,7 @@ export interface ProxyOptions {
   /** Caches anonymous GETs of public routes; none = every request goes to the service. */
   publicCache?: PublicCache;
   /** The identity the gateway asserts to the service for this request, if any. */
-  identityOf(req: http.IncomingMessage): { userId: string; role: UserRole } | undefined;
+  identityOf(req: http.IncomingMessage): { userId: string; role: UserRole; retailer?: string } | undefined;
 }
 
 /** Runs before a request is proxied: authentication and rate limits; rejects with an AppError to refuse. */
@@ -92,6 +92,7 @@ function createUpstreamProxy(
         if (identity) {
           proxyReq.setHeader('x-user-id', identity.userId);
           proxyReq.setHeader('x-user-role', identity.role);
+          if (identity.retailer !== undefined) proxyReq.setHeader('x-user-retailer', identity.retailer);
         }
         proxyReq.setHeader('x-request-id', requestIdOf(req));
         proxyReq.setTimeout(options.timeoutMs, () => {

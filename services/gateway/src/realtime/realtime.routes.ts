@@ -1,7 +1,8 @@
 /**
  * GET /me/events: the signed-in user's events as Server-Sent Events. `Last-Event-ID` (a stream sequence)
  * replays what the client missed; a comment line every SSE_HEARTBEAT_SECONDS keeps proxies from closing
- * the connection; the stream ends when the access token expires (the client reconnects with a fresh one).
+ * the connection; the stream ends when the access token expires (the client reconnects with a fresh one)
+ * and at once when its session ends (logout, logout-all, password change, deletion).
  */
 import { AppError, loggerFor } from '@cartwatch/service-kit';
 import type { Express, Response } from 'express';
@@ -9,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AuthService } from '../auth/auth.service.js';
 import { requireSession, sessionOf } from '../auth/authenticate.js';
 import type { AccessTokens } from '../tokens/access-token.js';
+import type { OpenStreams } from './open-streams.js';
 import type { PushedEvent, RealtimeHub } from './realtime-hub.js';
 
 export interface RealtimeRouteDeps {
@@ -17,8 +19,8 @@ export interface RealtimeRouteDeps {
   auth: AuthService;
   heartbeatMs: number;
   logger: Logger;
-  /** Open streams, so shutdown can end them. */
-  openStreams: Set<Response>;
+  /** Open streams by session, so shutdown and ended sessions can end them. */
+  openStreams: OpenStreams;
 }
 
 function writeEvent(res: Response, event: PushedEvent): void {
@@ -33,7 +35,7 @@ function writeEvent(res: Response, event: PushedEvent): void {
 
 export function mountRealtimeRoutes(app: Express, deps: RealtimeRouteDeps): void {
   app.get('/me/events', requireSession(deps.tokens, deps.auth), async (req, res) => {
-    const { userId, exp } = sessionOf(res);
+    const { userId, sessionId, exp } = sessionOf(res);
     const lastEventIdHeader = req.get('last-event-id');
     const lastEventId = lastEventIdHeader === undefined ? undefined : Number(lastEventIdHeader);
     if (lastEventId !== undefined && !(Number.isSafeInteger(lastEventId) && lastEventId >= 0)) {
@@ -50,7 +52,7 @@ export function mountRealtimeRoutes(app: Express, deps: RealtimeRouteDeps): void
       'x-accel-buffering': 'no',
     });
     res.write('retry: 3000\n\n');
-    deps.openStreams.add(res);
+    deps.openStreams.add(sessionId, res);
 
     // Live events are buffered while the catch-up runs, then released without duplicates.
     let highWater = lastEventId ?? 0;
@@ -69,7 +71,7 @@ export function mountRealtimeRoutes(app: Express, deps: RealtimeRouteDeps): void
       clearInterval(heartbeat);
       clearTimeout(expiry);
       unsubscribe();
-      deps.openStreams.delete(res);
+      deps.openStreams.delete(sessionId, res);
     };
     res.on('close', cleanup);
 

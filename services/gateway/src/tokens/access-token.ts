@@ -1,9 +1,11 @@
 /**
- * Access tokens: EdDSA JWTs with iss/aud/sub/role/sid and the signing key's kid, algorithm pinned on
- * verify. A verified token is cached until it expires: EdDSA verification costs ~0.35 ms of CPU, which
- * on every proxied request would cost the gateway much of its throughput.
+ * Access tokens: EdDSA JWTs with iss/aud/sub/role/sid (and `ret`, a staff member's retailer) and the
+ * signing key's kid, algorithm pinned on verify. A verified token is cached until it expires: EdDSA
+ * verification costs ~0.35 ms of CPU, which on every proxied request would cost the gateway much of its
+ * throughput. A token of an ended session (logout, revocation, deletion: session-revocations.ts) is
+ * refused from the moment the gateway learns of it, cached or not.
  */
-import { UserRole } from '@cartwatch/common-types';
+import { StoreSlug, UserRole } from '@cartwatch/common-types';
 import { createLocalJWKSet, type JWTVerifyGetKey, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
 import { ACCESS_TOKEN_ALGORITHM, type SigningKeys } from './signing-keys.js';
@@ -11,19 +13,32 @@ import { ACCESS_TOKEN_ALGORITHM, type SigningKeys } from './signing-keys.js';
 export interface AccessClaims {
   userId: string;
   role: UserRole;
+  /** The retailer of a `staff` user (claim `ret`). */
+  retailer?: string;
   sessionId: string;
   /** Expiry, seconds since the epoch. */
   exp: number;
 }
 
-const Claims = z.object({
-  sub: z.uuid(),
-  role: UserRole,
-  sid: z.uuid(),
-  exp: z.number().int(),
-});
+const Claims = z
+  .object({
+    sub: z.uuid(),
+    role: UserRole,
+    ret: StoreSlug.optional(),
+    sid: z.uuid(),
+    exp: z.number().int(),
+  })
+  // A staff token without its retailer (or any other role with one) is not one of ours.
+  .refine((claims) => (claims.role === 'staff') === (claims.ret !== undefined));
 
 const MAX_CACHED_TOKENS = 50_000;
+
+/** Sessions whose tokens must be refused before they expire. */
+export interface EndedSessions {
+  isEnded(sessionId: string): boolean;
+}
+
+const noEndedSessions: EndedSessions = { isEnded: () => false };
 
 export class AccessTokens {
   private readonly verifyKey: JWTVerifyGetKey;
@@ -32,6 +47,7 @@ export class AccessTokens {
   constructor(
     private readonly keys: SigningKeys,
     private readonly options: { issuer: string; audience: string; ttlSeconds: number },
+    private readonly endedSessions: EndedSessions = noEndedSessions,
   ) {
     this.verifyKey = createLocalJWKSet({ keys: keys.publicJwks });
   }
@@ -44,8 +60,14 @@ export class AccessTokens {
     return { keys: this.keys.publicJwks };
   }
 
-  sign(claims: { userId: string; role: UserRole; sessionId: string }): Promise<string> {
-    return new SignJWT({ role: claims.role, sid: claims.sessionId })
+  sign(claims: {
+    userId: string;
+    role: UserRole;
+    retailer?: string | null;
+    sessionId: string;
+  }): Promise<string> {
+    const retailer = claims.role === 'staff' && claims.retailer ? { ret: claims.retailer } : {};
+    return new SignJWT({ role: claims.role, sid: claims.sessionId, ...retailer })
       .setProtectedHeader({ alg: ACCESS_TOKEN_ALGORITHM, kid: this.keys.current.kid, typ: 'JWT' })
       .setIssuer(this.options.issuer)
       .setAudience(this.options.audience)
@@ -60,8 +82,9 @@ export class AccessTokens {
     const nowSeconds = Math.floor(Date.now() / 1000);
     const cached = this.cache.get(token);
     if (cached) {
-      if (cached.exp > nowSeconds) return cached;
+      if (cached.exp > nowSeconds && !this.endedSessions.isEnded(cached.sessionId)) return cached;
       this.cache.delete(token);
+      return undefined;
     }
     try {
       const { payload } = await jwtVerify(token, this.verifyKey, {
@@ -71,10 +94,11 @@ export class AccessTokens {
         requiredClaims: ['exp', 'iat', 'sub'],
       });
       const parsed = Claims.safeParse(payload);
-      if (!parsed.success) return undefined;
+      if (!parsed.success || this.endedSessions.isEnded(parsed.data.sid)) return undefined;
       const claims: AccessClaims = {
         userId: parsed.data.sub,
         role: parsed.data.role,
+        ...(parsed.data.ret !== undefined && { retailer: parsed.data.ret }),
         sessionId: parsed.data.sid,
         exp: parsed.data.exp,
       };

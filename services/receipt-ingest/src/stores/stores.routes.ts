@@ -1,4 +1,4 @@
-/** GET /stores, GET /stores/{slug}/locations; admins POST both. */
+/** GET /stores, GET /stores/{slug}, GET /stores/{slug}/locations; admins POST both. */
 import { ReceiptIngestApi as Api, pageOf } from '@cartwatch/common-types';
 import {
   errorResponses,
@@ -25,6 +25,11 @@ export function registerStoreRoutes(app: Express, deps: AppDeps): void {
   app.post('/stores', requireAdmin, async (req, res) => {
     const input = parseBody(Api.CreateRetailer, req);
     res.status(201).json(await storesService.createRetailer(database, input));
+  });
+
+  app.get('/stores/:slug', requireUser, async (req, res) => {
+    const { slug } = parseParams(Api.StoreSlugParams, req);
+    res.json(await storesService.getRetailer(database, slug));
   });
 
   app.get('/stores/:slug/locations', requireUser, async (req, res) => {
@@ -59,6 +64,16 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
     responses: {
       201: jsonResponse(Api.Retailer, 'The new retailer'),
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CONFLICT'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/stores/{slug}',
+    summary: 'One retailer',
+    request: { params: Api.StoreSlugParams },
+    responses: {
+      200: jsonResponse(Api.Retailer, 'The retailer'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
   registry.registerPath({

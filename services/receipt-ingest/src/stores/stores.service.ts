@@ -73,6 +73,10 @@ export async function requireRetailer(database: Database<DB>, slug: string): Pro
   return retailer;
 }
 
+export async function getRetailer(database: Database<DB>, slug: string): Promise<Retailer> {
+  return toRetailer(await requireRetailer(database, slug));
+}
+
 export async function createLocation(
   database: Database<DB>,
   slug: string,

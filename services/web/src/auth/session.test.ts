@@ -12,6 +12,7 @@ function session(user = 'ada') {
       displayName: user,
       phone: null,
       role: 'user' as const,
+      retailer: null,
       secondFactor: null,
       createdAt: '2026-01-01T00:00:00.000Z',
     },
