@@ -82,3 +82,8 @@ function ignoreClientError(): void {}
 export function withTransaction<DB, T>(db: Kysely<DB>, fn: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
   return db.transaction().execute(fn);
 }
+
+/** Whether a query failed on a unique constraint (SQLSTATE 23505): a conflict, not a server error. */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+}

@@ -13,9 +13,11 @@ import { Redis } from 'ioredis';
 import { createRetailerDirectory } from './admin/retailer-directory.js';
 import { mountUserAdminRoutes } from './admin/user-admin.routes.js';
 import { UserAdminService } from './admin/user-admin.service.js';
+import { AccountService } from './auth/account.service.js';
 import { mountAuthRoutes } from './auth/auth.routes.js';
 import { AuthService, deriveCodeSecret } from './auth/auth.service.js';
-import { identityOf } from './auth/authenticate.js';
+import { identityOf, requireSession } from './auth/authenticate.js';
+import { OneTimeCodes } from './auth/one-time-codes.js';
 import { PasswordHasher } from './auth/password.js';
 import { SessionRevocations } from './auth/session-revocations.js';
 import { type Config, upstreamUrlOf } from './config.js';
@@ -50,6 +52,7 @@ export interface GatewayOverrides {
 export interface GatewayApp {
   app: Express;
   auth: AuthService;
+  account: AccountService;
   tokens: AccessTokens;
   hub: RealtimeHub;
   revocations: SessionRevocations;
@@ -101,23 +104,42 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     revocations,
   );
   const limiters = createLimiters(config, redis);
+  const hasher = new PasswordHasher({
+    memoryCost: config.ARGON2_MEMORY_KIB,
+    timeCost: config.ARGON2_TIME_COST,
+    parallelism: config.ARGON2_PARALLELISM,
+  });
+  const notifier = overrides.notifier ?? createNotifier(config, logger);
+  const lockout = new AccountLockout(limiters, config);
+  const codes = new OneTimeCodes({
+    db: database.db,
+    notifier,
+    logger,
+    secret: deriveCodeSecret(config.SERVICE_KEY),
+    ttlSeconds: config.OTP_TTL_SECONDS,
+    maxAttempts: config.OTP_MAX_ATTEMPTS,
+  });
   const auth = new AuthService({
     db: database.db,
     logger,
-    hasher: new PasswordHasher({
-      memoryCost: config.ARGON2_MEMORY_KIB,
-      timeCost: config.ARGON2_TIME_COST,
-      parallelism: config.ARGON2_PARALLELISM,
-    }),
+    hasher,
     tokens,
     revocations,
-    notifier: overrides.notifier ?? createNotifier(config, logger),
-    lockout: new AccountLockout(limiters, config),
-    codeSecret: deriveCodeSecret(config.SERVICE_KEY),
+    codes,
+    lockout,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
-    codeTtlSeconds: config.OTP_TTL_SECONDS,
-    codeMaxAttempts: config.OTP_MAX_ATTEMPTS,
   });
+  const account = new AccountService({
+    db: database.db,
+    logger,
+    hasher,
+    codes,
+    notifier,
+    lockout,
+    revocations,
+    reauthMaxAgeSeconds: config.REAUTH_MAX_AGE_SECONDS,
+  });
+  const session = requireSession({ tokens, auth, limiter: limiters.user });
 
   const userAdmin = new UserAdminService({
     db: database.db,
@@ -178,13 +200,19 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     context,
     (app) => {
       mountOpenApiRoutes(app, mergedOpenApi);
-      mountNotificationRoutes(app, { db: database.db, tokens, auth });
-      mountAuthRoutes(app, { auth, tokens, limiters, cookieSecure: config.COOKIE_SECURE });
-      mountUserAdminRoutes(app, { admin: userAdmin, tokens, auth });
+      mountNotificationRoutes(app, { db: database.db, session });
+      mountAuthRoutes(app, {
+        auth,
+        account,
+        tokens,
+        limiters,
+        session,
+        cookieSecure: config.COOKIE_SECURE,
+      });
+      mountUserAdminRoutes(app, { admin: userAdmin, session });
       mountRealtimeRoutes(app, {
         hub,
-        tokens,
-        auth,
+        session,
         heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
         openStreams,
         logger,
@@ -229,6 +257,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
   return {
     app,
     auth,
+    account,
     tokens,
     hub,
     revocations,

@@ -131,6 +131,14 @@ export const envSchema = serviceEnvSchema('gateway', {
     .min(1)
     .default(600)
     .describe('Requests per minute per device key on /device/*'),
+  RATE_LIMIT_DEVICE_IP_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(6000)
+    .describe(
+      "Requests per minute per client IP on /device/*, checked before the device key (a store's carts share its address)",
+    ),
   RATE_LIMIT_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,64}$/)
@@ -144,18 +152,53 @@ export const envSchema = serviceEnvSchema('gateway', {
     .min(1)
     .default(100)
     .describe('Credential attempts (login, codes, reset) per client IP per 15 minutes'),
+  AUTH_REGISTER_PER_HOUR: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe('Registrations per client IP per hour (registration says whether an address is taken)'),
+  AUTH_REFRESH_PER_MINUTE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(30)
+    .describe(
+      'Token refreshes per minute per session (unknown refresh tokens count as credential attempts per IP)',
+    ),
   AUTH_ACCOUNT_MAX_FAILURES: z.coerce
     .number()
     .int()
     .min(1)
     .default(5)
-    .describe('Consecutive failed logins of one account before it is locked'),
+    .describe(
+      'Consecutive failed attempts on one account from one client IP before that client is locked out of it',
+    ),
   AUTH_LOCKOUT_SECONDS: z.coerce
     .number()
     .int()
     .min(1)
     .default(60)
-    .describe('First lockout of an account; each further lockout within 24 h doubles it (cap 24 h)'),
+    .describe(
+      'First lockout of a client from an account; each further lockout within 24 h doubles it (cap 24 h)',
+    ),
+  AUTH_SLOWDOWN_AFTER_FAILURES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(20)
+    .describe(
+      'Failed attempts on one account from all clients in 15 minutes after which every attempt on it is slowed down (100 ms doubling, at most 3 s)',
+    ),
+  REAUTH_MAX_AGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(30)
+    .max(3600)
+    .default(300)
+    .describe(
+      'How recently a session must have proven the password or a code to change e-mail, phone, password or second factor',
+    ),
 
   // Public endpoints
   PUBLIC_CACHE_TTL_SECONDS: z.coerce

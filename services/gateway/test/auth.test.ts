@@ -51,7 +51,7 @@ describe('accounts', () => {
     const verified = await request(gateway.app)
       .post('/auth/verify-email')
       .set(bearer(tokens.accessToken))
-      .send({ code: gateway.notifier.lastCode(email) })
+      .send({ code: await gateway.codeSentTo(email) })
       .expect(200);
     expect(verified.body.emailVerified).toBe(true);
 
@@ -137,7 +137,7 @@ describe('accounts', () => {
   it('resets a forgotten password with an e-mailed code and ends every session', async () => {
     const { email, tokens } = await register();
     await request(gateway.app).post('/auth/password-reset/start').send({ email }).expect(202);
-    const code = gateway.notifier.lastCode(email);
+    const code = await gateway.codeSentTo(email);
     await request(gateway.app)
       .post('/auth/password-reset/complete')
       .send({ email, code: code === '000000' ? '111111' : '000000', newPassword: 'reset passphrase one' })
@@ -169,7 +169,7 @@ describe('accounts', () => {
       .post('/auth/otp/start')
       .send({ channel: 'email', destination: email })
       .expect(202);
-    const code = gateway.notifier.lastCode(email);
+    const code = await gateway.codeSentTo(email);
     const response = await request(gateway.app)
       .post('/auth/otp/verify')
       .send({ channel: 'email', destination: email, code })
@@ -187,7 +187,7 @@ describe('accounts', () => {
       .post('/auth/otp/start')
       .send({ channel: 'email', destination: email })
       .expect(202);
-    const code = gateway.notifier.lastCode(email);
+    const code = await gateway.codeSentTo(email);
     const wrong = code === '123456' ? '654321' : '123456';
     for (let attempt = 0; attempt < 5; attempt++) {
       const response = await request(gateway.app)
@@ -214,7 +214,7 @@ describe('accounts', () => {
     expect(first.body.tokens).toBeUndefined();
     const session = await request(gateway.app)
       .post('/auth/otp/verify')
-      .send({ challengeId: first.body.challengeId, code: gateway.notifier.lastCode(email) })
+      .send({ challengeId: first.body.challengeId, code: await gateway.codeSentTo(email) })
       .expect(200);
     expect(session.body.tokens.accessToken).toEqual(expect.any(String));
   });

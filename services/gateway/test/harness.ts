@@ -83,6 +83,8 @@ export async function createGatewayDatabase(): Promise<TestDatabase<DB>> {
 
 export interface TestGateway extends GatewayApp {
   notifier: RecordingNotifier;
+  /** The newest code sent to `to`, once the gateway's deferred work (code sending) has run. */
+  codeSentTo(to: string): Promise<string>;
 }
 
 export function gatewayEnv(
@@ -123,7 +125,14 @@ export async function createTestGateway(
     ...(options.now && { now: options.now }),
   });
   await gateway.ready;
-  return { ...gateway, notifier };
+  return {
+    ...gateway,
+    notifier,
+    async codeSentTo(to) {
+      await gateway.auth.idle();
+      return notifier.lastCode(to);
+    },
+  };
 }
 
 const testTokens = new AccessTokens(

@@ -167,7 +167,7 @@ describe('ending a session refuses its access tokens on every route and replica'
     const learnt = replicaBLearns(1);
     await request(replicaA.app)
       .post('/auth/password-reset/complete')
-      .send({ email: dave.email, code: replicaA.notifier.lastCode(dave.email), newPassword: `${PASSWORD}!` })
+      .send({ email: dave.email, code: await replicaA.codeSentTo(dave.email), newPassword: `${PASSWORD}!` })
       .expect(204);
     await learnt;
     await expectRefusedEverywhere(dave.accessToken);

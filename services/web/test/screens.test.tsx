@@ -41,6 +41,39 @@ describe('sign-in', () => {
     expect(alerts?.auth).toBe('Bearer access-1');
   });
 
+  it('asks a code sign-in for the SMS second factor when the code came by e-mail', async () => {
+    const { services, seen } = renderApp('/sign-in/code', {
+      'POST /auth/otp/start': () => json(202, { accepted: true }),
+      'POST /auth/otp/verify': async (request) =>
+        JSON.parse(await request.text()).challengeId
+          ? json(200, session)
+          : json(202, {
+              secondFactorRequired: true,
+              challengeId: '0190a0b0-0000-7000-8000-0000000000dd',
+              channel: 'sms',
+            }),
+    });
+    services.session.clear();
+    const person = userEvent.setup();
+    await person.type(screen.getByRole('textbox', { name: 'E-mail' }), 'ada@example.com');
+    await person.click(screen.getByRole('button', { name: 'Send code' }));
+    await person.type(await screen.findByLabelText('Code'), '111111');
+    await person.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByRole('heading', { name: 'Enter your code' })).toBeTruthy();
+    expect(screen.getByText(/by text message/)).toBeTruthy();
+    expect(services.session.getState().status).toBe('signed-out');
+    await person.type(screen.getByLabelText('Code'), '222222');
+    await person.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Dashboard' })).toBeTruthy();
+    const verifies = seen.filter((request) => request.path === '/auth/otp/verify');
+    expect(JSON.parse(verifies.at(-1)?.body ?? '')).toEqual({
+      challengeId: '0190a0b0-0000-7000-8000-0000000000dd',
+      code: '222222',
+    });
+    expect(services.session.token).toBe('access-1');
+  });
+
   it('shows the server’s message when the password is wrong, and stays signed out', async () => {
     const { services } = renderApp('/sign-in', {
       'POST /auth/login': () =>

@@ -25,7 +25,7 @@ export const User = z
     email: z.string(),
     emailVerified: z.boolean(),
     displayName: z.string(),
-    phone: z.string().nullable(),
+    phone: z.string().nullable().describe('The phone number an SMS code proved; null until one did.'),
     role: UserRole,
     retailer: StoreSlug.nullable().describe(
       'The retailer a `staff` account works for; null for every other role.',
@@ -66,13 +66,27 @@ export const VerifyEmailRequest = z.strictObject({ code: OtpCode }).meta({ id: '
 export const RefreshRequest = z
   .strictObject({ refreshToken: z.string().min(1).max(200).optional() })
   .meta({ id: 'RefreshRequest' });
+/** A phone number is changed through /auth/phone (verified by an SMS code), never here. */
 export const UpdateProfileRequest = z
   .strictObject({
     displayName: z.string().trim().min(1).max(100).optional(),
-    phone: PhoneNumber.nullable().optional(),
-    secondFactor: SecondFactor.nullable().optional(),
+    secondFactor: SecondFactor.nullable()
+      .optional()
+      .describe('Needs a recent re-authentication; `sms` needs a verified phone'),
   })
   .meta({ id: 'UpdateProfileRequest' });
+export const ReauthenticateRequest = z
+  .union([
+    z.strictObject({ password: z.string().min(1).max(256) }),
+    z.strictObject({ code: OtpCode.describe('From POST /auth/reauthenticate/code') }),
+  ])
+  .meta({ id: 'ReauthenticateRequest' });
+export const ReauthenticationCodeRequest = z
+  .strictObject({ channel: SecondFactor.default('email').describe('`sms` goes to the verified phone') })
+  .meta({ id: 'ReauthenticationCodeRequest' });
+export const PhoneChangeRequest = z.strictObject({ phone: PhoneNumber }).meta({ id: 'PhoneChangeRequest' });
+export const EmailChangeRequest = z.strictObject({ email: Email }).meta({ id: 'EmailChangeRequest' });
+export const CodeRequest = z.strictObject({ code: OtpCode }).meta({ id: 'CodeRequest' });
 export const ChangePasswordRequest = z
   .strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password })
   .meta({ id: 'ChangePasswordRequest' });

@@ -4,7 +4,7 @@
  * a session idle for PAIRING_IDLE_TIMEOUT_SECONDS ends by itself.
  */
 import { eventCatalog, type PairingSession } from '@cartwatch/common-types';
-import { newId, withTransaction } from '@cartwatch/db';
+import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
 import type { CurrentDevice } from '../auth/device-context.js';
@@ -33,10 +33,6 @@ type Owner = { deviceId: string } | { userId: string };
 export async function activeSession(deps: Deps, owner: Owner): Promise<pairing.SessionRow | undefined> {
   await pairing.endIdleSession(deps.db, owner, deps.config.PAIRING_IDLE_TIMEOUT_SECONDS);
   return pairing.findActiveSession(deps.db, owner);
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
 }
 
 export async function createPairingCode(deps: Deps, device: CurrentDevice) {

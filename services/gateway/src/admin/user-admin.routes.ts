@@ -2,16 +2,14 @@
 import { AdminUserQuery, SetUserRoleRequest, UserIdParams } from '@cartwatch/common-types';
 import { AppError, parseBody, parseParams, parseQuery, requestIdOf } from '@cartwatch/service-kit';
 import type { Express, RequestHandler } from 'express';
-import type { AuthService } from '../auth/auth.service.js';
-import { requireSession, sessionOf } from '../auth/authenticate.js';
-import type { AccessTokens } from '../tokens/access-token.js';
+import { sessionOf } from '../auth/authenticate.js';
 import type { UserAdminService } from './user-admin.service.js';
 
 export function mountUserAdminRoutes(
   app: Express,
-  deps: { admin: UserAdminService; tokens: AccessTokens; auth: AuthService },
+  deps: { admin: UserAdminService; session: RequestHandler },
 ): void {
-  const session = requireSession(deps.tokens, deps.auth);
+  const { session } = deps;
   const adminOnly: RequestHandler = (_req, res, next) => {
     if (sessionOf(res).role !== 'admin') throw AppError.forbidden('admin role required');
     next();

@@ -34,15 +34,9 @@ export function findUserByEmail(db: Executor<DB>, email: string): Promise<UserRo
   return db.selectFrom('app_user').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-/** Only accounts that chose this phone number and whose e-mail is verified can log in by text. */
+/** The account whose verified phone this is (a phone is stored only once an SMS code proved it). */
 export function findUserByPhone(db: Executor<DB>, phone: string): Promise<UserRow | undefined> {
-  return db
-    .selectFrom('app_user')
-    .selectAll()
-    .where('phone', '=', phone)
-    .orderBy('created_at')
-    .limit(1)
-    .executeTakeFirst();
+  return db.selectFrom('app_user').selectAll().where('phone', '=', phone).executeTakeFirst();
 }
 
 export function updateUser(
@@ -98,6 +92,34 @@ export function findActiveSession(db: Executor<DB>, id: string): Promise<Session
     .where('id', '=', id)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
+}
+
+/** When the session last proved the password or a fresh code, if it is live. */
+export async function sessionReauthenticatedAt(db: Executor<DB>, id: string): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom('session')
+    .select('reauthenticated_at')
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row?.reauthenticated_at;
+}
+
+export async function markReauthenticated(db: Executor<DB>, id: string): Promise<void> {
+  await db.updateTable('session').set({ reauthenticated_at: new Date() }).where('id', '=', id).execute();
+}
+
+/** The session a refresh token belongs to (no lock: for rate limiting before the rotation). */
+export async function sessionIdOfRefreshToken(
+  db: Executor<DB>,
+  tokenHash: Buffer,
+): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('refresh_token')
+    .select('session_id')
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  return row?.session_id;
 }
 
 /** Revokes a session; returns its id when it was live (so its access tokens can be refused everywhere). */
@@ -178,6 +200,7 @@ export async function insertCode(
     userId: string;
     purpose: CodePurpose;
     channel: CodeChannel;
+    destination: string | null;
     codeHash: Buffer;
     expiresAt: Date;
   },
@@ -197,6 +220,7 @@ export async function insertCode(
       user_id: code.userId,
       purpose: code.purpose,
       channel: code.channel,
+      destination: code.destination,
       code_hash: code.codeHash,
       expires_at: code.expiresAt,
     })

@@ -1,21 +1,21 @@
 /**
- * Account rules: registration, login (with optional second factor), refresh-token rotation with replay
- * detection, logout, password change and reset, one-time codes, account deletion. Transactions and the
- * `user.deleted.v1` outbox write live here; SQL lives in the repository.
+ * Signing in and out: registration, login (with the account's second factor), passwordless code login,
+ * refresh-token rotation with replay detection, logout, password reset. Account changes (profile,
+ * phone, e-mail, password, deletion) live in account.service.ts. Transactions live here; SQL lives in
+ * the repository. Every ended session is announced to all gateway replicas after its commit.
  */
-import { createHash, createHmac, hkdfSync, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
-import { type AuthSession, eventCatalog, type TokenPair, type User } from '@cartwatch/common-types';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
+import type { AuthSession, TokenPair, User } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
-import { publish } from '@cartwatch/events';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { CodeChannel, CodePurpose, DB } from '../db/schema.js';
-import type { Notifier } from '../notify/notifier.js';
+import type { CodeChannel, DB } from '../db/schema.js';
 import type { AccountLockout } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import { type AdminOutcome, ensureAdminAccount } from './admin-account.js';
 import * as repo from './auth.repository.js';
+import type { OneTimeCodes } from './one-time-codes.js';
 import type { PasswordHasher } from './password.js';
 import type { SessionRevocations } from './session-revocations.js';
 
@@ -26,13 +26,9 @@ export interface AuthServiceDeps {
   tokens: AccessTokens;
   /** Ended sessions' access tokens are refused on every replica (called after each commit). */
   revocations: Pick<SessionRevocations, 'end'>;
-  notifier: Notifier;
+  codes: OneTimeCodes;
   lockout: AccountLockout;
-  /** Secret the one-time codes are HMAC-ed with (6 digits alone would fall to an offline search). */
-  codeSecret: Buffer;
   refreshTtlSeconds: number;
-  codeTtlSeconds: number;
-  codeMaxAttempts: number;
 }
 
 export interface ClientInfo {
@@ -69,11 +65,37 @@ export function deriveCodeSecret(serviceKey: string): Buffer {
   return Buffer.from(hkdfSync('sha256', serviceKey, 'cartwatch-gateway', 'one-time-codes', 32));
 }
 
+/** The channel the account's second factor is proven with (SMS only to a verified phone). */
+export function secondFactorChannel(user: repo.UserRow): CodeChannel | undefined {
+  if (user.second_factor === null) return undefined;
+  return user.second_factor === 'sms' && user.phone ? 'sms' : 'email';
+}
+
+export function addressOf(user: repo.UserRow, channel: CodeChannel): string {
+  return channel === 'sms' && user.phone ? user.phone : user.email;
+}
+
 export class AuthService {
+  /** Work done after the answer went out (see `later`); tests wait for it with `idle()`. */
+  private readonly background = new Set<Promise<void>>();
+
   constructor(private readonly deps: AuthServiceDeps) {}
 
-  private hashCode(codeId: string, code: string): Buffer {
-    return createHmac('sha256', this.deps.codeSecret).update(`${codeId}:${code}`).digest();
+  /**
+   * Runs `task` after the current request was answered, so the answer cannot depend on what the task
+   * finds (whether an account exists): same status, body and timing either way.
+   */
+  private later(what: string, task: () => Promise<void>): void {
+    const run = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(task)
+      .catch((error: unknown) => this.deps.logger.error({ err: error }, `${what} failed`))
+      .finally(() => this.background.delete(run));
+    this.background.add(run);
+  }
+
+  /** Resolves when every task started with `later` has finished. */
+  async idle(): Promise<void> {
+    while (this.background.size > 0) await Promise.all(this.background);
   }
 
   private async issueTokens(
@@ -119,48 +141,19 @@ export class AuthService {
     return { user: toUser(user), tokens };
   }
 
-  /** Creates a code, stores its HMAC and sends it without making the caller wait for delivery. */
-  private async sendCode(user: repo.UserRow, purpose: CodePurpose, channel: CodeChannel): Promise<string> {
-    const id = newId();
-    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-    await repo.insertCode(this.deps.db, {
-      id,
-      userId: user.id,
-      purpose,
-      channel,
-      codeHash: this.hashCode(id, code),
-      expiresAt: new Date(Date.now() + this.deps.codeTtlSeconds * 1000),
-    });
-    const minutes = Math.round(this.deps.codeTtlSeconds / 60);
-    const text = `Your CartWatch code is ${code}. It expires in ${minutes} minutes. If you did not ask for it, ignore this message.`;
-    const delivery =
-      channel === 'sms' && user.phone
-        ? this.deps.notifier.sendSms({ to: user.phone, text })
-        : this.deps.notifier.sendEmail({ to: user.email, subject: `CartWatch code: ${purpose}`, text });
-    delivery.catch((error: unknown) =>
-      this.deps.logger.error({ err: error, purpose, channel }, 'code delivery failed'),
-    );
-    return id;
-  }
-
-  /**
-   * Checks a code against the newest live one; a wrong guess counts an attempt and the code is burnt
-   * after `codeMaxAttempts`. Returns the user id on success (the code is consumed).
-   */
-  private async checkCode(
-    filter: { userId?: string; codeId?: string; purpose: CodePurpose; channel?: CodeChannel },
-    code: string,
-  ): Promise<string | undefined> {
-    return withTransaction(this.deps.db, async (trx) => {
-      const row = await repo.lockLiveCode(trx, filter);
-      if (!row) return undefined;
-      if (!timingSafeEqual(row.code_hash, this.hashCode(row.id, code))) {
-        await repo.recordWrongCode(trx, row.id, row.attempts + 1 >= this.deps.codeMaxAttempts);
-        return undefined;
-      }
-      await repo.consumeCode(trx, row.id);
-      return row.user_id;
-    });
+  /** A session, or the second-factor challenge the account asks for first. */
+  private async finishSignIn(user: repo.UserRow, client: ClientInfo, provenWith?: CodeChannel) {
+    const channel = secondFactorChannel(user);
+    if (channel !== undefined && channel !== provenWith) {
+      const challengeId = await this.deps.codes.send(
+        user,
+        'second-factor',
+        channel,
+        addressOf(user, channel),
+      );
+      return { kind: 'second-factor' as const, challengeId, channel };
+    }
+    return { kind: 'session' as const, session: await this.startSession(user, client) };
   }
 
   async register(
@@ -174,23 +167,24 @@ export class AuthService {
       display_name: input.displayName,
       password_hash: hash,
       role: 'user',
+      retailer_slug: null,
       email_verified_at: null,
       phone: null,
       second_factor: null,
     });
     if (!user) throw AppError.conflict('an account with this e-mail exists');
-    await this.sendCode(user, 'verify-email', 'email');
+    await this.deps.codes.send(user, 'verify-email', 'email', user.email);
     return this.startSession(user, client);
   }
 
   async resendVerification(userId: string): Promise<void> {
     const user = await this.requireUserRow(userId);
     if (user.email_verified_at) throw AppError.conflict('e-mail already verified');
-    await this.sendCode(user, 'verify-email', 'email');
+    await this.deps.codes.send(user, 'verify-email', 'email', user.email);
   }
 
   async verifyEmail(userId: string, code: string): Promise<User> {
-    const ok = await this.checkCode({ userId, purpose: 'verify-email' }, code);
+    const ok = await this.deps.codes.check({ userId, purpose: 'verify-email' }, code);
     if (!ok) throw AppError.unprocessable(INVALID_CODE);
     const user = await repo.updateUser(this.deps.db, userId, { email_verified_at: new Date() });
     if (!user) throw AppError.notFound('user');
@@ -199,16 +193,16 @@ export class AuthService {
 
   async login(input: { email: string; password: string }, client: ClientInfo): Promise<LoginResult> {
     // The lockout is checked before any hashing, so a locked account costs no CPU.
-    await this.deps.lockout.assertNotLocked(input.email);
+    await this.deps.lockout.assertNotLocked(input.email, client.ip);
     const user = await repo.findUserByEmail(this.deps.db, input.email);
     const valid = user
       ? await this.deps.hasher.verify(user.password_hash, input.password)
       : await this.deps.hasher.verifyAgainstDummy(input.password);
     if (!user || !valid) {
-      await this.deps.lockout.recordFailure(input.email);
+      await this.deps.lockout.recordFailure(input.email, client.ip);
       throw AppError.unauthenticated(INVALID_CREDENTIALS);
     }
-    await this.deps.lockout.recordSuccess(input.email);
+    await this.deps.lockout.recordSuccess(input.email, client.ip);
     let current = user;
     if (this.deps.hasher.needsRehash(user.password_hash)) {
       const upgraded = await repo.updateUser(this.deps.db, user.id, {
@@ -216,12 +210,12 @@ export class AuthService {
       });
       if (upgraded) current = upgraded;
     }
-    if (current.second_factor) {
-      const channel = current.second_factor === 'sms' && current.phone ? 'sms' : 'email';
-      const challengeId = await this.sendCode(current, 'second-factor', channel);
-      return { kind: 'second-factor', challengeId, channel };
-    }
-    return { kind: 'session', session: await this.startSession(current, client) };
+    return this.finishSignIn(current, client);
+  }
+
+  /** The session a refresh token belongs to, if any (the route limits refreshes per session). */
+  sessionOfRefreshToken(refreshToken: string): Promise<string | undefined> {
+    return repo.sessionIdOfRefreshToken(this.deps.db, hashRefreshToken(refreshToken));
   }
 
   /** Rotates a refresh token; a token that was already used revokes its whole family. */
@@ -279,65 +273,25 @@ export class AuthService {
     return user;
   }
 
-  async profile(userId: string): Promise<User> {
-    return toUser(await this.requireUserRow(userId));
-  }
-
-  async updateProfile(
-    userId: string,
-    changes: {
-      displayName?: string | undefined;
-      phone?: string | null | undefined;
-      secondFactor?: 'email' | 'sms' | null | undefined;
-    },
-  ): Promise<User> {
-    const current = await this.requireUserRow(userId);
-    const phone = changes.phone === undefined ? current.phone : changes.phone;
-    const secondFactor = changes.secondFactor === undefined ? current.second_factor : changes.secondFactor;
-    if (secondFactor === 'sms' && !phone)
-      throw AppError.unprocessable('a phone number is needed for SMS codes');
-    const user = await repo.updateUser(this.deps.db, userId, {
-      ...(changes.displayName !== undefined && { display_name: changes.displayName }),
-      phone,
-      second_factor: secondFactor,
+  /** Always accepted at once; a code goes out afterwards only when the account exists. */
+  startPasswordReset(email: string): void {
+    this.later('password reset start', async () => {
+      const user = await repo.findUserByEmail(this.deps.db, email);
+      if (user) await this.deps.codes.send(user, 'password-reset', 'email', user.email);
     });
-    if (!user) throw AppError.unauthenticated();
-    return toUser(user);
   }
 
-  /** Changes the password and ends every other session. */
-  async changePassword(
-    userId: string,
-    sessionId: string,
-    input: { currentPassword: string; newPassword: string },
-  ) {
-    await this.deps.lockout.assertNotLocked(`user:${userId}`);
-    const user = await this.requireUserRow(userId);
-    if (!(await this.deps.hasher.verify(user.password_hash, input.currentPassword))) {
-      await this.deps.lockout.recordFailure(`user:${userId}`);
-      throw AppError.unprocessable('current password is wrong');
-    }
-    const hash = await this.deps.hasher.hash(input.newPassword);
-    const ended = await withTransaction(this.deps.db, async (trx) => {
-      await repo.updateUser(trx, userId, { password_hash: hash });
-      return repo.revokeUserSessions(trx, userId, 'password changed', sessionId);
-    });
-    await this.deps.revocations.end(ended);
-  }
-
-  /** Always accepted, so the answer does not reveal whether the account exists. */
-  async startPasswordReset(email: string): Promise<void> {
-    const user = await repo.findUserByEmail(this.deps.db, email);
-    if (user) await this.sendCode(user, 'password-reset', 'email');
-  }
-
-  async completePasswordReset(input: { email: string; code: string; newPassword: string }): Promise<void> {
+  async completePasswordReset(
+    input: { email: string; code: string; newPassword: string },
+    client: ClientInfo,
+  ): Promise<void> {
     const account = `reset:${input.email}`;
-    await this.deps.lockout.assertNotLocked(account);
+    await this.deps.lockout.assertNotLocked(account, client.ip);
     const user = await repo.findUserByEmail(this.deps.db, input.email);
-    const userId = user && (await this.checkCode({ userId: user.id, purpose: 'password-reset' }, input.code));
-    if (!user || !userId) {
-      await this.deps.lockout.recordFailure(account);
+    const proven =
+      user && (await this.deps.codes.check({ userId: user.id, purpose: 'password-reset' }, input.code));
+    if (!user || !proven) {
+      await this.deps.lockout.recordFailure(account, client.ip);
       throw AppError.unprocessable(INVALID_CODE);
     }
     const hash = await this.deps.hasher.hash(input.newPassword);
@@ -350,69 +304,62 @@ export class AuthService {
       return repo.revokeUserSessions(trx, user.id, 'password reset');
     });
     await this.deps.revocations.end(ended);
-    await this.deps.lockout.recordSuccess(account);
+    await this.deps.lockout.recordSuccess(account, client.ip);
   }
 
-  /** Passwordless login, step 1: always accepted; a code goes out only when the account exists. */
-  async startOtpLogin(channel: CodeChannel, destination: string): Promise<void> {
-    const user =
-      channel === 'email'
-        ? await repo.findUserByEmail(this.deps.db, destination)
-        : await repo.findUserByPhone(this.deps.db, destination);
-    if (user) await this.sendCode(user, 'login', channel);
+  private findByDestination(channel: CodeChannel, destination: string) {
+    return channel === 'email'
+      ? repo.findUserByEmail(this.deps.db, destination)
+      : repo.findUserByPhone(this.deps.db, destination);
   }
 
+  /** Passwordless login, step 1: always accepted at once; a code goes out only when the account exists. */
+  startOtpLogin(channel: CodeChannel, destination: string): void {
+    this.later('code login start', async () => {
+      const user = await this.findByDestination(channel, destination);
+      if (user) await this.deps.codes.send(user, 'login', channel, destination);
+    });
+  }
+
+  /**
+   * Passwordless login (step 2), or the second step of a login (`challengeId`). A code login proves one
+   * channel: when the account's second factor is another one, it answers that factor's challenge
+   * instead of a session.
+   */
   async verifyOtp(
     input:
       | { channel: CodeChannel; destination: string; code: string }
       | { challengeId: string; code: string },
     client: ClientInfo,
-  ): Promise<AuthSession> {
+  ): Promise<LoginResult> {
     const account = 'challengeId' in input ? `challenge:${input.challengeId}` : `otp:${input.destination}`;
-    await this.deps.lockout.assertNotLocked(account);
-    let userId: string | undefined;
+    await this.deps.lockout.assertNotLocked(account, client.ip);
+    let proven: { userId: string } | undefined;
     if ('challengeId' in input) {
-      userId = await this.checkCode({ codeId: input.challengeId, purpose: 'second-factor' }, input.code);
+      proven = await this.deps.codes.check(
+        { codeId: input.challengeId, purpose: 'second-factor' },
+        input.code,
+      );
     } else {
-      const user =
-        input.channel === 'email'
-          ? await repo.findUserByEmail(this.deps.db, input.destination)
-          : await repo.findUserByPhone(this.deps.db, input.destination);
-      userId =
+      const user = await this.findByDestination(input.channel, input.destination);
+      proven =
         user &&
-        (await this.checkCode({ userId: user.id, purpose: 'login', channel: input.channel }, input.code));
+        (await this.deps.codes.check(
+          { userId: user.id, purpose: 'login', channel: input.channel },
+          input.code,
+        ));
     }
-    if (!userId) {
-      await this.deps.lockout.recordFailure(account);
+    if (!proven) {
+      await this.deps.lockout.recordFailure(account, client.ip);
       throw AppError.unauthenticated(INVALID_CODE);
     }
-    await this.deps.lockout.recordSuccess(account);
-    let user = await this.requireUserRow(userId);
-    if (!('challengeId' in input) && input.channel === 'email' && !user.email_verified_at) {
+    await this.deps.lockout.recordSuccess(account, client.ip);
+    let user = await this.requireUserRow(proven.userId);
+    if ('challengeId' in input) return { kind: 'session', session: await this.startSession(user, client) };
+    if (input.channel === 'email' && !user.email_verified_at) {
       user = (await repo.updateUser(this.deps.db, user.id, { email_verified_at: new Date() })) ?? user;
     }
-    return this.startSession(user, client);
-  }
-
-  /** Deletes the account and announces it (every service purges that user's data). */
-  async deleteAccount(userId: string, password: string): Promise<void> {
-    const user = await this.requireUserRow(userId);
-    if (!(await this.deps.hasher.verify(user.password_hash, password))) {
-      await this.deps.lockout.recordFailure(`user:${userId}`);
-      throw AppError.unprocessable('password is wrong');
-    }
-    const ended = await withTransaction(this.deps.db, async (trx) => {
-      const sessionIds = await repo.revokeUserSessions(trx, userId, 'account deleted');
-      await repo.deleteUser(trx, userId);
-      await publish(trx, eventCatalog.userDeleted, {
-        source: 'gateway',
-        data: { userId },
-        userId,
-        subjectId: userId,
-      });
-      return sessionIds;
-    });
-    await this.deps.revocations.end(ended);
+    return this.finishSignIn(user, client, input.channel);
   }
 
   /** The start-up admin (ADMIN_EMAIL / ADMIN_PASSWORD): created when missing, never promoting an account. */

@@ -1,11 +1,12 @@
 /**
- * Who is calling: the verified access token of a request (cached by AccessTokens). Gateway routes that
- * act on the account also require its session to be live, so logout and password changes take effect
- * at once there; proxied routes trust the token until it expires (15 minutes at most).
+ * Who is calling: the verified access token of a request (cached by AccessTokens, which refuses tokens
+ * of ended sessions on every route). The gateway's own routes also check the session in the database
+ * and take a point of the user's rate limit, like a proxied request.
  */
 import type { IncomingMessage } from 'node:http';
 import { AppError } from '@cartwatch/service-kit';
 import type { RequestHandler, Response } from 'express';
+import { consumeOrReject, type PointLimiter } from '../rate-limit/limiters.js';
 import { type AccessClaims, type AccessTokens, bearerToken } from '../tokens/access-token.js';
 import type { AuthService } from './auth.service.js';
 
@@ -28,10 +29,16 @@ export function identityOf(req: IncomingMessage): AccessClaims | undefined {
   return verified.get(req);
 }
 
-export function requireSession(tokens: AccessTokens, auth: AuthService): RequestHandler {
+export function requireSession(deps: {
+  tokens: AccessTokens;
+  auth: Pick<AuthService, 'isSessionActive'>;
+  limiter: PointLimiter;
+}): RequestHandler {
   return async (req, res, next) => {
-    const claims = await identify(req, tokens);
-    if (!claims || !(await auth.isSessionActive(claims.sessionId))) throw AppError.unauthenticated();
+    const claims = await identify(req, deps.tokens);
+    if (!claims) throw AppError.unauthenticated();
+    await consumeOrReject(deps.limiter, claims.userId);
+    if (!(await deps.auth.isSessionActive(claims.sessionId))) throw AppError.unauthenticated();
     res.locals.auth = claims;
     next();
   };

@@ -11,6 +11,7 @@ export interface AppUserTable {
   email: string;
   email_verified_at: Date | null;
   display_name: string;
+  /** A phone number verified by an SMS code; unique among accounts. */
   phone: string | null;
   role: 'user' | 'staff' | 'admin';
   /** The retailer of a `staff` account (receipt-ingest store slug); null for every other role. */
@@ -28,6 +29,8 @@ export interface SessionTable {
   last_used_at: Timestamp;
   revoked_at: Date | null;
   revoked_reason: string | null;
+  /** When the session last proved the password or a fresh code (sign-in counts). */
+  reauthenticated_at: Generated<Date>;
   user_agent: string | null;
   ip: string | null;
 }
@@ -40,7 +43,14 @@ export interface RefreshTokenTable {
   created_at: Generated<Date>;
 }
 
-export type CodePurpose = 'verify-email' | 'password-reset' | 'login' | 'second-factor';
+export type CodePurpose =
+  | 'verify-email'
+  | 'password-reset'
+  | 'login'
+  | 'second-factor'
+  | 'reauthenticate'
+  | 'verify-phone'
+  | 'change-email';
 export type CodeChannel = 'email' | 'sms';
 
 export interface OneTimeCodeTable {
@@ -48,6 +58,8 @@ export interface OneTimeCodeTable {
   user_id: string;
   purpose: CodePurpose;
   channel: CodeChannel;
+  /** The address the code proves (a new phone number or e-mail), when it is not the account's own. */
+  destination: string | null;
   code_hash: Buffer;
   expires_at: Date;
   attempts: Generated<number>;

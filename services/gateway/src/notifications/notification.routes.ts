@@ -1,12 +1,10 @@
 /** GET/PUT /me/notifications: whether alerts are e-mailed, and the webhook they are posted to. */
 import { type NotificationPreferences, UpdateNotificationPreferences } from '@cartwatch/common-types';
 import { AppError, parseBody } from '@cartwatch/service-kit';
-import type { Express } from 'express';
+import type { Express, RequestHandler } from 'express';
 import type { Kysely } from 'kysely';
-import type { AuthService } from '../auth/auth.service.js';
-import { requireSession, sessionOf } from '../auth/authenticate.js';
+import { sessionOf } from '../auth/authenticate.js';
 import type { DB } from '../db/schema.js';
-import type { AccessTokens } from '../tokens/access-token.js';
 import { findPreferences, upsertPreferences } from './notification.repository.js';
 import { assertPublicWebhookUrl } from './webhook-target.js';
 
@@ -17,9 +15,9 @@ export async function preferencesOf(db: Kysely<DB>, userId: string): Promise<Not
 
 export function mountNotificationRoutes(
   app: Express,
-  deps: { db: Kysely<DB>; tokens: AccessTokens; auth: AuthService },
+  deps: { db: Kysely<DB>; session: RequestHandler },
 ): void {
-  const session = requireSession(deps.tokens, deps.auth);
+  const { session } = deps;
   app.get('/me/notifications', session, async (_req, res) => {
     res.json(await preferencesOf(deps.db, sessionOf(res).userId));
   });

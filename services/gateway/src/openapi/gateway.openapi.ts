@@ -4,14 +4,19 @@ import {
   AdminUserQuery,
   AuthSession,
   ChangePasswordRequest,
+  CodeRequest,
   DeleteAccountRequest,
+  EmailChangeRequest,
   LoginRequest,
   NotificationPreferences,
   OtpStartRequest,
   OtpVerifyRequest,
   PasswordResetCompleteRequest,
   PasswordResetStartRequest,
+  PhoneChangeRequest,
   pageOf,
+  ReauthenticateRequest,
+  ReauthenticationCodeRequest,
   RefreshRequest,
   RegisterRequest,
   SecondFactorChallenge,
@@ -142,11 +147,95 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     method: 'patch',
     path: '/auth/me',
     tags: ['account'],
-    summary: 'Change display name, phone number or second factor',
+    summary: 'Change the display name or the second factor (the latter needs a recent re-authentication)',
     request: { body: json(UpdateProfileRequest) },
     responses: {
       200: { description: 'The updated account', ...json(User) },
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UNPROCESSABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/reauthenticate',
+    tags: ['account'],
+    summary:
+      'Prove the session again with the password or a code; e-mail, phone and second-factor changes need it within REAUTH_MAX_AGE_SECONDS',
+    request: { body: json(ReauthenticateRequest) },
+    responses: {
+      ...noContent('Re-authenticated'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE', 'RATE_LIMITED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/reauthenticate/code',
+    tags: ['account'],
+    summary: 'Send a re-authentication code to the e-mail address or the verified phone',
+    request: { body: json(ReauthenticationCodeRequest) },
+    responses: {
+      202: { description: 'Sent', ...json(Accepted) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE', 'RATE_LIMITED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/phone',
+    tags: ['account'],
+    summary: 'Text a code to a new phone number (needs a verified e-mail and a recent re-authentication)',
+    request: { body: json(PhoneChangeRequest) },
+    responses: {
+      202: { description: 'Sent', ...json(Accepted) },
+      ...errorResponses(
+        'VALIDATION_FAILED',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'CONFLICT',
+        'UNPROCESSABLE',
+        'RATE_LIMITED',
+      ),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/phone/verify',
+    tags: ['account'],
+    summary: "Make the texted number the account's phone (one account per number)",
+    request: { body: json(CodeRequest) },
+    responses: {
+      200: { description: 'The account with its verified phone', ...json(User) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'CONFLICT', 'UNPROCESSABLE', 'RATE_LIMITED'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/auth/phone',
+    tags: ['account'],
+    summary: 'Remove the phone (needs a recent re-authentication; not while SMS is the second factor)',
+    responses: {
+      200: { description: 'The account without a phone', ...json(User) },
+      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'CONFLICT'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/email',
+    tags: ['account'],
+    summary: 'Send a code to a new e-mail address (needs a recent re-authentication)',
+    request: { body: json(EmailChangeRequest) },
+    responses: {
+      202: { description: 'Sent', ...json(Accepted) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'CONFLICT', 'RATE_LIMITED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/auth/email/verify',
+    tags: ['account'],
+    summary: 'Switch to the new address; the old one is told and the other sessions end',
+    request: { body: json(CodeRequest) },
+    responses: {
+      200: { description: 'The account with its new e-mail', ...json(User) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'CONFLICT', 'UNPROCESSABLE', 'RATE_LIMITED'),
     },
   });
   registry.registerPath({
@@ -175,7 +264,8 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     method: 'post',
     path: '/auth/password-reset/start',
     tags: ['auth'],
-    summary: 'E-mail a reset code (same answer whether or not the account exists)',
+    summary:
+      'E-mail a reset code (same answer, answered before any lookup, whether or not the account exists)',
     ...publicOperation,
     request: { body: json(PasswordResetStartRequest) },
     responses: {
@@ -199,7 +289,8 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     method: 'post',
     path: '/auth/otp/start',
     tags: ['auth'],
-    summary: 'Send a one-time login code by e-mail or SMS (same answer whether or not the account exists)',
+    summary:
+      'Send a one-time login code by e-mail or to a verified phone (same answer, answered before any lookup, whether or not the account exists)',
     ...publicOperation,
     request: { body: json(OtpStartRequest) },
     responses: {
@@ -216,6 +307,11 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     request: { body: json(OtpVerifyRequest) },
     responses: {
       200: { description: 'A new session', ...json(AuthSession) },
+      202: {
+        description:
+          "The code proved one channel and the account's second factor is another: finish with its challenge",
+        ...json(SecondFactorChallenge),
+      },
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'RATE_LIMITED'),
     },
   });

@@ -2,7 +2,7 @@
  * What a request must pass before it is proxied, by the route's auth kind (common-types RouteAuth):
  * `user` needs a valid access token (401 otherwise) and is limited per user; `public` and `signed` are
  * limited per IP (a valid token on a public route is still forwarded); `device` passes without a JWT
- * (the owning service checks the device key) and is limited per device key.
+ * (the owning service checks the device key) and is limited per client IP, then per device key.
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -35,6 +35,8 @@ export function createAdmission(tokens: AccessTokens, limiters: Limiters): Admis
         await identify(req, tokens);
         return;
       case 'device':
+        // Per client IP first: every bogus key would otherwise be a fresh bucket of its own.
+        await consumeOrReject(limiters.deviceIp, ip);
         await consumeOrReject(limiters.device, deviceKeyOf(req) ?? `ip:${ip}`);
         return;
       case 'signed':

@@ -5,18 +5,16 @@
  * and at once when its session ends (logout, logout-all, password change, deletion).
  */
 import { AppError, loggerFor } from '@cartwatch/service-kit';
-import type { Express, Response } from 'express';
+import type { Express, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type { AuthService } from '../auth/auth.service.js';
-import { requireSession, sessionOf } from '../auth/authenticate.js';
-import type { AccessTokens } from '../tokens/access-token.js';
+import { sessionOf } from '../auth/authenticate.js';
 import type { OpenStreams } from './open-streams.js';
 import type { PushedEvent, RealtimeHub } from './realtime-hub.js';
 
 export interface RealtimeRouteDeps {
   hub: RealtimeHub;
-  tokens: AccessTokens;
-  auth: AuthService;
+  /** Signed-in users only (requireSession). */
+  session: RequestHandler;
   heartbeatMs: number;
   logger: Logger;
   /** Open streams by session, so shutdown and ended sessions can end them. */
@@ -34,7 +32,7 @@ function writeEvent(res: Response, event: PushedEvent): void {
 }
 
 export function mountRealtimeRoutes(app: Express, deps: RealtimeRouteDeps): void {
-  app.get('/me/events', requireSession(deps.tokens, deps.auth), async (req, res) => {
+  app.get('/me/events', deps.session, async (req, res) => {
     const { userId, sessionId, exp } = sessionOf(res);
     const lastEventIdHeader = req.get('last-event-id');
     const lastEventId = lastEventIdHeader === undefined ? undefined : Number(lastEventIdHeader);

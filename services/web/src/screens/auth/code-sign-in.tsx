@@ -1,10 +1,13 @@
-/** Passwordless sign-in: a one-time code sent to an e-mail address or phone number. */
+/**
+ * Passwordless sign-in: a one-time code sent to an e-mail address or phone number; when the account's
+ * second factor is the other channel, its code is asked for next.
+ */
 import { useMutation } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { unwrap } from '../../api/errors';
 import { useServices } from '../../app-context';
 import { CodeField, Field, FormError, Page } from '../../components/ui';
-import { useAfterSignIn } from './sign-in';
+import { type SecondFactorChallenge, SecondFactorStep, useAfterSignIn } from './sign-in';
 
 type Channel = 'email' | 'sms';
 
@@ -15,6 +18,7 @@ export function CodeSignInScreen() {
   const [destination, setDestination] = useState('');
   const [sent, setSent] = useState(false);
   const [code, setCode] = useState('');
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | undefined>();
 
   const start = useMutation({
     mutationFn: async () =>
@@ -32,8 +36,13 @@ export function CodeSignInScreen() {
           body: channel === 'email' ? { channel, destination, code } : { channel, destination, code },
         }),
       ),
-    onSuccess: done,
+    onSuccess: (result) => {
+      if ('secondFactorRequired' in result) setChallenge(result);
+      else done(result);
+    },
   });
+
+  if (challenge) return <SecondFactorStep challenge={challenge} />;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

@@ -21,13 +21,50 @@ export function useAfterSignIn(): (session: AuthSession) => void {
   };
 }
 
+/** What a sign-in step answers: a session, or the account's second factor to prove first. */
+export type SignInStep = AuthSession | SecondFactorChallenge;
+export interface SecondFactorChallenge {
+  secondFactorRequired: true;
+  challengeId: string;
+  channel: 'email' | 'sms';
+}
+
+/** The second step of a sign-in: the code the account's second factor received. */
+export function SecondFactorStep({ challenge }: { challenge: SecondFactorChallenge }) {
+  const { api } = useServices();
+  const done = useAfterSignIn();
+  const [code, setCode] = useState('');
+  const verify = useMutation({
+    mutationFn: async () =>
+      unwrap(await api.POST('/auth/otp/verify', { body: { challengeId: challenge.challengeId, code } })),
+    onSuccess: (result) => {
+      if (!('secondFactorRequired' in result)) done(result);
+    },
+  });
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    verify.mutate();
+  };
+  return (
+    <Page title="Enter your code">
+      <form onSubmit={submit} className="form" noValidate>
+        <p>We sent a 6-digit code by {challenge.channel === 'sms' ? 'text message' : 'e-mail'}.</p>
+        <CodeField value={code} onChange={setCode} />
+        <FormError error={verify.error} />
+        <button type="submit" disabled={verify.isPending}>
+          Sign in
+        </button>
+      </form>
+    </Page>
+  );
+}
+
 export function SignInScreen() {
   const { api } = useServices();
   const done = useAfterSignIn();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [challenge, setChallenge] = useState<{ challengeId: string; channel: string } | undefined>();
-  const [code, setCode] = useState('');
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | undefined>();
 
   const login = useMutation({
     mutationFn: async () => unwrap(await api.POST('/auth/login', { body: { email, password } })),
@@ -36,30 +73,8 @@ export function SignInScreen() {
       else done(result);
     },
   });
-  const verify = useMutation({
-    mutationFn: async (challengeId: string) =>
-      unwrap(await api.POST('/auth/otp/verify', { body: { challengeId, code } })),
-    onSuccess: done,
-  });
 
-  if (challenge) {
-    const submit = (event: FormEvent) => {
-      event.preventDefault();
-      verify.mutate(challenge.challengeId);
-    };
-    return (
-      <Page title="Enter your code">
-        <form onSubmit={submit} className="form" noValidate>
-          <p>We sent a 6-digit code by {challenge.channel === 'sms' ? 'text message' : 'e-mail'}.</p>
-          <CodeField value={code} onChange={setCode} />
-          <FormError error={verify.error} />
-          <button type="submit" disabled={verify.isPending}>
-            Sign in
-          </button>
-        </form>
-      </Page>
-    );
-  }
+  if (challenge) return <SecondFactorStep challenge={challenge} />;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
