@@ -185,4 +185,20 @@ export async function outboxEvents(
   return rows.map((row) => row.payload);
 }
 
+export async function orderStatusOf(h: Harness, orderId: string): Promise<string | undefined> {
+  const { rows } = await h.database.pool.query<{ status: string }>(
+    'select status from "order" where id = $1',
+    [orderId],
+  );
+  return rows[0]?.status;
+}
+
+export async function stockOf(h: Harness, catalogItemId: string) {
+  const { rows } = await h.database.pool.query<{ on_hand: number; reserved: number }>(
+    'select on_hand, reserved from catalog_item where id = $1',
+    [catalogItemId],
+  );
+  return rows[0];
+}
+
 export { testAdmin, testUser };

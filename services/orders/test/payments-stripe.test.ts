@@ -17,7 +17,9 @@ import {
   createItem,
   createLocation,
   type Harness,
+  orderStatusOf,
   outboxEvents,
+  stockOf,
   testUser,
 } from './harness.js';
 
@@ -93,27 +95,12 @@ function succeeded(intentId: string, overrides: { amount?: number; currency?: st
   );
 }
 
-async function statusOf(orderId: string) {
-  const { rows } = await h.database.pool.query<{ status: string }>(
-    'select status from "order" where id = $1',
-    [orderId],
-  );
-  return rows[0]?.status;
-}
-
 async function paymentsOf(orderId: string) {
   const { rows } = await h.database.pool.query<{ status: string; provider_reference: string | null }>(
     'select status, provider_reference from payment where order_id = $1 order by id',
     [orderId],
   );
   return rows;
-}
-
-async function stockOf(catalogItemId: string) {
-  const { rows } = await h.database.pool.query('select on_hand, reserved from catalog_item where id = $1', [
-    catalogItemId,
-  ]);
-  return rows[0];
 }
 
 describe('starting a payment', () => {
@@ -146,7 +133,7 @@ describe('starting a payment', () => {
       }),
     ]);
     expect(stripe.intents.get(payment.providerReference)?.client_secret).toBe(clientSecret);
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
   });
 
   it('answers the same payment when pay is called again, without a second PaymentIntent', async () => {
@@ -172,14 +159,14 @@ describe('starting a payment', () => {
         .map((r) => r.idempotencyKey),
     );
     expect([...keys]).toEqual([`payment-${payment.id}`]);
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
   });
 
   it("refuses another user's order and a body with a payer-chosen reference", async () => {
     const { user, order } = await placeOrder();
     await pay(testUser(), order.id).expect(404);
     await request(h.app).post(`/orders/${order.id}/pay`).set(as(user)).send({ reference: 'x' }).expect(400);
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
   });
 });
 
@@ -190,11 +177,11 @@ describe('the Stripe webhook', () => {
     const event = succeeded(payment.providerReference);
     const response = await postWebhook(event.body, event.signature).expect(200);
     expect(response.body).toEqual({ received: true, outcome: 'applied' });
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
     expect(await paymentsOf(order.id)).toEqual([
       { status: 'SUCCEEDED', provider_reference: payment.providerReference },
     ]);
-    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 2 });
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 10, reserved: 2 });
     const events = (await outboxEvents(h, 'order.status-changed.v1')).filter(
       (e) => e.data.orderId === order.id,
     );
@@ -235,7 +222,7 @@ describe('the Stripe webhook', () => {
       ]);
       expect(rows).toEqual([]);
     }
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
     expect(await paymentsOf(order.id)).toEqual([
       { status: 'PENDING', provider_reference: payment.providerReference },
     ]);
@@ -268,7 +255,7 @@ describe('the Stripe webhook', () => {
       const response = await postWebhook(body, signature).expect(401);
       expect(response.body.error.code).toBe('UNAUTHENTICATED');
     }
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
   });
 
   it('is reachable only with the service key (the gateway), like every route', async () => {
@@ -282,7 +269,7 @@ describe('the Stripe webhook', () => {
       .send(event.body)
       .expect(401);
     await postWebhook(event.body, event.signature).expect(200);
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
   });
 
   it('answers 404 for a provider this deployment does not run', async () => {
@@ -305,7 +292,7 @@ describe('the Stripe webhook', () => {
     const intent = stripe.intents.get(first.payment.providerReference);
     const failed = signedStripeEvent('payment_intent.payment_failed', { ...intent }, WEBHOOK_SECRET);
     expect((await postWebhook(failed.body, failed.signature).expect(200)).body.outcome).toBe('applied');
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
     const second = (await pay(user, order.id).expect(202)).body;
     expect(second.payment.id).not.toBe(first.payment.id);
     expect(second.payment.providerReference).not.toBe(first.payment.providerReference);
@@ -318,13 +305,13 @@ describe('the Stripe webhook', () => {
     await request(h.app).post(`/orders/${order.id}/cancel`).set(as(user)).send({}).expect(200);
     const event = succeeded(payment.providerReference);
     await postWebhook(event.body, event.signature).expect(200);
-    expect(await statusOf(order.id)).toBe('CANCELLED');
+    expect(await orderStatusOf(h, order.id)).toBe('CANCELLED');
     const refunds = stripe.requests.filter(
       (r) => r.path === '/v1/refunds' && r.form.payment_intent === payment.providerReference,
     );
     expect(refunds).toEqual([expect.objectContaining({ form: expect.objectContaining({ amount: '900' }) })]);
     expect(refunds[0]?.idempotencyKey).toMatch(/^refund-/);
-    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 10, reserved: 0 });
   });
 });
 
@@ -364,12 +351,12 @@ describe('refunds through Stripe', () => {
       WEBHOOK_SECRET,
     );
     await postWebhook(mismatch.body, mismatch.signature).expect(422);
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
     const settled = signedStripeEvent('refund.updated', { ...refund, status: 'succeeded' }, WEBHOOK_SECRET);
     await postWebhook(settled.body, settled.signature).expect(200);
-    expect(await statusOf(order.id)).toBe('REFUNDED');
+    expect(await orderStatusOf(h, order.id)).toBe('REFUNDED');
     expect((await postWebhook(settled.body, settled.signature).expect(200)).body.outcome).toBe('duplicate');
-    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 10, reserved: 0 });
     const events = (await outboxEvents(h, 'order.status-changed.v1')).filter(
       (e) => e.data.orderId === order.id,
     );
@@ -392,7 +379,7 @@ describe('refunds through Stripe', () => {
     const refund = stripe.refunds.get(response.body.refund.providerReference);
     const settled = signedStripeEvent('refund.created', { ...refund, status: 'succeeded' }, WEBHOOK_SECRET);
     await postWebhook(settled.body, settled.signature).expect(200);
-    expect(await statusOf(order.id)).toBe('REFUNDED');
+    expect(await orderStatusOf(h, order.id)).toBe('REFUNDED');
   });
 
   it('leaves the order PAID when Stripe reports the refund failed', async () => {
@@ -405,7 +392,7 @@ describe('refunds through Stripe', () => {
     const refund = stripe.refunds.get(response.body.refund.providerReference);
     const failed = signedStripeEvent('refund.failed', { ...refund, status: 'failed' }, WEBHOOK_SECRET);
     await postWebhook(failed.body, failed.signature).expect(200);
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
     const { rows } = await h.database.pool.query('select status from refund where order_id = $1', [order.id]);
     expect(rows).toEqual([{ status: 'FAILED' }]);
   });
@@ -416,7 +403,7 @@ describe('refunds through Stripe', () => {
       const response = await request(h.app).post(`/orders/${order.id}/refund`).set(as(caller)).send({});
       expect(response.status).toBe(403);
     }
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
     const refundsOfOrder = stripe.requests.filter(
       (r) =>
         r.path === '/v1/refunds' &&

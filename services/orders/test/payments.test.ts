@@ -15,7 +15,9 @@ import {
   createItem,
   createLocation,
   type Harness,
+  orderStatusOf,
   outboxEvents,
+  stockOf,
   testUser,
 } from './harness.js';
 
@@ -42,21 +44,6 @@ async function placeOrder(user = testUser()) {
   return { user, item, order: response.body as { id: string; totalCents: number } };
 }
 
-async function statusOf(orderId: string) {
-  const { rows } = await h.database.pool.query<{ status: string }>(
-    'select status from "order" where id = $1',
-    [orderId],
-  );
-  return rows[0]?.status;
-}
-
-async function stockOf(catalogItemId: string) {
-  const { rows } = await h.database.pool.query('select on_hand, reserved from catalog_item where id = $1', [
-    catalogItemId,
-  ]);
-  return rows[0];
-}
-
 function confirm(user: { id: string }, clientSecret: string, outcome?: 'succeeded' | 'failed') {
   return request(h.app)
     .post('/payments/test/confirm')
@@ -73,7 +60,7 @@ describe('the test provider', () => {
       payment: { provider: 'test', status: 'PENDING', amountCents: 600 },
       publishableKey: null,
     });
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
     const paid = await confirm(user, started.body.clientSecret).expect(200);
     expect(paid.body.status).toBe('PAID');
     await confirm(user, started.body.clientSecret).expect(200);
@@ -101,7 +88,7 @@ describe('the test provider', () => {
     await confirm(testUser(), secret).expect(404);
     await confirm(user, `${secret.slice(0, -2)}xx`).expect(404);
     await confirm(user, 'pi_test_00000000000000000000000000000000_secret_x').expect(404);
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
   });
 
   it('refuses to start paying an order that is not PENDING (409)', async () => {
@@ -159,7 +146,7 @@ describe('in-store payments', () => {
       .send({ reference: 'x', amountCents: 599 })
       .expect(422);
     expect(wrong.body.error.details.reason).toBe('AMOUNT_MISMATCH');
-    expect(await statusOf(order.id)).toBe('PENDING');
+    expect(await orderStatusOf(h, order.id)).toBe('PENDING');
     const { rows } = await h.database.pool.query('select 1 from payment where order_id = $1', [order.id]);
     expect(rows).toEqual([]);
   });
@@ -188,7 +175,7 @@ describe('refunds', () => {
     for (const caller of [user, otherStaff]) {
       await request(h.app).post(`/orders/${order.id}/refund`).set(as(caller)).send({}).expect(403);
     }
-    expect(await statusOf(order.id)).toBe('PAID');
+    expect(await orderStatusOf(h, order.id)).toBe('PAID');
     const refunded = await request(h.app)
       .post(`/orders/${order.id}/refund`)
       .set(as(staff))
@@ -198,7 +185,7 @@ describe('refunds', () => {
       order: { status: 'REFUNDED' },
       refund: { status: 'SUCCEEDED', provider: 'test', amountCents: 600 },
     });
-    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 10, reserved: 0 });
     // Asking again answers the refund that was made.
     const again = await request(h.app).post(`/orders/${order.id}/refund`).set(as(staff)).send({}).expect(200);
     expect(again.body.refund.id).toBe(refunded.body.refund.id);
@@ -214,14 +201,14 @@ describe('refunds', () => {
     for (const status of ['SHIPPED', 'DELIVERED']) {
       await request(h.app).patch(`/orders/${order.id}/status`).set(as(h.admin)).send({ status }).expect(200);
     }
-    expect(await stockOf(item.id)).toEqual({ on_hand: 8, reserved: 0 });
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 8, reserved: 0 });
     await request(h.app)
       .post(`/orders/${order.id}/refund`)
       .set(as(staff))
       .send({ reason: 'returned', restock: true })
       .expect(200);
-    expect(await statusOf(order.id)).toBe('REFUNDED');
-    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
+    expect(await orderStatusOf(h, order.id)).toBe('REFUNDED');
+    expect(await stockOf(h, item.id)).toEqual({ on_hand: 10, reserved: 0 });
   });
 
   it('refuses to refund an unpaid order (409)', async () => {

@@ -120,16 +120,8 @@ export class Platform implements PlatformInfo {
 
   /** Plain data for tests in other processes (vitest workers). */
   info(): PlatformInfo {
-    const {
-      url,
-      serviceUrls,
-      admin,
-      databaseName,
-      streamName,
-      subjectPrefix,
-      logFile,
-      paymentWebhookSecret,
-    } = this;
+    const { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile } = this;
+    const paymentWebhookSecret = this.paymentWebhookSecret;
     return {
       url,
       serviceUrls,

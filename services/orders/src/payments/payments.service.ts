@@ -196,6 +196,15 @@ async function findEventPayment(deps: PaymentsDeps, reference: string, paymentId
     : undefined;
 }
 
+/** Records the event as applied, in the caller's transaction; false for a redelivery or a replay. */
+function firstDelivery(trx: Transaction<DB>, deps: PaymentsDeps, event: ProviderEvent): Promise<boolean> {
+  return payments.recordProviderEvent(trx, {
+    provider: deps.provider.name,
+    eventId: event.id,
+    type: event.type,
+  });
+}
+
 function amountMismatch(
   event: { id: string; type: string; amountCents: number; currency: string },
   expected: { amountCents: number; currency: string },
@@ -243,14 +252,7 @@ async function paymentSucceeded(
   }
 
   const result = await withTransaction(db, async (trx) => {
-    if (
-      !(await payments.recordProviderEvent(trx, {
-        provider: deps.provider.name,
-        eventId: event.id,
-        type: event.type,
-      }))
-    )
-      return { outcome: 'duplicate' as const };
+    if (!(await firstDelivery(trx, deps, event))) return { outcome: 'duplicate' as const };
     const locked = await payments.lockPayment(trx, payment.id);
     if (!locked || locked.status === 'SUCCEEDED') return { outcome: 'ignored' as const };
     await payments.setPaymentStatus(trx, payment.id, 'SUCCEEDED');
@@ -298,14 +300,7 @@ async function paymentFailed(
   const payment = await findEventPayment(deps, event.paymentReference, event.paymentId);
   if (!payment) return 'ignored';
   return withTransaction(deps.database.db, async (trx) => {
-    if (
-      !(await payments.recordProviderEvent(trx, {
-        provider: deps.provider.name,
-        eventId: event.id,
-        type: event.type,
-      }))
-    )
-      return 'duplicate';
+    if (!(await firstDelivery(trx, deps, event))) return 'duplicate';
     const locked = await payments.lockPayment(trx, payment.id);
     if (locked?.status !== 'PENDING') return 'ignored';
     // The order stays PENDING: the shopper may pay again (a new payment).
@@ -333,14 +328,7 @@ async function refundSettled(
   }
   const refundId = refund.id;
   return withTransaction(db, async (trx) => {
-    if (
-      !(await payments.recordProviderEvent(trx, {
-        provider: deps.provider.name,
-        eventId: event.id,
-        type: event.type,
-      }))
-    )
-      return 'duplicate';
+    if (!(await firstDelivery(trx, deps, event))) return 'duplicate';
     const locked = await payments.lockRefund(trx, refundId);
     if (locked?.status !== 'PENDING') return 'ignored';
     if (locked.provider_reference === null)
