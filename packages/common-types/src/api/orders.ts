@@ -248,7 +248,9 @@ export const OrderStatusChange = z
     id: Uuid,
     from: OrderStatus.nullable(),
     to: OrderStatus,
-    actor: z.string().describe('`user:<id>`, `admin:<id>` or `system:<job>`'),
+    actor: z
+      .string()
+      .describe('`user:<id>`, `admin:<id>`, `staff:<id>`, `provider:<payment provider>` or `system:<job>`'),
     reason: z.string().nullable(),
     createdAt: Timestamp,
   })

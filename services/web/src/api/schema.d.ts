@@ -3333,7 +3333,7 @@ export interface components {
             id: string;
             from: components["schemas"]["OrderStatus"] & (string | null);
             to: components["schemas"]["OrderStatus"];
-            /** @description `user:<id>`, `admin:<id>` or `system:<job>` */
+            /** @description `user:<id>`, `admin:<id>`, `staff:<id>`, `provider:<payment provider>` or `system:<job>` */
             actor: string;
             reason: string | null;
             /** Format: date-time */
