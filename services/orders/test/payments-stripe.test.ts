@@ -315,6 +315,29 @@ describe('the Stripe webhook', () => {
   });
 });
 
+describe('automatic refunds', () => {
+  it('retries the refund of money for a cancelled order on the redelivery when Stripe was down', async () => {
+    const { user, order } = await placeOrder();
+    const { payment } = (await pay(user, order.id).expect(202)).body;
+    await request(h.app).post(`/orders/${order.id}/cancel`).set(as(user)).send({}).expect(200);
+    const event = succeeded(payment.providerReference);
+    stripe.failWith = 500;
+    await postWebhook(event.body, event.signature).expect(503);
+    stripe.failWith = undefined;
+    // Stripe redelivers the same event: it was applied, but the refund still has to reach Stripe.
+    expect((await postWebhook(event.body, event.signature).expect(200)).body.outcome).toBe('duplicate');
+    const created = [...stripe.refunds.values()].filter(
+      (r) => r.payment_intent === payment.providerReference,
+    );
+    expect(created).toHaveLength(1);
+    await postWebhook(event.body, event.signature).expect(200);
+    expect(
+      [...stripe.refunds.values()].filter((r) => r.payment_intent === payment.providerReference),
+    ).toHaveLength(1);
+    expect(await orderStatusOf(h, order.id)).toBe('CANCELLED');
+  });
+});
+
 describe('refunds through Stripe', () => {
   async function paidOrder() {
     const placed = await placeOrder();

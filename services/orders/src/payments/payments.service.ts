@@ -270,7 +270,7 @@ async function paymentSucceeded(
     }
     // The money came for an order that can no longer be paid (the sweeper cancelled it, or it was paid
     // in store meanwhile): give it back.
-    const refund = await payments.claimRefund(trx, {
+    await payments.claimRefund(trx, {
       id: newId(),
       payment_id: payment.id,
       order_id: payment.order_id,
@@ -281,14 +281,21 @@ async function paymentSucceeded(
       restock: false,
       requested_by: AUTOMATIC_REFUND_ACTOR,
     });
-    return { outcome: 'applied' as const, refund };
-  });
-  if ('refund' in result && result.refund) {
     deps.logger.warn(
-      { orderId: payment.order_id, paymentId: payment.id },
+      { orderId: payment.order_id, paymentId: payment.id, orderStatus: current?.status },
       'payment for an order no longer payable; refunding',
     );
-    await issueRefund(deps, { ...payment, status: 'SUCCEEDED' }, result.refund);
+    return { outcome: 'applied' as const };
+  });
+  // After the commit (and again on every redelivery, until the provider took it): the automatic refund.
+  // Should the provider call fail, the webhook answers 5xx and the provider's retry comes back here.
+  const refund = await payments.findOpenRefund(db, payment.id);
+  if (
+    refund?.status === 'PENDING' &&
+    refund.provider_reference === null &&
+    refund.requested_by === AUTOMATIC_REFUND_ACTOR
+  ) {
+    await issueRefund(deps, { ...payment, status: 'SUCCEEDED' }, refund);
   }
   return result.outcome;
 }
