@@ -8,7 +8,7 @@ import type { ServiceName } from './services.js';
  * - `user`: a valid access token is required; identity headers are injected.
  * - `public`: no token needed (a valid one is still forwarded as identity); per-IP limits, cached.
  * - `device`: no JWT; the owning service checks the device key; per-device limits.
- * - `signed`: no JWT; the owning service verifies a signature (e-mail webhooks).
+ * - `signed`: no JWT; the owning service verifies a signature (e-mail and payment-provider webhooks).
  */
 export type RouteAuth = 'user' | 'public' | 'device' | 'signed';
 
@@ -56,6 +56,8 @@ export const routeTable: readonly RouteEntry[] = [
   { prefix: '/orders', service: 'orders', auth: 'user' },
   { prefix: '/catalog', service: 'orders', auth: 'user' },
   { prefix: '/inventory', service: 'orders', auth: 'user' },
+  { prefix: '/payments', service: 'orders', auth: 'user' },
+  { prefix: '/payments/webhooks', service: 'orders', auth: 'signed' },
   { prefix: '/devices', service: 'cart-device', auth: 'user' },
   { prefix: '/device', service: 'cart-device', auth: 'device' },
   { prefix: '/store-layouts', service: 'cart-device', auth: 'user' },

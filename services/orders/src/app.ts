@@ -8,9 +8,15 @@ import { createPriceWatchResolver } from './catalog/product-resolver.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import { documentOrderRoutes, mountOrderRoutes } from './orders/orders.routes.js';
-import { createPaymentProvider } from './payments/payment-provider.js';
+import { createPaymentProvider, type ProviderOptions } from './payments/payment-provider.js';
+import {
+  documentPaymentRoutes,
+  mountPaymentRoutes,
+  mountPaymentWebhooks,
+} from './payments/payments.routes.js';
 
-export function createApp(context: AppContext<Config, DB>): Express {
+/** `options` are for tests only (e.g. pointing the Stripe SDK at a local fake of its API). */
+export function createApp(context: AppContext<Config, DB>, options: ProviderOptions = {}): Express {
   const { config, database, logger } = context;
   const resolver = createPriceWatchResolver({
     baseUrl: config.PRICE_WATCH_URL,
@@ -19,14 +25,15 @@ export function createApp(context: AppContext<Config, DB>): Express {
   const ordersDeps = {
     database,
     logger,
-    payments: createPaymentProvider(config.PAYMENT_PROVIDER),
     pendingOrderTtlSeconds: config.PENDING_ORDER_TTL_SECONDS,
     idempotencyLockTimeoutSeconds: config.IDEMPOTENCY_LOCK_TIMEOUT_SECONDS,
   };
+  const paymentsDeps = { database, logger, provider: createPaymentProvider(config, options) };
   const openapi = createOpenApiRegistry();
   documentCatalogRoutes(openapi);
   documentCartRoutes(openapi);
   documentOrderRoutes(openapi);
+  documentPaymentRoutes(openapi);
   return createStandardApp(
     'orders',
     context,
@@ -34,7 +41,11 @@ export function createApp(context: AppContext<Config, DB>): Express {
       mountCatalogRoutes(app, { database, resolver });
       mountCartRoutes(app, { database, resolver });
       mountOrderRoutes(app, ordersDeps);
+      mountPaymentRoutes(app, paymentsDeps);
     },
-    { openapi },
+    {
+      openapi,
+      beforeBodyParser: (app) => mountPaymentWebhooks(app, paymentsDeps, config.BODY_LIMIT),
+    },
   );
 }

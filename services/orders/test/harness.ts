@@ -1,12 +1,14 @@
 /**
  * Test harness of orders: an isolated schema, the app built from env as the process builds it, and a
- * real loopback HTTP server standing in for price-watch's `POST /internal/products/resolve`.
+ * real loopback HTTP server standing in for price-watch's `POST /internal/products/resolve` (and, for
+ * the Stripe tests, `fake-stripe.ts` standing in for Stripe's API).
  */
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createAppFromEnv } from '@cartwatch/service-runtime';
+import { loadConfig } from '@cartwatch/service-kit';
+import { createAppContext, createServiceDatabase } from '@cartwatch/service-runtime';
 import {
   createTestDatabase,
   serviceHeaders,
@@ -19,7 +21,9 @@ import {
 } from '@cartwatch/testing';
 import type { Express } from 'express';
 import request, { type Test } from 'supertest';
+import { createApp } from '../src/app.js';
 import type { DB } from '../src/db/schema.js';
+import type { ProviderOptions } from '../src/payments/payment-provider.js';
 import { serviceDefinition } from '../src/service.js';
 
 export const migrationsFolder = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
@@ -85,11 +89,19 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(prefix: string, env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * The app built from env as the process builds it (config, pool, context), plus `options` only tests
+ * give (e.g. the address of a fake Stripe API).
+ */
+export async function createHarness(
+  prefix: string,
+  env: Record<string, string> = {},
+  options: ProviderOptions = {},
+): Promise<Harness> {
   const database = await createTestDatabase<DB>({ prefix, migrationsFolder });
   const priceWatch = await startFakePriceWatch();
   const { databaseUrl, natsUrl } = testEnv();
-  const built = createAppFromEnv(serviceDefinition, {
+  const config = loadConfig(serviceDefinition.envSchema, {
     SERVICE_KEY: TEST_SERVICE_KEY,
     DATABASE_URL: databaseUrl,
     NATS_URL: natsUrl,
@@ -98,13 +110,15 @@ export async function createHarness(prefix: string, env: Record<string, string> 
     PRICE_WATCH_URL: priceWatch.url,
     ...env,
   });
+  const appDatabase = createServiceDatabase(serviceDefinition, config);
+  const app = createApp(createAppContext(serviceDefinition, { config, database: appDatabase }), options);
   return {
-    app: built.app,
+    app,
     database,
     priceWatch,
     admin: testAdmin(),
     async close() {
-      await built.close();
+      await appDatabase.close();
       await priceWatch.close();
       await database.drop();
     },
@@ -169,6 +183,22 @@ export async function outboxEvents(
     payload: { data: Record<string, unknown>; userId?: string };
   }>(`select payload from ${h.database.schema}.outbox where type = $1 order by seq`, [type]);
   return rows.map((row) => row.payload);
+}
+
+export async function orderStatusOf(h: Harness, orderId: string): Promise<string | undefined> {
+  const { rows } = await h.database.pool.query<{ status: string }>(
+    'select status from "order" where id = $1',
+    [orderId],
+  );
+  return rows[0]?.status;
+}
+
+export async function stockOf(h: Harness, catalogItemId: string) {
+  const { rows } = await h.database.pool.query<{ on_hand: number; reserved: number }>(
+    'select on_hand, reserved from catalog_item where id = $1',
+    [catalogItemId],
+  );
+  return rows[0];
 }
 
 export { testAdmin, testUser };

@@ -1,6 +1,6 @@
 /**
  * The order state machine: every (from, to) pair, stock effects of each transition, owner-only cancel
- * and pay, admin-only status changes, and a second user who cannot see or touch the first user's orders.
+ * and pay (starting a payment), admin-only status changes, and a second user who cannot see or touch the first user's orders.
  */
 import { newId } from '@cartwatch/db';
 import request from 'supertest';
@@ -147,16 +147,16 @@ describe('history and events', () => {
     const user = testUser();
     const { orderId } = await placeOrder(user);
     await request(h.app)
-      .post(`/orders/${orderId}/pay`)
-      .set(as(user))
-      .send({ reference: 'till-42' })
+      .post(`/orders/${orderId}/in-store-payment`)
+      .set(as(h.admin))
+      .send({ reference: 'till-42', amountCents: 250 })
       .expect(200);
     await setStatus(orderId, 'SHIPPED', { reason: 'courier picked up' }).expect(200);
     const history = await request(h.app).get(`/orders/${orderId}/history`).set(as(user)).expect(200);
     expect(history.body.items.map((e: Record<string, unknown>) => [e.from, e.to, e.actor, e.reason])).toEqual(
       [
         [null, 'PENDING', `user:${user.id}`, 'placed'],
-        ['PENDING', 'PAID', `user:${user.id}`, 'paid via manual'],
+        ['PENDING', 'PAID', `admin:${h.admin.id}`, 'paid in store (till-42)'],
         ['PAID', 'SHIPPED', `admin:${h.admin.id}`, 'courier picked up'],
       ],
     );
@@ -164,14 +164,14 @@ describe('history and events', () => {
       (e) => e.data.orderId === orderId,
     );
     expect(events.map((e) => [e.data.from, e.data.to, e.data.actor, e.userId])).toEqual([
-      ['PENDING', 'PAID', `user:${user.id}`, user.id],
+      ['PENDING', 'PAID', `admin:${h.admin.id}`, user.id],
       ['PAID', 'SHIPPED', `admin:${h.admin.id}`, user.id],
     ]);
     const { rows } = await h.database.pool.query(
-      'select provider, reference from order_payment where order_id = $1',
+      'select provider, provider_reference from payment where order_id = $1',
       [orderId],
     );
-    expect(rows).toEqual([{ provider: 'manual', reference: 'till-42' }]);
+    expect(rows).toEqual([{ provider: 'in_store', provider_reference: 'till-42' }]);
   });
 
   it('pages the history with a cursor', async () => {

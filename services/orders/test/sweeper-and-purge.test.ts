@@ -42,6 +42,16 @@ async function placeOrder(user: { id: string }, quantity: number, onHand = 10) {
   return { order: response.body as { id: string; expiresAt: string }, item };
 }
 
+/** Paid at the counter: the way an order becomes PAID without a payment provider. */
+async function payInStore(orderId: string) {
+  const order = await request(h.app).get(`/orders/${orderId}`).set(as(h.admin)).expect(200);
+  await request(h.app)
+    .post(`/orders/${orderId}/in-store-payment`)
+    .set(as(h.admin))
+    .send({ reference: 'till', amountCents: order.body.totalCents })
+    .expect(200);
+}
+
 async function stockOf(catalogItemId: string) {
   const { rows } = await h.database.pool.query('select on_hand, reserved from catalog_item where id = $1', [
     catalogItemId,
@@ -62,7 +72,7 @@ describe('order sweeper', () => {
     const user = testUser();
     const expired = await placeOrder(user, 2);
     const paid = await placeOrder(user, 1);
-    await request(h.app).post(`/orders/${paid.order.id}/pay`).set(as(user)).send({}).expect(200);
+    await payInStore(paid.order.id);
     const deadline = new Date(expired.order.expiresAt);
     expect(deadline.getTime()).toBeGreaterThan(Date.now() + 50_000);
 
@@ -145,7 +155,7 @@ describe('user.deleted.v1', () => {
     const stays = testUser();
     const pending = await placeOrder(gone, 2);
     const paid = await placeOrder(gone, 1);
-    await request(h.app).post(`/orders/${paid.order.id}/pay`).set(as(gone)).send({}).expect(200);
+    await payInStore(paid.order.id);
     const shipped = await placeOrder(gone, 1);
     await request(h.app)
       .patch(`/orders/${shipped.order.id}/status`)

@@ -272,8 +272,25 @@ function orderIn(status: string) {
   };
 }
 
+const paymentStart = {
+  order: orderIn('PENDING'),
+  payment: {
+    id: '0190a0b0-0000-7000-8000-0000000000b7',
+    orderId,
+    provider: 'test',
+    status: 'PENDING',
+    providerReference: 'pi_test_0190a0b0000070008000000000000b7',
+    amountCents: 498,
+    currency: 'USD',
+    createdAt: '2026-11-03T17:20:00Z',
+    updatedAt: '2026-11-03T17:20:00Z',
+  },
+  clientSecret: 'pi_test_0190a0b0000070008000000000000b7_secret_abc',
+  publishableKey: null,
+};
+
 describe('checkout', () => {
-  it('places the cart as an order with an idempotency key, pays it and shows the paid order', async () => {
+  it('places the cart as an order with an idempotency key, starts its payment, completes it and shows the paid order', async () => {
     const keys: (string | null)[] = [];
     let paid = false;
     const { services, seen } = renderApp(`/app/shop/${locationId}/cart`, {
@@ -283,7 +300,8 @@ describe('checkout', () => {
         keys.push(request.headers.get('idempotency-key'));
         return json(201, orderIn('PENDING'));
       },
-      [`POST /orders/${orderId}/pay`]: () => {
+      [`POST /orders/${orderId}/pay`]: () => json(202, paymentStart),
+      'POST /payments/test/confirm': () => {
         paid = true;
         return json(200, orderIn('PAID'));
       },
@@ -293,11 +311,34 @@ describe('checkout', () => {
     services.session.accept(session);
     const person = userEvent.setup();
     await person.click(await screen.findByRole('button', { name: 'Place order and pay $4.98' }));
+    // Starting the payment does not pay: the order waits until the provider confirms it.
+    expect(await screen.findByText('Waiting for payment')).toBeTruthy();
+    await person.click(await screen.findByRole('button', { name: 'Complete test payment of $4.98' }));
     expect(await screen.findByText('Paid')).toBeTruthy();
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatch(/^checkout-[0-9a-f-]{36}$/);
     expect(JSON.parse(seen.find((r) => r.path === '/orders')?.body ?? '')).toEqual({ locationId });
     expect(seen.filter((r) => r.path === `/orders/${orderId}/pay`)).toHaveLength(1);
+    expect(JSON.parse(seen.find((r) => r.path === '/payments/test/confirm')?.body ?? '')).toEqual({
+      clientSecret: paymentStart.clientSecret,
+      outcome: 'succeeded',
+    });
+  });
+
+  it('offers to pay again after a declined test payment', async () => {
+    const { services } = renderApp(`/app/orders/${orderId}`, {
+      'GET /alerts': noAlerts,
+      [`POST /orders/${orderId}/pay`]: () => json(202, paymentStart),
+      'POST /payments/test/confirm': () => json(200, orderIn('PENDING')),
+      [`GET /orders/${orderId}`]: () => json(200, orderIn('PENDING')),
+      [`GET /orders/${orderId}/history`]: () => json(200, { items: [], nextCursor: null }),
+    });
+    services.session.accept(session);
+    const person = userEvent.setup();
+    await person.click(await screen.findByRole('button', { name: 'Pay $4.98' }));
+    await person.click(await screen.findByRole('button', { name: 'Decline the payment' }));
+    expect(await screen.findByRole('button', { name: 'Pay $4.98' })).toBeTruthy();
+    expect(screen.getByText('Waiting for payment')).toBeTruthy();
   });
 
   it('shows why an order was refused and places nothing else', async () => {

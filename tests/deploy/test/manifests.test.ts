@@ -27,7 +27,7 @@ const renderedDirs = [
 const rendered = new Map(renderedDirs.map((dir) => [dir, renderKustomization(repoPath(dir))]));
 const objectsOf = (dir: string): KubeObject[] => rendered.get(dir)?.objects ?? [];
 const allObjects = [...rendered.values()].flatMap((r) => r.objects);
-const internetServices = ['price-watch', 'receipt-ingest'];
+const internetServices = ['price-watch', 'receipt-ingest', 'orders'];
 
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
 const find = (objects: KubeObject[], kind: string, name: string): KubeObject => {
@@ -277,7 +277,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('gives internet egress to price-watch and receipt-ingest only, excluding cluster ranges and the metadata address', () => {
+  it('gives internet egress to price-watch, receipt-ingest and orders (Stripe) only, excluding cluster ranges and the metadata address', () => {
     for (const policy of policies) {
       const cidrs = egressCidrs(policy);
       if (internetServices.includes(policy.metadata.name)) {

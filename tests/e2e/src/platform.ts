@@ -69,6 +69,8 @@ export interface PlatformInfo {
   streamName: string;
   subjectPrefix: string;
   logFile: string;
+  /** orders runs the `test` payment provider; its webhook secret lets tests sign provider confirmations. */
+  paymentWebhookSecret: string;
 }
 
 export class Platform implements PlatformInfo {
@@ -105,6 +107,10 @@ export class Platform implements PlatformInfo {
     return this.log.file;
   }
 
+  get paymentWebhookSecret(): string {
+    return this.env.PAYMENT_TEST_WEBHOOK_SECRET ?? '';
+  }
+
   get serviceUrls(): Record<ServiceName, string> {
     return Object.fromEntries(serviceNames.map((name) => [name, this.serviceUrl(name)])) as Record<
       ServiceName,
@@ -115,7 +121,17 @@ export class Platform implements PlatformInfo {
   /** Plain data for tests in other processes (vitest workers). */
   info(): PlatformInfo {
     const { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile } = this;
-    return { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile };
+    const paymentWebhookSecret = this.paymentWebhookSecret;
+    return {
+      url,
+      serviceUrls,
+      admin,
+      databaseName,
+      streamName,
+      subjectPrefix,
+      logFile,
+      paymentWebhookSecret,
+    };
   }
 
   /** Creates the database and stream, migrates every schema, starts the seven services and waits until each is ready. */
@@ -176,6 +192,9 @@ export class Platform implements PlatformInfo {
         AUTH_IP_PER_15_MINUTES: '10000',
         // receipt-ingest seals store-account credentials with it; unset, connecting a store answers 503.
         CREDENTIAL_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
+        // orders: the local payment provider, with a webhook secret tests sign confirmations with.
+        PAYMENT_PROVIDER: 'test',
+        PAYMENT_TEST_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
         ...options.env,
       };
       const platform = new Platform(

@@ -433,7 +433,18 @@ describe('a shopper’s journey through CartWatch', () => {
     );
     order = placed.body;
     expect(order).toMatchObject({ status: 'PENDING', totalCents: expectedTotal, itemCount: 6 });
-    const paid = await gateway.post<Order>(`/orders/${order.id}/pay`, {}, { token: shopper.token });
+    // Paying starts a payment; the (test) provider's confirmation, not the shopper, makes the order PAID.
+    const started = await gateway.post<{ order: Order; clientSecret: string }>(
+      `/orders/${order.id}/pay`,
+      {},
+      { token: shopper.token, expect: 202 },
+    );
+    expect(started.body.order.status).toBe('PENDING');
+    const paid = await gateway.post<Order>(
+      '/payments/test/confirm',
+      { clientSecret: started.body.clientSecret },
+      { token: shopper.token, expect: 200 },
+    );
     expect(paid.body.status).toBe('PAID');
     // Checkout empties the cart.
     const after = await gateway.get<{ itemCount: number }>(`/cart?location=${locationId}`, {

@@ -248,7 +248,9 @@ export const OrderStatusChange = z
     id: Uuid,
     from: OrderStatus.nullable(),
     to: OrderStatus,
-    actor: z.string().describe('`user:<id>`, `admin:<id>` or `system:<job>`'),
+    actor: z
+      .string()
+      .describe('`user:<id>`, `admin:<id>`, `staff:<id>`, `provider:<payment provider>` or `system:<job>`'),
     reason: z.string().nullable(),
     createdAt: Timestamp,
   })
@@ -256,9 +258,6 @@ export const OrderStatusChange = z
 export const OrderStatusChangePage = pageOf(OrderStatusChange).meta({ id: 'OrderStatusChangePage' });
 
 export const CancelOrder = z.strictObject({ reason: Reason.optional() }).meta({ id: 'CancelOrder' });
-export const PayOrder = z
-  .strictObject({ reference: z.string().trim().min(1).max(200).optional() })
-  .meta({ id: 'PayOrder' });
 export const SetOrderStatus = z
   .strictObject({
     status: OrderStatus,
@@ -272,3 +271,125 @@ export const SetOrderStatus = z
 export type SetOrderStatus = z.infer<typeof SetOrderStatus>;
 
 export const OrdersIdParams = z.strictObject({ id: Uuid });
+
+// ---- payments ----
+
+/**
+ * `stripe` (PaymentIntents), `test` (the local stand-in production refuses), `in_store` (recorded by store
+ * staff: cash or a card terminal at the counter).
+ */
+export const paymentProviders = ['stripe', 'test', 'in_store'] as const;
+export const PaymentProviderName = z.enum(paymentProviders).meta({ id: 'PaymentProvider' });
+export type PaymentProviderName = z.infer<typeof PaymentProviderName>;
+
+export const paymentStatuses = ['PENDING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+export const PaymentStatus = z.enum(paymentStatuses).meta({ id: 'PaymentStatus' });
+export type PaymentStatus = z.infer<typeof PaymentStatus>;
+
+export const refundStatuses = ['PENDING', 'SUCCEEDED', 'FAILED'] as const;
+export const RefundStatus = z.enum(refundStatuses).meta({ id: 'RefundStatus' });
+export type RefundStatus = z.infer<typeof RefundStatus>;
+
+/** No fields: the shopper starts a payment; only the provider (or store staff) confirms it. */
+export const PayOrder = z.strictObject({}).meta({ id: 'PayOrder' });
+
+export const Payment = z
+  .object({
+    id: Uuid,
+    orderId: Uuid,
+    provider: PaymentProviderName,
+    status: PaymentStatus,
+    providerReference: z
+      .string()
+      .nullable()
+      .describe("The provider's id (Stripe PaymentIntent id, the till reference of an in-store payment)."),
+    amountCents: MinorUnits,
+    currency: Currency,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Payment' });
+export type Payment = z.infer<typeof Payment>;
+
+export const PaymentStart = z
+  .object({
+    order: Order.describe("Still PENDING: it becomes PAID on the provider's signed confirmation."),
+    payment: Payment,
+    clientSecret: z
+      .string()
+      .describe(
+        'What the client completes the payment with: Stripe.js `confirmPayment` (stripe), ' +
+          '`POST /payments/test/confirm` (test). Show it to no one but the payer.',
+      ),
+    publishableKey: z
+      .string()
+      .nullable()
+      .describe('Stripe publishable key for Stripe.js (stripe); null for the test provider.'),
+  })
+  .meta({ id: 'PaymentStart' });
+export type PaymentStart = z.infer<typeof PaymentStart>;
+
+export const RecordInStorePayment = z
+  .strictObject({
+    reference: z.string().trim().min(1).max(200).describe('Till receipt or card-terminal reference.'),
+    amountCents: MinorUnits.min(0).describe("Must equal the order's total."),
+  })
+  .meta({ id: 'RecordInStorePayment' });
+export type RecordInStorePayment = z.infer<typeof RecordInStorePayment>;
+
+export const RefundOrder = z
+  .strictObject({
+    reason: Reason.optional(),
+    restock: z
+      .boolean()
+      .optional()
+      .describe('For a DELIVERED order: put the returned units back on hand (default false).'),
+  })
+  .meta({ id: 'RefundOrder' });
+export type RefundOrder = z.infer<typeof RefundOrder>;
+
+export const Refund = z
+  .object({
+    id: Uuid,
+    orderId: Uuid,
+    paymentId: Uuid,
+    provider: PaymentProviderName,
+    status: RefundStatus,
+    providerReference: z.string().nullable(),
+    amountCents: MinorUnits,
+    currency: Currency,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .meta({ id: 'Refund' });
+export type Refund = z.infer<typeof Refund>;
+
+export const RefundResult = z
+  .object({
+    order: Order.describe(
+      'REFUNDED once the refund succeeded; unchanged while it is PENDING at the provider.',
+    ),
+    refund: Refund,
+  })
+  .meta({ id: 'RefundResult' });
+export type RefundResult = z.infer<typeof RefundResult>;
+
+export const ConfirmTestPayment = z
+  .strictObject({
+    clientSecret: z.string().min(1).max(300),
+    outcome: z.enum(['succeeded', 'failed']).default('succeeded'),
+  })
+  .meta({ id: 'ConfirmTestPayment' });
+export type ConfirmTestPayment = z.infer<typeof ConfirmTestPayment>;
+
+export const WebhookReceipt = z
+  .object({
+    received: z.literal(true),
+    outcome: z
+      .enum(['applied', 'duplicate', 'ignored'])
+      .describe('`duplicate`: this event id was applied before; `ignored`: nothing CartWatch tracks.'),
+  })
+  .meta({ id: 'WebhookReceipt' });
+export type WebhookReceipt = z.infer<typeof WebhookReceipt>;
+
+export const PaymentWebhookParams = z.strictObject({ provider: z.enum(['stripe', 'test']) });

@@ -83,6 +83,9 @@ async function main(): Promise<number> {
     DATABASE_URL: infrastructure.databaseUrl,
     NATS_URL: infrastructure.natsUrl,
     SERVICE_KEY: await localServiceKey(),
+    // orders: the local payment provider (the shopper completes payments on the order screen, no money
+    // moves); set PAYMENT_PROVIDER=stripe and the STRIPE_* keys to try Stripe's test mode.
+    PAYMENT_PROVIDER: process.env.PAYMENT_PROVIDER ?? 'test',
   };
   if (!process.env.ADMIN_EMAIL) {
     const admin = await localAdmin();

@@ -82,14 +82,42 @@ export interface OrderStatusHistoryTable {
   created_at: CreatedAt;
 }
 
-export interface OrderPaymentTable {
+export interface PaymentTable {
   id: string;
   order_id: string;
-  provider: string;
-  reference: string;
+  provider: 'stripe' | 'test' | 'in_store';
+  provider_reference: string | null;
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
   amount_cents: number;
   currency: string;
+  /** `staff:<id>` / `admin:<id>` for in-store payments; null for provider payments. */
+  recorded_by: string | null;
   created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RefundTable {
+  id: string;
+  payment_id: string;
+  order_id: string;
+  provider: 'stripe' | 'test' | 'in_store';
+  provider_reference: string | null;
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
+  amount_cents: number;
+  currency: string;
+  reason: string | null;
+  restock: Generated<boolean>;
+  requested_by: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+/** Provider events already applied (the inbox of webhooks). */
+export interface PaymentEventTable {
+  provider: string;
+  event_id: string;
+  type: string;
+  received_at: CreatedAt;
 }
 
 export interface IdempotencyKeyTable {
@@ -111,6 +139,8 @@ export interface DB {
   order: OrderTable;
   order_item: OrderItemTable;
   order_status_history: OrderStatusHistoryTable;
-  order_payment: OrderPaymentTable;
+  payment: PaymentTable;
+  refund: RefundTable;
+  payment_event: PaymentEventTable;
   idempotency_key: IdempotencyKeyTable;
 }

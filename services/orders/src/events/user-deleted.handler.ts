@@ -25,7 +25,7 @@ export async function purgeUserData(trx: Transaction<DB>, data: EventDataOf<Even
       'release',
     );
   }
-  // order_item, order_status_history, order_payment and cart_item go by ON DELETE CASCADE.
+  // order_item, order_status_history, payment, refund and cart_item go by ON DELETE CASCADE.
   await trx.deleteFrom('order').where('user_id', '=', userId).execute();
   await trx.deleteFrom('cart').where('user_id', '=', userId).execute();
   await trx.deleteFrom('idempotency_key').where('user_id', '=', userId).execute();

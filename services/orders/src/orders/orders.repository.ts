@@ -1,4 +1,4 @@
-/** SQL of orders, their items, status history and payments, and the stock movements they cause. */
+/** SQL of orders, their items and status history, and the stock movements they cause. */
 import type { Executor } from '@cartwatch/db';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -251,20 +251,6 @@ export async function listHistory(db: Executor<DB>, orderId: string, limit: numb
     .limit(limit);
   if (afterId !== undefined) query = query.where('id', '>', afterId);
   return query.execute();
-}
-
-export async function insertPayment(
-  trx: Transaction<DB>,
-  payment: {
-    id: string;
-    order_id: string;
-    provider: string;
-    reference: string;
-    amount_cents: number;
-    currency: string;
-  },
-): Promise<void> {
-  await trx.insertInto('order_payment').values(payment).execute();
 }
 
 /** Expired unpaid orders, locked; rows another sweeper holds are skipped, not waited for. */

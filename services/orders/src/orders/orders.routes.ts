@@ -1,4 +1,4 @@
-/** Checkout (`POST /orders` with Idempotency-Key), order reads, cancel, pay and admin status changes. */
+/** Checkout (`POST /orders` with Idempotency-Key), order reads, cancel and admin status changes (paying: payments/). */
 import {
   CancelOrder,
   IdempotencyKeyHeader,
@@ -8,7 +8,6 @@ import {
   OrderSummaryPage,
   OrdersIdParams,
   PaginationQuery,
-  PayOrder,
   PlaceOrder,
   SetOrderStatus,
 } from '@cartwatch/common-types';
@@ -86,12 +85,6 @@ export function mountOrderRoutes(app: Express, deps: ordersService.OrdersDeps): 
     );
   });
 
-  app.post('/orders/:id/pay', requireUser, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    const { reference } = parseBody(PayOrder, req);
-    res.json(await ordersService.payOrder(deps, currentUser(req), id, reference));
-  });
-
   app.patch('/orders/:id/status', requireAdmin, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
     const input = parseBody(SetOrderStatus, req);
@@ -163,13 +156,6 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
     summary: 'Cancel your PENDING order; releases its stock',
     request: { params: OrdersIdParams, body: { content: { 'application/json': { schema: CancelOrder } } } },
     responses: { 200: order, ...errorResponses(...base, 'CONFLICT') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/orders/{id}/pay',
-    summary: 'Pay your PENDING order through the configured payment provider',
-    request: { params: OrdersIdParams, body: { content: { 'application/json': { schema: PayOrder } } } },
-    responses: { 200: order, ...errorResponses(...base, 'CONFLICT', 'UNPROCESSABLE') },
   });
   registry.registerPath({
     method: 'patch',

@@ -24,7 +24,6 @@ import { publishCartUpdated } from '../cart/cart.service.js';
 import * as catalog from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
 import { outOfStock } from '../errors.js';
-import type { PaymentProvider } from '../payments/payment-provider.js';
 import * as idempotency from './idempotency.repository.js';
 import { allowedTransitions, canTransition, stockEffectOf } from './order-status.js';
 import * as orders from './orders.repository.js';
@@ -32,7 +31,6 @@ import * as orders from './orders.repository.js';
 export interface OrdersDeps {
   database: Database<DB>;
   logger: Logger;
-  payments: PaymentProvider;
   pendingOrderTtlSeconds: number;
   idempotencyLockTimeoutSeconds: number;
 }
@@ -331,58 +329,6 @@ export async function transitionOrder(deps: OrdersDeps, request: TransitionReque
 
 export function actorOf(user: CurrentUser): string {
   return `${user.role}:${user.id}`;
-}
-
-/** Owner pays a PENDING order through the configured provider; the charge is undone if marking fails. */
-export async function payOrder(
-  deps: OrdersDeps,
-  user: CurrentUser,
-  orderId: string,
-  reference: string | undefined,
-): Promise<Order> {
-  const order = await orders.findOrder(deps.database.db, orderId);
-  if (!order || order.user_id !== user.id) throw AppError.notFound('order');
-  if (!canTransition(order.status as OrderStatus, 'PAID'))
-    throw invalidTransition(order.status as OrderStatus, 'PAID');
-  const charge = await deps.payments.charge({
-    orderId,
-    amountCents: order.total_cents,
-    currency: order.currency,
-    idempotencyKey: `order-${orderId}`,
-    reference,
-  });
-  try {
-    return await withTransaction(deps.database.db, (trx) =>
-      transitionInTransaction(
-        trx,
-        {
-          orderId,
-          to: 'PAID',
-          actor: actorOf(user),
-          reason: `paid via ${deps.payments.name}`,
-          ownerId: user.id,
-        },
-        async (paid) => {
-          await orders.insertPayment(trx, {
-            id: newId(),
-            order_id: paid.id,
-            provider: deps.payments.name,
-            reference: charge.reference,
-            amount_cents: paid.total_cents,
-            currency: paid.currency,
-          });
-        },
-      ),
-    );
-  } catch (error) {
-    await deps.payments.refund({
-      ...charge,
-      orderId,
-      amountCents: order.total_cents,
-      currency: order.currency,
-    });
-    throw error;
-  }
 }
 
 export async function getOrder(deps: OrdersDeps, user: CurrentUser, orderId: string): Promise<Order> {

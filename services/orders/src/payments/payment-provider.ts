@@ -1,47 +1,87 @@
 /**
- * How an order gets paid. `POST /orders/{id}/pay` charges through the configured provider, then marks
- * the order PAID in a transaction; if the order stopped being PENDING meanwhile (the sweeper cancelled
- * it), the charge is refunded. A real provider (Stripe, Adyen...) implements this interface, is added
- * to `createPaymentProvider` under a new PAYMENT_PROVIDER value, and uses `idempotencyKey` (the order
- * id) so a retried charge is never taken twice.
+ * What orders needs from a payment provider. A shopper's `POST /orders/{id}/pay` only *starts* a payment
+ * (`createPayment`); the order becomes PAID when the provider's signed confirmation arrives
+ * (`verifyWebhook`, then payments.service applies it once). Refunds go back through the provider that
+ * took the money. Every call here is network I/O to the provider: callers make it outside any database
+ * transaction, with an idempotency key derived from our own record's id, so a retried call is one
+ * payment (or refund) at the provider.
+ *
+ * Implementations: `stripe` (PaymentIntents through the official SDK) and `test` (a local stand-in
+ * production refuses). In-store payments are recorded by staff and involve no provider.
  */
-export interface ChargeRequest {
-  orderId: string;
-  amountCents: number;
-  currency: string;
-  /** Stable per order: the provider must treat a repeated key as the same charge. */
-  idempotencyKey: string;
-  /** What the payer gave, e.g. a receipt number for manual payments or a token for card providers. */
-  reference?: string | undefined;
+import type { RefundStatus } from '@cartwatch/common-types';
+import type { Config } from '../config.js';
+import type { ProviderEvent } from './provider-events.js';
+import { createStripeProvider, type StripeApiAddress } from './stripe-provider.js';
+import { createTestProvider } from './test-provider.js';
+
+export type ProviderName = 'stripe' | 'test';
+
+export interface StartedPayment {
+  /** The provider's id of the payment (a PaymentIntent id). */
+  reference: string;
+  /** What the payer's client completes the payment with; shown to the payer only. */
+  clientSecret: string;
 }
 
-export interface ChargeResult {
-  /** The provider's id of the payment, stored with the order. */
+export interface ProviderRefund {
   reference: string;
+  status: RefundStatus;
 }
 
 export interface PaymentProvider {
-  readonly name: string;
-  /** Takes the payment or throws an AppError (UNPROCESSABLE for a declined payment). */
-  charge(request: ChargeRequest): Promise<ChargeResult>;
-  /** Gives a charge back (the order could not be marked paid). */
-  refund(charge: ChargeResult & { orderId: string; amountCents: number; currency: string }): Promise<void>;
+  readonly name: ProviderName;
+  /** The key a client-side SDK (Stripe.js) needs; null when there is none. */
+  readonly publishableKey: string | null;
+  /** True when `refund` answers the final outcome (no webhook follows): the test provider. */
+  readonly refundsSettleAtOnce: boolean;
+  createPayment(request: {
+    paymentId: string;
+    orderId: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<StartedPayment>;
+  /** The client secret of a payment started before (a retried `pay`). */
+  resumePayment(reference: string): Promise<StartedPayment>;
+  refund(request: {
+    refundId: string;
+    paymentReference: string;
+    amountCents: number;
+    currency: string;
+    idempotencyKey: string;
+  }): Promise<ProviderRefund>;
+  /**
+   * Checks a webhook's signature over the raw body and reads the event. Throws UNAUTHENTICATED (401)
+   * for a missing, forged or stale signature and VALIDATION_FAILED for a signed body it cannot read.
+   */
+  verifyWebhook(rawBody: Buffer, signature: string | undefined): ProviderEvent;
 }
 
-/** Payment taken outside CartWatch (cash at the counter, card terminal); the store records it. */
-export const manualPaymentProvider: PaymentProvider = {
-  name: 'manual',
-  async charge(request) {
-    return { reference: request.reference ?? `manual-${request.orderId}` };
-  },
-  async refund() {
-    // Nothing was taken through CartWatch; the store hands the money back itself.
-  },
-};
+export interface ProviderOptions {
+  /** Tests only: where the Stripe SDK sends its requests (a local fake of the Stripe API). */
+  stripeApi?: StripeApiAddress | undefined;
+}
 
-export function createPaymentProvider(name: 'manual'): PaymentProvider {
-  switch (name) {
-    case 'manual':
-      return manualPaymentProvider;
+export function createPaymentProvider(config: Config, options: ProviderOptions = {}): PaymentProvider {
+  switch (config.PAYMENT_PROVIDER) {
+    case 'stripe': {
+      const { STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_PUBLISHABLE_KEY } = config;
+      // The config schema refuses `stripe` without these; this only narrows the types.
+      if (!STRIPE_SECRET_KEY || !STRIPE_WEBHOOK_SECRET || !STRIPE_PUBLISHABLE_KEY) {
+        throw new Error(
+          'PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET and STRIPE_PUBLISHABLE_KEY',
+        );
+      }
+      return createStripeProvider({
+        secretKey: STRIPE_SECRET_KEY,
+        webhookSecret: STRIPE_WEBHOOK_SECRET,
+        publishableKey: STRIPE_PUBLISHABLE_KEY,
+        timeoutMs: config.STRIPE_TIMEOUT_MS,
+        api: options.stripeApi,
+      });
+    }
+    case 'test':
+      return createTestProvider({ webhookSecret: config.PAYMENT_TEST_WEBHOOK_SECRET });
   }
 }

@@ -1598,23 +1598,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/orders/{id}/pay": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Pay your PENDING order through the configured payment provider */
-        post: operations["postOrdersByIdPay"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/orders/{id}/status": {
         parameters: {
             query?: never;
@@ -1633,6 +1616,106 @@ export interface paths {
          * @description PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. Anything else is 409 naming the allowed statuses.
          */
         patch: operations["patchOrdersByIdStatus"];
+        trace?: never;
+    };
+    "/orders/{id}/pay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start paying your PENDING order with the payment provider
+         * @description Creates a payment at the provider (Stripe: a PaymentIntent) and answers what the client completes it with: Stripe.js `confirmPayment` with `clientSecret` and `publishableKey`, or, with the `test` provider, `POST /payments/test/confirm`. The order stays PENDING: it becomes PAID only on the provider's signed confirmation. Calling it again answers the same payment.
+         */
+        post: operations["postOrdersByIdPay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/in-store-payment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Record a payment taken at the counter (staff of the order's retailer, admins)
+         * @description The amount must equal the order's total. The order becomes PAID; open provider payments are cancelled.
+         */
+        post: operations["postOrdersByIdInStorePayment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/orders/{id}/refund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Refund a PAID or DELIVERED order through its payment provider (staff of its retailer, admins)
+         * @description 200 when the refund is final (in-store payments, the test provider): the order is REFUNDED. 202 while the provider works on it: the order becomes REFUNDED on its signed confirmation. A repeated call answers the same refund.
+         */
+        post: operations["postOrdersByIdRefund"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/webhooks/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment-provider webhook (no token: the `Stripe-Signature` header is verified)
+         * @description Stripe's signature scheme, checked over the raw body with the endpoint secret (5 minutes tolerance). Acts on `payment_intent.succeeded` (amount and currency must equal the order's, else 422), `payment_intent.payment_failed`/`canceled` and `refund.*`; each event id is applied once.
+         */
+        post: operations["postPaymentsWebhooksByProvider"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/test/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a payment at the `test` provider (local use only; absent with Stripe)
+         * @description Stands for the payer completing the payment at the provider: the test provider signs a confirmation and it is applied as a webhook would be. Only the payer may use the client secret.
+         */
+        post: operations["postPaymentsTestConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/devices/pair": {
@@ -3380,7 +3463,7 @@ export interface components {
             id: string;
             from: components["schemas"]["OrderStatus"] & (string | null);
             to: components["schemas"]["OrderStatus"];
-            /** @description `user:<id>`, `admin:<id>` or `system:<job>` */
+            /** @description `user:<id>`, `admin:<id>`, `staff:<id>`, `provider:<payment provider>` or `system:<job>` */
             actor: string;
             reason: string | null;
             /** Format: date-time */
@@ -3389,14 +3472,143 @@ export interface components {
         CancelOrder: {
             reason?: string;
         };
-        PayOrder: {
-            reference?: string;
-        };
         SetOrderStatus: {
             status: components["schemas"]["OrderStatus"];
             reason?: string;
             /** @description On DELIVERED -> REFUNDED: put the returned units back on hand (default false). */
             restock?: boolean;
+        };
+        PaymentStart: {
+            /** @description Still PENDING: it becomes PAID on the provider's signed confirmation. */
+            order: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                userId: string;
+                /** Format: uuid */
+                locationId: string;
+                status: components["schemas"]["OrderStatus"];
+                /** @description ISO-4217 currency code */
+                currency: string;
+                /** @description Amount in integer minor units (cents) */
+                totalCents: number;
+                itemCount: number;
+                items: components["schemas"]["OrderItem"][];
+                /**
+                 * Format: date-time
+                 * @description When an unpaid PENDING order is cancelled automatically
+                 */
+                expiresAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+            payment: components["schemas"]["Payment"];
+            /** @description What the client completes the payment with: Stripe.js `confirmPayment` (stripe), `POST /payments/test/confirm` (test). Show it to no one but the payer. */
+            clientSecret: string;
+            /** @description Stripe publishable key for Stripe.js (stripe); null for the test provider. */
+            publishableKey: string | null;
+        };
+        Payment: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orderId: string;
+            provider: components["schemas"]["PaymentProvider"];
+            status: components["schemas"]["PaymentStatus"];
+            /** @description The provider's id (Stripe PaymentIntent id, the till reference of an in-store payment). */
+            providerReference: string | null;
+            /** @description Amount in integer minor units (cents) */
+            amountCents: number;
+            /** @description ISO-4217 currency code */
+            currency: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        PaymentProvider: "stripe" | "test" | "in_store";
+        /** @enum {string} */
+        PaymentStatus: "PENDING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+        PayOrder: Record<string, never>;
+        RecordInStorePayment: {
+            /** @description Till receipt or card-terminal reference. */
+            reference: string;
+            /** @description Must equal the order's total. */
+            amountCents: number;
+        };
+        RefundResult: {
+            /** @description REFUNDED once the refund succeeded; unchanged while it is PENDING at the provider. */
+            order: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                userId: string;
+                /** Format: uuid */
+                locationId: string;
+                status: components["schemas"]["OrderStatus"];
+                /** @description ISO-4217 currency code */
+                currency: string;
+                /** @description Amount in integer minor units (cents) */
+                totalCents: number;
+                itemCount: number;
+                items: components["schemas"]["OrderItem"][];
+                /**
+                 * Format: date-time
+                 * @description When an unpaid PENDING order is cancelled automatically
+                 */
+                expiresAt: string | null;
+                /** Format: date-time */
+                createdAt: string;
+                /** Format: date-time */
+                updatedAt: string;
+            };
+            refund: components["schemas"]["Refund"];
+        };
+        Refund: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            orderId: string;
+            /** Format: uuid */
+            paymentId: string;
+            provider: components["schemas"]["PaymentProvider"];
+            status: components["schemas"]["RefundStatus"];
+            providerReference: string | null;
+            /** @description Amount in integer minor units (cents) */
+            amountCents: number;
+            /** @description ISO-4217 currency code */
+            currency: string;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @enum {string} */
+        RefundStatus: "PENDING" | "SUCCEEDED" | "FAILED";
+        RefundOrder: {
+            reason?: string;
+            /** @description For a DELIVERED order: put the returned units back on hand (default false). */
+            restock?: boolean;
+        };
+        WebhookReceipt: {
+            /** @enum {boolean} */
+            received: true;
+            /**
+             * @description `duplicate`: this event id was applied before; `ignored`: nothing CartWatch tracks.
+             * @enum {string}
+             */
+            outcome: "applied" | "duplicate" | "ignored";
+        };
+        ConfirmTestPayment: {
+            clientSecret: string;
+            /**
+             * @default succeeded
+             * @enum {string}
+             */
+            outcome: "succeeded" | "failed";
         };
         PairingSession: {
             /** Format: uuid */
@@ -9652,77 +9864,6 @@ export interface operations {
             };
         };
     };
-    postOrdersByIdPay: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["PayOrder"];
-            };
-        };
-        responses: {
-            /** @description The order */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Order"];
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not yours). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The request conflicts with the current state. */
-            409: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     patchOrdersByIdStatus: {
         parameters: {
             query?: never;
@@ -9785,6 +9926,382 @@ export interface operations {
             };
             /** @description The request conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postOrdersByIdPay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PayOrder"];
+            };
+        };
+        responses: {
+            /** @description Payment started */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentStart"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postOrdersByIdInStorePayment: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecordInStorePayment"];
+            };
+        };
+        responses: {
+            /** @description The PAID order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postOrdersByIdRefund: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RefundOrder"];
+            };
+        };
+        responses: {
+            /** @description Refunded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResult"];
+                };
+            };
+            /** @description Refund under way */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RefundResult"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postPaymentsWebhooksByProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "stripe" | "test";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postPaymentsTestConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConfirmTestPayment"];
+            };
+        };
+        responses: {
+            /** @description The order after the confirmation */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Order"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,15 +1,18 @@
 /**
  * Orders: the shopper's list and one order with its history (status changes arrive live over
- * `/me/events`, see use-live-alerts.ts), and the admin screen that moves orders along (ship, deliver).
+ * `/me/events`, see use-live-alerts.ts) and its payment (payment.tsx), and the admin screen that moves
+ * orders along (ship, deliver).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { useState } from 'react';
+import { Link, useLocation, useParams } from 'react-router';
 import { unwrap } from '../api/errors';
 import type { components } from '../api/schema';
 import { useApi, useSession } from '../app-context';
 import { FormError, Page, QueryState } from '../components/ui';
 import { formatDateTime, formatMoney } from '../format';
 import { routes } from '../routes';
+import { PaymentPanel, type PaymentStart } from './payment';
 
 type OrderStatus = components['schemas']['OrderStatus'];
 type OrderSummary = components['schemas']['OrderSummary'];
@@ -137,10 +140,13 @@ export function OrderScreen() {
     queryFn: async () =>
       unwrap(await api.GET('/orders/{id}/history', { params: { path: { id }, query: { limit: 100 } } })),
   });
+  // The checkout hands over the payment it started; "Pay" starts (or resumes) one here.
+  const handedOver = (useLocation().state as { payment?: PaymentStart } | null)?.payment;
+  const [payment, setPayment] = useState(handedOver?.order.id === id ? handedOver : undefined);
   const pay = useMutation({
     mutationFn: async () =>
       unwrap(await api.POST('/orders/{id}/pay', { params: { path: { id } }, body: {} })),
-    onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['orders'] }),
+    onSuccess: setPayment,
   });
   const cancel = useMutation({
     mutationFn: async () =>
@@ -186,7 +192,17 @@ export function OrderScreen() {
                 </tr>
               </tfoot>
             </table>
-            {data.status === 'PENDING' && (
+            {data.status === 'PENDING' && payment && (
+              <PaymentPanel
+                start={payment}
+                onSettled={(settled) => {
+                  setPayment(undefined);
+                  queryClient.setQueryData(['orders', 'one', id], settled);
+                  void queryClient.invalidateQueries({ queryKey: ['orders'] });
+                }}
+              />
+            )}
+            {data.status === 'PENDING' && !payment && (
               <p>
                 <button type="button" onClick={() => pay.mutate()} disabled={pay.isPending}>
                   Pay {formatMoney(data.totalCents, data.currency)}

@@ -1,6 +1,7 @@
 /**
  * Shopping at a CartWatch store location: browse its catalog, fill the cart there, and check out
- * (`POST /orders` with an Idempotency-Key, then `POST /orders/{id}/pay`).
+ * (`POST /orders` with an Idempotency-Key, then `POST /orders/{id}/pay`, which starts the payment the
+ * order screen completes).
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
@@ -183,11 +184,11 @@ export function CartScreen() {
       );
       return unwrap(await api.POST('/orders/{id}/pay', { params: { path: { id: order.id } }, body: {} }));
     },
-    onSuccess: (order) => {
+    onSuccess: (payment) => {
       setCheckoutKey(newIdempotencyKey());
       void queryClient.invalidateQueries({ queryKey: ['cart', locationId] });
       void queryClient.invalidateQueries({ queryKey: ['orders'] });
-      void navigate(routes.order(order.id));
+      void navigate(routes.order(payment.order.id), { state: { payment } });
     },
   });
   return (

@@ -2,8 +2,8 @@
  * Issue #12 in a real browser: Chromium (playwright-core) drives the web app the gateway serves, on the
  * whole platform. A shopper registers, imports a text receipt, finds the product price-watch matched it
  * to, sees its price chart and watches it; a second, cheaper receipt raises an alert that arrives live;
- * they optimize a shopping list, fill a cart at a store location, check out and pay, and see the order
- * turn "Shipped" without reloading when an admin ships it through the API. Every main screen is
+ * they optimize a shopping list, fill a cart at a store location, check out and complete the payment at
+ * the test provider, and see the order turn "Shipped" without reloading when an admin ships it through the API. Every main screen is
  * screenshotted at phone and desktop widths and checked with axe-core (no serious or critical findings).
  */
 import { randomBytes } from 'node:crypto';
@@ -176,6 +176,10 @@ describe('the shopper journey in Chromium', () => {
     await screens.check(page, 'cart');
     await page.getByRole('button', { name: 'Place order and pay $3.99' }).click();
     const status = page.getByTestId('order-status');
+    // The order waits for the provider; the test provider's page is a button on the order screen.
+    await status.filter({ hasText: 'Waiting for payment' }).waitFor();
+    await screens.check(page, 'payment');
+    await page.getByRole('button', { name: 'Complete test payment of $3.99' }).click();
     await status.filter({ hasText: 'Paid' }).waitFor();
     const orderId = new URL(page.url()).pathname.split('/').pop() ?? '';
     await screens.check(page, 'order');
