@@ -16,8 +16,8 @@ export interface CallOptions {
   /** `Authorization: Bearer <token>`: an access token or a device key. */
   token?: string | undefined;
   body?: unknown;
-  /** The status the call must answer; default: any 2xx. */
-  expect?: number;
+  /** The status (or one of the statuses) the call must answer; default: any 2xx. */
+  expect?: number | readonly number[];
   headers?: Record<string, string>;
 }
 
@@ -38,10 +38,16 @@ export class GatewayClient {
     const body = (
       text && response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text
     ) as T;
-    const ok = options.expect === undefined ? response.ok : response.status === options.expect;
+    const expected = options.expect;
+    const ok =
+      expected === undefined
+        ? response.ok
+        : typeof expected === 'number'
+          ? response.status === expected
+          : expected.includes(response.status);
     if (!ok) {
       throw new Error(
-        `${method} ${path} answered ${response.status} (expected ${options.expect ?? '2xx'}): ${text.slice(0, 2_000)}`,
+        `${method} ${path} answered ${response.status} (expected ${String(expected ?? '2xx')}): ${text.slice(0, 2_000)}`,
       );
     }
     return { status: response.status, headers: response.headers, body };
