@@ -1,13 +1,19 @@
-/** Retailers: any signed-in user reads one by slug; an unknown slug is a 404 in the error shape. */
+/**
+ * Retailers: any signed-in user reads one by slug; an unknown slug is a 404 in the error shape. Admins add
+ * retailers; admins and the retailer's own store staff add its locations.
+ */
+
+import { testStaff } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { as, createHarness, createRetailer, type Harness, testUser } from './harness.js';
+import { admin, as, createHarness, createRetailer, type Harness, testUser } from './harness.js';
 
 let harness: Harness;
 
 beforeAll(async () => {
   harness = await createHarness('stores');
   await createRetailer(harness.app, 'fresh-fields', 'Fresh Fields');
+  await createRetailer(harness.app, 'corner-shop', 'Corner Shop');
 });
 
 afterAll(async () => {
@@ -30,5 +36,62 @@ describe('GET /stores/{slug}', () => {
     expect(missing.body.error.code).toBe('NOT_FOUND');
     const malformed = await request(harness.app).get('/stores/Not_A_Slug').set(as(testUser())).expect(400);
     expect(malformed.body.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('who adds retailers and locations', () => {
+  const location = (name: string) => ({ name, city: 'Springfield', country: 'US' });
+  const locationNames = async (slug: string) => {
+    const response = await request(harness.app)
+      .get(`/stores/${slug}/locations`)
+      .set(as(testUser()))
+      .expect(200);
+    return response.body.items.map((item: { name: string }) => item.name);
+  };
+
+  it("lets the retailer's store staff and admins add its locations", async () => {
+    const byStaff = await request(harness.app)
+      .post('/stores/fresh-fields/locations')
+      .set(as(testStaff('fresh-fields')))
+      .send(location('Fresh Fields North'))
+      .expect(201);
+    expect(byStaff.body).toMatchObject({ storeSlug: 'fresh-fields', name: 'Fresh Fields North' });
+    await request(harness.app)
+      .post('/stores/fresh-fields/locations')
+      .set(as(admin))
+      .send(location('Fresh Fields South'))
+      .expect(201);
+    expect(await locationNames('fresh-fields')).toEqual(
+      expect.arrayContaining(['Fresh Fields North', 'Fresh Fields South']),
+    );
+  });
+
+  it('refuses staff of another retailer and shoppers, and adds nothing', async () => {
+    const before = await locationNames('corner-shop');
+    const otherStaff = await request(harness.app)
+      .post('/stores/corner-shop/locations')
+      .set(as(testStaff('fresh-fields')))
+      .send(location('Corner Shop by a stranger'))
+      .expect(403);
+    expect(otherStaff.body.error).toMatchObject({
+      code: 'FORBIDDEN',
+      message: 'not staff of retailer corner-shop',
+    });
+    await request(harness.app)
+      .post('/stores/corner-shop/locations')
+      .set(as(testUser()))
+      .send(location('Corner Shop by a shopper'))
+      .expect(403);
+    expect(await locationNames('corner-shop')).toEqual(before);
+  });
+
+  it('keeps adding retailers to admins: staff get 403 and no retailer is created', async () => {
+    const refused = await request(harness.app)
+      .post('/stores')
+      .set(as(testStaff('fresh-fields')))
+      .send({ slug: 'staff-made', name: 'Staff Made', ingestionMethods: ['json'] })
+      .expect(403);
+    expect(refused.body.error.code).toBe('FORBIDDEN');
+    await request(harness.app).get('/stores/staff-made').set(as(testUser())).expect(404);
   });
 });

@@ -1,6 +1,11 @@
-/** GET /stores, GET /stores/{slug}, GET /stores/{slug}/locations; admins POST both. */
+/**
+ * GET /stores, GET /stores/{slug}, GET /stores/{slug}/locations; admins add retailers, and admins or the
+ * retailer's store staff add its locations.
+ */
 import { ReceiptIngestApi as Api, pageOf } from '@cartwatch/common-types';
 import {
+  assertManagesRetailer,
+  currentUser,
   errorResponses,
   jsonResponse,
   type OpenAPIRegistry,
@@ -8,6 +13,7 @@ import {
   parseParams,
   parseQuery,
   requireAdmin,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
@@ -38,8 +44,9 @@ export function registerStoreRoutes(app: Express, deps: AppDeps): void {
     res.json(await storesService.listLocations(database, slug, query));
   });
 
-  app.post('/stores/:slug/locations', requireAdmin, async (req, res) => {
+  app.post('/stores/:slug/locations', requireStaff, async (req, res) => {
     const { slug } = parseParams(Api.StoreSlugParams, req);
+    assertManagesRetailer(currentUser(req), slug);
     const input = parseBody(Api.CreateStoreLocation, req);
     res.status(201).json(await storesService.createLocation(database, slug, input));
   });
@@ -89,7 +96,7 @@ export function documentStoreRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/stores/{slug}/locations',
-    summary: 'Add a location to a retailer (admin)',
+    summary: "Add a location to a retailer (admin, or the retailer's store staff)",
     request: {
       params: Api.StoreSlugParams,
       body: { content: { 'application/json': { schema: Api.CreateStoreLocation } } },

@@ -478,7 +478,7 @@ export interface paths {
         /** List a retailer's locations */
         get: operations["getStoresBySlugLocations"];
         put?: never;
-        /** Add a location to a retailer (admin) */
+        /** Add a location to a retailer (admin, or the retailer's store staff) */
         post: operations["postStoresBySlugLocations"];
         delete?: never;
         options?: never;
