@@ -113,7 +113,7 @@ describe('catalog items', () => {
     }
   });
 
-  it('is admin-only for writes', async () => {
+  it('refuses writes from shoppers', async () => {
     const user = testUser();
     await request(h.app)
       .post('/catalog/items')

@@ -3,7 +3,7 @@
  * Routes validate with these and register them in OpenAPI, so the documentation is the validation.
  */
 import { z } from 'zod';
-import { Timestamp, Uuid } from '../ids.js';
+import { StoreSlug, Timestamp, Uuid } from '../ids.js';
 import { Currency, MinorUnits } from '../money.js';
 import { PaginationQuery, pageOf } from '../pagination.js';
 
@@ -41,6 +41,11 @@ export const StoreLocation = z
   .meta({ id: 'StoreLocation' });
 export type StoreLocation = z.infer<typeof StoreLocation>;
 export const StoreLocationPage = pageOf(StoreLocation).meta({ id: 'StoreLocationPage' });
+
+/** orders' `GET /internal/locations?store=<slug>`: every location of one retailer (cart-device scopes staff by it). */
+export const RetailerLocationsQuery = z.strictObject({ store: StoreSlug });
+export const RetailerLocationIds = z.object({ storeSlug: StoreSlug, locationIds: z.array(Uuid) });
+export type RetailerLocationIds = z.infer<typeof RetailerLocationIds>;
 
 // ---- catalog ----
 
@@ -131,8 +136,12 @@ export const CatalogImportResult = z
 export const CatalogQuery = PaginationQuery.extend({
   location: Uuid,
   q: z.string().trim().min(1).max(100).optional().describe('Matches name, brand or GTIN.'),
-  includeInactive: booleanQuery.optional().describe('Admins only: also inactive items.'),
-  includeDeleted: booleanQuery.optional().describe('Admins only: also soft-deleted items.'),
+  includeInactive: booleanQuery
+    .optional()
+    .describe("Admins and the location's store staff only: also inactive items."),
+  includeDeleted: booleanQuery
+    .optional()
+    .describe("Admins and the location's store staff only: also soft-deleted items."),
 }).strict();
 export type CatalogQuery = z.infer<typeof CatalogQuery>;
 

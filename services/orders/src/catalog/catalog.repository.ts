@@ -49,6 +49,16 @@ export async function listLocations(
   return query.execute();
 }
 
+export async function listLocationIdsOfRetailer(db: Executor<DB>, storeSlug: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('store_location')
+    .select('id')
+    .where('store_slug', '=', storeSlug)
+    .orderBy('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 function catalogItems(db: Executor<DB>) {
   return db
     .selectFrom('catalog_item as ci')

@@ -1,4 +1,7 @@
-/** Store locations, catalog browsing and admin CRUD, bulk import, and stock adjustments. */
+/**
+ * Store locations, catalog browsing, and the store-management routes (item CRUD, bulk import, stock
+ * adjustments) open to admins and the location's retailer's store staff (the service checks which).
+ */
 import {
   CatalogImport,
   CatalogImportResult,
@@ -9,6 +12,7 @@ import {
   CreateStoreLocation,
   OrdersIdParams,
   PaginationQuery,
+  RetailerLocationsQuery,
   StockAdjustment,
   StoreLocation,
   StoreLocationPage,
@@ -23,16 +27,16 @@ import {
   parseParams,
   parseQuery,
   requestIdOf,
-  requireAdmin,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import * as catalogService from './catalog.service.js';
 
 export function mountCatalogRoutes(app: Express, deps: catalogService.CatalogDeps): void {
-  app.post('/catalog/locations', requireAdmin, async (req, res) => {
+  app.post('/catalog/locations', requireStaff, async (req, res) => {
     const input = parseBody(CreateStoreLocation, req);
-    res.status(201).json(await catalogService.createLocation(deps, input));
+    res.status(201).json(await catalogService.createLocation(deps, input, currentUser(req)));
   });
 
   app.get('/catalog/locations', requireUser, async (req, res) => {
@@ -42,56 +46,70 @@ export function mountCatalogRoutes(app: Express, deps: catalogService.CatalogDep
 
   app.get('/catalog', requireUser, async (req, res) => {
     const query = parseQuery(CatalogQuery, req);
-    res.json(await catalogService.browseCatalog(deps, query, currentUser(req).role === 'admin'));
+    res.json(await catalogService.browseCatalog(deps, query, currentUser(req)));
   });
 
-  app.post('/catalog/items', requireAdmin, async (req, res) => {
+  app.post('/catalog/items', requireStaff, async (req, res) => {
     const input = parseBody(CreateCatalogItem, req);
-    res.status(201).json(await catalogService.createCatalogItem(deps, input, requestIdOf(req)));
+    res
+      .status(201)
+      .json(await catalogService.createCatalogItem(deps, input, currentUser(req), requestIdOf(req)));
   });
 
   app.get('/catalog/items/:id', requireUser, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.getCatalogItem(deps, id, currentUser(req).role === 'admin'));
+    res.json(await catalogService.getCatalogItem(deps, id, currentUser(req)));
   });
 
-  app.patch('/catalog/items/:id', requireAdmin, async (req, res) => {
+  app.patch('/catalog/items/:id', requireStaff, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
     const input = parseBody(UpdateCatalogItem, req);
-    res.json(await catalogService.updateCatalogItem(deps, id, input));
+    res.json(await catalogService.updateCatalogItem(deps, id, input, currentUser(req)));
   });
 
-  app.delete('/catalog/items/:id', requireAdmin, async (req, res) => {
+  app.delete('/catalog/items/:id', requireStaff, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.setCatalogItemDeleted(deps, id, true));
+    res.json(await catalogService.setCatalogItemDeleted(deps, id, true, currentUser(req)));
   });
 
-  app.post('/catalog/items/:id/restore', requireAdmin, async (req, res) => {
+  app.post('/catalog/items/:id/restore', requireStaff, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.setCatalogItemDeleted(deps, id, false));
+    res.json(await catalogService.setCatalogItemDeleted(deps, id, false, currentUser(req)));
   });
 
-  app.post('/catalog/import', requireAdmin, async (req, res) => {
+  app.post('/catalog/import', requireStaff, async (req, res) => {
     const input = parseBody(CatalogImport, req);
-    res.json(await catalogService.importCatalog(deps, input, requestIdOf(req)));
+    res.json(await catalogService.importCatalog(deps, input, currentUser(req), requestIdOf(req)));
   });
 
-  app.post('/inventory/items/:id/adjustments', requireAdmin, async (req, res) => {
+  app.post('/inventory/items/:id/adjustments', requireStaff, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
     const input = parseBody(StockAdjustment, req);
-    res.json(await catalogService.adjustStock(deps, id, input));
+    res.json(await catalogService.adjustStock(deps, id, input, currentUser(req)));
+  });
+
+  // cart-device scopes carts and layouts by the location's retailer; the service key is its credential.
+  app.get('/internal/locations/:id', async (req, res) => {
+    const { id } = parseParams(OrdersIdParams, req);
+    res.json(await catalogService.getLocation(deps, id));
+  });
+
+  app.get('/internal/locations', async (req, res) => {
+    const { store } = parseQuery(RetailerLocationsQuery, req);
+    res.json(await catalogService.locationIdsOfRetailer(deps, store));
   });
 }
 
 export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
   const auth = ['VALIDATION_FAILED', 'UNAUTHENTICATED'] as const;
-  const admin = [...auth, 'FORBIDDEN'] as const;
+  // "store staff": admins, and staff of the retailer the location belongs to; anyone else gets 403.
+  const staff = [...auth, 'FORBIDDEN'] as const;
   registry.registerPath({
     method: 'post',
     path: '/catalog/locations',
-    summary: 'Create a store location (admin)',
+    summary: "Create a store location (admin, or store staff of the location's retailer)",
     request: { body: { content: { 'application/json': { schema: CreateStoreLocation } } } },
-    responses: { 201: jsonResponse(StoreLocation, 'The location'), ...errorResponses(...admin) },
+    responses: { 201: jsonResponse(StoreLocation, 'The location'), ...errorResponses(...staff) },
   });
   registry.registerPath({
     method: 'get',
@@ -107,74 +125,75 @@ export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
     request: { query: CatalogQuery },
     responses: {
       200: jsonResponse(CatalogItemPage, 'A page of catalog items, by name'),
-      ...errorResponses(...admin, 'NOT_FOUND'),
+      ...errorResponses(...staff, 'NOT_FOUND'),
     },
   });
   registry.registerPath({
     method: 'post',
     path: '/catalog/items',
-    summary: 'Add a product to a location (admin); publishes catalog.price-set.v1',
+    summary: 'Add a product to a location (store staff); publishes catalog.price-set.v1',
     request: { body: { content: { 'application/json': { schema: CreateCatalogItem } } } },
     responses: {
       201: jsonResponse(CatalogItem, 'The item'),
-      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/catalog/items/{id}',
-    summary: 'One catalog item (inactive and deleted ones: admins only)',
+    summary: "One catalog item (inactive and deleted ones: its store's staff and admins only)",
     request: { params: OrdersIdParams },
     responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'patch',
     path: '/catalog/items/{id}',
-    summary: 'Change name, brand, price or active flag (admin); a new price publishes catalog.price-set.v1',
+    summary:
+      'Change name, brand, price or active flag (store staff); a new price publishes catalog.price-set.v1',
     request: {
       params: OrdersIdParams,
       body: { content: { 'application/json': { schema: UpdateCatalogItem } } },
     },
-    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'delete',
     path: '/catalog/items/{id}',
-    summary: 'Soft-delete a catalog item (admin)',
+    summary: 'Soft-delete a catalog item (store staff)',
     request: { params: OrdersIdParams },
     responses: {
       200: jsonResponse(CatalogItem, 'The item, with deletedAt'),
-      ...errorResponses(...admin, 'NOT_FOUND'),
+      ...errorResponses(...staff, 'NOT_FOUND'),
     },
   });
   registry.registerPath({
     method: 'post',
     path: '/catalog/items/{id}/restore',
-    summary: 'Restore a soft-deleted catalog item (admin)',
+    summary: 'Restore a soft-deleted catalog item (store staff)',
     request: { params: OrdersIdParams },
-    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...admin, 'NOT_FOUND') },
+    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
   });
   registry.registerPath({
     method: 'post',
     path: '/catalog/import',
-    summary: 'Bulk upsert up to 1,000 items of one location (admin)',
+    summary: 'Bulk upsert up to 1,000 items of one location (store staff)',
     request: { body: { content: { 'application/json': { schema: CatalogImport } } } },
     responses: {
       200: jsonResponse(CatalogImportResult, 'What changed'),
-      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
     },
   });
   registry.registerPath({
     method: 'post',
     path: '/inventory/items/{id}/adjustments',
-    summary: 'Add or remove units on hand (admin); never below reserved units',
+    summary: 'Add or remove units on hand (store staff); never below reserved units',
     request: {
       params: OrdersIdParams,
       body: { content: { 'application/json': { schema: StockAdjustment } } },
     },
     responses: {
       200: jsonResponse(CatalogItem, 'The item'),
-      ...errorResponses(...admin, 'NOT_FOUND', 'CONFLICT'),
+      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT'),
     },
   });
 }

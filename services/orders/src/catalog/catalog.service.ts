@@ -1,7 +1,8 @@
 /**
  * Store locations and catalog rules: products are identified by price-watch product id (resolved from
  * GTIN), a price change publishes `catalog.price-set.v1` in the same transaction, stock never drops
- * below what open orders have reserved.
+ * below what open orders have reserved. A location belongs to a retailer (`store_slug`): admins and that
+ * retailer's store staff manage its catalog and stock (403 for everyone else).
  */
 import {
   type CatalogImport,
@@ -12,13 +13,14 @@ import {
   encodeCursor,
   eventCatalog,
   type Page,
+  type RetailerLocationIds,
   type StockAdjustment,
   type StoreLocation,
   type UpdateCatalogItem,
 } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { publishMany } from '@cartwatch/events';
-import { AppError } from '@cartwatch/service-kit';
+import { AppError, assertManagesRetailer, type CurrentUser, managesRetailer } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
@@ -69,7 +71,9 @@ function badCursor(): AppError {
 export async function createLocation(
   deps: CatalogDeps,
   input: { storeSlug: string; name: string; currency: string },
+  manager: CurrentUser,
 ): Promise<StoreLocation> {
+  assertManagesRetailer(manager, input.storeSlug);
   const row = await catalog.insertLocation(deps.database.db, {
     id: newId(),
     store_slug: input.storeSlug,
@@ -94,6 +98,29 @@ export async function listLocations(
 async function requireLocation(deps: CatalogDeps, id: string): Promise<catalog.LocationRow> {
   const location = await catalog.findLocation(deps.database.db, id);
   if (!location) throw AppError.notFound('store location');
+  return location;
+}
+
+export async function getLocation(deps: CatalogDeps, id: string): Promise<StoreLocation> {
+  return toStoreLocation(await requireLocation(deps, id));
+}
+
+/** Every location id of one retailer (none for an unknown slug): a retailer has tens, not millions. */
+export async function locationIdsOfRetailer(
+  deps: CatalogDeps,
+  storeSlug: string,
+): Promise<RetailerLocationIds> {
+  return { storeSlug, locationIds: await catalog.listLocationIdsOfRetailer(deps.database.db, storeSlug) };
+}
+
+/** The location, when the user manages its retailer (404 unknown, 403 not theirs). */
+async function requireManagedLocation(
+  deps: CatalogDeps,
+  id: string,
+  manager: CurrentUser,
+): Promise<catalog.LocationRow> {
+  const location = await requireLocation(deps, id);
+  assertManagesRetailer(manager, location.store_slug);
   return location;
 }
 
@@ -145,18 +172,32 @@ async function productIdOf(
   return deps.resolver.resolve({ gtin: ref.gtin, name: ref.name, brand: ref.brand }, { requestId });
 }
 
-export async function getCatalogItem(deps: CatalogDeps, id: string, isAdmin: boolean): Promise<CatalogItem> {
+/** The item as its managers see it (inactive and deleted included), after a write. */
+async function managedCatalogItem(deps: CatalogDeps, id: string): Promise<CatalogItem> {
   const row = await catalog.findCatalogItem(deps.database.db, id);
-  if (!row || (!isAdmin && (!row.active || row.deleted_at !== null))) throw AppError.notFound('catalog item');
+  if (!row) throw AppError.notFound('catalog item');
+  return toCatalogItem(row);
+}
+
+/** Inactive and deleted items exist only for the managers of their retailer (404 for everyone else). */
+export async function getCatalogItem(
+  deps: CatalogDeps,
+  id: string,
+  viewer: CurrentUser,
+): Promise<CatalogItem> {
+  const row = await catalog.findCatalogItem(deps.database.db, id);
+  const hidden = row !== undefined && (!row.active || row.deleted_at !== null);
+  if (!row || (hidden && !managesRetailer(viewer, row.store_slug))) throw AppError.notFound('catalog item');
   return toCatalogItem(row);
 }
 
 export async function createCatalogItem(
   deps: CatalogDeps,
   input: CreateCatalogItem,
+  manager: CurrentUser,
   requestId?: string,
 ): Promise<CatalogItem> {
-  const location = await requireLocation(deps, input.locationId);
+  const location = await requireManagedLocation(deps, input.locationId, manager);
   const productId = await productIdOf(deps, input, requestId);
   const id = await withTransaction(deps.database.db, async (trx) => {
     const inserted = await catalog.insertCatalogItem(trx, {
@@ -180,17 +221,19 @@ export async function createCatalogItem(
     ]);
     return inserted;
   });
-  return getCatalogItem(deps, id, true);
+  return managedCatalogItem(deps, id);
 }
 
 export async function updateCatalogItem(
   deps: CatalogDeps,
   id: string,
   input: UpdateCatalogItem,
+  manager: CurrentUser,
 ): Promise<CatalogItem> {
   await withTransaction(deps.database.db, async (trx) => {
     const current = await catalog.lockCatalogItem(trx, id);
     if (!current) throw AppError.notFound('catalog item');
+    assertManagesRetailer(manager, current.store_slug);
     const patch: Parameters<typeof catalog.updateCatalogItem>[2] = {};
     if (input.name !== undefined) patch.name = input.name;
     if (input.brand !== undefined) patch.brand = input.brand;
@@ -208,7 +251,7 @@ export async function updateCatalogItem(
       ]);
     }
   });
-  return getCatalogItem(deps, id, true);
+  return managedCatalogItem(deps, id);
 }
 
 /** Soft delete: the item leaves the catalog and carts can no longer add it; orders keep referring to it. */
@@ -216,22 +259,27 @@ export async function setCatalogItemDeleted(
   deps: CatalogDeps,
   id: string,
   deleted: boolean,
+  manager: CurrentUser,
 ): Promise<CatalogItem> {
   await withTransaction(deps.database.db, async (trx) => {
     const current = await catalog.lockCatalogItem(trx, id);
     if (!current) throw AppError.notFound('catalog item');
+    assertManagesRetailer(manager, current.store_slug);
     if ((current.deleted_at !== null) !== deleted) await catalog.setDeleted(trx, id, deleted);
   });
-  return getCatalogItem(deps, id, true);
+  return managedCatalogItem(deps, id);
 }
 
 export async function adjustStock(
   deps: CatalogDeps,
   id: string,
   input: StockAdjustment,
+  manager: CurrentUser,
 ): Promise<CatalogItem> {
   const current = await catalog.findCatalogItem(deps.database.db, id);
   if (!current) throw AppError.notFound('catalog item');
+  // An item never changes location, so the retailer checked here is the one the update below changes.
+  assertManagesRetailer(manager, current.store_slug);
   const adjusted = await catalog.adjustOnHand(deps.database.db, id, input.delta);
   if (!adjusted) {
     const now = await catalog.findCatalogItem(deps.database.db, id);
@@ -241,18 +289,18 @@ export async function adjustStock(
       reserved: now?.reserved,
     });
   }
-  return getCatalogItem(deps, id, true);
+  return managedCatalogItem(deps, id);
 }
 
 export async function browseCatalog(
   deps: CatalogDeps,
   query: CatalogQuery,
-  isAdmin: boolean,
+  viewer: CurrentUser,
 ): Promise<Page<CatalogItem>> {
-  if (!isAdmin && (query.includeDeleted || query.includeInactive)) {
-    throw AppError.forbidden('only admins see inactive or deleted items');
+  const location = await requireLocation(deps, query.location);
+  if ((query.includeDeleted || query.includeInactive) && !managesRetailer(viewer, location.store_slug)) {
+    throw AppError.forbidden("only the store's staff and admins see inactive or deleted items");
   }
-  await requireLocation(deps, query.location);
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, NameCursor);
   if (query.cursor !== undefined && !after) throw badCursor();
   const rows = await catalog.listCatalogItems(deps.database.db, {
@@ -278,9 +326,10 @@ export async function browseCatalog(
 export async function importCatalog(
   deps: CatalogDeps,
   input: CatalogImport,
+  manager: CurrentUser,
   requestId?: string,
 ): Promise<{ created: number; updated: number; unchanged: number; items: CatalogItem[] }> {
-  const location = await requireLocation(deps, input.locationId);
+  const location = await requireManagedLocation(deps, input.locationId, manager);
   const resolvedByGtin = new Map<string, string>();
   for (const item of input.items) {
     if (item.productId === undefined && item.gtin !== undefined && !resolvedByGtin.has(item.gtin)) {

@@ -197,6 +197,20 @@ export async function findOrder(db: Executor<DB>, id: string): Promise<OrderRow 
   return db.selectFrom('order').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The retailer (store slug) of the location the order was placed at; undefined for an unknown order. Who
+ * may act on an order as its store (status changes, in-store payments, refunds) is decided on this.
+ */
+export async function findOrderRetailer(db: Executor<DB>, orderId: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('order as o')
+    .innerJoin('store_location as l', 'l.id', 'o.location_id')
+    .select('l.store_slug')
+    .where('o.id', '=', orderId)
+    .executeTakeFirst();
+  return row?.store_slug;
+}
+
 export async function lockOrder(trx: Transaction<DB>, id: string): Promise<OrderRow | undefined> {
   return trx.selectFrom('order').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
 }
@@ -230,6 +244,8 @@ export async function listOrders(
   db: Executor<DB>,
   filter: {
     userId?: string | undefined;
+    /** Only orders placed at this retailer's locations. */
+    storeSlug?: string | undefined;
     status?: string | undefined;
     limit: number;
     beforeId?: string | undefined;
@@ -237,6 +253,12 @@ export async function listOrders(
 ): Promise<OrderRow[]> {
   let query = db.selectFrom('order').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.userId !== undefined) query = query.where('user_id', '=', filter.userId);
+  if (filter.storeSlug !== undefined) {
+    const storeSlug = filter.storeSlug;
+    query = query.where('location_id', 'in', (eb) =>
+      eb.selectFrom('store_location').select('id').where('store_slug', '=', storeSlug),
+    );
+  }
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   return query.execute();

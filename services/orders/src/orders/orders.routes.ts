@@ -1,4 +1,7 @@
-/** Checkout (`POST /orders` with Idempotency-Key), order reads, cancel and admin status changes (paying: payments/). */
+/**
+ * Checkout (`POST /orders` with Idempotency-Key), order reads, cancel, and status changes by the order's
+ * store (its retailer's staff, or an admin). Paying and refunds: payments/.
+ */
 import {
   CancelOrder,
   IdempotencyKeyHeader,
@@ -19,7 +22,7 @@ import {
   parseBody,
   parseParams,
   parseQuery,
-  requireAdmin,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
@@ -85,16 +88,18 @@ export function mountOrderRoutes(app: Express, deps: ordersService.OrdersDeps): 
     );
   });
 
-  app.patch('/orders/:id/status', requireAdmin, async (req, res) => {
+  app.patch('/orders/:id/status', requireStaff, async (req, res) => {
     const { id } = parseParams(OrdersIdParams, req);
     const input = parseBody(SetOrderStatus, req);
+    const user = currentUser(req);
     res.json(
       await ordersService.transitionOrder(deps, {
         orderId: id,
         to: input.status,
-        actor: ordersService.actorOf(currentUser(req)),
+        actor: ordersService.actorOf(user),
         reason: input.reason,
         restock: input.restock,
+        managedBy: user,
       }),
     );
   });
@@ -123,7 +128,8 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/orders',
-    summary: 'Your orders, newest first',
+    summary:
+      "Your orders, newest first; `all=true`: your retailer's orders (store staff), every order (admin)",
     request: { query: OrderListQuery },
     responses: {
       200: { description: 'A page of orders', content: { 'application/json': { schema: OrderSummaryPage } } },
@@ -133,7 +139,7 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/orders/{id}',
-    summary: 'One of your orders with its items',
+    summary: "One of your orders with its items (store staff and admins: their store's orders)",
     request: { params: OrdersIdParams },
     responses: { 200: order, ...errorResponses(...base) },
   });
@@ -160,7 +166,7 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'patch',
     path: '/orders/{id}/status',
-    summary: 'Move an order through the state machine (admin)',
+    summary: "Move an order through the state machine (admin, or store staff of the order's retailer)",
     description:
       'PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. ' +
       'Anything else is 409 naming the allowed statuses.',

@@ -1,7 +1,9 @@
 /**
  * Checkout and the order lifecycle. Checkout reserves stock, creates the PENDING order with price
  * snapshots, empties the cart and writes `order.placed.v1`, all in one transaction; every status change
- * is a guarded update with its stock effect, a history row and `order.status-changed.v1`.
+ * is a guarded update with its stock effect, a history row and `order.status-changed.v1`. An order is
+ * its shopper's and its store's: admins and store staff of the retailer it was placed at read it and move
+ * it; anyone else gets 404.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -14,9 +16,9 @@ import {
   type Page,
   type PlaceOrder,
 } from '@cartwatch/common-types';
-import { type Database, newId, withTransaction } from '@cartwatch/db';
+import { type Database, type Executor, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
-import { AppError, type CurrentUser } from '@cartwatch/service-kit';
+import { AppError, type CurrentUser, managesRetailer } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -265,6 +267,8 @@ export interface TransitionRequest {
   restock?: boolean | undefined;
   /** When set, the order must belong to this user (else 404). */
   ownerId?: string | undefined;
+  /** When set, the order must have been placed at a retailer this user manages (else 404). */
+  managedBy?: CurrentUser | undefined;
 }
 
 function invalidTransition(from: OrderStatus, to: OrderStatus): AppError {
@@ -282,7 +286,11 @@ export async function transitionInTransaction(
   alsoInTransaction?: (order: orders.OrderRow) => Promise<void>,
 ): Promise<Order> {
   const current = await orders.lockOrder(trx, request.orderId);
-  if (!current || (request.ownerId !== undefined && current.user_id !== request.ownerId)) {
+  if (
+    !current ||
+    (request.ownerId !== undefined && current.user_id !== request.ownerId) ||
+    (request.managedBy !== undefined && !(await managesOrder(trx, request.managedBy, current.id)))
+  ) {
     throw AppError.notFound('order');
   }
   const from = current.status as OrderStatus;
@@ -327,13 +335,33 @@ export async function transitionOrder(deps: OrdersDeps, request: TransitionReque
   return withTransaction(deps.database.db, (trx) => transitionInTransaction(trx, request));
 }
 
+/** `user:<id>`, `staff:<id>` or `admin:<id>`, as the order's history and events name who acted. */
 export function actorOf(user: CurrentUser): string {
   return `${user.role}:${user.id}`;
 }
 
-export async function getOrder(deps: OrdersDeps, user: CurrentUser, orderId: string): Promise<Order> {
+/**
+ * Whether the user acts for the order's store: admins for every order, store staff for orders placed at
+ * their retailer's locations, shoppers never (their own orders are `ownerId`'s business). For every
+ * store-side action on an order: status changes, in-store payments, refunds.
+ */
+export async function managesOrder(db: Executor<DB>, user: CurrentUser, orderId: string): Promise<boolean> {
+  if (user.role === 'admin') return true;
+  if (user.role !== 'staff') return false;
+  return managesRetailer(user, (await orders.findOrderRetailer(db, orderId)) ?? null);
+}
+
+/** The order when the user owns it or manages its store; 404 otherwise (never 403: ids are not revealed). */
+async function readableOrder(deps: OrdersDeps, user: CurrentUser, orderId: string): Promise<orders.OrderRow> {
   const row = await orders.findOrder(deps.database.db, orderId);
-  if (!row || (row.user_id !== user.id && user.role !== 'admin')) throw AppError.notFound('order');
+  if (!row || (row.user_id !== user.id && !(await managesOrder(deps.database.db, user, row.id)))) {
+    throw AppError.notFound('order');
+  }
+  return row;
+}
+
+export async function getOrder(deps: OrdersDeps, user: CurrentUser, orderId: string): Promise<Order> {
+  const row = await readableOrder(deps, user, orderId);
   return toOrder(row, await orders.findOrderItems(deps.database.db, orderId));
 }
 
@@ -347,14 +375,21 @@ function decodeIdCursor(cursor: string | undefined): string | undefined {
   return decoded.id;
 }
 
+/** Own orders; with `all`, every order for an admin and the orders of their retailer for store staff. */
+function orderListScope(user: CurrentUser, all: boolean): { userId?: string; storeSlug?: string } {
+  if (!all) return { userId: user.id };
+  if (user.role === 'admin') return {};
+  if (user.role === 'staff' && user.retailer !== undefined) return { storeSlug: user.retailer };
+  throw AppError.forbidden("only store staff and admins list other users' orders");
+}
+
 export async function listOrders(
   deps: OrdersDeps,
   user: CurrentUser,
   query: OrderListQuery,
 ): Promise<Page<Omit<Order, 'items'>>> {
-  if (query.all && user.role !== 'admin') throw AppError.forbidden("only admins list every user's orders");
   const rows = await orders.listOrders(deps.database.db, {
-    userId: query.all ? undefined : user.id,
+    ...orderListScope(user, query.all ?? false),
     status: query.status,
     limit: query.limit + 1,
     beforeId: decodeIdCursor(query.cursor),
@@ -370,8 +405,7 @@ export async function orderHistory(
   orderId: string,
   page: { limit: number; cursor?: string | undefined },
 ) {
-  const order = await orders.findOrder(deps.database.db, orderId);
-  if (!order || (order.user_id !== user.id && user.role !== 'admin')) throw AppError.notFound('order');
+  await readableOrder(deps, user, orderId);
   const rows = await orders.listHistory(
     deps.database.db,
     orderId,

@@ -1362,7 +1362,7 @@ export interface paths {
         /** List store locations */
         get: operations["getCatalogLocations"];
         put?: never;
-        /** Create a store location (admin) */
+        /** Create a store location (admin, or store staff of the location's retailer) */
         post: operations["postCatalogLocations"];
         delete?: never;
         options?: never;
@@ -1396,7 +1396,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add a product to a location (admin); publishes catalog.price-set.v1 */
+        /** Add a product to a location (store staff); publishes catalog.price-set.v1 */
         post: operations["postCatalogItems"];
         delete?: never;
         options?: never;
@@ -1411,15 +1411,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One catalog item (inactive and deleted ones: admins only) */
+        /** One catalog item (inactive and deleted ones: its store's staff and admins only) */
         get: operations["getCatalogItemsById"];
         put?: never;
         post?: never;
-        /** Soft-delete a catalog item (admin) */
+        /** Soft-delete a catalog item (store staff) */
         delete: operations["deleteCatalogItemsById"];
         options?: never;
         head?: never;
-        /** Change name, brand, price or active flag (admin); a new price publishes catalog.price-set.v1 */
+        /** Change name, brand, price or active flag (store staff); a new price publishes catalog.price-set.v1 */
         patch: operations["patchCatalogItemsById"];
         trace?: never;
     };
@@ -1432,7 +1432,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Restore a soft-deleted catalog item (admin) */
+        /** Restore a soft-deleted catalog item (store staff) */
         post: operations["postCatalogItemsByIdRestore"];
         delete?: never;
         options?: never;
@@ -1449,7 +1449,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk upsert up to 1,000 items of one location (admin) */
+        /** Bulk upsert up to 1,000 items of one location (store staff) */
         post: operations["postCatalogImport"];
         delete?: never;
         options?: never;
@@ -1466,7 +1466,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Add or remove units on hand (admin); never below reserved units */
+        /** Add or remove units on hand (store staff); never below reserved units */
         post: operations["postInventoryItemsByIdAdjustments"];
         delete?: never;
         options?: never;
@@ -1533,7 +1533,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your orders, newest first */
+        /** Your orders, newest first; `all=true`: your retailer's orders (store staff), every order (admin) */
         get: operations["getOrders"];
         put?: never;
         /**
@@ -1554,7 +1554,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One of your orders with its items */
+        /** One of your orders with its items (store staff and admins: their store's orders) */
         get: operations["getOrdersById"];
         put?: never;
         post?: never;
@@ -1612,7 +1612,7 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Move an order through the state machine (admin)
+         * Move an order through the state machine (admin, or store staff of the order's retailer)
          * @description PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. Anything else is 409 naming the allowed statuses.
          */
         patch: operations["patchOrdersByIdStatus"];
@@ -8835,9 +8835,9 @@ export interface operations {
                 location: string;
                 /** @description Matches name, brand or GTIN. */
                 q?: string;
-                /** @description Admins only: also inactive items. */
+                /** @description Admins and the location's store staff only: also inactive items. */
                 includeInactive?: "true" | "false";
-                /** @description Admins only: also soft-deleted items. */
+                /** @description Admins and the location's store staff only: also soft-deleted items. */
                 includeDeleted?: "true" | "false";
             };
             header?: never;
