@@ -1,24 +1,39 @@
 /** Device registration and keys: shown once, hashed, wrong/revoked/rotated keys, heartbeat, rate limits. */
 import { newId } from '@cartwatch/db';
-import { testAdmin, testUser } from '@cartwatch/testing';
+import { TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
-import { asDevice, asUser, buildApp, createDatabase, registerCart, type TestDatabase } from './harness.js';
+import { type FakeOrders, startFakeOrders } from './fake-orders.js';
+import {
+  asDevice,
+  asUser,
+  buildApp,
+  createDatabase,
+  knownLocation,
+  registerCart,
+  type TestDatabase,
+} from './harness.js';
 
 let database: TestDatabase<DB>;
+let orders: FakeOrders;
+let locationId: string;
 const admin = testAdmin();
-const locationId = newId();
 
 beforeAll(async () => {
   database = await createDatabase('cart_device_keys');
+  orders = await startFakeOrders(TEST_SERVICE_KEY);
+  locationId = knownLocation(orders);
 });
-afterAll(() => database.drop());
+afterAll(async () => {
+  await orders.close();
+  await database.drop();
+});
 
 describe('device registration', () => {
-  it('lets only admins register devices', async () => {
-    const app = buildApp(database);
+  it('refuses device registration to shoppers (403) and anonymous callers (401)', async () => {
+    const app = buildApp(database, { orders });
     await request(app)
       .post('/devices')
       .set(asUser(testUser()))
@@ -28,7 +43,7 @@ describe('device registration', () => {
   });
 
   it('rejects unknown fields with per-field issues', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const response = await request(app)
       .post('/devices')
       .set(asUser(admin))
@@ -39,7 +54,7 @@ describe('device registration', () => {
   });
 
   it('shows the key once and stores only its hash', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     expect(cart.key).toMatch(/^cwd_[0-9a-f-]{36}_[A-Za-z0-9_-]{43}$/);
     const fetched = await request(app).get(`/devices/${cart.id}`).set(asUser(admin)).expect(200);
@@ -55,8 +70,8 @@ describe('device registration', () => {
   });
 
   it('lists devices of a location with cursor pagination', async () => {
-    const app = buildApp(database);
-    const location = newId();
+    const app = buildApp(database, { orders });
+    const location = knownLocation(orders);
     const ids = [];
     for (let i = 0; i < 3; i++) ids.push((await registerCart(app, admin, location, `Cart ${i}`)).id);
     const first = await request(app)
@@ -75,7 +90,7 @@ describe('device registration', () => {
 
 describe('device keys', () => {
   it('accepts the key on heartbeat and records last_seen_at and the firmware version', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const response = await request(app)
       .post('/device/heartbeat')
@@ -89,7 +104,7 @@ describe('device keys', () => {
   });
 
   it('rejects a wrong secret, a malformed key, a missing key and an unknown key id alike', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const wrongSecret = `${cart.key.slice(0, -43)}${'A'.repeat(43)}`;
     const unknownId = `cwd_${newId()}_${cart.key.slice(-43)}`;
@@ -105,7 +120,7 @@ describe('device keys', () => {
   });
 
   it('rejects a revoked device key', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     await request(app).post('/device/heartbeat').set(asDevice(cart.key)).send({}).expect(200);
     const revoked = await request(app).post(`/devices/${cart.id}/revoke`).set(asUser(admin)).expect(200);
@@ -115,7 +130,7 @@ describe('device keys', () => {
   });
 
   it('keeps the rotated key working inside the grace period, beside the new one', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const rotated = await request(app)
       .post(`/devices/${cart.id}/rotate-key`)
@@ -128,7 +143,7 @@ describe('device keys', () => {
   });
 
   it('rejects the rotated key after the grace period, and at once with a zero grace', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const rotated = await request(app)
       .post(`/devices/${cart.id}/rotate-key`)
@@ -154,7 +169,7 @@ describe('device keys', () => {
   });
 
   it('rate-limits each device on its own, answering 429 with Retry-After', async () => {
-    const app = buildApp(database, { env: { DEVICE_RATE_LIMIT_PER_MINUTE: '3' } });
+    const app = buildApp(database, { orders, env: { DEVICE_RATE_LIMIT_PER_MINUTE: '3' } });
     const busy = await registerCart(app, admin, locationId, 'Busy');
     const quiet = await registerCart(app, admin, locationId, 'Quiet');
     for (let i = 0; i < 3; i++) await request(app).get('/device/session').set(asDevice(busy.key)).expect(200);
@@ -165,7 +180,7 @@ describe('device keys', () => {
   });
 
   it('never lets a user identity reach the device routes without a device key', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     await request(app).get('/device/session').set(asUser(admin)).expect(401);
   });
 });

@@ -1,7 +1,8 @@
 /**
- * A loopback HTTP fake of orders' internal cart routes (the contract in README.md "Depends on orders"):
+ * A loopback HTTP fake of orders' internal routes (the contract in README.md "Depends on orders"):
  * GET /internal/carts/:userId?location=, POST /internal/carts/:userId/items and /items/remove with
- * { locationId, gtin, quantity }. It checks the service key and counts the writes it applied.
+ * { locationId, gtin, quantity }; GET /internal/locations/:id and GET /internal/locations?store= from
+ * `locations`. It checks the service key and counts the writes it applied.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,8 @@ export interface FakeOrders {
   url: string;
   /** Products sold per location. */
   catalog: Map<string, FakeProduct[]>;
+  /** Store locations orders knows: location id -> its retailer's slug. */
+  locations: Map<string, string>;
   /** Cart writes applied, in order. */
   writes: { userId: string; path: string; gtin: string; quantity: number }[];
   close(): Promise<void>;
@@ -30,6 +33,7 @@ interface Line {
 
 export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
   const catalog = new Map<string, FakeProduct[]>();
+  const locations = new Map<string, string>();
   const carts = new Map<string, { id: string; lines: Line[] }>();
   const writes: FakeOrders['writes'] = [];
 
@@ -70,6 +74,32 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
     res.end(JSON.stringify({ error: { code, message, requestId: 'fake' } }));
   };
 
+  const answerLocations = (res: http.ServerResponse, url: URL) => {
+    const id = /^\/internal\/locations\/([0-9a-f-]{36})$/.exec(url.pathname)?.[1];
+    let body: unknown;
+    if (id !== undefined) {
+      const storeSlug = locations.get(id);
+      if (storeSlug === undefined) return error(res, 404, 'NOT_FOUND', 'store location not found');
+      body = {
+        id,
+        storeSlug,
+        name: `Location of ${storeSlug}`,
+        currency: 'USD',
+        createdAt: new Date().toISOString(),
+      };
+    } else if (url.pathname === '/internal/locations') {
+      const storeSlug = url.searchParams.get('store') ?? '';
+      const locationIds = [...locations]
+        .filter(([, slug]) => slug === storeSlug)
+        .map(([locationId]) => locationId);
+      body = { storeSlug, locationIds };
+    } else {
+      return error(res, 404, 'NOT_FOUND', 'no route');
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => {
@@ -79,6 +109,9 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
       if (req.headers['x-service-key'] !== serviceKey)
         return error(res, 401, 'UNAUTHENTICATED', 'service key');
       const url = new URL(req.url ?? '/', 'http://fake');
+      if (req.method === 'GET' && url.pathname.startsWith('/internal/locations')) {
+        return answerLocations(res, url);
+      }
       const match = /^\/internal\/carts\/([0-9a-f-]{36})(\/items(\/remove)?)?$/.exec(url.pathname);
       if (!match?.[1]) return error(res, 404, 'NOT_FOUND', 'no route');
       const userId = match[1];
@@ -111,6 +144,7 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
   return {
     url: `http://127.0.0.1:${port}`,
     catalog,
+    locations,
     writes,
     async close() {
       server.closeAllConnections();

@@ -1,5 +1,6 @@
 /** Shared set-up of the integration tests: an isolated schema, the app over it, and small factories. */
 import type { UserRole } from '@cartwatch/common-types';
+import { newId } from '@cartwatch/db';
 import { loadConfig } from '@cartwatch/service-kit';
 import { createAppContext } from '@cartwatch/service-runtime';
 import {
@@ -7,14 +8,15 @@ import {
   serviceHeaders,
   TEST_SERVICE_KEY,
   type TestDatabase,
+  type TestUser,
   testEnv,
 } from '@cartwatch/testing';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../src/app.js';
 import type { DB } from '../src/db/schema.js';
-import type { OrdersClient } from '../src/orders/orders.client.js';
 import { migrationsFolder, serviceDefinition } from '../src/service.js';
+import type { FakeOrders } from './fake-orders.js';
 
 export type { TestDatabase };
 
@@ -22,9 +24,10 @@ export function createDatabase(prefix: string): Promise<TestDatabase<DB>> {
   return createTestDatabase<DB>({ prefix, migrationsFolder });
 }
 
+/** The app over the schema; `orders` is the loopback fake it asks about carts and locations. */
 export function buildApp(
   database: TestDatabase<DB>,
-  options: { env?: Record<string, string>; orders?: OrdersClient } = {},
+  options: { env?: Record<string, string>; orders?: FakeOrders } = {},
 ): Express {
   const { databaseUrl, natsUrl } = testEnv();
   const config = loadConfig(serviceDefinition.envSchema, {
@@ -33,14 +36,21 @@ export function buildApp(
     NATS_URL: natsUrl,
     DB_SCHEMA: database.schema,
     LOG_LEVEL: 'silent',
-    ORDERS_URL: 'http://127.0.0.1:9',
+    ORDERS_URL: options.orders?.url ?? 'http://127.0.0.1:9',
     ...options.env,
   });
   const context = createAppContext(serviceDefinition, { config, database });
-  return createApp(context, options.orders ? { orders: options.orders } : {});
+  return createApp(context);
 }
 
-export const asUser = (user: { id: string; role?: UserRole }) => serviceHeaders(TEST_SERVICE_KEY, user);
+/** A new store location orders knows, of the retailer `storeSlug`. */
+export function knownLocation(orders: FakeOrders, storeSlug = 'test-mart'): string {
+  const id = newId();
+  orders.locations.set(id, storeSlug);
+  return id;
+}
+
+export const asUser = (user: TestUser) => serviceHeaders(TEST_SERVICE_KEY, user);
 
 /** The gateway forwards /device/* with its service key and the cart's own Authorization header. */
 export function asDevice(key: string): Record<string, string> {
@@ -56,13 +66,13 @@ export interface RegisteredCart {
 
 export async function registerCart(
   app: Express,
-  admin: { id: string; role: UserRole },
+  manager: TestUser,
   locationId: string,
   name = 'Cart 1',
 ): Promise<RegisteredCart> {
   const response = await request(app)
     .post('/devices')
-    .set(asUser(admin))
+    .set(asUser(manager))
     .send({ locationId, name })
     .expect(201);
   return {

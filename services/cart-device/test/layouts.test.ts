@@ -1,12 +1,17 @@
-/** Store layouts over HTTP: admin-only writes, validation with field issues, versions, routes. */
+/**
+ * Store layouts over HTTP: shoppers cannot write (who can: store-staff.test.ts), validation with field
+ * issues, versions, routes.
+ */
 import { newId } from '@cartwatch/db';
-import { testAdmin, testUser } from '@cartwatch/testing';
+import { TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
-import { asUser, buildApp, createDatabase, type TestDatabase } from './harness.js';
+import { type FakeOrders, startFakeOrders } from './fake-orders.js';
+import { asUser, buildApp, createDatabase, knownLocation, type TestDatabase } from './harness.js';
 
 let database: TestDatabase<DB>;
+let orders: FakeOrders;
 const admin = testAdmin();
 const shopper = testUser();
 const milk = newId();
@@ -44,13 +49,17 @@ const layout = {
 
 beforeAll(async () => {
   database = await createDatabase('cart_device_layouts');
+  orders = await startFakeOrders(TEST_SERVICE_KEY);
 });
-afterAll(() => database.drop());
+afterAll(async () => {
+  await orders.close();
+  await database.drop();
+});
 
 describe('store layouts', () => {
-  it('lets only admins write a layout, and anyone signed in read it', async () => {
-    const app = buildApp(database);
-    const locationId = newId();
+  it('refuses shoppers a layout write, and lets anyone signed in read it', async () => {
+    const app = buildApp(database, { orders });
+    const locationId = knownLocation(orders);
     await request(app).put(`/store-layouts/${locationId}`).set(asUser(shopper)).send(layout).expect(403);
     const stored = await request(app)
       .put(`/store-layouts/${locationId}`)
@@ -70,9 +79,13 @@ describe('store layouts', () => {
   });
 
   it('rejects negative distances, unknown nodes, a missing checkout and a disconnected graph', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const put = (body: object) =>
-      request(app).put(`/store-layouts/${newId()}`).set(asUser(admin)).send(body).expect(400);
+      request(app)
+        .put(`/store-layouts/${knownLocation(orders)}`)
+        .set(asUser(admin))
+        .send(body)
+        .expect(400);
     const negative = await put({
       ...layout,
       edges: [{ from: 'entrance', to: 'a', distance: -1 }, ...layout.edges],
@@ -101,8 +114,8 @@ describe('store layouts', () => {
   });
 
   it('routes entrance -> every needed shelf -> checkout by the shortest walk and reports unplaced items', async () => {
-    const app = buildApp(database);
-    const locationId = newId();
+    const app = buildApp(database, { orders });
+    const locationId = knownLocation(orders);
     await request(app).put(`/store-layouts/${locationId}`).set(asUser(admin)).send(layout).expect(200);
     const route = await request(app)
       .post(`/store-layouts/${locationId}/route`)
@@ -132,8 +145,8 @@ describe('store layouts', () => {
   });
 
   it('uses the new layout after a PUT, not a cached old graph', async () => {
-    const app = buildApp(database);
-    const locationId = newId();
+    const app = buildApp(database, { orders });
+    const locationId = knownLocation(orders);
     await request(app).put(`/store-layouts/${locationId}`).set(asUser(admin)).send(layout).expect(200);
     const before = await request(app)
       .post(`/store-layouts/${locationId}/route`)

@@ -1,16 +1,18 @@
 /** Pairing: short-lived single-use codes, one session per device and per user, unpair, idle timeout. */
 import { newId } from '@cartwatch/db';
-import { testAdmin, testUser } from '@cartwatch/testing';
+import { TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
+import { type FakeOrders, startFakeOrders } from './fake-orders.js';
 import {
   asDevice,
   asUser,
   buildApp,
   createDatabase,
+  knownLocation,
   pair,
   pairingCodeFor,
   registerCart,
@@ -18,17 +20,23 @@ import {
 } from './harness.js';
 
 let database: TestDatabase<DB>;
+let orders: FakeOrders;
+let locationId: string;
 const admin = testAdmin();
-const locationId = newId();
 
 beforeAll(async () => {
   database = await createDatabase('cart_device_pairing');
+  orders = await startFakeOrders(TEST_SERVICE_KEY);
+  locationId = knownLocation(orders);
 });
-afterAll(() => database.drop());
+afterAll(async () => {
+  await orders.close();
+  await database.drop();
+});
 
 describe('pairing codes', () => {
   it('pairs the shopper with the cart and publishes device.paired.v1', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     const code = await pairingCodeFor(app, cart);
@@ -52,7 +60,7 @@ describe('pairing codes', () => {
   });
 
   it('accepts the QR payload and ignores case and dashes', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const code = await pairingCodeFor(app, cart);
     const typed = `${code.slice(0, 4)}-${code.slice(4)}`.toLowerCase();
@@ -69,7 +77,7 @@ describe('pairing codes', () => {
   });
 
   it('uses a code only once', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const code = await pairingCodeFor(app, cart);
     const first = testUser();
@@ -80,7 +88,7 @@ describe('pairing codes', () => {
   });
 
   it('refuses an expired code', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const code = await pairingCodeFor(app, cart);
     await database.db
@@ -92,7 +100,7 @@ describe('pairing codes', () => {
   });
 
   it('retires the previous code when the cart asks for a new one', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const old = await pairingCodeFor(app, cart);
     const current = await pairingCodeFor(app, cart);
@@ -101,7 +109,7 @@ describe('pairing codes', () => {
   });
 
   it('limits pairing attempts per user', async () => {
-    const app = buildApp(database, { env: { PAIR_ATTEMPTS_PER_MINUTE: '2' } });
+    const app = buildApp(database, { orders, env: { PAIR_ATTEMPTS_PER_MINUTE: '2' } });
     const guesser = testUser();
     for (let i = 0; i < 2; i++) {
       await request(app).post('/devices/pair').set(asUser(guesser)).send({ code: 'AAAAAAAA' }).expect(404);
@@ -114,7 +122,7 @@ describe('pairing codes', () => {
 
 describe('one session per device and per user', () => {
   it('refuses a second cart for the same user until the first is unpaired', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const shopper = testUser();
     const first = await registerCart(app, admin, locationId);
     const second = await registerCart(app, admin, locationId);
@@ -128,14 +136,14 @@ describe('one session per device and per user', () => {
   });
 
   it('refuses a new code while the cart is paired', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     await pair(app, cart, testUser());
     await request(app).post('/device/pairing-code').set(asDevice(cart.key)).expect(409);
   });
 
   it("keeps one user's session invisible and untouchable for another user", async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const owner = testUser();
     const stranger = testUser();
@@ -149,7 +157,7 @@ describe('one session per device and per user', () => {
 
 describe('ending a session', () => {
   it('unpairs from the cart side', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     await pair(app, cart, shopper);
@@ -159,7 +167,7 @@ describe('ending a session', () => {
   });
 
   it('unpairs from the shopper side', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     await pair(app, cart, shopper);
@@ -169,7 +177,7 @@ describe('ending a session', () => {
   });
 
   it('ends an idle session by itself', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     const paired = await pair(app, cart, shopper);
@@ -191,7 +199,7 @@ describe('ending a session', () => {
   });
 
   it('ends the session when the device is revoked', async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     await pair(app, cart, shopper);
@@ -200,7 +208,7 @@ describe('ending a session', () => {
   });
 
   it("purges a deleted user's sessions on user.deleted.v1", async () => {
-    const app = buildApp(database);
+    const app = buildApp(database, { orders });
     const cart = await registerCart(app, admin, locationId);
     const shopper = testUser();
     await pair(app, cart, shopper);

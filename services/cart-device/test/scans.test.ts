@@ -31,7 +31,8 @@ beforeAll(async () => {
   database = await createDatabase('cart_device_scans');
   orders = await startFakeOrders(TEST_SERVICE_KEY);
   orders.catalog.set(locationId, [milk, bread]);
-  app = buildApp(database, { env: { ORDERS_URL: orders.url } });
+  orders.locations.set(locationId, 'test-mart');
+  app = buildApp(database, { orders });
 });
 afterAll(async () => {
   await orders.close();

@@ -64,10 +64,17 @@ export function lockDevice(trx: Transaction<DB>, id: string) {
 
 export function listDevices(
   db: Executor<DB>,
-  query: { locationId?: string | undefined; afterId?: string | undefined; limit: number },
+  query: {
+    locationId?: string | undefined;
+    /** Only devices at these locations (a store staff member's retailer). */
+    locationIds?: string[] | undefined;
+    afterId?: string | undefined;
+    limit: number;
+  },
 ): Promise<DeviceRow[]> {
   let select = selectDevices(db);
   if (query.locationId !== undefined) select = select.where('device.location_id', '=', query.locationId);
+  if (query.locationIds !== undefined) select = select.where('device.location_id', 'in', query.locationIds);
   if (query.afterId !== undefined) select = select.where('device.id', '>', query.afterId);
   return select.orderBy('device.id').limit(query.limit).execute();
 }

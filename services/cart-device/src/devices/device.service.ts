@@ -1,13 +1,19 @@
-/** Device registry and device-key lifecycle: issue, authenticate, rotate with grace, revoke; heartbeat. */
+/**
+ * Device registry and device-key lifecycle: issue, authenticate, rotate with grace, revoke; heartbeat.
+ * Carts are managed by admins and the store staff of their location's retailer (auth/store-staff.ts):
+ * another retailer's cart is a 404, a location that is not theirs a 403.
+ */
 
 import type { Device, DeviceListQuery, RegisterDevice } from '@cartwatch/common-types';
 import { decodeCursor, encodeCursor, type Page } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
-import { AppError } from '@cartwatch/service-kit';
+import { AppError, type CurrentUser } from '@cartwatch/service-kit';
 import { z } from 'zod';
 import type { CurrentDevice } from '../auth/device-context.js';
 import { issueDeviceKey, parseDeviceKey, secretMatches } from '../auth/device-key.js';
+import { locationsManagedBy, managesLocation, requireManagedLocation } from '../auth/store-staff.js';
 import { type Deps, iso } from '../deps.js';
+import type { CallContext } from '../orders/orders.client.js';
 import { endSession } from '../pairing/pairing.repository.js';
 import * as devices from './device.repository.js';
 
@@ -24,7 +30,14 @@ function toDevice(row: devices.DeviceRow): Device {
   };
 }
 
-export async function registerDevice(deps: Deps, input: RegisterDevice) {
+/** A cart for a location orders knows (404 otherwise), by a manager of its retailer (403 otherwise). */
+export async function registerDevice(
+  deps: Deps,
+  input: RegisterDevice,
+  manager: CurrentUser,
+  ctx?: CallContext,
+) {
+  await requireManagedLocation(deps, input.locationId, manager, ctx);
   const id = newId();
   const issued = issueDeviceKey(deps.pepper);
   const createdAt = await withTransaction(deps.db, async (trx) => {
@@ -43,13 +56,22 @@ export async function registerDevice(deps: Deps, input: RegisterDevice) {
 
 const DeviceCursor = z.object({ id: z.uuid() });
 
-export async function listDevices(deps: Deps, query: DeviceListQuery): Promise<Page<Device>> {
+/** Every cart for admins; the carts of their retailer's locations for store staff. */
+export async function listDevices(
+  deps: Deps,
+  query: DeviceListQuery,
+  viewer: CurrentUser,
+  ctx?: CallContext,
+): Promise<Page<Device>> {
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, DeviceCursor);
   if (query.cursor !== undefined && after === undefined) {
     throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
   }
+  const managed = await locationsManagedBy(deps, viewer, ctx);
+  if (managed !== 'all' && managed.length === 0) return { items: [], nextCursor: null };
   const rows = await devices.listDevices(deps.db, {
     locationId: query.location,
+    ...(managed !== 'all' && { locationIds: managed }),
     afterId: after?.id,
     limit: query.limit + 1,
   });
@@ -58,14 +80,34 @@ export async function listDevices(deps: Deps, query: DeviceListQuery): Promise<P
   return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
 }
 
-export async function getDevice(deps: Deps, id: string): Promise<Device> {
+async function deviceById(deps: Deps, id: string): Promise<Device> {
   const row = await devices.findDevice(deps.db, id);
   if (!row) throw AppError.notFound('device');
   return toDevice(row);
 }
 
+/** The cart, when the user manages its location; 404 for a cart that is not there or not theirs. */
+export async function getDevice(
+  deps: Deps,
+  id: string,
+  viewer: CurrentUser,
+  ctx?: CallContext,
+): Promise<Device> {
+  const device = await deviceById(deps, id);
+  if (!(await managesLocation(deps, device.locationId, viewer, ctx))) throw AppError.notFound('device');
+  return device;
+}
+
 /** A new key; the previous ones keep working for `graceSeconds`, so a cart can pick up its new key. */
-export async function rotateDeviceKey(deps: Deps, id: string, graceSeconds: number | undefined) {
+export async function rotateDeviceKey(
+  deps: Deps,
+  id: string,
+  graceSeconds: number | undefined,
+  manager: CurrentUser,
+  ctx?: CallContext,
+) {
+  // Asked of orders before the transaction (no network call holds the row lock); a cart never moves.
+  await getDevice(deps, id, manager, ctx);
   const grace = graceSeconds ?? deps.config.DEVICE_KEY_GRACE_SECONDS;
   const issued = issueDeviceKey(deps.pepper);
   return withTransaction(deps.db, async (trx) => {
@@ -87,14 +129,20 @@ export async function rotateDeviceKey(deps: Deps, id: string, graceSeconds: numb
 }
 
 /** Revokes the device and every key at once, and ends its pairing session. */
-export async function revokeDevice(deps: Deps, id: string): Promise<Device> {
+export async function revokeDevice(
+  deps: Deps,
+  id: string,
+  manager: CurrentUser,
+  ctx?: CallContext,
+): Promise<Device> {
+  await getDevice(deps, id, manager, ctx);
   await withTransaction(deps.db, async (trx) => {
     const device = await devices.lockDevice(trx, id);
     if (!device) throw AppError.notFound('device');
     await devices.revokeDevice(trx, id);
     await endSession(trx, { deviceId: id }, 'revoked');
   });
-  return getDevice(deps, id);
+  return deviceById(deps, id);
 }
 
 const invalidKey = () => AppError.unauthenticated('invalid device key');

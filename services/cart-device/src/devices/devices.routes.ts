@@ -1,4 +1,8 @@
-/** `/devices/*`: admins manage carts and keys; shoppers pair with a cart and unpair. */
+/**
+ * `/devices/*`: admins and the store staff of a cart's retailer manage carts and keys; shoppers pair
+ * with a cart and unpair.
+ */
+import type { IncomingMessage } from 'node:http';
 import {
   Device,
   DeviceIdParams,
@@ -19,7 +23,8 @@ import {
   parseBody,
   parseParams,
   parseQuery,
-  requireAdmin,
+  requestIdOf,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import { type Express, Router } from 'express';
@@ -43,22 +48,25 @@ export function devicesRouter(deps: Deps): Router {
     res.status(204).end();
   });
 
-  router.post('/', requireAdmin, async (req, res) => {
-    res.status(201).json(await registerDevice(deps, parseBody(RegisterDevice, req)));
+  const ctx = (req: IncomingMessage) => ({ requestId: requestIdOf(req) });
+  router.post('/', requireStaff, async (req, res) => {
+    const input = parseBody(RegisterDevice, req);
+    res.status(201).json(await registerDevice(deps, input, currentUser(req), ctx(req)));
   });
-  router.get('/', requireAdmin, async (req, res) => {
-    res.json(await listDevices(deps, parseQuery(DeviceListQuery, req)));
+  router.get('/', requireStaff, async (req, res) => {
+    res.json(await listDevices(deps, parseQuery(DeviceListQuery, req), currentUser(req), ctx(req)));
   });
-  router.get('/:id', requireAdmin, async (req, res) => {
-    res.json(await getDevice(deps, parseParams(DeviceIdParams, req).id));
+  router.get('/:id', requireStaff, async (req, res) => {
+    res.json(await getDevice(deps, parseParams(DeviceIdParams, req).id, currentUser(req), ctx(req)));
   });
-  router.post('/:id/rotate-key', requireAdmin, async (req, res) => {
+  router.post('/:id/rotate-key', requireStaff, async (req, res) => {
     const { id } = parseParams(DeviceIdParams, req);
     const { graceSeconds } = parseBody(RotateDeviceKey, req);
-    res.status(201).json(await rotateDeviceKey(deps, id, graceSeconds));
+    res.status(201).json(await rotateDeviceKey(deps, id, graceSeconds, currentUser(req), ctx(req)));
   });
-  router.post('/:id/revoke', requireAdmin, async (req, res) => {
-    res.json(await revokeDevice(deps, parseParams(DeviceIdParams, req).id));
+  router.post('/:id/revoke', requireStaff, async (req, res) => {
+    const { id } = parseParams(DeviceIdParams, req);
+    res.json(await revokeDevice(deps, id, currentUser(req), ctx(req)));
   });
   return router;
 }
@@ -101,58 +109,72 @@ export function registerDevicesOpenApi(registry: OpenAPIRegistry): void {
     method: 'post',
     path: '/devices',
     tags,
-    summary: 'Register a cart (admin); its key is shown once',
+    summary:
+      "Register a cart at a store location (admin, or store staff of the location's retailer); its key is shown once",
     request: { body: { content: { 'application/json': { schema: RegisterDevice } } } },
     responses: {
       201: jsonResponse(RegisteredDevice, 'The device and its key'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+      ...errorResponses(
+        'VALIDATION_FAILED',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'UPSTREAM_UNAVAILABLE',
+      ),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/devices',
     tags,
-    summary: 'List carts (admin)',
+    summary: "List carts: every cart (admin), the carts of their retailer's locations (store staff)",
     request: { query: DeviceListQuery },
     responses: {
       200: jsonResponse(DevicePage, 'A page of devices'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'UPSTREAM_UNAVAILABLE'),
     },
   });
   registry.registerPath({
     method: 'get',
     path: '/devices/{id}',
     tags,
-    summary: 'One cart (admin)',
+    summary: "One cart (admin, or store staff of its location's retailer)",
     request: { params: DeviceIdParams },
     responses: {
       200: jsonResponse(Device, 'The device'),
-      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'),
     },
   });
   registry.registerPath({
     method: 'post',
     path: '/devices/{id}/rotate-key',
     tags,
-    summary: 'Issue a new key; earlier keys work until the grace period ends (admin)',
+    summary: 'Issue a new key; earlier keys work until the grace period ends (admin or the store staff)',
     request: {
       params: DeviceIdParams,
       body: { content: { 'application/json': { schema: RotateDeviceKey } } },
     },
     responses: {
       201: jsonResponse(RotatedDeviceKey, 'The new key, shown once'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+      ...errorResponses(
+        'VALIDATION_FAILED',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'CONFLICT',
+        'UPSTREAM_UNAVAILABLE',
+      ),
     },
   });
   registry.registerPath({
     method: 'post',
     path: '/devices/{id}/revoke',
     tags,
-    summary: 'Revoke the cart and all its keys at once, ending its session (admin)',
+    summary: 'Revoke the cart and all its keys at once, ending its session (admin or the store staff)',
     request: { params: DeviceIdParams },
     responses: {
       200: jsonResponse(Device, 'The revoked device'),
-      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'),
     },
   });
 }

@@ -1,6 +1,7 @@
 /** Store layouts: validated on write, read whole; the parsed graph is cached per (location, version). */
 import type { RouteRequest, ShoppingRoute, StoreLayout, StoreLayoutInput } from '@cartwatch/common-types';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
+import { requireManagedLocation } from '../auth/store-staff.js';
 import type { StoredLayout } from '../db/schema.js';
 import { type Deps, iso } from '../deps.js';
 import type { CallContext } from '../orders/orders.client.js';
@@ -19,11 +20,19 @@ function toLayout(row: layouts.LayoutRow): StoreLayout {
   };
 }
 
-export async function putLayout(deps: Deps, locationId: string, input: StoreLayoutInput, admin: CurrentUser) {
+/** By a manager of the location's retailer (403), for a location orders knows (404); validated (400). */
+export async function putLayout(
+  deps: Deps,
+  locationId: string,
+  input: StoreLayoutInput,
+  manager: CurrentUser,
+  ctx?: CallContext,
+) {
+  await requireManagedLocation(deps, locationId, manager, ctx);
   const issues = validateLayout(input);
   if (issues.length > 0) throw AppError.validation(issues, 'invalid store layout');
   const stored: StoredLayout = { nodes: input.nodes, edges: input.edges, placements: input.placements };
-  return toLayout(await layouts.upsertLayout(deps.db, locationId, stored, admin.id));
+  return toLayout(await layouts.upsertLayout(deps.db, locationId, stored, manager.id));
 }
 
 export async function getLayout(deps: Deps, locationId: string): Promise<StoreLayout> {

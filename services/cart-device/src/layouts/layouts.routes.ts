@@ -1,4 +1,7 @@
-/** `/store-layouts/*` (admins write, shoppers read and route) and the cart's `GET /device/route`. */
+/**
+ * `/store-layouts/*` (admins and the store staff of the location's retailer write, shoppers read and
+ * route) and the cart's `GET /device/route`.
+ */
 import {
   LocationIdParams,
   RouteRequest,
@@ -15,7 +18,7 @@ import {
   parseBody,
   parseParams,
   requestIdOf,
-  requireAdmin,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import { type Express, Router } from 'express';
@@ -28,9 +31,10 @@ import { getLayout, type LayoutCache, putLayout, shoppingRoute } from './layout.
 
 export function mountLayoutRoutes(app: Express, deps: Deps, cache: LayoutCache): void {
   const router = Router();
-  router.put('/:locationId', requireAdmin, async (req, res) => {
+  router.put('/:locationId', requireStaff, async (req, res) => {
     const { locationId } = parseParams(LocationIdParams, req);
-    res.json(await putLayout(deps, locationId, parseBody(StoreLayoutInput, req), currentUser(req)));
+    const input = parseBody(StoreLayoutInput, req);
+    res.json(await putLayout(deps, locationId, input, currentUser(req), { requestId: requestIdOf(req) }));
   });
   router.get('/:locationId', requireUser, async (req, res) => {
     res.json(await getLayout(deps, parseParams(LocationIdParams, req).locationId));
@@ -67,14 +71,21 @@ export function registerLayoutOpenApi(registry: OpenAPIRegistry): void {
     method: 'put',
     path: '/store-layouts/{locationId}',
     tags,
-    summary: 'Create or replace the layout of a store location (admin)',
+    summary:
+      "Create or replace the layout of a store location (admin, or store staff of the location's retailer)",
     request: {
       params: LocationIdParams,
       body: { content: { 'application/json': { schema: StoreLayoutInput } } },
     },
     responses: {
       200: jsonResponse(StoreLayout, 'The stored layout'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+      ...errorResponses(
+        'VALIDATION_FAILED',
+        'UNAUTHENTICATED',
+        'FORBIDDEN',
+        'NOT_FOUND',
+        'UPSTREAM_UNAVAILABLE',
+      ),
     },
   });
   registry.registerPath({

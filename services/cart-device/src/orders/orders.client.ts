@@ -1,10 +1,12 @@
 /**
  * What cart-device needs from orders: put scanned units into (or take them out of) a shopper's cart at
- * a location, by barcode, and read that cart. The HTTP adapter speaks orders' internal routes
- * (`/internal/carts/{userId}...`, see README.md "Depends on orders"); tests run it against a loopback
- * fake of those routes.
+ * a location, by barcode, and read that cart; and which retailer a store location belongs to (orders
+ * owns locations), so carts and layouts are managed by that retailer's staff. The HTTP adapter speaks
+ * orders' internal routes (`/internal/carts/{userId}...`, `/internal/locations...`, see README.md
+ * "Depends on orders"); tests run it against a loopback fake of those routes.
  */
-import { createInternalClient } from '@cartwatch/service-kit';
+import { RetailerLocationIds, StoreSlug } from '@cartwatch/common-types';
+import { createInternalClient, InternalHttpError } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
@@ -27,6 +29,10 @@ export const CartSnapshot = z.object({
 });
 export type CartSnapshot = z.infer<typeof CartSnapshot>;
 
+/** The fields of orders' `StoreLocation` this service reads. */
+export const LocationOwner = z.object({ id: z.uuid(), storeSlug: StoreSlug });
+export type LocationOwner = z.infer<typeof LocationOwner>;
+
 export interface CallContext {
   requestId?: string | undefined;
 }
@@ -44,6 +50,10 @@ export interface OrdersClient {
   /** Takes units off the cart line with this barcode; NOT_FOUND when the cart has none. */
   removeByBarcode(change: BarcodeChange, ctx?: CallContext): Promise<CartSnapshot>;
   getCart(userId: string, locationId: string, ctx?: CallContext): Promise<CartSnapshot>;
+  /** The location with its retailer; undefined when orders has no such location. */
+  findLocation(locationId: string, ctx?: CallContext): Promise<LocationOwner | undefined>;
+  /** The ids of every location of a retailer (none for an unknown one). */
+  locationIdsOfRetailer(storeSlug: string, ctx?: CallContext): Promise<string[]>;
 }
 
 export function createHttpOrdersClient(options: {
@@ -81,5 +91,24 @@ export function createHttpOrdersClient(options: {
         schema: CartSnapshot,
         ...requestIdOf(ctx),
       }),
+    async findLocation(locationId, ctx) {
+      try {
+        return await client.get(`/internal/locations/${encodeURIComponent(locationId)}`, {
+          schema: LocationOwner,
+          ...requestIdOf(ctx),
+        });
+      } catch (error) {
+        if (error instanceof InternalHttpError && error.upstreamStatus === 404) return undefined;
+        throw error;
+      }
+    },
+    async locationIdsOfRetailer(storeSlug, ctx) {
+      const answer = await client.get('/internal/locations', {
+        query: { store: storeSlug },
+        schema: RetailerLocationIds,
+        ...requestIdOf(ctx),
+      });
+      return answer.locationIds;
+    },
   };
 }

@@ -1760,10 +1760,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List carts (admin) */
+        /** List carts: every cart (admin), the carts of their retailer's locations (store staff) */
         get: operations["getDevices"];
         put?: never;
-        /** Register a cart (admin); its key is shown once */
+        /** Register a cart at a store location (admin, or store staff of the location's retailer); its key is shown once */
         post: operations["postDevices"];
         delete?: never;
         options?: never;
@@ -1778,7 +1778,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One cart (admin) */
+        /** One cart (admin, or store staff of its location's retailer) */
         get: operations["getDevicesById"];
         put?: never;
         post?: never;
@@ -1797,7 +1797,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Issue a new key; earlier keys work until the grace period ends (admin) */
+        /** Issue a new key; earlier keys work until the grace period ends (admin or the store staff) */
         post: operations["postDevicesByIdRotateKey"];
         delete?: never;
         options?: never;
@@ -1814,7 +1814,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Revoke the cart and all its keys at once, ending its session (admin) */
+        /** Revoke the cart and all its keys at once, ending its session (admin or the store staff) */
         post: operations["postDevicesByIdRevoke"];
         delete?: never;
         options?: never;
@@ -1883,7 +1883,7 @@ export interface paths {
         };
         /** The layout of a store location */
         get: operations["getStoreLayoutsByLocationId"];
-        /** Create or replace the layout of a store location (admin) */
+        /** Create or replace the layout of a store location (admin, or store staff of the location's retailer) */
         put: operations["putStoreLayoutsByLocationId"];
         post?: never;
         delete?: never;
@@ -10503,6 +10503,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postDevices: {
@@ -10554,6 +10563,24 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getDevicesById: {
@@ -10596,6 +10623,15 @@ export interface operations {
             };
             /** @description No such resource (or not yours). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10674,6 +10710,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description A dependency is unavailable. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     postDevicesByIdRevoke: {
@@ -10716,6 +10761,15 @@ export interface operations {
             };
             /** @description No such resource (or not yours). */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10990,6 +11044,24 @@ export interface operations {
             };
             /** @description Authenticated, but not allowed to do this. */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A dependency is unavailable. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
