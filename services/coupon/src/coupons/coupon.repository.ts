@@ -1,7 +1,7 @@
 /** SQL for coupons and clips. */
 import type { CreateCoupon } from '@cartwatch/common-types';
 import type { Executor } from '@cartwatch/db';
-import { type Selectable, sql } from 'kysely';
+import { type Selectable, sql, type Transaction } from 'kysely';
 import type { CouponTable, DB } from '../db/schema.js';
 
 export type CouponRow = Selectable<CouponTable>;
@@ -42,19 +42,29 @@ export async function insertCoupon(db: Executor<DB>, id: string, input: CreateCo
     .executeTakeFirstOrThrow();
 }
 
-/** Insert or, for a known external id, replace; `inserted` tells which. */
+/**
+ * Insert or, for a known external id, replace; `inserted` tells which. With `replaceOnlyAtStore`, an
+ * existing coupon is replaced only when it belongs to that retailer: undefined when another retailer's
+ * (or an every-store) coupon holds the external id, which stays as it was.
+ */
 export async function upsertCouponByExternalId(
   db: Executor<DB>,
   id: string,
   input: CreateCoupon & { externalId: string },
-): Promise<{ row: CouponRow; inserted: boolean }> {
+  options: { replaceOnlyAtStore?: string | undefined } = {},
+): Promise<{ row: CouponRow; inserted: boolean } | undefined> {
+  const store = options.replaceOnlyAtStore;
   const row = await db
     .insertInto('coupon')
     .values({ id, ...columnsOf(input) })
-    .onConflict((oc) => oc.column('external_id').doUpdateSet({ ...columnsOf(input), updated_at: sql`now()` }))
+    .onConflict((oc) => {
+      const update = oc.column('external_id').doUpdateSet({ ...columnsOf(input), updated_at: sql`now()` });
+      return store === undefined ? update : update.where('coupon.store_slug', '=', store);
+    })
     .returningAll()
     .returning(sql<boolean>`(xmax = 0)`.as('inserted'))
-    .executeTakeFirstOrThrow();
+    .executeTakeFirst();
+  if (!row) return undefined;
   const { inserted, ...coupon } = row;
   return { row: coupon, inserted };
 }
@@ -79,6 +89,11 @@ export async function deleteCoupon(db: Executor<DB>, id: string): Promise<boolea
 
 export async function findCoupon(db: Executor<DB>, id: string): Promise<CouponRow | undefined> {
   return db.selectFrom('coupon').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Locks the coupon for a checked replace or delete (who may change it depends on its retailer). */
+export async function lockCoupon(trx: Transaction<DB>, id: string): Promise<CouponRow | undefined> {
+  return trx.selectFrom('coupon').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }
 
 export interface CouponFilter {

@@ -1,4 +1,7 @@
-/** /coupons: admin CRUD and bulk import, listing, clipping and the relevant-for-you ranking. */
+/**
+ * /coupons: writes and bulk import by admins and store staff (their retailer's coupons only, see
+ * coupon.service.ts), listing, clipping and the relevant-for-you ranking.
+ */
 import {
   Coupon,
   CouponIdParams,
@@ -19,7 +22,7 @@ import {
   parseBody,
   parseParams,
   parseQuery,
-  requireAdmin,
+  requireStaff,
   requireUser,
 } from '@cartwatch/service-kit';
 import express, { type Express } from 'express';
@@ -43,7 +46,7 @@ export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: strin
 
   app.post(
     '/coupons/import',
-    requireAdmin,
+    requireStaff,
     express.text({ type: ['text/csv', 'application/csv'], limit: bodyLimit }),
     async (req, res) => {
       let entries: unknown[];
@@ -57,12 +60,12 @@ export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: strin
       } else {
         entries = parseBody(CouponImportJson, req).coupons;
       }
-      res.json(await coupons.importCoupons(db, entries));
+      res.json(await coupons.importCoupons(db, entries, currentUser(req)));
     },
   );
 
-  app.post('/coupons', requireAdmin, async (req, res) => {
-    res.status(201).json(await coupons.createCoupon(db, parseBody(CreateCoupon, req)));
+  app.post('/coupons', requireStaff, async (req, res) => {
+    res.status(201).json(await coupons.createCoupon(db, parseBody(CreateCoupon, req), currentUser(req)));
   });
 
   app.get('/coupons/:id', requireUser, async (req, res) => {
@@ -70,14 +73,14 @@ export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: strin
     res.json(await coupons.getCoupon(db, id, currentUser(req).id));
   });
 
-  app.put('/coupons/:id', requireAdmin, async (req, res) => {
+  app.put('/coupons/:id', requireStaff, async (req, res) => {
     const { id } = parseParams(CouponIdParams, req);
-    res.json(await coupons.replaceCoupon(db, id, parseBody(CreateCoupon, req)));
+    res.json(await coupons.replaceCoupon(db, id, parseBody(CreateCoupon, req), currentUser(req)));
   });
 
-  app.delete('/coupons/:id', requireAdmin, async (req, res) => {
+  app.delete('/coupons/:id', requireStaff, async (req, res) => {
     const { id } = parseParams(CouponIdParams, req);
-    await coupons.removeCoupon(db, id);
+    await coupons.removeCoupon(db, id, currentUser(req));
     res.status(204).end();
   });
 
@@ -118,7 +121,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/coupons',
-    summary: 'Create a coupon (admin); publishes coupon.published.v1',
+    summary: "Create a coupon (admin; store staff: their retailer's only); publishes coupon.published.v1",
     request: { body: { content: { 'application/json': { schema: CreateCoupon } } } },
     responses: {
       201: jsonResponse(Coupon, 'The coupon'),
@@ -128,7 +131,8 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'post',
     path: '/coupons/import',
-    summary: 'Bulk import a deal feed (admin): JSON `{ coupons: [...] }` or CSV with a header row',
+    summary:
+      "Bulk import a deal feed (admin; store staff: their retailer's entries): JSON `{ coupons: [...] }` or CSV with a header row",
     request: {
       body: {
         content: {
@@ -151,7 +155,8 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'put',
     path: '/coupons/{id}',
-    summary: 'Replace a coupon (admin); publishes coupon.published.v1',
+    summary:
+      "Replace a coupon (admin; store staff: their retailer's, never moved to another); publishes coupon.published.v1",
     request: { ...idParams, body: { content: { 'application/json': { schema: CreateCoupon } } } },
     responses: {
       200: jsonResponse(Coupon, 'The coupon'),
@@ -161,6 +166,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'delete',
     path: '/coupons/{id}',
+    summary: "Delete a coupon (admin; store staff: their retailer's)",
     request: idParams,
     responses: {
       204: { description: 'Deleted' },

@@ -1,4 +1,8 @@
-/** Coupon rules: admin writes publish coupon.published.v1 in the same transaction; clips are per user. */
+/**
+ * Coupon rules: writes publish coupon.published.v1 in the same transaction; clips are per user. A coupon of
+ * one retailer (`storeSlug`) is written by admins and that retailer's store staff; a coupon valid at every
+ * store (no `storeSlug`) by admins only; staff never move a coupon to another retailer (403).
+ */
 import {
   type Coupon,
   CreateCoupon,
@@ -10,7 +14,13 @@ import {
 } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
-import { AppError, toFieldIssues } from '@cartwatch/service-kit';
+import {
+  AppError,
+  assertManagesRetailer,
+  type CurrentUser,
+  managesRetailer,
+  toFieldIssues,
+} from '@cartwatch/service-kit';
 import type { Kysely, Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
@@ -41,24 +51,54 @@ async function publishCoupon(trx: Transaction<DB>, row: coupons.CouponRow): Prom
   });
 }
 
-export async function createCoupon(db: Kysely<DB>, input: CreateCoupon): Promise<Coupon> {
+function externalIdTaken(): AppError {
+  return AppError.forbidden('externalId names a coupon of a retailer you do not manage');
+}
+
+/**
+ * Inserts the coupon, or replaces the one with its externalId; staff replace only their retailer's
+ * (undefined when the externalId belongs to a coupon they do not manage; nothing is written then).
+ */
+async function storeCoupon(
+  trx: Transaction<DB>,
+  input: CreateCoupon,
+  manager: CurrentUser,
+): Promise<{ row: coupons.CouponRow; inserted: boolean } | undefined> {
+  if (!input.externalId) return { row: await coupons.insertCoupon(trx, newId(), input), inserted: true };
+  return coupons.upsertCouponByExternalId(
+    trx,
+    newId(),
+    { ...input, externalId: input.externalId },
+    { replaceOnlyAtStore: manager.role === 'admin' ? undefined : (input.storeSlug ?? '') },
+  );
+}
+
+export async function createCoupon(
+  db: Kysely<DB>,
+  input: CreateCoupon,
+  manager: CurrentUser,
+): Promise<Coupon> {
+  assertManagesRetailer(manager, input.storeSlug ?? null);
   return withTransaction(db, async (trx) => {
-    if (input.externalId) {
-      const { row } = await coupons.upsertCouponByExternalId(trx, newId(), {
-        ...input,
-        externalId: input.externalId,
-      });
-      await publishCoupon(trx, row);
-      return toCoupon(row, false);
-    }
-    const row = await coupons.insertCoupon(trx, newId(), input);
-    await publishCoupon(trx, row);
-    return toCoupon(row, false);
+    const stored = await storeCoupon(trx, input, manager);
+    if (!stored) throw externalIdTaken();
+    await publishCoupon(trx, stored.row);
+    return toCoupon(stored.row, false);
   });
 }
 
-export async function replaceCoupon(db: Kysely<DB>, id: string, input: CreateCoupon): Promise<Coupon> {
+/** The manager must manage the coupon's retailer now and the one it names afterwards. */
+export async function replaceCoupon(
+  db: Kysely<DB>,
+  id: string,
+  input: CreateCoupon,
+  manager: CurrentUser,
+): Promise<Coupon> {
   return withTransaction(db, async (trx) => {
+    const current = await coupons.lockCoupon(trx, id);
+    if (!current) throw AppError.notFound('coupon');
+    assertManagesRetailer(manager, current.store_slug);
+    assertManagesRetailer(manager, input.storeSlug ?? null);
     const row = await coupons.updateCoupon(trx, id, input);
     if (!row) throw AppError.notFound('coupon');
     await publishCoupon(trx, row);
@@ -66,8 +106,13 @@ export async function replaceCoupon(db: Kysely<DB>, id: string, input: CreateCou
   });
 }
 
-export async function removeCoupon(db: Kysely<DB>, id: string): Promise<void> {
-  if (!(await coupons.deleteCoupon(db, id))) throw AppError.notFound('coupon');
+export async function removeCoupon(db: Kysely<DB>, id: string, manager: CurrentUser): Promise<void> {
+  await withTransaction(db, async (trx) => {
+    const current = await coupons.lockCoupon(trx, id);
+    if (!current) throw AppError.notFound('coupon');
+    assertManagesRetailer(manager, current.store_slug);
+    await coupons.deleteCoupon(trx, id);
+  });
 }
 
 export async function getCoupon(db: Kysely<DB>, id: string, userId: string): Promise<Coupon> {
@@ -141,34 +186,45 @@ export interface ImportResult {
   rejected: { row: number; issues: FieldIssue[] }[];
 }
 
+const notYourRetailer = (path: string, message: string): FieldIssue => ({ path, message, code: 'forbidden' });
+
 /**
  * A deal feed: every entry validated like POST /coupons; valid ones are stored (upserted on externalId)
- * and published in one transaction, invalid ones are reported by position and skipped.
+ * and published in one transaction, invalid ones are reported by position and skipped. Entries the
+ * manager may not write (another retailer's, every store's for staff) are rejected the same way.
  */
-export async function importCoupons(db: Kysely<DB>, entries: unknown[]): Promise<ImportResult> {
+export async function importCoupons(
+  db: Kysely<DB>,
+  entries: unknown[],
+  manager: CurrentUser,
+): Promise<ImportResult> {
   const result: ImportResult = { created: 0, updated: 0, rejected: [] };
-  const valid: CreateCoupon[] = [];
+  const valid: { row: number; input: CreateCoupon }[] = [];
   entries.forEach((entry, index) => {
     const parsed = CreateCoupon.safeParse(entry);
-    if (parsed.success) valid.push(parsed.data);
-    else result.rejected.push({ row: index + 1, issues: toFieldIssues(parsed.error) });
-  });
-  await withTransaction(db, async (trx) => {
-    for (const input of valid) {
-      if (input.externalId) {
-        const { row, inserted } = await coupons.upsertCouponByExternalId(trx, newId(), {
-          ...input,
-          externalId: input.externalId,
-        });
-        if (inserted) result.created += 1;
-        else result.updated += 1;
-        await publishCoupon(trx, row);
-      } else {
-        const row = await coupons.insertCoupon(trx, newId(), input);
-        result.created += 1;
-        await publishCoupon(trx, row);
-      }
+    if (!parsed.success) {
+      result.rejected.push({ row: index + 1, issues: toFieldIssues(parsed.error) });
+    } else if (!managesRetailer(manager, parsed.data.storeSlug ?? null)) {
+      const message = parsed.data.storeSlug
+        ? `not staff of retailer ${parsed.data.storeSlug}`
+        : 'admin role required';
+      result.rejected.push({ row: index + 1, issues: [notYourRetailer('storeSlug', message)] });
+    } else {
+      valid.push({ row: index + 1, input: parsed.data });
     }
   });
+  await withTransaction(db, async (trx) => {
+    for (const { row, input } of valid) {
+      const stored = await storeCoupon(trx, input, manager);
+      if (!stored) {
+        result.rejected.push({ row, issues: [notYourRetailer('externalId', externalIdTaken().message)] });
+        continue;
+      }
+      if (stored.inserted) result.created += 1;
+      else result.updated += 1;
+      await publishCoupon(trx, stored.row);
+    }
+  });
+  result.rejected.sort((a, b) => a.row - b.row);
   return result;
 }

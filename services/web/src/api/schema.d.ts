@@ -1184,7 +1184,7 @@ export interface paths {
         /** Coupons, filtered by store, category and whether they are valid now */
         get: operations["getCoupons"];
         put?: never;
-        /** Create a coupon (admin); publishes coupon.published.v1 */
+        /** Create a coupon (admin; store staff: their retailer's only); publishes coupon.published.v1 */
         post: operations["postCoupons"];
         delete?: never;
         options?: never;
@@ -1218,7 +1218,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Bulk import a deal feed (admin): JSON `{ coupons: [...] }` or CSV with a header row */
+        /** Bulk import a deal feed (admin; store staff: their retailer's entries): JSON `{ coupons: [...] }` or CSV with a header row */
         post: operations["postCouponsImport"];
         delete?: never;
         options?: never;
@@ -1235,10 +1235,10 @@ export interface paths {
         };
         /** GET /coupons/{id} */
         get: operations["getCouponsById"];
-        /** Replace a coupon (admin); publishes coupon.published.v1 */
+        /** Replace a coupon (admin; store staff: their retailer's, never moved to another); publishes coupon.published.v1 */
         put: operations["putCouponsById"];
         post?: never;
-        /** DELETE /coupons/{id} */
+        /** Delete a coupon (admin; store staff: their retailer's) */
         delete: operations["deleteCouponsById"];
         options?: never;
         head?: never;
