@@ -1,5 +1,12 @@
 import { newId } from '@cartwatch/db';
-import { newUserId, serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
+import {
+  newUserId,
+  serviceHeaders,
+  TEST_SERVICE_KEY,
+  testAdmin,
+  testStaff,
+  testUser,
+} from '@cartwatch/testing';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +18,8 @@ let harness: PriceWatchHarness;
 const handler = purchaseRecordedHandler({ threshold: 0.55 });
 const user = testUser();
 const admin = testAdmin();
+/** Merge and split are platform moderation: store staff are refused like shoppers. */
+const staff = testStaff('fresh-mart');
 
 beforeAll(async () => {
   harness = await startPriceWatch('pw_catalog');
@@ -351,11 +360,20 @@ describe('admin corrections', () => {
       gtin: '7394376615160',
       paidCents: 479,
     });
-    await request(harness.app)
-      .post(`/products/${b.product_id}/merge`)
-      .set(serviceHeaders(TEST_SERVICE_KEY, user))
-      .send({ targetProductId: a.product_id })
-      .expect(403);
+    for (const refused of [user, staff]) {
+      await request(harness.app)
+        .post(`/products/${b.product_id}/merge`)
+        .set(serviceHeaders(TEST_SERVICE_KEY, refused))
+        .send({ targetProductId: a.product_id })
+        .expect(403);
+    }
+    expect(
+      await harness.database.db
+        .selectFrom('product')
+        .select('merged_into')
+        .where('id', '=', b.product_id)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ merged_into: null });
     const merged = await request(harness.app)
       .post(`/products/${b.product_id}/merge`)
       .set(serviceHeaders(TEST_SERVICE_KEY, admin))
@@ -389,6 +407,18 @@ describe('admin corrections', () => {
       size: { value: 227, unit: 'g' },
     });
     expect(wrong.product_id).toBe(right.product_id);
+    const staffSplit = await request(harness.app)
+      .post(`/products/${right.product_id}/split`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, staff))
+      .send({ lineIds: [wrong.line_id], name: 'Split by store staff' })
+      .expect(403);
+    expect(staffSplit.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'admin role required' });
+    const unmoved = await harness.database.db
+      .selectFrom('price_observation')
+      .select('product_id')
+      .where('line_id', '=', wrong.line_id)
+      .executeTakeFirstOrThrow();
+    expect(unmoved.product_id).toBe(right.product_id);
     const split = await request(harness.app)
       .post(`/products/${right.product_id}/split`)
       .set(serviceHeaders(TEST_SERVICE_KEY, admin))

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { newId } from '@cartwatch/db';
-import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
+import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testStaff, testUser } from '@cartwatch/testing';
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -279,11 +279,13 @@ describe('/public/inflation', () => {
         ],
       },
     };
-    await request(harness.app)
-      .post('/prices/cpi')
-      .set(serviceHeaders(TEST_SERVICE_KEY, user))
-      .send(body)
-      .expect(403);
+    for (const refused of [user, testStaff('fresh-mart')]) {
+      await request(harness.app)
+        .post('/prices/cpi')
+        .set(serviceHeaders(TEST_SERVICE_KEY, refused))
+        .send(body)
+        .expect(403);
+    }
     const result = await request(harness.app)
       .post('/prices/cpi')
       .set(serviceHeaders(TEST_SERVICE_KEY, admin))

@@ -8,6 +8,7 @@ import {
   type TestDatabase,
   testAdmin,
   testEnv,
+  testStaff,
   testUser,
 } from '@cartwatch/testing';
 import type { Express } from 'express';
@@ -227,11 +228,27 @@ describe('GET /shrinkflation/products/{productId}', () => {
 });
 
 describe('review', () => {
-  it('lets only admins confirm or reject', async () => {
+  it('lets only admins confirm or reject: shoppers and store staff get 403 and the detection stays', async () => {
     const id = await idOf(soap);
     const res = await request(app).post(`/shrinkflation/${id}/confirm`).set(asUser).expect(403);
     expect(res.body.error.code).toBe('FORBIDDEN');
+    // Review is platform moderation: even staff of the retailer the shrink was seen at may not do it.
+    const asStaff = serviceHeaders(TEST_SERVICE_KEY, testStaff('fresh-mart'));
+    for (const action of ['confirm', 'reject']) {
+      const refused = await request(app)
+        .post(`/shrinkflation/${id}/${action}`)
+        .set(asStaff)
+        .send({})
+        .expect(403);
+      expect(refused.body.error).toMatchObject({ code: 'FORBIDDEN', message: 'admin role required' });
+    }
     await request(app).post(`/shrinkflation/${id}/reject`).set(serviceOnly).expect(401);
+    const row = await database.db
+      .selectFrom('shrinkflation')
+      .select(['status', 'reviewed_by'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ status: 'detected', reviewed_by: null });
   });
 
   it('rejects unknown body fields', async () => {
