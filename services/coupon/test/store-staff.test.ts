@@ -135,6 +135,18 @@ describe('store staff write their own retailer’s coupons', () => {
       .expect(201);
     expect(upserted.body).toMatchObject({ id: ofB, title: 'beta feed, v2' });
   });
+  it('answers 409 when a replace would give the coupon an externalId another coupon has', async () => {
+    await create(staffA, coupon('alpha-foods', { externalId: 'alpha-taken', title: 'holds the id' }));
+    const id = await create(staffA, coupon('alpha-foods', { title: 'wants the id' }));
+    const before = await couponRow(id);
+    const conflict = await request(ctx.app)
+      .put(`/coupons/${id}`)
+      .set(as(staffA))
+      .send(coupon('alpha-foods', { externalId: 'alpha-taken', title: 'took the id' }))
+      .expect(409);
+    expect(conflict.body.error.code).toBe('CONFLICT');
+    expect(await couponRow(id)).toEqual(before);
+  });
 });
 
 describe('deal feeds from store staff', () => {

@@ -160,7 +160,7 @@ export function registerCouponDocs(registry: OpenAPIRegistry): void {
     request: { ...idParams, body: { content: { 'application/json': { schema: CreateCoupon } } } },
     responses: {
       200: jsonResponse(Coupon, 'The coupon'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
     },
   });
   registry.registerPath({

@@ -12,7 +12,7 @@ import {
   type FieldIssue,
   type Page,
 } from '@cartwatch/common-types';
-import { newId, withTransaction } from '@cartwatch/db';
+import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
 import {
   AppError,
@@ -99,7 +99,10 @@ export async function replaceCoupon(
     if (!current) throw AppError.notFound('coupon');
     assertManagesRetailer(manager, current.store_slug);
     assertManagesRetailer(manager, input.storeSlug ?? null);
-    const row = await coupons.updateCoupon(trx, id, input);
+    const row = await coupons.updateCoupon(trx, id, input).catch((error: unknown) => {
+      if (isUniqueViolation(error)) throw AppError.conflict('another coupon has this externalId');
+      throw error;
+    });
     if (!row) throw AppError.notFound('coupon');
     await publishCoupon(trx, row);
     return toCoupon(row, false);
