@@ -28,7 +28,6 @@ import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError, assertManagesRetailer, type CurrentUser } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import * as catalog from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
 import { allowedTransitions, canTransition } from '../orders/order-status.js';
 import * as orders from '../orders/orders.repository.js';
@@ -93,8 +92,7 @@ async function orderAnswer(deps: PaymentsDeps, orderId: string): Promise<Order> 
 async function orderManagedBy(deps: PaymentsDeps, user: CurrentUser, orderId: string) {
   const order = await orders.findOrder(deps.database.db, orderId);
   if (!order) throw AppError.notFound('order');
-  const location = await catalog.findLocation(deps.database.db, order.location_id);
-  assertManagesRetailer(user, location?.store_slug ?? null);
+  assertManagesRetailer(user, (await orders.findOrderRetailer(deps.database.db, order.id)) ?? null);
   return order;
 }
 
