@@ -190,6 +190,7 @@ export class Platform implements PlatformInfo {
         RATE_LIMIT_IP_PER_MINUTE: '100000',
         RATE_LIMIT_USER_PER_MINUTE: '100000',
         AUTH_IP_PER_15_MINUTES: '10000',
+        AUTH_REGISTER_PER_HOUR: '10000',
         // receipt-ingest seals store-account credentials with it; unset, connecting a store answers 503.
         CREDENTIAL_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
         // orders: the local payment provider, with a webhook secret tests sign confirmations with.
