@@ -7,7 +7,7 @@
  */
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerAccount } from '../../src/accounts.js';
+import { registerAccount, registerStaffAccount } from '../../src/accounts.js';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
 import { randomGtin13 } from '../../src/gtin.js';
@@ -51,22 +51,6 @@ async function createRetailer(label: string): Promise<string> {
   return slug;
 }
 
-/** A fresh account made staff of `slug` by the admin; it signs in again, since a role change ends sessions. */
-async function staffOf(slug: string): Promise<Session> {
-  const account = await registerAccount(gateway, `staff-${slug}`);
-  await gateway.put(
-    `/admin/users/${account.userId}/role`,
-    { role: 'staff', retailer: slug },
-    { token: admin.token, expect: 200 },
-  );
-  const { body } = await gateway.post<{ tokens: { accessToken: string } }>(
-    '/auth/login',
-    { email: account.email, password: account.password },
-    { expect: 200 },
-  );
-  return { userId: account.userId, email: account.email, token: body.tokens.accessToken };
-}
-
 beforeAll(async () => {
   admin = await eventually('admin login', () => gateway.loginAdmin(platform.admin));
   retailer = await createRetailer('paymart');
@@ -83,8 +67,8 @@ beforeAll(async () => {
     { locationId, gtin, name: 'Payment test coffee', priceCents: PRICE_CENTS, onHand: 1000 },
     { token: admin.token, expect: 201 },
   );
-  staff = await staffOf(retailer);
-  otherStaff = await staffOf(otherRetailer);
+  staff = await registerStaffAccount(gateway, admin.token, retailer);
+  otherStaff = await registerStaffAccount(gateway, admin.token, otherRetailer);
 });
 
 async function placeOrder(shopper: Session): Promise<Order> {
