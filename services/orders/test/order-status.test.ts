@@ -66,11 +66,42 @@ async function placeOrder(user: { id: string }, quantity = 1, onHand = 100) {
   return { orderId: response.body.id as string, item };
 }
 
-function setStatus(orderId: string, status: Status, extra: Record<string, unknown> = {}) {
+/** An order, or the error shape. */
+interface Answer {
+  status?: string;
+  error?: { code: string; message: string; details?: unknown };
+}
+
+/**
+ * Moves an order as the store does: PAID by recording an in-store payment of its total, REFUNDED through
+ * the refund route, every other status through PATCH /orders/{id}/status. Answers the status and the order.
+ */
+async function setStatus(
+  orderId: string,
+  status: Status,
+  extra: Record<string, unknown> = {},
+): Promise<{ status: number; body: Answer }> {
+  if (status === 'PAID') {
+    const order = await request(h.app).get(`/orders/${orderId}`).set(as(h.admin)).expect(200);
+    return request(h.app)
+      .post(`/orders/${orderId}/in-store-payment`)
+      .set(as(h.admin))
+      .send({ reference: 'till 7', amountCents: order.body.totalCents });
+  }
+  if (status === 'REFUNDED') {
+    const response = await request(h.app).post(`/orders/${orderId}/refund`).set(as(h.admin)).send(extra);
+    return { status: response.status, body: response.status === 200 ? response.body.order : response.body };
+  }
   return request(h.app)
     .patch(`/orders/${orderId}/status`)
     .set(as(h.admin))
     .send({ status, ...extra });
+}
+
+async function moveTo(orderId: string, status: Status, extra: Record<string, unknown> = {}) {
+  const response = await setStatus(orderId, status, extra);
+  expect(response.status, JSON.stringify(response.body)).toBe(200);
+  return response;
 }
 
 describe('transition table', () => {
@@ -80,19 +111,23 @@ describe('transition table', () => {
     const { orderId } = await placeOrder(testUser());
     for (const step of pathTo[from]) expect((await setStatus(orderId, step)).status).toBe(200);
     const response = await setStatus(orderId, to, { reason: 'walk' });
-    if (allowed[from].includes(to)) {
+    if (from === 'REFUNDED' && to === 'REFUNDED') {
+      // Asking for a refund again answers the refund already made (idempotent), and changes nothing.
+      expect(response.status).toBe(200);
+      expect(response.body.status).toBe('REFUNDED');
+    } else if (allowed[from].includes(to)) {
       expect(response.status).toBe(200);
       expect(response.body.status).toBe(to);
     } else {
       expect(response.status).toBe(409);
-      expect(response.body.error.code).toBe('CONFLICT');
-      expect(response.body.error.details).toEqual({
+      expect(response.body.error?.code).toBe('CONFLICT');
+      expect(response.body.error?.details).toEqual({
         reason: 'INVALID_TRANSITION',
         from,
         to,
         allowed: allowed[from],
       });
-      for (const status of allowed[from]) expect(response.body.error.message).toContain(status);
+      for (const status of allowed[from]) expect(response.body.error?.message).toContain(status);
       const order = await request(h.app).get(`/orders/${orderId}`).set(as(h.admin)).expect(200);
       expect(order.body.status).toBe(from);
     }
@@ -114,17 +149,17 @@ describe('stock effects', () => {
 
   it('turns the reservation into a decrement of on hand when shipped', async () => {
     const { orderId, item } = await placeOrder(testUser(), 3, 10);
-    await setStatus(orderId, 'PAID').expect(200);
-    await setStatus(orderId, 'SHIPPED').expect(200);
+    await moveTo(orderId, 'PAID');
+    await moveTo(orderId, 'SHIPPED');
     expect(await stockOf(item.id)).toEqual({ on_hand: 7, reserved: 0 });
-    await setStatus(orderId, 'DELIVERED').expect(200);
+    await moveTo(orderId, 'DELIVERED');
     expect(await stockOf(item.id)).toEqual({ on_hand: 7, reserved: 0 });
   });
 
   it('releases the reservation when a paid order is refunded before shipping', async () => {
     const { orderId, item } = await placeOrder(testUser(), 2, 10);
-    await setStatus(orderId, 'PAID').expect(200);
-    await setStatus(orderId, 'REFUNDED').expect(200);
+    await moveTo(orderId, 'PAID');
+    await moveTo(orderId, 'REFUNDED');
     expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
   });
 
@@ -132,11 +167,10 @@ describe('stock effects', () => {
     const kept = await placeOrder(testUser(), 2, 10);
     const returned = await placeOrder(testUser(), 2, 10);
     for (const { orderId } of [kept, returned]) {
-      for (const step of ['PAID', 'SHIPPED', 'DELIVERED'] as const)
-        await setStatus(orderId, step).expect(200);
+      for (const step of ['PAID', 'SHIPPED', 'DELIVERED'] as const) await moveTo(orderId, step);
     }
-    await setStatus(kept.orderId, 'REFUNDED', { reason: 'damaged' }).expect(200);
-    await setStatus(returned.orderId, 'REFUNDED', { reason: 'returned', restock: true }).expect(200);
+    await moveTo(kept.orderId, 'REFUNDED', { reason: 'damaged' });
+    await moveTo(returned.orderId, 'REFUNDED', { reason: 'returned', restock: true });
     expect(await stockOf(kept.item.id)).toEqual({ on_hand: 8, reserved: 0 });
     expect(await stockOf(returned.item.id)).toEqual({ on_hand: 10, reserved: 0 });
   });
@@ -151,7 +185,7 @@ describe('history and events', () => {
       .set(as(h.admin))
       .send({ reference: 'till-42', amountCents: 250 })
       .expect(200);
-    await setStatus(orderId, 'SHIPPED', { reason: 'courier picked up' }).expect(200);
+    await moveTo(orderId, 'SHIPPED', { reason: 'courier picked up' });
     const history = await request(h.app).get(`/orders/${orderId}/history`).set(as(user)).expect(200);
     expect(history.body.items.map((e: Record<string, unknown>) => [e.from, e.to, e.actor, e.reason])).toEqual(
       [
@@ -176,7 +210,7 @@ describe('history and events', () => {
 
   it('pages the history with a cursor', async () => {
     const { orderId } = await placeOrder(testUser());
-    for (const step of ['PAID', 'SHIPPED', 'DELIVERED'] as const) await setStatus(orderId, step).expect(200);
+    for (const step of ['PAID', 'SHIPPED', 'DELIVERED'] as const) await moveTo(orderId, step);
     const first = await request(h.app).get(`/orders/${orderId}/history?limit=3`).set(as(h.admin)).expect(200);
     expect(first.body.items).toHaveLength(3);
     const second = await request(h.app)
@@ -192,7 +226,7 @@ describe('who may do what', () => {
   it('lets only the owner cancel, and only a PENDING order', async () => {
     const user = testUser();
     const { orderId } = await placeOrder(user);
-    await setStatus(orderId, 'PAID').expect(200);
+    await moveTo(orderId, 'PAID');
     const response = await request(h.app)
       .post(`/orders/${orderId}/cancel`)
       .set(as(user))
@@ -201,15 +235,32 @@ describe('who may do what', () => {
     expect(response.body.error.details.allowed).toEqual(['SHIPPED', 'REFUNDED']);
   });
 
-  it('refuses status changes from non-admins', async () => {
+  it('refuses status changes from shoppers', async () => {
     const user = testUser();
     const { orderId } = await placeOrder(user);
     const response = await request(h.app)
       .patch(`/orders/${orderId}/status`)
       .set(as(user))
-      .send({ status: 'PAID' })
+      .send({ status: 'CANCELLED' })
       .expect(403);
-    expect(response.body.error.code).toBe('FORBIDDEN');
+    expect(response.body.error?.code).toBe('FORBIDDEN');
+  });
+
+  it('never sets PAID or REFUNDED by a status change, even for an admin: those follow a payment or a refund', async () => {
+    const { orderId } = await placeOrder(testUser());
+    for (const status of ['PAID', 'REFUNDED']) {
+      const response = await request(h.app)
+        .patch(`/orders/${orderId}/status`)
+        .set(as(h.admin))
+        .send({ status })
+        .expect(400);
+      expect(response.body.error?.code).toBe('VALIDATION_FAILED');
+      expect(response.body.error.details.issues[0].message).toContain('in-store-payment');
+    }
+    const order = await request(h.app).get(`/orders/${orderId}`).set(as(h.admin)).expect(200);
+    expect(order.body.status).toBe('PENDING');
+    const payments = await h.database.pool.query('select 1 from payment where order_id = $1', [orderId]);
+    expect(payments.rowCount).toBe(0);
   });
 
   it("returns 404 for another user's order, its history, cancel and pay", async () => {
@@ -224,7 +275,7 @@ describe('who may do what', () => {
     ]) {
       const response = await call;
       expect(response.status).toBe(404);
-      expect(response.body.error.code).toBe('NOT_FOUND');
+      expect(response.body.error?.code).toBe('NOT_FOUND');
     }
     const list = await request(h.app).get('/orders').set(as(stranger)).expect(200);
     expect(list.body).toEqual({ items: [], nextCursor: null });

@@ -632,3 +632,32 @@ describe('shrinkflation review', () => {
     expect(within(confirmed).getByRole('button', { name: 'Reject Crunchy Oat Cereal' })).toBeTruthy();
   });
 });
+
+describe('orders', () => {
+  const paidOrder = {
+    id: '0190a0b0-0000-7000-8000-0000000000e1',
+    userId: '0190a0b0-0000-7000-8000-0000000000e2',
+    locationId,
+    status: 'PAID' as const,
+    currency: 'USD',
+    totalCents: 1299,
+    itemCount: 2,
+    expiresAt: null,
+    createdAt: '2026-12-01T10:00:00.000Z',
+    updatedAt: '2026-12-01T10:05:00.000Z',
+  };
+
+  it('refunds through the refund route (the payment provider), never by setting the status', async () => {
+    const { seen } = renderAdminApp('/app/admin/orders', {
+      'GET /orders': () => json(200, { items: [paidOrder], nextCursor: null }),
+      [`POST /orders/${paidOrder.id}/refund`]: () =>
+        json(202, { order: paidOrder, refund: { id: 'r', status: 'PENDING' } }),
+    });
+    const person = userEvent.setup();
+    await person.click(await screen.findByRole('button', { name: 'Refund' }));
+    await waitFor(() => expect(seen.some((r) => r.path === `/orders/${paidOrder.id}/refund`)).toBe(true));
+    const refund = seen.find((r) => r.path === `/orders/${paidOrder.id}/refund`);
+    expect(refund?.method).toBe('POST');
+    expect(seen.some((r) => r.method === 'PATCH')).toBe(false);
+  });
+});

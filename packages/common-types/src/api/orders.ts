@@ -269,12 +269,11 @@ export const OrderStatusChangePage = pageOf(OrderStatusChange).meta({ id: 'Order
 export const CancelOrder = z.strictObject({ reason: Reason.optional() }).meta({ id: 'CancelOrder' });
 export const SetOrderStatus = z
   .strictObject({
-    status: OrderStatus,
+    status: OrderStatus.exclude(['PAID', 'REFUNDED'], {
+      error:
+        'PAID comes only from a payment (the provider or POST /orders/{id}/in-store-payment), REFUNDED only from POST /orders/{id}/refund',
+    }).describe('PAID and REFUNDED are never set here: they follow a payment or a refund'),
     reason: Reason.optional(),
-    restock: z
-      .boolean()
-      .optional()
-      .describe('On DELIVERED -> REFUNDED: put the returned units back on hand (default false).'),
   })
   .meta({ id: 'SetOrderStatus' });
 export type SetOrderStatus = z.infer<typeof SetOrderStatus>;

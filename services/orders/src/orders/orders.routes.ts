@@ -98,7 +98,6 @@ export function mountOrderRoutes(app: Express, deps: ordersService.OrdersDeps): 
         to: input.status,
         actor: ordersService.actorOf(user),
         reason: input.reason,
-        restock: input.restock,
         managedBy: user,
       }),
     );
@@ -168,8 +167,9 @@ export function documentOrderRoutes(registry: OpenAPIRegistry): void {
     path: '/orders/{id}/status',
     summary: "Move an order through the state machine (admin, or store staff of the order's retailer)",
     description:
-      'PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. ' +
-      'Anything else is 409 naming the allowed statuses.',
+      'PENDING -> CANCELLED; PAID -> SHIPPED; SHIPPED -> DELIVERED. Anything else is 409 naming the allowed ' +
+      'statuses. PAID follows a payment (the provider, or POST /orders/{id}/in-store-payment) and REFUNDED a ' +
+      'refund (POST /orders/{id}/refund): asking for either here is 400.',
     request: {
       params: OrdersIdParams,
       body: { content: { 'application/json': { schema: SetOrderStatus } } },

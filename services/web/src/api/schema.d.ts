@@ -3473,10 +3473,12 @@ export interface components {
             reason?: string;
         };
         SetOrderStatus: {
-            status: components["schemas"]["OrderStatus"];
+            /**
+             * @description PAID and REFUNDED are never set here: they follow a payment or a refund
+             * @enum {string}
+             */
+            status: "PENDING" | "CANCELLED" | "SHIPPED" | "DELIVERED";
             reason?: string;
-            /** @description On DELIVERED -> REFUNDED: put the returned units back on hand (default false). */
-            restock?: boolean;
         };
         PaymentStart: {
             /** @description Still PENDING: it becomes PAID on the provider's signed confirmation. */

@@ -18,7 +18,8 @@ type OrderStatus = components['schemas']['OrderStatus'];
 type OrderSummary = components['schemas']['OrderSummary'];
 
 /** The moves an admin makes from the order screen (docs/orders.md's state machine, minus the owner's). */
-const adminMoves: Partial<Record<OrderStatus, { to: OrderStatus; label: string }[]>> = {
+type AdminMove = 'SHIPPED' | 'DELIVERED' | 'REFUNDED';
+const adminMoves: Partial<Record<OrderStatus, { to: AdminMove; label: string }[]>> = {
   PAID: [
     { to: 'SHIPPED', label: 'Mark shipped' },
     { to: 'REFUNDED', label: 'Refund' },
@@ -27,7 +28,7 @@ const adminMoves: Partial<Record<OrderStatus, { to: OrderStatus; label: string }
   DELIVERED: [{ to: 'REFUNDED', label: 'Refund' }],
 };
 
-export function adminMovesFor(status: OrderStatus): { to: OrderStatus; label: string }[] {
+export function adminMovesFor(status: OrderStatus): { to: AdminMove; label: string }[] {
   return adminMoves[status] ?? [];
 }
 
@@ -100,9 +101,13 @@ export function OrdersScreen() {
 function StatusButtons({ id, status }: { id: string; status: OrderStatus }) {
   const api = useApi();
   const queryClient = useQueryClient();
+  // A refund goes through the payment provider (the order turns REFUNDED when it confirms); shipping
+  // and delivery are status changes.
   const move = useMutation({
-    mutationFn: async (to: OrderStatus) =>
-      unwrap(await api.PATCH('/orders/{id}/status', { params: { path: { id } }, body: { status: to } })),
+    mutationFn: async (to: AdminMove) =>
+      to === 'REFUNDED'
+        ? unwrap(await api.POST('/orders/{id}/refund', { params: { path: { id } }, body: {} }))
+        : unwrap(await api.PATCH('/orders/{id}/status', { params: { path: { id } }, body: { status: to } })),
     onSuccess: () => void queryClient.invalidateQueries({ queryKey: ['orders'] }),
   });
   const moves = adminMovesFor(status);
