@@ -235,6 +235,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     cors,
     refusals,
     logger,
+    maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
     histogram: httpDurationHistogram(context.registry),
     userIdOf: (req) => identityOf(req)?.userId,
   });

@@ -29,6 +29,16 @@ export const envSchema = serviceEnvSchema('gateway', {
     .max(10_000)
     .default(256)
     .describe('Keep-alive connections per upstream service'),
+  PROXY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024)
+    .describe(
+      'Largest request body the gateway proxies, by its Content-Length (default 20 MiB, the largest upload a ' +
+        'service takes: receipt CSVs); larger ones get 413 before the body is read, also for `Expect: 100-continue`. ' +
+        'Bodies without a length are streamed and limited by the service.',
+    ),
 
   // Tokens
   JWT_ISSUER: z.string().min(1).default('cartwatch-gateway').describe('`iss` of access tokens'),

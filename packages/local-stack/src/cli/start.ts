@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
+import { defaultManagementUrl, defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
 import { resolveInfrastructure } from '../infrastructure.js';
 import { isPortFree } from '../ports.js';
 import {
@@ -70,9 +70,11 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const name of serviceNames) {
-    if (!(await isPortFree(services[name].port))) {
-      say(`port ${services[name].port} (${name}) is already in use; stop whatever runs there first`);
-      return 1;
+    for (const port of [services[name].port, services[name].managementPort]) {
+      if (!(await isPortFree(port))) {
+        say(`port ${port} (${name}) is already in use; stop whatever runs there first`);
+        return 1;
+      }
     }
   }
   const infrastructure = await resolveInfrastructure({ dataDir, env: process.env, log: say });
@@ -171,7 +173,7 @@ async function main(): Promise<number> {
   const ready = await Promise.all(
     running.map((service) =>
       waitUntilReady(
-        defaultServiceUrl(service.name, '127.0.0.1'),
+        defaultManagementUrl(service.name, '127.0.0.1'),
         60_000,
         () => !isRunning(service.child) || stopping !== undefined,
       ),
