@@ -56,6 +56,7 @@ export {
 export { securityHeaderList, securityHeaders } from './security-headers.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { hasValidServiceKey, serviceKeyGuard, serviceKeyVerifier } from './service-key.guard.js';
+export { isSensitiveParameter, REDACTED, redactQuery, redactUrlQuery } from './url-redaction.js';
 export {
   assertedIdentity,
   assertManagesRetailer,

@@ -17,7 +17,7 @@ import {
 } from '@cartwatch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JWK } from 'jose';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildGateway, type GatewayApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
@@ -121,28 +121,33 @@ export function gatewayEnv(
 export async function createTestGateway(
   database: TestDatabase<DB>,
   env: Record<string, string> = {},
-  options: { realNotifier?: boolean; nc?: NatsConnection; now?: () => number } = {},
+  options: {
+    realNotifier?: boolean;
+    /** Delivers codes instead of the recording notifier (e.g. the real one, wrapped). */
+    notifier?: (config: Config, logger: Logger) => Notifier;
+    nc?: NatsConnection;
+    now?: () => number;
+    logger?: Logger;
+  } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
-  const context = createAppContext(serviceDefinition, {
-    config,
-    database,
-    logger: pino({ level: 'silent' }),
-  });
-  const notifier = new RecordingNotifier();
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const context = createAppContext(serviceDefinition, { config, database, logger });
+  const recording = new RecordingNotifier();
+  const notifier = options.notifier?.(config, logger) ?? (options.realNotifier ? undefined : recording);
   const gateway = buildGateway(context, {
-    ...(!options.realNotifier && { notifier }),
+    ...(notifier && { notifier }),
     ...(options.nc && { nc: options.nc }),
     ...(options.now && { now: options.now }),
   });
   await gateway.ready;
   return {
     ...gateway,
-    notifier,
+    notifier: recording,
     context,
     async codeSentTo(to) {
       await gateway.auth.idle();
-      return notifier.lastCode(to);
+      return recording.lastCode(to);
     },
   };
 }

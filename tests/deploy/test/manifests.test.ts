@@ -202,6 +202,16 @@ describe.each(overlays)('overlay %s', (overlay) => {
     },
   );
 
+  it('gives the gateway its code delivery (SMTP and SMS) from a Secret, as production requires', () => {
+    const env = envOf(containerOf(find(objects, 'Deployment', 'gateway'), 'gateway'));
+    for (const variable of ['SMTP_URL', 'SMS_PROVIDER_URL']) {
+      expect(rec(rec(env.find((e) => e.name === variable)?.valueFrom).secretKeyRef), variable).toEqual({
+        name: 'cartwatch-gateway-delivery',
+        key: variable,
+      });
+    }
+  });
+
   it('points NATS and Redis at their in-cluster Services and the gateway at every upstream', () => {
     const shared = rec(find(objects, 'ConfigMap', 'cartwatch-config').data);
     expect(shared.NATS_URL).toBe('nats://nats:4222');

@@ -73,6 +73,8 @@ export interface PlatformInfo {
   logFile: string;
   /** orders runs the `test` payment provider; its webhook secret lets tests sign provider confirmations. */
   paymentWebhookSecret: string;
+  /** Where the gateway files e-mails and texts (one-time codes): no provider is configured (src/mailbox.ts). */
+  mailboxFile: string;
 }
 
 export class Platform implements PlatformInfo {
@@ -114,6 +116,10 @@ export class Platform implements PlatformInfo {
     return this.env.PAYMENT_TEST_WEBHOOK_SECRET ?? '';
   }
 
+  get mailboxFile(): string {
+    return path.join(this.tempDir, 'dev-mailbox.jsonl');
+  }
+
   get serviceUrls(): Record<ServiceName, string> {
     return Object.fromEntries(serviceNames.map((name) => [name, this.serviceUrl(name)])) as Record<
       ServiceName,
@@ -133,6 +139,7 @@ export class Platform implements PlatformInfo {
     const { url, serviceUrls, managementUrls, admin, databaseName, streamName, subjectPrefix, logFile } =
       this;
     const paymentWebhookSecret = this.paymentWebhookSecret;
+    const { mailboxFile } = this;
     return {
       url,
       serviceUrls,
@@ -143,6 +150,7 @@ export class Platform implements PlatformInfo {
       subjectPrefix,
       logFile,
       paymentWebhookSecret,
+      mailboxFile,
     };
   }
 
@@ -199,6 +207,8 @@ export class Platform implements PlatformInfo {
         ADMIN_EMAIL: admin.email,
         ADMIN_PASSWORD: admin.password,
         JWT_KEY_FILE: path.join(tempDir, 'jwt-signing-keys.json'),
+        // No mail or SMS provider: the gateway files codes here (src/mailbox.ts reads them).
+        DEV_MAILBOX_FILE: path.join(tempDir, 'dev-mailbox.jsonl'),
         COOKIE_SECURE: 'false',
         RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
         // Every request comes from 127.0.0.1; the limits have their own tests in the gateway.

@@ -88,6 +88,8 @@ async function main(): Promise<number> {
     // orders: the local payment provider (the shopper completes payments on the order screen, no money
     // moves); set PAYMENT_PROVIDER=stripe and the STRIPE_* keys to try Stripe's test mode.
     PAYMENT_PROVIDER: process.env.PAYMENT_PROVIDER ?? 'test',
+    // Without SMTP_URL / SMS_PROVIDER_URL the gateway files e-mails and texts (one-time codes) here.
+    DEV_MAILBOX_FILE: process.env.DEV_MAILBOX_FILE ?? path.join(dataDir, 'dev-mailbox.jsonl'),
   };
   if (!process.env.ADMIN_EMAIL) {
     const admin = await localAdmin();
@@ -193,6 +195,8 @@ async function main(): Promise<number> {
   say('Open http://localhost:8080 ; Ctrl-C stops everything.');
   if (!process.env.ADMIN_EMAIL)
     say(`  admin           ${env.ADMIN_EMAIL} (password in ${path.join(dataDir, 'admin-password')})`);
+  if (!process.env.SMTP_URL || !process.env.SMS_PROVIDER_URL)
+    say(`  codes           e-mails and texts with one-time codes are filed in ${env.DEV_MAILBOX_FILE}`);
 
   if (existsSync(demoSeeder) && process.env.CARTWATCH_DEMO_DATA !== 'off') {
     const code = await runToCompletion(process.execPath, ['--import', 'tsx', demoSeeder], {

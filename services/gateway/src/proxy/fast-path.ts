@@ -11,7 +11,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { matchRoute, type RouteEntry } from '@cartwatch/common-types';
-import { type httpDurationHistogram, requestIdOf, securityHeaderList } from '@cartwatch/service-kit';
+import {
+  type httpDurationHistogram,
+  redactUrlQuery,
+  requestIdOf,
+  securityHeaderList,
+} from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import proxyaddr from 'proxy-addr';
@@ -74,7 +79,7 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
           requestId: requestIdOf(req),
           userId: options.userIdOf(req),
           service: route.service,
-          req: { method: req.method, url: req.url },
+          req: { method: req.method, url: redactUrlQuery(req.url) },
           res: { statusCode: status },
           responseTime: Math.round(seconds * 1e4) / 10,
         },
