@@ -217,7 +217,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         openStreams,
         logger,
       });
-      mountWebApp(app);
+      mountWebApp(app, undefined, { production: config.NODE_ENV === 'production' });
     },
     {
       // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.

@@ -77,6 +77,16 @@ describe('infra/web/nginx.conf', () => {
     },
   );
 
+  it('never serves a source map, in /assets/ or anywhere else', () => {
+    for (const uri of ['/sw.js.map', '/workbox-8fa39965.js.map', '/assets/index-BTSlRKVM.js.map']) {
+      let found = location(uri);
+      // /assets/ is a ^~ prefix: its own nested locations decide.
+      if (found.args[0] === '^~') found = locationFor(found.block ?? [], uri) ?? found;
+      expect(found.args, uri).toEqual(['~', '\\.map$']);
+      expect(argsOf(found.block, 'return'), uri).toEqual(['404']);
+    }
+  });
+
   it('caches hashed assets for a year, but never a missing one', () => {
     const found = location('/assets/index-BTSlRKVM.js');
     expect(found.args).toEqual(['^~', '/assets/']);
