@@ -3,15 +3,8 @@
  * or SMS provider is configured, and codes never go to the log): how end-to-end tests read a one-time code.
  */
 import { readFile } from 'node:fs/promises';
+import type { MailboxEntry } from '@cartwatch/gateway';
 import { eventually } from './eventually.js';
-
-export interface MailboxEntry {
-  at: string;
-  channel: 'email' | 'sms';
-  to: string;
-  subject?: string;
-  text: string;
-}
 
 export async function readMailbox(file: string): Promise<MailboxEntry[]> {
   let text: string;

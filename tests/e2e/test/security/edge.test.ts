@@ -4,9 +4,8 @@
  * answered 401 by the service before), an oversized one is refused 413 before its body is sent, and the
  * gateway's /metrics and /ready are not on its public port but on its management port.
  */
-
 import { randomBytes } from 'node:crypto';
-import http from 'node:http';
+import { postExpectingContinue } from '@cartwatch/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
@@ -16,45 +15,6 @@ const platform = sharedPlatform();
 const gateway = new GatewayClient(platform.url);
 const storeSlug = `edge-mart-${randomBytes(4).toString('hex')}`;
 let shopper: Session;
-
-interface ContinueAnswer {
-  status: number;
-  body: string;
-  /** Whether the gateway asked for the body (`100 Continue`). */
-  continued: boolean;
-}
-
-/** A POST sending its headers with `Expect: 100-continue` and its body only when the gateway asks for it. */
-function postExpectingContinue(
-  path: string,
-  body: Buffer,
-  headers: Record<string, string>,
-  declaredLength = body.length,
-): Promise<ContinueAnswer> {
-  return new Promise((resolve, reject) => {
-    let continued = false;
-    const req = http.request(`${platform.url}${path}`, {
-      method: 'POST',
-      headers: { ...headers, expect: '100-continue', 'content-length': String(declaredLength) },
-    });
-    req.on('continue', () => {
-      continued = true;
-      req.end(body);
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), continued });
-        if (!continued) req.destroy();
-      });
-    });
-    req.on('error', (error) => {
-      if (continued) reject(error);
-    });
-    req.flushHeaders();
-  });
-}
 
 /** A CSV of `receipts` receipts of `lines` items each (about 80 bytes a line). */
 function receiptCsv(prefix: string, receipts: number, lines: number): Buffer {
@@ -81,9 +41,9 @@ describe('Expect: 100-continue through the gateway', () => {
   it('imports a large CSV upload as the shopper who sent it', async () => {
     const csv = receiptCsv(`edge-${randomBytes(3).toString('hex')}`, 4, 500);
     expect(csv.length).toBeGreaterThan(100_000);
-    const answer = await postExpectingContinue('/receipts/csv', csv, {
-      authorization: `Bearer ${shopper.token}`,
-      'content-type': 'text/csv',
+    const answer = await postExpectingContinue(`${platform.url}/receipts/csv`, {
+      body: csv,
+      headers: { authorization: `Bearer ${shopper.token}`, 'content-type': 'text/csv' },
     });
     expect(answer.status, answer.body.slice(0, 500)).toBe(200);
     expect(answer.continued).toBe(true);
@@ -99,12 +59,11 @@ describe('Expect: 100-continue through the gateway', () => {
   });
 
   it('refuses a declared body over the limit with 413 without asking for it', async () => {
-    const answer = await postExpectingContinue(
-      '/receipts/csv',
-      Buffer.alloc(0),
-      { authorization: `Bearer ${shopper.token}`, 'content-type': 'text/csv' },
-      64 * 1024 * 1024,
-    );
+    const answer = await postExpectingContinue(`${platform.url}/receipts/csv`, {
+      body: Buffer.alloc(0),
+      declaredLength: 64 * 1024 * 1024,
+      headers: { authorization: `Bearer ${shopper.token}`, 'content-type': 'text/csv' },
+    });
     expect(answer.status).toBe(413);
     expect(answer.continued).toBe(false);
     expect(JSON.parse(answer.body)).toMatchObject({
