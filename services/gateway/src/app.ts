@@ -187,6 +187,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     serviceKey: config.SERVICE_KEY,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxSockets: config.UPSTREAM_MAX_SOCKETS,
+    maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
     logger,
     ...(publicCache && { publicCache }),
     identityOf: (req) => identityOf(req),
@@ -235,7 +236,6 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     cors,
     refusals,
     logger,
-    maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
     histogram: httpDurationHistogram(context.registry),
     userIdOf: (req) => identityOf(req)?.userId,
   });

@@ -23,7 +23,6 @@ import proxyaddr from 'proxy-addr';
 import { type CorsPolicy, isPreflight } from './cors.js';
 import { stripClientIdentityHeaders } from './header-hygiene.js';
 import type { Admission, Refusals, ServiceProxies } from './proxy.routes.js';
-import { assertDeclaredBodyWithin, dropExpectHeader } from './request-body.js';
 
 type Handle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
@@ -34,8 +33,6 @@ export interface FastPathOptions {
   /** Where a refused request's refusal is left for the express dispatcher. */
   refusals: Refusals;
   logger: Logger;
-  /** Largest body a proxied request may declare (Content-Length); larger ones get 413 unread. */
-  maxBodyBytes: number;
   histogram: ReturnType<typeof httpDurationHistogram>;
   /** The user the request was admitted as, for the log line. */
   userIdOf(req: IncomingMessage): string | undefined;
@@ -113,11 +110,9 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
       options
         .admit(route, req, proxyaddr(req, trust))
         .then(() => {
-          // Admitted first: an anonymous or limited client learns nothing about the size rule.
-          assertDeclaredBodyWithin(req, res, options.maxBodyBytes);
-          dropExpectHeader(req);
-          observe(route, req, res, startedAt);
+          // A body the proxy refuses (413) throws here and is answered and counted by express instead.
           options.proxies.forward(route, req, res);
+          observe(route, req, res, startedAt);
         }, handOver)
         .catch(handOver);
     } catch (error) {

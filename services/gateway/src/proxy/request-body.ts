@@ -1,5 +1,5 @@
 /**
- * What the gateway checks about a proxied request's body before it streams it to a service: a declared
+ * What the proxies (proxy.routes.ts) check about a request's body before they stream it to a service: a declared
  * length over PROXY_MAX_BODY_BYTES is refused with 413 before a byte of it is read, and a client's
  * `Expect: 100-continue` is answered by the gateway itself (the server sends `100 Continue` once the proxy
  * starts reading, see service-kit's createHttpServer), so it is not passed on: http-proxy sends a request
