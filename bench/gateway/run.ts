@@ -477,6 +477,7 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
   const { privateKey } = generateKeyPairSync('ed25519');
   const jwk = { ...privateKey.export({ format: 'jwk' }), kid: 'bench' };
   const port = await freePort();
+  const managementPort = await freePort();
   const gatewayUrl = `http://127.0.0.1:${port}`;
   const gateway = spawn(process.execPath, ['services/gateway/dist/main.js'], {
     cwd: repoRoot,
@@ -485,6 +486,7 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       PORT: String(port),
+      MANAGEMENT_PORT: String(managementPort),
       LOG_LEVEL,
       SERVICE_KEY,
       DATABASE_URL: databaseUrl,
@@ -497,6 +499,9 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
       RATE_LIMIT_IP_PER_MINUTE: '100000000',
       PRICE_WATCH_URL: priceWatch.url,
       ORDERS_URL: upstream.url,
+      // Production refuses to start without code delivery; the benchmark sends no codes.
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      SMS_PROVIDER_URL: 'http://127.0.0.1:1/sms',
       // e.g. GATEWAY_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the gateway during the run.
       NODE_OPTIONS: setting('GATEWAY_NODE_OPTIONS', ''),
     },
@@ -504,7 +509,7 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
-    await waitReady(gatewayUrl, gateway);
+    await waitReady(`http://127.0.0.1:${managementPort}`, gateway);
     const userId = randomUUID();
     const token = { authorization: `Bearer ${accessToken(privateKey, userId)}` };
     const identity = { 'x-service-key': SERVICE_KEY, 'x-user-id': userId, 'x-user-role': 'user' };

@@ -169,6 +169,7 @@ async function main() {
   const startedAt = new Date().toISOString();
   const load = os.loadavg()[0]?.toFixed(2);
   const port = await freePort();
+  const managementPort = await freePort();
   baseUrl = `http://127.0.0.1:${port}`;
   const env = {
     PATH: process.env.PATH ?? '',
@@ -179,6 +180,7 @@ async function main() {
     DB_POOL_MAX: String(config.dbPoolMax),
     HOST: '127.0.0.1',
     PORT: String(port),
+    MANAGEMENT_PORT: String(managementPort),
     LOG_LEVEL: 'warn',
   };
   execFileSync(process.execPath, ['dist/migrate.js', 'latest'], { cwd: ordersDir, env, stdio: 'ignore' });
@@ -192,7 +194,7 @@ async function main() {
   try {
     for (let i = 0; i < 200; i++) {
       try {
-        if ((await fetch(`${baseUrl}/ready`)).status === 200) break;
+        if ((await fetch(`http://127.0.0.1:${managementPort}/ready`)).status === 200) break;
       } catch {
         // not listening yet
       }

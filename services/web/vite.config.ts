@@ -8,6 +8,8 @@ import { defineConfig } from 'vitest/config';
 import { apiPathPattern, apiPrefixes } from './api-paths.ts';
 
 const gateway = process.env.GATEWAY_URL ?? 'http://127.0.0.1:8080';
+/** Source maps publish the app's sources: only a build asked for them (`WEB_SOURCEMAP=true pnpm build`) has them. */
+const sourcemap = process.env.WEB_SOURCEMAP === 'true';
 
 export default defineConfig({
   plugins: [
@@ -34,6 +36,7 @@ export default defineConfig({
         ],
       },
       workbox: {
+        sourcemap,
         // The app shell (index.html, JS, CSS, icons) is precached; navigations fall back to it offline.
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         navigateFallback: '/index.html',
@@ -60,7 +63,7 @@ export default defineConfig({
   ],
   build: {
     target: 'es2022',
-    sourcemap: true,
+    sourcemap,
   },
   server: {
     proxy: Object.fromEntries(

@@ -67,10 +67,19 @@ export const routeTable: readonly RouteEntry[] = [
 export const operationalPrefixes = ['/internal', '/health', '/ready', '/metrics'] as const;
 
 /**
+ * Operational paths the public edge refuses: the Ingress answers them 403 (a deny-all Ingress of their
+ * own) and docker compose's front nginx 404. `/ready` and `/metrics` are served only on each process's
+ * management port, `/internal/*` only between services. `/health` stays public: it says nothing but
+ * "the gateway answers".
+ */
+export const edgeDeniedPrefixes = ['/internal', '/ready', '/metrics'] as const;
+
+/**
  * Every path prefix that belongs to the API rather than the web app: the route table's prefixes, the
  * gateway's own paths and the operational ones, matched on whole segments. The web app never routes
- * under them, its service worker never answers them, and the Ingress (and docker compose's front
- * nginx) sends them to the gateway and everything else to the web app's image.
+ * under them and its service worker never answers them; the Ingress (and docker compose's front
+ * nginx) sends them to the gateway (`gatewayEdgePrefixes`), except the denied ones, and everything
+ * else to the web app's image.
  */
 export const apiPathPrefixes: readonly string[] = [
   ...new Set<string>([
@@ -80,6 +89,11 @@ export const apiPathPrefixes: readonly string[] = [
     ...operationalPrefixes,
   ]),
 ];
+
+/** `apiPathPrefixes` without `edgeDeniedPrefixes`: what the public edge sends to the gateway. */
+export const gatewayEdgePrefixes: readonly string[] = apiPathPrefixes.filter(
+  (prefix) => !(edgeDeniedPrefixes as readonly string[]).includes(prefix),
+);
 
 function matchesPrefix(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);

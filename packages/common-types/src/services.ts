@@ -17,6 +17,8 @@ export interface ServiceInfo {
   name: ServiceName;
   /** Default listen port (ARCHITECTURE §1). */
   port: number;
+  /** Default port of its management endpoints (/health, /ready, /metrics): `port` + 1000. */
+  managementPort: number;
   /** The Postgres schema this service owns; no other service reads or writes it. */
   schema: string;
   /** Env var other services (and the gateway) read to reach this one, e.g. `PRICE_WATCH_URL`. */
@@ -24,7 +26,13 @@ export interface ServiceInfo {
 }
 
 function info(name: ServiceName, port: number, schema: string): ServiceInfo {
-  return { name, port, schema, urlEnv: `${name.toUpperCase().replaceAll('-', '_')}_URL` };
+  return {
+    name,
+    port,
+    managementPort: port + 1000,
+    schema,
+    urlEnv: `${name.toUpperCase().replaceAll('-', '_')}_URL`,
+  };
 }
 
 export const services: Record<ServiceName, ServiceInfo> = {
@@ -42,4 +50,9 @@ export const upstreamServices = serviceNames.filter((name) => name !== 'gateway'
 
 export function defaultServiceUrl(name: ServiceName, host = '127.0.0.1'): string {
   return `http://${host}:${services[name].port}`;
+}
+
+/** Where a service's /health, /ready and /metrics answer by default (its management port). */
+export function defaultManagementUrl(name: ServiceName, host = '127.0.0.1'): string {
+  return `http://${host}:${services[name].managementPort}`;
 }

@@ -119,6 +119,8 @@ export interface StartServiceOptions {
   env: NodeJS.ProcessEnv;
   /** Default: the service's registered port (ARCHITECTURE §1). */
   port?: number;
+  /** Port of /health, /ready and /metrics; default: the service's registered management port. */
+  managementPort?: number;
   /** Default: this process's stdout. */
   output?: LogSink;
 }
@@ -131,7 +133,11 @@ export function startServiceProcess(
   const cwd = path.join(options.repoRoot, 'services', name);
   const child = spawn(process.execPath, ['--enable-source-maps', SERVICE_ENTRY], {
     cwd,
-    env: { ...options.env, PORT: String(options.port ?? services[name].port) },
+    env: {
+      ...options.env,
+      PORT: String(options.port ?? services[name].port),
+      MANAGEMENT_PORT: String(options.managementPort ?? services[name].managementPort),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C must not reach the service, only the launcher's one SIGTERM.
     detached: true,
@@ -163,7 +169,7 @@ export function startServiceProcess(
   return { name, child, cwd, exited };
 }
 
-/** Polls `GET <url>/ready` until it answers 200 or the deadline passes. */
+/** Polls `GET <url>/ready` (a service's management URL) until it answers 200 or the deadline passes. */
 export async function waitUntilReady(
   url: string,
   deadlineMs: number,

@@ -64,10 +64,14 @@ export function codeForStatus(status: number): ErrorCode {
       return 'FORBIDDEN';
     case 404:
       return 'NOT_FOUND';
+    case 408:
+      return 'REQUEST_TIMEOUT';
     case 409:
       return 'CONFLICT';
     case 413:
       return 'PAYLOAD_TOO_LARGE';
+    case 431:
+      return 'HEADERS_TOO_LARGE';
     case 422:
       return 'UNPROCESSABLE';
     case 429:

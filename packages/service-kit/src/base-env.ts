@@ -4,6 +4,7 @@
  */
 import { type ServiceName, STREAM_NAME, SUBJECT_PREFIX, services } from '@cartwatch/common-types';
 import { z } from 'zod';
+import { DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './http-server.js';
 
 const port = z.coerce.number().int().min(0).max(65_535);
 const natsServer = /^(nats|tls):\/\/[^\s,]+$/;
@@ -15,6 +16,9 @@ export const baseServiceEnv = z.object({
     .describe('Runtime environment; `production` expects real secrets and external infrastructure.'),
   HOST: z.string().min(1).default('0.0.0.0').describe('Interface the HTTP server binds to.'),
   PORT: port.describe('TCP port the HTTP server listens on.'),
+  MANAGEMENT_PORT: port.describe(
+    'TCP port of the management endpoints `/health`, `/ready` and `/metrics` (probes and Prometheus); never routed by the public edge. The service port answers only `/health`.',
+  ),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info')
@@ -79,6 +83,23 @@ export const baseServiceEnv = z.object({
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 1mb')
     .default('1mb')
     .describe('Largest accepted JSON request body (e.g. `512kb`, `1mb`); larger bodies get 413.'),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(DEFAULT_REQUEST_TIMEOUT_MS)
+    .describe(
+      'A whole request (headers and body) must arrive within this, or it is answered 408 and its connection closed: ' +
+        'cuts slow ("slowloris") bodies. Large uploads over slow links need it (20 MB in 120 s is about 1.4 Mbit/s).',
+    ),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(600_000)
+    .default(DEFAULT_HEADERS_TIMEOUT_MS)
+    .describe('Request headers must arrive within this (at most HTTP_REQUEST_TIMEOUT_MS), or 408.'),
   TRUST_PROXY: z.coerce
     .number()
     .int()
@@ -91,9 +112,12 @@ export const baseServiceEnv = z.object({
 
 export type BaseServiceEnv = z.output<typeof baseServiceEnv>;
 
-/** `baseServiceEnv` with PORT defaulting to the service's registered port (ARCHITECTURE §1). */
+/** `baseServiceEnv` with PORT and MANAGEMENT_PORT defaulting to the service's registered ports (ARCHITECTURE §1). */
 export function serviceEnv(service: ServiceName) {
   return baseServiceEnv.extend({
     PORT: port.default(services[service].port).describe('TCP port the HTTP server listens on.'),
+    MANAGEMENT_PORT: port
+      .default(services[service].managementPort)
+      .describe(baseServiceEnv.shape.MANAGEMENT_PORT.description ?? ''),
   });
 }

@@ -24,6 +24,7 @@ import type { z } from 'zod';
 import { requestIdOf } from './request-id.middleware.js';
 import { securityHeaderList } from './security-headers.js';
 import { serviceKeyVerifier } from './service-key.guard.js';
+import { redactUrlQuery } from './url-redaction.js';
 import {
   assertedIdentity,
   type CurrentUser,
@@ -155,7 +156,7 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
         {
           requestId: requestIdOf(req),
           ...(user && { userId: user.id }),
-          req: { method: req.method, url: req.url },
+          req: { method: req.method, url: redactUrlQuery(req.url) },
           res: { statusCode: 200 },
           responseTime: Math.round(seconds * 1e4) / 10,
         },

@@ -1,6 +1,8 @@
 /**
  * Probe and scrape endpoints, open without the service key: `/health` (process alive), `/ready` (every
- * readiness check passes within its timeout), `/metrics` (Prometheus text).
+ * readiness check passes within its timeout), `/metrics` (Prometheus text). They are served on the
+ * management port (createManagementApp); the public port answers only `/health` (livenessRoute), which
+ * tells nothing but "the process answers".
  */
 import { Router } from 'express';
 import type { Logger } from 'pino';
@@ -32,14 +34,21 @@ async function runCheck(check: ReadinessCheck, timeoutMs: number): Promise<void>
   }
 }
 
+/** `GET /health`: the process is alive and answers HTTP. */
+export function livenessRoute(): Router {
+  const router = Router();
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  return router;
+}
+
 export function healthRoutes(options: HealthRoutesOptions): Router {
   const router = Router();
   const checks = Object.entries(options.readiness ?? {});
   const timeoutMs = options.readinessTimeoutMs ?? 2000;
 
-  router.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
+  router.use(livenessRoute());
 
   router.get('/ready', async (req, res) => {
     const log = loggerFor(req, options.logger);

@@ -12,8 +12,17 @@ export {
   type CheckOutcome,
   type HealthRoutesOptions,
   healthRoutes,
+  livenessRoute,
   type ReadinessCheck,
 } from './health.routes.js';
+export {
+  continueWhenBodyIsRead,
+  createHttpServer,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type HttpServerOptions,
+  rawErrorResponse,
+} from './http-server.js';
 export {
   createInternalClient,
   type HttpMethod,
@@ -24,6 +33,7 @@ export {
   type InternalResult,
 } from './internal-client.js';
 export { createLogger, type LoggerOptions, redactedPaths } from './logger.js';
+export { createManagementApp, type ManagementAppOptions } from './management-app.js';
 export {
   createMetricsRegistry,
   httpDurationHistogram,
@@ -37,6 +47,7 @@ export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
 export {
   createShutdown,
+  type RunningServers,
   type RunServiceOptions,
   runService,
   type ShutdownOptions,
@@ -45,6 +56,7 @@ export {
 export { securityHeaderList, securityHeaders } from './security-headers.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { hasValidServiceKey, serviceKeyGuard, serviceKeyVerifier } from './service-key.guard.js';
+export { isSensitiveParameter, REDACTED, redactQuery, redactUrlQuery } from './url-redaction.js';
 export {
   assertedIdentity,
   assertManagesRetailer,

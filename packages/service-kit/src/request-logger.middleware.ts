@@ -7,6 +7,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { requestIdOf } from './request-id.middleware.js';
+import { redactQuery, redactUrlQuery } from './url-redaction.js';
 import { findCurrentUser } from './user-context.middleware.js';
 
 /** Probe and scrape endpoints are hit every few seconds; their successes are only logged at debug. */
@@ -23,6 +24,14 @@ export function requestLogger(logger: Logger): RequestHandler {
     customAttributeKeys: { reqId: 'requestId' },
     // req.log carries only requestId; the full request is logged once, on the completion line.
     quietReqLogger: true,
+    // Gets pino's serialized request: token-like query parameters never reach the log.
+    serializers: {
+      req: (serialized: { url?: string; query?: unknown }) => ({
+        ...serialized,
+        url: redactUrlQuery(serialized.url),
+        ...(serialized.query !== undefined && { query: redactQuery(serialized.query) }),
+      }),
+    },
     // The user is known only after the user context ran, so it is added to the completion line here.
     customProps: (req) => {
       const user = findCurrentUser(req);

@@ -1,16 +1,20 @@
 /**
- * Process lifecycle for `main.ts`: listen, and on SIGTERM/SIGINT stop accepting, let in-flight requests
- * finish, run the shutdown steps in order (consumers, relay, pools...), exit. A hung drain is cut off after
- * `shutdownTimeoutMs` with exit status 1.
+ * Process lifecycle for `main.ts`: listen (the service's port and its management port), and on
+ * SIGTERM/SIGINT stop accepting, let in-flight requests finish, run the shutdown steps in order
+ * (consumers, relay, pools...), exit. A hung drain is cut off after `shutdownTimeoutMs` with exit status 1.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
+import { createHttpServer, DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './http-server.js';
 
 export type ShutdownStep = () => Promise<void>;
 
 export interface ShutdownOptions {
   server: Server;
+  /** Drained together with `server`. */
+  managementServer?: Server;
   logger: Logger;
   timeoutMs: number;
   /** Run in order after the HTTP server has drained. A failing step is logged; later steps still run. */
@@ -49,7 +53,11 @@ export function createShutdown(options: ShutdownOptions): (reason: string) => Pr
   let timedOut = false;
 
   async function drainAndClose(): Promise<number> {
-    await drainServer(server, options.idleSweepMs ?? 100);
+    const idleSweepMs = options.idleSweepMs ?? 100;
+    await Promise.all([
+      drainServer(server, idleSweepMs),
+      options.managementServer && drainServer(options.managementServer, idleSweepMs),
+    ]);
     logger.info('http server drained');
     let code = 0;
     for (const step of options.onShutdown ?? []) {
@@ -72,6 +80,7 @@ export function createShutdown(options: ShutdownOptions): (reason: string) => Pr
         timedOut = true;
         logger.error({ timeoutMs }, 'shutdown timed out; closing remaining connections');
         server.closeAllConnections();
+        options.managementServer?.closeAllConnections();
         resolve(1);
       }, timeoutMs);
       timer.unref();
@@ -97,30 +106,54 @@ export interface RunServiceOptions {
   app: Express;
   port: number;
   host: string;
+  /** `/health`, `/ready` and `/metrics` (createManagementApp), served on `managementPort`. */
+  managementApp?: Express;
+  managementPort?: number;
   logger: Logger;
   shutdownTimeoutMs: number;
+  /** Time limits for slow clients (createHttpServer); the defaults of HTTP_REQUEST_TIMEOUT_MS / HTTP_HEADERS_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
+  headersTimeoutMs?: number;
   onShutdown?: ShutdownStep[];
 }
 
-/**
- * Listens and installs the signal and crash handlers. Resolves with the listening server (port 0 picks a
- * free port: read `server.address()`).
- */
-export async function runService(options: RunServiceOptions): Promise<Server> {
-  const { logger } = options;
-  const server = createServer(options.app);
+export interface RunningServers {
+  server: Server;
+  managementServer: Server | undefined;
+}
 
-  await new Promise<void>((resolve, reject) => {
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port, options.host, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
-      resolve();
+      resolve(server.address() as AddressInfo);
     });
   });
-  logger.info({ address: server.address() }, 'listening');
+}
+
+/**
+ * Listens and installs the signal and crash handlers. Resolves with the listening servers (port 0 picks a
+ * free port: read `server.address()`; the 'listening' log line carries both addresses).
+ */
+export async function runService(options: RunServiceOptions): Promise<RunningServers> {
+  const { logger } = options;
+  const limits = {
+    logger,
+    requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS,
+  };
+  const server = createHttpServer(options.app, limits);
+  const managementServer = options.managementApp && createHttpServer(options.managementApp, limits);
+
+  const address = await listen(server, options.port, options.host);
+  const managementAddress =
+    managementServer && (await listen(managementServer, options.managementPort ?? 0, options.host));
+  logger.info({ address, managementAddress }, 'listening');
 
   const shutdown = createShutdown({
     server,
+    ...(managementServer && { managementServer }),
     logger,
     timeoutMs: options.shutdownTimeoutMs,
     ...(options.onShutdown && { onShutdown: options.onShutdown }),
@@ -148,5 +181,5 @@ export async function runService(options: RunServiceOptions): Promise<Server> {
     process.exit(1);
   });
 
-  return server;
+  return { server, managementServer };
 }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { errorHandler, notFoundHandler } from './error.middleware.js';
 import { installFastReads } from './fast-reads.js';
-import { healthRoutes, type ReadinessCheck } from './health.routes.js';
+import { livenessRoute } from './health.routes.js';
 import { createMetricsRegistry, httpDurationHistogram, httpMetrics } from './metrics.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenAPIRegistry, type OpenApiDocument } from './openapi.js';
 import { requestId } from './request-id.middleware.js';
@@ -20,13 +20,12 @@ import { userContext } from './user-context.middleware.js';
 export interface ServiceAppOptions {
   service: ServiceName;
   logger: Logger;
-  /** The shared X-Service-Key every route except /health, /ready and /metrics requires. */
+  /** The shared X-Service-Key every route except /health requires. */
   serviceKey: string;
-  /** Named checks run by /ready, e.g. `{ database: () => sql\`select 1\`.execute(db).then(() => {}) }`. */
-  readiness?: Record<string, ReadinessCheck>;
-  /** Per-check timeout of /ready; default 2000 ms. */
-  readinessTimeoutMs?: number;
-  /** Defaults to a fresh `createMetricsRegistry(service)`; pass one to add your own metrics to /metrics. */
+  /**
+   * Defaults to a fresh `createMetricsRegistry(service)`; pass the one the management app serves on
+   * /metrics (createManagementApp) to see this app's metrics there.
+   */
   registry?: Registry;
   /** Largest JSON body, e.g. '1mb' (the default). */
   bodyLimit?: string;
@@ -60,14 +59,8 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   app.use(requestId());
   app.use(requestLogger(logger));
   app.use(httpMetrics(registry));
-  app.use(
-    healthRoutes({
-      logger,
-      registry,
-      ...(options.readiness && { readiness: options.readiness }),
-      ...(options.readinessTimeoutMs !== undefined && { readinessTimeoutMs: options.readinessTimeoutMs }),
-    }),
-  );
+  // /ready and /metrics live on the management port only (createManagementApp).
+  app.use(livenessRoute());
 
   // Everything below requires the key; the body is not even read for a request without it.
   if (!options.edge) app.use(serviceKeyGuard(options.serviceKey));

@@ -11,6 +11,7 @@ import {
 
 const validEnv = {
   PORT: '8085',
+  MANAGEMENT_PORT: '9085',
   SERVICE_KEY: 'k'.repeat(32),
   DATABASE_URL: 'postgres://cartwatch:secret@127.0.0.1:5432/cartwatch',
   NATS_URL: 'nats://127.0.0.1:4222',
@@ -36,6 +37,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       ...validEnv,
       PORT: 8085,
+      MANAGEMENT_PORT: 9085,
       NODE_ENV: 'development',
       HOST: '0.0.0.0',
       LOG_LEVEL: 'info',
@@ -44,6 +46,8 @@ describe('loadConfig', () => {
       EVENTS_SUBJECT_PREFIX: 'cartwatch',
       SHUTDOWN_TIMEOUT_MS: 10_000,
       BODY_LIMIT: '1mb',
+      HTTP_REQUEST_TIMEOUT_MS: 120_000,
+      HTTP_HEADERS_TIMEOUT_MS: 10_000,
       TRUST_PROXY: 0,
     });
   });
@@ -60,7 +64,7 @@ describe('loadConfig', () => {
     );
     const byVariable = Object.fromEntries(problems.map((p) => [p.variable, p.problem]));
     expect(Object.keys(byVariable).sort()).toEqual(
-      ['DATABASE_URL', 'LOG_LEVEL', 'NATS_URL', 'PORT', 'REDIS_URL', 'SERVICE_KEY'].sort(),
+      ['DATABASE_URL', 'LOG_LEVEL', 'MANAGEMENT_PORT', 'NATS_URL', 'PORT', 'REDIS_URL', 'SERVICE_KEY'].sort(),
     );
     expect(byVariable.NATS_URL).toBe('is required but not set');
     expect(byVariable.DATABASE_URL).toBe('must be a postgres:// or postgresql:// URL');
@@ -98,13 +102,14 @@ describe('loadConfig', () => {
     ]);
   });
 
-  it("serviceEnv defaults PORT to the service's registered port and can be extended", () => {
+  it("serviceEnv defaults PORT and MANAGEMENT_PORT to the service's registered ports and can be extended", () => {
     const schema = serviceEnv('price-watch').extend({
       ALERT_BATCH: z.coerce.number().int().default(50).describe('Alerts per batch.'),
     });
-    const { PORT: _port, ...withoutPort } = validEnv;
+    const { PORT: _port, MANAGEMENT_PORT: _managementPort, ...withoutPort } = validEnv;
     const config = loadConfig(schema, withoutPort);
     expect(config.PORT).toBe(8082);
+    expect(config.MANAGEMENT_PORT).toBe(9082);
     expect(config.ALERT_BATCH).toBe(50);
   });
 
@@ -120,8 +125,8 @@ describe('loadConfig', () => {
     expect(() => loadConfigOrExit(baseServiceEnv, 'orders', {})).toThrow('exit 1');
     expect(exit).toHaveBeenCalledWith(1);
     expect(written).toHaveLength(1);
-    expect(written[0]).toMatch(/^orders: invalid configuration \(4 problems\)/);
-    for (const name of ['PORT', 'SERVICE_KEY', 'DATABASE_URL', 'NATS_URL'])
+    expect(written[0]).toMatch(/^orders: invalid configuration \(5 problems\)/);
+    for (const name of ['PORT', 'MANAGEMENT_PORT', 'SERVICE_KEY', 'DATABASE_URL', 'NATS_URL'])
       expect(written[0]).toContain(name);
   });
 });

@@ -1,14 +1,23 @@
 import { Router } from 'express';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { AppError, createMetricsRegistry } from '../src/index.js';
+import { AppError, createLogger, createManagementApp, createMetricsRegistry } from '../src/index.js';
 import { buildApp, TEST_KEY } from './helpers.js';
+
+function managementApp(options: Omit<Parameters<typeof createManagementApp>[0], 'service' | 'logger'>) {
+  return createManagementApp({
+    service: 'orders',
+    logger: createLogger({ service: 'orders', level: 'silent' }),
+    ...options,
+  });
+}
 
 const auth = { 'x-service-key': TEST_KEY };
 
 describe('/ready', () => {
   it('answers 200 with every check when all pass', async () => {
-    const app = buildApp(() => {}, {
+    const app = managementApp({
+      registry: createMetricsRegistry('orders'),
       readiness: { database: async () => {}, nats: async () => {} },
     });
     const res = await request(app).get('/ready');
@@ -17,7 +26,8 @@ describe('/ready', () => {
   });
 
   it('answers 503 UPSTREAM_UNAVAILABLE naming the failing and hung checks, without their error messages', async () => {
-    const app = buildApp(() => {}, {
+    const app = managementApp({
+      registry: createMetricsRegistry('orders'),
       readinessTimeoutMs: 50,
       readiness: {
         database: async () => {
@@ -41,6 +51,18 @@ describe('/ready', () => {
   });
 });
 
+describe('the service port', () => {
+  it('answers /health without the key but serves neither /ready nor /metrics', async () => {
+    const app = buildApp(() => {});
+    expect((await request(app).get('/health')).body).toEqual({ status: 'ok' });
+    for (const path of ['/ready', '/metrics']) {
+      const res = await request(app).get(path).set(auth);
+      expect(res.status, path).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+    }
+  });
+});
+
 describe('/metrics', () => {
   function appWithRoutes() {
     const registry = createMetricsRegistry('orders');
@@ -60,17 +82,17 @@ describe('/metrics', () => {
       },
       { registry },
     );
-    return { app, registry };
+    return { app, registry, management: managementApp({ registry }) };
   }
 
   it('exposes the latency histogram labelled by route pattern, never by raw path', async () => {
-    const { app } = appWithRoutes();
+    const { app, management } = appWithRoutes();
     await request(app).get('/items/1').set(auth);
     await request(app).get('/items/2').set(auth);
     await request(app).get('/orders/o-9').set(auth);
     await request(app).get('/does/not/exist/123').set(auth);
 
-    const res = await request(app).get('/metrics');
+    const res = await request(management).get('/metrics');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.text;

@@ -72,11 +72,10 @@ describe('service-key guard', () => {
     expect(reached).toEqual([]);
   });
 
-  it('keeps /health, /ready and /metrics open without the key', async () => {
+  it('keeps /health open without the key (/ready and /metrics are on the management port)', async () => {
     const { app } = guardedApp();
     expect((await request(app).get('/health')).body).toEqual({ status: 'ok' });
-    expect((await request(app).get('/ready')).status).toBe(200);
-    expect((await request(app).get('/metrics')).status).toBe(200);
+    expect((await request(app).get('/metrics')).status).toBe(401);
   });
 
   it('refuses to build with a short key', () => {

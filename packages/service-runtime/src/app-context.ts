@@ -1,7 +1,13 @@
 /** Builds what an app needs from validated config and a database; shared by startService and tests. */
-import { services } from '@cartwatch/common-types';
+import { type ServiceName, services } from '@cartwatch/common-types';
 import { createDatabase, type Database } from '@cartwatch/db';
-import { type BaseServiceEnv, createLogger, createMetricsRegistry, loadConfig } from '@cartwatch/service-kit';
+import {
+  type BaseServiceEnv,
+  createLogger,
+  createManagementApp,
+  createMetricsRegistry,
+  loadConfig,
+} from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import { sql } from 'kysely';
 import type { Logger } from 'pino';
@@ -40,17 +46,36 @@ export function createAppContext<S extends z.ZodObject<z.ZodRawShape>, DB>(
   };
 }
 
+/** The management port's app (/health, /ready, /metrics) of a service, over its context's registry and checks. */
+export function createServiceManagementApp<Config extends BaseServiceEnv, DB>(
+  name: ServiceName,
+  context: Pick<AppContext<Config, DB>, 'logger' | 'registry' | 'readiness'>,
+): Express {
+  return createManagementApp({
+    service: name,
+    logger: context.logger,
+    registry: context.registry,
+    readiness: context.readiness,
+  });
+}
+
 /**
  * An app built from an env map, as the process would build it, without NATS or a listening socket:
- * what integration tests drive with supertest. `close()` ends the database pool.
+ * what integration tests drive with supertest; `managementApp` is what the management port serves.
+ * `close()` ends the database pool.
  */
 export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
   definition: ServiceDefinition<S, DB>,
   env: NodeJS.ProcessEnv,
   options: { logger?: Logger } = {},
-): { app: Express; database: Database<DB>; close(): Promise<void> } {
+): { app: Express; managementApp: Express; database: Database<DB>; close(): Promise<void> } {
   const config = loadConfig(definition.envSchema, env) as z.infer<S> & BaseServiceEnv;
   const database = createServiceDatabase(definition, config);
   const context = createAppContext(definition, { config, database, ...options });
-  return { app: definition.createApp(context), database, close: () => database.close() };
+  return {
+    app: definition.createApp(context),
+    managementApp: createServiceManagementApp(definition.name, context),
+    database,
+    close: () => database.close(),
+  };
 }

@@ -21,7 +21,6 @@ export function createStandardApp<Config extends BaseServiceEnv, DB>(
     logger: context.logger,
     serviceKey: context.config.SERVICE_KEY,
     registry: context.registry,
-    readiness: context.readiness,
     bodyLimit: context.config.BODY_LIMIT,
     trustProxy: context.config.TRUST_PROXY,
     routes,

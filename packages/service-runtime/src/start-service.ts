@@ -8,7 +8,7 @@ import { connectNats, EventConsumer, ensureStream, OutboxRelay } from '@cartwatc
 import { type BaseServiceEnv, loadConfigOrExit, runService } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { createAppContext, createServiceDatabase } from './app-context.js';
+import { createAppContext, createServiceDatabase, createServiceManagementApp } from './app-context.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 import { migrateEnvSchema } from './service-env.js';
 
@@ -77,8 +77,13 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
     app,
     host: config.HOST,
     port: config.PORT,
+    // The readiness checks of the process (Postgres and NATS), not only those of the app context.
+    managementApp: createServiceManagementApp(definition.name, context),
+    managementPort: config.MANAGEMENT_PORT,
     logger,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
     onShutdown: [
       async () => {
         startup.abort();

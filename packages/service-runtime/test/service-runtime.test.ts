@@ -46,27 +46,28 @@ describe('serviceEnvSchema', () => {
 });
 
 describe('createAppFromEnv', () => {
-  it('binds the app to DB_SCHEMA and reports Postgres in /ready', async () => {
+  it('binds the app to DB_SCHEMA and reports Postgres in /ready of the management app only', async () => {
     const schema = testSchemaName('rt');
-    const { app, close } = createAppFromEnv(definition, baseEnv({ DB_SCHEMA: schema }));
+    const { app, managementApp, close } = createAppFromEnv(definition, baseEnv({ DB_SCHEMA: schema }));
     try {
       const who = await request(app).get('/whoami').set('X-Service-Key', TEST_SERVICE_KEY);
       expect(who.body).toEqual({ schema });
-      const ready = await request(app).get('/ready');
+      const ready = await request(managementApp).get('/ready');
       expect(ready.status).toBe(200);
       expect(ready.body.checks).toEqual({ postgres: 'ok' });
+      expect((await request(app).get('/ready').set('X-Service-Key', TEST_SERVICE_KEY)).status).toBe(404);
     } finally {
       await close();
     }
   });
 
   it('answers 503 from /ready naming postgres when the database is unreachable', async () => {
-    const { app, close } = createAppFromEnv(
+    const { managementApp, close } = createAppFromEnv(
       definition,
       baseEnv({ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/postgres' }),
     );
     try {
-      const ready = await request(app).get('/ready');
+      const ready = await request(managementApp).get('/ready');
       expect(ready.status).toBe(503);
       expect(ready.body.error.code).toBe('UPSTREAM_UNAVAILABLE');
       expect(ready.body.error.details.failing).toEqual(['postgres']);

@@ -4,6 +4,7 @@
  * small factories. Used only by tests.
  */
 export { newUserId, testAdmin, testStaff, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
+export { type ContinueAnswer, postExpectingContinue, rawBody, rawExchange } from './http-exchange.js';
 export { serviceHeaders, TEST_SERVICE_KEY, type TestUser } from './service-headers.js';
 export {
   createTestDatabase,

@@ -187,6 +187,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     serviceKey: config.SERVICE_KEY,
     timeoutMs: config.UPSTREAM_TIMEOUT_MS,
     maxSockets: config.UPSTREAM_MAX_SOCKETS,
+    maxBodyBytes: config.PROXY_MAX_BODY_BYTES,
     logger,
     ...(publicCache && { publicCache }),
     identityOf: (req) => identityOf(req),
@@ -217,7 +218,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         openStreams,
         logger,
       });
-      mountWebApp(app);
+      mountWebApp(app, undefined, { production: config.NODE_ENV === 'production' });
     },
     {
       // No `openapi` option: it would serve /internal/openapi.json, and the edge exposes no /internal/*.

@@ -13,7 +13,8 @@ const upstreamUrls = Object.fromEntries(
   ]),
 ) as Record<string, z.ZodDefault<z.ZodURL>>;
 
-export const envSchema = serviceEnvSchema('gateway', {
+/** The variables themselves; `envSchema` adds the rules across them (commands pick from this one). */
+export const envVariables = serviceEnvSchema('gateway', {
   ...upstreamUrls,
   UPSTREAM_TIMEOUT_MS: z.coerce
     .number()
@@ -29,6 +30,16 @@ export const envSchema = serviceEnvSchema('gateway', {
     .max(10_000)
     .default(256)
     .describe('Keep-alive connections per upstream service'),
+  PROXY_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(20 * 1024 * 1024)
+    .describe(
+      'Largest request body the gateway proxies, by its Content-Length (default 20 MiB, the largest upload a ' +
+        'service takes: receipt CSVs); larger ones get 413 before the body is read, also for `Expect: 100-continue`. ' +
+        'Bodies without a length are streamed and limited by the service.',
+    ),
 
   // Tokens
   JWT_ISSUER: z.string().min(1).default('cartwatch-gateway').describe('`iss` of access tokens'),
@@ -104,13 +115,27 @@ export const envSchema = serviceEnvSchema('gateway', {
   SMTP_URL: z
     .url({ protocol: /^smtps?$/ })
     .optional()
-    .describe('SMTP server for codes and alert e-mails (smtp:// or smtps://); unset = written to the log'),
+    .describe(
+      'SMTP server for codes and alert e-mails (smtp:// or smtps://); required in production. Unset in ' +
+        'development = e-mails are filed in DEV_MAILBOX_FILE (never in the log)',
+    ),
   MAIL_FROM: z.string().min(3).default('CartWatch <no-reply@cartwatch.local>').describe('From: of e-mails'),
   SMS_PROVIDER_URL: z
     .url({ protocol: /^https?$/ })
     .optional()
-    .describe('HTTP endpoint that sends texts: POST JSON {to, text}; unset = written to the log'),
+    .describe(
+      'HTTP endpoint that sends texts: POST JSON {to, text}; required in production (SMS codes: phone login ' +
+        'and the SMS second factor). Unset in development = texts are filed in DEV_MAILBOX_FILE',
+    ),
   SMS_PROVIDER_TOKEN: z.string().min(1).optional().describe('Bearer token for SMS_PROVIDER_URL'),
+  DEV_MAILBOX_FILE: z
+    .string()
+    .min(1)
+    .default('.data/gateway/dev-mailbox.jsonl')
+    .describe(
+      'Development only: where e-mails and texts (with their one-time codes) go when SMTP_URL / SMS_PROVIDER_URL ' +
+        'is unset, one JSON object per line; `pnpm start` puts it in .data/dev-mailbox.jsonl. Unused in production',
+    ),
 
   // Rate limits
   RATE_LIMIT_IP_PER_MINUTE: z.coerce
@@ -232,6 +257,22 @@ export const envSchema = serviceEnvSchema('gateway', {
         .filter((origin) => origin !== ''),
     )
     .describe('Comma-separated browser origins allowed by CORS (empty = same-origin only)'),
+});
+
+export const envSchema = envVariables.superRefine((config, context) => {
+  if (config.NODE_ENV !== 'production') return;
+  // One-time codes must be delivered, never logged: production has no fallback for them.
+  for (const [variable, what] of [
+    ['SMTP_URL', 'e-mailed codes (verification, password reset, login)'],
+    ['SMS_PROVIDER_URL', 'texted codes (phone login, the SMS second factor)'],
+  ] as const) {
+    if (config[variable] === undefined)
+      context.addIssue({
+        code: 'custom',
+        path: [variable],
+        message: `is required in production: it delivers ${what}`,
+      });
+  }
 });
 export type Config = z.infer<typeof envSchema>;
 

@@ -19,4 +19,6 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   ],
 });
 
+/** One line of the development mailbox (DEV_MAILBOX_FILE), for the tools that read codes from it. */
+export type { MailboxEntry } from './notify/notifier.js';
 export { createApp, envSchema };

@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { services, type UserRole, upstreamServices } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
-import { loadConfig } from '@cartwatch/service-kit';
-import { createAppContext } from '@cartwatch/service-runtime';
+import { createHttpServer, loadConfig } from '@cartwatch/service-kit';
+import { type AppContext, createAppContext, createServiceManagementApp } from '@cartwatch/service-runtime';
 import {
   createTestDatabase,
   TEST_SERVICE_KEY,
@@ -17,8 +17,9 @@ import {
 } from '@cartwatch/testing';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JWK } from 'jose';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { buildGateway, type GatewayApp } from '../src/app.js';
+import type { Config } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
 import type { EmailMessage, Notifier } from '../src/notify/notifier.js';
 import { migrationsFolder, serviceDefinition } from '../src/service.js';
@@ -50,18 +51,26 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: http.IncomingHttpHeaders;
+  /** Bytes of the body the upstream received in full. */
+  bodyBytes: number;
 }
 
-export async function startRecordingUpstream(): Promise<{
+export interface RecordingUpstream {
   url: string;
+  /** Requests whose body arrived whole (an aborted request is not recorded). */
   requests: RecordedRequest[];
   close(): Promise<void>;
-}> {
+}
+
+export async function startRecordingUpstream(): Promise<RecordingUpstream> {
   const requests: RecordedRequest[] = [];
   const server = http.createServer((req, res) => {
-    req.resume();
+    let bodyBytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bodyBytes += chunk.length;
+    });
     req.on('end', () => {
-      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+      requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, bodyBytes });
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });
@@ -85,6 +94,8 @@ export interface TestGateway extends GatewayApp {
   notifier: RecordingNotifier;
   /** The newest code sent to `to`, once the gateway's deferred work (code sending) has run. */
   codeSentTo(to: string): Promise<string>;
+  /** What the app was built from: the config, the registry and the readiness checks. */
+  context: AppContext<Config, DB>;
 }
 
 export function gatewayEnv(
@@ -110,27 +121,33 @@ export function gatewayEnv(
 export async function createTestGateway(
   database: TestDatabase<DB>,
   env: Record<string, string> = {},
-  options: { realNotifier?: boolean; nc?: NatsConnection; now?: () => number } = {},
+  options: {
+    realNotifier?: boolean;
+    /** Delivers codes instead of the recording notifier (e.g. the real one, wrapped). */
+    notifier?: (config: Config, logger: Logger) => Notifier;
+    nc?: NatsConnection;
+    now?: () => number;
+    logger?: Logger;
+  } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
-  const context = createAppContext(serviceDefinition, {
-    config,
-    database,
-    logger: pino({ level: 'silent' }),
-  });
-  const notifier = new RecordingNotifier();
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const context = createAppContext(serviceDefinition, { config, database, logger });
+  const recording = new RecordingNotifier();
+  const notifier = options.notifier?.(config, logger) ?? (options.realNotifier ? undefined : recording);
   const gateway = buildGateway(context, {
-    ...(!options.realNotifier && { notifier }),
+    ...(notifier && { notifier }),
     ...(options.nc && { nc: options.nc }),
     ...(options.now && { now: options.now }),
   });
   await gateway.ready;
   return {
     ...gateway,
-    notifier,
+    notifier: recording,
+    context,
     async codeSentTo(to) {
       await gateway.auth.idle();
-      return notifier.lastCode(to);
+      return recording.lastCode(to);
     },
   };
 }
@@ -153,4 +170,59 @@ export function mintAccessToken(user: {
     retailer: user.retailer ?? null,
     sessionId: user.sessionId ?? newId(),
   });
+}
+
+export interface ServedGateway {
+  /** The public port. */
+  url: string;
+  /** The management port (/health, /ready, /metrics), when the process serves one. */
+  managementUrl: string | undefined;
+  gateway: TestGateway;
+  close(): Promise<void>;
+}
+
+async function listenOnLoopback(server: http.Server): Promise<string> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function closeServer(server: http.Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+/**
+ * A gateway over a migrated schema of its own, listening on loopback the way `runService` serves a
+ * service: its public port through service-kit's createHttpServer with the configured time limits, and
+ * the management app on a port of its own. Every upstream points at `upstreamUrl`.
+ */
+export async function serveGateway(options: {
+  upstreamUrl: string;
+  env?: Record<string, string>;
+}): Promise<ServedGateway> {
+  const database = await createGatewayDatabase();
+  const urls = Object.fromEntries(
+    upstreamServices.map((name) => [services[name].urlEnv, options.upstreamUrl]),
+  );
+  const gateway = await createTestGateway(database, { ...urls, ...options.env });
+  const { config, logger } = gateway.context;
+  const limits = {
+    logger,
+    requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+  };
+  const server = createHttpServer(gateway.app, limits);
+  const managementServer = createHttpServer(createServiceManagementApp('gateway', gateway.context), limits);
+  const url = await listenOnLoopback(server);
+  const managementUrl = await listenOnLoopback(managementServer);
+  return {
+    url,
+    managementUrl,
+    gateway,
+    async close() {
+      await Promise.all([closeServer(server), closeServer(managementServer)]);
+      await gateway.close();
+      await database.drop();
+    },
+  };
 }

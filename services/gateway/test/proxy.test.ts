@@ -25,7 +25,11 @@ let upstream: http.Server;
 let upstreamUrl: string;
 let upstreamDelayMs = 0;
 
-function gatewayApp(overrides: Record<string, string>): { app: Express; close: () => Promise<void> } {
+function gatewayApp(overrides: Record<string, string>): {
+  app: Express;
+  managementApp: Express;
+  close: () => Promise<void>;
+} {
   const { databaseUrl, natsUrl } = testEnv();
   const urls = Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, upstreamUrl]));
   return createAppFromEnv(serviceDefinition, {
@@ -107,7 +111,7 @@ describe('gateway proxy', () => {
   });
 
   it('gives proxied answers the request id, the security headers of its own routes, and a latency metric', async () => {
-    const { app, close } = gatewayApp({});
+    const { app, managementApp, close } = gatewayApp({});
     try {
       const proxied = await request(app).get('/orders?limit=5').set('Authorization', `Bearer ${aliceToken}`);
       expect(proxied.status).toBe(200);
@@ -125,7 +129,7 @@ describe('gateway proxy', () => {
         expect(own.headers[name]).toBeDefined();
         expect(proxied.headers[name]).toBe(own.headers[name]);
       }
-      const metrics = await request(app).get('/metrics');
+      const metrics = await request(managementApp).get('/metrics');
       expect(metrics.text).toMatch(
         /http_request_duration_seconds_count\{service="gateway",method="GET",route="\/orders",status="200"\} 1/,
       );
@@ -134,7 +138,7 @@ describe('gateway proxy', () => {
       expect(refused.status).toBe(401);
       expect(refused.body.error).toMatchObject({ code: 'UNAUTHENTICATED', requestId: 'trace-401' });
       expect(refused.headers['x-content-type-options']).toBe('nosniff');
-      expect((await request(app).get('/metrics')).text).toMatch(
+      expect((await request(managementApp).get('/metrics')).text).toMatch(
         /http_request_duration_seconds_count\{service="gateway",method="GET",route="<unmatched>",status="401"\} 1/,
       );
     } finally {

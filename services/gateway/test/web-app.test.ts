@@ -16,7 +16,7 @@ let directory: string;
 let app: Express;
 const INDEX = '<!doctype html><title>CartWatch</title><div id="root"></div>';
 
-function gatewayLikeApp(webDirectory: string): Express {
+function gatewayLikeApp(webDirectory: string, options: { production?: boolean } = {}): Express {
   return createServiceApp({
     service: 'gateway',
     logger: pino({ level: 'silent' }),
@@ -26,7 +26,7 @@ function gatewayLikeApp(webDirectory: string): Express {
       app.get('/auth/me', (_req, res) => {
         res.status(401).json({ error: { code: 'UNAUTHENTICATED', message: 'no', requestId: 'r' } });
       });
-      mountWebApp(app, webDirectory);
+      mountWebApp(app, webDirectory, { production: options.production ?? false });
     },
   });
 }
@@ -36,11 +36,30 @@ beforeAll(() => {
   mkdirSync(path.join(directory, 'assets'));
   writeFileSync(path.join(directory, 'index.html'), INDEX);
   writeFileSync(path.join(directory, 'assets', 'index-abc123.js'), 'console.log("app")');
+  writeFileSync(path.join(directory, 'assets', 'index-abc123.js.map'), '{"version":3,"sources":["app.tsx"]}');
+  writeFileSync(path.join(directory, 'sw.js.map'), '{"version":3,"sources":["sw.ts"]}');
   writeFileSync(path.join(directory, 'sw.js'), 'self.addEventListener("fetch", () => {})');
   app = gatewayLikeApp(directory);
 });
 
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+describe('source maps', () => {
+  it('are never served by a production gateway, even when the build left them behind', async () => {
+    const production = gatewayLikeApp(directory, { production: true });
+    for (const url of ['/assets/index-abc123.js.map', '/sw.js.map']) {
+      const response = await request(production).get(url);
+      expect(response.status, url).toBe(404);
+      expect(response.body.error.code, url).toBe('NOT_FOUND');
+      expect(response.text, url).not.toContain('sources');
+    }
+    await request(production).get('/assets/index-abc123.js').expect(200);
+  });
+
+  it('are served in development, for debugging a local build', async () => {
+    await request(app).get('/assets/index-abc123.js.map').expect(200);
+  });
+});
 
 describe('the web app at /', () => {
   it('serves index.html at / and for app paths that accept HTML, revalidated on every load', async () => {

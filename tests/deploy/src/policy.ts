@@ -73,7 +73,8 @@ function httpGetPath(probe: unknown): string | undefined {
 
 /**
  * Probes on every long-running container: CartWatch services answer liveness on /health and
- * readiness on /ready (ARCHITECTURE §7); third-party workloads need a liveness and a readiness probe.
+ * readiness on /ready (ARCHITECTURE §7) on their management port (the service port has no /ready);
+ * third-party workloads need a liveness and a readiness probe.
  */
 export function probeProblems(obj: KubeObject): string[] {
   const podSpec = podSpecOf(obj);
@@ -90,6 +91,10 @@ export function probeProblems(obj: KubeObject): string[] {
         problems.push(`${where}: liveness is not GET /health`);
       if (httpGetPath(container.readinessProbe) !== '/ready')
         problems.push(`${where}: readiness is not GET /ready`);
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        if (container[probe] !== undefined && record(record(container[probe]).httpGet).port !== 'management')
+          problems.push(`${where}: ${probe} is not on the management port`);
+      }
     }
     return problems;
   });
@@ -216,6 +221,32 @@ export function expectedBuildArgs(name: string, port: number): Record<string, st
     PORT: String(port),
     ...(browserServices.includes(name) ? { BROWSER: 'chromium' } : {}),
   };
+}
+
+/**
+ * Of several Ingresses for one host (ingress-nginx merges their paths), the one whose path answers
+ * `path`: an `Exact` path first, then the longest `Prefix` path matching on whole segments.
+ */
+export function edgeIngressFor(ingresses: KubeObject[], path: string): KubeObject | undefined {
+  const candidates = ingresses
+    .filter((ingress) => ingress.kind === 'Ingress')
+    .flatMap((ingress) => {
+      const rules = Array.isArray(record(ingress.spec).rules)
+        ? (record(ingress.spec).rules as unknown[])
+        : [];
+      return rules.flatMap((rule) => {
+        const list = record(record(rule).http).paths;
+        return (Array.isArray(list) ? list.map(record) : []).map((entry) => ({ ingress, entry }));
+      });
+    });
+  const exact = candidates.find(({ entry }) => entry.pathType === 'Exact' && entry.path === path);
+  if (exact) return exact.ingress;
+  const matches = candidates
+    .filter(({ entry }) => entry.pathType === 'Prefix' && typeof entry.path === 'string')
+    .map(({ ingress, entry }) => ({ ingress, prefix: String(entry.path).replace(/(.)\/$/, '$1') }))
+    .filter(({ prefix }) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`))
+    .sort((a, b) => b.prefix.length - a.prefix.length);
+  return matches[0]?.ingress;
 }
 
 /**

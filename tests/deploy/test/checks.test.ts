@@ -47,8 +47,8 @@ const compliantContainer = {
     readOnlyRootFilesystem: true,
     capabilities: { drop: ['ALL'] },
   },
-  livenessProbe: { httpGet: { path: '/health', port: 8080 } },
-  readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+  livenessProbe: { httpGet: { path: '/health', port: 'management' } },
+  readinessProbe: { httpGet: { path: '/ready', port: 'management' } },
 };
 
 describe('schema validation', () => {
@@ -149,6 +149,19 @@ describe('policy checks', () => {
       'Deployment/demo container demo: no readiness probe',
       'Deployment/demo container demo: liveness is not GET /health',
       'Deployment/demo container demo: readiness is not GET /ready',
+      'Deployment/demo container demo: livenessProbe is not on the management port',
+    ]);
+  });
+
+  it('reports a service probed on its service port instead of the management port', () => {
+    const obj = deployment({
+      ...compliantContainer,
+      startupProbe: { httpGet: { path: '/health', port: 'http' } },
+      readinessProbe: { httpGet: { path: '/ready', port: 8080 } },
+    });
+    expect(probeProblems(obj)).toEqual([
+      'Deployment/demo container demo: startupProbe is not on the management port',
+      'Deployment/demo container demo: readinessProbe is not on the management port',
     ]);
   });
 

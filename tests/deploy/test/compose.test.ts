@@ -60,9 +60,14 @@ describe('infra/docker-compose.yml', () => {
     }
   });
 
-  it('checks the services through /ready', () => {
-    for (const name of serviceNames)
-      expect(compose.services[name]?.healthcheck?.test.join(' ')).toContain("'/ready'");
+  it('checks the services through /ready on their management port', () => {
+    for (const name of serviceNames) {
+      const check = compose.services[name]?.healthcheck?.test.join(' ') ?? '';
+      expect(check, name).toContain("process.env.MANAGEMENT_PORT+'/ready'");
+      expect(compose.services[name]?.environment?.MANAGEMENT_PORT, name).toBe(
+        String(services[name].managementPort),
+      );
+    }
   });
 
   it('refers only to services that exist, with conditions they can meet', () => {

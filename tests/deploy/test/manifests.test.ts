@@ -1,10 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { apiPathPrefixes, serviceNames, services } from '@cartwatch/common-types';
+import {
+  apiPathPrefixes,
+  edgeDeniedPrefixes,
+  gatewayEdgePrefixes,
+  serviceNames,
+  services,
+} from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
 import { podContainers, podSpecOf, renderKustomization } from '../src/kustomize.js';
 import {
   cidrCovers,
+  edgeIngressFor,
   egressCidrs,
   imageProblems,
   ingressBackend,
@@ -122,10 +129,32 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(rec(policy.spec).policyTypes).toEqual(['Ingress', 'Egress']);
       expect(rec(podSpecOf(deployment)).serviceAccountName).toBe(name);
       const port = services[name].port;
+      // The Service carries only the service port: nothing in the cluster reaches /metrics through it.
       expect(rec(service.spec).ports).toEqual([{ name: 'http', port, targetPort: 'http', protocol: 'TCP' }]);
       expect(containerOf(deployment, name).ports).toEqual([
         { name: 'http', containerPort: port, protocol: 'TCP' },
+        { name: 'management', containerPort: services[name].managementPort, protocol: 'TCP' },
       ]);
+    },
+  );
+
+  it.each(serviceNames)(
+    'probes %s and lets Prometheus scrape it on its management port, never the service port',
+    (name) => {
+      const deployment = find(objects, 'Deployment', name);
+      const container = containerOf(deployment, name);
+      const managementPort = services[name].managementPort;
+      expect(envOf(container).find((e) => e.name === 'MANAGEMENT_PORT')?.value).toBe(String(managementPort));
+      for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
+        expect(rec(rec(container[probe]).httpGet).port, probe).toBe('management');
+      }
+      expect(rec(rec(container.readinessProbe).httpGet).path).toBe('/ready');
+      const annotations = rec(rec(rec(deployment.spec).template).metadata).annotations;
+      expect(annotations).toEqual({
+        'prometheus.io/scrape': 'true',
+        'prometheus.io/port': String(managementPort),
+        'prometheus.io/path': '/metrics',
+      });
     },
   );
 
@@ -172,6 +201,16 @@ describe.each(overlays)('overlay %s', (overlay) => {
       );
     },
   );
+
+  it('gives the gateway its code delivery (SMTP and SMS) from a Secret, as production requires', () => {
+    const env = envOf(containerOf(find(objects, 'Deployment', 'gateway'), 'gateway'));
+    for (const variable of ['SMTP_URL', 'SMS_PROVIDER_URL']) {
+      expect(rec(rec(env.find((e) => e.name === variable)?.valueFrom).secretKeyRef), variable).toEqual({
+        name: 'cartwatch-gateway-delivery',
+        key: variable,
+      });
+    }
+  });
 
   it('points NATS and Redis at their in-cluster Services and the gateway at every upstream', () => {
     const shared = rec(find(objects, 'ConfigMap', 'cartwatch-config').data);
@@ -299,10 +338,43 @@ describe.each(overlays)('overlay %s', (overlay) => {
     expect(tls.flatMap((t) => t.hosts as string[]).sort()).toEqual([...hosts].sort());
   });
 
-  it.each(apiPathPrefixes)('routes the API path %s and the paths under it to the gateway', (prefix) => {
+  it.each(gatewayEdgePrefixes)('routes the API path %s and the paths under it to the gateway', (prefix) => {
     const ingress = find(objects, 'Ingress', 'cartwatch');
     expect(ingressBackend(ingress, prefix)).toBe('gateway');
     expect(ingressBackend(ingress, `${prefix}/x`)).toBe('gateway');
+    expect(edgeIngressFor(objects, prefix)?.metadata.name).toBe('cartwatch');
+  });
+
+  it.each(edgeDeniedPrefixes)(
+    'refuses the operational path %s and the paths under it to every client at the edge',
+    (prefix) => {
+      const ingresses = objects.filter((o) => o.kind === 'Ingress');
+      for (const path of [prefix, `${prefix}/x`]) {
+        // The Ingress whose path ingress-nginx picks for this host (the longest match of all of them).
+        const chosen = edgeIngressFor(ingresses, path);
+        expect(chosen?.metadata.name, path).toBe('cartwatch-operational-deny');
+        const denied = String(
+          rec(rec(chosen?.metadata).annotations)['nginx.ingress.kubernetes.io/denylist-source-range'] ?? '',
+        ).split(',');
+        expect(denied.sort(), path).toEqual(['0.0.0.0/0', '::/0']);
+      }
+      // The main Ingress does not list it, so nothing routes it to the gateway or the web app's /ready.
+      const main = find(objects, 'Ingress', 'cartwatch');
+      const mainPaths = (rec(main.spec).rules as unknown[]).flatMap((rule) =>
+        (rec(rec(rule).http).paths as unknown[]).map((entry) => rec(entry).path),
+      );
+      expect(mainPaths).not.toContain(prefix);
+    },
+  );
+
+  it('serves the denying Ingress on the same host and certificate as the main one', () => {
+    const main = rec(find(objects, 'Ingress', 'cartwatch').spec);
+    const deny = rec(find(objects, 'Ingress', 'cartwatch-operational-deny').spec);
+    expect((deny.rules as unknown[]).map((r) => rec(r).host)).toEqual(
+      (main.rules as unknown[]).map((r) => rec(r).host),
+    );
+    expect(deny.tls).toEqual(main.tls);
+    expect(deny.ingressClassName).toBe(main.ingressClassName);
   });
 
   it('routes every other path to the web app, and nothing else to the gateway', () => {
@@ -329,7 +401,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
     for (const entry of paths.map(rec)) {
       const backend = rec(rec(entry.backend).service);
       expect(backend.port).toEqual({ name: 'http' });
-      if (backend.name === 'gateway') expect(apiPathPrefixes, String(entry.path)).toContain(entry.path);
+      if (backend.name === 'gateway') expect(gatewayEdgePrefixes, String(entry.path)).toContain(entry.path);
       else
         expect(entry).toMatchObject({ path: '/', pathType: 'Prefix', backend: { service: { name: 'web' } } });
     }

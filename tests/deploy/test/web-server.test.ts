@@ -3,7 +3,7 @@
  * its files and hashed assets (with nginx's own location rules), the security headers (the gateway's,
  * exactly), a read-only root filesystem, and compose's API routes to the gateway.
  */
-import { apiPathPrefixes } from '@cartwatch/common-types';
+import { apiPathPrefixes, edgeDeniedPrefixes, gatewayEdgePrefixes } from '@cartwatch/common-types';
 import { securityHeaderList } from '@cartwatch/service-kit';
 import { describe, expect, it } from 'vitest';
 import {
@@ -77,6 +77,16 @@ describe('infra/web/nginx.conf', () => {
     },
   );
 
+  it('never serves a source map, in /assets/ or anywhere else', () => {
+    for (const uri of ['/sw.js.map', '/workbox-8fa39965.js.map', '/assets/index-BTSlRKVM.js.map']) {
+      let found = location(uri);
+      // /assets/ is a ^~ prefix: its own nested locations decide.
+      if (found.args[0] === '^~') found = locationFor(found.block ?? [], uri) ?? found;
+      expect(found.args, uri).toEqual(['~', '\\.map$']);
+      expect(argsOf(found.block, 'return'), uri).toEqual(['404']);
+    }
+  });
+
   it('caches hashed assets for a year, but never a missing one', () => {
     const found = location('/assets/index-BTSlRKVM.js');
     expect(found.args).toEqual(['^~', '/assets/']);
@@ -124,8 +134,17 @@ describe('infra/web/nginx.conf', () => {
 
 describe('infra/web/compose-api-routes.conf (docker compose’s front door)', () => {
   const composeServer = withIncluded(server, { '/etc/nginx/cartwatch/routes.d/*.conf': composeRoutes });
-  const proxy = only(composeRoutes, 'location');
+  const composeLocations = directives(composeRoutes, 'location');
+  const proxy = composeLocations.find((l) => directives(l.block, 'proxy_pass').length > 0);
+  const refusal = composeLocations.find((l) => directives(l.block, 'proxy_pass').length === 0);
   const proxied = (uri: string) => locationFor(composeServer, uri) === proxy;
+  const refused = (uri: string) => locationFor(composeServer, uri) === refusal;
+
+  it('has one location that proxies to the gateway and one that refuses', () => {
+    expect(composeLocations).toHaveLength(2);
+    expect(proxy).toBeDefined();
+    expect(refusal).toBeDefined();
+  });
 
   it('is included by the image’s server, which Kubernetes leaves without routes', () => {
     expect(directives(server, 'include').map((d) => d.args[0])).toContain(
@@ -133,7 +152,7 @@ describe('infra/web/compose-api-routes.conf (docker compose’s front door)', ()
     );
   });
 
-  it.each(apiPathPrefixes.filter((prefix) => prefix !== '/health' && prefix !== '/ready'))(
+  it.each(gatewayEdgePrefixes.filter((prefix) => prefix !== '/health'))(
     'sends %s and the paths under it to the gateway',
     (prefix) => {
       expect(proxied(prefix)).toBe(true);
@@ -143,6 +162,21 @@ describe('infra/web/compose-api-routes.conf (docker compose’s front door)', ()
         expect(proxied(`${prefix}x`)).toBe(false);
     },
   );
+
+  it.each(edgeDeniedPrefixes)('refuses %s and the paths under it with a JSON 404', (prefix) => {
+    for (const uri of [`${prefix}/x`, ...(prefix === '/ready' ? [] : [prefix])]) {
+      expect(refused(uri), uri).toBe(true);
+      expect(proxied(uri), uri).toBe(false);
+    }
+    const [status, body] = argsOf(refusal?.block, 'return');
+    expect(status).toBe('404');
+    expect(JSON.parse(String(body).replace('$request_id', 'id'))).toEqual({
+      error: { code: 'NOT_FOUND', message: 'not found', requestId: 'id' },
+    });
+    expect(argsOf(refusal?.block, 'default_type')).toEqual(['application/json']);
+    // Exactly /ready is the web container's own static probe (nginx.conf), never the gateway's.
+    expect(locationFor(composeServer, '/ready')?.args).toEqual(['=', '/ready']);
+  });
 
   it('keeps the app, its files and the probes for the web container', () => {
     for (const uri of [
@@ -159,7 +193,7 @@ describe('infra/web/compose-api-routes.conf (docker compose’s front door)', ()
   });
 
   it('proxies to the gateway with the client’s address, receipt-sized bodies and unbuffered event streams', () => {
-    const block = proxy.block;
+    const block = proxy?.block;
     expect(argsOf(block, 'proxy_pass')).toEqual(['http://gateway:8080']);
     const headers = new Map(directives(block, 'proxy_set_header').map((d) => [d.args[0], d.args[1]]));
     expect(headers.get('X-Forwarded-For')).toBe('$proxy_add_x_forwarded_for');

@@ -64,6 +64,8 @@ export interface PlatformInfo {
   /** The gateway: the only address end-to-end tests talk to. */
   url: string;
   serviceUrls: Record<ServiceName, string>;
+  /** Each service's management port (/health, /ready, /metrics), which the public edge never routes to. */
+  managementUrls: Record<ServiceName, string>;
   admin: AdminCredentials;
   databaseName: string;
   streamName: string;
@@ -71,6 +73,8 @@ export interface PlatformInfo {
   logFile: string;
   /** orders runs the `test` payment provider; its webhook secret lets tests sign provider confirmations. */
   paymentWebhookSecret: string;
+  /** Where the gateway files e-mails and texts (one-time codes): no provider is configured (src/mailbox.ts). */
+  mailboxFile: string;
 }
 
 export class Platform implements PlatformInfo {
@@ -84,6 +88,7 @@ export class Platform implements PlatformInfo {
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly ports: Record<ServiceName, number>,
+    private readonly managementPorts: Record<ServiceName, number>,
     readonly admin: AdminCredentials,
     readonly databaseName: string,
     private readonly stream: TestStream,
@@ -111,6 +116,10 @@ export class Platform implements PlatformInfo {
     return this.env.PAYMENT_TEST_WEBHOOK_SECRET ?? '';
   }
 
+  get mailboxFile(): string {
+    return path.join(this.tempDir, 'dev-mailbox.jsonl');
+  }
+
   get serviceUrls(): Record<ServiceName, string> {
     return Object.fromEntries(serviceNames.map((name) => [name, this.serviceUrl(name)])) as Record<
       ServiceName,
@@ -118,19 +127,30 @@ export class Platform implements PlatformInfo {
     >;
   }
 
+  get managementUrls(): Record<ServiceName, string> {
+    return Object.fromEntries(serviceNames.map((name) => [name, this.managementUrl(name)])) as Record<
+      ServiceName,
+      string
+    >;
+  }
+
   /** Plain data for tests in other processes (vitest workers). */
   info(): PlatformInfo {
-    const { url, serviceUrls, admin, databaseName, streamName, subjectPrefix, logFile } = this;
+    const { url, serviceUrls, managementUrls, admin, databaseName, streamName, subjectPrefix, logFile } =
+      this;
     const paymentWebhookSecret = this.paymentWebhookSecret;
+    const { mailboxFile } = this;
     return {
       url,
       serviceUrls,
+      managementUrls,
       admin,
       databaseName,
       streamName,
       subjectPrefix,
       logFile,
       paymentWebhookSecret,
+      mailboxFile,
     };
   }
 
@@ -158,9 +178,12 @@ export class Platform implements PlatformInfo {
         options.natsUrl ? { natsUrl: options.natsUrl, storage: 'file' } : {},
       );
       cleanups.push(() => stream.cleanup());
-      const ports = Object.fromEntries(
-        await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
-      ) as Record<ServiceName, number>;
+      const freePorts = async () =>
+        Object.fromEntries(
+          await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
+        ) as Record<ServiceName, number>;
+      const ports = await freePorts();
+      const managementPorts = await freePorts();
       const admin = {
         email: `admin-${suffix}@example.test`,
         password: randomBytes(18).toString('base64url'),
@@ -184,6 +207,8 @@ export class Platform implements PlatformInfo {
         ADMIN_EMAIL: admin.email,
         ADMIN_PASSWORD: admin.password,
         JWT_KEY_FILE: path.join(tempDir, 'jwt-signing-keys.json'),
+        // No mail or SMS provider: the gateway files codes here (src/mailbox.ts reads them).
+        DEV_MAILBOX_FILE: path.join(tempDir, 'dev-mailbox.jsonl'),
         COOKIE_SECURE: 'false',
         RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
         // Every request comes from 127.0.0.1; the limits have their own tests in the gateway.
@@ -201,6 +226,7 @@ export class Platform implements PlatformInfo {
       const platform = new Platform(
         env,
         ports,
+        managementPorts,
         admin,
         databaseName,
         stream,
@@ -230,12 +256,16 @@ export class Platform implements PlatformInfo {
     return `http://127.0.0.1:${this.ports[name]}`;
   }
 
+  managementUrl(name: ServiceName): string {
+    return `http://127.0.0.1:${this.managementPorts[name]}`;
+  }
+
   isRunning(name: ServiceName): boolean {
     const service = this.#running.get(name);
     return service !== undefined && isRunning(service.child);
   }
 
-  /** Starts one service (again) on its port and waits until its /ready answers 200. */
+  /** Starts one service (again) on its ports and waits until its /ready (management port) answers 200. */
   async startService(name: ServiceName): Promise<void> {
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     this.#stopping.delete(name);
@@ -244,6 +274,7 @@ export class Platform implements PlatformInfo {
       repoRoot,
       env: { ...this.env, DATABASE_URL: this.serviceDatabaseUrl?.(name, databaseUrl) ?? databaseUrl },
       port: this.ports[name],
+      managementPort: this.managementPorts[name],
       output: this.log.write,
     });
     this.#running.set(name, service);
@@ -254,7 +285,7 @@ export class Platform implements PlatformInfo {
       }
     });
     const ready = await waitUntilReady(
-      this.serviceUrl(name),
+      this.managementUrl(name),
       READY_TIMEOUT_MS,
       () => !isRunning(service.child),
     );

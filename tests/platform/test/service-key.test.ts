@@ -1,6 +1,6 @@
 /**
- * ARCHITECTURE §2: a service answers every route except /health, /ready and /metrics only with the right
- * X-Service-Key. Parameterized over every service and every path prefix it owns in the route table, so
+ * ARCHITECTURE §2: a service answers every route except /health only with the right X-Service-Key; /ready
+ * and /metrics are served by its management app (the management port), not by the service's own port. Parameterized over every service and every path prefix it owns in the route table, so
  * routes added by later issues are covered without touching this file.
  */
 import { routeTable, type ServiceName, serviceNames, upstreamServices } from '@cartwatch/common-types';
@@ -18,6 +18,7 @@ const wrongKeys = {
 };
 
 const apps = new Map<ServiceName, Express>();
+const managementApps = new Map<ServiceName, Express>();
 const closers: Array<() => Promise<void>> = [];
 
 beforeAll(() => {
@@ -29,8 +30,9 @@ beforeAll(() => {
     LOG_LEVEL: 'silent',
   };
   for (const name of serviceNames) {
-    const { app, close } = buildApps[name](env);
+    const { app, managementApp, close } = buildApps[name](env);
     apps.set(name, app);
+    managementApps.set(name, managementApp);
     closers.push(close);
   }
 });
@@ -89,11 +91,15 @@ describe.each(upstreamServices)('%s requires X-Service-Key', (name) => {
     expect(response.body.error.code).toBe('NOT_FOUND');
   });
 
-  it('serves /health and /metrics without a key', async () => {
+  it('serves /health without a key, and /metrics only on the management port', async () => {
     expect((await request(appOf(name)).get('/health')).status).toBe(200);
-    const metrics = await request(appOf(name)).get('/metrics');
+    const management = managementApps.get(name);
+    if (!management) throw new Error(`no management app for ${name}`);
+    const metrics = await request(management).get('/metrics');
     expect(metrics.status).toBe(200);
     expect(metrics.text).toContain('process_cpu_user_seconds_total');
+    const onServicePort = await request(appOf(name)).get('/metrics').set('X-Service-Key', TEST_SERVICE_KEY);
+    expect(onServicePort.status).toBe(404);
   });
 });
 

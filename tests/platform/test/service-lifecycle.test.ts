@@ -1,6 +1,6 @@
 /**
  * Every service as a real process: its migrations apply to an isolated schema and revert cleanly; it
- * starts, reports /ready (Postgres and NATS), and on SIGTERM drains and exits 0.
+ * starts, reports /ready (Postgres and NATS) on its management port, and on SIGTERM drains and exits 0.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -26,7 +26,7 @@ afterAll(async () => {
   await database.close();
 });
 
-function serviceEnv(schema: string, port = 0): NodeJS.ProcessEnv {
+function serviceEnv(schema: string, port = 0, managementPort = 0): NodeJS.ProcessEnv {
   const { databaseUrl, natsUrl } = testEnv();
   return {
     PATH: process.env.PATH ?? '',
@@ -35,6 +35,7 @@ function serviceEnv(schema: string, port = 0): NodeJS.ProcessEnv {
     NATS_URL: natsUrl,
     DB_SCHEMA: schema,
     PORT: String(port),
+    MANAGEMENT_PORT: String(managementPort),
     HOST: '127.0.0.1',
   };
 }
@@ -102,7 +103,8 @@ describe.each(serviceNames)('%s', (service) => {
     const schema = testSchemaName(service.replace('-', '_'));
     schemas.push(schema);
     const port = await findFreePort();
-    const env = serviceEnv(schema, port);
+    const managementPort = await findFreePort();
+    const env = serviceEnv(schema, port, managementPort);
     expect(migrate(service, 'latest', env).status).toBe(0);
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: path.join(repoRoot, 'services', service),
@@ -118,8 +120,11 @@ describe.each(serviceNames)('%s', (service) => {
     });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      const ready = await waitForReady(`http://127.0.0.1:${port}`, child);
+      const ready = await waitForReady(`http://127.0.0.1:${managementPort}`, child);
       expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', nats: 'ok' } });
+      // The service's own port answers /health only (/ready: the key guard's 401, the gateway's 404).
+      expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(service === 'gateway' ? 404 : 401);
     } finally {
       child.kill('SIGTERM');
     }

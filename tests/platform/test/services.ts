@@ -10,7 +10,12 @@ import { createAppFromEnv } from '@cartwatch/service-runtime';
 import { serviceDefinition as shrinkflation } from '@cartwatch/shrinkflation';
 import type { Express } from 'express';
 
-type BuildApp = (env: NodeJS.ProcessEnv) => { app: Express; close(): Promise<void> };
+type BuildApp = (env: NodeJS.ProcessEnv) => {
+  app: Express;
+  /** The management port's app: /health, /ready, /metrics. */
+  managementApp: Express;
+  close(): Promise<void>;
+};
 
 export const buildApps: Record<ServiceName, BuildApp> = {
   gateway: (env) => createAppFromEnv(gateway, env),

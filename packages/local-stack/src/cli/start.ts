@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
+import { defaultManagementUrl, defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
 import { resolveInfrastructure } from '../infrastructure.js';
 import { isPortFree } from '../ports.js';
 import {
@@ -70,9 +70,11 @@ async function main(): Promise<number> {
     return 1;
   }
   for (const name of serviceNames) {
-    if (!(await isPortFree(services[name].port))) {
-      say(`port ${services[name].port} (${name}) is already in use; stop whatever runs there first`);
-      return 1;
+    for (const port of [services[name].port, services[name].managementPort]) {
+      if (!(await isPortFree(port))) {
+        say(`port ${port} (${name}) is already in use; stop whatever runs there first`);
+        return 1;
+      }
     }
   }
   const infrastructure = await resolveInfrastructure({ dataDir, env: process.env, log: say });
@@ -86,6 +88,8 @@ async function main(): Promise<number> {
     // orders: the local payment provider (the shopper completes payments on the order screen, no money
     // moves); set PAYMENT_PROVIDER=stripe and the STRIPE_* keys to try Stripe's test mode.
     PAYMENT_PROVIDER: process.env.PAYMENT_PROVIDER ?? 'test',
+    // Without SMTP_URL / SMS_PROVIDER_URL the gateway files e-mails and texts (one-time codes) here.
+    DEV_MAILBOX_FILE: process.env.DEV_MAILBOX_FILE ?? path.join(dataDir, 'dev-mailbox.jsonl'),
   };
   if (!process.env.ADMIN_EMAIL) {
     const admin = await localAdmin();
@@ -171,7 +175,7 @@ async function main(): Promise<number> {
   const ready = await Promise.all(
     running.map((service) =>
       waitUntilReady(
-        defaultServiceUrl(service.name, '127.0.0.1'),
+        defaultManagementUrl(service.name, '127.0.0.1'),
         60_000,
         () => !isRunning(service.child) || stopping !== undefined,
       ),
@@ -191,6 +195,8 @@ async function main(): Promise<number> {
   say('Open http://localhost:8080 ; Ctrl-C stops everything.');
   if (!process.env.ADMIN_EMAIL)
     say(`  admin           ${env.ADMIN_EMAIL} (password in ${path.join(dataDir, 'admin-password')})`);
+  if (!process.env.SMTP_URL || !process.env.SMS_PROVIDER_URL)
+    say(`  codes           e-mails and texts with one-time codes are filed in ${env.DEV_MAILBOX_FILE}`);
 
   if (existsSync(demoSeeder) && process.env.CARTWATCH_DEMO_DATA !== 'off') {
     const code = await runToCompletion(process.execPath, ['--import', 'tsx', demoSeeder], {

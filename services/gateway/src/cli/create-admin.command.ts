@@ -10,10 +10,10 @@ import { createDatabase } from '@cartwatch/db';
 import { ConfigError, loadConfig } from '@cartwatch/service-kit';
 import { ensureAdminAccount } from '../auth/admin-account.js';
 import { PasswordHasher } from '../auth/password.js';
-import { envSchema } from '../config.js';
+import { envVariables } from '../config.js';
 import type { DB } from '../db/schema.js';
 
-const commandEnv = envSchema
+const commandEnv = envVariables
   .pick({
     DATABASE_URL: true,
     DB_SCHEMA: true,

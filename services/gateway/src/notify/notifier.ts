@@ -1,7 +1,11 @@
 /**
- * How the gateway reaches people: e-mail (SMTP through nodemailer, or the log in development) and text
- * messages (a configurable HTTP provider, or the log). Tests pass their own implementation.
+ * How the gateway reaches people: e-mail (SMTP through nodemailer) and text messages (a configurable HTTP
+ * provider). Messages carry one-time codes, so they never go to the log: without a provider, development
+ * appends them to a mailbox file (DEV_MAILBOX_FILE) that the developer (and the end-to-end tests) read,
+ * and production does not start at all (config.ts). Tests pass their own implementation.
  */
+import { appendFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import nodemailer from 'nodemailer';
 import type { Logger } from 'pino';
 
@@ -17,30 +21,59 @@ export interface Notifier {
 }
 
 export interface NotifierConfig {
+  NODE_ENV: 'development' | 'test' | 'production';
   SMTP_URL?: string | undefined;
   MAIL_FROM: string;
   SMS_PROVIDER_URL?: string | undefined;
   SMS_PROVIDER_TOKEN?: string | undefined;
+  DEV_MAILBOX_FILE: string;
 }
 
-/** Writes messages to the log instead of sending them (development without SMTP / SMS provider). */
-function logDelivery(logger: Logger, channel: string, to: string, text: string): void {
-  logger.info({ channel, to, text }, 'message not sent (no provider configured); logged instead');
+/** One line of the development mailbox (JSON Lines). */
+export interface MailboxEntry {
+  at: string;
+  channel: 'email' | 'sms';
+  to: string;
+  subject?: string;
+  text: string;
+}
+
+/**
+ * Where a message without a provider goes: the development mailbox, never the log (only that a message
+ * was filed, for whom, and where). Production has no mailbox: config.ts refuses to start without the
+ * providers, and should one be missing anyway the delivery fails instead of leaking the code.
+ */
+function undeliverable(config: NotifierConfig, logger: Logger) {
+  let created: Promise<unknown> | undefined;
+  return async (entry: Omit<MailboxEntry, 'at'>): Promise<void> => {
+    if (config.NODE_ENV === 'production') {
+      throw new Error(`no ${entry.channel === 'email' ? 'SMTP_URL' : 'SMS_PROVIDER_URL'} configured`);
+    }
+    created ??= mkdir(path.dirname(config.DEV_MAILBOX_FILE), { recursive: true });
+    await created;
+    const line: MailboxEntry = { at: new Date().toISOString(), ...entry };
+    await appendFile(config.DEV_MAILBOX_FILE, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    logger.info(
+      { channel: entry.channel, to: entry.to, mailbox: config.DEV_MAILBOX_FILE },
+      'message filed in the development mailbox (no provider configured)',
+    );
+  };
 }
 
 export function createNotifier(config: NotifierConfig, logger: Logger): Notifier {
   const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const file = undeliverable(config, logger);
   return {
     async sendEmail(message) {
       if (!transport) {
-        logDelivery(logger, 'email', message.to, `${message.subject}\n${message.text}`);
+        await file({ channel: 'email', to: message.to, subject: message.subject, text: message.text });
         return;
       }
       await transport.sendMail({ from: config.MAIL_FROM, ...message });
     },
     async sendSms(message) {
       if (!config.SMS_PROVIDER_URL) {
-        logDelivery(logger, 'sms', message.to, message.text);
+        await file({ channel: 'sms', to: message.to, text: message.text });
         return;
       }
       const response = await fetch(config.SMS_PROVIDER_URL, {

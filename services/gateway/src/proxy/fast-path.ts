@@ -11,7 +11,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { matchRoute, type RouteEntry } from '@cartwatch/common-types';
-import { type httpDurationHistogram, requestIdOf, securityHeaderList } from '@cartwatch/service-kit';
+import {
+  type httpDurationHistogram,
+  redactUrlQuery,
+  requestIdOf,
+  securityHeaderList,
+} from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import proxyaddr from 'proxy-addr';
@@ -71,7 +76,7 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
           requestId: requestIdOf(req),
           userId: options.userIdOf(req),
           service: route.service,
-          req: { method: req.method, url: req.url },
+          req: { method: req.method, url: redactUrlQuery(req.url) },
           res: { statusCode: status },
           responseTime: Math.round(seconds * 1e4) / 10,
         },
@@ -105,8 +110,9 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
       options
         .admit(route, req, proxyaddr(req, trust))
         .then(() => {
-          observe(route, req, res, startedAt);
+          // A body the proxy refuses (413) throws here and is answered and counted by express instead.
           options.proxies.forward(route, req, res);
+          observe(route, req, res, startedAt);
         }, handOver)
         .catch(handOver);
     } catch (error) {

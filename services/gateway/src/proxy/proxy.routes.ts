@@ -23,12 +23,15 @@ import {
 } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
 import type { PublicCache } from './public-cache.js';
+import { assertDeclaredBodyWithin, dropExpectHeader } from './request-body.js';
 
 export interface ProxyOptions {
   upstreams: Record<Exclude<ServiceName, 'gateway'>, string>;
   serviceKey: string;
   timeoutMs: number;
   maxSockets: number;
+  /** Largest body a proxied request may declare (Content-Length); larger ones get 413, unread. */
+  maxBodyBytes: number;
   logger: Logger;
   /** Caches anonymous GETs of public routes; none = every request goes to the service. */
   publicCache?: PublicCache;
@@ -43,7 +46,10 @@ export type Admission = (route: RouteEntry, req: http.IncomingMessage, clientIp:
 export type Refusals = WeakMap<http.IncomingMessage, { error: unknown }>;
 
 export interface ServiceProxies {
-  /** Sends an admitted request to the route's service and its answer back to the client. */
+  /**
+   * Sends an admitted request to the route's service and its answer back to the client. Throws
+   * PAYLOAD_TOO_LARGE, before anything is sent, for a declared body over `maxBodyBytes`.
+   */
   forward(route: RouteEntry, req: http.IncomingMessage, res: http.ServerResponse): void;
 }
 
@@ -138,6 +144,8 @@ export function createServiceProxies(options: ProxyOptions): ServiceProxies {
     forward(route, req, res) {
       const proxy = proxies.get(route.service);
       if (!proxy) throw new Error(`no proxy for ${route.service}`);
+      assertDeclaredBodyWithin(req, res, options.maxBodyBytes);
+      dropExpectHeader(req);
       // Failures are answered by the `error` handler above; the rejection hpm passes on needs no more.
       if (!publicCache || !proxy.cached || !publicCache.handles(route, req)) {
         void proxy.direct(req, res, ignore);

@@ -2,7 +2,9 @@
  * Serves the built web app (`services/web/dist`) at `/`: its files as they are, and `index.html` for any
  * other extension-less GET whose Accept header names text/html (a browser opening an app route). Mounted after every API route, and it
  * never answers a path under a route-table prefix, a gateway-owned path or an operational path, so an
- * API 404 stays a JSON error. Without a build (e.g. the gateway's own image) nothing is mounted.
+ * API 404 stays a JSON error. Without a build (e.g. the gateway's own image) nothing is mounted. In
+ * production it never serves a source map (`*.map`), even one a build left behind: they publish the
+ * app's sources.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -26,7 +28,15 @@ function acceptsHtmlExplicitly(accept: string | undefined): boolean {
   return /(^|,)\s*text\/html\s*(;|,|$)/i.test(accept ?? '');
 }
 
-export function mountWebApp(app: Express, directory = defaultWebAppDirectory): void {
+function isSourceMap(pathname: string): boolean {
+  return pathname.toLowerCase().endsWith('.map');
+}
+
+export function mountWebApp(
+  app: Express,
+  directory = defaultWebAppDirectory,
+  options: { production: boolean } = { production: true },
+): void {
   const indexFile = path.join(directory, 'index.html');
   if (!existsSync(indexFile)) return;
   const files = express.static(directory, {
@@ -39,7 +49,11 @@ export function mountWebApp(app: Express, directory = defaultWebAppDirectory): v
     },
   });
   app.use((req, res, next) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || isApiPath(req.path)) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      isApiPath(req.path) ||
+      (options.production && isSourceMap(req.path))
+    ) {
       next();
       return;
     }

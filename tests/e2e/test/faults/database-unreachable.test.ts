@@ -57,7 +57,7 @@ describe('the database unreachable for receipt-ingest', () => {
     );
     await gateway.post('/receipts', first, { token: shopper.token, expect: 201 });
     expect(proxy.connections).toBeGreaterThan(0);
-    const ingestUrl = platform.serviceUrls['receipt-ingest'];
+    const ingestUrl = platform.managementUrls['receipt-ingest'];
     expect(await readyStatus(ingestUrl)).toBe(200);
 
     await proxy.cut();

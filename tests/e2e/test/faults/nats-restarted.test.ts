@@ -260,7 +260,7 @@ describe('NATS crashed and restarted under load', () => {
       await nats.kill();
       // Services notice: /ready reports NATS (each service flushes its connection in /ready).
       const readyWhileDown = await eventually('receipt-ingest /ready answering 503', async () => {
-        const status = await readyStatus(platform.serviceUrls['receipt-ingest']);
+        const status = await readyStatus(platform.managementUrls['receipt-ingest']);
         return status === 503 ? status : undefined;
       });
       await eventually(
@@ -341,7 +341,7 @@ describe('NATS crashed and restarted under load', () => {
 
       // price-watch's own count agrees: each purchase handled once; redeliveries after the crash (consumer
       // state behind the applied work) were recognised by the inbox as duplicates.
-      const priceWatch = await purchaseOutcomes(platform.serviceUrls['price-watch']);
+      const priceWatch = await purchaseOutcomes(platform.managementUrls['price-watch']);
       expect(priceWatch.handled).toBe(receiptsImported);
       expect(priceWatch.dead_lettered ?? 0).toBe(0);
 
@@ -364,7 +364,7 @@ describe('NATS crashed and restarted under load', () => {
       for (const name of serviceNames) {
         expect(platform.pid(name), `${name} pid`).toBe(pids[name]);
         await eventually(`${name} /ready answering 200 after the restart`, async () =>
-          (await readyStatus(platform.serviceUrls[name])) === 200 ? true : undefined,
+          (await readyStatus(platform.managementUrls[name])) === 200 ? true : undefined,
         );
       }
 

@@ -1,0 +1,81 @@
+/**
+ * The gateway's configuration rules that protect one-time codes: production refuses to start without a
+ * way to deliver them (naming the missing variables), and a notifier without a provider never writes a
+ * code to the log.
+ */
+import { Writable } from 'node:stream';
+import { services, upstreamServices } from '@cartwatch/common-types';
+import { ConfigError, createLogger, loadConfig } from '@cartwatch/service-kit';
+import { TEST_SERVICE_KEY } from '@cartwatch/testing';
+import { describe, expect, it } from 'vitest';
+import { envSchema } from '../src/config.js';
+import { createNotifier } from '../src/notify/notifier.js';
+import { signingKey } from './harness.js';
+
+const productionEnv = {
+  NODE_ENV: 'production',
+  SERVICE_KEY: TEST_SERVICE_KEY,
+  DATABASE_URL: 'postgres://gateway:secret@127.0.0.1:5432/cartwatch',
+  NATS_URL: 'nats://127.0.0.1:4222',
+  JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
+  ...Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, `http://${name}:8000`])),
+};
+
+function problemsOf(env: Record<string, string>): Array<{ variable: string; problem: string }> {
+  try {
+    loadConfig(envSchema, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('gateway configuration', () => {
+  it('refuses production without a mail and an SMS provider, naming both variables', () => {
+    expect(problemsOf(productionEnv).sort((a, b) => a.variable.localeCompare(b.variable))).toEqual([
+      { variable: 'SMS_PROVIDER_URL', problem: 'is required but not set' },
+      { variable: 'SMTP_URL', problem: 'is required but not set' },
+    ]);
+    expect(problemsOf({ ...productionEnv, SMTP_URL: 'smtp://mail.example.com:587' })).toEqual([
+      expect.objectContaining({ variable: 'SMS_PROVIDER_URL' }),
+    ]);
+  });
+
+  it('starts in production with both providers, and in development without either', () => {
+    const config = loadConfig(envSchema, {
+      ...productionEnv,
+      SMTP_URL: 'smtp://mail.example.com:587',
+      SMS_PROVIDER_URL: 'https://sms.example.com/send',
+    });
+    expect(config.SMTP_URL).toBe('smtp://mail.example.com:587');
+    const { NODE_ENV: _production, ...developmentEnv } = productionEnv;
+    expect(loadConfig(envSchema, developmentEnv).SMTP_URL).toBeUndefined();
+  });
+
+  it('fails a delivery without a provider in production instead of logging the code', async () => {
+    let logged = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        logged += chunk.toString('utf8');
+        callback();
+      },
+    });
+    const notifier = createNotifier(
+      {
+        NODE_ENV: 'production',
+        MAIL_FROM: 'CartWatch <no-reply@example.test>',
+        DEV_MAILBOX_FILE: '/nonexistent/mailbox.jsonl',
+      },
+      createLogger({ service: 'gateway', level: 'trace', destination }),
+    );
+    const text = 'Your CartWatch code is 424242.';
+    await expect(notifier.sendEmail({ to: 'a@example.test', subject: 'code', text })).rejects.toThrow(
+      'no SMTP_URL configured',
+    );
+    await expect(notifier.sendSms({ to: '+15550100', text })).rejects.toThrow(
+      'no SMS_PROVIDER_URL configured',
+    );
+    expect(logged).not.toContain('424242');
+  });
+});
