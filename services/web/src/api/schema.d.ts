@@ -1613,7 +1613,7 @@ export interface paths {
         head?: never;
         /**
          * Move an order through the state machine (admin, or store staff of the order's retailer)
-         * @description PENDING -> PAID | CANCELLED; PAID -> SHIPPED | REFUNDED; SHIPPED -> DELIVERED; DELIVERED -> REFUNDED. Anything else is 409 naming the allowed statuses.
+         * @description PENDING -> CANCELLED; PAID -> SHIPPED; SHIPPED -> DELIVERED. Anything else is 409 naming the allowed statuses. PAID follows a payment (the provider, or POST /orders/{id}/in-store-payment) and REFUNDED a refund (POST /orders/{id}/refund): asking for either here is 400.
          */
         patch: operations["patchOrdersByIdStatus"];
         trace?: never;
