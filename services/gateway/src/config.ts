@@ -262,9 +262,12 @@ export const envVariables = serviceEnvSchema('gateway', {
 export const envSchema = envVariables.superRefine((config, context) => {
   if (config.NODE_ENV !== 'production') return;
   // One-time codes must be delivered, never logged: production has no fallback for them.
+  // Redis is what the replicas share: without it each would keep its own rate limits and its own list
+  // of ended sessions, so a logged-out token would still work on the others.
   for (const [variable, what] of [
     ['SMTP_URL', 'e-mailed codes (verification, password reset, login)'],
     ['SMS_PROVIDER_URL', 'texted codes (phone login, the SMS second factor)'],
+    ['REDIS_URL', 'ended sessions and rate limits to every gateway replica'],
   ] as const) {
     if (config[variable] === undefined)
       context.addIssue({

@@ -1,7 +1,7 @@
 /**
- * The gateway's configuration rules that protect one-time codes: production refuses to start without a
- * way to deliver them (naming the missing variables), and a notifier without a provider never writes a
- * code to the log.
+ * The gateway's production rules: it refuses to start without a way to deliver one-time codes or the
+ * Redis its replicas share ended sessions and rate limits through (naming the missing variables), and a
+ * notifier without a provider never writes a code to the log.
  */
 import { Writable } from 'node:stream';
 import { services, upstreamServices } from '@cartwatch/common-types';
@@ -18,6 +18,7 @@ const productionEnv = {
   DATABASE_URL: 'postgres://gateway:secret@127.0.0.1:5432/cartwatch',
   NATS_URL: 'nats://127.0.0.1:4222',
   JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
+  REDIS_URL: 'redis://redis:6379',
   ...Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, `http://${name}:8000`])),
 };
 
@@ -40,6 +41,17 @@ describe('gateway configuration', () => {
     expect(problemsOf({ ...productionEnv, SMTP_URL: 'smtp://mail.example.com:587' })).toEqual([
       expect.objectContaining({ variable: 'SMS_PROVIDER_URL' }),
     ]);
+  });
+
+  it('refuses production without Redis: a logged-out token would still work on the other replicas', () => {
+    const { REDIS_URL: _redis, ...withoutRedis } = productionEnv;
+    expect(
+      problemsOf({
+        ...withoutRedis,
+        SMTP_URL: 'smtp://mail.example.com:587',
+        SMS_PROVIDER_URL: 'https://sms.example.com/send',
+      }),
+    ).toEqual([{ variable: 'REDIS_URL', problem: 'is required but not set' }]);
   });
 
   it('starts in production with both providers, and in development without either', () => {
