@@ -153,6 +153,24 @@ describe('scans', () => {
     expect(again.body.error.details).toEqual({ barcode: bread.gtin });
   });
 
+  it('keys scans by pairing session: the next shopper of a cart reusing scan ids gets their own scans', async () => {
+    const { cart, shopper: first } = await pairedCart();
+    await scan(cart, { scanId: 'n-1', barcode: milk.gtin, action: 'add' }).expect(200);
+    await request(app).delete('/device/session').set(asDevice(cart.key)).expect(204);
+    const second = testUser();
+    await pair(app, cart, second);
+
+    const same = await scan(cart, { scanId: 'n-1', barcode: milk.gtin, action: 'add' }).expect(200);
+    const other = await scan(cart, { scanId: 'n-1', barcode: bread.gtin, action: 'add' });
+    expect(same.body.replayed).toBe(false);
+    // Within the second session n-1 is now taken: a different scan under it is refused, as ever.
+    expect(other.status).toBe(409);
+    expect(orders.writes.map((write) => [write.userId, write.gtin])).toEqual([
+      [first.id, milk.gtin],
+      [second.id, milk.gtin],
+    ]);
+  });
+
   it('refuses scans from a cart nobody is paired with', async () => {
     const cart = await registerCart(app, admin, locationId);
     await scan(cart, { scanId: 'x', barcode: milk.gtin, action: 'add' }).expect(409);

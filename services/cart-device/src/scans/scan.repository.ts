@@ -10,17 +10,18 @@ export interface ScanRow {
   result: unknown;
 }
 
-export function findScan(db: Executor<DB>, deviceId: string, scanId: string): Promise<ScanRow | undefined> {
+/** The scan applied under `scanId` in this pairing session (scan ids are per session, not per cart). */
+export function findScan(db: Executor<DB>, sessionId: string, scanId: string): Promise<ScanRow | undefined> {
   return db
     .selectFrom('device_scan')
     .select(['barcode', 'action', 'quantity', 'result'])
-    .where('device_id', '=', deviceId)
+    .where('session_id', '=', sessionId)
     .where('scan_id', '=', scanId)
     .executeTakeFirst();
 }
 
 /**
- * Claims (device, scanId) in the caller's transaction. A concurrent claim of the same key waits here
+ * Claims (session, scanId) in the caller's transaction. A concurrent claim of the same key waits here
  * until the first transaction ends, then gets `false` if it committed: the first scan wins.
  */
 export async function claimScan(
@@ -47,7 +48,7 @@ export async function claimScan(
       quantity: scan.quantity,
       result: null,
     })
-    .onConflict((oc) => oc.columns(['device_id', 'scan_id']).doNothing())
+    .onConflict((oc) => oc.columns(['session_id', 'scan_id']).doNothing())
     .returning('scan_id')
     .executeTakeFirst();
   return inserted !== undefined;
@@ -55,14 +56,14 @@ export async function claimScan(
 
 export async function recordScanResult(
   trx: Transaction<DB>,
-  key: { deviceId: string; scanId: string },
+  key: { sessionId: string; scanId: string },
   productId: string | null,
   result: unknown,
 ): Promise<void> {
   await trx
     .updateTable('device_scan')
     .set({ product_id: productId, result: JSON.stringify(result) })
-    .where('device_id', '=', key.deviceId)
+    .where('session_id', '=', key.sessionId)
     .where('scan_id', '=', key.scanId)
     .execute();
 }

@@ -1,8 +1,10 @@
 /**
  * A barcode scanned on a paired cart goes into the shopper's cart through orders. Idempotent on
- * (device, scanId): the scan row is claimed, orders called and the answer stored in ONE transaction,
- * so a retry either replays the stored answer or (if the first attempt failed and rolled back) applies
- * the scan once. See README.md ("Scans") for the remaining window and how orders can close it.
+ * (pairing session, scanId): the scan row is claimed, orders called and the answer stored in ONE
+ * transaction, so a retry either replays the stored answer or (if the first attempt failed and rolled
+ * back) applies the scan once. The key is the session, not the cart: carts reuse scan ids for the next
+ * shopper, who must never be answered with the previous shopper's cart. See README.md ("Scans") for the
+ * remaining window and how orders can close it.
  */
 import { type CartScreen, eventCatalog, type ScanRequest, ScanResult } from '@cartwatch/common-types';
 import { withTransaction } from '@cartwatch/db';
@@ -54,10 +56,10 @@ export async function applyScan(
   input: ScanRequest,
   ctx: CallContext,
 ): Promise<ScanResult> {
-  const applied = await scans.findScan(deps.db, device.id, input.scanId);
-  if (applied) return replay(applied, input);
   const session = await activeSession(deps, { deviceId: device.id });
   if (!session) throw AppError.conflict('the cart is not paired');
+  const applied = await scans.findScan(deps.db, session.id, input.scanId);
+  if (applied) return replay(applied, input);
 
   return withTransaction(deps.db, async (trx) => {
     const claimed = await scans.claimScan(trx, {
@@ -71,7 +73,7 @@ export async function applyScan(
     });
     if (!claimed) {
       // A concurrent copy of this scan committed while we waited on its row.
-      const row = await scans.findScan(trx, device.id, input.scanId);
+      const row = await scans.findScan(trx, session.id, input.scanId);
       if (!row) throw new AppError('INTERNAL', 'claimed scan vanished');
       return replay(row, input);
     }
@@ -107,7 +109,7 @@ export async function applyScan(
     };
     await scans.recordScanResult(
       trx,
-      { deviceId: device.id, scanId: input.scanId },
+      { sessionId: session.id, scanId: input.scanId },
       result.productId,
       result,
     );
