@@ -13,3 +13,4 @@ export * from './pagination.js';
 export * from './routes.js';
 export * from './services.js';
 export * from './sizes.js';
+export * from './text.js';

@@ -1,8 +1,10 @@
 /**
  * Cursor pagination shared by every list endpoint: `?limit=&cursor=` -> `{ items, nextCursor }`.
- * Cursors are opaque base64url JSON; services put their sort key in them.
+ * Cursors are opaque base64url JSON of the list's sort key, written and read through one schema
+ * (`defineCursor`); a cursor the list did not write is a 400, never a query with forged values.
  */
 import { z } from 'zod';
+import { Uuid } from './ids.js';
 
 export const PaginationQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(50),
@@ -32,16 +34,42 @@ function fromBase64Url(encoded: string): string {
   return new TextDecoder().decode(Uint8Array.from(binary, (char) => char.charCodeAt(0)));
 }
 
-export function encodeCursor(key: Record<string, string | number>): string {
-  return toBase64Url(JSON.stringify(key));
+/** A list's cursor: the one schema its encoder writes and its decoder reads. */
+export interface CursorCodec<S extends z.ZodType> {
+  /** The opaque cursor after `key` (a page's last row). */
+  encode(key: z.input<S>): string;
+  /**
+   * The key in a cursor. Anything `encode` did not write (not base64url JSON, another shape, forged
+   * values) throws a ZodError on `cursor`, which every service answers as 400 VALIDATION_FAILED.
+   */
+  decode(cursor: string): z.output<S>;
 }
 
-/** Decodes a cursor against the shape the service expects; undefined when it is not one of ours. */
-export function decodeCursor<T extends z.ZodType>(cursor: string, shape: T): z.infer<T> | undefined {
-  try {
-    const parsed = shape.safeParse(JSON.parse(fromBase64Url(cursor)));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+function invalidCursor(cursor: string): z.ZodError {
+  return new z.ZodError([{ code: 'custom', path: ['cursor'], message: 'invalid cursor', input: cursor }]);
 }
+
+/**
+ * `const ByIdCursor = defineCursor(z.strictObject({ id: Uuid }))`, then `ByIdCursor.encode({ id })` and
+ * `ByIdCursor.decode(query.cursor)`. Keep the schema as tight as the values the list writes (UUIDs,
+ * timestamps, bounded offsets): a decoded cursor goes into SQL.
+ */
+export function defineCursor<S extends z.ZodType>(schema: S): CursorCodec<S> {
+  return {
+    encode: (key) => toBase64Url(JSON.stringify(schema.parse(key))),
+    decode(cursor) {
+      let payload: unknown;
+      try {
+        payload = JSON.parse(fromBase64Url(cursor));
+      } catch {
+        throw invalidCursor(cursor);
+      }
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) throw invalidCursor(cursor);
+      return parsed.data;
+    },
+  };
+}
+
+/** The cursor of lists keyed by their rows' UUID (v7, so also creation order). */
+export const IdCursor = defineCursor(z.strictObject({ id: Uuid }));

@@ -31,7 +31,7 @@ import {
   findCurrentUser,
   requireUser,
 } from './user-context.middleware.js';
-import { parseParams, parseQuery } from './validation.js';
+import { parseParams, parseQuery, safeParseInput } from './validation.js';
 
 export interface FastRead<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   /** An express path of literal and `:name` segments, e.g. `/public/trends/:productId`. */
@@ -180,8 +180,11 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
     }
     const { read } = found;
     const user = assertedIdentity(req);
-    const params = read.params.safeParse(found.params);
-    const query = read.query.safeParse(queryAt === -1 ? {} : { ...parseQueryString(url.slice(queryAt + 1)) });
+    const params = safeParseInput(read.params, found.params);
+    const query = safeParseInput(
+      read.query,
+      queryAt === -1 ? {} : { ...parseQueryString(url.slice(queryAt + 1)) },
+    );
     if (user === 'malformed' || (read.user === 'required' && !user) || !params.success || !query.success) {
       expressHandle(req, res, done);
       return;

@@ -69,4 +69,11 @@ export {
   requireUser,
   userContext,
 } from './user-context.middleware.js';
-export { parseBody, parseParams, parseQuery, toFieldIssues } from './validation.js';
+export {
+  parseBody,
+  parseInput,
+  parseParams,
+  parseQuery,
+  safeParseInput,
+  toFieldIssues,
+} from './validation.js';

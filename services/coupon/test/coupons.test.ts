@@ -155,6 +155,23 @@ describe('coupon administration', () => {
       brand: 'Acme',
     });
   });
+  it('rejects a CSV feed row holding a NUL and imports the others', async () => {
+    const csv = [
+      'externalId,storeSlug,scopeKind,brand,type,percentOff,validFrom,title',
+      `nul-1,csv-store,brand,Acme,percent,10,${yesterday()},Fine`,
+      `nul-2,csv-store,brand,Ac\u0000me,percent,10,${yesterday()},Not fine`,
+    ].join('\r\n');
+    const response = await request(ctx.app)
+      .post('/coupons/import')
+      .set(as(admin))
+      .set('Content-Type', 'text/csv')
+      .send(csv)
+      .expect(200);
+    expect(response.body).toMatchObject({ created: 1, updated: 0 });
+    expect(response.body.rejected).toEqual([
+      { row: 2, issues: [expect.objectContaining({ path: 'scope.brand', code: 'nul_character' })] },
+    ]);
+  });
 });
 
 describe('browsing and clipping', () => {

@@ -5,10 +5,9 @@
  */
 
 import type { Device, DeviceListQuery, RegisterDevice } from '@cartwatch/common-types';
-import { decodeCursor, encodeCursor, type Page } from '@cartwatch/common-types';
+import { IdCursor, type Page } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
-import { z } from 'zod';
 import type { CurrentDevice } from '../auth/device-context.js';
 import { issueDeviceKey, parseDeviceKey, secretMatches } from '../auth/device-key.js';
 import { locationsManagedBy, managesLocation, requireManagedLocation } from '../auth/store-staff.js';
@@ -54,8 +53,6 @@ export async function registerDevice(
   return { device: toDevice(row), key: { keyId: issued.keyId, key: issued.key, createdAt: iso(createdAt) } };
 }
 
-const DeviceCursor = z.object({ id: z.uuid() });
-
 /** Every cart for admins; the carts of their retailer's locations for store staff. */
 export async function listDevices(
   deps: Deps,
@@ -63,10 +60,7 @@ export async function listDevices(
   viewer: CurrentUser,
   ctx?: CallContext,
 ): Promise<Page<Device>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, DeviceCursor);
-  if (query.cursor !== undefined && after === undefined) {
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
-  }
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const managed = await locationsManagedBy(deps, viewer, ctx);
   if (managed !== 'all' && managed.length === 0) return { items: [], nextCursor: null };
   const rows = await devices.listDevices(deps.db, {
@@ -77,7 +71,7 @@ export async function listDevices(
   });
   const items = rows.slice(0, query.limit).map(toDevice);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
 }
 
 async function deviceById(deps: Deps, id: string): Promise<Device> {

@@ -6,10 +6,9 @@
 import {
   type Coupon,
   CreateCoupon,
-  decodeCursor,
-  encodeCursor,
   eventCatalog,
   type FieldIssue,
+  IdCursor,
   type Page,
 } from '@cartwatch/common-types';
 import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
@@ -19,15 +18,12 @@ import {
   assertManagesRetailer,
   type CurrentUser,
   managesRetailer,
-  toFieldIssues,
+  safeParseInput,
 } from '@cartwatch/service-kit';
 import type { Kysely, Transaction } from 'kysely';
-import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { toCoupon } from './coupon.mapper.js';
 import * as coupons from './coupon.repository.js';
-
-const CursorShape = z.object({ id: z.string() });
 
 async function publishCoupon(trx: Transaction<DB>, row: coupons.CouponRow): Promise<void> {
   await publish(trx, eventCatalog.couponPublished, {
@@ -137,12 +133,7 @@ export async function listCouponPage(
   },
   now = new Date(),
 ): Promise<Page<Coupon>> {
-  const after = query.cursor ? decodeCursor(query.cursor, CursorShape) : undefined;
-  if (query.cursor && !after) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await coupons.listCoupons(db, {
     store: query.store,
     category: query.category,
@@ -160,7 +151,7 @@ export async function listCouponPage(
   const last = page[page.length - 1];
   return {
     items: page.map((row) => toCoupon(row, clipped.has(row.id))),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
   };
 }
 
@@ -204,9 +195,10 @@ export async function importCoupons(
   const result: ImportResult = { created: 0, updated: 0, rejected: [] };
   const valid: { row: number; input: CreateCoupon }[] = [];
   entries.forEach((entry, index) => {
-    const parsed = CreateCoupon.safeParse(entry);
+    // The request parsers' rules (the NUL rule first): a CSV feed's rows never passed through them.
+    const parsed = safeParseInput(CreateCoupon, entry);
     if (!parsed.success) {
-      result.rejected.push({ row: index + 1, issues: toFieldIssues(parsed.error) });
+      result.rejected.push({ row: index + 1, issues: parsed.issues });
     } else if (!managesRetailer(manager, parsed.data.storeSlug ?? null)) {
       const message = parsed.data.storeSlug
         ? `not staff of retailer ${parsed.data.storeSlug}`

@@ -2,8 +2,7 @@
  * GET /coupons/relevant: active coupons ranked for one user (docs/coupons.md). Signals: products on the
  * user's lists, products bought in the last 90 days (newer counts more), and their brands and categories.
  */
-import { decodeCursor, encodeCursor, type Page } from '@cartwatch/common-types';
-import { AppError } from '@cartwatch/service-kit';
+import { defineCursor, type Page } from '@cartwatch/common-types';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import { toCoupon } from '../coupons/coupon.mapper.js';
@@ -15,7 +14,9 @@ import { findRecentPurchases } from './purchase-line.repository.js';
 
 export const RECENT_PURCHASE_DAYS = 90;
 const DAY_MS = 86_400_000;
-const CursorShape = z.object({ offset: z.number().int().min(0) });
+/** Active coupons ranked per request, at most; also the largest offset a cursor can carry. */
+const MAX_CANDIDATES = 5000;
+const OffsetCursor = defineCursor(z.strictObject({ offset: z.number().int().min(1).max(MAX_CANDIDATES) }));
 
 export const weights = {
   listedProduct: 100,
@@ -112,17 +113,12 @@ export async function relevantCoupons(
   query: { store?: string | undefined; limit: number; cursor?: string | undefined },
   now = new Date(),
 ) {
-  const after = query.cursor ? decodeCursor(query.cursor, CursorShape) : undefined;
-  if (query.cursor && !after) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
+  const after = query.cursor === undefined ? undefined : OffsetCursor.decode(query.cursor);
   const signals = await collectSignals(db, userId, now);
   const active = await findActiveCoupons(db, {
     now,
     ...(query.store ? { stores: [query.store] } : {}),
-    limit: 5000,
+    limit: MAX_CANDIDATES,
   });
   const productIds = active.flatMap((coupon) => (coupon.product_id ? [coupon.product_id] : []));
   const [facts, clipped] = await Promise.all([
@@ -145,6 +141,7 @@ export async function relevantCoupons(
       score: entry.score,
       reasons: entry.reasons,
     })),
-    nextCursor: offset + query.limit < ranked.length ? encodeCursor({ offset: offset + query.limit }) : null,
+    nextCursor:
+      offset + query.limit < ranked.length ? OffsetCursor.encode({ offset: offset + query.limit }) : null,
   } satisfies Page<unknown>;
 }

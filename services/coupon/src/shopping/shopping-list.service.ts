@@ -1,7 +1,6 @@
 /** Shopping lists of one user: a list that is not the caller's is NOT_FOUND, never FORBIDDEN. */
 import {
-  decodeCursor,
-  encodeCursor,
+  IdCursor,
   type Page,
   type ShoppingList,
   type ShoppingListItemInput,
@@ -10,13 +9,11 @@ import {
 import { newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
-import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import * as lists from './shopping-list.repository.js';
 
 type ItemInput = ShoppingListItemInput;
 const MAX_ITEMS_PER_LIST = 500;
-const CursorShape = z.object({ id: z.string() });
 const iso = (value: Date | string): string => new Date(value).toISOString();
 
 function toList(row: lists.ListRow, items: lists.ListItemRow[]): ShoppingList {
@@ -127,12 +124,7 @@ export async function listPage(
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<ShoppingListSummary>> {
-  const after = query.cursor ? decodeCursor(query.cursor, CursorShape) : undefined;
-  if (query.cursor && !after) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await lists.listLists(db, userId, { afterId: after?.id, limit: query.limit + 1 });
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
@@ -144,6 +136,6 @@ export async function listPage(
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
     })),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
   };
 }

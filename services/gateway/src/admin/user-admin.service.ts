@@ -3,18 +3,11 @@
  * retailer, admin). A role change ends the account's sessions on every replica, so no token carries
  * the old role afterwards; the next sign-in carries the new one.
  */
-import {
-  decodeCursor,
-  encodeCursor,
-  type Page,
-  type SetUserRoleRequest,
-  type User,
-} from '@cartwatch/common-types';
+import { IdCursor, type Page, type SetUserRoleRequest, type User } from '@cartwatch/common-types';
 import { withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import * as repo from '../auth/auth.repository.js';
 import { toUser } from '../auth/auth.service.js';
 import type { SessionRevocations } from '../auth/session-revocations.js';
@@ -28,8 +21,6 @@ export interface UserAdminDeps {
   logger: Logger;
 }
 
-const UserCursor = z.object({ id: z.uuid() });
-
 export class UserAdminService {
   constructor(private readonly deps: UserAdminDeps) {}
 
@@ -40,12 +31,7 @@ export class UserAdminService {
     role?: User['role'] | undefined;
     retailer?: string | undefined;
   }): Promise<Page<User>> {
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, UserCursor);
-    if (query.cursor !== undefined && after === undefined) {
-      throw AppError.validation([
-        { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-      ]);
-    }
+    const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
     const rows = await repo.listUsers(this.deps.db, {
       email: query.email,
       role: query.role,
@@ -57,7 +43,7 @@ export class UserAdminService {
     const last = page.at(-1);
     return {
       items: page.map(toUser),
-      nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+      nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
     };
   }
 

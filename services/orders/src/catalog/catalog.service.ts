@@ -9,9 +9,9 @@ import {
   type CatalogItem,
   type CatalogQuery,
   type CreateCatalogItem,
-  decodeCursor,
-  encodeCursor,
+  defineCursor,
   eventCatalog,
+  IdCursor,
   type Page,
   type RetailerLocationIds,
   type StockAdjustment,
@@ -61,12 +61,7 @@ export function toCatalogItem(row: catalog.CatalogItemRow): CatalogItem {
   };
 }
 
-const IdCursor = z.object({ id: z.string() });
-const NameCursor = z.object({ name: z.string(), id: z.string() });
-
-function badCursor(): AppError {
-  return AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
-}
+const NameCursor = defineCursor(z.strictObject({ name: z.string().min(1).max(300), id: z.uuid() }));
 
 export async function createLocation(
   deps: CatalogDeps,
@@ -87,12 +82,11 @@ export async function listLocations(
   deps: CatalogDeps,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<StoreLocation>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, IdCursor);
-  if (query.cursor !== undefined && !after) throw badCursor();
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await catalog.listLocations(deps.database.db, query.limit + 1, after?.id);
   const items = rows.slice(0, query.limit).map(toStoreLocation);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
 }
 
 async function requireLocation(deps: CatalogDeps, id: string): Promise<catalog.LocationRow> {
@@ -301,8 +295,7 @@ export async function browseCatalog(
   if ((query.includeDeleted || query.includeInactive) && !managesRetailer(viewer, location.store_slug)) {
     throw AppError.forbidden("only the store's staff and admins see inactive or deleted items");
   }
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, NameCursor);
-  if (query.cursor !== undefined && !after) throw badCursor();
+  const after = query.cursor === undefined ? undefined : NameCursor.decode(query.cursor);
   const rows = await catalog.listCatalogItems(deps.database.db, {
     locationId: query.location,
     q: query.q,
@@ -315,7 +308,8 @@ export async function browseCatalog(
   const last = items.at(-1);
   return {
     items,
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null,
+    nextCursor:
+      rows.length > query.limit && last ? NameCursor.encode({ name: last.name, id: last.id }) : null,
   };
 }
 

@@ -7,9 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  decodeCursor,
-  encodeCursor,
   eventCatalog,
+  IdCursor,
   type Order,
   type OrderListQuery,
   type OrderStatus,
@@ -21,7 +20,6 @@ import { publish } from '@cartwatch/events';
 import { AppError, type CurrentUser, managesRetailer } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import { z } from 'zod';
 import { publishCartUpdated } from '../cart/cart.service.js';
 import * as catalog from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
@@ -365,14 +363,8 @@ export async function getOrder(deps: OrdersDeps, user: CurrentUser, orderId: str
   return toOrder(row, await orders.findOrderItems(deps.database.db, orderId));
 }
 
-const IdCursor = z.object({ id: z.string() });
-
 function decodeIdCursor(cursor: string | undefined): string | undefined {
-  if (cursor === undefined) return undefined;
-  const decoded = decodeCursor(cursor, IdCursor);
-  if (!decoded)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'invalid_cursor' }]);
-  return decoded.id;
+  return cursor === undefined ? undefined : IdCursor.decode(cursor).id;
 }
 
 /** Own orders; with `all`, every order for an admin and the orders of their retailer for store staff. */
@@ -396,7 +388,7 @@ export async function listOrders(
   });
   const items = rows.slice(0, query.limit).map(toOrderSummary);
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
 }
 
 export async function orderHistory(
@@ -421,5 +413,5 @@ export async function orderHistory(
     createdAt: row.created_at.toISOString(),
   }));
   const last = items.at(-1);
-  return { items, nextCursor: rows.length > page.limit && last ? encodeCursor({ id: last.id }) : null };
+  return { items, nextCursor: rows.length > page.limit && last ? IdCursor.encode({ id: last.id }) : null };
 }

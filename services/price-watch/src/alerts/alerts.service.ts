@@ -7,8 +7,7 @@ import {
   type Alert,
   type AlertKind,
   type AlertSettings,
-  decodeCursor,
-  encodeCursor,
+  defineCursor,
   eventCatalog,
   type Page,
 } from '@cartwatch/common-types';
@@ -113,16 +112,14 @@ function toAlert(row: AlertRow): z.infer<typeof Alert> {
   };
 }
 
-const AlertCursor = z.object({ before: z.uuid() });
+const AlertCursor = defineCursor(z.strictObject({ before: z.uuid() }));
 
 export async function listUserAlerts(
   database: Database<DB>,
   userId: string,
   query: { limit: number; cursor?: string | undefined; unread?: 'true' | 'false' | undefined },
 ): Promise<Page<z.infer<typeof Alert>>> {
-  const before = query.cursor ? decodeCursor(query.cursor, AlertCursor)?.before : undefined;
-  if (query.cursor && !before)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const before = query.cursor === undefined ? undefined : AlertCursor.decode(query.cursor).before;
   const rows = await listAlerts(database.db, userId, {
     unreadOnly: query.unread === 'true',
     beforeId: before,
@@ -132,7 +129,7 @@ export async function listUserAlerts(
   const last = page.at(-1);
   return {
     items: page.map(toAlert),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ before: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? AlertCursor.encode({ before: last.id }) : null,
   };
 }
 

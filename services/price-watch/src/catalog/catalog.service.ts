@@ -1,5 +1,5 @@
 /** Catalog reads and admin corrections (merge, split), and GTIN resolution for other services. */
-import { decodeCursor, encodeCursor, type Page, type Product } from '@cartwatch/common-types';
+import { defineCursor, type Page, type Product } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
@@ -40,7 +40,8 @@ export function toProduct(product: ProductRow & { gtins: string[] }): Product {
   };
 }
 
-const SearchCursor = z.object({ o: z.number().int().min(0).max(100_000) });
+const MAX_OFFSET = 100_000;
+const SearchCursor = defineCursor(z.strictObject({ o: z.number().int().min(1).max(MAX_OFFSET) }));
 
 export async function listProducts(
   database: Database<DB>,
@@ -52,9 +53,7 @@ export async function listProducts(
     cursor?: string | undefined;
   },
 ): Promise<Page<Product>> {
-  const offset = query.cursor ? decodeCursor(query.cursor, SearchCursor)?.o : 0;
-  if (offset === undefined)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const offset = query.cursor === undefined ? 0 : SearchCursor.decode(query.cursor).o;
   const qNorm = query.q ? normalizeName(query.q) : undefined;
   const rows = await searchProducts(
     database.db,
@@ -67,7 +66,12 @@ export async function listProducts(
   );
   const page = rows.slice(0, query.limit);
   const items = (await withGtins(database.db, page)).map(toProduct);
-  return { items, nextCursor: rows.length > query.limit ? encodeCursor({ o: offset + query.limit }) : null };
+  const next = offset + query.limit;
+  // Search pages end at MAX_OFFSET rows: narrow the search to see more.
+  return {
+    items,
+    nextCursor: rows.length > query.limit && next <= MAX_OFFSET ? SearchCursor.encode({ o: next }) : null,
+  };
 }
 
 export async function getProduct(database: Database<DB>, id: string): Promise<Product> {

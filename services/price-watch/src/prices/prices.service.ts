@@ -1,7 +1,6 @@
 /** Price reads: product detail with store prices, series, trends, increases and store comparisons. */
 import {
-  decodeCursor,
-  encodeCursor,
+  defineCursor,
   type Page,
   type PriceIncrease,
   type PricePoint,
@@ -172,16 +171,16 @@ export async function getCategoryTrends(
   };
 }
 
-const OffsetCursor = z.object({ o: z.number().int().min(0).max(100_000) });
+const MAX_OFFSET = 100_000;
+const OffsetCursor = defineCursor(z.strictObject({ o: z.number().int().min(1).max(MAX_OFFSET) }));
 
 export async function listPriceIncreases(
   database: Database<DB>,
   query: { since: string; minPct: number; limit: number; cursor?: string | undefined },
   now: Date = new Date(),
 ): Promise<Page<z.infer<typeof PriceIncrease>>> {
-  const offset = query.cursor ? decodeCursor(query.cursor, OffsetCursor)?.o : 0;
-  if (offset === undefined)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const offset = query.cursor === undefined ? 0 : OffsetCursor.decode(query.cursor).o;
+  const next = offset + query.limit;
   const rows = await priceIncreases(database.db, {
     since: query.since,
     today: isoDay(now),
@@ -198,7 +197,7 @@ export async function listPriceIncreases(
       toAvgCents: Number(row.to_avg),
       changePct: Number(row.change_pct),
     })),
-    nextCursor: rows.length > query.limit ? encodeCursor({ o: offset + query.limit }) : null,
+    nextCursor: rows.length > query.limit && next <= MAX_OFFSET ? OffsetCursor.encode({ o: next }) : null,
   };
 }
 

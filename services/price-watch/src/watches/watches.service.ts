@@ -1,15 +1,8 @@
 /** Watchlist: create/read/update/delete watches on products or URLs, run URL checks and list their runs. */
-import {
-  decodeCursor,
-  encodeCursor,
-  type Page,
-  type UpdateWatch,
-  type Watch,
-  type WatchRun,
-} from '@cartwatch/common-types';
+import { IdCursor, type Page, type UpdateWatch, type Watch, type WatchRun } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { evaluateWatch, ninetyDayMedian } from '../alerts/price-alerts.service.js';
 import { findLiveProduct } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
@@ -117,22 +110,18 @@ export async function getWatch(database: Database<DB>, userId: string, id: strin
   return toWatch(row);
 }
 
-const IdCursor = z.object({ id: z.uuid() });
-
 export async function listWatches(
   database: Database<DB>,
   userId: string,
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<z.infer<typeof Watch>>> {
-  const after = query.cursor ? decodeCursor(query.cursor, IdCursor)?.id : undefined;
-  if (query.cursor && !after)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor).id;
   const rows = await listUserWatches(database.db, userId, after, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map(toWatch),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
   };
 }
 
@@ -180,15 +169,13 @@ export async function listWatchRuns(
 ): Promise<Page<z.infer<typeof WatchRun>>> {
   const watch = await findUserWatch(database.db, userId, id);
   if (!watch) throw AppError.notFound('watch');
-  const before = query.cursor ? decodeCursor(query.cursor, IdCursor)?.id : undefined;
-  if (query.cursor && !before)
-    throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const before = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor).id;
   const rows = await listRuns(database.db, id, before, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map(toRun),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
   };
 }
 

@@ -8,7 +8,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ReceiptIngestApi } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
-import { AppError, toFieldIssues } from '@cartwatch/service-kit';
+import { AppError, parseInput } from '@cartwatch/service-kit';
 import type { z } from 'zod';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
@@ -101,9 +101,7 @@ export async function receiveInboundEmail(
   } catch {
     throw AppError.validation([{ path: '', message: 'malformed JSON', code: 'invalid_json' }]);
   }
-  const parsed = ReceiptIngestApi.InboundEmail.safeParse(json);
-  if (!parsed.success) throw AppError.validation(toFieldIssues(parsed.error));
-  const email = parsed.data;
+  const email = parseInput(ReceiptIngestApi.InboundEmail, json, 'e-mail');
 
   const to = addressParts(email.to);
   const token =

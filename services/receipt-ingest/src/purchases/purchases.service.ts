@@ -1,5 +1,5 @@
 /** A user's purchase history: list, detail with line items, deletion and spending statistics. */
-import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { defineCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ type Purchase = z.infer<typeof ReceiptIngestApi.Purchase>;
 type PurchaseSummary = z.infer<typeof ReceiptIngestApi.PurchaseSummary>;
 type PurchaseStats = z.infer<typeof ReceiptIngestApi.PurchaseStats>;
 
-const PurchaseCursor = z.object({ at: z.iso.datetime(), id: z.uuid() });
+const PurchaseCursor = defineCursor(z.strictObject({ at: z.iso.datetime(), id: z.uuid() }));
 
 function toSummary(row: purchases.PurchaseRow): PurchaseSummary {
   return {
@@ -63,12 +63,7 @@ export async function listPurchases(
   userId: string,
   query: z.infer<typeof ReceiptIngestApi.PurchaseListQuery>,
 ): Promise<Page<PurchaseSummary>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, PurchaseCursor);
-  if (query.cursor !== undefined && after === undefined) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
+  const after = query.cursor === undefined ? undefined : PurchaseCursor.decode(query.cursor);
   const rows = await purchases.listPurchases(database.db, {
     userId,
     store: query.store,
@@ -84,7 +79,7 @@ export async function listPurchases(
     items: page.map(toSummary),
     nextCursor:
       rows.length > query.limit && last
-        ? encodeCursor({ at: last.purchased_at.toISOString(), id: last.id })
+        ? PurchaseCursor.encode({ at: last.purchased_at.toISOString(), id: last.id })
         : null,
   };
 }

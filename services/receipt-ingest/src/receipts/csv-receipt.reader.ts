@@ -5,7 +5,13 @@
  * Columns are documented in the service README.
  */
 import type { Readable } from 'node:stream';
-import { type FieldIssue, parseMinorUnits, ReceiptIngestApi } from '@cartwatch/common-types';
+import {
+  type FieldIssue,
+  findNul,
+  nulIssue,
+  parseMinorUnits,
+  ReceiptIngestApi,
+} from '@cartwatch/common-types';
 import { parse } from 'csv-parse';
 import { completeItem, type NormalizedReceipt, type QuantityUnit } from './normalized-receipt.js';
 
@@ -120,6 +126,12 @@ export async function readReceiptCsv(
     const issuesBefore = issues.length;
     const fail = (column: CsvColumn, message: string, code = 'invalid_value') =>
       report({ path: `${path}.${column}`, message, code });
+    // The NUL rule of every API string (service-kit applies it to JSON; a CSV cell is read here).
+    const nulAt = findNul(record);
+    if (nulAt !== undefined) {
+      report(nulIssue(nulAt, path));
+      continue;
+    }
 
     const store = value('store');
     const storeValid = store !== undefined && validSlug(store);

@@ -7,6 +7,7 @@
  */
 import { ReceiptIngestApi } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
+import { safeParseInput } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import { credentialContext } from '../accounts/accounts.service.js';
 import type { CredentialCipher, Sealed } from '../accounts/credential-cipher.js';
@@ -58,11 +59,11 @@ export function toNormalizedReceipt(
   scraped: ScrapedReceipt,
   path: string,
 ): NormalizedReceipt {
-  const parsed = ReceiptIngestApi.ReceiptInput.safeParse({ ...scraped, storeSlug });
+  const parsed = safeParseInput(ReceiptIngestApi.ReceiptInput, { ...scraped, storeSlug });
   if (!parsed.success) {
-    const issues = parsed.error.issues
+    const issues = parsed.issues
       .slice(0, 3)
-      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .map((issue) => `${issue.path}: ${issue.message}`)
       .join('; ');
     throw new SyncError('PARSE_FAILED', `${path} does not read as a receipt (${issues})`);
   }

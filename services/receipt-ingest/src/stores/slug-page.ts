@@ -1,9 +1,8 @@
 /** Lists ordered by store slug and paged with a `{ slug }` cursor: retailers, store accounts, sync status. */
-import { decodeCursor, encodeCursor, type Page } from '@cartwatch/common-types';
-import { AppError } from '@cartwatch/service-kit';
+import { defineCursor, type Page, ReceiptIngestApi } from '@cartwatch/common-types';
 import { z } from 'zod';
 
-const SlugCursor = z.object({ slug: z.string() });
+const SlugCursor = defineCursor(z.strictObject({ slug: ReceiptIngestApi.StoreSlug }));
 
 export async function pageBySlug<Row, Item>(
   query: { limit: number; cursor?: string | undefined },
@@ -11,17 +10,13 @@ export async function pageBySlug<Row, Item>(
   slugOf: (row: Row) => string,
   toItem: (row: Row) => Item,
 ): Promise<Page<Item>> {
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, SlugCursor);
-  if (query.cursor !== undefined && after === undefined) {
-    throw AppError.validation([
-      { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-    ]);
-  }
+  const after = query.cursor === undefined ? undefined : SlugCursor.decode(query.cursor);
   const rows = await fetchAfter(after?.slug, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map(toItem),
-    nextCursor: rows.length > query.limit && last !== undefined ? encodeCursor({ slug: slugOf(last) }) : null,
+    nextCursor:
+      rows.length > query.limit && last !== undefined ? SlugCursor.encode({ slug: slugOf(last) }) : null,
   };
 }

@@ -1,16 +1,14 @@
 /** Retailers and their locations: an admin-curated catalog every user reads. */
-import { decodeCursor, encodeCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { IdCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
 import { type Database, newId } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { pageBySlug } from './slug-page.js';
 import * as stores from './stores.repository.js';
 
 type Retailer = z.infer<typeof ReceiptIngestApi.Retailer>;
 type StoreLocation = z.infer<typeof ReceiptIngestApi.StoreLocation>;
-
-const IdCursor = z.object({ id: z.uuid() });
 
 export function toRetailer(row: stores.RetailerRow): Retailer {
   return {
@@ -32,12 +30,6 @@ function toLocation(row: stores.StoreLocationRow, storeSlug: string): StoreLocat
     postalCode: row.postal_code,
     country: row.country,
   };
-}
-
-function invalidCursor(): AppError {
-  return AppError.validation([
-    { path: 'cursor', message: 'not a cursor of this list', code: 'invalid_cursor' },
-  ]);
 }
 
 export async function createRetailer(
@@ -102,13 +94,12 @@ export async function listLocations(
   query: { limit: number; cursor?: string | undefined },
 ): Promise<Page<StoreLocation>> {
   const retailer = await requireRetailer(database, slug);
-  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, IdCursor);
-  if (query.cursor !== undefined && after === undefined) throw invalidCursor();
+  const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await stores.listLocations(database.db, retailer.id, after?.id, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map((row) => toLocation(row, retailer.slug)),
-    nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null,
+    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
   };
 }

@@ -1,8 +1,7 @@
 /** Reading detections, their evidence and size histories; reviewing them; the public list. */
 
 import {
-  decodeCursor,
-  encodeCursor,
+  defineCursor,
   type PackObservation,
   type PackSize,
   type Page,
@@ -42,7 +41,7 @@ export interface ShrinkflationDeps {
   publicCache: PublicCache;
 }
 
-const ListCursor = z.object({ d: z.string(), id: z.uuid() });
+const ListCursor = defineCursor(z.strictObject({ d: z.iso.datetime(), id: z.uuid() }));
 
 function sizeOf(value: string, unit: string): PackSize {
   return { value: Number(value), unit: unit as PackSize['unit'] };
@@ -106,8 +105,7 @@ function toPackObservation(row: ObservationRow): PackObservation {
 
 function afterCursor(cursor: string | undefined): ShrinkflationFilter['after'] {
   if (cursor === undefined) return undefined;
-  const decoded = decodeCursor(cursor, ListCursor);
-  if (!decoded) throw AppError.validation([{ path: 'cursor', message: 'invalid cursor', code: 'custom' }]);
+  const decoded = ListCursor.decode(cursor);
   return { detectedAt: new Date(decoded.d), id: decoded.id };
 }
 
@@ -128,7 +126,7 @@ async function pageOfRows<T>(
     items: items.map(map),
     nextCursor:
       rows.length > query.limit && last
-        ? encodeCursor({ d: new Date(last.detected_at).toISOString(), id: last.id })
+        ? ListCursor.encode({ d: new Date(last.detected_at).toISOString(), id: last.id })
         : null,
   };
 }
