@@ -49,6 +49,11 @@ export function dlqSubject(consumer: string, prefix = SUBJECT_PREFIX): string {
 
 const Gtin = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
 
+/** A receipt line is a purchase, or a return: a negative `paidCents` (money back), e.g. goods returned. */
+export const lineKinds = ['purchase', 'return'] as const;
+export const LineKind = z.enum(lineKinds);
+export type LineKind = z.infer<typeof LineKind>;
+
 export const PurchaseItem = z.object({
   lineId: Uuid,
   name: z.string().min(1),
@@ -62,11 +67,24 @@ export const PurchaseItem = z.object({
     .optional()
     .describe('What `quantity` counts: `ea` for units, else the weight or volume unit of weighed goods'),
   unitPriceCents: MinorUnits,
-  paidCents: MinorUnits.describe('What the line cost after discounts'),
+  paidCents: MinorUnits.describe('What the line cost after discounts; negative for a return'),
   regularPriceCents: MinorUnits.optional(),
   discountCents: MinorUnits.optional(),
   onSale: z.boolean().optional(),
+  kind: LineKind.optional().describe(
+    '`return`: goods brought back (negative `paidCents`); absent means `purchase`',
+  ),
 });
+
+/** The kind of a receipt line by its paid amount: money back (negative) is a return. */
+export function lineKindOf(paidCents: number): LineKind {
+  return paidCents < 0 ? 'return' : 'purchase';
+}
+
+/** A return line is money back for goods brought back, not a price paid (older events carry no `kind`). */
+export function isReturnLine(item: { kind?: LineKind | undefined; paidCents: number }): boolean {
+  return (item.kind ?? lineKindOf(item.paidCents)) === 'return';
+}
 
 const ObservationSource = z.enum(['receipt', 'catalog', 'url']);
 

@@ -2,6 +2,7 @@
  * Carts: per user and location, lines upserted in one statement, a stock check on add without
  * reservation, cart.updated.v1 on every change, per-user scoping, and cart-device's internal routes.
  */
+import { MAX_AMOUNT_CENTS } from '@cartwatch/common-types';
 import { TEST_SERVICE_KEY } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +150,37 @@ describe('POST /cart/items', () => {
       .set(as(testUser()))
       .send({ locationId, quantity: 1 })
       .expect(400);
+  });
+});
+
+describe('amounts in range', () => {
+  const max = MAX_AMOUNT_CENTS;
+
+  it('refuses a catalog price beyond the amount bound', async () => {
+    const response = await request(h.app)
+      .post('/catalog/items')
+      .set(as(h.admin))
+      .send({ locationId, gtin: nextGtin(), name: 'Diamond', priceCents: max + 1 })
+      .expect(400);
+    expect(response.body.error.details.issues).toEqual([expect.objectContaining({ path: 'priceCents' })]);
+  });
+
+  it('refuses an add or a quantity that would take the subtotal out of range, and keeps the cart', async () => {
+    const user = testUser();
+    const item = await createItem(h, locationId, { priceCents: max, onHand: 10 });
+    await addToCart(h, user, locationId, item.productId, 1).then((r) => expect(r.status).toBe(200));
+    const more = await addToCart(h, user, locationId, item.productId, 1);
+    expect(more.status).toBe(400);
+    expect(more.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { issues: [expect.objectContaining({ path: 'quantity', code: 'too_big' })] },
+    });
+    const cart = await request(h.app).get('/cart').query({ location: locationId }).set(as(user)).expect(200);
+    expect(cart.body).toMatchObject({ itemCount: 1, subtotalCents: max });
+    const lineId = cart.body.items[0].id as string;
+    await request(h.app).patch(`/cart/items/${lineId}`).set(as(user)).send({ quantity: 3 }).expect(400);
+    const events = (await outboxEvents(h, 'cart.updated.v1')).filter((e) => e.userId === user.id);
+    expect(events.map((e) => e.data.itemCount)).toEqual([1]);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { MAX_AMOUNT_CENTS } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +37,27 @@ async function stockOf(catalogItemId: string) {
 }
 
 describe('POST /orders', () => {
+  it('refuses an order whose total leaves the amount range after a price change, and places nothing', async () => {
+    const user = testUser();
+    const item = await createItem(h, locationId, { priceCents: 1_000, onHand: 10 });
+    await addToCart(h, user, locationId, item.productId, 5).then((r) => expect(r.status).toBe(200));
+    await request(h.app)
+      .patch(`/catalog/items/${item.id}`)
+      .set(as(h.admin))
+      .send({ priceCents: MAX_AMOUNT_CENTS })
+      .expect(200);
+    const response = await request(h.app)
+      .post('/orders')
+      .set(as(user))
+      .set('Idempotency-Key', 'checkout-out-of-range')
+      .send({ locationId })
+      .expect(400);
+    expect(response.body.error.details.issues).toEqual([expect.objectContaining({ code: 'too_big' })]);
+    const { rows } = await h.database.pool.query('select id from "order" where user_id = $1', [user.id]);
+    expect(rows).toEqual([]);
+    expect(await stockOf(item.id)).toEqual({ on_hand: 10, reserved: 0 });
+  });
+
   it('reserves stock, snapshots prices, records history, empties the cart and publishes order.placed.v1', async () => {
     const user = testUser();
     const milk = await createItem(h, locationId, { priceCents: 199, onHand: 5 });

@@ -63,6 +63,9 @@ export interface ItemInput {
   category?: string;
   size?: { value: number; unit: 'g' | 'ml' | 'ct' };
   paidCents?: number;
+  /** Default: the paid amount. */
+  unitPriceCents?: number;
+  kind?: 'purchase' | 'return';
   quantity?: number;
   onSale?: boolean;
   discountCents?: number;

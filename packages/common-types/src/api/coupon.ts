@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
-import { Currency, MinorUnits } from '../money.js';
+import { AmountCents, Currency } from '../money.js';
 import { PaginationQuery, pageOf } from '../pagination.js';
 
-const Cents = MinorUnits.min(0);
-const PositiveCents = MinorUnits.min(1);
+const Cents = AmountCents.min(0);
+const PositiveCents = AmountCents.min(1);
 const StoreSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case store slug');
 const Text = (max: number) => z.string().trim().min(1).max(max);
 

@@ -4,11 +4,11 @@
  */
 import { z } from 'zod';
 import { StoreSlug, Timestamp, Uuid } from '../ids.js';
-import { Currency, MinorUnits } from '../money.js';
+import { AmountCents, Currency, MinorUnits } from '../money.js';
 import { PaginationQuery, pageOf } from '../pagination.js';
 
 const Gtin = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
-const PriceCents = MinorUnits.min(0);
+const PriceCents = AmountCents.min(0);
 const Quantity = z.number().int().min(1).max(1000);
 const Reason = z.string().trim().min(1).max(500);
 const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
@@ -340,7 +340,7 @@ export type PaymentStart = z.infer<typeof PaymentStart>;
 export const RecordInStorePayment = z
   .strictObject({
     reference: z.string().trim().min(1).max(200).describe('Till receipt or card-terminal reference.'),
-    amountCents: MinorUnits.min(0).describe("Must equal the order's total."),
+    amountCents: AmountCents.min(0).describe("Must equal the order's total."),
   })
   .meta({ id: 'RecordInStorePayment' });
 export type RecordInStorePayment = z.infer<typeof RecordInStorePayment>;

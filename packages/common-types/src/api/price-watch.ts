@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
-import { Currency, MinorUnits } from '../money.js';
+import { AmountCents, Currency, MinorUnits } from '../money.js';
 import { PaginationQuery } from '../pagination.js';
 import { PackSize } from '../sizes.js';
 
@@ -331,7 +331,7 @@ export const Watch = z
   .meta({ id: 'Watch' });
 const Pct = z.number().positive().max(1000);
 const WatchThresholds = {
-  targetPriceCents: MinorUnits.min(1).optional(),
+  targetPriceCents: AmountCents.min(1).optional(),
   dropPct: Pct.optional(),
   increasePct: Pct.optional(),
   backInStock: z.boolean().optional(),
@@ -370,7 +370,7 @@ export const CreateWatch = z
     path: ['render'],
   });
 export const UpdateWatch = z.strictObject({
-  targetPriceCents: MinorUnits.min(1).nullable().optional(),
+  targetPriceCents: AmountCents.min(1).nullable().optional(),
   dropPct: Pct.nullable().optional(),
   increasePct: Pct.nullable().optional(),
   backInStock: z.boolean().optional(),

@@ -3,8 +3,9 @@
  * validates with these and registers them in its OpenAPI document.
  */
 import { z } from 'zod';
+import { LineKind } from '../events.js';
 import { StoreSlug, Timestamp, Uuid } from '../ids.js';
-import { Currency, MinorUnits } from '../money.js';
+import { AmountCents, Currency, MinorUnits } from '../money.js';
 import { PaginationQuery } from '../pagination.js';
 import { SizeUnit } from '../sizes.js';
 
@@ -73,7 +74,7 @@ export const quantityUnits = ['ea', 'kg', 'g', 'lb', 'oz', 'l', 'ml'] as const;
 export const QuantityUnit = z.enum(quantityUnits);
 
 const Gtin = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
-const NonNegativeCents = MinorUnits.min(0);
+const NonNegativeCents = AmountCents.min(0);
 
 export const ReceiptItemInput = z
   .strictObject({
@@ -84,8 +85,9 @@ export const ReceiptItemInput = z
     quantity: Quantity.default(1),
     unit: QuantityUnit.default('ea'),
     unitPriceCents: NonNegativeCents,
-    paidCents: MinorUnits.optional().describe(
-      'What the line cost after discounts; default quantity x unit price',
+    paidCents: AmountCents.optional().describe(
+      'What the line cost after discounts; default quantity x unit price. Negative: a return (money ' +
+        'back for `quantity` units brought back), recorded with `kind: "return"` and no discount',
     ),
     regularPriceCents: NonNegativeCents.optional(),
     discountCents: NonNegativeCents.optional(),
@@ -105,10 +107,10 @@ export const ReceiptInput = z
   .strictObject({
     storeSlug: StoreSlug,
     locationId: Uuid.optional(),
-    purchasedAt: Timestamp,
+    purchasedAt: Timestamp.describe('At most a day ahead of the server clock'),
     currency: Currency,
     retailerReceiptId: z.string().trim().min(1).max(200).optional(),
-    totalCents: MinorUnits.optional().describe('When given, must equal the sum of the lines paid'),
+    totalCents: AmountCents.optional().describe('When given, must equal the sum of the lines paid'),
     items: z.array(ReceiptItemInput).min(1).max(MAX_ITEMS_PER_RECEIPT),
   })
   .meta({ id: 'ReceiptInput' });
@@ -122,7 +124,9 @@ export const TextReceiptInput = z
   .strictObject({
     storeSlug: StoreSlug,
     locationId: Uuid.optional(),
-    purchasedAt: Timestamp.optional().describe('Defaults to the date printed on the receipt, else now'),
+    purchasedAt: Timestamp.optional().describe(
+      'Defaults to the date printed on the receipt, else now; at most a day ahead of the server clock',
+    ),
     currency: Currency.default('USD'),
     text: z.string().min(1).max(200_000),
   })
@@ -142,6 +146,7 @@ export const PurchaseItem = z
     paidCents: MinorUnits,
     regularPriceCents: MinorUnits.nullable(),
     discountCents: MinorUnits,
+    kind: LineKind.describe('`return` for a line with a negative `paidCents` (goods brought back)'),
     productId: Uuid.nullable(),
   })
   .meta({ id: 'PurchaseLineItem' });

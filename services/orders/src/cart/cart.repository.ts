@@ -104,7 +104,10 @@ export async function findUsersLine(
   db: Executor<DB>,
   userId: string,
   lineId: string,
-): Promise<{ cart_id: string; location_id: string; catalog_item_id: string; available: number } | undefined> {
+): Promise<
+  | { cart_id: string; location_id: string; catalog_item_id: string; quantity: number; available: number }
+  | undefined
+> {
   return db
     .selectFrom('cart_item as i')
     .innerJoin('cart as c', 'c.id', 'i.cart_id')
@@ -113,6 +116,7 @@ export async function findUsersLine(
       'i.cart_id',
       'c.location_id',
       'i.catalog_item_id',
+      'i.quantity',
       sql<number>`ci.on_hand - ci.reserved`.as('available'),
     ])
     .where('i.id', '=', lineId)

@@ -10,7 +10,7 @@ import type { Transaction } from 'kysely';
 import * as catalog from '../catalog/catalog.repository.js';
 import type { ProductResolver } from '../catalog/product-resolver.js';
 import type { DB } from '../db/schema.js';
-import { outOfStock } from '../errors.js';
+import { assertTotalInRange, outOfStock } from '../errors.js';
 import * as carts from './cart.repository.js';
 
 export interface CartDeps {
@@ -59,14 +59,19 @@ async function cartView(
   };
 }
 
-/** Reads the cart after a change and writes `cart.updated.v1` to the outbox; returns the view. */
+/**
+ * Reads the cart after a change and writes `cart.updated.v1` to the outbox; returns the view. A change
+ * that added units (`grew`) must leave the subtotal in range; one that took some away may always go.
+ */
 export async function publishCartUpdated(
   trx: Transaction<DB>,
   userId: string,
   location: catalog.LocationRow,
   cart: carts.CartRow,
+  change: { grew: boolean } = { grew: false },
 ): Promise<Cart> {
   const view = await cartView(trx, userId, location, cart);
+  if (change.grew) assertTotalInRange(view.subtotalCents, 'quantity');
   await publish(trx, eventCatalog.cartUpdated, {
     source: 'orders',
     subjectId: cart.id,
@@ -134,7 +139,7 @@ export async function addCartItem(
         },
       ]);
     }
-    return publishCartUpdated(trx, userId, location, cart);
+    return publishCartUpdated(trx, userId, location, cart, { grew: true });
   });
 }
 
@@ -160,11 +165,13 @@ export async function updateCartItem(
       ]);
     }
     const location = await requireLocation(trx, line.location_id);
-    return publishCartUpdated(trx, userId, location, {
-      id: cartId,
-      user_id: userId,
-      location_id: location.id,
-    });
+    return publishCartUpdated(
+      trx,
+      userId,
+      location,
+      { id: cartId, user_id: userId, location_id: location.id },
+      { grew: quantity > line.quantity },
+    );
   });
 }
 

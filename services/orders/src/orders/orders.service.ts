@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import { publishCartUpdated } from '../cart/cart.service.js';
 import * as catalog from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
-import { outOfStock } from '../errors.js';
+import { assertTotalInRange, outOfStock } from '../errors.js';
 import * as idempotency from './idempotency.repository.js';
 import { allowedTransitions, canTransition, stockEffectOf } from './order-status.js';
 import * as orders from './orders.repository.js';
@@ -169,6 +169,7 @@ async function placeOrderInTransaction(
 
   const orderId = newId();
   let totalCents = lines.reduce((sum, line) => sum + line.price_cents * line.quantity, 0);
+  assertTotalInRange(totalCents, 'locationId');
   const itemCount = lines.reduce((sum, line) => sum + line.quantity, 0);
   const row = await orders.insertOrder(trx, {
     id: orderId,
@@ -230,6 +231,7 @@ async function placeOrderInTransaction(
   if (repriced.length > 0) {
     for (const item of repriced) item.unit_price_cents = reserved.get(item.catalog_item_id)?.price_cents ?? 0;
     totalCents = items.reduce((sum, item) => sum + item.unit_price_cents * item.quantity, 0);
+    assertTotalInRange(totalCents, 'locationId');
     row.total_cents = totalCents;
     await orders.repriceOrder(
       trx,

@@ -1,5 +1,9 @@
-/** purchase.recorded.v1: match each line to a product and record what was paid as an observation. */
-import { eventCatalog } from '@cartwatch/common-types';
+/**
+ * purchase.recorded.v1: match each line to a product and record what was paid as an observation.
+ * A return line (negative `paidCents`: goods brought back) is matched, so the receipt shows its
+ * product, but is no price: it records no observation (a negative price would break every series).
+ */
+import { eventCatalog, isReturnLine } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
 import { type MatchingOptions, matchPurchase } from '../catalog/matching.service.js';
@@ -11,6 +15,7 @@ export function purchaseRecordedHandler(options: MatchingOptions) {
     const purchase = event.data;
     const lines = await matchPurchase(trx, event, options);
     for (const line of lines) {
+      if (isReturnLine(line.item)) continue;
       await recordObservation(trx, line.match.product, {
         storeSlug: purchase.storeSlug,
         locationId: purchase.locationId,

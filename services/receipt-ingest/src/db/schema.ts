@@ -2,6 +2,7 @@
  * Kysely table types of this service's schema, kept by hand next to the migrations (docs/adr/0002).
  * The outbox and inbox tables belong to @cartwatch/events, which reaches them itself.
  */
+import type { LineKind } from '@cartwatch/common-types';
 import type { ColumnType } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | undefined, never>;
@@ -60,6 +61,8 @@ export interface PurchaseItemTable {
   paid_cents: number;
   regular_price_cents: number | null;
   discount_cents: number;
+  /** `return` exactly when paid_cents < 0 (a check constraint keeps them agreed). */
+  kind: LineKind;
   product_id: string | null;
 }
 

@@ -8,7 +8,7 @@ export type PurchaseItemRow = Selectable<PurchaseItemTable>;
 export type NewPurchase = Insertable<PurchaseTable>;
 export type NewPurchaseItem = Insertable<PurchaseItemTable>;
 
-// Rows per insert statement; each statement binds 13 arrays, whatever the row count.
+// Rows per insert statement; each statement binds 14 arrays, whatever the row count.
 const ITEM_INSERT_CHUNK = 5_000;
 
 function purchasesWithSlug(db: Executor<DB>) {
@@ -34,7 +34,7 @@ export async function insertNewPurchases(
 }
 
 /**
- * Inserts line items column-wise through `unnest` (13 array parameters per statement) rather than
+ * Inserts line items column-wise through `unnest` (14 array parameters per statement) rather than
  * as a multi-row VALUES list: a 10,000-line import is a few statements with small parse and bind cost.
  */
 export async function insertItems(trx: Transaction<DB>, rows: readonly NewPurchaseItem[]): Promise<void> {
@@ -43,7 +43,7 @@ export async function insertItems(trx: Transaction<DB>, rows: readonly NewPurcha
     const column = <T>(pick: (row: NewPurchaseItem) => T) => chunk.map(pick);
     await sql`
       insert into purchase_item (id, purchase_id, line_no, name, gtin, brand, category, quantity, unit,
-                                 unit_price_cents, paid_cents, regular_price_cents, discount_cents)
+                                 unit_price_cents, paid_cents, regular_price_cents, discount_cents, kind)
       select * from unnest(
         ${column((row) => row.id)}::uuid[], ${column((row) => row.purchase_id)}::uuid[],
         ${column((row) => row.line_no)}::int[], ${column((row) => row.name)}::text[],
@@ -51,7 +51,7 @@ export async function insertItems(trx: Transaction<DB>, rows: readonly NewPurcha
         ${column((row) => row.category ?? null)}::text[], ${column((row) => row.quantity)}::numeric[],
         ${column((row) => row.unit)}::text[], ${column((row) => row.unit_price_cents)}::bigint[],
         ${column((row) => row.paid_cents)}::bigint[], ${column((row) => row.regular_price_cents ?? null)}::bigint[],
-        ${column((row) => row.discount_cents)}::bigint[]
+        ${column((row) => row.discount_cents)}::bigint[], ${column((row) => row.kind)}::text[]
       )`.execute(trx);
   }
 }

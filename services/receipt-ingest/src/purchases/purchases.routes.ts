@@ -57,7 +57,7 @@ export function documentPurchaseRoutes(registry: OpenAPIRegistry): void {
     request: { query: Api.PurchaseStatsQuery },
     responses: {
       200: { description: 'The groups', content: { 'application/json': { schema: Api.PurchaseStats } } },
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
     },
   });
   registry.registerPath({

@@ -42,6 +42,7 @@ function toItem(row: purchases.PurchaseItemRow): Purchase['items'][number] {
     paidCents: row.paid_cents,
     regularPriceCents: row.regular_price_cents,
     discountCents: row.discount_cents,
+    kind: row.kind,
     productId: row.product_id,
   };
 }
@@ -88,6 +89,20 @@ export async function deletePurchase(database: Database<DB>, userId: string, id:
   if (!(await purchases.deletePurchase(database.db, userId, id))) throw AppError.notFound('purchase');
 }
 
+/**
+ * A SQL sum of amounts as a number. Amounts are bounded (MAX_AMOUNT_CENTS), so only a huge history
+ * can pass Number.MAX_SAFE_INTEGER: that is asked to narrow the period rather than answered wrong.
+ */
+function centsOfSum(sum: string): number {
+  const cents = Number(sum);
+  if (!Number.isSafeInteger(cents)) {
+    throw AppError.unprocessable(
+      'the sums of this period are too large to answer exactly; ask for a shorter one',
+    );
+  }
+  return cents;
+}
+
 export async function purchaseStats(
   database: Database<DB>,
   userId: string,
@@ -102,8 +117,8 @@ export async function purchaseStats(
     groups: rows.map((row) => ({
       key: row.key,
       currency: row.currency,
-      spendCents: Number(row.spend_cents),
-      savingsCents: Number(row.savings_cents),
+      spendCents: centsOfSum(row.spend_cents),
+      savingsCents: centsOfSum(row.savings_cents),
       itemCount: Number(row.item_count),
       purchaseCount: Number(row.purchase_count),
     })),

@@ -8,6 +8,8 @@ import type { Readable } from 'node:stream';
 import {
   type FieldIssue,
   findNul,
+  isAmountInRange,
+  MAX_AMOUNT_CENTS,
   nulIssue,
   parseMinorUnits,
   ReceiptIngestApi,
@@ -169,6 +171,10 @@ export async function readReceiptCsv(
       const cents = parseMinorUnits(text);
       if (cents === undefined || (!allowNegative && cents < 0)) {
         fail(column, 'decimal amount like 3.99');
+        return undefined;
+      }
+      if (!isAmountInRange(cents)) {
+        fail(column, `at most ${MAX_AMOUNT_CENTS / 100} in magnitude`, 'too_big');
         return undefined;
       }
       return cents;

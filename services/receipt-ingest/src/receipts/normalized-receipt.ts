@@ -1,10 +1,19 @@
 /**
  * The normalized receipt every import path produces (JSON, CSV, text, e-mail, store sync) before it
  * is validated against the catalog and recorded. Amounts are integer cents; quantities are decimals
- * with at most three places, kept as thousandths so no float arithmetic touches money.
+ * with at most three places, kept as thousandths so no float arithmetic touches money. `checkReceipt`
+ * holds the rules every path shares, so no path can skip one: amounts in range (computed lines and the
+ * total included), plausible discounts, `purchasedAt` at most a day ahead.
  */
 import { createHash } from 'node:crypto';
-import type { FieldIssue, PackSize, ReceiptIngestApi } from '@cartwatch/common-types';
+import {
+  type FieldIssue,
+  isAmountInRange,
+  lineKindOf,
+  MAX_AMOUNT_CENTS,
+  type PackSize,
+  type ReceiptIngestApi,
+} from '@cartwatch/common-types';
 import type { z } from 'zod';
 
 export type IngestionSource = z.infer<typeof ReceiptIngestApi.IngestionMethod>;
@@ -58,7 +67,10 @@ export function extendedPriceCents(quantityMilli: number, unitPriceCents: number
   return product < 0 ? -cents : cents;
 }
 
-/** Fills what a line leaves implicit: paid = qty x price - discount; discount = qty x regular - paid. */
+/**
+ * Fills what a line leaves implicit: paid = qty x price - discount; discount = qty x regular - paid.
+ * A negative paid amount is a return (money back for the units brought back): it has no discount.
+ */
 export function completeItem(item: {
   name: string;
   gtin?: string | undefined;
@@ -75,6 +87,7 @@ export function completeItem(item: {
   const gross = extendedPriceCents(item.quantityMilli, item.unitPriceCents);
   const paidCents = item.paidCents ?? gross - (item.discountCents ?? 0);
   let discountCents = item.discountCents;
+  if (discountCents === undefined && lineKindOf(paidCents) === 'return') discountCents = 0;
   if (discountCents === undefined) {
     const reference =
       item.regularPriceCents === undefined
@@ -101,20 +114,52 @@ export function totalOf(receipt: Pick<NormalizedReceipt, 'items'>): number {
   return receipt.items.reduce((sum, item) => sum + item.paidCents, 0);
 }
 
-/** Checks that do not need the database: totals add up, discounts are plausible. */
-export function checkReceipt(receipt: NormalizedReceipt): FieldIssue[] {
+/** How far ahead of the server clock a purchase may be dated (time zones, a cash register's clock). */
+export const MAX_PURCHASE_AHEAD_MS = 86_400_000;
+
+const amountFields = ['unitPriceCents', 'paidCents', 'regularPriceCents', 'discountCents'] as const;
+const outOfRange = `must be an integer between -${MAX_AMOUNT_CENTS} and ${MAX_AMOUNT_CENTS}`;
+
+/** Checks that do not need the database: amounts in range, totals add up, discounts plausible, dates. */
+export function checkReceipt(receipt: NormalizedReceipt, now: Date = new Date()): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const at = (base: string, field: string) => (base === '' ? field : `${base}.${field}`);
+  if (receipt.purchasedAt.getTime() > now.getTime() + MAX_PURCHASE_AHEAD_MS) {
+    issues.push({
+      path: at(receipt.origin.path, 'purchasedAt'),
+      message: 'must not be more than a day in the future',
+      code: 'too_big',
+    });
+  }
+  let amountsInRange = true;
   receipt.items.forEach((item, index) => {
     const path = receipt.origin.itemPaths[index] ?? at(receipt.origin.path, `items.${index}`);
     if (item.quantityMilli <= 0) {
       issues.push({ path: at(path, 'quantity'), message: 'must be positive', code: 'too_small' });
     }
+    // Given amounts were bounded by their schema or reader; these are mostly the computed ones
+    // (quantity x price, the discount against a regular price), which can still leave the range.
+    for (const field of amountFields) {
+      const cents = item[field];
+      if (cents !== undefined && !isAmountInRange(cents)) {
+        amountsInRange = false;
+        issues.push({ path: at(path, field), message: outOfRange, code: 'too_big' });
+      }
+    }
     if (item.discountCents < 0) {
       issues.push({ path: at(path, 'discountCents'), message: 'must not be negative', code: 'too_small' });
     }
   });
+  if (!amountsInRange) return issues;
   const total = totalOf(receipt);
+  if (!isAmountInRange(total)) {
+    issues.push({
+      path: at(receipt.origin.path, 'totalCents'),
+      message: `the lines add up to ${total}: ${outOfRange}`,
+      code: 'too_big',
+    });
+    return issues;
+  }
   if (receipt.totalCents !== undefined && receipt.totalCents !== total) {
     issues.push({
       path: at(receipt.origin.path, 'totalCents'),

@@ -4,7 +4,7 @@
  * one `purchase.recorded.v1` per new purchase in one transaction. A receipt already imported by the
  * same user (same dedupe key) is not written again; its existing purchase is returned.
  */
-import { eventCatalog, type FieldIssue } from '@cartwatch/common-types';
+import { eventCatalog, type FieldIssue, lineKindOf } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { type PendingEvent, publishMany } from '@cartwatch/events';
 import { AppError } from '@cartwatch/service-kit';
@@ -106,6 +106,7 @@ export async function recordReceipts(
     for (const { id, receipt } of newOnes) {
       const eventItems = receipt.items.map((item, index) => {
         const lineId = newId();
+        const kind = lineKindOf(item.paidCents);
         itemRows.push({
           id: lineId,
           purchase_id: id,
@@ -120,6 +121,7 @@ export async function recordReceipts(
           paid_cents: item.paidCents,
           regular_price_cents: item.regularPriceCents ?? null,
           discount_cents: item.discountCents,
+          kind,
         });
         return {
           lineId,
@@ -135,6 +137,7 @@ export async function recordReceipts(
           discountCents: item.discountCents,
           onSale: item.discountCents > 0,
           size: item.size,
+          kind,
         };
       });
       events.push({

@@ -2241,6 +2241,11 @@ export interface components {
             regularPriceCents: number | null;
             /** @description Amount in integer minor units (cents) */
             discountCents: number;
+            /**
+             * @description `return` for a line with a negative `paidCents` (goods brought back)
+             * @enum {string}
+             */
+            kind: "purchase" | "return";
             /** Format: uuid */
             productId: string | null;
         };
@@ -2253,7 +2258,10 @@ export interface components {
             storeSlug: string;
             /** Format: uuid */
             locationId?: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description At most a day ahead of the server clock
+             */
             purchasedAt: string;
             /** @description ISO-4217 currency code */
             currency: string;
@@ -2277,13 +2285,13 @@ export interface components {
              * @enum {string}
              */
             unit: "ea" | "kg" | "g" | "lb" | "oz" | "l" | "ml";
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             unitPriceCents: number;
-            /** @description What the line cost after discounts; default quantity x unit price */
+            /** @description What the line cost after discounts; default quantity x unit price. Negative: a return (money back for `quantity` units brought back), recorded with `kind: "return"` and no discount */
             paidCents?: number;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             regularPriceCents?: number;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             discountCents?: number;
             /** @description Pack size as printed on the label, e.g. `{ "value": 16, "unit": "oz" }`: price-watch records unit prices with it and shrinkflation compares pack sizes */
             size?: {
@@ -2311,7 +2319,7 @@ export interface components {
             locationId?: string;
             /**
              * Format: date-time
-             * @description Defaults to the date printed on the receipt, else now
+             * @description Defaults to the date printed on the receipt, else now; at most a day ahead of the server clock
              */
             purchasedAt?: string;
             /**
@@ -3045,7 +3053,7 @@ export interface components {
              */
             type: "percent" | "fixed" | "bogo" | "buy_x_get_y" | "spend_threshold";
             percentOff?: number;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             amountOffCents?: number;
             buyQuantity?: number;
             getQuantity?: number;
@@ -3287,7 +3295,7 @@ export interface components {
             gtin?: string;
             name: string;
             brand?: string;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             priceCents: number;
             /** @default 0 */
             onHand: number;
@@ -3297,7 +3305,7 @@ export interface components {
         UpdateCatalogItem: {
             name?: string;
             brand?: string | null;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             priceCents?: number;
             active?: boolean;
         };
@@ -3322,7 +3330,7 @@ export interface components {
             gtin?: string;
             name: string;
             brand?: string;
-            /** @description Amount in integer minor units (cents) */
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
             priceCents: number;
             /** @description Units on hand; absent keeps the current count (0 for a new item). */
             onHand?: number;
@@ -5661,6 +5669,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     getPurchasesById: {
@@ -7225,7 +7242,7 @@ export interface operations {
                     cssSelector?: string;
                     /** @description Run the page scripts in headless Chromium first (script-built pages); needs rendering enabled */
                     render?: boolean;
-                    /** @description Amount in integer minor units (cents) */
+                    /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
                     targetPriceCents?: number;
                     dropPct?: number;
                     increasePct?: number;
@@ -7389,7 +7406,7 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @description Amount in integer minor units (cents) */
+                    /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
                     targetPriceCents?: number | null;
                     dropPct?: number | null;
                     increasePct?: number | null;
