@@ -75,6 +75,8 @@ export interface PlatformInfo {
   paymentWebhookSecret: string;
   /** Where the gateway files e-mails and texts (one-time codes): no provider is configured (src/mailbox.ts). */
   mailboxFile: string;
+  /** INBOUND_EMAIL_SECRET of receipt-ingest: tests sign `POST /receipts/inbound-email` with it. */
+  inboundEmailSecret: string;
 }
 
 export class Platform implements PlatformInfo {
@@ -108,6 +110,10 @@ export class Platform implements PlatformInfo {
     return this.stream.subjectPrefix;
   }
 
+  get inboundEmailSecret(): string {
+    return this.env.INBOUND_EMAIL_SECRET ?? '';
+  }
+
   get logFile(): string {
     return this.log.file;
   }
@@ -139,7 +145,7 @@ export class Platform implements PlatformInfo {
     const { url, serviceUrls, managementUrls, admin, databaseName, streamName, subjectPrefix, logFile } =
       this;
     const paymentWebhookSecret = this.paymentWebhookSecret;
-    const { mailboxFile } = this;
+    const { mailboxFile, inboundEmailSecret } = this;
     return {
       url,
       serviceUrls,
@@ -151,6 +157,7 @@ export class Platform implements PlatformInfo {
       logFile,
       paymentWebhookSecret,
       mailboxFile,
+      inboundEmailSecret,
     };
   }
 
@@ -221,6 +228,8 @@ export class Platform implements PlatformInfo {
         // orders: the local payment provider, with a webhook secret tests sign confirmations with.
         PAYMENT_PROVIDER: 'test',
         PAYMENT_TEST_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+        // receipt-ingest's mail-provider webhook; unset, it answers 404.
+        INBOUND_EMAIL_SECRET: randomBytes(32).toString('base64url'),
         ...options.env,
       };
       const platform = new Platform(
