@@ -5,6 +5,7 @@
  */
 export { newUserId, testAdmin, testStaff, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
 export { type ContinueAnswer, postExpectingContinue, rawBody, rawExchange } from './http-exchange.js';
+export { counterValue, type MetricsReader } from './metrics.js';
 export { serviceHeaders, TEST_SERVICE_KEY, type TestUser } from './service-headers.js';
 export {
   createTestDatabase,

@@ -40,6 +40,11 @@ async function outboxEvents(couponId: string) {
   );
 }
 
+/** POST /coupons/import with a CSV feed, as the admin. */
+function importCsvFeed(csv: string) {
+  return request(ctx.app).post('/coupons/import').set(as(admin)).set('Content-Type', 'text/csv').send(csv);
+}
+
 describe('coupon administration', () => {
   it('creates a coupon and publishes coupon.published.v1 in the same transaction', async () => {
     const response = await request(ctx.app).post('/coupons').set(as(admin)).send(percentOff()).expect(201);
@@ -135,12 +140,7 @@ describe('coupon administration', () => {
       `csv-1,csv-store,brand,Acme,buy_x_get_y,2,1,${yesterday()},"Buy 2, get 1 ""free""",false`,
       `csv-2,csv-store,brand,,percent,,,${yesterday()},no brand,false`,
     ].join('\r\n');
-    const response = await request(ctx.app)
-      .post('/coupons/import')
-      .set(as(admin))
-      .set('Content-Type', 'text/csv')
-      .send(csv)
-      .expect(200);
+    const response = await importCsvFeed(csv).expect(200);
     expect(response.body.created).toBe(1);
     expect(response.body.rejected).toEqual([expect.objectContaining({ row: 2 })]);
     const coupon = await ctx.database.db
@@ -155,18 +155,14 @@ describe('coupon administration', () => {
       brand: 'Acme',
     });
   });
+
   it('rejects a CSV feed row holding a NUL and imports the others', async () => {
     const csv = [
       'externalId,storeSlug,scopeKind,brand,type,percentOff,validFrom,title',
       `nul-1,csv-store,brand,Acme,percent,10,${yesterday()},Fine`,
       `nul-2,csv-store,brand,Ac\u0000me,percent,10,${yesterday()},Not fine`,
     ].join('\r\n');
-    const response = await request(ctx.app)
-      .post('/coupons/import')
-      .set(as(admin))
-      .set('Content-Type', 'text/csv')
-      .send(csv)
-      .expect(200);
+    const response = await importCsvFeed(csv).expect(200);
     expect(response.body).toMatchObject({ created: 1, updated: 0 });
     expect(response.body.rejected).toEqual([
       { row: 2, issues: [expect.objectContaining({ path: 'scope.brand', code: 'nul_character' })] },

@@ -6,7 +6,7 @@
 import { type EventEnvelope, eventCatalog } from '@cartwatch/common-types';
 import { buildEnvelope, EventConsumer } from '@cartwatch/events';
 import { createLogger, createMetricsRegistry, loadConfig } from '@cartwatch/service-kit';
-import { createTestStream, type TestStream, testEnv, testUser } from '@cartwatch/testing';
+import { counterValue, createTestStream, type TestStream, testEnv, testUser } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -62,22 +62,13 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected))
-    .reduce((sum, value) => sum + value.value, 0);
-}
-
 /** Waits until the consumer is done with the event (handled, or given up on) and counts the outcomes. */
 async function settled(): Promise<{ handled: number; failed: number; deadLettered: number }> {
   for (let attempt = 0; attempt < 300; attempt++) {
     const outcome = {
-      handled: await counter('cartwatch_events_handled_total', { outcome: 'handled' }),
-      failed: await counter('cartwatch_events_handled_total', { outcome: 'failed' }),
-      deadLettered: await counter('cartwatch_dlq_total'),
+      handled: await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'handled' }),
+      failed: await counterValue(registry, 'cartwatch_events_handled_total', { outcome: 'failed' }),
+      deadLettered: await counterValue(registry, 'cartwatch_dlq_total'),
     };
     if (outcome.handled + outcome.deadLettered > 0) return outcome;
     await new Promise((resolve) => setTimeout(resolve, 50));

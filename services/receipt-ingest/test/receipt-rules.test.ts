@@ -31,6 +31,13 @@ function scraped(overrides: Record<string, unknown> = {}) {
   };
 }
 
+function importJson(user: { id: string }, items: Array<Record<string, unknown>>) {
+  return request(harness.app)
+    .post('/receipts')
+    .set(as(user))
+    .send({ storeSlug: 'rule-mart', purchasedAt: new Date().toISOString(), currency: 'USD', items });
+}
+
 function csvImport(user: { id: string }, csv: string) {
   return request(harness.app).post('/receipts/csv').set(as(user)).set('Content-Type', 'text/csv').send(csv);
 }
@@ -38,19 +45,10 @@ function csvImport(user: { id: string }, csv: string) {
 describe('returns', () => {
   it('records a negative line as a return with no discount, and says so on the event', async () => {
     const user = testUser();
-    const response = await request(harness.app)
-      .post('/receipts')
-      .set(as(user))
-      .send({
-        storeSlug: 'rule-mart',
-        purchasedAt: new Date().toISOString(),
-        currency: 'USD',
-        items: [
-          { name: 'Granola', quantity: 2, unitPriceCents: 450, regularPriceCents: 500 },
-          { name: 'Granola', quantity: 1, unitPriceCents: 450, regularPriceCents: 500, paidCents: -450 },
-        ],
-      })
-      .expect(201);
+    const response = await importJson(user, [
+      { name: 'Granola', quantity: 2, unitPriceCents: 450, regularPriceCents: 500 },
+      { name: 'Granola', quantity: 1, unitPriceCents: 450, regularPriceCents: 500, paidCents: -450 },
+    ]).expect(201);
     const { purchase } = response.body;
     expect(purchase).toMatchObject({ totalCents: 450, savingsCents: 100 });
     expect(
@@ -147,19 +145,10 @@ describe('CSV cells', () => {
 describe('stats', () => {
   it('answers 422 rather than a wrong number when a period’s sums pass the safe integer range', async () => {
     const user = testUser();
-    const created = await request(harness.app)
-      .post('/receipts')
-      .set(as(user))
-      .send({
-        storeSlug: 'rule-mart',
-        purchasedAt: new Date().toISOString(),
-        currency: 'USD',
-        items: [
-          { name: 'Gold', unitPriceCents: 100 },
-          { name: 'Gold', unitPriceCents: 100 },
-        ],
-      })
-      .expect(201);
+    const created = await importJson(user, [
+      { name: 'Gold', unitPriceCents: 100 },
+      { name: 'Gold', unitPriceCents: 100 },
+    ]).expect(201);
     // Rows written before amounts were bounded can still hold such values.
     await sql`update purchase_item set paid_cents = ${2 ** 52} where purchase_id = ${created.body.purchase.id}`.execute(
       harness.database.db,

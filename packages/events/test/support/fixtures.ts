@@ -4,7 +4,6 @@ import { newId } from '@cartwatch/db';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { sql, type Transaction } from 'kysely';
-import type { Registry } from 'prom-client';
 import { z } from 'zod';
 import { type AnyDatabase, defineHandler } from '../../src/index.js';
 
@@ -99,16 +98,5 @@ export async function streamMessageCount(nc: NatsConnection, streamName: string)
   return (await jsm.streams.info(streamName)).state.messages;
 }
 
-/** Sum of a counter's values whose labels include `labels`. */
-export async function counterValue(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string> = {},
-): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) return 0;
-  const { values } = await metric.get();
-  return values
-    .filter((value) => Object.entries(labels).every(([key, expected]) => value.labels[key] === expected))
-    .reduce((sum, value) => sum + value.value, 0);
-}
+/** Counters are read with the testing package's helper (services' consumer tests use it too). */
+export { counterValue } from '@cartwatch/testing';
