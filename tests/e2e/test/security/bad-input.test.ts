@@ -179,7 +179,7 @@ describe('list cursors', () => {
 
   it.each([
     ['a forged cursor', forgedCursor],
-    ['a garbled cursor (instead of starting over at the first page)', garbledCursor],
+    ['a garbled cursor', garbledCursor],
   ])('answers 400 on cursor for %s on every list', async (_what, cursor) => {
     for (const [path, session] of lists()) {
       const separator = path.includes('?') ? '&' : '?';
