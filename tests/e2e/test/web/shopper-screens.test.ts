@@ -62,7 +62,13 @@ function cerealReceipt(purchasedAt: string, ounces: number) {
         unitPriceCents: 399,
         size: { value: ounces, unit: 'oz' },
       },
-      { name: 'Whole Milk', category: 'dairy', unitPriceCents: 349, size: { value: 1, unit: 'l' } },
+      {
+        name: 'Whole Milk',
+        brand: `Screens ${suffix}`,
+        category: 'dairy',
+        unitPriceCents: 349,
+        size: { value: 1, unit: 'l' },
+      },
     ],
   };
 }
