@@ -273,6 +273,8 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     ]).then(() => undefined),
     async close() {
       openStreams.endAll();
+      // Codes asked for just before the stop are still sent (reset and code-login start answer first).
+      await auth.idle();
       await hub.stop();
       await revocations.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());
