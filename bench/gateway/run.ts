@@ -35,6 +35,22 @@ import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import { createDatabase, migrateSchema, sql } from './deps.js';
 
+/** A throwaway VAPID pair (P-256) in the form the gateway's config takes. */
+function vapidEnv(): Record<string, string> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const jwk = privateKey.export({ format: 'jwk' });
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(String(jwk.x), 'base64url'),
+    Buffer.from(String(jwk.y), 'base64url'),
+  ]);
+  return {
+    VAPID_PUBLIC_KEY: point.toString('base64url'),
+    VAPID_PRIVATE_KEY: String(jwk.d),
+    VAPID_SUBJECT: 'mailto:bench@cartwatch.local',
+  };
+}
+
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Bench settings from the environment (not turbo task inputs: the bench runs outside turbo). */
 const setting = (name: string, fallback: string): string => process.env[name] ?? fallback;
@@ -502,6 +518,8 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
       // Production refuses to start without code delivery; the benchmark sends no codes.
       SMTP_URL: 'smtp://127.0.0.1:1',
       SMS_PROVIDER_URL: 'http://127.0.0.1:1/sms',
+      // ... nor without web push keys; it pushes nothing either.
+      ...vapidEnv(),
       // e.g. GATEWAY_NODE_OPTIONS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the gateway during the run.
       NODE_OPTIONS: setting('GATEWAY_NODE_OPTIONS', ''),
     },

@@ -3,6 +3,7 @@
  * inbox-deduplicating durable consumers, dead letters and metrics.
  */
 
+export { exponentialBackoffMs } from './backoff.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 export {
   defineHandler,

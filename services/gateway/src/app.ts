@@ -22,8 +22,10 @@ import { PasswordHasher } from './auth/password.js';
 import { SessionRevocations } from './auth/session-revocations.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
+import { deliveryPolicyOf, targetPolicyOf } from './notifications/delivery-worker.factory.js';
 import { mountNotificationRoutes } from './notifications/notification.routes.js';
-import { createNotifier, type Notifier } from './notify/notifier.js';
+import { NotificationService } from './notifications/notification.service.js';
+import { loadVapidKeys } from './notifications/vapid-keys.js';
 import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
 import { MergedOpenApi } from './openapi/merged-document.js';
 import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
@@ -41,8 +43,6 @@ import { loadSigningKeys } from './tokens/signing-keys.js';
 import { mountWebApp } from './web/web-app.routes.js';
 
 export interface GatewayOverrides {
-  /** Replaces SMTP / SMS delivery (tests record messages). */
-  notifier?: Notifier;
   /** NATS connection for the realtime push; default: one opened from NATS_URL on the first SSE client. */
   nc?: NatsConnection;
   /** Clock of the public cache (tests move time forward instead of waiting). */
@@ -109,12 +109,11 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     timeCost: config.ARGON2_TIME_COST,
     parallelism: config.ARGON2_PARALLELISM,
   });
-  const notifier = overrides.notifier ?? createNotifier(config, logger);
+  const delivery = deliveryPolicyOf(config);
   const lockout = new AccountLockout(limiters, config);
   const codes = new OneTimeCodes({
     db: database.db,
-    notifier,
-    logger,
+    delivery,
     secret: deriveCodeSecret(config.SERVICE_KEY),
     ttlSeconds: config.OTP_TTL_SECONDS,
     maxAttempts: config.OTP_MAX_ATTEMPTS,
@@ -134,7 +133,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     logger,
     hasher,
     codes,
-    notifier,
+    delivery,
     lockout,
     revocations,
     reauthMaxAgeSeconds: config.REAUTH_MAX_AGE_SECONDS,
@@ -201,7 +200,11 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     context,
     (app) => {
       mountOpenApiRoutes(app, mergedOpenApi);
-      mountNotificationRoutes(app, { db: database.db, session });
+      mountNotificationRoutes(app, {
+        notifications: new NotificationService({ db: database.db, policy: targetPolicyOf(config) }),
+        session,
+        vapidPublicKey: loadVapidKeys(config).publicKey,
+      });
       mountAuthRoutes(app, {
         auth,
         account,

@@ -137,6 +137,145 @@ export const envVariables = serviceEnvSchema('gateway', {
         'is unset, one JSON object per line; `pnpm start` puts it in .data/dev-mailbox.jsonl. Unused in production',
     ),
 
+  // Notification deliveries (after commit, by the delivery worker)
+  DELIVERY_WORKER_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((value) => value === 'true')
+    .describe(
+      'Run the delivery worker in this process: it sends queued alerts (e-mail, SMS, webhook, web push), ' +
+        'one-time codes and notices. Several replicas may run it (rows are leased); at least one process must',
+    ),
+  DELIVERY_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(1_000)
+    .describe('How often the delivery worker looks for due messages'),
+  DELIVERY_SEND_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(120_000)
+    .default(10_000)
+    .describe(
+      'How long one send (SMTP, SMS provider, webhook, push service) may take before it counts as failed',
+    ),
+  DELIVERY_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(60_000)
+    .describe(
+      'How long a claimed message belongs to its worker; a worker that dies mid-send leaves it to another ' +
+        'after this (must exceed DELIVERY_SEND_TIMEOUT_MS)',
+    ),
+  DELIVERY_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(8)
+    .describe(
+      'Attempts per message before it is marked failed (the user sees it in /me/notifications/deliveries)',
+    ),
+  DELIVERY_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5_000)
+    .describe(
+      'Delay before the first retry; it doubles per attempt (with jitter) up to DELIVERY_RETRY_MAX_MS',
+    ),
+  DELIVERY_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(3_600_000)
+    .describe('Longest delay between two attempts'),
+  DELIVERY_CONCURRENCY_ACCOUNT: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(4)
+    .describe('Sends in flight per process for one-time codes and account notices (claimed before alerts)'),
+  DELIVERY_CONCURRENCY_EMAIL: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(4)
+    .describe('Alert e-mails in flight per process'),
+  DELIVERY_CONCURRENCY_SMS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(2)
+    .describe('Alert texts in flight per process'),
+  DELIVERY_CONCURRENCY_WEBHOOK: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(8)
+    .describe('Webhook posts in flight per process (slow webhooks use up only these slots)'),
+  DELIVERY_CONCURRENCY_PUSH: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(8)
+    .describe('Web push messages in flight per process'),
+  DELIVERY_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .default(30)
+    .describe(
+      'How long sent and failed alert deliveries stay listed (codes and notices go when they expire)',
+    ),
+  DELIVERY_ALLOW_LOOPBACK_TARGETS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true')
+    .describe(
+      'Tests only: let webhooks and push endpoints on loopback addresses (127.0.0.0/8, ::1) through the SSRF ' +
+        'check. Never set it in a shipped configuration; production refuses to start with it',
+    ),
+  VAPID_PUBLIC_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (65 bytes, no padding)')
+    .optional()
+    .describe(
+      'Web Push (VAPID) public key, `npx web-push generate-vapid-keys`; required in production. Unset outside ' +
+        'production = a pair generated once and kept in VAPID_KEY_FILE',
+    ),
+  VAPID_PRIVATE_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{43}$/, 'must be a base64url P-256 private key (32 bytes, no padding)')
+    .optional()
+    .describe('Web Push (VAPID) private key of VAPID_PUBLIC_KEY; required in production'),
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:\S+@\S+|https:\/\/\S+)$/, 'must be a mailto: address or an https: URL')
+    .optional()
+    .describe(
+      'Contact the push services may use (mailto: or https:); required in production. Unset outside ' +
+        'production = mailto:push@cartwatch.local',
+    ),
+  VAPID_KEY_FILE: z
+    .string()
+    .min(1)
+    .default('.data/gateway/vapid-keys.json')
+    .describe(
+      'Where development keeps its generated VAPID key pair (used only when VAPID_PUBLIC_KEY is unset)',
+    ),
+
   // Rate limits
   RATE_LIMIT_IP_PER_MINUTE: z.coerce
     .number()
@@ -260,7 +399,25 @@ export const envVariables = serviceEnvSchema('gateway', {
 });
 
 export const envSchema = envVariables.superRefine((config, context) => {
+  if (config.DELIVERY_LEASE_MS <= config.DELIVERY_SEND_TIMEOUT_MS)
+    context.addIssue({
+      code: 'custom',
+      path: ['DELIVERY_LEASE_MS'],
+      message: 'must exceed DELIVERY_SEND_TIMEOUT_MS (a send still running would be taken over)',
+    });
+  if ((config.VAPID_PUBLIC_KEY === undefined) !== (config.VAPID_PRIVATE_KEY === undefined))
+    context.addIssue({
+      code: 'custom',
+      path: [config.VAPID_PUBLIC_KEY === undefined ? 'VAPID_PUBLIC_KEY' : 'VAPID_PRIVATE_KEY'],
+      message: 'VAPID_PUBLIC_KEY and VAPID_PRIVATE_KEY are set together',
+    });
   if (config.NODE_ENV !== 'production') return;
+  if (config.DELIVERY_ALLOW_LOOPBACK_TARGETS)
+    context.addIssue({
+      code: 'custom',
+      path: ['DELIVERY_ALLOW_LOOPBACK_TARGETS'],
+      message: 'is for tests only: production never posts webhooks or pushes to loopback addresses',
+    });
   // One-time codes must be delivered, never logged: production has no fallback for them.
   // Redis is what the replicas share: without it each would keep its own rate limits and its own list
   // of ended sessions, so a logged-out token would still work on the others.
@@ -268,6 +425,9 @@ export const envSchema = envVariables.superRefine((config, context) => {
     ['SMTP_URL', 'e-mailed codes (verification, password reset, login)'],
     ['SMS_PROVIDER_URL', 'texted codes (phone login, the SMS second factor)'],
     ['REDIS_URL', 'ended sessions and rate limits to every gateway replica'],
+    ['VAPID_PUBLIC_KEY', 'web push: the key browsers subscribe with'],
+    ['VAPID_PRIVATE_KEY', 'web push: the key push services verify'],
+    ['VAPID_SUBJECT', 'web push: the contact push services ask for'],
   ] as const) {
     if (config[variable] === undefined)
       context.addIssue({

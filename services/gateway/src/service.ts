@@ -5,7 +5,7 @@ import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
 import { alertCreatedHandler } from './events/alert-created.handler.js';
-import { createNotifier } from './notify/notifier.js';
+import { deliveryPolicyOf, deliveryWorkersFromConfig } from './notifications/delivery-worker.factory.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
 
@@ -14,9 +14,8 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   envSchema,
   migrationsFolder,
   createApp,
-  eventHandlers: (context) => [
-    alertCreatedHandler({ notifier: createNotifier(context.config, context.logger), logger: context.logger }),
-  ],
+  eventHandlers: (context) => [alertCreatedHandler(deliveryPolicyOf(context.config))],
+  workers: deliveryWorkersFromConfig,
 });
 
 /** One line of the development mailbox (DEV_MAILBOX_FILE), for the tools that read codes from it. */

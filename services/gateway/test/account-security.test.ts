@@ -190,8 +190,12 @@ describe('account changes need a recent re-authentication', () => {
       .send({ code: await gateway.codeSentTo(newEmail) })
       .expect(200);
     expect(changed.body).toMatchObject({ email: newEmail, emailVerified: true });
-    // The old address is told, and the account's other sessions end.
-    expect(gateway.notifier.emails.at(-1)).toMatchObject({ to: account.email });
+    // The old address is told (by the delivery worker), and the account's other sessions end.
+    await gateway.deliver();
+    expect(gateway.notifier.emails.at(-1)).toMatchObject({
+      to: account.email,
+      subject: 'Your CartWatch e-mail address was changed',
+    });
     await request(gateway.app)
       .post('/auth/refresh')
       .send({ refreshToken: other.body.tokens.refreshToken })

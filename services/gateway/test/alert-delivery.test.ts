@@ -1,13 +1,12 @@
 /**
- * alert.created.v1 goes out by e-mail (when enabled) and webhook (when set). The webhook fetch is
- * SSRF-safe: only public addresses, the connection pinned to the checked address, every redirect
- * re-checked. The transport is injected: nothing is dialed.
+ * alert.created.v1 is queued for e-mail (when enabled) and the webhook (when set) and sent by the delivery
+ * worker. The webhook post is SSRF-safe: only public addresses, the connection pinned to the checked
+ * address, every redirect re-checked. The transport is injected: nothing is dialed.
  */
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { buildEnvelope } from '@cartwatch/events';
 import { type TestDatabase, uniqueEmail } from '@cartwatch/testing';
-import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
@@ -18,7 +17,7 @@ import {
   WebhookRefused,
   type WebhookTransport,
 } from '../src/notifications/webhook-delivery.js';
-import { createGatewayDatabase, createTestGateway, RecordingNotifier, type TestGateway } from './harness.js';
+import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
 
 /** DNS answers and HTTP answers by hostname; records every connection attempt instead of dialing. */
 function fakeTransport(
@@ -42,7 +41,7 @@ describe('SSRF-safe webhook delivery', () => {
   it('connects to the checked public address only', async () => {
     const transport = fakeTransport({ 'hooks.example.com': ['93.184.216.34'] }, {});
     expect(await deliverWebhook('https://hooks.example.com/x', { a: 1 }, transport)).toBe(200);
-    expect(transport.dialed.map((d) => [d.url.href, d.address, d.body])).toEqual([
+    expect(transport.dialed.map((d) => [d.url.href, d.address, String(d.body)])).toEqual([
       ['https://hooks.example.com/x', '93.184.216.34', '{"a":1}'],
     ]);
   });
@@ -85,10 +84,14 @@ describe('SSRF-safe webhook delivery', () => {
 describe('alert.created delivery', () => {
   let database: TestDatabase<DB>;
   let gateway: TestGateway;
+  const transport = fakeTransport(
+    { 'hooks.example.com': ['93.184.216.34'], 'down.example.com': ['93.184.216.34'] },
+    { 'down.example.com': { status: 503 } },
+  );
 
   beforeAll(async () => {
     database = await createGatewayDatabase();
-    gateway = await createTestGateway(database);
+    gateway = await createTestGateway(database, {}, { transport });
   });
 
   afterAll(async () => {
@@ -112,7 +115,8 @@ describe('alert.created delivery', () => {
     return { email, id: response.body.user.id as string };
   }
 
-  async function deliver(userId: string, notifier: RecordingNotifier, transport: WebhookTransport) {
+  /** The consumer's part (in its transaction, no I/O), then the delivery worker's. */
+  async function deliver(userId: string) {
     const alertId = newId();
     const event = buildEnvelope(eventCatalog.alertCreated, {
       source: 'price-watch',
@@ -125,43 +129,70 @@ describe('alert.created delivery', () => {
         body: 'Butter 1.49 at Store A',
       },
     });
-    const handler = alertCreatedHandler({ notifier, logger: pino({ level: 'silent' }), webhook: transport });
+    const handler = alertCreatedHandler({ maxAttempts: 3 });
     await withTransaction(database.db, (trx) =>
       handler.handle(trx, event, { working() {}, deliveryCount: 1 }),
     );
+    await gateway.deliver();
     return alertId;
   }
 
   it('e-mails the alert to its user by default and to nobody else', async () => {
     const alice = await signUp();
-    const notifier = new RecordingNotifier();
-    await deliver(alice.id, notifier, fakeTransport({}, {}));
-    expect(notifier.emails.map((m) => [m.to, m.subject])).toEqual([
-      [alice.email, 'CartWatch: Butter is cheaper'],
-    ]);
+    await deliver(alice.id);
+    expect(
+      gateway.notifier.emails
+        .filter((m) => m.subject.startsWith('CartWatch: '))
+        .map((m) => [m.to, m.subject]),
+    ).toEqual([[alice.email, 'CartWatch: Butter is cheaper']]);
   });
 
-  it('posts to the webhook and skips e-mail when the user turned it off', async () => {
+  it('posts to the webhook with its delivery id and skips e-mail when the user turned it off', async () => {
     const bob = await signUp({ email: false, webhookUrl: 'https://hooks.example.com/bob' });
-    const notifier = new RecordingNotifier();
-    const transport = fakeTransport({ 'hooks.example.com': ['93.184.216.34'] }, {});
-    const alertId = await deliver(bob.id, notifier, transport);
-    expect(notifier.emails).toEqual([]);
-    expect(transport.dialed).toHaveLength(1);
-    expect(JSON.parse(transport.dialed[0]?.body ?? '{}')).toMatchObject({
+    const dialedBefore = transport.dialed.length;
+    const alertId = await deliver(bob.id);
+    expect(
+      gateway.notifier.emails.filter((m) => m.to === bob.email && m.subject.startsWith('CartWatch: ')),
+    ).toEqual([]);
+    const dialed = transport.dialed.slice(dialedBefore);
+    expect(dialed).toHaveLength(1);
+    expect(JSON.parse(String(dialed[0]?.body))).toMatchObject({
       type: 'alert.created.v1',
       data: { alertId },
     });
+    const [row] = await database.db
+      .selectFrom('notification_delivery')
+      .select(['id', 'status'])
+      .where('user_id', '=', bob.id)
+      .where('kind', '=', 'alert')
+      .execute();
+    expect(row?.status).toBe('sent');
+    expect(dialed[0]?.headers['idempotency-key']).toBe(row?.id);
   });
 
-  it('throws on a failing webhook so the consumer retries', async () => {
+  it('retries a failing webhook with backoff and marks it failed after the last attempt', async () => {
     const carol = await signUp({ email: false, webhookUrl: 'https://down.example.com/hook' });
-    const transport = fakeTransport(
-      { 'down.example.com': ['93.184.216.34'] },
-      { 'down.example.com': { status: 503 } },
-    );
-    await expect(deliver(carol.id, new RecordingNotifier(), transport)).rejects.toThrow(
-      'webhook answered 503',
-    );
+    await deliver(carol.id);
+    const rows = () =>
+      database.db
+        .selectFrom('notification_delivery')
+        .select(['status', 'attempts', 'last_error', 'run_after'])
+        .where('user_id', '=', carol.id)
+        .where('kind', '=', 'alert')
+        .execute();
+    let [row] = await rows();
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_error: 'the webhook answered 503' });
+    expect(row?.run_after.getTime()).toBeGreaterThan(Date.now());
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      await database.db
+        .updateTable('notification_delivery')
+        .set({ run_after: new Date() })
+        .where('user_id', '=', carol.id)
+        .where('kind', '=', 'alert')
+        .execute();
+      await gateway.deliver();
+    }
+    [row] = await rows();
+    expect(row).toMatchObject({ status: 'failed', attempts: 3, last_error: 'the webhook answered 503' });
   });
 });

@@ -10,7 +10,7 @@ import { TEST_SERVICE_KEY } from '@cartwatch/testing';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../src/config.js';
 import { createNotifier } from '../src/notify/notifier.js';
-import { signingKey } from './harness.js';
+import { signingKey, vapidKeys } from './harness.js';
 
 const productionEnv = {
   NODE_ENV: 'production',
@@ -19,6 +19,9 @@ const productionEnv = {
   NATS_URL: 'nats://127.0.0.1:4222',
   JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
   REDIS_URL: 'redis://redis:6379',
+  VAPID_PUBLIC_KEY: vapidKeys.publicKey,
+  VAPID_PRIVATE_KEY: vapidKeys.privateKey,
+  VAPID_SUBJECT: 'mailto:ops@example.com',
   ...Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, `http://${name}:8000`])),
 };
 
@@ -63,6 +66,43 @@ describe('gateway configuration', () => {
     expect(config.SMTP_URL).toBe('smtp://mail.example.com:587');
     const { NODE_ENV: _production, ...developmentEnv } = productionEnv;
     expect(loadConfig(envSchema, developmentEnv).SMTP_URL).toBeUndefined();
+  });
+
+  it('refuses production without the web push (VAPID) keys and subject, naming each', () => {
+    const {
+      VAPID_PUBLIC_KEY: _public,
+      VAPID_PRIVATE_KEY: _private,
+      VAPID_SUBJECT: _subject,
+      ...withoutVapid
+    } = productionEnv;
+    const providers = {
+      SMTP_URL: 'smtp://mail.example.com:587',
+      SMS_PROVIDER_URL: 'https://sms.example.com/send',
+    };
+    expect(
+      problemsOf({ ...withoutVapid, ...providers })
+        .map((problem) => problem.variable)
+        .sort(),
+    ).toEqual(['VAPID_PRIVATE_KEY', 'VAPID_PUBLIC_KEY', 'VAPID_SUBJECT']);
+    expect(problemsOf({ ...productionEnv, ...providers, VAPID_PRIVATE_KEY: 'short' })).toEqual([
+      {
+        variable: 'VAPID_PRIVATE_KEY',
+        problem: 'must be a base64url P-256 private key (32 bytes, no padding)',
+      },
+    ]);
+  });
+
+  it('refuses the test-only loopback targets in production', () => {
+    const providers = {
+      SMTP_URL: 'smtp://mail.example.com:587',
+      SMS_PROVIDER_URL: 'https://sms.example.com/send',
+    };
+    expect(problemsOf({ ...productionEnv, ...providers, DELIVERY_ALLOW_LOOPBACK_TARGETS: 'true' })).toEqual([
+      {
+        variable: 'DELIVERY_ALLOW_LOOPBACK_TARGETS',
+        problem: 'is for tests only: production never posts webhooks or pushes to loopback addresses',
+      },
+    ]);
   });
 
   it('fails a delivery without a provider in production instead of logging the code', async () => {

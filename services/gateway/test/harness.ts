@@ -18,15 +18,31 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { JWK } from 'jose';
 import pino, { type Logger } from 'pino';
+import webpush from 'web-push';
 import { buildGateway, type GatewayApp } from '../src/app.js';
 import type { Config } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
+import { createDeliveryWorker } from '../src/notifications/delivery-worker.factory.js';
+import type { DeliveryWorker } from '../src/notifications/delivery-worker.js';
+import type { WebhookTransport } from '../src/notifications/webhook-delivery.js';
 import type { EmailMessage, Notifier } from '../src/notify/notifier.js';
 import { migrationsFolder, serviceDefinition } from '../src/service.js';
 import { AccessTokens } from '../src/tokens/access-token.js';
 import { generateSigningJwk, loadSigningKeys } from '../src/tokens/signing-keys.js';
 
 export const signingKey: JWK = generateSigningJwk('test-key-1');
+/** One VAPID pair for every test gateway of the run (no key file is written). */
+export const vapidKeys = webpush.generateVAPIDKeys();
+
+/** The default transport of test gateways: nothing is resolved or dialed unless a test passes its own. */
+export const refusingTransport: WebhookTransport = {
+  async resolve(hostname) {
+    throw new Error(`tests do not resolve ${hostname}: pass a transport`);
+  },
+  async connect({ url }) {
+    throw new Error(`tests do not dial ${url.host}: pass a transport`);
+  },
+};
 
 export class RecordingNotifier implements Notifier {
   readonly emails: EmailMessage[] = [];
@@ -92,7 +108,11 @@ export async function createGatewayDatabase(): Promise<TestDatabase<DB>> {
 
 export interface TestGateway extends GatewayApp {
   notifier: RecordingNotifier;
-  /** The newest code sent to `to`, once the gateway's deferred work (code sending) has run. */
+  /** The delivery worker over the same schema (not running: `deliver()` runs it until nothing is due). */
+  deliveries: DeliveryWorker;
+  /** Sends everything due now (codes, notices, alerts) and waits for the outcomes. */
+  deliver(): Promise<void>;
+  /** The newest code sent to `to`, once the gateway's deferred work and the delivery worker have run. */
   codeSentTo(to: string): Promise<string>;
   /** What the app was built from: the config, the registry and the readiness checks. */
   context: AppContext<Config, DB>;
@@ -111,6 +131,9 @@ export function gatewayEnv(
     REDIS_URL: redisUrl,
     LOG_LEVEL: 'silent',
     JWT_SIGNING_KEYS: JSON.stringify([signingKey]),
+    VAPID_PUBLIC_KEY: vapidKeys.publicKey,
+    VAPID_PRIVATE_KEY: vapidKeys.privateKey,
+    VAPID_SUBJECT: 'mailto:tests@cartwatch.test',
     RATE_LIMIT_KEY_PREFIX: `test:${uniqueSuffix()}`,
     ...Object.fromEntries(upstreamServices.map((name) => [services[name].urlEnv, 'http://127.0.0.1:1'])),
     ...env,
@@ -125,6 +148,8 @@ export async function createTestGateway(
     realNotifier?: boolean;
     /** Delivers codes instead of the recording notifier (e.g. the real one, wrapped). */
     notifier?: (config: Config, logger: Logger) => Notifier;
+    /** How the delivery worker reaches webhooks and push endpoints (default: it reaches nothing). */
+    transport?: WebhookTransport;
     nc?: NatsConnection;
     now?: () => number;
     logger?: Logger;
@@ -136,18 +161,28 @@ export async function createTestGateway(
   const recording = new RecordingNotifier();
   const notifier = options.notifier?.(config, logger) ?? (options.realNotifier ? undefined : recording);
   const gateway = buildGateway(context, {
-    ...(notifier && { notifier }),
     ...(options.nc && { nc: options.nc }),
     ...(options.now && { now: options.now }),
+  });
+  const deliveries = createDeliveryWorker(context, {
+    ...(notifier && { notifier }),
+    transport: options.transport ?? refusingTransport,
   });
   await gateway.ready;
   return {
     ...gateway,
     notifier: recording,
     context,
+    deliveries,
+    deliver: () => deliveries.drain(),
     async codeSentTo(to) {
       await gateway.auth.idle();
+      await deliveries.drain();
       return recording.lastCode(to);
+    },
+    async close() {
+      await deliveries.stop();
+      await gateway.close();
     },
   };
 }

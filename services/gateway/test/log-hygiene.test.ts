@@ -91,8 +91,9 @@ describe('gateway logs', () => {
       .send({ email, password: 'a long enough password', displayName: 'Codes' })
       .expect(201);
     await request(gateway.app).post('/auth/password-reset/start').send({ email }).expect(202);
-    // Codes are sent after the answer (deferred work), then delivered.
+    // Codes are queued after the answer (deferred work), then sent by the delivery worker.
     await gateway.auth.idle();
+    await gateway.deliver();
     await Promise.all(observed?.deliveries ?? []);
     const codes = (observed?.messages ?? [])
       .filter((message) => message.to === email)

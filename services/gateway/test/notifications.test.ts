@@ -34,6 +34,8 @@ describe('notification preferences', () => {
     const bob = await signUp();
     expect((await request(gateway.app).get('/me/notifications').set(alice).expect(200)).body).toEqual({
       email: true,
+      sms: false,
+      push: false,
       webhookUrl: null,
     });
     const updated = await request(gateway.app)
@@ -41,9 +43,16 @@ describe('notification preferences', () => {
       .set(alice)
       .send({ email: false, webhookUrl: 'https://hooks.example.com/cartwatch' })
       .expect(200);
-    expect(updated.body).toEqual({ email: false, webhookUrl: 'https://hooks.example.com/cartwatch' });
+    expect(updated.body).toEqual({
+      email: false,
+      sms: false,
+      push: false,
+      webhookUrl: 'https://hooks.example.com/cartwatch',
+    });
     expect((await request(gateway.app).get('/me/notifications').set(bob).expect(200)).body).toEqual({
       email: true,
+      sms: false,
+      push: false,
       webhookUrl: null,
     });
   });
@@ -53,7 +62,7 @@ describe('notification preferences', () => {
     const unknown = await request(gateway.app)
       .put('/me/notifications')
       .set(alice)
-      .send({ email: true, webhookUrl: null, sms: true });
+      .send({ email: true, webhookUrl: null, pager: true });
     expect(unknown.status).toBe(400);
     for (const webhookUrl of [
       'http://127.0.0.1/hook',

@@ -43,6 +43,8 @@ afterAll(async () => {
 });
 
 async function waitForText(to: string) {
+  await gateway.auth.idle();
+  await gateway.deliver();
   for (let attempt = 0; attempt < 50; attempt++) {
     const text = texts.find((entry) => entry.body.to === to);
     if (text) return text;

@@ -115,25 +115,66 @@ export const OtpVerifyRequest = z
   .meta({ id: 'OtpVerifyRequest' });
 export const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Accepted' });
 
+const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
+
 export const NotificationPreferences = z
   .object({
-    email: z.boolean(),
-    webhookUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .nullable(),
+    email: z.boolean().describe('Alerts e-mailed to the account address'),
+    sms: z.boolean().describe('Alerts texted to the verified phone'),
+    push: z.boolean().describe("Alerts pushed to the account's browsers (POST /me/push-subscriptions)"),
+    webhookUrl: WebhookUrl.nullable(),
   })
   .meta({ id: 'NotificationPreferences' });
 export const UpdateNotificationPreferences = z
   .strictObject({
     email: z.boolean(),
-    webhookUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .nullable(),
+    webhookUrl: WebhookUrl.nullable(),
+    sms: z.boolean().optional().describe('Needs a verified phone; omitted = unchanged'),
+    push: z.boolean().optional().describe('Omitted = unchanged'),
   })
   .meta({ id: 'UpdateNotificationPreferences' });
 export type NotificationPreferences = z.infer<typeof NotificationPreferences>;
+
+const Base64Url = z.string().regex(/^[A-Za-z0-9_-]+={0,2}$/, 'must be base64url');
+/** A browser's `PushSubscription.toJSON()`. */
+export const PushSubscriptionRequest = z
+  .strictObject({
+    endpoint: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .describe("The push service's URL for this browser (a public https address)"),
+    expirationTime: z.number().nullable().optional(),
+    keys: z.strictObject({
+      p256dh: Base64Url.min(86).max(88).describe('P-256 public key (65 bytes)'),
+      auth: Base64Url.min(22).max(24).describe('Authentication secret (16 bytes)'),
+    }),
+  })
+  .meta({ id: 'PushSubscriptionRequest' });
+export type PushSubscriptionRequest = z.infer<typeof PushSubscriptionRequest>;
+export const PushSubscriptionCreated = z
+  .object({ id: Uuid, createdAt: Timestamp })
+  .meta({ id: 'PushSubscriptionCreated' });
+export const PushSubscriptionParams = z.strictObject({ id: Uuid });
+export const VapidPublicKey = z
+  .object({ publicKey: z.string().describe('`applicationServerKey` for PushManager.subscribe (base64url)') })
+  .meta({ id: 'VapidPublicKey' });
+
+export const DeliveryChannel = z.enum(['email', 'sms', 'webhook', 'push']);
+export const NotificationDelivery = z
+  .object({
+    id: Uuid,
+    kind: z.enum(['alert', 'code', 'notice']).describe('An alert, a one-time code, or an account notice'),
+    channel: DeliveryChannel,
+    title: z.string().describe("The alert's title, or which code or notice it was (never the code)"),
+    status: z.enum(['pending', 'sent', 'failed']),
+    attempts: z.number().int(),
+    lastError: z.string().nullable().describe('Why the last attempt failed'),
+    createdAt: Timestamp,
+    sentAt: Timestamp.nullable(),
+  })
+  .meta({ id: 'NotificationDelivery' });
+export type NotificationDelivery = z.infer<typeof NotificationDelivery>;
+export const NotificationDeliveryQuery = PaginationQuery.strict().meta({ id: 'NotificationDeliveryQuery' });
 
 // ---- platform administration (admin role) ----
 

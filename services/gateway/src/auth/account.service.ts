@@ -6,13 +6,13 @@
  * factor) until an SMS code proved it, and belongs to one account at most.
  */
 import { eventCatalog, type User } from '@cartwatch/common-types';
-import { isUniqueViolation, withTransaction } from '@cartwatch/db';
+import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { CodeChannel, DB } from '../db/schema.js';
-import type { Notifier } from '../notify/notifier.js';
+import { type DeliveryPolicy, queueAccountMessage } from '../notifications/delivery-queue.js';
 import type { AccountLockout } from '../rate-limit/limiters.js';
 import * as repo from './auth.repository.js';
 import { addressOf, toUser } from './auth.service.js';
@@ -25,7 +25,7 @@ export interface AccountServiceDeps {
   logger: Logger;
   hasher: PasswordHasher;
   codes: OneTimeCodes;
-  notifier: Notifier;
+  delivery: DeliveryPolicy;
   lockout: AccountLockout;
   revocations: Pick<SessionRevocations, 'end'>;
   reauthMaxAgeSeconds: number;
@@ -170,6 +170,22 @@ export class AccountService {
         });
         if (!user) throw AppError.unauthenticated();
         const ended = await repo.revokeUserSessions(trx, actor.userId, 'e-mail changed', actor.sessionId);
+        // The old address is told, by the delivery worker after the commit.
+        await queueAccountMessage(
+          trx,
+          {
+            sourceId: newId(),
+            userId: actor.userId,
+            kind: 'notice',
+            channel: 'email',
+            to: before.email,
+            title: 'Your e-mail address was changed',
+            subject: 'Your CartWatch e-mail address was changed',
+            text: `The e-mail address of your CartWatch account was changed to ${newEmail}. If this was not you, reset your password at once and contact the platform's operators.`,
+            expiresAt: new Date(Date.now() + 24 * 3600_000),
+          },
+          this.deps.delivery,
+        );
         return { user, ended };
       });
     } catch (error) {
@@ -177,13 +193,6 @@ export class AccountService {
       throw error;
     }
     await this.deps.revocations.end(outcome.ended);
-    this.deps.notifier
-      .sendEmail({
-        to: before.email,
-        subject: 'Your CartWatch e-mail address was changed',
-        text: `The e-mail address of your CartWatch account was changed to ${newEmail}. If this was not you, reset your password at once and contact the platform's operators.`,
-      })
-      .catch((error: unknown) => this.deps.logger.error({ err: error }, 'e-mail change notice failed'));
     return toUser(outcome.user);
   }
 

@@ -1,20 +1,20 @@
 /**
- * Six-digit one-time codes: stored as an HMAC (6 digits alone would fall to an offline search), sent by
- * e-mail or SMS without making the caller wait for delivery, burnt after a number of wrong guesses, and
- * optionally bound to the address they were sent to (a new phone or e-mail the code proves).
+ * Six-digit one-time codes: stored as an HMAC (6 digits alone would fall to an offline search), queued for
+ * the delivery worker (e-mail or SMS) in the transaction that stores the code, so the caller never waits
+ * for a mail server; burnt after a number of wrong guesses, and optionally bound to the address they were
+ * sent to (a new phone or e-mail the code proves). The queued text is deleted once it was sent or failed,
+ * and the queued message expires with the code.
  */
 import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
 import { newId, withTransaction } from '@cartwatch/db';
 import type { Kysely } from 'kysely';
-import type { Logger } from 'pino';
 import type { CodeChannel, CodePurpose, DB } from '../db/schema.js';
-import type { Notifier } from '../notify/notifier.js';
+import { type DeliveryPolicy, queueAccountMessage } from '../notifications/delivery-queue.js';
 import * as repo from './auth.repository.js';
 
 export interface OneTimeCodeDeps {
   db: Kysely<DB>;
-  notifier: Notifier;
-  logger: Logger;
+  delivery: DeliveryPolicy;
   secret: Buffer;
   ttlSeconds: number;
   maxAttempts: number;
@@ -57,24 +57,35 @@ export class OneTimeCodes {
   ): Promise<string> {
     const id = newId();
     const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
-    await repo.insertCode(this.deps.db, {
-      id,
-      userId: user.id,
-      purpose,
-      channel,
-      destination: options.bindDestination ? to : null,
-      codeHash: this.hash(id, code),
-      expiresAt: new Date(Date.now() + this.deps.ttlSeconds * 1000),
-    });
+    const expiresAt = new Date(Date.now() + this.deps.ttlSeconds * 1000);
     const minutes = Math.round(this.deps.ttlSeconds / 60);
     const text = `Your CartWatch code to ${SUBJECTS[purpose]} is ${code}. It expires in ${minutes} minutes. If you did not ask for it, ignore this message.`;
-    const delivery =
-      channel === 'sms'
-        ? this.deps.notifier.sendSms({ to, text })
-        : this.deps.notifier.sendEmail({ to, subject: `CartWatch code: ${SUBJECTS[purpose]}`, text });
-    delivery.catch((error: unknown) =>
-      this.deps.logger.error({ err: error, purpose, channel }, 'code delivery failed'),
-    );
+    await withTransaction(this.deps.db, async (trx) => {
+      await repo.insertCode(trx, {
+        id,
+        userId: user.id,
+        purpose,
+        channel,
+        destination: options.bindDestination ? to : null,
+        codeHash: this.hash(id, code),
+        expiresAt,
+      });
+      await queueAccountMessage(
+        trx,
+        {
+          sourceId: id,
+          userId: user.id,
+          kind: 'code',
+          channel,
+          to,
+          title: `Code to ${SUBJECTS[purpose]}`,
+          subject: `CartWatch code: ${SUBJECTS[purpose]}`,
+          text,
+          expiresAt,
+        },
+        this.deps.delivery,
+      );
+    });
     return id;
   }
 

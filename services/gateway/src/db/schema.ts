@@ -70,8 +70,57 @@ export interface OneTimeCodeTable {
 export interface NotificationPreferenceTable {
   user_id: string;
   email_enabled: boolean;
+  /** Alerts texted to the verified phone (only while the account has one). */
+  sms_enabled: Generated<boolean>;
+  /** Alerts pushed to the account's browser subscriptions. */
+  push_enabled: Generated<boolean>;
   webhook_url: string | null;
   updated_at: Timestamp;
+}
+
+export interface PushSubscriptionTable {
+  id: string;
+  user_id: string;
+  /** The push service URL the browser gave (checked like a webhook target on every send). */
+  endpoint: string;
+  /** The browser's P-256 public key and auth secret (base64url): what the payload is encrypted for. */
+  p256dh: string;
+  auth: string;
+  user_agent: string | null;
+  created_at: Generated<Date>;
+}
+
+export type DeliveryKind = 'alert' | 'code' | 'notice';
+export type DeliveryChannel = 'email' | 'sms' | 'webhook' | 'push';
+/** Worker slots: account messages (codes, notices) have their own, sent first; alerts one per channel. */
+export type DeliveryLane = 'account' | 'email' | 'sms' | 'webhook' | 'push';
+export type DeliveryStatus = 'pending' | 'sent' | 'failed';
+
+export interface NotificationDeliveryTable {
+  id: string;
+  user_id: string;
+  /** `<event or code id>:<channel>:<target digest>`, unique: one message per alert, channel and target. */
+  idempotency_key: string;
+  kind: DeliveryKind;
+  channel: DeliveryChannel;
+  lane: DeliveryLane;
+  /** An e-mail address, a phone number, a webhook URL or a push subscription id. */
+  target: string;
+  /** What the user sees in the list (an alert's title, or which code it was; never a code). */
+  title: string;
+  /** What is sent (JSON); null once an account message was sent or failed (it may hold a code). */
+  payload: unknown;
+  status: Generated<DeliveryStatus>;
+  attempts: Generated<number>;
+  max_attempts: number;
+  run_after: Generated<Date>;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  last_error: string | null;
+  expires_at: Date | null;
+  created_at: Generated<Date>;
+  sent_at: Date | null;
+  ended_at: Date | null;
 }
 
 export interface DB {
@@ -80,4 +129,6 @@ export interface DB {
   refresh_token: RefreshTokenTable;
   one_time_code: OneTimeCodeTable;
   notification_preference: NotificationPreferenceTable;
+  push_subscription: PushSubscriptionTable;
+  notification_delivery: NotificationDeliveryTable;
 }

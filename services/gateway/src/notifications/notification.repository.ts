@@ -4,13 +4,15 @@ import type { DB } from '../db/schema.js';
 
 export interface PreferenceRow {
   email_enabled: boolean;
+  sms_enabled: boolean;
+  push_enabled: boolean;
   webhook_url: string | null;
 }
 
 export function findPreferences(db: Executor<DB>, userId: string): Promise<PreferenceRow | undefined> {
   return db
     .selectFrom('notification_preference')
-    .select(['email_enabled', 'webhook_url'])
+    .select(['email_enabled', 'sms_enabled', 'push_enabled', 'webhook_url'])
     .where('user_id', '=', userId)
     .executeTakeFirst();
 }

@@ -1,34 +1,50 @@
-/** GET/PUT /me/notifications: whether alerts are e-mailed, and the webhook they are posted to. */
-import { type NotificationPreferences, UpdateNotificationPreferences } from '@cartwatch/common-types';
-import { AppError, parseBody } from '@cartwatch/service-kit';
+/**
+ * `GET/PUT /me/notifications` (e-mail, SMS, webhook, web push), `GET /me/notifications/deliveries` (what
+ * was sent, what is pending, what failed), `POST /me/push-subscriptions`, `DELETE
+ * /me/push-subscriptions/{id}` and `GET /me/push/vapid-public-key`.
+ */
+import {
+  NotificationDeliveryQuery,
+  PushSubscriptionParams,
+  PushSubscriptionRequest,
+  UpdateNotificationPreferences,
+} from '@cartwatch/common-types';
+import { parseBody, parseParams, parseQuery } from '@cartwatch/service-kit';
 import type { Express, RequestHandler } from 'express';
-import type { Kysely } from 'kysely';
 import { sessionOf } from '../auth/authenticate.js';
-import type { DB } from '../db/schema.js';
-import { findPreferences, upsertPreferences } from './notification.repository.js';
-import { assertPublicWebhookUrl } from './webhook-target.js';
-
-export async function preferencesOf(db: Kysely<DB>, userId: string): Promise<NotificationPreferences> {
-  const row = await findPreferences(db, userId);
-  return { email: row?.email_enabled ?? true, webhookUrl: row?.webhook_url ?? null };
-}
+import type { NotificationService } from './notification.service.js';
 
 export function mountNotificationRoutes(
   app: Express,
-  deps: { db: Kysely<DB>; session: RequestHandler },
+  deps: { notifications: NotificationService; session: RequestHandler; vapidPublicKey: string },
 ): void {
-  const { session } = deps;
+  const { session, notifications } = deps;
   app.get('/me/notifications', session, async (_req, res) => {
-    res.json(await preferencesOf(deps.db, sessionOf(res).userId));
+    res.json(await notifications.preferences(sessionOf(res).userId));
   });
   app.put('/me/notifications', session, async (req, res) => {
     const input = parseBody(UpdateNotificationPreferences, req);
-    if (input.webhookUrl) {
-      const problem = assertPublicWebhookUrl(input.webhookUrl);
-      if (problem) throw AppError.unprocessable(problem);
-    }
-    const { userId } = sessionOf(res);
-    await upsertPreferences(deps.db, userId, { email_enabled: input.email, webhook_url: input.webhookUrl });
-    res.json(await preferencesOf(deps.db, userId));
+    res.json(await notifications.updatePreferences(sessionOf(res).userId, input));
+  });
+  app.get('/me/notifications/deliveries', session, async (req, res) => {
+    const query = parseQuery(NotificationDeliveryQuery, req);
+    res.json(await notifications.listDeliveries(sessionOf(res).userId, query));
+  });
+  app.get('/me/push/vapid-public-key', session, (_req, res) => {
+    res.json({ publicKey: deps.vapidPublicKey });
+  });
+  app.post('/me/push-subscriptions', session, async (req, res) => {
+    const subscription = parseBody(PushSubscriptionRequest, req);
+    const created = await notifications.subscribePush(
+      sessionOf(res).userId,
+      subscription,
+      req.get('user-agent'),
+    );
+    res.status(201).json(created);
+  });
+  app.delete('/me/push-subscriptions/:id', session, async (req, res) => {
+    const { id } = parseParams(PushSubscriptionParams, req);
+    await notifications.unsubscribePush(sessionOf(res).userId, id);
+    res.status(204).end();
   });
 }

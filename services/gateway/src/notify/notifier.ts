@@ -13,6 +13,8 @@ export interface EmailMessage {
   to: string;
   subject: string;
   text: string;
+  /** `<delivery id@cartwatch>`: the same message retried keeps its Message-ID, so mail clients show it once. */
+  messageId?: string;
 }
 
 export interface Notifier {
@@ -27,6 +29,8 @@ export interface NotifierConfig {
   SMS_PROVIDER_URL?: string | undefined;
   SMS_PROVIDER_TOKEN?: string | undefined;
   DEV_MAILBOX_FILE: string;
+  /** Longest an SMTP or SMS provider exchange may take (default 10 s). */
+  DELIVERY_SEND_TIMEOUT_MS?: number;
 }
 
 /** One line of the development mailbox (JSON Lines). */
@@ -61,7 +65,15 @@ function undeliverable(config: NotifierConfig, logger: Logger) {
 }
 
 export function createNotifier(config: NotifierConfig, logger: Logger): Notifier {
-  const transport = config.SMTP_URL ? nodemailer.createTransport(config.SMTP_URL) : undefined;
+  const timeoutMs = config.DELIVERY_SEND_TIMEOUT_MS ?? 10_000;
+  const transport = config.SMTP_URL
+    ? nodemailer.createTransport({
+        url: config.SMTP_URL,
+        connectionTimeout: timeoutMs,
+        greetingTimeout: timeoutMs,
+        socketTimeout: timeoutMs,
+      })
+    : undefined;
   const file = undeliverable(config, logger);
   return {
     async sendEmail(message) {
@@ -83,7 +95,7 @@ export function createNotifier(config: NotifierConfig, logger: Logger): Notifier
           ...(config.SMS_PROVIDER_TOKEN && { authorization: `Bearer ${config.SMS_PROVIDER_TOKEN}` }),
         },
         body: JSON.stringify({ to: message.to, text: message.text }),
-        signal: AbortSignal.timeout(10_000),
+        signal: AbortSignal.timeout(timeoutMs),
         redirect: 'error',
       });
       if (!response.ok) throw new Error(`SMS provider answered ${response.status}`);

@@ -8,12 +8,17 @@ import {
   DeleteAccountRequest,
   EmailChangeRequest,
   LoginRequest,
+  NotificationDelivery,
+  NotificationDeliveryQuery,
   NotificationPreferences,
   OtpStartRequest,
   OtpVerifyRequest,
   PasswordResetCompleteRequest,
   PasswordResetStartRequest,
   PhoneChangeRequest,
+  PushSubscriptionCreated,
+  PushSubscriptionParams,
+  PushSubscriptionRequest,
   pageOf,
   ReauthenticateRequest,
   ReauthenticationCodeRequest,
@@ -25,6 +30,7 @@ import {
   UpdateProfileRequest,
   User,
   UserIdParams,
+  VapidPublicKey,
   VerifyEmailRequest,
 } from '@cartwatch/common-types';
 import { createOpenApiRegistry, errorResponses, type OpenAPIRegistry } from '@cartwatch/service-kit';
@@ -356,11 +362,57 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     method: 'put',
     path: '/me/notifications',
     tags: ['account'],
-    summary: 'Set e-mail delivery and the webhook URL (public http(s) addresses only)',
+    summary:
+      'Set e-mail, SMS (needs a verified phone) and web push delivery and the webhook URL (public http(s) addresses only)',
     request: { body: json(UpdateNotificationPreferences) },
     responses: {
       200: { description: 'The preferences', ...json(NotificationPreferences) },
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/me/notifications/deliveries',
+    tags: ['account'],
+    summary:
+      "The account's notifications and codes by channel: pending (retried with backoff), sent, or failed with the reason",
+    request: { query: NotificationDeliveryQuery },
+    responses: {
+      200: { description: 'A page of deliveries, newest first', ...json(pageOf(NotificationDelivery)) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/me/push/vapid-public-key',
+    tags: ['account'],
+    summary: 'The key a browser subscribes to web push with (`applicationServerKey`)',
+    responses: {
+      200: { description: 'The VAPID public key', ...json(VapidPublicKey) },
+      ...errorResponses('UNAUTHENTICATED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/me/push-subscriptions',
+    tags: ['account'],
+    summary:
+      "Save this browser's push subscription (`PushSubscription.toJSON()`); the endpoint must be a public https address",
+    request: { body: json(PushSubscriptionRequest) },
+    responses: {
+      201: { description: 'Saved', ...json(PushSubscriptionCreated) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/me/push-subscriptions/{id}',
+    tags: ['account'],
+    summary: 'Forget a push subscription of the account',
+    request: { params: PushSubscriptionParams },
+    responses: {
+      ...noContent('Removed'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
     },
   });
   registry.registerPath({

@@ -390,10 +390,78 @@ export interface paths {
         };
         /** How alerts reach the user besides the app */
         get: operations["getMeNotifications"];
-        /** Set e-mail delivery and the webhook URL (public http(s) addresses only) */
+        /** Set e-mail, SMS (needs a verified phone) and web push delivery and the webhook URL (public http(s) addresses only) */
         put: operations["putMeNotifications"];
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's notifications and codes by channel: pending (retried with backoff), sent, or failed with the reason */
+        get: operations["getMeNotificationsDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key a browser subscribes to web push with (`applicationServerKey`) */
+        get: operations["getMePushVapidPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save this browser's push subscription (`PushSubscription.toJSON()`); the endpoint must be a public https address */
+        post: operations["postMePushSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget a push subscription of the account */
+        delete: operations["deleteMePushSubscriptionsById"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2103,7 +2171,12 @@ export interface components {
             }[];
         };
         NotificationPreferences: {
+            /** @description Alerts e-mailed to the account address */
             email: boolean;
+            /** @description Alerts texted to the verified phone */
+            sms: boolean;
+            /** @description Alerts pushed to the account's browsers (POST /me/push-subscriptions) */
+            push: boolean;
             /** Format: uri */
             webhookUrl: string | null;
         };
@@ -2111,6 +2184,56 @@ export interface components {
             email: boolean;
             /** Format: uri */
             webhookUrl: string | null;
+            /** @description Needs a verified phone; omitted = unchanged */
+            sms?: boolean;
+            /** @description Omitted = unchanged */
+            push?: boolean;
+        };
+        NotificationDelivery: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description An alert, a one-time code, or an account notice
+             * @enum {string}
+             */
+            kind: "alert" | "code" | "notice";
+            /** @enum {string} */
+            channel: "email" | "sms" | "webhook" | "push";
+            /** @description The alert's title, or which code or notice it was (never the code) */
+            title: string;
+            /** @enum {string} */
+            status: "pending" | "sent" | "failed";
+            attempts: number;
+            /** @description Why the last attempt failed */
+            lastError: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            sentAt: string | null;
+        };
+        VapidPublicKey: {
+            /** @description `applicationServerKey` for PushManager.subscribe (base64url) */
+            publicKey: string;
+        };
+        PushSubscriptionCreated: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        PushSubscriptionRequest: {
+            /**
+             * Format: uri
+             * @description The push service's URL for this browser (a public https address)
+             */
+            endpoint: string;
+            expirationTime?: number | null;
+            keys: {
+                /** @description P-256 public key (65 bytes) */
+                p256dh: string;
+                /** @description Authentication secret (16 bytes) */
+                auth: string;
+            };
         };
         SetUserRoleRequest: {
             /** @enum {string} */
@@ -5172,6 +5295,177 @@ export interface operations {
             };
             /** @description Well-formed, but cannot be processed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMeNotificationsDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NotificationDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMePushVapidPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VAPID public key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMePushSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionCreated"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMePushSubscriptionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
