@@ -37,6 +37,8 @@ export default defineConfig({
       },
       workbox: {
         sourcemap,
+        // Shows pushed alerts and opens their link on click (public/push-handler.js).
+        importScripts: ['push-handler.js'],
         // The app shell (index.html, JS, CSS, icons) is precached; navigations fall back to it offline.
         globPatterns: ['**/*.{js,css,html,svg,png,webmanifest}'],
         navigateFallback: '/index.html',

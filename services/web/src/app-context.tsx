@@ -4,14 +4,17 @@ import { createContext, type ReactNode, useContext, useSyncExternalStore } from 
 import { type Api, createApi } from './api/client';
 import { ApiError } from './api/errors';
 import { type SessionOptions, type SessionState, SessionStore } from './auth/session';
+import { browserPush, type PushPlatform } from './notifications/push';
 
 export interface AppServices {
   session: SessionStore;
   api: Api;
   queryClient: QueryClient;
+  /** Web push in this browser (tests pass a fake). */
+  push: PushPlatform;
 }
 
-export function createAppServices(options: SessionOptions = {}): AppServices {
+export function createAppServices(options: SessionOptions & { push?: PushPlatform } = {}): AppServices {
   const session = new SessionStore(options);
   const queryClient = new QueryClient({
     defaultOptions: {
@@ -26,7 +29,7 @@ export function createAppServices(options: SessionOptions = {}): AppServices {
   session.subscribe(() => {
     if (session.getState().status === 'signed-out') queryClient.clear();
   });
-  return { session, api: createApi(session), queryClient };
+  return { session, api: createApi(session), queryClient, push: options.push ?? browserPush() };
 }
 
 const ServicesContext = createContext<AppServices | null>(null);

@@ -15,6 +15,7 @@ import { DashboardScreen } from './screens/dashboard';
 import { HomeScreen, NotFoundScreen } from './screens/home';
 import { ImportScreen } from './screens/import/import-screen';
 import { ListScreen, ListsScreen } from './screens/lists';
+import { NotificationsScreen } from './screens/notifications';
 import { OrderScreen, OrdersScreen } from './screens/orders';
 import { PairCartScreen } from './screens/pair-cart';
 import { ProductScreen, ProductsScreen } from './screens/products';
@@ -66,6 +67,7 @@ export function AppRoutes() {
           <Route path={routes.watch(':id')} element={<WatchScreen />} />
           <Route path={routes.alerts} element={<AlertsScreen />} />
           <Route path={routes.storeAccounts} element={<StoreAccountsScreen />} />
+          <Route path={routes.notifications} element={<NotificationsScreen />} />
           <Route path={routes.coupons} element={<CouponsScreen />} />
           <Route path={routes.shrinkflationList} element={<ShrinkflationListScreen />} />
           <Route path={routes.shrinkflationEvidence(':id')} element={<ShrinkflationEvidenceScreen />} />

@@ -19,6 +19,7 @@ export const routes = {
   watch: (id: string) => `/app/watches/${id}`,
   alerts: '/app/alerts',
   storeAccounts: '/app/store-accounts',
+  notifications: '/app/notifications',
   coupons: '/app/coupons',
   shrinkflationList: '/app/shrinkflation',
   shrinkflationEvidence: (id: string) => `/app/shrinkflation/${id}`,

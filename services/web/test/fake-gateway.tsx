@@ -3,6 +3,7 @@ import { render } from '@testing-library/react';
 import { MemoryRouter } from 'react-router';
 import { AppRoutes } from '../src/app';
 import { AppProviders, createAppServices } from '../src/app-context';
+import type { PushPlatform } from '../src/notifications/push';
 
 export const origin = 'http://cartwatch.test';
 
@@ -69,11 +70,17 @@ export interface SeenRequest {
  * unless given, `/me/events` open forever, anything else 404. Signed in as `signedInAs` from the start;
  * without it, signed out (a test can `services.session.accept(session)` later).
  */
-export function renderApp(path: string, routes: Record<string, Route>, signedInAs?: 'user' | 'admin') {
+export function renderApp(
+  path: string,
+  routes: Record<string, Route>,
+  signedInAs?: 'user' | 'admin',
+  options: { push?: PushPlatform } = {},
+) {
   const seen: SeenRequest[] = [];
   const services = createAppServices({
     origin,
     locks: undefined,
+    ...(options.push && { push: options.push }),
     fetch: async (request) => {
       const url = new URL(request.url);
       seen.push({

@@ -41,6 +41,9 @@ function MoreLinks() {
         <li>
           <NavLink to={routes.pairCart}>Pair a cart</NavLink>
         </li>
+        <li>
+          <NavLink to={routes.notifications}>Notifications</NavLink>
+        </li>
       </ul>
     </details>
   );
