@@ -217,6 +217,14 @@ export class Platform implements PlatformInfo {
         // No mail or SMS provider: the gateway files codes here (src/mailbox.ts reads them).
         DEV_MAILBOX_FILE: path.join(tempDir, 'dev-mailbox.jsonl'),
         COOKIE_SECURE: 'false',
+        // Web push keys generated once into the temporary directory, like the JWT key.
+        VAPID_KEY_FILE: path.join(tempDir, 'vapid-keys.json'),
+        // Test-only: webhooks and push endpoints may be the tests' loopback receivers (never in a shipped
+        // configuration; production refuses it). Quick polls and retries, so deliveries are awaited briefly.
+        DELIVERY_ALLOW_LOOPBACK_TARGETS: 'true',
+        DELIVERY_POLL_INTERVAL_MS: '200',
+        DELIVERY_RETRY_BASE_MS: '500',
+        DELIVERY_RETRY_MAX_MS: '2000',
         RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
         // Every request comes from 127.0.0.1; the limits have their own tests in the gateway.
         RATE_LIMIT_IP_PER_MINUTE: '100000',
