@@ -71,6 +71,15 @@ async function signUp(gateway: TestGateway) {
   };
 }
 
+/** Alerts of `user` go to web push only. */
+async function turnOnPush(gateway: TestGateway, user: { auth: { Authorization: string } }) {
+  await request(gateway.app)
+    .put('/me/notifications')
+    .set(user.auth)
+    .send({ email: false, webhookUrl: null, push: true })
+    .expect(200);
+}
+
 async function queueAlert(database: TestDatabase<DB>, userId: string, link?: string) {
   const event = buildEnvelope(eventCatalog.alertCreated, {
     source: 'price-watch',
@@ -131,11 +140,7 @@ describe('web push to a local push endpoint', () => {
     const key = await request(gateway.app).get('/me/push/vapid-public-key').set(user.auth).expect(200);
     expect(key.body).toEqual({ publicKey: vapidKeys.publicKey });
     const browser = await subscribe(user, '/push/ada');
-    await request(gateway.app)
-      .put('/me/notifications')
-      .set(user.auth)
-      .send({ email: false, webhookUrl: null, push: true })
-      .expect(200);
+    await turnOnPush(gateway, user);
     const event = await queueAlert(database, user.id, 'https://shop.example.com/butter');
     await gateway.deliver();
 
@@ -188,11 +193,7 @@ describe('web push to a local push endpoint', () => {
     const unknown = await subscribe(user, '/push/unknown');
     endpoint.answer('/push/gone', 410);
     endpoint.answer('/push/unknown', 404);
-    await request(gateway.app)
-      .put('/me/notifications')
-      .set(user.auth)
-      .send({ email: false, webhookUrl: null, push: true })
-      .expect(200);
+    await turnOnPush(gateway, user);
     await queueAlert(database, user.id);
     await gateway.deliver();
 
@@ -309,11 +310,7 @@ describe('push endpoints are held to the webhook SSRF policy', () => {
       .set(user.auth)
       .send({ endpoint: 'https://push.example.net/abc', keys: { p256dh: keys.p256dh, auth: keys.auth } })
       .expect(201);
-    await request(gateway.app)
-      .put('/me/notifications')
-      .set(user.auth)
-      .send({ email: false, webhookUrl: null, push: true })
-      .expect(200);
+    await turnOnPush(gateway, user);
     await queueAlert(database, user.id);
     await gateway.deliver();
     expect(dialed).toEqual([]);
