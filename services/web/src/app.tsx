@@ -21,6 +21,7 @@ import { PairCartScreen } from './screens/pair-cart';
 import { ProductScreen, ProductsScreen } from './screens/products';
 import { InflationScreen, ShrinkflationScreen, StoreComparisonScreen } from './screens/public/explore';
 import { PurchaseScreen, PurchasesScreen } from './screens/purchases';
+import { SettingsScreen } from './screens/settings';
 import { CartScreen, ShopScreen, StoreScreen } from './screens/shop';
 import { ShrinkflationEvidenceScreen, ShrinkflationListScreen } from './screens/shrinkflation';
 import { StoreAccountsScreen } from './screens/store-accounts';
@@ -68,6 +69,7 @@ export function AppRoutes() {
           <Route path={routes.alerts} element={<AlertsScreen />} />
           <Route path={routes.storeAccounts} element={<StoreAccountsScreen />} />
           <Route path={routes.notifications} element={<NotificationsScreen />} />
+          <Route path={routes.settings} element={<SettingsScreen />} />
           <Route path={routes.coupons} element={<CouponsScreen />} />
           <Route path={routes.shrinkflationList} element={<ShrinkflationListScreen />} />
           <Route path={routes.shrinkflationEvidence(':id')} element={<ShrinkflationEvidenceScreen />} />

@@ -20,6 +20,7 @@ export const routes = {
   alerts: '/app/alerts',
   storeAccounts: '/app/store-accounts',
   notifications: '/app/notifications',
+  settings: '/app/settings',
   coupons: '/app/coupons',
   shrinkflationList: '/app/shrinkflation',
   shrinkflationEvidence: (id: string) => `/app/shrinkflation/${id}`,

@@ -16,6 +16,8 @@ export class ApiError extends Error {
     message: string,
     readonly issues: FieldIssue[] = [],
     readonly requestId?: string,
+    /** The gateway asks the session to prove the password again first (403, `details.reauthenticate`). */
+    readonly reauthenticate = false,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -41,7 +43,7 @@ export function toApiError(status: number, body: unknown): ApiError {
     const { path, message: text } = (issue ?? {}) as { path?: unknown; message?: unknown };
     return typeof text === 'string' ? [{ path: String(path ?? ''), message: text }] : [];
   });
-  return new ApiError(status, code, message, issues, requestId);
+  return new ApiError(status, code, message, issues, requestId, details?.reauthenticate === true);
 }
 
 /** `data` of an openapi-fetch result, or the error thrown as an ApiError (for TanStack Query). */

@@ -44,6 +44,9 @@ function MoreLinks() {
         <li>
           <NavLink to={routes.notifications}>Notifications</NavLink>
         </li>
+        <li>
+          <NavLink to={routes.settings}>Settings</NavLink>
+        </li>
       </ul>
     </details>
   );
