@@ -233,6 +233,17 @@ describe('GET /catalog', () => {
       .set(as(user))
       .expect(200);
     expect(byGtin.body.items.map((i: { name: string }) => i.name)).toEqual(['Banana']);
+    // A scanner reads a UPC-A as its EAN-13 or GTIN-14 form (leading zeros): any form finds the item.
+    const upcA = '036000291452';
+    await createItem(h, location, { name: 'Tissues', gtin: upcA });
+    for (const form of [upcA, `0${upcA}`, `00${upcA}`]) {
+      const found = await request(h.app)
+        .get('/catalog')
+        .query({ location, q: form })
+        .set(as(user))
+        .expect(200);
+      expect(found.body.items.map((i: { name: string }) => i.name)).toEqual(['Tissues']);
+    }
     const literal = await request(h.app)
       .get('/catalog')
       .query({ location, q: '%' })

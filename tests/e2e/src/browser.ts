@@ -26,13 +26,14 @@ export const screenshotDirectory = join(
   'screenshots',
 );
 
-export async function launchChromium(): Promise<Browser> {
+/** `extraArgs`, e.g. a fake camera: `--use-fake-device-for-media-stream --use-file-for-fake-video-capture=…`. */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM_PATH}: install it (apt-get install chromium) or set CHROMIUM_PATH`,
     );
   }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...headlessChromiumArgs] });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...headlessChromiumArgs, ...extraArgs] });
 }
 
 /** Saves `<name>-<viewport>.png`, the whole page, for people to look at (not compared). */

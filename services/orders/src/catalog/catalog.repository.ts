@@ -128,9 +128,15 @@ export async function listCatalogItems(db: Executor<DB>, filter: CatalogFilter):
   if (!filter.includeDeleted) query = query.where('ci.deleted_at', 'is', null);
   if (filter.q !== undefined) {
     const pattern = `%${escapeLike(filter.q)}%`;
-    const q = filter.q;
+    // GTINs compare in their 14-digit form, so a UPC-A finds the item under its EAN-13 or GTIN-14 form too
+    // (scanners read UPC-A symbols with a leading zero).
+    const gtin14 = /^\d{8,14}$/.test(filter.q) ? filter.q.padStart(14, '0') : undefined;
     query = query.where((eb) =>
-      eb.or([eb('ci.name', 'ilike', pattern), eb('ci.brand', 'ilike', pattern), eb('ci.gtin', '=', q)]),
+      eb.or([
+        eb('ci.name', 'ilike', pattern),
+        eb('ci.brand', 'ilike', pattern),
+        ...(gtin14 ? [eb(sql<string>`lpad(ci.gtin, 14, '0')`, '=', gtin14)] : []),
+      ]),
     );
   }
   if (filter.after) {

@@ -8,6 +8,7 @@ import { useApi } from '../app-context';
 import { Field, FormError, Page, QueryState } from '../components/ui';
 import { formatDate, formatMoney } from '../format';
 import { routes } from '../routes';
+import { ScanBarcode } from '../scanner/scan-barcode';
 
 type OptimizePlan = components['schemas']['OptimizePlan'];
 
@@ -237,6 +238,12 @@ export function ListScreen() {
               Find product
             </button>
           </form>
+          <ScanBarcode
+            onDetected={(gtin) => {
+              setText(gtin);
+              setSearch(gtin);
+            }}
+          />
           {search && (
             <QueryState query={matches}>
               {(page) => (

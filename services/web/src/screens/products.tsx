@@ -9,6 +9,7 @@ import { type ChartSeries, LineChart } from '../components/line-chart';
 import { FormError, Page, QueryState } from '../components/ui';
 import { daysAgo, formatDate, formatMoney, formatSize } from '../format';
 import { routes } from '../routes';
+import { ScanBarcode } from '../scanner/scan-barcode';
 
 export function ProductsScreen() {
   const api = useApi();
@@ -37,6 +38,12 @@ export function ProductsScreen() {
           />
           <button type="submit">Search</button>
         </form>
+        <ScanBarcode
+          onDetected={(gtin) => {
+            setText(gtin);
+            setParams({ q: gtin });
+          }}
+        />
       </search>
       {q && (
         <QueryState query={products} empty={(page) => page.items.length === 0}>

@@ -5,7 +5,7 @@
  * account. Changes that protect the account need a recent re-authentication (docs/security.md): when the
  * gateway asks for it, the section shows a password prompt and repeats the change once it is confirmed.
  */
-import { type UseMutationResult, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type UseMutationResult, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';

@@ -12,6 +12,7 @@ import { useApi } from '../app-context';
 import { Field, FormError, Page, QueryState } from '../components/ui';
 import { formatMoney } from '../format';
 import { routes } from '../routes';
+import { ScanBarcode } from '../scanner/scan-barcode';
 
 type CatalogItem = components['schemas']['CatalogItem'];
 
@@ -109,6 +110,12 @@ export function StoreScreen() {
           />
           <button type="submit">Search</button>
         </form>
+        <ScanBarcode
+          onDetected={(gtin) => {
+            setSearch(gtin);
+            setQ(gtin);
+          }}
+        />
       </search>
       <QueryState query={catalog} empty={(page) => page.items.length === 0}>
         {(page) => (
