@@ -279,12 +279,28 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('denies all traffic by default and allows DNS', () => {
+  it('denies all traffic by default, and leaves DNS to the infrastructure layer applied before it', () => {
     const deny = find(objects, 'NetworkPolicy', 'default-deny-all');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
-    expect(rec(dns.spec).podSelector).toEqual({});
-    expect(rec(dns.spec).ingress).toBeUndefined();
+    expect(objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns')).toBe(false);
+  });
+
+  it('lets cert-manager’s HTTP-01 solver pods answer the ingress controller on 8089, and nothing else', () => {
+    const solver = { 'acme.cert-manager.io/http01-solver': 'true' };
+    const selecting = policies.filter((p) => selects(p, solver) && rec(p.spec).ingress !== undefined);
+    expect(selecting.map((p) => p.metadata.name)).toEqual(['allow-acme-http01-solver']);
+    expect(rec(selecting[0]?.spec).policyTypes).toEqual(['Ingress']);
+    expect(rec(selecting[0]?.spec).ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8089 }],
+      },
+    ]);
   });
 
   it('admits traffic to the gateway from the ingress controller only, and to other services from their callers only', () => {
@@ -605,6 +621,38 @@ describe('infrastructure', () => {
       { name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' },
     ]);
     find(objects, 'NetworkPolicy', 'redis');
+  });
+
+  it('lets every pod resolve names with the infrastructure layer alone (CNPG and NATS dial each other by name)', () => {
+    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
+    expect(rec(dns.spec).podSelector).toEqual({});
+    expect(rec(dns.spec).policyTypes).toEqual(['Egress']);
+    expect(rec(dns.spec).egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
+    // Every pod the data services' policies restrict is selected by it.
+    for (const name of ['postgres', 'nats', 'redis'])
+      expect(
+        selects(
+          dns,
+          rec(rec(find(objects, 'NetworkPolicy', name).spec).podSelector).matchLabels as Record<
+            string,
+            string
+          >,
+        ),
+        name,
+      ).toBe(true);
   });
 
   it('has a NetworkPolicy for Postgres, NATS and Redis that admits CartWatch services', () => {
