@@ -7,11 +7,9 @@
  * every service's name to the free loopback port that service listens on. Each must reach /ready, every
  * `*_URL` it reads must name the service it means, and every feature a service ships must be on.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type ServiceName, serviceNames, services } from '@cartwatch/common-types';
 import { createDatabase } from '@cartwatch/db';
 import { parseDockerfile, stageEnvironment } from '@cartwatch/deploy-tests/dockerfile';
@@ -23,9 +21,9 @@ import { loadConfig } from '@cartwatch/service-kit';
 import { createTestStream, type TestStream, testEnv } from '@cartwatch/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnService } from './processes.js';
 import { envSchemas } from './services.js';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
 
 /** One process a configuration runs: a compose service or a Deployment's container. */
@@ -234,23 +232,6 @@ function mapToLoopback(
   return env;
 }
 
-function run(service: ServiceName, args: string[], env: Record<string, string>) {
-  const child = spawn(globalThis.process.execPath, args, {
-    cwd: path.join(repoRoot, 'services', service),
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let logs = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    logs += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    logs += chunk.toString('utf8');
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, exited, logs: () => logs };
-}
-
 async function waitForReady(started: Started, exited: Promise<number | null>, logs: () => string) {
   let gone = false;
   void exited.then(() => {
@@ -323,7 +304,7 @@ class RunningConfiguration {
       // (`create extension if not exists` is not concurrency-safe) runs again alone.
       const migrate = async (migration: ShippedProcess) => {
         const env = mapToLoopback(this.configuration, migration, new Map(), databaseUrl, stream);
-        const step = run(migration.service, ['dist/migrate.js', 'latest'], env);
+        const step = spawnService(migration.service, ['dist/migrate.js', 'latest'], env);
         return { migration, code: await step.exited, logs: step.logs() };
       };
       const first = await Promise.all(this.configuration.migrations.map(migrate));
@@ -342,7 +323,7 @@ class RunningConfiguration {
         const env = mapToLoopback(this.configuration, process, ports, databaseUrl, stream);
         const started: Started = { process, env, managementPort: Number(env.MANAGEMENT_PORT) };
         this.started.push(started);
-        const child = run(process.service, ['dist/main.js'], env);
+        const child = spawnService(process.service, ['dist/main.js'], env);
         started.child = child.child;
         this.exits.push(child.exited);
         await waitForReady(started, child.exited, child.logs);
