@@ -78,6 +78,7 @@ function placeholderSecrets(): Record<string, string> {
     VAPID_SUBJECT: 'mailto:ops@cartwatch.example.com',
     CREDENTIAL_KEYS: `k1:${randomBytes(32).toString('base64')}`,
     INBOUND_EMAIL_SECRET: randomBytes(32).toString('hex'),
+    INBOUND_EMAIL_DOMAIN: 'inbound.cartwatch.example.com',
     DEVICE_KEY_PEPPER: randomBytes(32).toString('hex'),
   };
 }
@@ -385,6 +386,12 @@ const featureGates: {
     service: 'receipt-ingest',
     variable: 'INBOUND_EMAIL_SECRET',
     on: (c) => c.INBOUND_EMAIL_SECRET !== undefined,
+  },
+  {
+    // The development default (…cartwatch.local) is an address nobody can send mail to.
+    service: 'receipt-ingest',
+    variable: 'INBOUND_EMAIL_DOMAIN',
+    on: (c) => !String(c.INBOUND_EMAIL_DOMAIN).endsWith('.local'),
   },
   { service: 'cart-device', variable: 'DEVICE_KEY_PEPPER', on: (c) => c.DEVICE_KEY_PEPPER !== undefined },
 ];
