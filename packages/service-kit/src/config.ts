@@ -50,7 +50,9 @@ export function loadConfig<S extends z.ZodObject>(
 
   const problems = result.error.issues.map((issue): ConfigProblem => {
     const variable = issue.path.length === 0 ? '(config)' : issue.path.map(String).join('.');
-    const missing = issue.path.length === 1 && input[String(issue.path[0])] === undefined;
+    // A rule of the service's own (`custom`) says why the variable is needed; keep its message.
+    const missing =
+      issue.code !== 'custom' && issue.path.length === 1 && input[String(issue.path[0])] === undefined;
     return { variable, problem: missing ? 'is required but not set' : issue.message };
   });
   throw new ConfigError(problems);
@@ -69,4 +71,38 @@ export function loadConfigOrExit<S extends z.ZodObject>(
     process.stderr.write(`${service}: ${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** A variable production cannot do without, and what it provides (named in the refusal). */
+export type ProductionRequirement<Variable extends string = string> = readonly [
+  variable: Variable,
+  provides: string,
+];
+
+/**
+ * `requireInProduction(schema, [['SMTP_URL', 'e-mailed codes'], ...])`: with NODE_ENV=production, every
+ * listed variable left unset is one problem naming it and what it provides, so production never falls
+ * back to a development default (docs/configuration.md). The check runs even when other variables are
+ * already invalid, so one start names every problem; a variable set but invalid keeps its own message.
+ */
+export function requireInProduction<S extends z.ZodObject>(
+  schema: S,
+  requirements: readonly ProductionRequirement<Extract<keyof z.output<S>, string>>[],
+): S {
+  return schema.superRefine(
+    (config, context) => {
+      const values = (config ?? {}) as Record<string, unknown>;
+      if (values.NODE_ENV !== 'production') return;
+      const reported = new Set(context.issues.map((issue) => String(issue.path?.[0])));
+      for (const [variable, provides] of requirements) {
+        if (values[variable] !== undefined || reported.has(variable)) continue;
+        context.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: `is required in production: it provides ${provides}`,
+        });
+      }
+    },
+    { when: () => true },
+  );
 }

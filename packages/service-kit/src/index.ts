@@ -4,7 +4,14 @@ export * from './address-policy.js';
 export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
 export { type BaseServiceEnv, baseServiceEnv, serviceEnv } from './base-env.js';
 export { headlessChromiumArgs } from './chromium.js';
-export { ConfigError, type ConfigProblem, loadConfig, loadConfigOrExit } from './config.js';
+export {
+  ConfigError,
+  type ConfigProblem,
+  loadConfig,
+  loadConfigOrExit,
+  type ProductionRequirement,
+  requireInProduction,
+} from './config.js';
 export { describeEnv, type EnvVarDoc } from './env-docs.js';
 export { errorHandler, notFoundHandler } from './error.middleware.js';
 export { type FastRead, mountFastRead } from './fast-reads.js';

@@ -6,6 +6,7 @@ import {
   describeEnv,
   loadConfig,
   loadConfigOrExit,
+  requireInProduction,
   serviceEnv,
 } from '../src/index.js';
 
@@ -157,5 +158,47 @@ describe('describeEnv', () => {
   it('refuses a schema with an undocumented variable', () => {
     const schema = baseServiceEnv.extend({ SECRET_SAUCE: z.string(), OTHER: z.string().optional() });
     expect(() => describeEnv(schema)).toThrow('env variables without a .describe(): SECRET_SAUCE, OTHER');
+  });
+});
+
+describe('requireInProduction', () => {
+  const schema = requireInProduction(
+    serviceEnv('orders').extend({
+      API_SECRET: z.string().min(8).optional(),
+      MAILER_URL: z.url().optional(),
+    }),
+    [
+      ['API_SECRET', 'signed API calls'],
+      ['MAILER_URL', 'e-mails'],
+    ],
+  );
+
+  it('names every missing one in production, with what it is for, beside the other problems', () => {
+    const problems = configProblems(() => loadConfig(schema, { NODE_ENV: 'production', PORT: '1' }));
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        { variable: 'SERVICE_KEY', problem: 'is required but not set' },
+        { variable: 'API_SECRET', problem: 'is required in production: it provides signed API calls' },
+        { variable: 'MAILER_URL', problem: 'is required in production: it provides e-mails' },
+      ]),
+    );
+  });
+
+  it('reports a set but invalid one once, as invalid', () => {
+    const problems = configProblems(() =>
+      loadConfig(schema, {
+        ...validEnv,
+        NODE_ENV: 'production',
+        API_SECRET: 'short',
+        MAILER_URL: 'not a url',
+      }),
+    );
+    expect(problems.map((p) => p.variable).sort()).toEqual(['API_SECRET', 'MAILER_URL']);
+    expect(problems.find((p) => p.variable === 'API_SECRET')?.problem).not.toContain('production');
+  });
+
+  it('asks nothing outside production', () => {
+    expect(loadConfig(schema, { ...validEnv, NODE_ENV: 'development' }).API_SECRET).toBeUndefined();
+    expect(() => loadConfig(schema, { ...validEnv, NODE_ENV: 'production' })).toThrow(ConfigError);
   });
 });

@@ -1,12 +1,13 @@
 /** Environment of cart-device; docs/configuration.md is generated from this schema. */
 import { defaultServiceUrl } from '@cartwatch/common-types';
+import { requireInProduction } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const envSchema = serviceEnvSchema('cart-device', {
+const variables = serviceEnvSchema('cart-device', {
   ORDERS_URL: z
     .url({ protocol: /^https?$/ })
     .default(defaultServiceUrl('orders'))
@@ -19,7 +20,8 @@ export const envSchema = serviceEnvSchema('cart-device', {
     .optional()
     .describe(
       'Secret (at least 32 characters) keying the HMAC-SHA-256 of device keys and pairing codes. ' +
-        'Unset = derived from SERVICE_KEY; set it so that rotating SERVICE_KEY does not invalidate every device key.',
+        'Required in production, so that rotating SERVICE_KEY does not invalidate every device key; unset outside ' +
+        'production = derived from SERVICE_KEY.',
     ),
   DEVICE_KEY_GRACE_SECONDS: seconds(0, 7 * 24 * 3600, 86_400).describe(
     'Default time a rotated device key keeps working beside its successor.',
@@ -54,4 +56,8 @@ export const envSchema = serviceEnvSchema('cart-device', {
       'Up to this many stops routes are exact (Held-Karp); above, nearest neighbour + 2-opt + Or-opt.',
     ),
 });
+
+export const envSchema = requireInProduction(variables, [
+  ['DEVICE_KEY_PEPPER', 'the key of device-key and pairing-code hashes, independent of SERVICE_KEY'],
+]);
 export type Config = z.infer<typeof envSchema>;

@@ -1,5 +1,6 @@
 /** Environment of the gateway; docs/configuration.md is generated from this schema. */
 import { defaultServiceUrl, type ServiceName, services, upstreamServices } from '@cartwatch/common-types';
+import { requireInProduction } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
@@ -49,7 +50,8 @@ export const envVariables = serviceEnvSchema('gateway', {
     .optional()
     .describe(
       'JSON array of Ed25519 private JWKs, each with a `kid`; the first signs, the others only verify ' +
-        '(rotation: prepend the new key, drop the old one 15 minutes later). Unset outside production = ' +
+        '(rotation: prepend the new key, drop the old one 15 minutes later); required in production ' +
+        '(docs/deploy.md, "Secrets", has the command that makes one). Unset outside production = ' +
         'a key generated once and kept in JWT_KEY_FILE.',
     ),
   JWT_KEY_FILE: z
@@ -398,7 +400,21 @@ export const envVariables = serviceEnvSchema('gateway', {
     .describe('Comma-separated browser origins allowed by CORS (empty = same-origin only)'),
 });
 
-export const envSchema = envVariables.superRefine((config, context) => {
+// Production has no development fallback: one-time codes must be delivered, never filed; tokens are
+// signed with the operator's keys, not a generated file. Redis is what the replicas share: without it each
+// would keep its own rate limits and its own list of ended sessions, so a logged-out token would still
+// work on the others.
+const productionNeeds = [
+  ['JWT_SIGNING_KEYS', 'the keys that sign access tokens, the same in every replica'],
+  ['SMTP_URL', 'e-mailed codes (verification, password reset, login) and alert e-mails'],
+  ['SMS_PROVIDER_URL', 'texted codes (phone login, the SMS second factor) and alert texts'],
+  ['REDIS_URL', 'ended sessions and rate limits to every gateway replica'],
+  ['VAPID_PUBLIC_KEY', 'web push: the key browsers subscribe with'],
+  ['VAPID_PRIVATE_KEY', 'web push: the key push services verify'],
+  ['VAPID_SUBJECT', 'web push: the contact push services ask for'],
+] as const;
+
+const crossVariableRules = envVariables.superRefine((config, context) => {
   if (config.DELIVERY_LEASE_MS <= config.DELIVERY_SEND_TIMEOUT_MS)
     context.addIssue({
       code: 'custom',
@@ -418,25 +434,8 @@ export const envSchema = envVariables.superRefine((config, context) => {
       path: ['DELIVERY_ALLOW_LOOPBACK_TARGETS'],
       message: 'is for tests only: production never posts webhooks or pushes to loopback addresses',
     });
-  // One-time codes must be delivered, never logged: production has no fallback for them.
-  // Redis is what the replicas share: without it each would keep its own rate limits and its own list
-  // of ended sessions, so a logged-out token would still work on the others.
-  for (const [variable, what] of [
-    ['SMTP_URL', 'e-mailed codes (verification, password reset, login)'],
-    ['SMS_PROVIDER_URL', 'texted codes (phone login, the SMS second factor)'],
-    ['REDIS_URL', 'ended sessions and rate limits to every gateway replica'],
-    ['VAPID_PUBLIC_KEY', 'web push: the key browsers subscribe with'],
-    ['VAPID_PRIVATE_KEY', 'web push: the key push services verify'],
-    ['VAPID_SUBJECT', 'web push: the contact push services ask for'],
-  ] as const) {
-    if (config[variable] === undefined)
-      context.addIssue({
-        code: 'custom',
-        path: [variable],
-        message: `is required in production: it delivers ${what}`,
-      });
-  }
 });
+export const envSchema = requireInProduction(crossVariableRules, productionNeeds);
 export type Config = z.infer<typeof envSchema>;
 
 export function upstreamUrlOf(config: Config, name: Exclude<ServiceName, 'gateway'>): string {

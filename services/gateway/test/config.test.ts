@@ -38,8 +38,16 @@ function problemsOf(env: Record<string, string>): Array<{ variable: string; prob
 describe('gateway configuration', () => {
   it('refuses production without a mail and an SMS provider, naming both variables', () => {
     expect(problemsOf(productionEnv).sort((a, b) => a.variable.localeCompare(b.variable))).toEqual([
-      { variable: 'SMS_PROVIDER_URL', problem: 'is required but not set' },
-      { variable: 'SMTP_URL', problem: 'is required but not set' },
+      {
+        variable: 'SMS_PROVIDER_URL',
+        problem:
+          'is required in production: it provides texted codes (phone login, the SMS second factor) and alert texts',
+      },
+      {
+        variable: 'SMTP_URL',
+        problem:
+          'is required in production: it provides e-mailed codes (verification, password reset, login) and alert e-mails',
+      },
     ]);
     expect(problemsOf({ ...productionEnv, SMTP_URL: 'smtp://mail.example.com:587' })).toEqual([
       expect.objectContaining({ variable: 'SMS_PROVIDER_URL' }),
@@ -54,7 +62,22 @@ describe('gateway configuration', () => {
         SMTP_URL: 'smtp://mail.example.com:587',
         SMS_PROVIDER_URL: 'https://sms.example.com/send',
       }),
-    ).toEqual([{ variable: 'REDIS_URL', problem: 'is required but not set' }]);
+    ).toEqual([
+      {
+        variable: 'REDIS_URL',
+        problem:
+          'is required in production: it provides ended sessions and rate limits to every gateway replica',
+      },
+    ]);
+  });
+
+  it('refuses production without signing keys and names every other problem in the same start', () => {
+    const { JWT_SIGNING_KEYS: _keys, SERVICE_KEY: _serviceKey, ...rest } = productionEnv;
+    expect(
+      problemsOf(rest)
+        .map((p) => p.variable)
+        .sort(),
+    ).toEqual(['JWT_SIGNING_KEYS', 'SERVICE_KEY', 'SMS_PROVIDER_URL', 'SMTP_URL']);
   });
 
   it('starts in production with both providers, and in development without either', () => {

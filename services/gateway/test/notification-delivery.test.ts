@@ -315,6 +315,27 @@ describe('the delivery worker', () => {
     ).toBe(false);
   });
 
+  it('never gives one delivery to two workers claiming at once (every gateway replica runs the worker)', async () => {
+    const dana = await signUp(gateway, { email: true, webhookUrl: 'https://hooks.example.com/replicas' });
+    await gateway.deliver(); // the verification code
+    for (const title of ['Replica 1', 'Replica 2', 'Replica 3']) await queueAlert(dana.id, title);
+    const claim = (owner: string, slots: number) => (trx: Parameters<typeof claimDueDeliveries>[0]) =>
+      claimDueDeliveries(trx, { owner, leaseMs: 60_000, slots: { email: slots, webhook: slots } });
+    // Replica A's claim is still uncommitted while replica B claims, then both leases hold.
+    let second: Awaited<ReturnType<typeof claimDueDeliveries>> = [];
+    const first = await withTransaction(database.db, async (trx) => {
+      const rows = await claim('replica-a', 2)(trx);
+      second = await withTransaction(database.db, claim('replica-b', 10));
+      return rows;
+    });
+    const third = await withTransaction(database.db, claim('replica-c', 10));
+    const ids = (rows: typeof first) => rows.filter((r) => r.user_id === dana.id).map((r) => r.id);
+    expect(ids(first)).toHaveLength(4);
+    expect(ids(second)).toHaveLength(2);
+    expect(ids(first).filter((id) => ids(second).includes(id))).toEqual([]);
+    expect(ids(third)).toEqual([]);
+  });
+
   it('queues one-time codes, sends them, and keeps no code text once sent', async () => {
     const carol = await signUp(gateway);
     const [queued] = await database.db

@@ -39,7 +39,7 @@ describe('payment configuration', () => {
       'PAYMENT_PROVIDER: production takes real payments: set PAYMENT_PROVIDER=stripe',
     ]);
     expect(problemsOf({ ...base, NODE_ENV: 'production' })).toEqual([
-      'PAYMENT_PROVIDER: is required but not set',
+      'PAYMENT_PROVIDER: production takes real payments: set PAYMENT_PROVIDER=stripe',
     ]);
   });
 
@@ -51,13 +51,13 @@ describe('payment configuration', () => {
 
   it('refuses stripe without its keys, naming each missing one', () => {
     expect(problemsOf({ ...base, NODE_ENV: 'production', PAYMENT_PROVIDER: 'stripe' })).toEqual([
-      'STRIPE_SECRET_KEY: is required but not set',
-      'STRIPE_WEBHOOK_SECRET: is required but not set',
-      'STRIPE_PUBLISHABLE_KEY: is required but not set',
+      'STRIPE_SECRET_KEY: is required with PAYMENT_PROVIDER=stripe',
+      'STRIPE_WEBHOOK_SECRET: is required with PAYMENT_PROVIDER=stripe',
+      'STRIPE_PUBLISHABLE_KEY: is required with PAYMENT_PROVIDER=stripe',
     ]);
     const { STRIPE_WEBHOOK_SECRET: _dropped, ...withoutWebhookSecret } = stripe;
     expect(problemsOf({ ...base, NODE_ENV: 'production', ...withoutWebhookSecret })).toEqual([
-      'STRIPE_WEBHOOK_SECRET: is required but not set',
+      'STRIPE_WEBHOOK_SECRET: is required with PAYMENT_PROVIDER=stripe',
     ]);
   });
 

@@ -107,4 +107,30 @@ describe('watch scheduler', () => {
       .execute();
     expect(runs).toEqual([{ price_cents: 100 }]);
   });
+
+  it('never lets two schedulers (two replicas) check the same watch, claiming at the same moment', async () => {
+    const urls: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      urls.push(`https://replica-${i}.example/p`);
+      await urlWatch(urls[i] ?? '', 10 + i);
+    }
+    // Two processes' schedulers, each with room for every watch. The rows are locked until both claims
+    // are waiting on them, so both read the same unclaimed rows: the worst interleaving, made certain.
+    const [first, second] = [scheduler(12, 0), scheduler(12, 0)];
+    let runs: Promise<string[]>[] = [];
+    await harness.database.db.transaction().execute(async (trx) => {
+      await sql`select id from watch for update`.execute(trx);
+      runs = [first.runOnce(), second.runOnce()];
+      for (let waiting = 0; waiting < 2; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const { rows } = await sql<{ waiting: number }>`
+          select count(*)::int as waiting from pg_stat_activity
+          where wait_event_type = 'Lock' and query like '%update watch set check_started_at%'`.execute(trx);
+        waiting = rows[0]?.waiting ?? 0;
+      }
+    });
+    const claimed = (await Promise.all(runs)).flat();
+    expect(claimed.length).toBe(12);
+    expect([...checked].sort()).toEqual([...urls].sort());
+  });
 });

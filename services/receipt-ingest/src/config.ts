@@ -1,4 +1,5 @@
 /** Environment of receipt-ingest; docs/configuration.md is generated from this schema. */
+import { requireInProduction } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
@@ -9,7 +10,7 @@ const flag = z
 const milliseconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const envSchema = serviceEnvSchema('receipt-ingest', {
+const variables = serviceEnvSchema('receipt-ingest', {
   CSV_MAX_ROWS: z.coerce
     .number()
     .int()
@@ -40,7 +41,7 @@ export const envSchema = serviceEnvSchema('receipt-ingest', {
     .min(32)
     .optional()
     .describe(
-      'Shared secret of the inbound e-mail webhook (HMAC-SHA256 over `<timestamp>.<body>`). Unset: the webhook answers 404.',
+      'Shared secret of the inbound e-mail webhook (HMAC-SHA256 over `<timestamp>.<body>`); required in production. Unset outside production: the webhook answers 404.',
     ),
   INBOUND_EMAIL_MAX_AGE_SECONDS: z.coerce
     .number()
@@ -57,7 +58,7 @@ export const envSchema = serviceEnvSchema('receipt-ingest', {
     )
     .optional()
     .describe(
-      'AES-256-GCM keys for store credentials and sessions, `<id>:<base64 32 bytes>,...`; the first seals, all open (rotation). Unset: connecting a store answers 503.',
+      'AES-256-GCM keys for store credentials and sessions, `<id>:<base64 32 bytes>,...`; the first seals, all open (rotation); required in production. Unset outside production: connecting a store answers 503.',
     ),
   SYNC_SCHEDULER_ENABLED: flag.describe(
     'Runs the store-sync scheduler (periodic syncs, queued jobs, headless Chromium) in this process.',
@@ -125,4 +126,10 @@ export const envSchema = serviceEnvSchema('receipt-ingest', {
       'Base URL of the reference retailer site (the test fixture of docs/retailer-adapters.md); set, the `reference-mart` adapter is registered. Unset in production.',
     ),
 });
+
+// Production ships every feature: connecting a store and receipts by e-mail have no "off" there.
+export const envSchema = requireInProduction(variables, [
+  ['CREDENTIAL_KEYS', 'the keys that seal store credentials (connecting a store)'],
+  ['INBOUND_EMAIL_SECRET', 'the signature of the inbound e-mail webhook (receipts by e-mail)'],
+]);
 export type Config = z.infer<typeof envSchema>;

@@ -63,3 +63,28 @@ export function execForm(args: string): string[] | undefined {
     return undefined;
   }
 }
+
+/**
+ * The environment a stage's ENV instructions give its containers (`KEY=value` pairs; `${ARG}` replaced
+ * from `buildArgs`), e.g. the services' `runtime` stage built with SERVICE and PORT.
+ */
+export function stageEnvironment(
+  dockerfile: Dockerfile,
+  stageName: string,
+  buildArgs: Record<string, string>,
+): Record<string, string> {
+  const stage = dockerfile.stages.find((s) => s.name === stageName);
+  if (!stage) throw new Error(`no stage ${stageName}`);
+  const env: Record<string, string> = {};
+  for (const instruction of stage.instructions.filter((i) => i.keyword === 'ENV')) {
+    for (const [, name, value] of instruction.args.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=(\S*)/g)) {
+      if (name === undefined) continue;
+      env[name] = (value ?? '').replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, arg: string) => {
+        const resolved = buildArgs[arg] ?? env[arg];
+        if (resolved === undefined) throw new Error(`ENV ${name}: build arg ${arg} not given`);
+        return resolved;
+      });
+    }
+  }
+  return env;
+}

@@ -272,3 +272,59 @@ export function ingressBackend(ingress: KubeObject, path: string): string | unde
     .sort((a, b) => b.prefix.length - a.prefix.length);
   return matches[0] ? serviceOf(matches[0].entry) : undefined;
 }
+
+/**
+ * The service-to-service calls: caller → the services whose `<NAME>_URL` (the registry's `urlEnv`) its
+ * config schema reads, from docs/configuration.md (generated from the schemas; `pnpm test` checks it is
+ * current). NetworkPolicies and configured URLs are checked against this, never a hand-kept list.
+ */
+export function callGraph<Name extends string>(
+  configurationDoc: string,
+  registry: Record<Name, { urlEnv: string }>,
+): Map<Name, Name[]> {
+  const graph = new Map<Name, Name[]>();
+  const names = Object.keys(registry) as Name[];
+  for (const section of configurationDoc.split(/^## /m).slice(1)) {
+    const caller = names.find((name) => name === section.split('\n')[0]?.trim());
+    if (caller === undefined) continue;
+    const variables = new Set([...section.matchAll(/^\| `([A-Z0-9_]+)` \|/gm)].map((m) => m[1]));
+    graph.set(
+      caller,
+      names.filter((target) => target !== caller && variables.has(registry[target].urlEnv)),
+    );
+  }
+  return graph;
+}
+
+type Peer = Record<string, unknown>;
+const rules = (policy: KubeObject, direction: 'ingress' | 'egress') => {
+  const list = record(policy.spec)[direction];
+  return Array.isArray(list) ? list.map(record) : [];
+};
+const selectsPod = (peer: Peer, labels: Record<string, string>) => {
+  if (peer.namespaceSelector !== undefined || peer.ipBlock !== undefined) return false;
+  const match = record(record(peer.podSelector).matchLabels);
+  return Object.keys(match).length > 0 && Object.entries(match).every(([k, v]) => labels[k] === v);
+};
+const onPort = (rule: Record<string, unknown>, port: number) =>
+  Array.isArray(rule.ports) && rule.ports.some((p) => record(p).port === port);
+
+/** An egress rule of `policy` lets its pods reach pods labelled `labels` (same namespace) on `port`. */
+export function egressAllows(policy: KubeObject, labels: Record<string, string>, port: number): boolean {
+  return rules(policy, 'egress').some(
+    (rule) =>
+      onPort(rule, port) &&
+      Array.isArray(rule.to) &&
+      rule.to.some((peer) => selectsPod(record(peer), labels)),
+  );
+}
+
+/** An ingress rule of `policy` admits pods labelled `labels` (same namespace) on `port`. */
+export function ingressAdmits(policy: KubeObject, labels: Record<string, string>, port: number): boolean {
+  return rules(policy, 'ingress').some(
+    (rule) =>
+      onPort(rule, port) &&
+      Array.isArray(rule.from) &&
+      rule.from.some((peer) => selectsPod(record(peer), labels)),
+  );
+}

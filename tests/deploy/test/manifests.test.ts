@@ -8,12 +8,16 @@ import {
   services,
 } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
+import { containerEnvironment } from '../src/environment.js';
 import { podContainers, podSpecOf, renderKustomization } from '../src/kustomize.js';
 import {
+  callGraph,
   cidrCovers,
   edgeIngressFor,
+  egressAllows,
   egressCidrs,
   imageProblems,
+  ingressAdmits,
   ingressBackend,
   internetEgressProblems,
   isWorkload,
@@ -34,7 +38,9 @@ const renderedDirs = [
 const rendered = new Map(renderedDirs.map((dir) => [dir, renderKustomization(repoPath(dir))]));
 const objectsOf = (dir: string): KubeObject[] => rendered.get(dir)?.objects ?? [];
 const allObjects = [...rendered.values()].flatMap((r) => r.objects);
-const internetServices = ['price-watch', 'receipt-ingest', 'orders'];
+// Stores and watched pages (receipt-ingest, price-watch), Stripe (orders), deliveries (gateway).
+const internetServices = ['price-watch', 'receipt-ingest', 'orders', 'gateway'];
+const calls = callGraph(readText(repoPath('docs/configuration.md')), services);
 
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
 const find = (objects: KubeObject[], kind: string, name: string): KubeObject => {
@@ -196,21 +202,39 @@ describe.each(overlays)('overlay %s', (overlay) => {
       const order = env.map((e) => e.name);
       expect(order.indexOf('DB_PASSWORD')).toBeLessThan(order.indexOf('DATABASE_URL'));
       const refs = (container.envFrom as unknown[]).map((e) => rec(rec(e).configMapRef).name);
-      expect(refs).toEqual(
-        name === 'gateway' ? ['cartwatch-config', 'gateway-config'] : ['cartwatch-config'],
-      );
+      const own = objects.some((o) => o.kind === 'ConfigMap' && o.metadata.name === `${name}-config`);
+      expect(refs).toEqual(own ? ['cartwatch-config', `${name}-config`] : ['cartwatch-config']);
     },
   );
 
-  it('gives the gateway its code delivery (SMTP and SMS) from a Secret, as production requires', () => {
-    const env = envOf(containerOf(find(objects, 'Deployment', 'gateway'), 'gateway'));
-    for (const variable of ['SMTP_URL', 'SMS_PROVIDER_URL']) {
+  it.each([
+    ['gateway', 'cartwatch-gateway-delivery', ['SMTP_URL', 'SMS_PROVIDER_URL']],
+    ['gateway', 'cartwatch-gateway-keys', ['JWT_SIGNING_KEYS']],
+    ['gateway', 'cartwatch-gateway-push', ['VAPID_PUBLIC_KEY', 'VAPID_PRIVATE_KEY', 'VAPID_SUBJECT']],
+    ['receipt-ingest', 'cartwatch-receipt-ingest', ['CREDENTIAL_KEYS', 'INBOUND_EMAIL_SECRET']],
+    ['cart-device', 'cartwatch-cart-device', ['DEVICE_KEY_PEPPER']],
+  ] as const)('gives %s the secrets production requires from the Secret %s', (name, secret, variables) => {
+    const env = envOf(containerOf(find(objects, 'Deployment', name), name));
+    for (const variable of variables) {
       expect(rec(rec(env.find((e) => e.name === variable)?.valueFrom).secretKeyRef), variable).toEqual({
-        name: 'cartwatch-gateway-delivery',
+        name: secret,
         key: variable,
       });
     }
   });
+
+  it.each(['price-watch', 'receipt-ingest'])(
+    'gives %s (Chromium) a memory-backed /dev/shm and a writable /tmp',
+    (name) => {
+      const deployment = find(objects, 'Deployment', name);
+      const mounts = (containerOf(deployment, name).volumeMounts as unknown[]).map(rec);
+      const volumes = (rec(podSpecOf(deployment)).volumes as unknown[]).map(rec);
+      const volumeAt = (path: string) =>
+        volumes.find((v) => v.name === mounts.find((m) => m.mountPath === path)?.name);
+      expect(rec(volumeAt('/dev/shm')?.emptyDir).medium).toBe('Memory');
+      expect(volumeAt('/tmp')?.emptyDir).toBeDefined();
+    },
+  );
 
   it('points NATS and Redis at their in-cluster Services and the gateway at every upstream', () => {
     const shared = rec(find(objects, 'ConfigMap', 'cartwatch-config').data);
@@ -255,15 +279,31 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('denies all traffic by default and allows DNS', () => {
+  it('denies all traffic by default, and leaves DNS to the infrastructure layer applied before it', () => {
     const deny = find(objects, 'NetworkPolicy', 'default-deny-all');
     expect(deny.spec).toEqual({ podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
-    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
-    expect(rec(dns.spec).podSelector).toEqual({});
-    expect(rec(dns.spec).ingress).toBeUndefined();
+    expect(objects.some((o) => o.kind === 'NetworkPolicy' && o.metadata.name === 'allow-dns')).toBe(false);
   });
 
-  it('admits traffic from the ingress controller to the gateway and the web app only, and from the gateway to each service', () => {
+  it('lets cert-manager’s HTTP-01 solver pods answer the ingress controller on 8089, and nothing else', () => {
+    const solver = { 'acme.cert-manager.io/http01-solver': 'true' };
+    const selecting = policies.filter((p) => selects(p, solver) && rec(p.spec).ingress !== undefined);
+    expect(selecting.map((p) => p.metadata.name)).toEqual(['allow-acme-http01-solver']);
+    expect(rec(selecting[0]?.spec).policyTypes).toEqual(['Ingress']);
+    expect(rec(selecting[0]?.spec).ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } },
+            podSelector: { matchLabels: { 'app.kubernetes.io/name': 'ingress-nginx' } },
+          },
+        ],
+        ports: [{ protocol: 'TCP', port: 8089 }],
+      },
+    ]);
+  });
+
+  it('admits traffic to the gateway from the ingress controller only, and to other services from their callers only', () => {
     for (const name of serviceNames) {
       const ingress = rec(find(policies, 'NetworkPolicy', name).spec).ingress as unknown[];
       const peers = ingress.flatMap((rule) => (rec(rule).from as unknown[]).map(rec));
@@ -275,20 +315,53 @@ describe.each(overlays)('overlay %s', (overlay) => {
         expect(rec(fromOtherNamespace[0]?.namespaceSelector).matchLabels).toEqual({
           'kubernetes.io/metadata.name': 'ingress-nginx',
         });
-      } else {
-        expect(fromOtherNamespace).toEqual([]);
-        const callers = peers.map((p) => rec(rec(p.podSelector).matchLabels)['app.kubernetes.io/name']);
-        expect(callers).toContain('gateway');
-        expect(callers.every((c) => c === 'gateway' || (name === 'orders' && c === 'cart-device'))).toBe(
-          true,
-        );
-      }
+      } else expect(fromOtherNamespace).toEqual([]);
       for (const rule of ingress)
         expect(rec(rule).ports).toEqual([{ protocol: 'TCP', port: services[name].port }]);
     }
   });
 
-  it('lets every service reach Postgres, NATS and Redis, and the gateway reach every service', () => {
+  it('derives the call graph from the services’ config: the gateway calls every service, orders price-watch, cart-device orders', () => {
+    expect(calls.get('gateway')).toEqual(serviceNames.filter((n) => n !== 'gateway'));
+    expect(calls.get('orders')).toEqual(['price-watch']);
+    expect(calls.get('cart-device')).toEqual(['orders']);
+  });
+
+  it.each(serviceNames)(
+    'sets every *_URL %s reads to the Service of the service it means, and nothing else',
+    (name) => {
+      const deployment = find(objects, 'Deployment', name);
+      const env = containerEnvironment(deployment, name, objects, () => 'placeholder');
+      for (const target of calls.get(name) ?? []) {
+        const { urlEnv, port } = services[target];
+        expect(env[urlEnv], `${name}: ${urlEnv}`).toBe(`http://${target}:${port}`);
+        expect(rec(find(objects, 'Service', target).spec).ports).toEqual([
+          { name: 'http', port, targetPort: 'http', protocol: 'TCP' },
+        ]);
+      }
+      const others = serviceNames.filter((t) => t !== name && !(calls.get(name) ?? []).includes(t));
+      for (const target of others)
+        expect(env[services[target].urlEnv], `${name} does not call ${target}`).toBeUndefined();
+    },
+  );
+
+  it('lets exactly the calls of the call graph through, in both directions', () => {
+    for (const caller of serviceNames) {
+      const callerPolicy = find(policies, 'NetworkPolicy', caller);
+      for (const target of serviceNames.filter((n) => n !== caller)) {
+        const expected = (calls.get(caller) ?? []).includes(target);
+        const { port } = services[target];
+        const edge = `${caller} -> ${target}`;
+        expect(egressAllows(callerPolicy, { 'app.kubernetes.io/name': target }, port), edge).toBe(expected);
+        expect(
+          ingressAdmits(find(policies, 'NetworkPolicy', target), { 'app.kubernetes.io/name': caller }, port),
+          edge,
+        ).toBe(expected);
+      }
+    }
+  });
+
+  it('lets every service reach Postgres, NATS and Redis', () => {
     for (const name of serviceNames) {
       const egress = (rec(find(policies, 'NetworkPolicy', name).spec).egress as unknown[]).map(rec);
       const reaches = (labels: Record<string, string>, port: number) =>
@@ -305,18 +378,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
       expect(reaches({ 'cnpg.io/cluster': 'cartwatch-db' }, 5432), `${name} -> postgres`).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'nats' }, 4222), `${name} -> nats`).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'redis' }, 6379), `${name} -> redis`).toBe(true);
-      if (name === 'gateway') {
-        for (const upstream of serviceNames.filter((n) => n !== 'gateway')) {
-          expect(
-            reaches({ 'app.kubernetes.io/name': upstream }, services[upstream].port),
-            `gateway -> ${upstream}`,
-          ).toBe(true);
-        }
-      }
     }
   });
 
-  it('gives internet egress to price-watch, receipt-ingest and orders (Stripe) only, excluding cluster ranges and the metadata address', () => {
+  it('gives internet egress to price-watch, receipt-ingest, orders (Stripe) and the gateway (deliveries) only, excluding cluster ranges and the metadata address', () => {
     for (const policy of policies) {
       const cidrs = egressCidrs(policy);
       if (internetServices.includes(policy.metadata.name)) {
@@ -556,6 +621,38 @@ describe('infrastructure', () => {
       { name: 'redis', port: 6379, targetPort: 'redis', protocol: 'TCP' },
     ]);
     find(objects, 'NetworkPolicy', 'redis');
+  });
+
+  it('lets every pod resolve names with the infrastructure layer alone (CNPG and NATS dial each other by name)', () => {
+    const dns = find(objects, 'NetworkPolicy', 'allow-dns');
+    expect(rec(dns.spec).podSelector).toEqual({});
+    expect(rec(dns.spec).policyTypes).toEqual(['Egress']);
+    expect(rec(dns.spec).egress).toEqual([
+      {
+        to: [
+          {
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+            podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+          },
+        ],
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ]);
+    // Every pod the data services' policies restrict is selected by it.
+    for (const name of ['postgres', 'nats', 'redis'])
+      expect(
+        selects(
+          dns,
+          rec(rec(find(objects, 'NetworkPolicy', name).spec).podSelector).matchLabels as Record<
+            string,
+            string
+          >,
+        ),
+        name,
+      ).toBe(true);
   });
 
   it('has a NetworkPolicy for Postgres, NATS and Redis that admits CartWatch services', () => {

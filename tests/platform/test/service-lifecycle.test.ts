@@ -2,7 +2,7 @@
  * Every service as a real process: its migrations apply to an isolated schema and revert cleanly; it
  * starts, reports /ready (Postgres and NATS) on its management port, and on SIGTERM drains and exits 0.
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serviceNames } from '@cartwatch/common-types';
@@ -11,6 +11,7 @@ import { findFreePort } from '@cartwatch/local-stack';
 import { TEST_SERVICE_KEY, testEnv, testSchemaName } from '@cartwatch/testing';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnService } from './processes.js';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const schemas: string[] = [];
@@ -106,19 +107,7 @@ describe.each(serviceNames)('%s', (service) => {
     const managementPort = await findFreePort();
     const env = serviceEnv(schema, port, managementPort);
     expect(migrate(service, 'latest', env).status).toBe(0);
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: path.join(repoRoot, 'services', service),
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let logs = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      logs += chunk.toString('utf8');
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      logs += chunk.toString('utf8');
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const { child, exited, logs: output } = spawnService(service, ['dist/main.js'], env);
     try {
       const ready = await waitForReady(`http://127.0.0.1:${managementPort}`, child);
       expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', nats: 'ok' } });
@@ -128,7 +117,9 @@ describe.each(serviceNames)('%s', (service) => {
     } finally {
       child.kill('SIGTERM');
     }
-    expect(await exited, logs).toBe(0);
+    const code = await exited;
+    const logs = output();
+    expect(code, logs).toBe(0);
     expect(logs).toContain('shutdown complete');
     expect(logs).not.toMatch(/"level":(50|60)/);
   });

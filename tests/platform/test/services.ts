@@ -9,6 +9,7 @@ import { serviceDefinition as receiptIngest } from '@cartwatch/receipt-ingest';
 import { createAppFromEnv } from '@cartwatch/service-runtime';
 import { serviceDefinition as shrinkflation } from '@cartwatch/shrinkflation';
 import type { Express } from 'express';
+import type { z } from 'zod';
 
 type BuildApp = (env: NodeJS.ProcessEnv) => {
   app: Express;
@@ -25,4 +26,15 @@ export const buildApps: Record<ServiceName, BuildApp> = {
   coupon: (env) => createAppFromEnv(coupon, env),
   orders: (env) => createAppFromEnv(orders, env),
   'cart-device': (env) => createAppFromEnv(cartDevice, env),
+};
+
+/** Every service's env schema, by name. */
+export const envSchemas: Record<ServiceName, z.ZodObject> = {
+  gateway: gateway.envSchema,
+  'receipt-ingest': receiptIngest.envSchema,
+  'price-watch': priceWatch.envSchema,
+  shrinkflation: shrinkflation.envSchema,
+  coupon: coupon.envSchema,
+  orders: orders.envSchema,
+  'cart-device': cartDevice.envSchema,
 };
