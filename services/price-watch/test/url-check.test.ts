@@ -172,6 +172,21 @@ describe('SSRF policy (no loopback allowance)', () => {
     expect(dialed).toEqual([]);
   });
 
+  it('lets loopback through only for an allowed origin (URL_CHECK_ALLOWED_ORIGINS), never for another port or a redirect elsewhere', async () => {
+    const allowed = createUrlChecker(policy({ allowedLoopbackOrigins: new Set([origin]) }));
+    expect(await allowed(`${origin}/jsonld`, {})).toMatchObject({ ok: true, priceCents: 1849 });
+    const otherPort = new URL(origin);
+    otherPort.port = String(Number(otherPort.port) + 1);
+    const refused = await allowed(`${otherPort.origin}/jsonld`, {});
+    expect(refused).toMatchObject({ ok: false, code: 'BLOCKED_ADDRESS' });
+    expect(await allowed(`http://shop.test:${new URL(origin).port}/jsonld`, {})).toMatchObject({
+      ok: false,
+      code: 'BLOCKED_ADDRESS',
+    });
+    expect(await allowed(`${origin}/to-private`, {})).toMatchObject({ ok: false, code: 'BLOCKED_ADDRESS' });
+    expect(dialed.map((target) => target.address)).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
   it('re-checks every redirect hop: a redirect to a private address or name is refused before connecting', async () => {
     const loopbackFixtures = createUrlChecker(policy({ allowLoopback: true }));
     const toPrivate = await loopbackFixtures(`${origin}/to-private`, {});
