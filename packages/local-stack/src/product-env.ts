@@ -148,11 +148,13 @@ export async function startLocalCompanions(
     await mailCatcher.stop();
     throw error;
   });
+  let stopped: Promise<unknown> | undefined;
   return {
     mailCatcher,
     demoStore,
     async stop() {
-      await Promise.all([mailCatcher.stop(), demoStore.close()]);
+      stopped ??= Promise.all([mailCatcher.stop(), demoStore.close()]);
+      await stopped;
     },
   };
 }
