@@ -21,7 +21,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ServiceName, serviceNames, services } from '@cartwatch/common-types';
+import { type ServiceName, serviceNames } from '@cartwatch/common-types';
 import {
   DEMO_STORE_ACCOUNT,
   findFreePort,
