@@ -208,10 +208,11 @@ export class Platform implements PlatformInfo {
         Object.fromEntries(
           await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
         ) as Record<ServiceName, number>;
-      const ports = await freePorts();
-      const managementPorts = await freePorts();
+      // The companions listen first, so the free ports picked for the services cannot be theirs.
       const companions = await startLocalCompanions();
       cleanups.push(() => companions.stop());
+      const ports = await freePorts();
+      const managementPorts = await freePorts();
       const fixtureOrigin = `http://127.0.0.1:${await findFreePort()}`;
       const product = await localProductEnv({
         dataDir: tempDir,
