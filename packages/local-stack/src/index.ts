@@ -2,8 +2,24 @@
  * @cartwatch/local-stack: the servers `pnpm start` and the test setup start themselves (embedded Postgres,
  * nats-server, a throwaway redis-server), always on 127.0.0.1 and free ports (ARCHITECTURE §7), quick
  * reachability probes, and the service launcher (child processes from each service's built dist, readiness
- * polling, a draining stop) that `pnpm start` and the end-to-end tests share.
+ * polling, a draining stop) that `pnpm start` and the end-to-end tests share, with the product's
+ * environment (product-env.ts), the local mail catcher and the demo store.
  */
+export {
+  DEMO_STORE_ACCOUNT,
+  DEMO_STORE_SLUG,
+  demoStoreOrders,
+  ensureDemoStoreRetailer,
+  startDemoStore,
+} from './demo-store/demo-store.js';
+export {
+  type FixtureAccount,
+  type FixtureLine,
+  type FixtureMode,
+  type FixtureOrder,
+  type ReferenceRetailerSite,
+  startReferenceRetailer,
+} from './demo-store/reference-retailer.js';
 export {
   type EmbeddedPostgresOptions,
   type RunningServer,
@@ -15,6 +31,12 @@ export {
   redactUrl,
   resolveInfrastructure,
 } from './infrastructure.js';
+export {
+  type CaughtMessage,
+  type MailCatcher,
+  type MailCatcherOptions,
+  startMailCatcher,
+} from './mail-catcher.js';
 export { NATS_SERVER_HINT, type NatsServerOptions, startNatsServer } from './nats-server.js';
 export { findFreePort, isPortFree } from './ports.js';
 export {
@@ -25,6 +47,15 @@ export {
   type ProbeOptions,
 } from './probes.js';
 export { DataDirInUseError } from './processes.js';
+export {
+  keptSecret,
+  LOCAL_ADMIN_EMAIL,
+  type LocalCompanions,
+  type LocalProductEnv,
+  type LocalProductEnvOptions,
+  localProductEnv,
+  startLocalCompanions,
+} from './product-env.js';
 export { REDIS_SERVER_HINT, type RedisServerOptions, startRedisServer } from './redis-server.js';
 export {
   formatLogLine,

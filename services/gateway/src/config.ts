@@ -136,7 +136,7 @@ export const envVariables = serviceEnvSchema('gateway', {
     .default('.data/gateway/dev-mailbox.jsonl')
     .describe(
       'Development only: where e-mails and texts (with their one-time codes) go when SMTP_URL / SMS_PROVIDER_URL ' +
-        'is unset, one JSON object per line; `pnpm start` puts it in .data/dev-mailbox.jsonl. Unused in production',
+        'is unset, one JSON object per line (a gateway started alone; `pnpm start` sends to its local mail catcher instead). Unused in production',
     ),
 
   // Notification deliveries (after commit, by the delivery worker)

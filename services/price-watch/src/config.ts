@@ -40,6 +40,19 @@ export const envSchema = serviceEnvSchema('price-watch', {
   URL_CHECK_ALLOW_LOOPBACK: flag.describe(
     'TEST ONLY: lets URL checks reach loopback addresses (local fixture pages). Never enable in a deployment.',
   ),
+  URL_CHECK_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
+    .describe(
+      'DEVELOPMENT AND TESTS ONLY: comma-separated origins (`http://127.0.0.1:8087`) whose loopback addresses URL checks may reach (local pages, the demo store of `pnpm start`); every other loopback URL stays refused. Production refuses to start with it.',
+    ),
   URL_RENDER_ENABLED: flag.describe(
     'Lets URL watches ask for rendering (`render: true`): the page runs in headless Chromium, every request it makes goes through the same address policy (docs/price-watch.md).',
   ),
@@ -79,6 +92,15 @@ export const envSchema = serviceEnvSchema('price-watch', {
     .max(32)
     .default(4)
     .describe('URL checks the scheduler runs at once.'),
+  WATCH_CHECK_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400)
+    .optional()
+    .describe(
+      "Time from one scheduled check of a URL watch to its next. Unset: each watch's own interval (6 hours). `pnpm start` and the end-to-end tests shorten it.",
+    ),
   WATCH_HOST_DELAY_MS: z.coerce
     .number()
     .int()

@@ -36,6 +36,7 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
             logger: context.logger.child({ component: 'watch-scheduler' }),
             concurrency: context.config.WATCH_SCHEDULER_CONCURRENCY,
             hostDelayMs: context.config.WATCH_HOST_DELAY_MS,
+            checkIntervalSeconds: context.config.WATCH_CHECK_INTERVAL_SECONDS,
           }),
         ]
       : [],

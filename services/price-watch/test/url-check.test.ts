@@ -7,8 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../src/config.js';
 import type { ConnectTarget, FetchPolicy } from '../src/watches/safe-fetch.js';
 import { createUrlChecker } from '../src/watches/url-check.js';
+import { urlCheckerFromConfig } from '../src/watches/url-checker.factory.js';
 import { recordingConnector, tableResolver } from './outbound-doubles.js';
 import { createProduct, type PriceWatchHarness, startPriceWatch } from './support.js';
 
@@ -170,6 +172,28 @@ describe('SSRF policy (no loopback allowance)', () => {
     expect(await check('file:///etc/passwd', {})).toMatchObject({ ok: false, code: 'UNSUPPORTED_URL' });
     expect(await check('gopher://127.0.0.1/', {})).toMatchObject({ ok: false, code: 'UNSUPPORTED_URL' });
     expect(dialed).toEqual([]);
+  });
+
+  it('lets loopback through only for an allowed origin (URL_CHECK_ALLOWED_ORIGINS), never for another port or a redirect elsewhere', async () => {
+    const allowed = createUrlChecker(policy({ allowedLoopbackOrigins: new Set([origin]) }));
+    expect(await allowed(`${origin}/jsonld`, {})).toMatchObject({ ok: true, priceCents: 1849 });
+    const otherPort = new URL(origin);
+    otherPort.port = String(Number(otherPort.port) + 1);
+    const refused = await allowed(`${otherPort.origin}/jsonld`, {});
+    expect(refused).toMatchObject({ ok: false, code: 'BLOCKED_ADDRESS' });
+    expect(await allowed(`http://shop.test:${new URL(origin).port}/jsonld`, {})).toMatchObject({
+      ok: false,
+      code: 'BLOCKED_ADDRESS',
+    });
+    expect(await allowed(`${origin}/to-private`, {})).toMatchObject({ ok: false, code: 'BLOCKED_ADDRESS' });
+    expect(dialed.map((target) => target.address)).toEqual(['127.0.0.1', '127.0.0.1']);
+  });
+
+  it('refuses allowed loopback origins in production', () => {
+    const config = (NODE_ENV: Config['NODE_ENV']) =>
+      ({ NODE_ENV, URL_CHECK_ALLOWED_ORIGINS: ['http://127.0.0.1:8087'] }) as Config;
+    expect(() => urlCheckerFromConfig(config('production'))).toThrow(/URL_CHECK_ALLOWED_ORIGINS/);
+    expect(urlCheckerFromConfig(config('development'))).toBeTypeOf('function');
   });
 
   it('re-checks every redirect hop: a redirect to a private address or name is refused before connecting', async () => {

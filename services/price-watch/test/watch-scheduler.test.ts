@@ -49,13 +49,14 @@ async function urlWatch(url: string, overdueMinutes: number, claimedMinutesAgo?:
   return id;
 }
 
-function scheduler(concurrency: number, hostDelayMs = 60_000) {
+function scheduler(concurrency: number, hostDelayMs = 60_000, checkIntervalSeconds?: number) {
   return new WatchScheduler({
     database: harness.database,
     checkUrl,
     logger: pino({ level: 'silent' }),
     concurrency,
     hostDelayMs,
+    checkIntervalSeconds,
     random: () => 0.5,
   });
 }
@@ -132,5 +133,26 @@ describe('watch scheduler', () => {
     const claimed = (await Promise.all(runs)).flat();
     expect(claimed.length).toBe(12);
     expect([...checked].sort()).toEqual([...urls].sort());
+  });
+
+  it("schedules the next check at the configured interval instead of the watch's own (WATCH_CHECK_INTERVAL_SECONDS)", async () => {
+    const own = await urlWatch('https://e.example/1', 5);
+    const configured = await urlWatch('https://f.example/1', 3);
+    const nextCheckAt = async (id: string) =>
+      (
+        await harness.database.db
+          .selectFrom('watch')
+          .select('next_check_at')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).next_check_at?.getTime() ?? 0;
+    const before = Date.now();
+    await scheduler(1).runOnce();
+    await scheduler(1, 60_000, 30).runOnce();
+    expect(checked).toEqual(['https://e.example/1', 'https://f.example/1']);
+    // The watch's own interval (6 hours by default) without the setting, 30 s with it.
+    expect(await nextCheckAt(own)).toBeGreaterThanOrEqual(before + 21_600_000);
+    expect(await nextCheckAt(configured)).toBeGreaterThanOrEqual(before + 30_000);
+    expect(await nextCheckAt(configured)).toBeLessThan(before + 21_600_000);
   });
 });

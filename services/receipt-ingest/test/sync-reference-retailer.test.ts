@@ -1,11 +1,16 @@
 /**
- * Store sync end to end: the reference retailer site (test/fixtures/reference-retailer) driven by
+ * Store sync end to end: the reference retailer site (@cartwatch/local-stack, the demo store of `pnpm start`) driven by
  * Debian's Chromium through playwright-core, jobs run by the scheduler, receipts recorded by the import
  * path. Needs /usr/bin/chromium (or CHROMIUM_PATH): without it this file fails, it never skips.
  */
 import { randomBytes } from 'node:crypto';
 import { accessSync, constants } from 'node:fs';
 import { Writable } from 'node:stream';
+import {
+  type FixtureOrder,
+  type ReferenceRetailerSite,
+  startReferenceRetailer,
+} from '@cartwatch/local-stack';
 import { createLogger } from '@cartwatch/service-kit';
 import { sql } from 'kysely';
 import request from 'supertest';
@@ -16,11 +21,6 @@ import { ReferenceRetailerAdapter } from '../src/scraping/adapters/reference-ret
 import { BrowserHost } from '../src/scraping/browser-host.js';
 import { SyncRunner, sessionContext } from '../src/scraping/sync-runner.js';
 import { SyncScheduler } from '../src/scraping/sync-scheduler.js';
-import {
-  type FixtureOrder,
-  type ReferenceRetailerSite,
-  startReferenceRetailer,
-} from './fixtures/reference-retailer/reference-retailer.server.js';
 import { as, connectStore, createHarness, createSyncRetailer, type Harness, testUser } from './harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

@@ -1,13 +1,16 @@
 /**
- * The whole CartWatch platform for end-to-end tests, started the way `pnpm start` does (the same
- * local-stack launcher: every schema's migrations from the built `dist/migrate.js`, the seven services as
- * child processes from `dist/main.js`, readiness polling, one SIGTERM each to stop), but isolated:
+ * The whole CartWatch product for end-to-end tests, started as `pnpm start` starts it: the same launcher
+ * (every schema's migrations from the built `dist/migrate.js`, the seven services as child processes from
+ * `dist/main.js`, readiness polling, one SIGTERM each to stop), the same environment
+ * (`localProductEnv` of @cartwatch/local-stack: schedulers, delivery worker and rendering on, secrets
+ * generated into the platform's temporary directory), the same mail catcher and demo store (on free
+ * ports). What differs, and only this (see `testOnly` below):
  *
- * - a database of its own (`cw_e2e_<hex>`) on the test run's Postgres, dropped by stop();
- * - a JetStream stream and subject prefix of its own (EVENTS_STREAM / EVENTS_SUBJECT_PREFIX), deleted by stop();
- * - free loopback ports for every service, a random SERVICE_KEY, a JWT key file in a temporary directory,
- *   its own rate-limit key prefix in Redis, a random store-credential key (CREDENTIAL_KEYS) and an admin
- *   account bootstrapped by the gateway.
+ * - isolation: a database of its own (`cw_e2e_<hex>`, dropped by stop()), a JetStream stream and subject
+ *   prefix of its own (deleted by stop()), free loopback ports, its own rate-limit key prefix in Redis;
+ * - test-only knobs: quick delivery polls and retries and loopback webhook/push targets, rate limits
+ *   out of the way (every request comes from 127.0.0.1), URL watches checked every 2 s, one more loopback
+ *   origin for URL watches (`fixtureOrigin`, where a test serves its page), plain-HTTP cookies.
  *
  * Postgres, NATS and Redis come from the test global setup (`@cartwatch/testing`), which fails the run
  * when it cannot get them. Service logs go to a file (logFile); a start failure quotes its last lines.
@@ -18,14 +21,18 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ServiceName, serviceNames, services } from '@cartwatch/common-types';
+import { type ServiceName, serviceNames } from '@cartwatch/common-types';
 import {
+  DEMO_STORE_ACCOUNT,
   findFreePort,
   isRunning,
+  type LocalCompanions,
+  localProductEnv,
   prefixFor,
   type RunningService,
   redactUrl,
   runToCompletion,
+  startLocalCompanions,
   startServiceProcess,
   stopAll,
   waitUntilReady,
@@ -73,8 +80,12 @@ export interface PlatformInfo {
   logFile: string;
   /** orders runs the `test` payment provider; its webhook secret lets tests sign provider confirmations. */
   paymentWebhookSecret: string;
-  /** Where the gateway files e-mails and texts (one-time codes): no provider is configured (src/mailbox.ts). */
-  mailboxFile: string;
+  /** The local mail catcher every e-mail and text goes to: its inbox page; `/api/messages` is what src/mailbox.ts reads. */
+  mailCatcherUrl: string;
+  /** The demo store (the reference retailer site, retailer slug `reference-mart`) and its account. */
+  demoStore: { url: string; username: string; password: string };
+  /** A loopback origin URL watches may check (URL_CHECK_ALLOWED_ORIGINS): a test serves its page there. */
+  fixtureOrigin: string;
   /** INBOUND_EMAIL_SECRET of receipt-ingest: tests sign `POST /receipts/inbound-email` with it. */
   inboundEmailSecret: string;
 }
@@ -98,6 +109,8 @@ export class Platform implements PlatformInfo {
     private readonly adminDatabaseUrl: string,
     private readonly tempDir: string,
     private readonly serviceDatabaseUrl: PlatformOptions['serviceDatabaseUrl'],
+    private readonly companions: LocalCompanions,
+    readonly fixtureOrigin: string,
   ) {
     this.url = this.serviceUrl('gateway');
   }
@@ -122,8 +135,12 @@ export class Platform implements PlatformInfo {
     return this.env.PAYMENT_TEST_WEBHOOK_SECRET ?? '';
   }
 
-  get mailboxFile(): string {
-    return path.join(this.tempDir, 'dev-mailbox.jsonl');
+  get mailCatcherUrl(): string {
+    return this.companions.mailCatcher.url;
+  }
+
+  get demoStore(): PlatformInfo['demoStore'] {
+    return { url: this.companions.demoStore.url, ...DEMO_STORE_ACCOUNT };
   }
 
   get serviceUrls(): Record<ServiceName, string> {
@@ -145,7 +162,7 @@ export class Platform implements PlatformInfo {
     const { url, serviceUrls, managementUrls, admin, databaseName, streamName, subjectPrefix, logFile } =
       this;
     const paymentWebhookSecret = this.paymentWebhookSecret;
-    const { mailboxFile, inboundEmailSecret } = this;
+    const { mailCatcherUrl, demoStore, fixtureOrigin, inboundEmailSecret } = this;
     return {
       url,
       serviceUrls,
@@ -156,7 +173,9 @@ export class Platform implements PlatformInfo {
       subjectPrefix,
       logFile,
       paymentWebhookSecret,
-      mailboxFile,
+      mailCatcherUrl,
+      demoStore,
+      fixtureOrigin,
       inboundEmailSecret,
     };
   }
@@ -189,57 +208,57 @@ export class Platform implements PlatformInfo {
         Object.fromEntries(
           await Promise.all(serviceNames.map(async (name) => [name, await findFreePort()] as const)),
         ) as Record<ServiceName, number>;
+      // The companions listen first, so the free ports picked for the services cannot be theirs.
+      const companions = await startLocalCompanions();
+      cleanups.push(() => companions.stop());
       const ports = await freePorts();
       const managementPorts = await freePorts();
-      const admin = {
-        email: `admin-${suffix}@example.test`,
-        password: randomBytes(18).toString('base64url'),
-      };
-      const env: NodeJS.ProcessEnv = {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? os.homedir(),
-        NODE_ENV: 'test',
-        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
-        HOST: '127.0.0.1',
-        SERVICE_KEY: randomBytes(32).toString('base64url'),
+      const fixtureOrigin = `http://127.0.0.1:${await findFreePort()}`;
+      const product = await localProductEnv({
+        dataDir: tempDir,
+        serviceUrls: Object.fromEntries(
+          serviceNames.map((name) => [name, `http://127.0.0.1:${ports[name]}`]),
+        ) as Record<ServiceName, string>,
+        mail: companions.mailCatcher,
+        demoStoreUrl: companions.demoStore.url,
+        allowedOrigins: [fixtureOrigin],
+      });
+      const isolation = {
         DATABASE_URL: withDatabase(infrastructure.databaseUrl, databaseName),
         NATS_URL: natsUrl,
         REDIS_URL: infrastructure.redisUrl,
         EVENTS_STREAM: stream.streamName,
         EVENTS_SUBJECT_PREFIX: stream.subjectPrefix,
-        ...Object.fromEntries(
-          serviceNames.map((name) => [services[name].urlEnv, `http://127.0.0.1:${ports[name]}`]),
-        ),
-        // gateway
-        ADMIN_EMAIL: admin.email,
-        ADMIN_PASSWORD: admin.password,
-        JWT_KEY_FILE: path.join(tempDir, 'jwt-signing-keys.json'),
-        // No mail or SMS provider: the gateway files codes here (src/mailbox.ts reads them).
-        DEV_MAILBOX_FILE: path.join(tempDir, 'dev-mailbox.jsonl'),
+        RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
+        HOST: '127.0.0.1',
+      };
+      const testOnly = {
+        LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+        // Plain-HTTP cookies for the tests' HTTP client.
         COOKIE_SECURE: 'false',
-        // Web push keys generated once into the temporary directory, like the JWT key.
-        VAPID_KEY_FILE: path.join(tempDir, 'vapid-keys.json'),
-        // Test-only: webhooks and push endpoints may be the tests' loopback receivers (never in a shipped
+        // Webhooks and push endpoints may be the tests' loopback receivers (never in a shipped
         // configuration; production refuses it). Quick polls and retries, so deliveries are awaited briefly.
         DELIVERY_ALLOW_LOOPBACK_TARGETS: 'true',
         DELIVERY_POLL_INTERVAL_MS: '200',
         DELIVERY_RETRY_BASE_MS: '500',
         DELIVERY_RETRY_MAX_MS: '2000',
-        RATE_LIMIT_KEY_PREFIX: `cw:e2e:${suffix}`,
         // Every request comes from 127.0.0.1; the limits have their own tests in the gateway.
         RATE_LIMIT_IP_PER_MINUTE: '100000',
         RATE_LIMIT_USER_PER_MINUTE: '100000',
         AUTH_IP_PER_15_MINUTES: '10000',
         AUTH_REGISTER_PER_HOUR: '10000',
-        // receipt-ingest seals store-account credentials with it; unset, connecting a store answers 503.
-        CREDENTIAL_KEYS: `e2e:${randomBytes(32).toString('base64')}`,
-        // orders: the local payment provider, with a webhook secret tests sign confirmations with.
-        PAYMENT_PROVIDER: 'test',
-        PAYMENT_TEST_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
-        // receipt-ingest's mail-provider webhook; unset, it answers 404.
-        INBOUND_EMAIL_SECRET: randomBytes(32).toString('base64url'),
+        // URL watches checked again 2 s after a scheduled check (5 minutes in `pnpm start`).
+        WATCH_CHECK_INTERVAL_SECONDS: '2',
+      };
+      const env: NodeJS.ProcessEnv = {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? os.homedir(),
+        ...product.env,
+        ...isolation,
+        ...testOnly,
         ...options.env,
       };
+      const admin = product.admin;
       const platform = new Platform(
         env,
         ports,
@@ -251,6 +270,8 @@ export class Platform implements PlatformInfo {
         infrastructure.databaseUrl,
         tempDir,
         options.serviceDatabaseUrl,
+        companions,
+        fixtureOrigin,
       );
       log.write(
         `platform ${databaseName}: postgres ${redactUrl(env.DATABASE_URL ?? '')}, nats ${natsUrl} stream ${stream.streamName}`,
@@ -357,6 +378,7 @@ export class Platform implements PlatformInfo {
       for (const [what, cleanup] of [
         ['dropping the database', () => dropDatabase(this.adminDatabaseUrl, this.databaseName)],
         ['deleting the stream', () => this.stream.cleanup()],
+        ['stopping the mail catcher and demo store', () => this.companions.stop()],
         ['removing the temporary directory', () => rm(this.tempDir, { recursive: true, force: true })],
       ] as const) {
         try {

@@ -1,17 +1,19 @@
 /**
- * `pnpm start`: the whole platform on one machine. Uses DATABASE_URL / NATS_URL / REDIS_URL when set,
- * else an embedded Postgres and a `nats-server` under `.data/` on free ports (never the standard ones);
- * migrates every schema, starts the seven services with prefixed logs, prints the URLs, seeds demo
- * data through the public API when a seeder is present, and stops everything cleanly on Ctrl-C.
+ * `pnpm start`: the whole product on one machine, every feature on. Uses DATABASE_URL / NATS_URL /
+ * REDIS_URL when set, else an embedded Postgres and a `nats-server` under `.data/` on free ports (never
+ * the standard ones); starts the local mail catcher (inbox on http://localhost:8025) and the demo store;
+ * migrates every schema, starts the seven services with the product's environment (product-env.ts, the
+ * same the end-to-end tests run) and prefixed logs, prints the URLs, seeds demo data through the public
+ * API when a seeder is present, and stops everything cleanly on Ctrl-C. A variable set in the shell wins.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultManagementUrl, defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
+import { DEMO_STORE_ACCOUNT, ensureDemoStoreRetailer } from '../demo-store/demo-store.js';
 import { resolveInfrastructure } from '../infrastructure.js';
 import { isPortFree } from '../ports.js';
+import { localProductEnv, startLocalCompanions } from '../product-env.js';
 import {
   forgetServices,
   isRunning,
@@ -33,34 +35,18 @@ const demoSeeder = path.join(repoRoot, 'demo', 'seed.ts');
 const servicesFile = path.join(dataDir, 'services.json');
 /** How long services get to drain after their SIGTERM before they are SIGKILLed. */
 const SERVICE_STOP_TIMEOUT_MS = 15_000;
+/** The local mail catcher (SMTP, and its inbox page) and the demo store: fixed, so README can name them. */
+const companionPorts = { smtp: 1025, inbox: 8025, demoStore: 8087 } as const;
 
 function say(line: string): void {
   process.stdout.write(`${prefixFor('local-stack', 7)} ${line}\n`);
 }
 
-/** A stable local service key: kept in .data/ so restarts and `pnpm migrate` agree. */
-async function localServiceKey(): Promise<string> {
-  if (process.env.SERVICE_KEY) return process.env.SERVICE_KEY;
-  const file = path.join(dataDir, 'service-key');
-  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const key = randomBytes(32).toString('base64url');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, `${key}\n`, { mode: 0o600 });
-  return key;
-}
-
-/**
- * The local admin the gateway bootstraps (and the demo seeder uses) when ADMIN_EMAIL is unset: a fixed
- * address and a password generated once and kept in .data/admin-password.
- */
-async function localAdmin(): Promise<{ email: string; password: string }> {
-  const file = path.join(dataDir, 'admin-password');
-  const email = 'admin@cartwatch.local';
-  if (existsSync(file)) return { email, password: (await readFile(file, 'utf8')).trim() };
-  const password = randomBytes(18).toString('base64url');
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, `${password}\n`, { mode: 0o600 });
-  return { email, password };
+/** The shell's variables that are set (they win over the product's). */
+function shellEnv(): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
 }
 
 async function main(): Promise<number> {
@@ -77,28 +63,39 @@ async function main(): Promise<number> {
       }
     }
   }
+  for (const [what, port] of Object.entries(companionPorts)) {
+    if (!(await isPortFree(port))) {
+      say(
+        `port ${port} (${what === 'demoStore' ? 'demo store' : `mail catcher ${what}`}) is already in use; stop whatever runs there first`,
+      );
+      return 1;
+    }
+  }
   const infrastructure = await resolveInfrastructure({ dataDir, env: process.env, log: say });
+  const companions = await startLocalCompanions(companionPorts);
+  const product = await localProductEnv({
+    dataDir,
+    serviceUrls: Object.fromEntries(
+      serviceNames.map((name) => [name, defaultServiceUrl(name, '127.0.0.1')]),
+    ) as Record<(typeof serviceNames)[number], string>,
+    mail: companions.mailCatcher,
+    demoStoreUrl: companions.demoStore.url,
+    allowedOrigins: (process.env.URL_CHECK_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .filter((origin) => origin !== ''),
+    ...(process.env.CHROMIUM_PATH && { chromiumPath: process.env.CHROMIUM_PATH }),
+  });
   const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    NODE_ENV: process.env.NODE_ENV ?? 'development',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...product.env,
+    ...shellEnv(),
+    URL_CHECK_ALLOWED_ORIGINS: product.env.URL_CHECK_ALLOWED_ORIGINS,
     DATABASE_URL: infrastructure.databaseUrl,
     NATS_URL: infrastructure.natsUrl,
-    SERVICE_KEY: await localServiceKey(),
-    // orders: the local payment provider (the shopper completes payments on the order screen, no money
-    // moves); set PAYMENT_PROVIDER=stripe and the STRIPE_* keys to try Stripe's test mode.
-    PAYMENT_PROVIDER: process.env.PAYMENT_PROVIDER ?? 'test',
-    // Without SMTP_URL / SMS_PROVIDER_URL the gateway files e-mails and texts (one-time codes) here.
-    DEV_MAILBOX_FILE: process.env.DEV_MAILBOX_FILE ?? path.join(dataDir, 'dev-mailbox.jsonl'),
   };
-  if (!process.env.ADMIN_EMAIL) {
-    const admin = await localAdmin();
-    env.ADMIN_EMAIL = admin.email;
-    env.ADMIN_PASSWORD = admin.password;
-  }
   if (infrastructure.redisUrl) env.REDIS_URL = infrastructure.redisUrl;
   else
     say('REDIS_URL is unset: rate limits and caches are in memory (fine for one instance of each service)');
+  for (const note of product.notes) say(note);
 
   const running: RunningService[] = [];
   let stopping: Promise<number> | undefined;
@@ -117,6 +114,12 @@ async function main(): Promise<number> {
         say(`stopping services failed: ${error instanceof Error ? error.message : String(error)}`);
         code = 1;
       }
+      await companions.stop().catch((error: unknown) => {
+        say(
+          `stopping the mail catcher and demo store failed: ${error instanceof Error ? error.message : String(error)}`,
+        );
+        code = 1;
+      });
       try {
         if (infrastructure.started.length > 0) say(`stopping ${infrastructure.started.join(' and ')}`);
         await infrastructure.stop();
@@ -192,11 +195,13 @@ async function main(): Promise<number> {
   for (const name of serviceNames) say(`  ${name.padEnd(15)} ${defaultServiceUrl(name, 'localhost')}`);
   say(`  postgres        ${infrastructure.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
   say(`  nats            ${infrastructure.natsUrl}`);
-  say('Open http://localhost:8080 ; Ctrl-C stops everything.');
+  say(`  inbox           http://localhost:${companionPorts.inbox} (every e-mail and text the gateway sends)`);
+  say(
+    `  demo store      ${companions.demoStore.url.replace('127.0.0.1', 'localhost')} (Reference Mart: connect it as ${DEMO_STORE_ACCOUNT.username} / ${DEMO_STORE_ACCOUNT.password})`,
+  );
   if (!process.env.ADMIN_EMAIL)
     say(`  admin           ${env.ADMIN_EMAIL} (password in ${path.join(dataDir, 'admin-password')})`);
-  if (!process.env.SMTP_URL || !process.env.SMS_PROVIDER_URL)
-    say(`  codes           e-mails and texts with one-time codes are filed in ${env.DEV_MAILBOX_FILE}`);
+  say('Open http://localhost:8080 ; Ctrl-C stops everything.');
 
   if (existsSync(demoSeeder) && process.env.CARTWATCH_DEMO_DATA !== 'off') {
     const code = await runToCompletion(process.execPath, ['--import', 'tsx', demoSeeder], {
@@ -205,6 +210,19 @@ async function main(): Promise<number> {
       prefix: prefixFor('demo-data', 7),
     });
     if (code !== 0) say(`demo data seeding failed (exit ${code}); the platform keeps running`);
+  }
+  // After the seeder, which seeds only a platform without retailers.
+  try {
+    const created = await ensureDemoStoreRetailer(
+      defaultServiceUrl('gateway', '127.0.0.1'),
+      { email: env.ADMIN_EMAIL ?? '', password: env.ADMIN_PASSWORD ?? '' },
+      companions.demoStore.url,
+    );
+    if (created) say('demo store: retailer reference-mart created (Store accounts screen → Reference Mart)');
+  } catch (error) {
+    say(
+      `demo store: could not create its retailer: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
   await new Promise<never>(() => {});
   return 0;

@@ -29,6 +29,11 @@ export interface FetchPolicy {
   connect: Connector;
   /** Test-only: lets loopback fixtures through (never set in production). */
   allowLoopback: boolean;
+  /**
+   * Development and tests only (URL_CHECK_ALLOWED_ORIGINS): origins (`http://127.0.0.1:8087`) whose loopback
+   * addresses are let through, e.g. the demo store of `pnpm start`; any other loopback URL stays refused.
+   */
+  allowedLoopbackOrigins?: ReadonlySet<string>;
   maxBytes: number;
   timeoutMs: number;
   maxRedirects: number;
@@ -101,9 +106,9 @@ async function checkedAddress(
     }
   }
   if (addresses.length === 0) return { ok: false, result: fail('DNS_FAILED', `${host} has no addresses`) };
+  const loopbackAllowed = policy.allowLoopback || (policy.allowedLoopbackOrigins?.has(url.origin) ?? false);
   const refused = addresses.find(
-    (entry) =>
-      !(isPublicAddress(entry.address) || (policy.allowLoopback && isLoopbackAddress(entry.address))),
+    (entry) => !(isPublicAddress(entry.address) || (loopbackAllowed && isLoopbackAddress(entry.address))),
   );
   if (refused) {
     const via = literal !== 0 ? '' : ` (${host} resolves to it)`;

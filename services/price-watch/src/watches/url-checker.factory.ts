@@ -7,11 +7,15 @@ import { directConnector, systemResolver } from './safe-fetch.js';
 import { createUrlChecker } from './url-check.js';
 
 export function urlCheckerFromConfig(config: Config) {
+  // Loopback origins are for development and tests (docs/price-watch.md): a deployment never reaches them.
+  if (config.NODE_ENV === 'production' && config.URL_CHECK_ALLOWED_ORIGINS.length > 0)
+    throw new Error('URL_CHECK_ALLOWED_ORIGINS is for development and tests only: unset it in production');
   return createUrlChecker(
     {
       resolve: systemResolver,
       connect: directConnector,
       allowLoopback: config.URL_CHECK_ALLOW_LOOPBACK,
+      allowedLoopbackOrigins: new Set(config.URL_CHECK_ALLOWED_ORIGINS),
       maxBytes: config.URL_CHECK_MAX_BYTES,
       timeoutMs: config.URL_CHECK_TIMEOUT_MS,
       maxRedirects: config.URL_CHECK_MAX_REDIRECTS,

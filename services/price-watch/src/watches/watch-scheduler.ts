@@ -18,6 +18,8 @@ export interface WatchSchedulerOptions {
   logger: Logger;
   concurrency: number;
   hostDelayMs: number;
+  /** Time to the next check after a scheduled one (WATCH_CHECK_INTERVAL_SECONDS); unset: the watch's own. */
+  checkIntervalSeconds?: number | undefined;
   pollIntervalMs?: number;
   claimTimeoutMs?: number;
   random?: () => number;
@@ -86,7 +88,12 @@ export class WatchScheduler {
     for (const watch of ordered) {
       const host = watch.url_host ?? '';
       this.hostFreeAt.set(host, Number.POSITIVE_INFINITY); // busy while running
-      const run = runUrlCheck(this.options.database, this.options.checkUrl, watch)
+      const run = runUrlCheck(
+        this.options.database,
+        this.options.checkUrl,
+        watch,
+        this.options.checkIntervalSeconds,
+      )
         .then(() => undefined)
         .catch((error: unknown) =>
           this.options.logger.error({ err: error, watchId: watch.id }, 'URL check failed'),

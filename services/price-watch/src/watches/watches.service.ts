@@ -187,6 +187,8 @@ export async function runUrlCheck(
   database: Database<DB>,
   checkUrl: CheckUrl,
   watch: WatchRow,
+  /** Seconds to the next check (WATCH_CHECK_INTERVAL_SECONDS); unset: the watch's own interval. */
+  intervalSeconds?: number,
 ): Promise<z.infer<typeof WatchRun>> {
   if (!watch.url) throw AppError.unprocessable('only URL watches can be checked');
   const startedAt = new Date();
@@ -216,7 +218,7 @@ export async function runUrlCheck(
       ...run,
       blocked_requests: run.blocked_requests ? JSON.stringify(run.blocked_requests) : null,
     });
-    const next = new Date(finishedAt.getTime() + locked.check_interval_seconds * 1000);
+    const next = new Date(finishedAt.getTime() + (intervalSeconds ?? locked.check_interval_seconds) * 1000);
     await trx
       .updateTable('watch')
       .set({ next_check_at: next, check_started_at: null })

@@ -24,10 +24,17 @@ export class AdapterRegistry {
   }
 }
 
-/** The adapters this deployment can run: the reference retailer only where its site is configured. */
+/**
+ * The adapters this deployment can run: the reference retailer only where its site is configured, which
+ * is development and tests (the demo store of `pnpm start`, docs/retailer-adapters.md), never production.
+ */
 export function adaptersFromConfig(config: Config): AdapterRegistry {
   const registry = new AdapterRegistry();
   if (config.REFERENCE_RETAILER_URL !== undefined) {
+    if (config.NODE_ENV === 'production')
+      throw new Error(
+        'REFERENCE_RETAILER_URL is the demo store of development and tests: unset it in production',
+      );
     registry.register(new ReferenceRetailerAdapter(config.REFERENCE_RETAILER_URL, referenceRetailerSlug));
   }
   return registry;

@@ -1,5 +1,5 @@
 /**
- * Adapter of the reference retailer site (`test/fixtures/reference-retailer/`), the worked example of
+ * Adapter of the reference retailer site (`packages/local-stack/src/demo-store/`, the demo store of `pnpm start`), the worked example of
  * docs/retailer-adapters.md: a login form that sets a session cookie, an order history paginated
  * newest first, one HTML receipt page per order.
  *
