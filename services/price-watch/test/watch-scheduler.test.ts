@@ -126,7 +126,8 @@ describe('watch scheduler', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         const { rows } = await sql<{ waiting: number }>`
           select count(*)::int as waiting from pg_stat_activity
-          where wait_event_type = 'Lock' and query like '%update watch set check_started_at%'`.execute(trx);
+          where datname = current_database() and wait_event_type = 'Lock'
+            and query like '%update watch set check_started_at%'`.execute(trx);
         waiting = rows[0]?.waiting ?? 0;
       }
     });

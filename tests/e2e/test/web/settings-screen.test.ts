@@ -59,7 +59,7 @@ describe('settings screen', () => {
     const since = new Date();
     await section('E-mail').getByLabel('New e-mail').fill(newEmail);
     await section('E-mail').getByRole('button', { name: 'Send code' }).click();
-    const code = await waitForCode(platform.mailboxFile, newEmail, since);
+    const code = await waitForCode(platform.mailCatcherUrl, newEmail, since);
     await section('E-mail').getByLabel('Code').fill(code);
     await section('E-mail').getByRole('button', { name: 'Confirm' }).click();
     await section('E-mail').getByText('E-mail changed.').waitFor();
