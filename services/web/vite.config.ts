@@ -77,5 +77,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}', 'test/**/*.test.{ts,tsx}'],
     setupFiles: ['./test/setup.ts'],
     restoreMocks: true,
+    // Whole screens typed into with user-event: on a loaded 2-core CI machine one test has taken over 5 s
+    // (vitest's default). A timeout, not a speed assertion; speed is bench/web's.
+    testTimeout: 30_000,
   },
 });
