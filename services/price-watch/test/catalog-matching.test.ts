@@ -15,7 +15,7 @@ import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import { deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
-const handler = purchaseRecordedHandler({ threshold: 0.55 });
+const handler = purchaseRecordedHandler({ threshold: 0.55 }, { minContributors: 3, windowDays: 90 });
 const user = testUser();
 const admin = testAdmin();
 /** Merge and split are platform moderation: store staff are refused like shoppers. */
@@ -444,7 +444,7 @@ describe('admin corrections', () => {
 });
 
 describe('user deletion', () => {
-  it('purges the user’s purchase matches and unlinks their observations', async () => {
+  it('purges the user’s purchase matches and replaces their id on observations with a pseudonym', async () => {
     const leaving = newUserId();
     const data = purchase(leaving, [
       { name: 'Leaving Bread', brand: 'Acme', size: { value: 500, unit: 'g' } },
@@ -457,6 +457,15 @@ describe('user deletion', () => {
       .select('user_id')
       .where('line_id', '=', data.items[0]?.lineId ?? '')
       .execute();
-    expect(observations).toEqual([{ user_id: null }]);
+    // docs/privacy.md: one pseudonym per deleted account, never the account id.
+    expect(observations).toHaveLength(1);
+    expect(observations[0]?.user_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(observations[0]?.user_id).not.toBe(leaving);
+    const linked = await harness.database.db
+      .selectFrom('price_observation')
+      .select('id')
+      .where('user_id', '=', leaving)
+      .execute();
+    expect(linked).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { recomputeSharedOfProducts, type SharedOptions } from '../prices/consensus.repository.js';
 import { recomputeRollups } from '../prices/observation.repository.js';
 import {
   attachGtin,
@@ -133,6 +134,7 @@ export async function mergeProducts(
   sourceId: string,
   targetId: string,
   actorUserId: string,
+  shared: SharedOptions,
 ): Promise<Product> {
   if (sourceId === targetId) throw AppError.conflict('a product cannot be merged into itself');
   await withTransaction(database.db, async (trx) => {
@@ -143,6 +145,7 @@ export async function mergeProducts(
     if (target.merged_into) throw AppError.conflict('target product is merged into another product');
     const movedGtins = await mergeProductInto(trx, sourceId, targetId);
     await recomputeRollups(trx, [sourceId, targetId]);
+    await recomputeSharedOfProducts(trx, [sourceId, targetId], shared);
     await recordMerge(trx, {
       id: newId(),
       kind: 'merge',
@@ -169,6 +172,7 @@ export async function splitProduct(
     size?: { value: number; unit: 'g' | 'ml' | 'ct' } | undefined;
   },
   actorUserId: string,
+  shared: SharedOptions,
 ): Promise<Product> {
   const gtins14 = input.gtins.map((gtin, index) => {
     const normalized = normalizeGtin(gtin);
@@ -215,6 +219,7 @@ export async function splitProduct(
     }
     await moveLines(trx, lineIds, newProductId);
     await recomputeRollups(trx, [sourceId, newProductId]);
+    await recomputeSharedOfProducts(trx, [sourceId, newProductId], shared);
     await recordMerge(trx, {
       id: newId(),
       kind: 'split',

@@ -20,6 +20,7 @@ import {
 } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import {
+  currentUser,
   errorResponses,
   jsonResponse,
   mountFastRead,
@@ -104,7 +105,7 @@ export function mountPriceRoutes(
     },
   });
   app.get('/prices/comparison', requireUser, async (req, res) => {
-    res.json(await compareStores(database, parseQuery(ComparisonQuery, req).productIds));
+    res.json(await compareStores(database, parseQuery(ComparisonQuery, req).productIds, currentUser(req).id));
   });
 
   registry.registerPath({

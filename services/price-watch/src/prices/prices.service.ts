@@ -20,9 +20,9 @@ import type { DB } from '../db/schema.js';
 import {
   categoryTrends,
   type LatestPriceRow,
-  latestPrices,
   priceIncreases,
   priceSeries,
+  pricesSeenBy,
   type SeriesRow,
 } from './prices.repository.js';
 
@@ -63,15 +63,19 @@ function toStorePrice(row: LatestPriceRow, unit: 'g' | 'ml' | 'ct' | null): z.in
   };
 }
 
+/** A product with the prices `userId` sees: shared ones, their own receipts where newer. */
 export async function getProductDetail(
   database: Database<DB>,
   id: string,
+  userId?: string,
 ): Promise<z.infer<typeof ProductDetail>> {
   const product = await findProductById(database.db, id);
   if (!product) throw AppError.notFound('product');
   const [withCodes] = await withGtins(database.db, [product]);
   if (!withCodes) throw AppError.notFound('product');
-  const prices = (await latestPrices(database.db, [id])).map((row) => toStorePrice(row, product.size_unit));
+  const prices = (await pricesSeenBy(database.db, userId, [id])).map((row) =>
+    toStorePrice(row, product.size_unit),
+  );
   // Cheapest among stores in the most recent currency, by unit price when known, else by price.
   const currency = prices.reduce<z.infer<typeof StorePrice> | undefined>(
     (newest, price) => (!newest || price.observedAt > newest.observedAt ? price : newest),
@@ -201,12 +205,16 @@ export async function listPriceIncreases(
   };
 }
 
-/** Latest price of each product per store; stores that carry every product first, cheapest first. */
+/**
+ * Shared price of each product per store (plus the user's own receipts on their own comparison; none on
+ * the public one); stores that carry every product first, cheapest first.
+ */
 export async function compareStores(
   database: Database<DB>,
   productIds: string[],
+  userId?: string,
 ): Promise<z.infer<typeof StoreComparison>> {
-  const rows = await latestPrices(database.db, productIds);
+  const rows = await pricesSeenBy(database.db, userId, productIds);
   const byStore = new Map<string, z.infer<typeof StoreComparison>['stores'][number]>();
   for (const row of rows) {
     const key = `${row.store_slug}\u0000${row.currency}`;
