@@ -188,6 +188,13 @@ export const eventCatalog = {
         .enum(['detected', 'confirmed'])
         .optional()
         .describe('`confirmed` when a reviewer confirmed it'),
+      audienceUserIds: z
+        .array(Uuid)
+        .max(100)
+        .optional()
+        .describe(
+          'Set while the claim rests on these shoppers alone (docs/shrinkflation.md, "Independent evidence"): only they are alerted',
+        ),
     }),
   ),
   couponPublished: defineEvent(

@@ -4,12 +4,13 @@
  */
 import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
-import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
+import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testStaff, testUser } from '@cartwatch/testing';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalogPriceSetHandler } from '../src/events/catalog-price-set.handler.js';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
+import { shrinkflationDetectedHandler } from '../src/events/shrinkflation-detected.handler.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import { deliver, type PriceWatchHarness, purchase, shared, startPriceWatch } from './support.js';
 
@@ -112,6 +113,26 @@ describe('one shopper’s extreme price', () => {
       { storeSlug: 'fresh-fields', priceCents: 1 },
     ]);
     expect((await alertsOf(cheat)).map((alert) => alert.kind)).toEqual(['target-price']);
+
+    // The admins' queue of suspicious prices lists it; a shopper and a retailer's staff get 403.
+    const queue = await request(harness.app)
+      .get('/prices/moderation?limit=200')
+      .set(serviceHeaders(TEST_SERVICE_KEY, testAdmin()))
+      .expect(200);
+    expect(
+      queue.body.items.find((item: { productId: string }) => item.productId === productId),
+    ).toMatchObject({
+      priceCents: 1,
+      sharedPriceCents: 69,
+      contributorId: cheat.id,
+      storeSlug: 'fresh-fields',
+    });
+    for (const user of [watcher, testStaff('fresh-fields')]) {
+      await request(harness.app)
+        .get('/prices/moderation')
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(403);
+    }
   });
 
   it('shares a receipt price once three contributors agree, and alerts the others then', async () => {
@@ -179,5 +200,26 @@ describe('account deletion', () => {
     // A fourth contributor recomputes the consensus: the deleted account still counts once.
     await buy(testUser(), { ...item, paidCents: 205 }, ago(0.5));
     expect(await publicPrices(productId)).toEqual([['fresh-fields', 199]]);
+  });
+});
+
+describe('a shrinkflation claim resting on its contributors alone', () => {
+  it('alerts only its audience among the buyers (docs/shrinkflation.md)', async () => {
+    const [claimant, otherBuyer] = [testUser(), testUser()];
+    const item = { name: 'Trust Crisps', gtin: '0000000021057', paidCents: 299 };
+    const productId = await buy(claimant, item, ago(3));
+    await buy(otherBuyer, item, ago(2));
+    await deliver(harness.database, shrinkflationDetectedHandler, {
+      shrinkflationId: newId(),
+      productId,
+      storeSlug: 'fresh-fields',
+      oldSize: { value: 200, unit: 'g' },
+      newSize: { value: 170, unit: 'g' },
+      unitPriceChangePct: 17.6,
+      confidence: 1,
+      audienceUserIds: [claimant.id],
+    });
+    expect((await alertsOf(claimant)).map((alert) => alert.kind)).toEqual(['shrinkflation']);
+    expect(await alertsOf(otherBuyer)).toEqual([]);
   });
 });

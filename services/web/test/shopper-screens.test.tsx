@@ -370,6 +370,9 @@ describe('shrinkflation', () => {
     qualityAdjustedPriceCents: 440,
     qualityAdjustedPriceChangePct: 10.3,
     confidence: 0.86,
+    contributors: 1,
+    storeSourced: false,
+    independent: false,
     factors: [
       { name: 'observations-before', weight: 0.4, score: 1, detail: '3 regular-price observations before' },
     ],

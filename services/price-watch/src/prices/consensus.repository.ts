@@ -181,3 +181,36 @@ export async function recomputeSharedOfProducts(
     );
   }
 }
+
+export interface SuspiciousRow {
+  observation_id: string;
+  product_id: string;
+  name: string;
+  store_slug: string;
+  price_cents: string;
+  currency: string;
+  shared_cents: string;
+  user_id: string | null;
+  observed_at: Date;
+}
+
+/**
+ * Admins' queue of suspicious prices: receipt prices of the last `windowDays` more than 35 % away from
+ * the shared price of their product and store (3.5 times the 10 % floor of the outlier test), newest first.
+ */
+export async function suspiciousPrices(
+  db: Executor<DB>,
+  filter: { windowDays: number; limit: number },
+): Promise<SuspiciousRow[]> {
+  const { rows } = await sql<SuspiciousRow>`
+    select o.id as observation_id, o.product_id, p.name, o.store_slug, o.price_cents, o.currency,
+           s.price_cents as shared_cents, o.user_id, o.observed_at
+    from price_observation o
+    join price_shared s on s.product_id = o.product_id and s.store_slug = o.store_slug and s.currency = o.currency
+    join product p on p.id = o.product_id
+    where o.source = 'receipt' and o.observed_at > now() - make_interval(days => ${filter.windowDays})
+      and s.price_cents > 0 and abs(o.price_cents - s.price_cents) > 0.35 * s.price_cents
+    order by o.observed_at desc, o.id desc
+    limit ${filter.limit}`.execute(db);
+  return rows;
+}

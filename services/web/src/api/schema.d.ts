@@ -1157,6 +1157,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/shrinkflation/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the moderation queue — detections awaiting a review, with their contributors and whether their evidence is independent */
+        get: operations["getShrinkflationModeration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/shrinkflation/{id}": {
         parameters: {
             query?: never;
@@ -1232,7 +1249,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public list: confirmed or high-confidence events (cached briefly; ETag/If-None-Match) */
+        /** Public list: confirmed events, or high-confidence ones with independent evidence (cached briefly; ETag/If-None-Match) */
         get: operations["getPublicShrinkflation"];
         put?: never;
         post?: never;
@@ -2887,6 +2904,12 @@ export interface components {
             /** @description Quality-adjusted price against the old price, in percent */
             qualityAdjustedPriceChangePct: number;
             confidence: number;
+            /** @description Distinct shoppers whose receipts are the evidence (docs/shrinkflation.md, "Independent evidence") */
+            contributors: number;
+            /** @description Part of the evidence is the store's own price list or product page */
+            storeSourced: boolean;
+            /** @description Confirmed by an admin, store-sourced, or seen by enough distinct shoppers: may be public */
+            independent: boolean;
             factors: components["schemas"]["ShrinkflationConfidenceFactor"][];
             /**
              * Format: date-time
@@ -2958,6 +2981,12 @@ export interface components {
             /** @description Quality-adjusted price against the old price, in percent */
             qualityAdjustedPriceChangePct: number;
             confidence: number;
+            /** @description Distinct shoppers whose receipts are the evidence (docs/shrinkflation.md, "Independent evidence") */
+            contributors: number;
+            /** @description Part of the evidence is the store's own price list or product page */
+            storeSourced: boolean;
+            /** @description Confirmed by an admin, store-sourced, or seen by enough distinct shoppers: may be public */
+            independent: boolean;
             factors: components["schemas"]["ShrinkflationConfidenceFactor"][];
             /**
              * Format: date-time
@@ -7907,6 +7936,56 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getShrinkflationModeration: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShrinkflationPage"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
