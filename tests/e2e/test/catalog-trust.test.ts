@@ -3,11 +3,13 @@
  * (docs/price-watch.md, "Consensus prices"). The store's catalog says bananas cost 69¢; one shopper posts
  * a receipt at 1¢ and tries one dated 2099. Public store comparison, another shopper's target-price watch
  * and another shopper's optimized plan stay on 69¢, while the contributor sees (and is alerted on) their
- * own 1¢.
+ * own 1¢. One shopper's six receipts showing a pack shrinking become a shrinkflation claim that alerts
+ * that shopper only and stays off the public list until an admin confirms it from the moderation queue
+ * (docs/shrinkflation.md, "Independent evidence").
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Account, registerAccount } from '../src/accounts.js';
+import { type Account, registerAccount, registerStaffAccount } from '../src/accounts.js';
 import { eventually } from '../src/eventually.js';
 import { GatewayClient, type Session } from '../src/gateway-client.js';
 import { randomGtin13 } from '../src/gtin.js';
@@ -164,5 +166,88 @@ describe('one shopper’s extreme price', () => {
     expect(await pricesSeenBy(watcher)).toEqual([expect.objectContaining({ storeSlug, priceCents: 69 })]);
     expect((await alertsOf(watcher)).filter((alert) => alert.productId === productId)).toEqual([]);
     expect((await planOf(watcher)).totalCents).toBe(69);
+  });
+});
+
+describe('one shopper’s shrinkflation claim', () => {
+  const crispsGtin = randomGtin13();
+  const crisps = (grams: number) => ({
+    name: `Sea Salt Crisps ${suffix}`,
+    brand: 'Crunch Co',
+    gtin: crispsGtin,
+    unitPriceCents: 299,
+    size: { value: grams, unit: 'g' },
+  });
+  interface Claim {
+    id: string;
+    productId: string;
+    contributors?: number;
+    independent?: boolean;
+  }
+
+  it('alerts the claimant, not another buyer, and stays off the public list until an admin confirms it', async () => {
+    const claimant = await registerAccount(gateway, 'crisps-claimant');
+    const otherBuyer = await registerAccount(gateway, 'crisps-buyer');
+    // The other shopper bought the crisps once: a buyer whom a public claim would alert.
+    await gateway.post(
+      '/receipts',
+      { storeSlug, purchasedAt: '2026-01-02T10:00:00Z', currency: 'USD', items: [crisps(200)] },
+      { token: otherBuyer.token, expect: 201 },
+    );
+    for (const [month, grams] of [
+      [1, 200],
+      [2, 200],
+      [3, 200],
+      [4, 170],
+      [5, 170],
+      [6, 170],
+    ] as const) {
+      await gateway.post(
+        '/receipts',
+        { storeSlug, purchasedAt: `2026-0${month}-05T17:30:00Z`, currency: 'USD', items: [crisps(grams)] },
+        { token: claimant.token, expect: 201 },
+      );
+    }
+    const alert = await eventually(
+      'the claimant’s own shrinkflation alert',
+      async () => (await alertsOf(claimant)).find((item) => item.kind === 'shrinkflation'),
+      { timeoutMs: 90_000 },
+    );
+    const claimProduct = alert.productId as string;
+    // The moderation queue: admins only.
+    await gateway.get('/shrinkflation/moderation', { token: claimant.token, expect: 403 });
+    const staff = await registerStaffAccount(gateway, admin.token, storeSlug);
+    await gateway.get('/shrinkflation/moderation', { token: staff.token, expect: 403 });
+    const queue = await gateway.get<{ items: Claim[] }>('/shrinkflation/moderation?limit=100', {
+      token: admin.token,
+    });
+    const claim = queue.body.items.find((item) => item.productId === claimProduct);
+    expect(claim).toMatchObject({ contributors: 1, independent: false });
+
+    // price-watch wrote the claimant's alert in the transaction that would have alerted every buyer.
+    expect((await alertsOf(otherBuyer)).filter((item) => item.kind === 'shrinkflation')).toEqual([]);
+    const listed = await gateway.get<{ items: Claim[] }>(`/shrinkflation?store=${storeSlug}`, {
+      token: otherBuyer.token,
+    });
+    expect(listed.body.items).toEqual([]);
+    const publicList = await gateway.get<{ items: Claim[] }>(
+      `/public/shrinkflation?store=${storeSlug}&limit=100`,
+    );
+    expect(publicList.body.items).toEqual([]);
+
+    // An admin confirms it: public, and every buyer is told.
+    await gateway.post(`/shrinkflation/${claim?.id}/confirm`, {}, { token: admin.token, expect: 200 });
+    await eventually('the other buyer’s alert after the confirmation', async () =>
+      (await alertsOf(otherBuyer)).find((item) => item.kind === 'shrinkflation'),
+    );
+    // Another query string than above: the gateway's public cache keeps that answer a few seconds.
+    const confirmed = await gateway.get<{ items: Claim[] }>(
+      `/public/shrinkflation?store=${storeSlug}&limit=99`,
+    );
+    expect(confirmed.body.items.map((item) => item.id)).toEqual([claim?.id]);
+    const afterReview = await gateway.get<{ items: Claim[] }>(`/shrinkflation?store=${storeSlug}`, {
+      token: otherBuyer.token,
+    });
+    expect(afterReview.body.items.map((item) => item.id)).toEqual([claim?.id]);
   });
 });
