@@ -188,10 +188,17 @@ describe('one shopper’s shrinkflation claim', () => {
   it('alerts the claimant, not another buyer, and stays off the public list until an admin confirms it', async () => {
     const claimant = await registerAccount(gateway, 'crisps-claimant');
     const otherBuyer = await registerAccount(gateway, 'crisps-buyer');
-    // The other shopper bought the crisps once: a buyer whom a public claim would alert.
+    // The other shopper bought the crisps once, at another store (so not evidence of this claim): a
+    // buyer whom a public claim would alert.
+    const otherStore = `corner-${suffix}`;
+    await gateway.post(
+      '/stores',
+      { slug: otherStore, name: 'Corner', ingestionMethods: ['json'] },
+      { token: admin.token, expect: 201 },
+    );
     await gateway.post(
       '/receipts',
-      { storeSlug, purchasedAt: '2026-01-02T10:00:00Z', currency: 'USD', items: [crisps(200)] },
+      { storeSlug: otherStore, purchasedAt: '2026-01-02T10:00:00Z', currency: 'USD', items: [crisps(200)] },
       { token: otherBuyer.token, expect: 201 },
     );
     for (const [month, grams] of [
