@@ -443,6 +443,75 @@ describe('admin corrections', () => {
   });
 });
 
+describe('product attributes from evidence', () => {
+  it('fills the category, brand and pack size of a product first known by its GTIN alone', async () => {
+    const resolved = await request(harness.app)
+      .post('/internal/products/resolve')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .send({ gtin: '4006381333931', name: 'Attribute Yogurt' })
+      .expect(201);
+    const { productId } = resolved.body as { productId: string };
+    const before = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'brand', 'size_value', 'size_unit'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(before).toEqual({ category: null, brand: null, size_value: null, size_unit: null });
+
+    await deliver(
+      harness.database,
+      handler,
+      purchase(newUserId(), [
+        {
+          name: 'Attribute Yogurt',
+          gtin: '4006381333931',
+          brand: 'Fage',
+          category: 'dairy',
+          size: { value: 907, unit: 'g' },
+        },
+      ]),
+    );
+    const after = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'brand', 'size_value', 'size_unit'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect({ ...after, size_value: Number(after.size_value) }).toEqual({
+      category: 'dairy',
+      brand: 'Fage',
+      size_value: 907,
+      size_unit: 'g',
+    });
+    // The unit price of that receipt is known: cents per gram.
+    const observation = await harness.database.db
+      .selectFrom('price_observation')
+      .select('unit_price_cents')
+      .where('product_id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(Number(observation.unit_price_cents)).toBeCloseTo(399 / 907, 6);
+
+    // A later line stating another category or size changes nothing already set.
+    await deliver(
+      harness.database,
+      handler,
+      purchase(newUserId(), [
+        {
+          name: 'Attribute Yogurt',
+          gtin: '4006381333931',
+          category: 'snacks',
+          size: { value: 500, unit: 'g' },
+        },
+      ]),
+    );
+    const kept = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'size_value'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect({ ...kept, size_value: Number(kept.size_value) }).toEqual({ category: 'dairy', size_value: 907 });
+  });
+});
+
 describe('user deletion', () => {
   it('purges the user’s purchase matches and replaces their id on observations with a pseudonym', async () => {
     const leaving = newUserId();
