@@ -331,6 +331,40 @@ describe('product reads', () => {
     expect(typo.body.items[0].name).toBe('Zebra Ice Cream Vanilla');
   });
 
+  it('finds a product by brand, by any GTIN form, by a typo and by a regional spelling, best first', async () => {
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, [
+        {
+          name: 'Laundry Detergent',
+          brand: 'Tide',
+          gtin: '0037000127864',
+          size: { value: 2720, unit: 'ml' },
+        },
+        { name: 'Bran Flakes Cereal', brand: 'Kellogg', size: { value: 510, unit: 'g' } },
+        { name: 'Greek Yogurt Plain', brand: 'Fage', size: { value: 907, unit: 'g' } },
+      ]),
+    );
+    const search = async (q: string) => {
+      const { body } = await request(harness.app)
+        .get(`/products?q=${encodeURIComponent(q)}`)
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(200);
+      return (body.items as Array<{ name: string }>).map((product) => product.name);
+    };
+    expect((await search('tide'))[0]).toBe('Laundry Detergent');
+    // EAN-13, UPC-A (12 digits) and GTIN-14 forms of one code.
+    for (const code of ['0037000127864', '037000127864', '00037000127864']) {
+      expect((await search(code))[0]).toBe('Laundry Detergent');
+    }
+    // Other tests' cereals share this schema: every hit is a cereal, this one among them.
+    const cereals = await search('cerael');
+    expect(cereals).toContain('Bran Flakes Cereal');
+    expect(cereals.every((name) => /cereal/i.test(name))).toBe(true);
+    expect((await search('yoghurt'))[0]).toBe('Greek Yogurt Plain');
+  });
+
   it('rejects unknown query fields and requires a user', async () => {
     const bad = await request(harness.app)
       .get('/products?colour=red')

@@ -209,10 +209,22 @@ export async function insertLineMatch(
   return inserted !== undefined;
 }
 
-/** Products search: trigram containment/prefix on the normalised name, best similarity first. */
+/** Minimum word similarity (pg_trgm) for a typo to still find a product: "cerael" finds "cereal" at 0.43. */
+export const SEARCH_WORD_SIMILARITY = 0.4;
+
+function likePattern(text: string, prefixOnly = false): string {
+  const escaped = text.replace(/[\\%_]/g, (char) => `\\${char}`);
+  return prefixOnly ? `${escaped}%` : `%${escaped}%`;
+}
+
+/**
+ * Products search (docs/price-watch.md, "Search"): by GTIN (any of its forms), or by name and brand,
+ * each of the query's variants (synonyms) by containment or word similarity (typos); ranked GTIN
+ * first, then names starting with the query, then the best similarity.
+ */
 export async function searchProducts(
   db: Executor<DB>,
-  filter: { qNorm?: string; category?: string; store?: string },
+  filter: { qNorm?: string; variants?: string[]; gtin14?: string; category?: string; store?: string },
   page: { limit: number; offset: number },
 ): Promise<ProductRow[]> {
   let query = db.selectFrom('product as p').selectAll('p').where('p.merged_into', 'is', null);
@@ -231,16 +243,31 @@ export async function searchProducts(
   }
   if (filter.qNorm) {
     const q = filter.qNorm;
-    const pattern = `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    query = query
-      .where((eb) =>
-        eb.or([
-          eb('p.name_norm', 'ilike', pattern),
-          eb(sql`product_name_similarity(p.name_norm, ${q})`, '>=', 0.3),
+    const variants = filter.variants?.length ? filter.variants : [q];
+    const score = sql<number>`greatest(${sql.join(
+      variants.map(
+        (variant) => sql`product_name_similarity(p.name_norm, ${variant}),
+          product_word_similarity(${variant}, p.name_norm),
+          case when p.brand_norm = '' then 0 else product_word_similarity(${variant}, p.brand_norm) end`,
+      ),
+    )})`;
+    const gtin = filter.gtin14;
+    const byGtin = gtin
+      ? sql<boolean>`exists (select 1 from product_gtin g where g.product_id = p.id and g.gtin = ${gtin})`
+      : undefined;
+    query = query.where((eb) =>
+      eb.or([
+        ...(byGtin ? [byGtin] : []),
+        ...variants.flatMap((variant) => [
+          eb('p.name_norm', 'like', likePattern(variant)),
+          eb('p.brand_norm', 'like', likePattern(variant)),
         ]),
-      )
-      .orderBy(sql`(p.name_norm like ${`${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`})`, 'desc')
-      .orderBy(sql`product_name_similarity(p.name_norm, ${q})`, 'desc');
+        eb(score, '>=', SEARCH_WORD_SIMILARITY),
+      ]),
+    );
+    // A constant cannot be an ORDER BY term: the GTIN rank only when the query is a GTIN.
+    if (byGtin) query = query.orderBy(byGtin, 'desc');
+    query = query.orderBy(sql`(p.name_norm like ${likePattern(q, true)})`, 'desc').orderBy(score, 'desc');
   } else {
     query = query.orderBy('p.name_norm');
   }

@@ -23,7 +23,7 @@ import {
   withGtins,
 } from './catalog.repository.js';
 import { normalizeGtin } from './gtin.js';
-import { normalizeBrand, normalizeName } from './product-name.js';
+import { normalizeBrand, normalizeName, searchVariants } from './product-name.js';
 
 export function toProduct(product: ProductRow & { gtins: string[] }): Product {
   return {
@@ -56,10 +56,12 @@ export async function listProducts(
 ): Promise<Page<Product>> {
   const offset = query.cursor === undefined ? 0 : SearchCursor.decode(query.cursor).o;
   const qNorm = query.q ? normalizeName(query.q) : undefined;
+  const gtin14 = query.q ? normalizeGtin(query.q.replace(/[\s-]/g, '')) : undefined;
   const rows = await searchProducts(
     database.db,
     {
-      ...(qNorm && { qNorm }),
+      ...(qNorm && { qNorm, variants: searchVariants(qNorm) }),
+      ...(gtin14 && { gtin14 }),
       ...(query.category && { category: query.category }),
       ...(query.store && { store: query.store }),
     },
