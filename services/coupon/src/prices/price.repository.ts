@@ -192,8 +192,8 @@ export async function findStorePrices(
 ): Promise<StorePrice[]> {
   if (productIds.length === 0) return [];
   const [shared, own] = await Promise.all([
-    sharedStorePrices(db, productIds, currency, stores),
-    ownStorePrices(db, productIds, currency, stores, userId),
+    storePricesFrom(db, { table: 'store_price' }, productIds, currency, stores),
+    storePricesFrom(db, { table: 'own_price', userId }, productIds, currency, stores),
   ]);
   const byKey = new Map(shared.map((price) => [`${price.productId}\u0000${price.storeSlug}`, price]));
   for (const price of own) {
@@ -204,42 +204,24 @@ export async function findStorePrices(
   return [...byKey.values()];
 }
 
-async function ownStorePrices(
+/** One statement over the shared prices (`store_price`) or one user's own (`own_price`). */
+async function storePricesFrom(
   db: Executor<DB>,
-  productIds: string[],
-  currency: string,
-  stores: string[] | undefined,
-  userId: string,
-): Promise<StorePrice[]> {
-  let query = db
-    .selectFrom('own_price')
-    .select(['product_id', 'store_slug', 'price_cents', 'observed_at'])
-    .where('user_id', '=', userId)
-    .where(sql<boolean>`product_id = any(${productIds}::uuid[])`)
-    .where('currency', '=', currency);
-  if (stores) query = query.where(sql<boolean>`store_slug = any(${stores}::text[])`);
-  const rows = await query.execute();
-  return rows.map((row) => ({
-    productId: row.product_id,
-    storeSlug: row.store_slug,
-    priceCents: Number(row.price_cents),
-    observedAt: row.observed_at,
-  }));
-}
-
-async function sharedStorePrices(
-  db: Executor<DB>,
+  from: { table: 'store_price' } | { table: 'own_price'; userId: string },
   productIds: string[],
   currency: string,
   stores: string[] | undefined,
 ): Promise<StorePrice[]> {
-  let query = db
-    .selectFrom('store_price')
-    .select(['product_id', 'store_slug', 'price_cents', 'observed_at'])
-    .where(sql<boolean>`product_id = any(${productIds}::uuid[])`)
-    .where('currency', '=', currency);
-  if (stores) query = query.where(sql<boolean>`store_slug = any(${stores}::text[])`);
-  const rows = await query.execute();
+  const owner = from.table === 'own_price' ? sql`and user_id = ${from.userId}` : sql``;
+  const store = stores ? sql`and store_slug = any(${stores}::text[])` : sql``;
+  const { rows } = await sql<{
+    product_id: string;
+    store_slug: string;
+    price_cents: string;
+    observed_at: Date;
+  }>`
+    select product_id, store_slug, price_cents, observed_at from ${sql.table(from.table)}
+    where product_id = any(${productIds}::uuid[]) and currency = ${currency} ${owner} ${store}`.execute(db);
   return rows.map((row) => ({
     productId: row.product_id,
     storeSlug: row.store_slug,

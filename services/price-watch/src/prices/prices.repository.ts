@@ -14,20 +14,23 @@ export interface LatestPriceRow {
   observed_at: Date;
 }
 
+/** The columns of a price row, the same in price_latest, price_shared and price_observation. */
+const PRICE_COLUMNS = [
+  'product_id',
+  'store_slug',
+  'currency',
+  'price_cents',
+  'regular_price_cents',
+  'is_sale',
+  'unit_price_cents',
+  'observed_at',
+] as const;
+
 export async function latestPrices(db: Executor<DB>, productIds: string[]): Promise<LatestPriceRow[]> {
   if (productIds.length === 0) return [];
   return db
     .selectFrom('price_latest')
-    .select([
-      'product_id',
-      'store_slug',
-      'currency',
-      'price_cents',
-      'regular_price_cents',
-      'is_sale',
-      'unit_price_cents',
-      'observed_at',
-    ])
+    .select(PRICE_COLUMNS)
     .where('product_id', 'in', productIds)
     .orderBy('product_id')
     .orderBy('store_slug')
@@ -42,16 +45,7 @@ export async function sharedPrices(db: Executor<DB>, productIds: string[]): Prom
   if (productIds.length === 0) return [];
   return db
     .selectFrom('price_shared')
-    .select([
-      'product_id',
-      'store_slug',
-      'currency',
-      'price_cents',
-      'regular_price_cents',
-      'is_sale',
-      'unit_price_cents',
-      'observed_at',
-    ])
+    .select(PRICE_COLUMNS)
     .where('product_id', 'in', productIds)
     .orderBy('product_id')
     .orderBy('store_slug')
@@ -67,16 +61,7 @@ export async function ownLatestPrices(
   if (productIds.length === 0) return [];
   return db
     .selectFrom('price_observation')
-    .select([
-      'product_id',
-      'store_slug',
-      'currency',
-      'price_cents',
-      'regular_price_cents',
-      'is_sale',
-      'unit_price_cents',
-      'observed_at',
-    ])
+    .select(PRICE_COLUMNS)
     .distinctOn(['product_id', 'store_slug', 'currency'])
     .where('user_id', '=', userId)
     .where('product_id', 'in', productIds)
