@@ -949,6 +949,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/prices/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: suspicious receipt prices — more than 35 % away from the shared price of their product and store (docs/price-watch.md) */
+        get: operations["getPricesModeration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/prices/cpi": {
         parameters: {
             query?: never;
@@ -2715,6 +2732,32 @@ export interface components {
                 /** Format: date-time */
                 observedAt: string;
             }[];
+        };
+        SuspiciousPriceList: {
+            items: components["schemas"]["SuspiciousPrice"][];
+        };
+        SuspiciousPrice: {
+            /** Format: uuid */
+            observationId: string;
+            /** Format: uuid */
+            productId: string;
+            name: string;
+            storeSlug: string;
+            /** @description Amount in integer minor units (cents) */
+            priceCents: number;
+            /** @description ISO-4217 currency code */
+            currency: string;
+            /** @description The shared price of the product at the store (docs/price-watch.md) */
+            sharedPriceCents: number;
+            /** @description The receipt price against the shared price, in percent */
+            deviationPct: number;
+            /**
+             * Format: uuid
+             * @description The account (or a deleted account’s pseudonym) whose receipt it is
+             */
+            contributorId: string | null;
+            /** Format: date-time */
+            observedAt: string;
         };
         BlsImportResult: {
             inserted: number;
@@ -7159,6 +7202,55 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPricesModeration: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspiciousPriceList"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
