@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import {
   newUserId,
@@ -363,6 +364,28 @@ describe('product reads', () => {
     expect(cereals).toContain('Bran Flakes Cereal');
     expect(cereals.every((name) => /cereal/i.test(name))).toBe(true);
     expect((await search('yoghurt'))[0]).toBe('Greek Yogurt Plain');
+  });
+
+  it('lists the caller’s own products, most bought first, and no one else’s (mine=true)', async () => {
+    const [buyer, other] = [testUser(), testUser()];
+    const often = { name: 'Mine Often Oats', brand: 'Mine', size: { value: 500, unit: 'g' as const } };
+    const once = { name: 'Mine Once Tea', brand: 'Mine', size: { value: 100, unit: 'g' as const } };
+    await deliver(harness.database, handler, purchase(buyer.id, [once, often]));
+    await deliver(harness.database, handler, purchase(buyer.id, [often]));
+    await deliver(
+      harness.database,
+      handler,
+      purchase(other.id, [{ name: 'Theirs Only Jam', brand: 'Theirs' }]),
+    );
+    const mine = async (user: { id: string; role: UserRole }) => {
+      const { body } = await request(harness.app)
+        .get('/products?mine=true')
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(200);
+      return (body.items as Array<{ name: string }>).map((product) => product.name);
+    };
+    expect(await mine(buyer)).toEqual(['Mine Often Oats', 'Mine Once Tea']);
+    expect(await mine(other)).toEqual(['Theirs Only Jam']);
   });
 
   it('rejects unknown query fields and requires a user', async () => {

@@ -56,6 +56,12 @@ export const ProductDetail = Product.extend({
 export const ProductListQuery = z.strictObject({
   ...PaginationQuery.shape,
   q: z.string().trim().min(1).max(200).optional(),
+  mine: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'true: only products the caller bought, most bought first (the products screen before a search)',
+    ),
   category: z.string().min(1).max(100).optional(),
   store: StoreSlug.optional(),
 });

@@ -224,10 +224,23 @@ function likePattern(text: string, prefixOnly = false): string {
  */
 export async function searchProducts(
   db: Executor<DB>,
-  filter: { qNorm?: string; variants?: string[]; gtin14?: string; category?: string; store?: string },
+  filter: {
+    qNorm?: string;
+    variants?: string[];
+    gtin14?: string;
+    category?: string;
+    store?: string;
+    /** Only the products this user bought, most bought first (then by name). */
+    boughtBy?: string;
+  },
   page: { limit: number; offset: number },
 ): Promise<ProductRow[]> {
   let query = db.selectFrom('product as p').selectAll('p').where('p.merged_into', 'is', null);
+  const buyer = filter.boughtBy;
+  const bought = buyer
+    ? sql<number>`(select count(*) from purchase_line_match m where m.product_id = p.id and m.user_id = ${buyer})`
+    : undefined;
+  if (bought) query = query.where(bought, '>', 0);
   if (filter.category) query = query.where(sql`lower(p.category)`, '=', filter.category.toLowerCase());
   if (filter.store) {
     const store = filter.store;
@@ -269,6 +282,7 @@ export async function searchProducts(
     if (byGtin) query = query.orderBy(byGtin, 'desc');
     query = query.orderBy(sql`(p.name_norm like ${likePattern(q, true)})`, 'desc').orderBy(score, 'desc');
   } else {
+    if (bought) query = query.orderBy(bought, 'desc');
     query = query.orderBy('p.name_norm');
   }
   return query.orderBy('p.id').limit(page.limit).offset(page.offset).execute();

@@ -51,7 +51,7 @@ export function mountCatalogRoutes(
     },
   });
   app.get('/products', requireUser, async (req, res) => {
-    res.json(await listProducts(database, parseQuery(ProductListQuery, req)));
+    res.json(await listProducts(database, parseQuery(ProductListQuery, req), currentUser(req).id));
   });
 
   registry.registerPath({

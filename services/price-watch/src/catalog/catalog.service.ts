@@ -48,11 +48,13 @@ export async function listProducts(
   database: Database<DB>,
   query: {
     q?: string | undefined;
+    mine?: 'true' | 'false' | undefined;
     category?: string | undefined;
     store?: string | undefined;
     limit: number;
     cursor?: string | undefined;
   },
+  userId?: string,
 ): Promise<Page<Product>> {
   const offset = query.cursor === undefined ? 0 : SearchCursor.decode(query.cursor).o;
   const qNorm = query.q ? normalizeName(query.q) : undefined;
@@ -62,6 +64,7 @@ export async function listProducts(
     {
       ...(qNorm && { qNorm, variants: searchVariants(qNorm) }),
       ...(gtin14 && { gtin14 }),
+      ...(query.mine === 'true' && userId && { boughtBy: userId }),
       ...(query.category && { category: query.category }),
       ...(query.store && { store: query.store }),
     },

@@ -6770,6 +6770,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 q?: string;
+                /** @description true: only products the caller bought, most bought first (the products screen before a search) */
+                mine?: "true" | "false";
                 category?: string;
                 store?: string;
             };
