@@ -131,6 +131,26 @@ export const eventCatalog = {
       observedAt: Timestamp,
     }),
   ),
+  /**
+   * The shared price of a product at a store changed (docs/price-watch.md, "Consensus prices"): a
+   * store-sourced price, or the median of receipt prices confirmed by enough distinct contributors.
+   * Other users' figures (comparisons, the optimizer) rest on this, never on one receipt.
+   */
+  priceShared: defineEvent(
+    'price.shared.v1',
+    z.object({
+      observationId: Uuid,
+      productId: Uuid,
+      storeSlug: z.string(),
+      priceCents: MinorUnits,
+      regularPriceCents: MinorUnits.optional(),
+      currency: Currency,
+      isSale: z.boolean(),
+      basis: z.enum(['store', 'consensus']),
+      contributors: z.number().int().min(0),
+      observedAt: Timestamp,
+    }),
+  ),
   alertCreated: defineEvent(
     'alert.created.v1',
     z.object({
@@ -168,6 +188,13 @@ export const eventCatalog = {
         .enum(['detected', 'confirmed'])
         .optional()
         .describe('`confirmed` when a reviewer confirmed it'),
+      audienceUserIds: z
+        .array(Uuid)
+        .max(100)
+        .optional()
+        .describe(
+          'Set while the claim rests on these shoppers alone (docs/shrinkflation.md, "Independent evidence"): only they are alerted',
+        ),
     }),
   ),
   couponPublished: defineEvent(

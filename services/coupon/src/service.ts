@@ -4,7 +4,7 @@ import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
-import { priceObservedHandler } from './events/price-observed.handler.js';
+import { priceObservedHandler, priceSharedHandler } from './events/price-observed.handler.js';
 import { productMatchedHandler } from './events/product-matched.handler.js';
 import { purchaseRecordedHandler } from './events/purchase-recorded.handler.js';
 import { userDeletedHandler } from './events/user-deleted.handler.js';
@@ -18,6 +18,7 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   createApp,
   eventHandlers: () => [
     priceObservedHandler,
+    priceSharedHandler,
     purchaseRecordedHandler,
     productMatchedHandler,
     userDeletedHandler,

@@ -7,7 +7,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { priceObservedHandler } from '../src/events/price-observed.handler.js';
+import { priceObservedHandler, priceSharedHandler } from '../src/events/price-observed.handler.js';
 import { productMatchedHandler } from '../src/events/product-matched.handler.js';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
@@ -27,7 +27,13 @@ beforeAll(async () => {
     logger: pino({ level: 'silent' }),
     streamName: stream.streamName,
     subjectPrefix: stream.subjectPrefix,
-    handlers: [priceObservedHandler, purchaseRecordedHandler, productMatchedHandler, userDeletedHandler],
+    handlers: [
+      priceObservedHandler,
+      priceSharedHandler,
+      purchaseRecordedHandler,
+      productMatchedHandler,
+      userDeletedHandler,
+    ],
   });
   await consumer.start();
 });
@@ -99,6 +105,55 @@ describe('consumed events', () => {
       .where('product_id', '=', productId)
       .executeTakeFirstOrThrow();
     expect(product).toMatchObject({ name: 'Greek yoghurt', brand: 'Olympus', category: 'dairy' });
+  });
+
+  it('keeps a receipt price for its buyer only and a shared price for everyone', async () => {
+    const productId = newId();
+    const buyer = newUserId();
+    const receiptId = await send(
+      eventCatalog.priceObserved,
+      { ...observed(productId, 1, '2026-11-21T10:00:00.000Z'), source: 'receipt' },
+      buyer,
+    );
+    const sharedId = await send(eventCatalog.priceShared, {
+      observationId: newId(),
+      productId,
+      storeSlug: 'ev-store',
+      priceCents: 69,
+      currency: 'USD',
+      isSale: false,
+      basis: 'consensus',
+      contributors: 3,
+      observedAt: '2026-11-20T10:00:00.000Z',
+    });
+    await eventually(async () => {
+      const applied = await sql<{ n: number }>`
+        select count(*)::int as n from inbox where event_id = any(${[receiptId, sharedId]}::uuid[])`.execute(
+        ctx.database.db,
+      );
+      return applied.rows[0]?.n === 2;
+    });
+    const shared = await ctx.database.db
+      .selectFrom('store_price')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .execute();
+    expect(shared.map((row) => [Number(row.price_cents), row.source])).toEqual([[69, 'consensus']]);
+    const own = await ctx.database.db
+      .selectFrom('own_price')
+      .selectAll()
+      .where('product_id', '=', productId)
+      .execute();
+    expect(own.map((row) => [row.user_id, Number(row.price_cents)])).toEqual([[buyer, 1]]);
+    await send(eventCatalog.userDeleted, { userId: buyer }, buyer);
+    await eventually(async () => {
+      const rows = await ctx.database.db
+        .selectFrom('own_price')
+        .select('user_id')
+        .where('user_id', '=', buyer)
+        .execute();
+      return rows.length === 0;
+    });
   });
 
   it('records purchase lines, matches their product, and purges everything of a deleted user', async () => {

@@ -82,6 +82,31 @@ describe('POST /shopping/optimize', () => {
     expect(Date.parse(plan.oldestPriceObservedAt)).toBe(Date.parse(plan.stores[0].items[0].observedAt));
   });
 
+  it('plans with one shopper’s receipt price for that shopper only (docs/price-watch.md)', async () => {
+    // A third shopper's receipt: 1¢ milk at opt-a today. Hearsay for everyone else.
+    const cheat = testUser();
+    await seedPrice(
+      ctx.database,
+      { productId: milk, storeSlug: 'opt-a', priceCents: 1, source: 'receipt' },
+      0,
+      cheat.id,
+    );
+    const plan = async (user: { id: string; role: UserRole }) =>
+      (
+        await request(ctx.app)
+          .post('/shopping/optimize')
+          .set(as(user))
+          .send({ items, maxStores: 1, useCoupons: false })
+          .expect(200)
+      ).body;
+    const others = await plan(shopper);
+    expect(others.totalCents).toBe(1600);
+    expect(others.stores[0].storeSlug).toBe('opt-c');
+    const own = await plan(cheat);
+    // opt-a with the shopper's own 1¢ milk: 2 + 250 + 900.
+    expect(own.stores[0]).toMatchObject({ storeSlug: 'opt-a', totalCents: 1152 });
+  });
+
   it('uses one store when maxStores is 1', async () => {
     const response = await request(ctx.app)
       .post('/shopping/optimize')

@@ -38,16 +38,21 @@ export async function seedPrice(
   database: TestDatabase<DB>,
   price: Partial<ObservedPrice> & { productId: string; storeSlug: string; priceCents: number },
   daysAgo = 1,
+  buyerId?: string,
 ): Promise<void> {
-  await recordObservedPrice(database.db, {
-    observationId: newId(),
-    name: `product ${price.productId.slice(-4)}`,
-    currency: 'USD',
-    isSale: false,
-    source: 'catalog',
-    observedAt: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
-    ...price,
-  });
+  await recordObservedPrice(
+    database.db,
+    {
+      observationId: newId(),
+      name: `product ${price.productId.slice(-4)}`,
+      currency: 'USD',
+      isSale: false,
+      source: 'catalog',
+      observedAt: new Date(Date.now() - daysAgo * 86_400_000).toISOString(),
+      ...price,
+    },
+    buyerId,
+  );
 }
 
 export const yesterday = () => new Date(Date.now() - 86_400_000).toISOString();

@@ -4,7 +4,7 @@ import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { mountAlertRoutes } from './alerts/alerts.routes.js';
 import { mountCatalogRoutes } from './catalog/catalog.routes.js';
-import type { Config } from './config.js';
+import { type Config, sharedOptionsOf } from './config.js';
 import type { DB } from './db/schema.js';
 import { mountPriceRoutes } from './prices/prices.routes.js';
 import { urlCheckerFromConfig } from './watches/url-checker.factory.js';
@@ -17,6 +17,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
     registry,
     checkUrl: urlCheckerFromConfig(context.config),
     renderingEnabled: context.config.URL_RENDER_ENABLED,
+    shared: sharedOptionsOf(context.config),
   };
   return createStandardApp(
     'price-watch',

@@ -16,6 +16,24 @@ export const envSchema = serviceEnvSchema('price-watch', {
     .describe(
       'Trigram name similarity (0..1) from which a purchase line matches an existing product of the same brand and size; below it a new product is created.',
     ),
+  SHARED_PRICE_MIN_CONTRIBUTORS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe(
+      'k: distinct contributors whose receipts must agree before a receipt price is shared with other users and public pages (store-sourced prices need none); docs/price-watch.md, docs/privacy.md.',
+    ),
+  SHARED_PRICE_WINDOW_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(3650)
+    .default(90)
+    .describe(
+      'How far back (days) the evidence of a shared price reaches: receipts and store prices older than this no longer count.',
+    ),
   URL_CHECK_TIMEOUT_MS: z.coerce
     .number()
     .int()
@@ -110,3 +128,13 @@ export const envSchema = serviceEnvSchema('price-watch', {
     .describe('Politeness: least time between two checks of the same host (plus up to 50% jitter).'),
 });
 export type Config = z.infer<typeof envSchema>;
+
+/** The consensus settings of shared prices (docs/price-watch.md, "Consensus prices"). */
+export function sharedOptionsOf(
+  config: Pick<Config, 'SHARED_PRICE_MIN_CONTRIBUTORS' | 'SHARED_PRICE_WINDOW_DAYS'>,
+) {
+  return {
+    minContributors: config.SHARED_PRICE_MIN_CONTRIBUTORS,
+    windowDays: config.SHARED_PRICE_WINDOW_DAYS,
+  };
+}

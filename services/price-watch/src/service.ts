@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineService } from '@cartwatch/service-runtime';
 import { createApp } from './app.js';
-import { envSchema } from './config.js';
+import { envSchema, sharedOptionsOf } from './config.js';
 import type { DB } from './db/schema.js';
 import { catalogPriceSetHandler } from './events/catalog-price-set.handler.js';
 import { couponPublishedHandler } from './events/coupon-published.handler.js';
@@ -20,8 +20,12 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   migrationsFolder,
   createApp,
   eventHandlers: (context) => [
-    purchaseRecordedHandler({ threshold: context.config.MATCH_NAME_THRESHOLD }),
-    catalogPriceSetHandler(context.logger),
+    purchaseRecordedHandler(
+      { threshold: context.config.MATCH_NAME_THRESHOLD },
+      sharedOptionsOf(context.config),
+      context.logger,
+    ),
+    catalogPriceSetHandler(context.logger, sharedOptionsOf(context.config)),
     shrinkflationDetectedHandler,
     couponPublishedHandler,
     userDeletedHandler,

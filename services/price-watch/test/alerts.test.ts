@@ -9,11 +9,18 @@ import { couponPublishedHandler } from '../src/events/coupon-published.handler.j
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { shrinkflationDetectedHandler } from '../src/events/shrinkflation-detected.handler.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
-import { deliver, type ItemInput, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
+import {
+  deliver,
+  type ItemInput,
+  type PriceWatchHarness,
+  purchase,
+  shared,
+  startPriceWatch,
+} from './support.js';
 
 let harness: PriceWatchHarness;
-const purchased = purchaseRecordedHandler({ threshold: 0.55 });
-const priceSet = catalogPriceSetHandler(pino({ level: 'silent' }));
+const purchased = purchaseRecordedHandler({ threshold: 0.55 }, shared);
+const priceSet = catalogPriceSetHandler(pino({ level: 'silent' }), shared);
 let clock = Date.now() - 3_600_000;
 /** Strictly increasing instants within the last hour, so every price is the newest. */
 function tick(): string {

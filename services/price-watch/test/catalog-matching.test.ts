@@ -1,3 +1,4 @@
+import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import {
   newUserId,
@@ -15,7 +16,7 @@ import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import { deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
-const handler = purchaseRecordedHandler({ threshold: 0.55 });
+const handler = purchaseRecordedHandler({ threshold: 0.55 }, { minContributors: 3, windowDays: 90 });
 const user = testUser();
 const admin = testAdmin();
 /** Merge and split are platform moderation: store staff are refused like shoppers. */
@@ -331,6 +332,62 @@ describe('product reads', () => {
     expect(typo.body.items[0].name).toBe('Zebra Ice Cream Vanilla');
   });
 
+  it('finds a product by brand, by any GTIN form, by a typo and by a regional spelling, best first', async () => {
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, [
+        {
+          name: 'Laundry Detergent',
+          brand: 'Tide',
+          gtin: '0037000127864',
+          size: { value: 2720, unit: 'ml' },
+        },
+        { name: 'Bran Flakes Cereal', brand: 'Kellogg', size: { value: 510, unit: 'g' } },
+        { name: 'Greek Yogurt Plain', brand: 'Fage', size: { value: 907, unit: 'g' } },
+      ]),
+    );
+    const search = async (q: string) => {
+      const { body } = await request(harness.app)
+        .get(`/products?q=${encodeURIComponent(q)}`)
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(200);
+      return (body.items as Array<{ name: string }>).map((product) => product.name);
+    };
+    expect((await search('tide'))[0]).toBe('Laundry Detergent');
+    // EAN-13, UPC-A (12 digits) and GTIN-14 forms of one code.
+    for (const code of ['0037000127864', '037000127864', '00037000127864']) {
+      expect((await search(code))[0]).toBe('Laundry Detergent');
+    }
+    // Other tests' cereals share this schema: every hit is a cereal, this one among them.
+    const cereals = await search('cerael');
+    expect(cereals).toContain('Bran Flakes Cereal');
+    expect(cereals.every((name) => /cereal/i.test(name))).toBe(true);
+    expect((await search('yoghurt'))[0]).toBe('Greek Yogurt Plain');
+  });
+
+  it('lists the caller’s own products, most bought first, and no one else’s (mine=true)', async () => {
+    const [buyer, other] = [testUser(), testUser()];
+    const often = { name: 'Mine Often Oats', brand: 'Mine', size: { value: 500, unit: 'g' as const } };
+    const once = { name: 'Mine Once Tea', brand: 'Mine', size: { value: 100, unit: 'g' as const } };
+    await deliver(harness.database, handler, purchase(buyer.id, [once, often]));
+    await deliver(harness.database, handler, purchase(buyer.id, [often]));
+    await deliver(
+      harness.database,
+      handler,
+      purchase(other.id, [{ name: 'Theirs Only Jam', brand: 'Theirs' }]),
+    );
+    const mine = async (user: { id: string; role: UserRole }) => {
+      const { body } = await request(harness.app)
+        .get('/products?mine=true')
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(200);
+      return (body.items as Array<{ name: string }>).map((product) => product.name);
+    };
+    expect(await mine(buyer)).toEqual(['Mine Often Oats', 'Mine Once Tea']);
+    expect(await mine(other)).toEqual(['Theirs Only Jam']);
+  });
+
   it('rejects unknown query fields and requires a user', async () => {
     const bad = await request(harness.app)
       .get('/products?colour=red')
@@ -443,8 +500,77 @@ describe('admin corrections', () => {
   });
 });
 
+describe('product attributes from evidence', () => {
+  it('fills the category, brand and pack size of a product first known by its GTIN alone', async () => {
+    const resolved = await request(harness.app)
+      .post('/internal/products/resolve')
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .send({ gtin: '4006381333931', name: 'Attribute Yogurt' })
+      .expect(201);
+    const { productId } = resolved.body as { productId: string };
+    const before = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'brand', 'size_value', 'size_unit'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(before).toEqual({ category: null, brand: null, size_value: null, size_unit: null });
+
+    await deliver(
+      harness.database,
+      handler,
+      purchase(newUserId(), [
+        {
+          name: 'Attribute Yogurt',
+          gtin: '4006381333931',
+          brand: 'Fage',
+          category: 'dairy',
+          size: { value: 907, unit: 'g' },
+        },
+      ]),
+    );
+    const after = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'brand', 'size_value', 'size_unit'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect({ ...after, size_value: Number(after.size_value) }).toEqual({
+      category: 'dairy',
+      brand: 'Fage',
+      size_value: 907,
+      size_unit: 'g',
+    });
+    // The unit price of that receipt is known: cents per gram.
+    const observation = await harness.database.db
+      .selectFrom('price_observation')
+      .select('unit_price_cents')
+      .where('product_id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect(Number(observation.unit_price_cents)).toBeCloseTo(399 / 907, 6);
+
+    // A later line stating another category or size changes nothing already set.
+    await deliver(
+      harness.database,
+      handler,
+      purchase(newUserId(), [
+        {
+          name: 'Attribute Yogurt',
+          gtin: '4006381333931',
+          category: 'snacks',
+          size: { value: 500, unit: 'g' },
+        },
+      ]),
+    );
+    const kept = await harness.database.db
+      .selectFrom('product')
+      .select(['category', 'size_value'])
+      .where('id', '=', productId)
+      .executeTakeFirstOrThrow();
+    expect({ ...kept, size_value: Number(kept.size_value) }).toEqual({ category: 'dairy', size_value: 907 });
+  });
+});
+
 describe('user deletion', () => {
-  it('purges the user’s purchase matches and unlinks their observations', async () => {
+  it('purges the user’s purchase matches and replaces their id on observations with a pseudonym', async () => {
     const leaving = newUserId();
     const data = purchase(leaving, [
       { name: 'Leaving Bread', brand: 'Acme', size: { value: 500, unit: 'g' } },
@@ -457,6 +583,15 @@ describe('user deletion', () => {
       .select('user_id')
       .where('line_id', '=', data.items[0]?.lineId ?? '')
       .execute();
-    expect(observations).toEqual([{ user_id: null }]);
+    // docs/privacy.md: one pseudonym per deleted account, never the account id.
+    expect(observations).toHaveLength(1);
+    expect(observations[0]?.user_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(observations[0]?.user_id).not.toBe(leaving);
+    const linked = await harness.database.db
+      .selectFrom('price_observation')
+      .select('id')
+      .where('user_id', '=', leaving)
+      .execute();
+    expect(linked).toEqual([]);
   });
 });

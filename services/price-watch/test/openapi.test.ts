@@ -22,6 +22,7 @@ describe('OpenAPI document', () => {
       '/prices/comparison',
       '/prices/cpi',
       '/prices/increases',
+      '/prices/moderation',
       '/prices/trends',
       '/products',
       '/products/{id}',

@@ -7,10 +7,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
 import { priceSeriesQuery } from '../src/prices/prices.repository.js';
-import { createProduct, deliver, type PriceWatchHarness, purchase, startPriceWatch } from './support.js';
+import {
+  createProduct,
+  deliver,
+  type PriceWatchHarness,
+  purchase,
+  shared,
+  startPriceWatch,
+} from './support.js';
 
 let harness: PriceWatchHarness;
-const handler = purchaseRecordedHandler({ threshold: 0.55 });
+const handler = purchaseRecordedHandler({ threshold: 0.55 }, shared);
 const user = testUser();
 const admin = testAdmin();
 
@@ -166,8 +173,32 @@ describe('public reads', () => {
     expect(plan).toMatch(/Index Only Scan using price_daily_pkey on price_daily/);
   });
 
-  it('compares stores for at most 20 products', async () => {
+  it('compares stores for at most 20 products, on prices confirmed by k contributors', async () => {
     const ids = [await productIdOfGtin('0000000000017'), await productIdOfGtin('0000000000024')];
+    // One shopper's receipts alone are no shared price (docs/price-watch.md, "Consensus prices").
+    const alone = await request(harness.app)
+      .get(`/public/store-comparison?productIds=${ids.join(',')}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(alone.body.stores).toEqual([]);
+    // Three more shoppers confirm today's prices at every store (the first shopper's newest receipt of
+    // the merged beans may be the lentils' price: an outlier, rejected).
+    for (const other of [testUser(), testUser(), testUser()]) {
+      for (const [index, store] of ['aldi', 'lidl', 'kroger'].entries()) {
+        await deliver(
+          harness.database,
+          handler,
+          purchase(
+            other.id,
+            [
+              { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 200 + index },
+              { name: 'Rollup Beans', brand: 'Roll', gtin: '0000000000024', paidCents: 150 + index },
+            ],
+            { storeSlug: store, purchasedAt: daysAgo(0, 10) },
+          ),
+        );
+      }
+    }
     const comparison = await request(harness.app)
       .get(`/public/store-comparison?productIds=${ids.join(',')}`)
       .set(serviceHeaders(TEST_SERVICE_KEY))

@@ -11,6 +11,9 @@ import type { z } from 'zod';
 import type { DB } from '../src/db/schema.js';
 import { serviceDefinition } from '../src/service.js';
 
+/** The default consensus settings (config.ts): k = 3 contributors, 90 days of evidence. */
+export const shared = { minContributors: 3, windowDays: 90 };
+
 export const migrationsFolder = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
 
 export interface PriceWatchHarness {

@@ -3,6 +3,15 @@ import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
 export const envSchema = serviceEnvSchema('shrinkflation', {
+  SHRINK_MIN_CONTRIBUTORS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(3)
+    .describe(
+      'Distinct shoppers whose receipts make a detection independent evidence (a store-sourced price does too, and an admin confirmation): only then is it public and alerts every buyer; before, only its contributors (docs/shrinkflation.md).',
+    ),
   SHRINK_HIGH_CONFIDENCE: z.coerce
     .number()
     .min(0)

@@ -2,6 +2,7 @@
  * The issue's scenarios, driven through the `price.observed.v1` handler the consumer runs (one transaction
  * per observation), against a real Postgres schema.
  */
+import { newId } from '@cartwatch/db';
 import type { TestDatabase } from '@cartwatch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
@@ -464,5 +465,47 @@ describe('successor products', () => {
     expect(pairing?.detail).toContain('different GTIN company prefix');
     // The same evidence with a strong pairing scores 0.9167.
     expect(detection?.confidence).toBeCloseTo(0.8417, 4);
+  });
+});
+
+describe('independent evidence (docs/shrinkflation.md)', () => {
+  /** Three receipts at 16 oz, then three at 14.5 oz, all at $3.99, from the given shoppers in turn. */
+  async function sixReceipts(store: string, item: ReturnType<typeof product>, buyers: string[]) {
+    for (const [index, ounces] of [16, 16, 16, 14.5, 14.5, 14.5].entries()) {
+      const data = observation(item, {
+        size: size(ounces, 'oz'),
+        priceCents: 399,
+        at: day(index * 7),
+        store,
+        source: 'receipt',
+      });
+      await observe(database, envelopeOf(data, buyers[index % buyers.length]));
+    }
+  }
+
+  it('alerts only the sole contributor of a claim and keeps it from being independent', async () => {
+    const store = newStore();
+    const cereal = product();
+    const shopper = newId();
+    await sixReceipts(store, cereal, [shopper]);
+    const [detection] = await detectionsIn(store);
+    expect(detection).toMatchObject({ contributors: 1, store_sourced: false, independent_evidence: false });
+    expect(detection?.confidence).toBeGreaterThanOrEqual(0.8);
+    expect(detection?.published_at).toBeNull();
+    const events = await eventsFor([detection?.id ?? '']);
+    expect(events.map((event) => event.audienceUserIds)).toEqual([[shopper]]);
+  });
+
+  it('is independent with three distinct contributors and then alerts every buyer', async () => {
+    const store = newStore();
+    const cereal = product();
+    const buyers = [newId(), newId(), newId()];
+    await sixReceipts(store, cereal, buyers);
+    const [detection] = await detectionsIn(store);
+    expect(detection).toMatchObject({ contributors: 3, independent_evidence: true });
+    expect(detection?.published_at).not.toBeNull();
+    const events = await eventsFor([detection?.id ?? '']);
+    expect(events).toHaveLength(1);
+    expect(events[0]?.audienceUserIds).toBeUndefined();
   });
 });

@@ -405,12 +405,67 @@ describe('GET /public/shrinkflation', () => {
   });
 });
 
+describe('independent evidence and the moderation queue (docs/shrinkflation.md)', () => {
+  it('keeps one shopper’s claim off the public list until an admin confirms it; queues it for admins only', async () => {
+    const store = 'one-shopper-mart';
+    const crisps = product({ name: 'Sea Salt Crisps', brand: 'Crunch Co', category: 'snacks' });
+    const shopper = testUser();
+    for (const [index, grams] of [200, 200, 200, 170, 170, 170].entries()) {
+      const seen = observation(crisps, {
+        size: size(grams, 'g'),
+        priceCents: 299,
+        at: day(40 + index * 7),
+        store,
+        source: 'receipt',
+      });
+      await observe(database, envelopeOf(seen, shopper.id));
+    }
+    const id = await idOf(crisps);
+    const publicIds = async () =>
+      (
+        await request(app).get(`/public/shrinkflation?store=${store}`).set(serviceOnly).expect(200)
+      ).body.items.map((item: { id: string }) => item.id);
+    expect(await publicIds()).toEqual([]);
+    // Nor does another signed-in shopper read it before a review.
+    const listed = await request(app).get(`/shrinkflation?store=${store}`).set(asUser).expect(200);
+    expect(listed.body.items).toEqual([]);
+    await request(app).get(`/shrinkflation/${id}`).set(asUser).expect(404);
+    // Its contributor does: their own receipts are its evidence.
+    const asShopper = serviceHeaders(TEST_SERVICE_KEY, shopper);
+    const own = await request(app).get(`/shrinkflation?store=${store}`).set(asShopper).expect(200);
+    expect(own.body.items.map((item: { id: string }) => item.id)).toEqual([id]);
+    await request(app).get(`/shrinkflation/${id}`).set(asShopper).expect(200);
+
+    // The queue: admins only (a shopper and the store's own staff get 403).
+    await request(app).get('/shrinkflation/moderation').set(asUser).expect(403);
+    await request(app)
+      .get('/shrinkflation/moderation')
+      .set(serviceHeaders(TEST_SERVICE_KEY, testStaff(store)))
+      .expect(403);
+    const queue = await request(app).get('/shrinkflation/moderation?limit=100').set(asAdmin).expect(200);
+    const queued = queue.body.items.find((item: { id: string }) => item.id === id);
+    expect(queued).toMatchObject({
+      status: 'detected',
+      contributors: 1,
+      storeSourced: false,
+      independent: false,
+    });
+    expect(queued.confidence).toBeGreaterThanOrEqual(0.8);
+
+    await request(app).post(`/shrinkflation/${id}/confirm`).set(asAdmin).expect(200);
+    expect(await publicIds()).toEqual([id]);
+    const after = await request(app).get('/shrinkflation/moderation?limit=100').set(asAdmin).expect(200);
+    expect(after.body.items.map((item: { id: string }) => item.id)).not.toContain(id);
+  });
+});
+
 describe('OpenAPI', () => {
   it('documents every route with the schemas it validates with', async () => {
     const res = await request(app).get('/internal/openapi.json').set(serviceOnly).expect(200);
     expect(Object.keys(res.body.paths).sort()).toEqual([
       '/public/shrinkflation',
       '/shrinkflation',
+      '/shrinkflation/moderation',
       '/shrinkflation/products/{productId}',
       '/shrinkflation/{id}',
       '/shrinkflation/{id}/confirm',
@@ -447,7 +502,9 @@ describe('user.deleted.v1', () => {
       .selectAll()
       .where('observation_id', '=', seen.observationId)
       .executeTakeFirstOrThrow();
-    expect(row.user_id).toBeNull();
+    // A pseudonym, never the account id (docs/privacy.md).
+    expect(row.user_id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(row.user_id).not.toBe(shopper.id);
     expect(row.price_cents).toBe(199);
     const byUser = await database.db
       .selectFrom('pack_observation')

@@ -26,6 +26,7 @@ export const migrationsFolder = fileURLToPath(new URL('../src/db/migrations', im
 
 export const settings: DetectionSettings = {
   highConfidence: 0.8,
+  minContributors: 3,
   minObservationsAfter: 2,
   minSizeDropPct: 0.5,
   successorMaxGapDays: 90,
@@ -103,6 +104,8 @@ export function observation(
     store?: string;
     isSale?: boolean;
     regularPriceCents?: number;
+    /** Default `catalog`: a store source, independent evidence (docs/shrinkflation.md). */
+    source?: 'receipt' | 'catalog';
   },
 ): PriceObserved {
   return {
@@ -118,7 +121,7 @@ export function observation(
     currency: 'USD',
     isSale: input.isSale ?? false,
     ...(input.size && { size: input.size }),
-    source: 'receipt',
+    source: input.source ?? 'catalog',
     observedAt: input.at,
   };
 }

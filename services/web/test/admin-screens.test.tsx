@@ -560,6 +560,9 @@ function detection(overrides: Partial<Detection> = {}): Detection {
     qualityAdjustedPriceCents: 440,
     qualityAdjustedPriceChangePct: 10.3,
     confidence: 0.87,
+    contributors: 1,
+    storeSourced: false,
+    independent: false,
     factors: [
       { name: 'observations-before', weight: 0.3, score: 1, detail: '3 regular-price observations before' },
     ],

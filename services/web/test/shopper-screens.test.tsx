@@ -370,6 +370,9 @@ describe('shrinkflation', () => {
     qualityAdjustedPriceCents: 440,
     qualityAdjustedPriceChangePct: 10.3,
     confidence: 0.86,
+    contributors: 1,
+    storeSourced: false,
+    independent: false,
     factors: [
       { name: 'observations-before', weight: 0.4, score: 1, detail: '3 regular-price observations before' },
     ],
@@ -546,5 +549,49 @@ describe('pairing a smart cart', () => {
     const person = userEvent.setup();
     await person.click(screen.getByRole('button', { name: 'Unpair' }));
     expect(await screen.findByLabelText('Code shown on the cart')).toBeTruthy();
+  });
+});
+
+describe('products screen', () => {
+  const product = (id: string, name: string): components['schemas']['Product'] => ({
+    id: `0190a0b0-0000-7000-8000-0000000000${id}`,
+    name,
+    brand: 'Fage',
+    category: 'dairy',
+    size: { value: 907, unit: 'g' },
+    gtins: [],
+    mergedIntoId: null,
+    createdAt: '2026-11-01T00:00:00Z',
+  });
+
+  it('lists the shopper’s own products before any search, then the search results', async () => {
+    const { seen } = renderApp(
+      '/app/products',
+      {
+        'GET /products': (request) => {
+          const query = new URL(request.url).searchParams;
+          return json(200, {
+            items:
+              query.get('mine') === 'true'
+                ? [product('b1', 'Greek Yogurt Plain')]
+                : [product('b2', 'Oat Cereal')],
+            nextCursor: null,
+          });
+        },
+      },
+      'user',
+    );
+    const mine = await screen.findByRole('region', { name: 'Your products' });
+    expect(await within(mine).findByRole('link', { name: 'Greek Yogurt Plain' })).toBeTruthy();
+    expect(seen.find((request) => request.path === '/products')?.query.get('mine')).toBe('true');
+
+    const person = userEvent.setup();
+    await person.type(screen.getByLabelText('Search products'), 'cerael');
+    await person.click(screen.getByRole('button', { name: 'Search' }));
+    expect(await screen.findByRole('link', { name: 'Oat Cereal' })).toBeTruthy();
+    expect(screen.queryByRole('region', { name: 'Your products' })).toBeNull();
+    expect(seen.some((request) => request.path === '/products' && request.query.get('q') === 'cerael')).toBe(
+      true,
+    );
   });
 });

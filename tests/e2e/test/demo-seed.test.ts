@@ -74,6 +74,60 @@ describe('the demo seeder', () => {
     expect(devices.body.items).toHaveLength(1);
   });
 
+  it('has complete products: category trends, unit prices, a dairy CPI basket, search by brand, GTIN and typo (issue #21)', async () => {
+    const { body: session } = await gateway.post<{ tokens: { accessToken: string } }>(
+      '/auth/login',
+      { email: DEMO_SHOPPER.email, password: DEMO_SHOPPER.password },
+      { expect: 200 },
+    );
+    const token = session.tokens.accessToken;
+    const search = async (q: string) =>
+      (
+        await gateway.get<{ items: Array<{ id: string; name: string; category: string | null }> }>(
+          `/products?q=${encodeURIComponent(q)}`,
+          { token },
+        )
+      ).body.items;
+    // Categories and pack sizes came from the receipts onto products the catalog created by GTIN (the
+    // receipts are matched event by event after the seeder returns).
+    const all = await eventually('every demo product with a category and a pack size', async () => {
+      const { body } = await gateway.get<{
+        items: Array<{ id: string; category: string | null; size: unknown; gtins: string[] }>;
+      }>('/products?limit=100', { token });
+      return body.items.length === 18 &&
+        body.items.every((product) => product.category !== null && product.size !== null)
+        ? body.items
+        : undefined;
+    });
+
+    const trends = await eventually('category trends of the demo receipts', async () => {
+      const { body } = await gateway.get<{ items: Array<{ category: string; productCount: number }> }>(
+        '/prices/trends?period=365d',
+        { token },
+      );
+      const categories = body.items.map((item) => item.category);
+      return categories.includes('dairy') && categories.includes('produce') ? body.items : undefined;
+    });
+    expect(trends.find((item) => item.category === 'dairy')?.productCount).toBeGreaterThan(0);
+
+    const milk = (await search('whole milk'))[0];
+    const detail = await gateway.get<{ prices: Array<{ unitPrice: { amountCents: number } | null }> }>(
+      `/products/${milk?.id}`,
+      { token },
+    );
+    expect(detail.body.prices.length).toBeGreaterThan(0);
+    expect(detail.body.prices.every((price) => price.unitPrice !== null)).toBe(true);
+
+    const dairy = await gateway.get<{ basket: { productCount: number } }>('/public/inflation?category=dairy');
+    expect(dairy.body.basket.productCount).toBeGreaterThan(0);
+
+    expect((await search('tide'))[0]?.name).toBe('Laundry Detergent');
+    const cereal = (await search('cerael'))[0];
+    expect(cereal?.name).toBe('Crunchy Oat Cereal');
+    const gtin = all.find((product) => product.id === cereal?.id)?.gtins[0] as string;
+    expect((await search(gtin))[0]?.id).toBe(cereal?.id);
+  });
+
   it('does nothing on a second run', async () => {
     const result = await seedDemo(platform.url, platform.admin);
     expect(result).toEqual({

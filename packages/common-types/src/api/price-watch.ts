@@ -56,6 +56,12 @@ export const ProductDetail = Product.extend({
 export const ProductListQuery = z.strictObject({
   ...PaginationQuery.shape,
   q: z.string().trim().min(1).max(200).optional(),
+  mine: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'true: only products the caller bought, most bought first (the products screen before a search)',
+    ),
   category: z.string().min(1).max(100).optional(),
   store: StoreSlug.optional(),
 });
@@ -190,6 +196,31 @@ export const StoreComparison = z
     cheapestCompleteStore: z.string().nullable(),
   })
   .meta({ id: 'StoreComparison' });
+
+export const SuspiciousPriceQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const SuspiciousPrice = z
+  .object({
+    observationId: Uuid,
+    productId: Uuid,
+    name: z.string(),
+    storeSlug: z.string(),
+    priceCents: MinorUnits,
+    currency: Currency,
+    sharedPriceCents: MinorUnits.describe(
+      'The shared price of the product at the store (docs/price-watch.md)',
+    ),
+    deviationPct: z.number().describe('The receipt price against the shared price, in percent'),
+    contributorId: Uuid.nullable().describe(
+      'The account (or a deleted account’s pseudonym) whose receipt it is',
+    ),
+    observedAt: Timestamp,
+  })
+  .meta({ id: 'SuspiciousPrice' });
+export const SuspiciousPriceList = z
+  .object({ items: z.array(SuspiciousPrice) })
+  .meta({ id: 'SuspiciousPriceList' });
 
 export const PublicTrendParams = z.strictObject({ productId: Uuid });
 export const PublicTrendQuery = z.strictObject({ period: Period.default('90d') });

@@ -66,6 +66,17 @@ export const Shrinkflation = z
       .number()
       .describe('Quality-adjusted price against the old price, in percent'),
     confidence: z.number().min(0).max(1),
+    contributors: z
+      .number()
+      .int()
+      .min(0)
+      .describe(
+        'Distinct shoppers whose receipts are the evidence (docs/shrinkflation.md, "Independent evidence")',
+      ),
+    storeSourced: z.boolean().describe("Part of the evidence is the store's own price list or product page"),
+    independent: z
+      .boolean()
+      .describe('Confirmed by an admin, store-sourced, or seen by enough distinct shoppers: may be public'),
     factors: z.array(ConfidenceFactor),
     changedAt: Timestamp.describe('First regular-price observation of the new size'),
     detectedAt: Timestamp,
@@ -110,12 +121,19 @@ export const ShrinkflationListQuery = PaginationQuery.extend({
 }).strict();
 export type ShrinkflationListQuery = z.infer<typeof ShrinkflationListQuery>;
 
+export const ModerationQuery = PaginationQuery.strict().meta({ id: 'ModerationQuery' });
+export type ModerationQuery = z.infer<typeof ModerationQuery>;
+
 export const PublicShrinkflationQuery = ShrinkflationListQuery.omit({ status: true }).strict();
 export type PublicShrinkflationQuery = z.infer<typeof PublicShrinkflationQuery>;
 
 export const PublicShrinkflation = Shrinkflation.omit({
   status: true,
   factors: true,
+  // Who and how many stand behind a claim is for admins (docs/privacy.md); public ones are independent.
+  contributors: true,
+  storeSourced: true,
+  independent: true,
   reviewedAt: true,
   updatedAt: true,
 })

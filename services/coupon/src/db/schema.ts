@@ -30,6 +30,17 @@ export interface StorePriceTable {
   observed_at: Timestamp;
 }
 
+/** A shopper's own receipt price (only their own plans use it). */
+export interface OwnPriceTable {
+  user_id: string;
+  product_id: string;
+  store_slug: string;
+  price_cents: number;
+  currency: string;
+  observation_id: string;
+  observed_at: Timestamp;
+}
+
 export interface CouponTable {
   id: string;
   external_id: string | null;
@@ -99,6 +110,7 @@ export interface PurchaseLineTable {
 export interface DB {
   product: ProductTable;
   store_price: StorePriceTable;
+  own_price: OwnPriceTable;
   coupon: CouponTable;
   coupon_clip: CouponClipTable;
   shopping_list: ShoppingListTable;

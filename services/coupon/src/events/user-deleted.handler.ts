@@ -1,4 +1,4 @@
-/** user.deleted.v1 -> forget the user's lists, clips and purchase history. */
+/** user.deleted.v1 -> forget the user's lists, clips, purchase history and own receipt prices. */
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
@@ -8,6 +8,7 @@ export async function purgeUser(trx: Transaction<DB>, userId: string): Promise<v
   await trx.deleteFrom('shopping_list').where('user_id', '=', userId).execute();
   await trx.deleteFrom('coupon_clip').where('user_id', '=', userId).execute();
   await trx.deleteFrom('purchase_line').where('user_id', '=', userId).execute();
+  await trx.deleteFrom('own_price').where('user_id', '=', userId).execute();
 }
 
 export const userDeletedHandler = defineHandler(

@@ -19,8 +19,16 @@ export interface ObservedPrice {
   observedAt: string;
 }
 
-/** Keeps the newest observation per (product, store); an older one arriving late changes nothing. */
-export async function recordObservedPrice(db: Executor<DB>, price: ObservedPrice): Promise<void> {
+/**
+ * Keeps the product facts, and the newest price per (product, store): a store-sourced one in store_price
+ * (every user's plans), a receipt one in its buyer's own_price only (docs/price-watch.md, "Consensus
+ * prices"); an older one arriving late changes nothing.
+ */
+export async function recordObservedPrice(
+  db: Executor<DB>,
+  price: ObservedPrice,
+  buyerId?: string,
+): Promise<void> {
   await db
     .insertInto('product')
     .values({
@@ -44,6 +52,71 @@ export async function recordObservedPrice(db: Executor<DB>, price: ObservedPrice
         .where('product.updated_at', '<=', new Date(price.observedAt)),
     )
     .execute();
+  if (price.source === 'receipt') {
+    if (buyerId) await recordOwnPrice(db, buyerId, price);
+    return;
+  }
+  await upsertStorePrice(db, price);
+}
+
+async function recordOwnPrice(db: Executor<DB>, userId: string, price: ObservedPrice): Promise<void> {
+  await db
+    .insertInto('own_price')
+    .values({
+      user_id: userId,
+      product_id: price.productId,
+      store_slug: price.storeSlug,
+      price_cents: price.priceCents,
+      currency: price.currency,
+      observation_id: price.observationId,
+      observed_at: price.observedAt,
+    })
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'product_id', 'store_slug'])
+        .doUpdateSet((eb) => ({
+          price_cents: eb.ref('excluded.price_cents'),
+          currency: eb.ref('excluded.currency'),
+          observation_id: eb.ref('excluded.observation_id'),
+          observed_at: eb.ref('excluded.observed_at'),
+        }))
+        .where('own_price.observed_at', '<', new Date(price.observedAt)),
+    )
+    .execute();
+}
+
+export interface SharedPriceInput {
+  observationId: string;
+  productId: string;
+  storeSlug: string;
+  priceCents: number;
+  regularPriceCents?: number | undefined;
+  currency: string;
+  isSale: boolean;
+  basis: 'store' | 'consensus';
+  observedAt: string;
+}
+
+/** price.shared.v1: a store price or a receipt consensus every user's plans may use. */
+export async function recordSharedPrice(db: Executor<DB>, shared: SharedPriceInput): Promise<void> {
+  await upsertStorePrice(db, { ...shared, source: shared.basis === 'store' ? 'store' : 'consensus' });
+}
+
+async function upsertStorePrice(
+  db: Executor<DB>,
+  price: Pick<
+    ObservedPrice,
+    | 'productId'
+    | 'storeSlug'
+    | 'priceCents'
+    | 'regularPriceCents'
+    | 'currency'
+    | 'isSale'
+    | 'source'
+    | 'observationId'
+    | 'observedAt'
+  >,
+): Promise<void> {
   await db
     .insertInto('store_price')
     .values({
@@ -106,21 +179,49 @@ export interface StorePrice {
   observedAt: Date;
 }
 
-/** Latest prices of `productIds` in `currency`, one array-parameter query however long the list. */
+/**
+ * Latest prices of `productIds` in `currency` as `userId` may plan with them: the shared ones, and the
+ * user's own receipt price where it is newer (docs/price-watch.md, "Consensus prices").
+ */
 export async function findStorePrices(
   db: Executor<DB>,
   productIds: string[],
   currency: string,
-  stores?: string[],
+  stores: string[] | undefined,
+  userId: string,
 ): Promise<StorePrice[]> {
   if (productIds.length === 0) return [];
-  let query = db
-    .selectFrom('store_price')
-    .select(['product_id', 'store_slug', 'price_cents', 'observed_at'])
-    .where(sql<boolean>`product_id = any(${productIds}::uuid[])`)
-    .where('currency', '=', currency);
-  if (stores) query = query.where(sql<boolean>`store_slug = any(${stores}::text[])`);
-  const rows = await query.execute();
+  const [shared, own] = await Promise.all([
+    storePricesFrom(db, { table: 'store_price' }, productIds, currency, stores),
+    storePricesFrom(db, { table: 'own_price', userId }, productIds, currency, stores),
+  ]);
+  const byKey = new Map(shared.map((price) => [`${price.productId}\u0000${price.storeSlug}`, price]));
+  for (const price of own) {
+    const key = `${price.productId}\u0000${price.storeSlug}`;
+    const kept = byKey.get(key);
+    if (!kept || price.observedAt > kept.observedAt) byKey.set(key, price);
+  }
+  return [...byKey.values()];
+}
+
+/** One statement over the shared prices (`store_price`) or one user's own (`own_price`). */
+async function storePricesFrom(
+  db: Executor<DB>,
+  from: { table: 'store_price' } | { table: 'own_price'; userId: string },
+  productIds: string[],
+  currency: string,
+  stores: string[] | undefined,
+): Promise<StorePrice[]> {
+  const owner = from.table === 'own_price' ? sql`and user_id = ${from.userId}` : sql``;
+  const store = stores ? sql`and store_slug = any(${stores}::text[])` : sql``;
+  const { rows } = await sql<{
+    product_id: string;
+    store_slug: string;
+    price_cents: string;
+    observed_at: Date;
+  }>`
+    select product_id, store_slug, price_cents, observed_at from ${sql.table(from.table)}
+    where product_id = any(${productIds}::uuid[]) and currency = ${currency} ${owner} ${store}`.execute(db);
   return rows.map((row) => ({
     productId: row.product_id,
     storeSlug: row.store_slug,

@@ -94,7 +94,7 @@ export async function loadShop(
   // query already leaves out other stores and other products' coupons, and says which are clipped.
   const [products, storePrices, applicableCoupons] = await Promise.all([
     findProducts(db, productIds),
-    findStorePrices(db, productIds, request.currency, request.stores),
+    findStorePrices(db, productIds, request.currency, request.stores, userId),
     request.useCoupons
       ? findApplicableCoupons(db, {
           userId,

@@ -131,6 +131,15 @@ export async function evaluateWatch(
 }
 
 /**
+ * Whose alerts a price may trigger (docs/price-watch.md, "Consensus prices"): a receipt's own price
+ * alerts only its contributor; the shared price everyone else.
+ */
+export interface AlertAudience {
+  onlyUserId?: string | undefined;
+  exceptUserId?: string | undefined;
+}
+
+/**
  * A new observation of a catalog product: evaluates the product watches, and alerts buyers when the
  * store raised its price by at least their threshold against its previous price.
  */
@@ -138,14 +147,12 @@ export async function alertOnObservation(
   trx: Transaction<DB>,
   signal: PriceSignal & { productId: string; priceCents: number; currency: string; storeSlug: string },
   previousAtStore: { priceCents: number; currency: string } | undefined,
+  audience: AlertAudience = {},
 ): Promise<void> {
-  const watches = await trx
-    .selectFrom('watch')
-    .selectAll()
-    .where('product_id', '=', signal.productId)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+  let query = trx.selectFrom('watch').selectAll().where('product_id', '=', signal.productId);
+  if (audience.onlyUserId) query = query.where('user_id', '=', audience.onlyUserId);
+  if (audience.exceptUserId) query = query.where('user_id', '<>', audience.exceptUserId);
+  const watches = await query.orderBy('id').forUpdate().execute();
   const median = watches.some((watch) => watch.drop_pct !== null)
     ? await ninetyDayMedian(trx, signal.productId, signal.currency)
     : undefined;
@@ -155,7 +162,9 @@ export async function alertOnObservation(
     return;
   const changePct = (signal.priceCents / previousAtStore.priceCents - 1) * 100;
   if (changePct <= 0) return;
-  const buyers = await buyersOf(trx, [signal.productId]);
+  const buyers = (await buyersOf(trx, [signal.productId])).filter(
+    (userId) => (!audience.onlyUserId || userId === audience.onlyUserId) && userId !== audience.exceptUserId,
+  );
   const settings = await settingsOf(trx, buyers);
   for (const userId of buyers) {
     const userSettings = toSettings(settings.get(userId));

@@ -136,20 +136,41 @@ export async function lockMatching(trx: Transaction<DB>): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended('pricing.match', 0))`.execute(trx);
 }
 
+/**
+ * Fills a product's missing brand, category and pack size from a purchase line (docs/price-watch.md,
+ * "Product attributes"): what a store or an earlier line already set is kept.
+ */
 export async function fillMissingAttributes(
   db: Executor<DB>,
   productId: string,
-  attributes: { brand: string | null; brandNorm: string; category: string | null },
+  attributes: {
+    brand: string | null;
+    brandNorm: string;
+    category: string | null;
+    size?: { value: number; unit: 'g' | 'ml' | 'ct' } | null | undefined;
+  },
 ): Promise<void> {
+  const size = attributes.size ?? null;
   await db
     .updateTable('product')
     .set((eb) => ({
       brand: eb.fn.coalesce('brand', eb.val(attributes.brand)),
       brand_norm: sql`case when brand_norm = '' then ${attributes.brandNorm} else brand_norm end`,
       category: eb.fn.coalesce('category', eb.val(attributes.category)),
+      ...(size && {
+        size_value: sql`case when size_value is null then ${size.value} else size_value end`,
+        size_unit: sql`case when size_value is null then ${size.unit} else size_unit end`,
+      }),
+      updated_at: sql`now()`,
     }))
     .where('id', '=', productId)
-    .where((eb) => eb.or([eb('brand', 'is', null), eb('category', 'is', null)]))
+    .where((eb) =>
+      eb.or([
+        eb('brand', 'is', null),
+        eb('category', 'is', null),
+        ...(size ? [eb('size_value', 'is', null)] : []),
+      ]),
+    )
     .execute();
 }
 
@@ -188,13 +209,38 @@ export async function insertLineMatch(
   return inserted !== undefined;
 }
 
-/** Products search: trigram containment/prefix on the normalised name, best similarity first. */
+/** Minimum word similarity (pg_trgm) for a typo to still find a product: "cerael" finds "cereal" at 0.43. */
+export const SEARCH_WORD_SIMILARITY = 0.4;
+
+function likePattern(text: string, prefixOnly = false): string {
+  const escaped = text.replace(/[\\%_]/g, (char) => `\\${char}`);
+  return prefixOnly ? `${escaped}%` : `%${escaped}%`;
+}
+
+/**
+ * Products search (docs/price-watch.md, "Search"): by GTIN (any of its forms), or by name and brand,
+ * each of the query's variants (synonyms) by containment or word similarity (typos); ranked GTIN
+ * first, then names starting with the query, then the best similarity.
+ */
 export async function searchProducts(
   db: Executor<DB>,
-  filter: { qNorm?: string; category?: string; store?: string },
+  filter: {
+    qNorm?: string;
+    variants?: string[];
+    gtin14?: string;
+    category?: string;
+    store?: string;
+    /** Only the products this user bought, most bought first (then by name). */
+    boughtBy?: string;
+  },
   page: { limit: number; offset: number },
 ): Promise<ProductRow[]> {
   let query = db.selectFrom('product as p').selectAll('p').where('p.merged_into', 'is', null);
+  const buyer = filter.boughtBy;
+  const bought = buyer
+    ? sql<number>`(select count(*) from purchase_line_match m where m.product_id = p.id and m.user_id = ${buyer})`
+    : undefined;
+  if (bought) query = query.where(bought, '>', 0);
   if (filter.category) query = query.where(sql`lower(p.category)`, '=', filter.category.toLowerCase());
   if (filter.store) {
     const store = filter.store;
@@ -210,17 +256,33 @@ export async function searchProducts(
   }
   if (filter.qNorm) {
     const q = filter.qNorm;
-    const pattern = `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
-    query = query
-      .where((eb) =>
-        eb.or([
-          eb('p.name_norm', 'ilike', pattern),
-          eb(sql`product_name_similarity(p.name_norm, ${q})`, '>=', 0.3),
+    const variants = filter.variants?.length ? filter.variants : [q];
+    const score = sql<number>`greatest(${sql.join(
+      variants.map(
+        (variant) => sql`product_name_similarity(p.name_norm, ${variant}),
+          product_word_similarity(${variant}, p.name_norm),
+          case when p.brand_norm = '' then 0 else product_word_similarity(${variant}, p.brand_norm) end`,
+      ),
+    )})`;
+    const gtin = filter.gtin14;
+    const byGtin = gtin
+      ? sql<boolean>`exists (select 1 from product_gtin g where g.product_id = p.id and g.gtin = ${gtin})`
+      : undefined;
+    query = query.where((eb) =>
+      eb.or([
+        ...(byGtin ? [byGtin] : []),
+        ...variants.flatMap((variant) => [
+          eb('p.name_norm', 'like', likePattern(variant)),
+          eb('p.brand_norm', 'like', likePattern(variant)),
         ]),
-      )
-      .orderBy(sql`(p.name_norm like ${`${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`})`, 'desc')
-      .orderBy(sql`product_name_similarity(p.name_norm, ${q})`, 'desc');
+        eb(score, '>=', SEARCH_WORD_SIMILARITY),
+      ]),
+    );
+    // A constant cannot be an ORDER BY term: the GTIN rank only when the query is a GTIN.
+    if (byGtin) query = query.orderBy(byGtin, 'desc');
+    query = query.orderBy(sql`(p.name_norm like ${likePattern(q, true)})`, 'desc').orderBy(score, 'desc');
   } else {
+    if (bought) query = query.orderBy(bought, 'desc');
     query = query.orderBy('p.name_norm');
   }
   return query.orderBy('p.id').limit(page.limit).offset(page.offset).execute();

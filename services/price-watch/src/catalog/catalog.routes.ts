@@ -24,6 +24,7 @@ import {
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
+import type { SharedOptions } from '../prices/consensus.repository.js';
 import { getProductDetail } from '../prices/prices.service.js';
 import {
   findOrCreateByGtin,
@@ -35,7 +36,7 @@ import {
 
 export function mountCatalogRoutes(
   app: Express,
-  deps: { database: Database<DB>; registry: OpenAPIRegistry },
+  deps: { database: Database<DB>; registry: OpenAPIRegistry; shared: SharedOptions },
 ): void {
   const { database, registry } = deps;
 
@@ -50,7 +51,7 @@ export function mountCatalogRoutes(
     },
   });
   app.get('/products', requireUser, async (req, res) => {
-    res.json(await listProducts(database, parseQuery(ProductListQuery, req)));
+    res.json(await listProducts(database, parseQuery(ProductListQuery, req), currentUser(req).id));
   });
 
   registry.registerPath({
@@ -64,7 +65,7 @@ export function mountCatalogRoutes(
     },
   });
   app.get('/products/:id', requireUser, async (req, res) => {
-    res.json(await getProductDetail(database, parseParams(ProductParams, req).id));
+    res.json(await getProductDetail(database, parseParams(ProductParams, req).id, currentUser(req).id));
   });
 
   registry.registerPath({
@@ -83,7 +84,7 @@ export function mountCatalogRoutes(
   app.post('/products/:id/merge', requireAdmin, async (req, res) => {
     const { id } = parseParams(ProductParams, req);
     const body = parseBody(MergeProductBody, req);
-    res.json(await mergeProducts(database, id, body.targetProductId, currentUser(req).id));
+    res.json(await mergeProducts(database, id, body.targetProductId, currentUser(req).id, deps.shared));
   });
 
   registry.registerPath({
@@ -109,7 +110,7 @@ export function mountCatalogRoutes(
   app.post('/products/:id/split', requireAdmin, async (req, res) => {
     const { id } = parseParams(ProductParams, req);
     const body = parseBody(SplitProductBody, req);
-    res.status(201).json(await splitProduct(database, id, body, currentUser(req).id));
+    res.status(201).json(await splitProduct(database, id, body, currentUser(req).id, deps.shared));
   });
 
   // Service-to-service (the gateway never exposes /internal/*).

@@ -4,6 +4,7 @@ import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { recomputeSharedOfProducts, type SharedOptions } from '../prices/consensus.repository.js';
 import { recomputeRollups } from '../prices/observation.repository.js';
 import {
   attachGtin,
@@ -22,7 +23,7 @@ import {
   withGtins,
 } from './catalog.repository.js';
 import { normalizeGtin } from './gtin.js';
-import { normalizeBrand, normalizeName } from './product-name.js';
+import { normalizeBrand, normalizeName, searchVariants } from './product-name.js';
 
 export function toProduct(product: ProductRow & { gtins: string[] }): Product {
   return {
@@ -47,18 +48,23 @@ export async function listProducts(
   database: Database<DB>,
   query: {
     q?: string | undefined;
+    mine?: 'true' | 'false' | undefined;
     category?: string | undefined;
     store?: string | undefined;
     limit: number;
     cursor?: string | undefined;
   },
+  userId?: string,
 ): Promise<Page<Product>> {
   const offset = query.cursor === undefined ? 0 : SearchCursor.decode(query.cursor).o;
   const qNorm = query.q ? normalizeName(query.q) : undefined;
+  const gtin14 = query.q ? normalizeGtin(query.q.replace(/[\s-]/g, '')) : undefined;
   const rows = await searchProducts(
     database.db,
     {
-      ...(qNorm && { qNorm }),
+      ...(qNorm && { qNorm, variants: searchVariants(qNorm) }),
+      ...(gtin14 && { gtin14 }),
+      ...(query.mine === 'true' && userId && { boughtBy: userId }),
       ...(query.category && { category: query.category }),
       ...(query.store && { store: query.store }),
     },
@@ -133,6 +139,7 @@ export async function mergeProducts(
   sourceId: string,
   targetId: string,
   actorUserId: string,
+  shared: SharedOptions,
 ): Promise<Product> {
   if (sourceId === targetId) throw AppError.conflict('a product cannot be merged into itself');
   await withTransaction(database.db, async (trx) => {
@@ -143,6 +150,7 @@ export async function mergeProducts(
     if (target.merged_into) throw AppError.conflict('target product is merged into another product');
     const movedGtins = await mergeProductInto(trx, sourceId, targetId);
     await recomputeRollups(trx, [sourceId, targetId]);
+    await recomputeSharedOfProducts(trx, [sourceId, targetId], shared);
     await recordMerge(trx, {
       id: newId(),
       kind: 'merge',
@@ -169,6 +177,7 @@ export async function splitProduct(
     size?: { value: number; unit: 'g' | 'ml' | 'ct' } | undefined;
   },
   actorUserId: string,
+  shared: SharedOptions,
 ): Promise<Product> {
   const gtins14 = input.gtins.map((gtin, index) => {
     const normalized = normalizeGtin(gtin);
@@ -215,6 +224,7 @@ export async function splitProduct(
     }
     await moveLines(trx, lineIds, newProductId);
     await recomputeRollups(trx, [sourceId, newProductId]);
+    await recomputeSharedOfProducts(trx, [sourceId, newProductId], shared);
     await recordMerge(trx, {
       id: newId(),
       kind: 'split',

@@ -60,8 +60,22 @@ export async function matchItem(
 
   if (gtin14) {
     const byGtin = await findProductIdByGtin(trx, gtin14);
-    const product = byGtin ? await findLiveProduct(trx, byGtin) : undefined;
-    if (product) return { product, method: 'gtin', confidence: 1, gtin14 };
+    const found = byGtin ? await findLiveProduct(trx, byGtin) : undefined;
+    if (found) {
+      // A product first known by its GTIN alone (a store catalog, a resolve) learns its category, brand
+      // and pack size from the first line that states them (docs/price-watch.md, "Product attributes").
+      const missing =
+        found.category === null || found.brand === null || (found.size_value === null && size !== undefined);
+      if (!missing) return { product: found, method: 'gtin', confidence: 1, gtin14 };
+      await fillMissingAttributes(trx, found.id, {
+        brand: item.brand?.trim() ?? null,
+        brandNorm,
+        category: item.category?.trim() ?? null,
+        size,
+      });
+      const product = (await findLiveProduct(trx, found.id)) ?? found;
+      return { product, method: 'gtin', confidence: 1, gtin14 };
+    }
   }
 
   const candidates = await findNameCandidates(trx, { nameNorm, brandNorm, size, limit: 5 });

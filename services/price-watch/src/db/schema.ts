@@ -103,6 +103,22 @@ export interface PriceLatestTable {
   observed_at: Timestamp;
 }
 
+/** The price other users see (docs/price-watch.md, "Consensus prices"). */
+export interface PriceSharedTable {
+  product_id: string;
+  store_slug: string;
+  currency: string;
+  observation_id: string;
+  price_cents: BigIntCents;
+  regular_price_cents: BigIntCents | null;
+  is_sale: boolean;
+  unit_price_cents: Numeric | null;
+  basis: 'store' | 'consensus';
+  contributors: number;
+  observed_at: Timestamp;
+  updated_at: Generated<Date>;
+}
+
 export interface CpiValueTable {
   series_id: string;
   year: number;
@@ -186,5 +202,6 @@ export interface DB {
   price_observation: PriceObservationTable;
   price_daily: PriceDailyTable;
   price_latest: PriceLatestTable;
+  price_shared: PriceSharedTable;
   cpi_value: CpiValueTable;
 }

@@ -10,9 +10,10 @@ import type { Logger } from 'pino';
 import { findLiveProduct, findProductIdByGtin } from '../catalog/catalog.repository.js';
 import { normalizeGtin } from '../catalog/gtin.js';
 import type { DB } from '../db/schema.js';
+import type { SharedOptions } from '../prices/consensus.repository.js';
 import { recordObservation } from '../prices/observation.service.js';
 
-export function catalogPriceSetHandler(logger: Logger) {
+export function catalogPriceSetHandler(logger: Logger, shared: SharedOptions) {
   return defineHandler(eventCatalog.catalogPriceSet, async (trx: Transaction<DB>, event) => {
     const data = event.data;
     const gtin14 = data.gtin ? normalizeGtin(data.gtin) : undefined;
@@ -25,14 +26,21 @@ export function catalogPriceSetHandler(logger: Logger) {
       );
       return;
     }
-    await recordObservation(trx, product, {
-      storeSlug: data.storeSlug,
-      locationId: data.locationId,
-      priceCents: data.priceCents,
-      currency: data.currency,
-      priceType: 'regular',
-      source: 'catalog',
-      observedAt: data.effectiveAt,
-    });
+    const recorded = await recordObservation(
+      trx,
+      product,
+      {
+        storeSlug: data.storeSlug,
+        locationId: data.locationId,
+        priceCents: data.priceCents,
+        currency: data.currency,
+        priceType: 'regular',
+        source: 'catalog',
+        observedAt: data.effectiveAt,
+      },
+      { shared },
+    );
+    if (!recorded)
+      logger.warn({ eventId: event.id, effectiveAt: data.effectiveAt }, 'catalog price dated ahead refused');
   });
 }

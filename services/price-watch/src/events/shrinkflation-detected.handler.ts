@@ -1,4 +1,7 @@
-/** shrinkflation.detected.v1: alert the users who bought the product (or its successor), and only them. */
+/**
+ * shrinkflation.detected.v1: alert the users who bought the product (or its successor), and only them;
+ * only its contributors while the claim has no independent evidence (`audienceUserIds`).
+ */
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
@@ -18,7 +21,11 @@ export const shrinkflationDetectedHandler = defineHandler(
       product.id,
       ...(data.successorProductId ? [data.successorProductId] : []),
     ];
-    const buyers = await buyersOf(trx, [...new Set(productIds)]);
+    // A claim resting on its contributors alone alerts only them (docs/shrinkflation.md).
+    const audience = data.audienceUserIds && new Set(data.audienceUserIds);
+    const buyers = (await buyersOf(trx, [...new Set(productIds)])).filter(
+      (userId) => !audience || audience.has(userId),
+    );
     const settings = await settingsOf(trx, buyers);
     const change = `${data.oldSize.value} ${data.oldSize.unit} → ${data.newSize.value} ${data.newSize.unit}`;
     for (const userId of buyers) {

@@ -1,6 +1,6 @@
 /**
  * user.deleted.v1: purge what price-watch holds about the user (purchase-line matches, watches, alerts,
- * settings). Prices they contributed stay as anonymous observations with the user link removed.
+ * settings). Prices they contributed stay, their account id replaced by a pseudonym (docs/privacy.md).
  */
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';

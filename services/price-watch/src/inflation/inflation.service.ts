@@ -35,7 +35,8 @@ export const inflationCategories: Record<Category, { seriesId: string; productCa
   },
   'other-food': {
     seriesId: 'CUUR0000SAF115',
-    productCategories: ['snacks', 'sweets', 'condiments', 'spices', 'frozen', 'other'],
+    // `pantry` (the demo's pasta, rice, sauces, oil): BLS's "other food at home" is where sauces and fats go.
+    productCategories: ['snacks', 'sweets', 'condiments', 'spices', 'frozen', 'pantry', 'other'],
   },
 };
 

@@ -3,6 +3,7 @@
  * incrementally with every insert; `recomputeRollups` rebuilds them from raw rows after a merge/split
  * (and is what the rollup test compares against).
  */
+import { randomUUID } from 'node:crypto';
 import type { Executor } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -99,7 +100,15 @@ export async function recomputeRollups(db: Executor<DB>, productIds: string[]): 
     order by product_id, store_slug, currency, observed_at desc, id desc`.execute(db);
 }
 
-/** Removes the personal link of a user's receipt observations; the anonymous price stays. */
+/**
+ * Removes the personal link of a user's receipt observations (docs/privacy.md): the account id becomes a
+ * random pseudonym, one per deleted account and kept nowhere else, so the prices still count as one
+ * contributor in a consensus and nothing leads back to the person.
+ */
 export async function anonymizeUserObservations(db: Executor<DB>, userId: string): Promise<void> {
-  await db.updateTable('price_observation').set({ user_id: null }).where('user_id', '=', userId).execute();
+  await db
+    .updateTable('price_observation')
+    .set({ user_id: randomUUID() })
+    .where('user_id', '=', userId)
+    .execute();
 }

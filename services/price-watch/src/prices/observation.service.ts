@@ -1,6 +1,6 @@
 /**
  * Records a price observation (receipt line, catalog price, URL check): unit price per canonical unit,
- * rollups, and `price.observed.v1` in the same transaction.
+ * rollups, the shared price, alerts and `price.observed.v1` / `price.shared.v1` in the same transaction.
  */
 import { eventCatalog, type PackSize } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
@@ -10,6 +10,7 @@ import { alertOnObservation } from '../alerts/price-alerts.service.js';
 import type { ProductRow } from '../catalog/catalog.repository.js';
 import { gtinsOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
+import { recomputeShared, type SharedKey, type SharedOptions } from './consensus.repository.js';
 import { insertObservation, type NewObservation } from './observation.repository.js';
 
 export interface ObservationInput {
@@ -39,11 +40,51 @@ export function unitPriceOf(priceCents: number, size: { value: number } | undefi
   return size && size.value > 0 ? priceCents / size.value : null;
 }
 
+/** How far ahead of the clock an observation may be dated (receipt-ingest's rule: time zones, tills). */
+export const MAX_OBSERVATION_AHEAD_MS = 86_400_000;
+
+export interface RecordOptions {
+  shared: SharedOptions;
+  now?: Date | undefined;
+}
+
+/** The contributor's own newest receipt price at the store, dated in the past. */
+async function ownPrevious(
+  trx: Transaction<DB>,
+  userId: string,
+  key: SharedKey,
+  now: Date,
+): Promise<{ priceCents: number; currency: string; observedAt: Date } | undefined> {
+  const row = await trx
+    .selectFrom('price_observation')
+    .select(['price_cents', 'currency', 'observed_at'])
+    .where('user_id', '=', userId)
+    .where('product_id', '=', key.productId)
+    .where('store_slug', '=', key.storeSlug)
+    .where('currency', '=', key.currency)
+    .where('observed_at', '<=', now)
+    .orderBy('observed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { priceCents: Number(row.price_cents), currency: row.currency, observedAt: row.observed_at };
+}
+
+/**
+ * Records one observation with its source and contributor, then (docs/price-watch.md, "Consensus
+ * prices"): a receipt alerts its contributor on their own price; everyone else is alerted, and
+ * `price.shared.v1` published, only when the shared price of the product at the store moved.
+ * Refused (undefined) when dated more than a day ahead; dated at most now otherwise, so a receipt a
+ * few hours "ahead" is never the latest price for long.
+ */
 export async function recordObservation(
   trx: Transaction<DB>,
   product: ProductRow,
   input: ObservationInput,
+  options: RecordOptions,
 ): Promise<NewObservation | undefined> {
+  const now = options.now ?? new Date();
+  const dated = Date.parse(input.observedAt);
+  if (!(dated <= now.getTime() + MAX_OBSERVATION_AHEAD_MS)) return undefined;
   const size = input.size ?? productSize(product);
   const observation: NewObservation = {
     id: newId(),
@@ -60,34 +101,72 @@ export async function recordObservation(
     userId: input.userId ?? null,
     lineId: input.lineId ?? null,
     watchId: input.watchId ?? null,
-    observedAt: new Date(input.observedAt).toISOString(),
+    observedAt: new Date(Math.min(dated, now.getTime())).toISOString(),
   };
-  const previous = await trx
-    .selectFrom('price_latest')
-    .select(['price_cents', 'currency', 'observed_at'])
-    .where('product_id', '=', product.id)
-    .where('store_slug', '=', observation.storeSlug)
-    .where('currency', '=', observation.currency)
-    .executeTakeFirst();
+  const key = { productId: product.id, storeSlug: observation.storeSlug, currency: observation.currency };
+  const contributor = observation.source === 'receipt' ? (observation.userId ?? undefined) : undefined;
+  const previousOwn = contributor ? await ownPrevious(trx, contributor, key, now) : undefined;
   if (!(await insertObservation(trx, observation))) return undefined;
-  // Only the newest price of a store triggers alerts (an old receipt entered late does not).
-  if (!previous || previous.observed_at.getTime() < Date.parse(observation.observedAt)) {
+  const signal = {
+    productId: product.id,
+    productName: product.name,
+    available: null,
+    storeSlug: key.storeSlug,
+  };
+  // The contributor's own alerts follow their own receipts; only their newest price triggers them.
+  if (
+    contributor &&
+    (!previousOwn || previousOwn.observedAt.getTime() < Date.parse(observation.observedAt))
+  ) {
     await alertOnObservation(
       trx,
       {
-        productId: product.id,
-        productName: product.name,
+        ...signal,
         observationId: observation.id,
         priceCents: observation.priceCents,
         currency: observation.currency,
-        available: null,
-        storeSlug: observation.storeSlug,
         observedAt: observation.observedAt,
       },
-      previous && { priceCents: previous.price_cents, currency: previous.currency },
+      previousOwn,
+      { onlyUserId: contributor },
     );
   }
+  const shared = await recomputeShared(trx, key, options.shared, now);
   const gtin = (await gtinsOf(trx, [product.id])).get(product.id)?.[0];
+  if (shared.changed && shared.after) {
+    const after = shared.after;
+    // Everyone else sees the shared price; an older one taking over (an outlier dropped) alerts no one.
+    if (!shared.before || shared.before.observed_at.getTime() <= after.observed_at.getTime()) {
+      await alertOnObservation(
+        trx,
+        {
+          ...signal,
+          observationId: after.observation_id,
+          priceCents: after.price_cents,
+          currency: key.currency,
+          observedAt: after.observed_at.toISOString(),
+        },
+        shared.before && { priceCents: shared.before.price_cents, currency: key.currency },
+        contributor ? { exceptUserId: contributor } : {},
+      );
+    }
+    await publish(trx, eventCatalog.priceShared, {
+      source: 'price-watch',
+      subjectId: product.id,
+      data: {
+        observationId: after.observation_id,
+        productId: product.id,
+        storeSlug: key.storeSlug,
+        priceCents: after.price_cents,
+        ...(after.regular_price_cents !== null && { regularPriceCents: after.regular_price_cents }),
+        currency: key.currency,
+        isSale: after.is_sale,
+        basis: after.basis,
+        contributors: after.contributors,
+        observedAt: after.observed_at.toISOString(),
+      },
+    });
+  }
   await publish(trx, eventCatalog.priceObserved, {
     source: 'price-watch',
     subjectId: product.id,

@@ -14,24 +14,87 @@ export interface LatestPriceRow {
   observed_at: Date;
 }
 
+/** The columns of a price row, the same in price_latest, price_shared and price_observation. */
+const PRICE_COLUMNS = [
+  'product_id',
+  'store_slug',
+  'currency',
+  'price_cents',
+  'regular_price_cents',
+  'is_sale',
+  'unit_price_cents',
+  'observed_at',
+] as const;
+
 export async function latestPrices(db: Executor<DB>, productIds: string[]): Promise<LatestPriceRow[]> {
   if (productIds.length === 0) return [];
   return db
     .selectFrom('price_latest')
-    .select([
-      'product_id',
-      'store_slug',
-      'currency',
-      'price_cents',
-      'regular_price_cents',
-      'is_sale',
-      'unit_price_cents',
-      'observed_at',
-    ])
+    .select(PRICE_COLUMNS)
     .where('product_id', 'in', productIds)
     .orderBy('product_id')
     .orderBy('store_slug')
     .execute();
+}
+
+/**
+ * The shared price of each product per store (docs/price-watch.md, "Consensus prices"): what other
+ * users and the public pages see.
+ */
+export async function sharedPrices(db: Executor<DB>, productIds: string[]): Promise<LatestPriceRow[]> {
+  if (productIds.length === 0) return [];
+  return db
+    .selectFrom('price_shared')
+    .select(PRICE_COLUMNS)
+    .where('product_id', 'in', productIds)
+    .orderBy('product_id')
+    .orderBy('store_slug')
+    .execute();
+}
+
+/** The user's own newest receipt price of each product per store (dated in the past). */
+export async function ownLatestPrices(
+  db: Executor<DB>,
+  userId: string,
+  productIds: string[],
+): Promise<LatestPriceRow[]> {
+  if (productIds.length === 0) return [];
+  return db
+    .selectFrom('price_observation')
+    .select(PRICE_COLUMNS)
+    .distinctOn(['product_id', 'store_slug', 'currency'])
+    .where('user_id', '=', userId)
+    .where('product_id', 'in', productIds)
+    .where('observed_at', '<=', new Date())
+    .orderBy('product_id')
+    .orderBy('store_slug')
+    .orderBy('currency')
+    .orderBy('observed_at', 'desc')
+    .execute();
+}
+
+/**
+ * What one user sees: the shared prices, and their own receipt price where it is newer (docs/price-watch.md:
+ * a shopper's own receipts always drive that shopper's own views).
+ */
+export async function pricesSeenBy(
+  db: Executor<DB>,
+  userId: string | undefined,
+  productIds: string[],
+): Promise<LatestPriceRow[]> {
+  const shared = await sharedPrices(db, productIds);
+  if (!userId) return shared;
+  const byKey = new Map(
+    shared.map((row) => [`${row.product_id}\u0000${row.store_slug}\u0000${row.currency}`, row]),
+  );
+  for (const own of await ownLatestPrices(db, userId, productIds)) {
+    const key = `${own.product_id}\u0000${own.store_slug}\u0000${own.currency}`;
+    const kept = byKey.get(key);
+    if (!kept || own.observed_at > kept.observed_at) byKey.set(key, own);
+  }
+  return [...byKey.values()].sort(
+    (a, b) => a.product_id.localeCompare(b.product_id) || a.store_slug.localeCompare(b.store_slug),
+  );
 }
 
 export interface SeriesRow {

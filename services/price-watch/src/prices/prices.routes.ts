@@ -15,11 +15,14 @@ import {
   PublicTrendParams,
   PublicTrendQuery,
   StoreComparison,
+  SuspiciousPriceList,
+  SuspiciousPriceQuery,
   TrendsQuery,
   TrendsResponse,
 } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import {
+  currentUser,
   errorResponses,
   jsonResponse,
   mountFastRead,
@@ -32,6 +35,7 @@ import {
 import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import { getInflation, importBlsSeries } from '../inflation/inflation.service.js';
+import { type SharedOptions, suspiciousPrices } from './consensus.repository.js';
 import {
   compareStores,
   getCategoryTrends,
@@ -42,7 +46,7 @@ import {
 
 export function mountPriceRoutes(
   app: Express,
-  deps: { database: Database<DB>; registry: OpenAPIRegistry },
+  deps: { database: Database<DB>; registry: OpenAPIRegistry; shared: SharedOptions },
 ): void {
   const { database, registry } = deps;
 
@@ -104,7 +108,37 @@ export function mountPriceRoutes(
     },
   });
   app.get('/prices/comparison', requireUser, async (req, res) => {
-    res.json(await compareStores(database, parseQuery(ComparisonQuery, req).productIds));
+    res.json(await compareStores(database, parseQuery(ComparisonQuery, req).productIds, currentUser(req).id));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/prices/moderation',
+    summary:
+      'Admin: suspicious receipt prices — more than 35 % away from the shared price of their product and store (docs/price-watch.md)',
+    request: { query: SuspiciousPriceQuery },
+    responses: {
+      200: jsonResponse(SuspiciousPriceList, 'Newest first'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  app.get('/prices/moderation', requireAdmin, async (req, res) => {
+    const { limit } = parseQuery(SuspiciousPriceQuery, req);
+    const rows = await suspiciousPrices(database.db, { windowDays: deps.shared.windowDays, limit });
+    res.json({
+      items: rows.map((row) => ({
+        observationId: row.observation_id,
+        productId: row.product_id,
+        name: row.name,
+        storeSlug: row.store_slug,
+        priceCents: Number(row.price_cents),
+        currency: row.currency,
+        sharedPriceCents: Number(row.shared_cents),
+        deviationPct: Math.round((Number(row.price_cents) / Number(row.shared_cents) - 1) * 10_000) / 100,
+        contributorId: row.user_id,
+        observedAt: row.observed_at.toISOString(),
+      })),
+    });
   });
 
   registry.registerPath({

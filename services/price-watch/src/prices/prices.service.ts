@@ -17,12 +17,13 @@ import { z } from 'zod';
 import { findProductById, withGtins } from '../catalog/catalog.repository.js';
 import { toProduct } from '../catalog/catalog.service.js';
 import type { DB } from '../db/schema.js';
+import { productSize, unitPriceOf } from './observation.service.js';
 import {
   categoryTrends,
   type LatestPriceRow,
-  latestPrices,
   priceIncreases,
   priceSeries,
+  pricesSeenBy,
   type SeriesRow,
 } from './prices.repository.js';
 
@@ -37,41 +38,53 @@ function addDays(day: string, days: number): string {
   return isoDay(new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS));
 }
 
-/** Unit price for display: per kg (g), per l (ml) or per piece (ct). */
+/**
+ * Unit price for display: per kg (g), per l (ml) or per piece (ct). A price recorded before the
+ * product's pack size was known (docs/price-watch.md, "Product attributes") gets it from that size.
+ */
 function displayUnitPrice(
   row: LatestPriceRow,
-  unit: 'g' | 'ml' | 'ct' | null,
+  size: { value: number; unit: 'g' | 'ml' | 'ct' } | undefined,
 ): z.infer<typeof StorePrice>['unitPrice'] {
-  if (row.unit_price_cents === null || unit === null) return null;
-  const per = unit === 'ct' ? 1 : 1000;
+  if (size === undefined) return null;
+  const perUnit =
+    row.unit_price_cents !== null ? Number(row.unit_price_cents) : unitPriceOf(Number(row.price_cents), size);
+  if (perUnit === null) return null;
+  const per = size.unit === 'ct' ? 1 : 1000;
   return {
-    amountCents: Math.round(Number(row.unit_price_cents) * per),
+    amountCents: Math.round(perUnit * per),
     currency: row.currency,
-    per: { value: per, unit },
+    per: { value: per, unit: size.unit },
   };
 }
 
-function toStorePrice(row: LatestPriceRow, unit: 'g' | 'ml' | 'ct' | null): z.infer<typeof StorePrice> {
+function toStorePrice(
+  row: LatestPriceRow,
+  size: { value: number; unit: 'g' | 'ml' | 'ct' } | undefined,
+): z.infer<typeof StorePrice> {
   return {
     storeSlug: row.store_slug,
     priceCents: Number(row.price_cents),
     regularPriceCents: row.regular_price_cents === null ? null : Number(row.regular_price_cents),
     currency: row.currency,
     isSale: row.is_sale,
-    unitPrice: displayUnitPrice(row, unit),
+    unitPrice: displayUnitPrice(row, size),
     observedAt: row.observed_at.toISOString(),
   };
 }
 
+/** A product with the prices `userId` sees: shared ones, their own receipts where newer. */
 export async function getProductDetail(
   database: Database<DB>,
   id: string,
+  userId?: string,
 ): Promise<z.infer<typeof ProductDetail>> {
   const product = await findProductById(database.db, id);
   if (!product) throw AppError.notFound('product');
   const [withCodes] = await withGtins(database.db, [product]);
   if (!withCodes) throw AppError.notFound('product');
-  const prices = (await latestPrices(database.db, [id])).map((row) => toStorePrice(row, product.size_unit));
+  const size = productSize(product);
+  const prices = (await pricesSeenBy(database.db, userId, [id])).map((row) => toStorePrice(row, size));
   // Cheapest among stores in the most recent currency, by unit price when known, else by price.
   const currency = prices.reduce<z.infer<typeof StorePrice> | undefined>(
     (newest, price) => (!newest || price.observedAt > newest.observedAt ? price : newest),
@@ -201,12 +214,16 @@ export async function listPriceIncreases(
   };
 }
 
-/** Latest price of each product per store; stores that carry every product first, cheapest first. */
+/**
+ * Shared price of each product per store (plus the user's own receipts on their own comparison; none on
+ * the public one); stores that carry every product first, cheapest first.
+ */
 export async function compareStores(
   database: Database<DB>,
   productIds: string[],
+  userId?: string,
 ): Promise<z.infer<typeof StoreComparison>> {
-  const rows = await latestPrices(database.db, productIds);
+  const rows = await pricesSeenBy(database.db, userId, productIds);
   const byStore = new Map<string, z.infer<typeof StoreComparison>['stores'][number]>();
   for (const row of rows) {
     const key = `${row.store_slug}\u0000${row.currency}`;

@@ -78,6 +78,13 @@ export interface ShrinkflationTable {
   detected_at: GeneratedTimestamptz;
   updated_at: GeneratedTimestamptz;
   published_at: NullableTimestamptz;
+  /** Distinct shoppers whose receipts are the evidence; a store source among it; either enough. */
+  contributors: Generated<number>;
+  contributor_ids: ColumnType<string[], string[] | undefined, string[]>;
+  store_sourced: Generated<boolean>;
+  independent_evidence: Generated<boolean>;
+  /** When the sole contributors of a not-yet-independent claim were alerted. */
+  contributors_alerted_at: NullableTimestamptz;
   reviewed_at: NullableTimestamptz;
   reviewed_by: string | null;
   review_note: string | null;

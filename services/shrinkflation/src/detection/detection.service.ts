@@ -17,6 +17,7 @@ import {
   presenceByPairingKey,
 } from '../observations/observation.repository.js';
 import {
+  markContributorsAlerted,
   markPublished,
   type ShrinkflationRow,
   upsertDetection,
@@ -35,6 +36,8 @@ export type PriceObserved = EventDataOf<typeof eventCatalog.priceObserved>;
 
 export interface DetectionSettings {
   highConfidence: number;
+  /** Distinct contributors that make receipt evidence independent (docs/shrinkflation.md). */
+  minContributors: number;
   minObservationsAfter: number;
   minSizeDropPct: number;
   successorMaxGapDays: number;
@@ -44,6 +47,7 @@ export interface DetectionSettings {
 export function detectionSettingsFrom(config: Config): DetectionSettings {
   return {
     highConfidence: config.SHRINK_HIGH_CONFIDENCE,
+    minContributors: config.SHRINK_MIN_CONTRIBUTORS,
     minObservationsAfter: config.SHRINK_MIN_OBSERVATIONS_AFTER,
     minSizeDropPct: config.SHRINK_MIN_SIZE_DROP_PCT,
     successorMaxGapDays: config.SHRINK_SUCCESSOR_MAX_GAP_DAYS,
@@ -308,6 +312,8 @@ async function saveDetection(
   draft: DetectionDraft,
 ): Promise<ShrinkflationRow | undefined> {
   const { assessment } = draft;
+  const evidenceIds = [...draft.evidence.before, ...draft.evidence.after].map((o) => o.observationId);
+  const sources = await evidenceSources(trx, evidenceIds);
   const row = await upsertDetection(trx, {
     id: newId(),
     dedupe_key: draft.dedupeKey,
@@ -338,15 +344,41 @@ async function saveDetection(
       after: draft.evidence.after.map((o) => o.observationId),
     }),
     changed_at: assessment.changedAt,
+    contributors: sources.contributors.length,
+    contributor_ids: sources.contributors,
+    store_sourced: sources.storeSourced,
+    independent_evidence: sources.storeSourced || sources.contributors.length >= settings.minContributors,
   });
   if (!row) return undefined; // rejected by a reviewer: stays as it is, never alerts
   await publishIfAlertable(trx, row, settings.highConfidence);
   return row;
 }
 
+/** Who stands behind the evidence: distinct receipt contributors, and whether a store source does. */
+export async function evidenceSources(
+  trx: Transaction<DB>,
+  observationIds: string[],
+): Promise<{ contributors: string[]; storeSourced: boolean }> {
+  if (observationIds.length === 0) return { contributors: [], storeSourced: false };
+  const rows = await trx
+    .selectFrom('pack_observation')
+    .select(['source', 'user_id'])
+    .where('observation_id', 'in', observationIds)
+    .execute();
+  const contributors = new Set<string>();
+  let storeSourced = false;
+  for (const row of rows) {
+    if (row.source !== 'receipt') storeSourced = true;
+    else if (row.user_id) contributors.add(row.user_id);
+  }
+  return { contributors: [...contributors].sort(), storeSourced };
+}
+
 /**
- * Publishes `shrinkflation.detected.v1` once per detection, when it is confirmed or reaches the high
- * confidence; never for a rejected one.
+ * Publishes `shrinkflation.detected.v1` when a detection is confirmed or reaches the high confidence;
+ * never for a rejected one. While it rests on its contributors alone (no store source, fewer than k
+ * distinct shoppers, no admin confirmation) only they are alerted (`audienceUserIds`, once); every
+ * buyer is alerted once it is independent (docs/shrinkflation.md, "Independent evidence").
  */
 export async function publishIfAlertable(
   trx: Transaction<DB>,
@@ -355,6 +387,15 @@ export async function publishIfAlertable(
 ): Promise<boolean> {
   if (row.published_at !== null || row.status === 'rejected') return false;
   if (row.status !== 'confirmed' && row.confidence < highConfidence) return false;
+  const independent = row.status === 'confirmed' || row.independent_evidence;
+  let audienceUserIds: string[] | undefined;
+  if (!independent) {
+    if (row.contributors_alerted_at !== null) return false;
+    audienceUserIds = (
+      await evidenceSources(trx, [...row.evidence.before, ...row.evidence.after])
+    ).contributors.slice(0, 100);
+    if (audienceUserIds.length === 0) return false;
+  }
   await publish(trx, eventCatalog.shrinkflationDetected, {
     source: 'shrinkflation',
     subjectId: row.product_id,
@@ -377,8 +418,10 @@ export async function publishIfAlertable(
       currency: row.currency,
       qualityAdjustedPriceChangePct: row.quality_adjusted_price_change_pct,
       status: row.status === 'confirmed' ? 'confirmed' : 'detected',
+      ...(audienceUserIds && { audienceUserIds }),
     },
   });
-  await markPublished(trx, row.id);
+  if (audienceUserIds) await markContributorsAlerted(trx, row.id);
+  else await markPublished(trx, row.id);
   return true;
 }

@@ -1,6 +1,7 @@
 /**
- * `user.deleted.v1`: this service holds a user's id only as the origin of receipt observations and as the
- * reviewer of detections. Both links are dropped; the prices themselves are market data and stay.
+ * `user.deleted.v1`: this service holds a user's id only as the origin of receipt observations (and so
+ * among a detection's contributors) and as the reviewer of detections. The first becomes a random
+ * pseudonym, the second is dropped; the prices themselves are market data and stay (docs/privacy.md).
  */
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';

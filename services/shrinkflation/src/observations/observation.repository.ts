@@ -123,10 +123,14 @@ export async function findObservationsByIds(db: Executor, ids: string[]): Promis
 }
 
 /** Detaches a deleted user's receipts from the observations they produced; returns how many. */
-export async function detachUser(db: Executor, userId: string): Promise<number> {
+/**
+ * A deleted user's receipts keep a random pseudonym instead of their id (docs/privacy.md): nothing names
+ * them, and the evidence still counts them as one contributor.
+ */
+export async function detachUser(db: Executor, userId: string, pseudonym: string): Promise<number> {
   const result = await db
     .updateTable('pack_observation')
-    .set({ user_id: null })
+    .set({ user_id: pseudonym })
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);

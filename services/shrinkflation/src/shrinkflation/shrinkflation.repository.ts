@@ -1,12 +1,19 @@
 /** SQL over detected shrinkflation events and their review state. */
-import type { Insertable, Kysely, Selectable, Transaction } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql, type Transaction } from 'kysely';
 import type { DB, ShrinkflationTable } from '../db/schema.js';
 
 type Executor = Kysely<DB> | Transaction<DB>;
 export type ShrinkflationRow = Selectable<ShrinkflationTable>;
 export type NewShrinkflationRow = Omit<
   Insertable<ShrinkflationTable>,
-  'status' | 'detected_at' | 'updated_at' | 'published_at' | 'reviewed_at' | 'reviewed_by' | 'review_note'
+  | 'status'
+  | 'detected_at'
+  | 'updated_at'
+  | 'published_at'
+  | 'reviewed_at'
+  | 'reviewed_by'
+  | 'review_note'
+  | 'contributors_alerted_at'
 >;
 
 /**
@@ -35,6 +42,14 @@ export async function markPublished(db: Executor, id: string): Promise<void> {
   await db.updateTable('shrinkflation').set({ published_at: new Date() }).where('id', '=', id).execute();
 }
 
+export async function markContributorsAlerted(db: Executor, id: string): Promise<void> {
+  await db
+    .updateTable('shrinkflation')
+    .set({ contributors_alerted_at: new Date() })
+    .where('id', '=', id)
+    .execute();
+}
+
 export function findShrinkflation(db: Executor, id: string): Promise<ShrinkflationRow | undefined> {
   return db.selectFrom('shrinkflation').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -48,11 +63,20 @@ export interface ShrinkflationFilter {
   brand?: string | undefined;
   store?: string | undefined;
   since?: Date | undefined;
-  /** `all-but-rejected`, one status, or `public` (confirmed, or detected with at least `minConfidence`). */
+  /**
+   * `all-but-rejected`, one status, `public` (confirmed, or detected with at least `minConfidence` and
+   * independent evidence: docs/shrinkflation.md) or `moderation` (detected, awaiting an admin).
+   */
   visibility:
     | { kind: 'all-but-rejected' }
     | { kind: 'status'; status: 'detected' | 'confirmed' | 'rejected' }
-    | { kind: 'public'; minConfidence: number };
+    | { kind: 'public'; minConfidence: number }
+    | { kind: 'moderation' };
+  /**
+   * What a non-admin may read: confirmed detections, those with independent evidence, and those their
+   * own receipts are evidence of (the user's id).
+   */
+  readableBy?: string | undefined;
   after?: { detectedAt: Date; id: string } | undefined;
   limit: number;
 }
@@ -63,11 +87,25 @@ export function listShrinkflation(db: Executor, filter: ShrinkflationFilter): Pr
   const { visibility } = filter;
   if (visibility.kind === 'all-but-rejected') query = query.where('status', '<>', 'rejected');
   else if (visibility.kind === 'status') query = query.where('status', '=', visibility.status);
+  else if (visibility.kind === 'moderation') query = query.where('status', '=', 'detected');
   else
     query = query.where((eb) =>
       eb.or([
         eb('status', '=', 'confirmed'),
-        eb.and([eb('status', '=', 'detected'), eb('confidence', '>=', visibility.minConfidence)]),
+        eb.and([
+          eb('status', '=', 'detected'),
+          eb('confidence', '>=', visibility.minConfidence),
+          eb('independent_evidence', '=', true),
+        ]),
+      ]),
+    );
+  const reader = filter.readableBy;
+  if (reader !== undefined)
+    query = query.where((eb) =>
+      eb.or([
+        eb('status', '=', 'confirmed'),
+        eb('independent_evidence', '=', true),
+        sql<boolean>`${reader}::uuid = any(contributor_ids)`,
       ]),
     );
   if (filter.category !== undefined)
@@ -104,6 +142,13 @@ export async function recordReview(
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** A deleted user's id among contributors becomes their pseudonym (docs/privacy.md). */
+export async function replaceContributor(db: Executor, userId: string, pseudonym: string): Promise<void> {
+  await sql`
+    update shrinkflation set contributor_ids = array_replace(contributor_ids, ${userId}::uuid, ${pseudonym}::uuid)
+    where ${userId}::uuid = any(contributor_ids)`.execute(db);
 }
 
 /** Forgets a deleted user as the reviewer of detections (the review itself stands). */

@@ -1,6 +1,7 @@
 /** HTTP routes of the shrinkflation service; thin: parse, call the service, answer. */
 import { createHash } from 'node:crypto';
 import {
+  ModerationQuery,
   ProductIdParams,
   ProductSizeHistory,
   PublicShrinkflationPage,
@@ -26,6 +27,7 @@ import type { Express } from 'express';
 import {
   getDetection,
   listDetections,
+  listModerationQueue,
   listPublicDetections,
   productSizeHistory,
   reviewDetection,
@@ -38,7 +40,12 @@ export function mountShrinkflationRoutes(
   publicMaxAgeSeconds: number,
 ): void {
   app.get('/shrinkflation', requireUser, async (req, res) => {
-    res.json(await listDetections(deps, parseQuery(ShrinkflationListQuery, req)));
+    res.json(await listDetections(deps, parseQuery(ShrinkflationListQuery, req), currentUser(req)));
+  });
+
+  // Before `/shrinkflation/:id`: "moderation" is no id.
+  app.get('/shrinkflation/moderation', requireAdmin, async (req, res) => {
+    res.json(await listModerationQueue(deps, parseQuery(ModerationQuery, req)));
   });
 
   app.get('/shrinkflation/products/:productId', requireUser, async (req, res) => {
@@ -48,7 +55,7 @@ export function mountShrinkflationRoutes(
 
   app.get('/shrinkflation/:id', requireUser, async (req, res) => {
     const { id } = parseParams(ShrinkflationIdParams, req);
-    res.json(await getDetection(deps, id));
+    res.json(await getDetection(deps, id, currentUser(req)));
   });
 
   for (const [action, decision] of [
@@ -85,6 +92,17 @@ export function registerShrinkflationOpenApi(registry: OpenAPIRegistry): void {
     responses: {
       200: { description: 'A page of events', content: json(ShrinkflationPage) },
       ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+    },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/shrinkflation/moderation',
+    summary:
+      'Admin: the moderation queue — detections awaiting a review, with their contributors and whether their evidence is independent',
+    request: { query: ModerationQuery },
+    responses: {
+      200: { description: 'A page of events', content: json(ShrinkflationPage) },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
     },
   });
   registry.registerPath({
@@ -128,7 +146,8 @@ export function registerShrinkflationOpenApi(registry: OpenAPIRegistry): void {
   registry.registerPath({
     method: 'get',
     path: '/public/shrinkflation',
-    summary: 'Public list: confirmed or high-confidence events (cached briefly; ETag/If-None-Match)',
+    summary:
+      'Public list: confirmed events, or high-confidence ones with independent evidence (cached briefly; ETag/If-None-Match)',
     request: { query: PublicShrinkflationQuery },
     responses: {
       200: { description: 'A page of events', content: json(PublicShrinkflationPage) },

@@ -75,6 +75,9 @@ export function toShrinkflation(row: ShrinkflationRow): Shrinkflation {
     qualityAdjustedPriceCents: row.quality_adjusted_price_cents,
     qualityAdjustedPriceChangePct: row.quality_adjusted_price_change_pct,
     confidence: row.confidence,
+    contributors: row.contributors,
+    storeSourced: row.store_sourced,
+    independent: row.status === 'confirmed' || row.independent_evidence,
     factors: row.factors,
     changedAt: iso(row.changed_at),
     detectedAt: iso(row.detected_at),
@@ -84,7 +87,16 @@ export function toShrinkflation(row: ShrinkflationRow): Shrinkflation {
 }
 
 function toPublic(row: ShrinkflationRow): PublicShrinkflation {
-  const { status, factors: _f, reviewedAt: _r, updatedAt: _u, ...rest } = toShrinkflation(row);
+  const {
+    status,
+    factors: _f,
+    reviewedAt: _r,
+    updatedAt: _u,
+    contributors: _c,
+    storeSourced: _s,
+    independent: _i,
+    ...rest
+  } = toShrinkflation(row);
   return { ...rest, confirmed: status === 'confirmed' };
 }
 
@@ -131,9 +143,11 @@ async function pageOfRows<T>(
   };
 }
 
+/** Detections; a non-admin reads confirmed ones, those with independent evidence and their own claims. */
 export function listDetections(
   deps: ShrinkflationDeps,
   query: ShrinkflationListQuery,
+  reader: { id: string; role: string },
 ): Promise<Page<Shrinkflation>> {
   return pageOfRows(
     deps.db,
@@ -143,13 +157,30 @@ export function listDetections(
       store: query.store,
       since: query.since ? new Date(query.since) : undefined,
       visibility: query.status ? { kind: 'status', status: query.status } : { kind: 'all-but-rejected' },
+      // Claims without independent evidence are for admins to review and for their own contributors,
+      // not for other shoppers to read.
+      readableBy: reader.role === 'admin' ? undefined : reader.id,
     },
     query,
     toShrinkflation,
   );
 }
 
-/** The public list: confirmed, or detected with high confidence; answers are cached briefly. */
+/**
+ * Admins' moderation queue: detections awaiting a review (newest first), with who stands behind them
+ * (docs/shrinkflation.md, "Independent evidence").
+ */
+export async function listModerationQueue(
+  deps: ShrinkflationDeps,
+  query: { limit: number; cursor?: string | undefined },
+): Promise<Page<Shrinkflation>> {
+  return pageOfRows(deps.db, { visibility: { kind: 'moderation' } }, query, toShrinkflation);
+}
+
+/**
+ * The public list: confirmed, or detected with high confidence and independent evidence; answers are
+ * cached briefly.
+ */
 export async function listPublicDetections(
   deps: ShrinkflationDeps,
   query: PublicShrinkflationQuery,
@@ -174,9 +205,19 @@ export async function listPublicDetections(
   return body;
 }
 
-export async function getDetection(deps: ShrinkflationDeps, id: string): Promise<ShrinkflationDetail> {
+export async function getDetection(
+  deps: ShrinkflationDeps,
+  id: string,
+  reader: { id: string; role: string },
+): Promise<ShrinkflationDetail> {
   const row = await findShrinkflation(deps.db, id);
-  if (!row) throw AppError.notFound('shrinkflation event');
+  const visible =
+    row &&
+    (reader.role === 'admin' ||
+      row.status === 'confirmed' ||
+      row.independent_evidence ||
+      row.contributor_ids.includes(reader.id));
+  if (!row || !visible) throw AppError.notFound('shrinkflation event');
   const observations = await findObservationsByIds(deps.db, [...row.evidence.before, ...row.evidence.after]);
   const byId = new Map(observations.map((o) => [o.observation_id, toPackObservation(o)]));
   const pick = (ids: string[]) => ids.flatMap((oid) => byId.get(oid) ?? []);

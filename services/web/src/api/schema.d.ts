@@ -949,6 +949,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/prices/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: suspicious receipt prices — more than 35 % away from the shared price of their product and store (docs/price-watch.md) */
+        get: operations["getPricesModeration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/prices/cpi": {
         parameters: {
             query?: never;
@@ -1157,6 +1174,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/shrinkflation/moderation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: the moderation queue — detections awaiting a review, with their contributors and whether their evidence is independent */
+        get: operations["getShrinkflationModeration"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/shrinkflation/{id}": {
         parameters: {
             query?: never;
@@ -1232,7 +1266,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Public list: confirmed or high-confidence events (cached briefly; ETag/If-None-Match) */
+        /** Public list: confirmed events, or high-confidence ones with independent evidence (cached briefly; ETag/If-None-Match) */
         get: operations["getPublicShrinkflation"];
         put?: never;
         post?: never;
@@ -2699,6 +2733,32 @@ export interface components {
                 observedAt: string;
             }[];
         };
+        SuspiciousPriceList: {
+            items: components["schemas"]["SuspiciousPrice"][];
+        };
+        SuspiciousPrice: {
+            /** Format: uuid */
+            observationId: string;
+            /** Format: uuid */
+            productId: string;
+            name: string;
+            storeSlug: string;
+            /** @description Amount in integer minor units (cents) */
+            priceCents: number;
+            /** @description ISO-4217 currency code */
+            currency: string;
+            /** @description The shared price of the product at the store (docs/price-watch.md) */
+            sharedPriceCents: number;
+            /** @description The receipt price against the shared price, in percent */
+            deviationPct: number;
+            /**
+             * Format: uuid
+             * @description The account (or a deleted account’s pseudonym) whose receipt it is
+             */
+            contributorId: string | null;
+            /** Format: date-time */
+            observedAt: string;
+        };
         BlsImportResult: {
             inserted: number;
             unchanged: number;
@@ -2887,6 +2947,12 @@ export interface components {
             /** @description Quality-adjusted price against the old price, in percent */
             qualityAdjustedPriceChangePct: number;
             confidence: number;
+            /** @description Distinct shoppers whose receipts are the evidence (docs/shrinkflation.md, "Independent evidence") */
+            contributors: number;
+            /** @description Part of the evidence is the store's own price list or product page */
+            storeSourced: boolean;
+            /** @description Confirmed by an admin, store-sourced, or seen by enough distinct shoppers: may be public */
+            independent: boolean;
             factors: components["schemas"]["ShrinkflationConfidenceFactor"][];
             /**
              * Format: date-time
@@ -2958,6 +3024,12 @@ export interface components {
             /** @description Quality-adjusted price against the old price, in percent */
             qualityAdjustedPriceChangePct: number;
             confidence: number;
+            /** @description Distinct shoppers whose receipts are the evidence (docs/shrinkflation.md, "Independent evidence") */
+            contributors: number;
+            /** @description Part of the evidence is the store's own price list or product page */
+            storeSourced: boolean;
+            /** @description Confirmed by an admin, store-sourced, or seen by enough distinct shoppers: may be public */
+            independent: boolean;
             factors: components["schemas"]["ShrinkflationConfidenceFactor"][];
             /**
              * Format: date-time
@@ -6698,6 +6770,8 @@ export interface operations {
                 limit?: number;
                 cursor?: string;
                 q?: string;
+                /** @description true: only products the caller bought, most bought first (the products screen before a search) */
+                mine?: "true" | "false";
                 category?: string;
                 store?: string;
             };
@@ -7130,6 +7204,55 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getPricesModeration: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuspiciousPriceList"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7907,6 +8030,56 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getShrinkflationModeration: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ShrinkflationPage"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -21,6 +21,13 @@ export function ProductsScreen() {
     queryFn: async () => unwrap(await api.GET('/products', { params: { query: { q, limit: 25 } } })),
     enabled: q.length > 0,
   });
+  // Before any search: the shopper's own products, most bought first (docs/price-watch.md, "Search").
+  const mine = useQuery({
+    queryKey: ['products', 'mine'],
+    queryFn: async () =>
+      unwrap(await api.GET('/products', { params: { query: { mine: 'true', limit: 25 } } })),
+    enabled: q.length === 0,
+  });
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setParams(text.trim() ? { q: text.trim() } : {});
@@ -45,23 +52,34 @@ export function ProductsScreen() {
           }}
         />
       </search>
-      {q && (
+      {q ? (
         <QueryState query={products} empty={(page) => page.items.length === 0}>
-          {(page) => (
-            <ul className="plain">
-              {page.items.map((product) => (
-                <li key={product.id}>
-                  <Link to={routes.product(product.id)}>{product.name}</Link>{' '}
-                  <span className="muted">
-                    {[product.brand, formatSize(product.size), product.category].filter(Boolean).join(' · ')}
-                  </span>
-                </li>
-              ))}
-            </ul>
-          )}
+          {(page) => <ProductList items={page.items} />}
         </QueryState>
+      ) : (
+        <section aria-labelledby="my-products">
+          <h2 id="my-products">Your products</h2>
+          <QueryState query={mine} empty={(page) => page.items.length === 0}>
+            {(page) => <ProductList items={page.items} />}
+          </QueryState>
+        </section>
       )}
     </Page>
+  );
+}
+
+function ProductList({ items }: { items: components['schemas']['Product'][] }) {
+  return (
+    <ul className="plain">
+      {items.map((product) => (
+        <li key={product.id}>
+          <Link to={routes.product(product.id)}>{product.name}</Link>{' '}
+          <span className="muted">
+            {[product.brand, formatSize(product.size), product.category].filter(Boolean).join(' · ')}
+          </span>
+        </li>
+      ))}
+    </ul>
   );
 }
 
