@@ -1,7 +1,8 @@
 /**
  * Fails when code or docs cite documentation that is not in this repository: a repository path to a
  * markdown file (`docs/architecture.md#outbox`) that does not exist or whose `#anchor` names no heading,
- * a relative markdown link (`[x](events.md#consumers)`) that does not resolve, or the numbered sections
+ * a relative markdown link (`[x](events.md#consumers)`) that does not resolve, a bare markdown file
+ * name that no file of the repository has (a document kept outside it), or the numbered sections
  * of the old out-of-repository contract. docs/architecture.md is the architecture's single home; code
  * comments cite its sections. The test command runs this script.
  */
@@ -21,7 +22,9 @@ const retiredContract = new RegExp(`ARCHITECTURE(\\.md)?\`?\\s*${'§'}|${'ARCHIT
 const topLevelDirs = '(?:docs|packages|services|tests|infra|k8s|bench|scripts|demo)';
 /** A repository path to a markdown file, optionally with an anchor, not part of a longer path or URL. */
 const repoPathCitation = new RegExp(`(?<![\\w./-])(${topLevelDirs}/[\\w./-]*?\\.md)(#[\\w-]+)?`, 'g');
-/** A relative markdown link target: `](path.md)` or `](path.md#anchor)` or `](#anchor)`. */
+/** A bare markdown file name (`<name>.md`), which must name some file of the repository. */
+const bareMarkdownName = /(?<![\w./-])([\w-]+\.md)\b/g;
+/** A relative markdown link target: `](<file>.md)` or `](<file>.md#anchor)` or `](#anchor)`. */
 const markdownLink = /\]\(([^()\s:#]*)(#[^()\s]*)?\)/g;
 
 const anchorCache = new Map<string, Set<string>>();
@@ -62,6 +65,9 @@ function checkTarget(target: string, anchor: string | undefined): string | null 
 
 function findBrokenCitations(root: string, files: readonly string[]): string[] {
   const problems: string[] = [];
+  const markdownNames = new Set(
+    files.filter((file) => file.endsWith('.md')).map((file) => path.basename(file)),
+  );
   for (const file of files) {
     const text = readFileSync(path.join(root, file), 'utf8');
     text.split('\n').forEach((line, index) => {
@@ -75,6 +81,10 @@ function findBrokenCitations(root: string, files: readonly string[]): string[] {
         const [citation, target = '', anchor] = match;
         const problem = checkTarget(path.join(root, target), anchor);
         if (problem) problems.push(`${where}: ${citation}: ${problem}`);
+      }
+      for (const match of line.matchAll(bareMarkdownName)) {
+        if (!markdownNames.has(match[1] ?? ''))
+          problems.push(`${where}: ${match[1]}: no such file in the repository`);
       }
       if (!file.endsWith('.md')) return;
       for (const match of line.matchAll(markdownLink)) {
