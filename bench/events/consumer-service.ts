@@ -3,15 +3,11 @@
  * producing and the consuming service are different processes): an EventConsumer whose handler writes
  * one row per event. Its settings come as JSON in argv[2]; it sends 'ready' over the fork IPC channel and stops on 'stop'.
  */
-import {
-  connectNats,
-  createDatabase,
-  defineHandler,
-  EventConsumer,
-  pino,
-  Registry,
-  type Transaction,
-} from './deps.js';
+import { createDatabase } from '@cartwatch/db';
+import { connectNats, defineHandler, EventConsumer } from '@cartwatch/events';
+import type { Transaction } from 'kysely';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { type BenchTables, benchEvent, type ConsumerServiceConfig } from './shared.js';
 
 const config = JSON.parse(process.argv[2] ?? '{}') as ConsumerServiceConfig;

@@ -17,25 +17,20 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase, type Database, ensureSchema, newId, withTransaction } from '@cartwatch/db';
 import {
   connectNats,
-  createDatabase,
-  type Database,
-  ensureSchema,
   ensureStream,
   eventTablesV1,
-  jetstream,
-  jetstreamManager,
-  type NatsConnection,
-  newId,
   OutboxRelay,
-  pino,
   publish,
   publishMany,
-  Registry,
-  sql,
-  withTransaction,
-} from './deps.js';
+} from '@cartwatch/events';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Kysely, sql } from 'kysely';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { type BenchTables, benchEvent, type ConsumerServiceConfig } from './shared.js';
 
 const config = {
@@ -417,8 +412,10 @@ async function runBenchmark() {
   let relay: OutboxRelay | undefined;
   let consumerService: ChildProcess | undefined;
   try {
-    await ensureSchema(serviceDb.db, schema);
-    await eventTablesV1.up(serviceDb.db);
+    // The schema helpers take a database of any tables.
+    const setupDb = serviceDb.db as unknown as Kysely<unknown>;
+    await ensureSchema(setupDb, schema);
+    await eventTablesV1.up(setupDb);
     await sql`
       create table bench_applied (
         event_id uuid primary key,

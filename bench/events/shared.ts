@@ -1,5 +1,7 @@
 /** What the benchmark's producing side (run.ts) and consuming process (consumer-service.ts) share. */
-import { defineEvent, z } from './deps.js';
+import { defineEvent } from '@cartwatch/common-types';
+import type { Generated } from 'kysely';
+import { z } from 'zod';
 
 export const benchEvent = defineEvent(
   'bench.measured.v1',
@@ -11,7 +13,7 @@ export const benchEvent = defineEvent(
 );
 
 export interface BenchTables {
-  bench_applied: { event_id: string; phase: string; occurred_at: Date; handled_at: Date };
+  bench_applied: { event_id: string; phase: string; occurred_at: Date; handled_at: Generated<Date> };
 }
 
 export interface ConsumerServiceConfig {

@@ -32,8 +32,9 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createDatabase, migrateSchema } from '@cartwatch/db';
 import autocannon from 'autocannon';
-import { createDatabase, migrateSchema, sql } from './deps.js';
+import { sql } from 'kysely';
 
 /** A throwaway VAPID pair (P-256) in the form the gateway's config takes. */
 function vapidEnv(): Record<string, string> {

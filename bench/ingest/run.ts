@@ -11,9 +11,9 @@ import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
-import { createDatabase, migrateSchema } from '../../packages/db/dist/index.js';
-import { createAppFromEnv } from '../../packages/service-runtime/dist/index.js';
-import { migrationsFolder, serviceDefinition } from '../../services/receipt-ingest/dist/service.js';
+import { createDatabase, migrateSchema } from '@cartwatch/db';
+import { migrationsFolder, serviceDefinition } from '@cartwatch/receipt-ingest';
+import { createAppFromEnv } from '@cartwatch/service-runtime';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SERVICE_KEY = 'bench-service-key-0000000000000000000000000000000';

@@ -12,12 +12,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serviceNames } from '../../packages/common-types/dist/index.js';
-import { eventually } from '../../tests/e2e/src/eventually.js';
-import { GatewayClient } from '../../tests/e2e/src/gateway-client.js';
-import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '../../tests/e2e/src/load.js';
-import { Platform } from '../../tests/e2e/src/platform.js';
-import { setupTestInfrastructure } from '../../tests/e2e/src/test-infrastructure.js';
+import { serviceNames } from '@cartwatch/common-types';
+import { eventually } from '@cartwatch/e2e-tests/eventually';
+import { GatewayClient } from '@cartwatch/e2e-tests/gateway-client';
+import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '@cartwatch/e2e-tests/load';
+import { Platform } from '@cartwatch/e2e-tests/platform';
+import { setupTestInfrastructure } from '@cartwatch/e2e-tests/test-infrastructure';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Bench settings from the environment (not turbo task inputs: the bench runs outside turbo). */

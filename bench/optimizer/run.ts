@@ -13,14 +13,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  createDatabase,
-  migrateSchema,
-  newId,
-} from '../../services/coupon/node_modules/@cartwatch/db/dist/index.js';
-import type { DB } from '../../services/coupon/src/db/schema.js';
-import { migrationsFolder } from '../../services/coupon/src/service.js';
-import { buildPlan, loadShop } from '../../services/coupon/src/shopping/optimize.service.js';
+import { migrationsFolder } from '@cartwatch/coupon';
+import type { DB } from '@cartwatch/coupon/db/schema';
+import { buildPlan, loadShop } from '@cartwatch/coupon/shopping/optimize.service';
+import { createDatabase, migrateSchema, newId } from '@cartwatch/db';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -15,8 +15,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { newId } from '../../packages/db/dist/index.js';
-import pg from '../../packages/db/node_modules/pg/lib/index.js';
+import { newId } from '@cartwatch/db';
+import pg from 'pg';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ordersDir = path.join(repoRoot, 'services/orders');

@@ -17,8 +17,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase, migrateSchema } from '@cartwatch/db';
+import { priceSeriesQuery } from '@cartwatch/price-watch/prices/prices.repository';
 import autocannon from 'autocannon';
-import { createDatabase, type Kysely, migrateSchema, priceSeriesQuery, sql } from './deps.js';
+import { type Kysely, sql } from 'kysely';
 
 const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 /** `--products=2000 --duration=10` for a quick run. */
@@ -150,7 +152,7 @@ async function main() {
         requests: [
           {
             method: 'GET',
-            setupRequest: (request: Record<string, unknown>) => ({ ...request, path: pathFor() }),
+            setupRequest: (request) => ({ ...request, path: pathFor() }),
           },
         ],
       });

@@ -4,7 +4,8 @@
  * (user + system CPU time of this process so far); `close` -> drains and exits.
  */
 import type { AddressInfo } from 'node:net';
-import { createAppFromEnv, serviceDefinition } from './deps.js';
+import { serviceDefinition } from '@cartwatch/price-watch';
+import { createAppFromEnv } from '@cartwatch/service-runtime';
 
 process.once('message', (message: { env: Record<string, string> }) => {
   const built = createAppFromEnv(serviceDefinition, message.env);

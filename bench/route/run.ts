@@ -3,15 +3,15 @@
  * the exact limit (12 stops). Pure CPU: no database or network. Each case runs a bounded number of
  * times after a warm-up; results go to bench/results/route.{json,md}.
  *
- *   pnpm exec tsx bench/route/run.ts
+ *   pnpm build && pnpm exec tsx bench/route/run.ts
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { planRoute } from '../../services/cart-device/src/routing/shopping-route.js';
-import { buildStoreGraph } from '../../services/cart-device/src/routing/store-graph.js';
-import { gridStore, seededRandom } from '../../services/cart-device/test/random-layout.js';
+import { planRoute } from '@cartwatch/cart-device/routing/shopping-route';
+import { buildStoreGraph } from '@cartwatch/cart-device/routing/store-graph';
+import { gridStore, seededRandom } from '@cartwatch/cart-device/test/random-layout';
 
 const resultsDir = fileURLToPath(new URL('../results/', import.meta.url));
 const WARMUP = 5;
@@ -107,7 +107,7 @@ const verdict =
 const lines = [
   '# Shopping-route benchmark',
   '',
-  `Last run: ${report.ranAt} (\`pnpm exec tsx bench/route/run.ts\`, raw JSON in \`bench/results/route.json\`).`,
+  `Last run: ${report.ranAt} (\`pnpm build && pnpm exec tsx bench/route/run.ts\`, raw JSON in \`bench/results/route.json\`).`,
   '',
   `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB RAM, ${machine.platform}; Node ${machine.node}.`,
   `The 1-minute load average was ${loadAverage1m} when the run started; the machine is shared, so figures`,

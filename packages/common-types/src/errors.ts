@@ -1,5 +1,5 @@
 /**
- * The one error model of CartWatch (ARCHITECTURE §6): codes, their HTTP statuses and the body shape
+ * The one error model of CartWatch (docs/architecture.md#errors): codes, their HTTP statuses and the body shape
  * every service and the gateway answer with.
  */
 import { z } from 'zod';

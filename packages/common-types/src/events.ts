@@ -1,5 +1,5 @@
 /**
- * The event envelope and the event catalog (ARCHITECTURE §4). Every event on the CARTWATCH stream is
+ * The event envelope and the event catalog (docs/architecture.md#events). Every event on the CARTWATCH stream is
  * an envelope whose `data` is validated against its type's schema on publish and on receipt.
  * Types are `<aggregate>.<past-tense-verb>.v<N>`; the subject is `cartwatch.<type>`.
  */

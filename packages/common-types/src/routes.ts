@@ -1,5 +1,5 @@
 /**
- * The gateway route table (ARCHITECTURE §2): which public path prefix belongs to which service, and
+ * The gateway route table (docs/architecture.md#request-path): which public path prefix belongs to which service, and
  * how the gateway authenticates it. Public paths are the same at the gateway and at the service.
  */
 import type { ServiceName } from './services.js';

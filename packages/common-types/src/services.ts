@@ -15,7 +15,7 @@ export type ServiceName = z.infer<typeof ServiceName>;
 
 export interface ServiceInfo {
   name: ServiceName;
-  /** Default listen port (ARCHITECTURE §1). */
+  /** Default listen port (docs/architecture.md#ports). */
   port: number;
   /** Default port of its management endpoints (/health, /ready, /metrics): `port` + 1000. */
   managementPort: number;

@@ -1,6 +1,6 @@
 /**
  * Package sizes: a value in one of three canonical units (g, ml, ct) and the only place where
- * other units are converted to them (ARCHITECTURE §3).
+ * other units are converted to them (docs/architecture.md#data).
  */
 import { z } from 'zod';
 

@@ -19,7 +19,7 @@ pg.types.setTypeParser(INT8_OID, (text: string) => {
 
 export interface DatabaseOptions {
   connectionString: string;
-  /** Postgres schema the service owns (ARCHITECTURE §3). */
+  /** Postgres schema the service owns (docs/architecture.md#data). */
   schema: string;
   max?: number;
   applicationName?: string;

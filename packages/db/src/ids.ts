@@ -1,4 +1,4 @@
-/** Entity ids: UUID v7, time-ordered so btree indexes stay append-mostly (ARCHITECTURE §3). */
+/** Entity ids: UUID v7, time-ordered so btree indexes stay append-mostly (docs/architecture.md#data). */
 import { uuidv7 } from 'uuidv7';
 
 export function newId(): string {

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics of the event backbone (ARCHITECTURE §7: outbox backlog and age, consumer lag,
+ * Prometheus metrics of the event backbone (docs/architecture.md#operations: outbox backlog and age, consumer lag,
  * DLQ count). Registered once per registry; relays and consumers add their label values.
  */
 import { Counter, register as defaultRegistry, Gauge, type Registry } from 'prom-client';

@@ -1,5 +1,5 @@
 /**
- * @cartwatch/events: the event backbone (ARCHITECTURE §4). Transactional outbox + relay to JetStream,
+ * @cartwatch/events: the event backbone (docs/architecture.md#events). Transactional outbox + relay to JetStream,
  * inbox-deduplicating durable consumers, dead letters and metrics.
  */
 

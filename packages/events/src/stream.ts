@@ -1,4 +1,4 @@
-/** Creates or updates the JetStream stream every event and dead letter lives in (ARCHITECTURE §4). */
+/** Creates or updates the JetStream stream every event and dead letter lives in (docs/architecture.md#events). */
 
 import { STREAM_NAME, SUBJECT_PREFIX } from '@cartwatch/common-types';
 import {

@@ -1,6 +1,6 @@
 /**
  * @cartwatch/local-stack: the servers `pnpm start` and the test setup start themselves (embedded Postgres,
- * nats-server, a throwaway redis-server), always on 127.0.0.1 and free ports (ARCHITECTURE §7), quick
+ * nats-server, a throwaway redis-server), always on 127.0.0.1 and free ports (docs/architecture.md#operations), quick
  * reachability probes, and the service launcher (child processes from each service's built dist, readiness
  * polling, a draining stop) that `pnpm start` and the end-to-end tests share, with the product's
  * environment (product-env.ts), the local mail catcher and the demo store.

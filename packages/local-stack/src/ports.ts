@@ -1,4 +1,4 @@
-/** Free-port discovery for servers the local stack starts itself (never the standard ports, ARCHITECTURE §7). */
+/** Free-port discovery for servers the local stack starts itself (never the standard ports, docs/architecture.md#operations). */
 import net from 'node:net';
 
 /** Asks the kernel for an unused TCP port on 127.0.0.1 (listen on port 0, read it, close). */

@@ -117,7 +117,7 @@ export function isRunning(child: ChildProcess): boolean {
 export interface StartServiceOptions {
   repoRoot: string;
   env: NodeJS.ProcessEnv;
-  /** Default: the service's registered port (ARCHITECTURE §1). */
+  /** Default: the service's registered port (docs/architecture.md#ports). */
   port?: number;
   /** Port of /health, /ready and /metrics; default: the service's registered management port. */
   managementPort?: number;

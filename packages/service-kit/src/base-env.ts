@@ -112,7 +112,7 @@ export const baseServiceEnv = z.object({
 
 export type BaseServiceEnv = z.output<typeof baseServiceEnv>;
 
-/** `baseServiceEnv` with PORT and MANAGEMENT_PORT defaulting to the service's registered ports (ARCHITECTURE §1). */
+/** `baseServiceEnv` with PORT and MANAGEMENT_PORT defaulting to the service's registered ports (docs/architecture.md#ports). */
 export function serviceEnv(service: ServiceName) {
   return baseServiceEnv.extend({
     PORT: port.default(services[service].port).describe('TCP port the HTTP server listens on.'),

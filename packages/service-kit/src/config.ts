@@ -1,6 +1,6 @@
 /**
  * Env configuration: every service parses `process.env` once at start with a zod schema and stops with ONE
- * message listing every bad variable (ARCHITECTURE §7), instead of failing on the first one it trips over.
+ * message listing every bad variable (docs/architecture.md#operations), instead of failing on the first one it trips over.
  */
 import type { z } from 'zod';
 

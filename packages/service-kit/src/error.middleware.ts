@@ -1,6 +1,6 @@
 /**
  * The single place errors become HTTP answers: `{ error: { code, message, details?, requestId } }` with the
- * status from `errorStatus` (ARCHITECTURE §6). Unknown errors are logged and answered with a generic 500.
+ * status from `errorStatus` (docs/architecture.md#errors). Unknown errors are logged and answered with a generic 500.
  */
 import { type ErrorBody, type ErrorCode, errorStatus } from '@cartwatch/common-types';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';

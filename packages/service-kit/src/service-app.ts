@@ -1,6 +1,6 @@
 /**
  * createServiceApp(): the express 5 app every service is built on, with the middleware order of
- * ARCHITECTURE §2. It never listens; `runService` does, and tests drive it with supertest.
+ * docs/architecture.md#request-path. It never listens; `runService` does, and tests drive it with supertest.
  */
 import type { ServiceName } from '@cartwatch/common-types';
 import express, { type Express } from 'express';

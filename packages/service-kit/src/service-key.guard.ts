@@ -1,5 +1,5 @@
 /**
- * The X-Service-Key guard (ARCHITECTURE §2): only the gateway and peer services know the key, and only
+ * The X-Service-Key guard (docs/architecture.md#request-path): only the gateway and peer services know the key, and only
  * requests that carry it may assert a user identity.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 
-/** A fresh UUID v7, the id format of every entity (ARCHITECTURE §3). */
+/** A fresh UUID v7, the id format of every entity (docs/architecture.md#data). */
 export function newUserId(): string {
   return newId();
 }

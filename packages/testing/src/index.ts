@@ -1,5 +1,5 @@
 /**
- * @cartwatch/testing: the integration-test harness (ARCHITECTURE §8). Real Postgres, NATS and Redis
+ * @cartwatch/testing: the integration-test harness (docs/architecture.md#testing). Real Postgres, NATS and Redis
  * (resolved by the global setup), an isolated schema and stream per test file, gateway-style headers and
  * small factories. Used only by tests.
  */

@@ -1,4 +1,4 @@
-/** The headers the gateway sets on proxied requests (ARCHITECTURE §2), for driving a service app directly. */
+/** The headers the gateway sets on proxied requests (docs/architecture.md#request-path), for driving a service app directly. */
 import type { UserRole } from '@cartwatch/common-types';
 
 /** The X-Service-Key test apps are created with (service-kit requires at least 32 characters). */

@@ -1,5 +1,5 @@
 /**
- * An isolated Postgres schema per test file (ARCHITECTURE §8): files run in parallel against one database
+ * An isolated Postgres schema per test file (docs/architecture.md#testing): files run in parallel against one database
  * without seeing each other's tables, and a service's migrations run unchanged in the test schema because
  * every pooled connection's search_path is that schema.
  */

@@ -1,5 +1,5 @@
 /**
- * Resolution of the servers a test run uses (ARCHITECTURE §8): the URL from the environment when set
+ * Resolution of the servers a test run uses (docs/architecture.md#testing): the URL from the environment when set
  * (it must answer), else the standard local server when it answers, else one started here: embedded
  * Postgres and nats-server with data under `.data/test/<package>/`, a throwaway redis-server. Never skips:
  * when no real server can be had, it throws with what it tried.

@@ -1,5 +1,5 @@
 /**
- * A JetStream stream and subject prefix of its own per test file (ARCHITECTURE §8), so tests never publish
+ * A JetStream stream and subject prefix of its own per test file (docs/architecture.md#testing), so tests never publish
  * to or consume from the real `cartwatch.>` subjects and files run in parallel. Pass `streamName` and
  * `subjectPrefix` to the events package's relay and consumers.
  */

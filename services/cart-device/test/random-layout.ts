@@ -1,4 +1,4 @@
-/** Seeded synthetic store layouts for the property tests and bench/route. */
+/** Seeded synthetic store layouts for the property tests and bench/route (`@cartwatch/cart-device/test/random-layout`). */
 import type { StoreLayoutInput } from '@cartwatch/common-types';
 
 /** mulberry32: small, fast, seeded; the same seed gives the same layouts on every run. */

@@ -73,7 +73,7 @@ function httpGetPath(probe: unknown): string | undefined {
 
 /**
  * Probes on every long-running container: CartWatch services answer liveness on /health and
- * readiness on /ready (ARCHITECTURE §7) on their management port (the service port has no /ready);
+ * readiness on /ready (docs/architecture.md#operations) on their management port (the service port has no /ready);
  * third-party workloads need a liveness and a readiness probe.
  */
 export function probeProblems(obj: KubeObject): string[] {

@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE §7: a bad environment stops a service at start with one message naming every bad
+ * docs/architecture.md#operations: a bad environment stops a service at start with one message naming every bad
  * variable. Runs each service's real entry point (dist/main.js) as a child process.
  */
 import { spawnSync } from 'node:child_process';

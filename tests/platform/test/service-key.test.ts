@@ -1,5 +1,5 @@
 /**
- * ARCHITECTURE §2: a service answers every route except /health only with the right X-Service-Key; /ready
+ * docs/architecture.md#request-path: a service answers every route except /health only with the right X-Service-Key; /ready
  * and /metrics are served by its management app (the management port), not by the service's own port. Parameterized over every service and every path prefix it owns in the route table, so
  * routes added by later issues are covered without touching this file.
  */

@@ -1,6 +1,6 @@
 /**
  * Identity is asserted only by the gateway: every client-sent x-user-*, x-service-* and x-device-*
- * header is deleted before anything else looks at the request (ARCHITECTURE §2).
+ * header is deleted before anything else looks at the request (docs/architecture.md#request-path).
  */
 import type { IncomingMessage } from 'node:http';
 

@@ -14,7 +14,7 @@ import {
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
-/** Event types pushed to their user's stream (ARCHITECTURE §4: gateway push). */
+/** Event types pushed to their user's stream (docs/architecture.md#events: gateway push). */
 export const pushedEventTypes = [
   'alert.created.v1',
   'order.status-changed.v1',
