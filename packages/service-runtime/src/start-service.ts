@@ -4,7 +4,13 @@
  */
 import { services } from '@cartwatch/common-types';
 import { runMigrateCli } from '@cartwatch/db';
-import { connectNats, EventConsumer, ensureStream, OutboxRelay } from '@cartwatch/events';
+import {
+  connectNats,
+  type EnsureStreamOptions,
+  EventConsumer,
+  ensureStream,
+  OutboxRelay,
+} from '@cartwatch/events';
 import { type BaseServiceEnv, loadConfigOrExit, runService } from '@cartwatch/service-kit';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
@@ -43,6 +49,17 @@ export function processContext<Config extends BaseServiceEnv, DB>(
   return { ...appContext, nc };
 }
 
+/** The stream every service creates or updates on start, from its EVENTS_STREAM_* configuration. */
+export function streamSettings(config: BaseServiceEnv): EnsureStreamOptions {
+  return {
+    name: config.EVENTS_STREAM,
+    subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+    replicas: config.EVENTS_STREAM_REPLICAS,
+    maxBytes: config.EVENTS_STREAM_MAX_BYTES,
+    maxAgeMs: config.EVENTS_STREAM_MAX_AGE_MS,
+  };
+}
+
 export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   definition: ServiceDefinition<S, DB>,
   env: NodeJS.ProcessEnv = process.env,
@@ -71,7 +88,7 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   const startup = new AbortController();
   const consumerStarted = retryUntilDone(
     async () => {
-      await ensureStream(nc, { name: events.streamName, subjectPrefix: events.subjectPrefix });
+      await ensureStream(nc, streamSettings(config));
       await consumer?.start();
     },
     logger,

@@ -75,6 +75,25 @@ export const requestBodyLimits: ReadonlyArray<{
 export const notRequestBodyLimits: Record<string, string> = {
   PROXY_MAX_BODY_BYTES: 'the gateway’s proxy limit, the one the edge is held to',
   URL_CHECK_MAX_BYTES: 'price-watch’s cap on a page it downloads, not a request it receives',
+  EVENTS_STREAM_MAX_BYTES: 'the size of the JetStream stream (test/event-stream.test.ts)',
 };
 
 export const sizeLikeVariable = /BODY|_MAX_BYTES$|_LIMIT$/;
+
+/** A Kubernetes quantity in bytes (`10Gi`, `512Mi`, `1G`). */
+export function quantityBytes(quantity: string): number {
+  const match = /^(\d+)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+  if (!match) throw new Error(`not a byte quantity: ${quantity}`);
+  const units: Record<string, number> = {
+    '': 1,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+  };
+  return Number(match[1]) * (units[match[2] ?? ''] ?? Number.NaN);
+}
