@@ -19,7 +19,7 @@ import {
 import { composeEnvironment, containerEnvironment } from '../src/environment.js';
 import { renderKustomization } from '../src/kustomize.js';
 import { directives, parseNginx } from '../src/nginx.js';
-import { isRecord, type KubeObject, loadYaml, readText, repoPath } from '../src/repo.js';
+import { findObject, isRecord, type KubeObject, loadYaml, readText, repoPath } from '../src/repo.js';
 
 const configurationDoc = readText(repoPath('docs/configuration.md'));
 const defaults = documentedDefaults(configurationDoc);
@@ -75,11 +75,7 @@ describe('the request body limits', () => {
 
 describe.each(['dev', 'prod'])('Kubernetes overlay %s', (overlay) => {
   const objects = renderKustomization(repoPath(`k8s/overlays/${overlay}`)).objects;
-  const deployment = (name: string): KubeObject => {
-    const found = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
-    if (!found) throw new Error(`Deployment/${name} not rendered`);
-    return found;
-  };
+  const deployment = (name: string): KubeObject => findObject(objects, 'Deployment', name);
   const { accepted, proxy } = limits((service) =>
     containerEnvironment(deployment(service), service, objects, () => 'placeholder'),
   );

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { documentedDefaults, effectiveSetting, quantityBytes } from '../src/body-limits.js';
 import { containerEnvironment } from '../src/environment.js';
 import { renderKustomization } from '../src/kustomize.js';
-import { isRecord, type KubeObject, readText, repoPath } from '../src/repo.js';
+import { findObject, isRecord, type KubeObject, readText, repoPath } from '../src/repo.js';
 
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
 const defaults = documentedDefaults(readText(repoPath('docs/configuration.md')));
@@ -25,11 +25,7 @@ const fileStoreBytes = quantityBytes(
 
 describe.each(['dev', 'prod'])('the event stream of overlay %s', (overlay) => {
   const objects = renderKustomization(repoPath(`k8s/overlays/${overlay}`)).objects;
-  const deployment = (name: string): KubeObject => {
-    const found = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
-    if (!found) throw new Error(`Deployment/${name} not rendered`);
-    return found;
-  };
+  const deployment = (name: string): KubeObject => findObject(objects, 'Deployment', name);
   const settings = serviceNames.map((name) => {
     const env = containerEnvironment(deployment(name), name, objects, () => 'placeholder');
     return Object.fromEntries(

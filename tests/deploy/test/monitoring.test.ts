@@ -8,7 +8,7 @@ import { serviceNames, services } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
 import { podSpecOf, renderKustomization } from '../src/kustomize.js';
 import { exportedMetrics, promqlReferences, seriesNames } from '../src/monitoring.js';
-import { isRecord, type KubeObject, repoPath } from '../src/repo.js';
+import { findObject, isRecord, type KubeObject, repoPath } from '../src/repo.js';
 
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
 const list = (value: unknown): Record<string, unknown>[] => (Array.isArray(value) ? value.map(rec) : []);
@@ -44,11 +44,7 @@ describe.each(['dev', 'prod'])('monitoring in overlay %s', (overlay) => {
   const podMonitors = objects.filter((o) => o.kind === 'PodMonitor');
   const rules = objects.filter((o) => o.kind === 'PrometheusRule');
   const alerts = rules.flatMap((r) => list(rec(r.spec).groups).flatMap((g) => list(g.rules)));
-  const deployment = (name: string): KubeObject => {
-    const found = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
-    if (!found) throw new Error(`Deployment/${name} not rendered`);
-    return found;
-  };
+  const deployment = (name: string): KubeObject => findObject(objects, 'Deployment', name);
 
   it.each(serviceNames)('scrapes %s on its management port at /metrics', (name) => {
     const template = rec(rec(deployment(name).spec).template);
