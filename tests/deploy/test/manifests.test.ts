@@ -685,6 +685,18 @@ describe('infrastructure', () => {
     }
   });
 
+  it('keeps Flux from ever deleting the namespace or the database (prune disabled on them)', () => {
+    // `prune: true` would delete them with everything in them if they left the rendered manifests
+    // (a path rename, a bad merge); docs/deploy.md, "Flux and pruning".
+    for (const [kind, name] of [
+      ['Namespace', 'cartwatch'],
+      ['Cluster', 'cartwatch-db'],
+    ] as const) {
+      const annotations = rec(find(objects, kind, name).metadata.annotations);
+      expect(annotations['kustomize.toolkit.fluxcd.io/prune'], `${kind}/${name}`).toBe('disabled');
+    }
+  });
+
   it('enforces the restricted Pod Security Standard on the namespace', () => {
     const labels = find(objects, 'Namespace', 'cartwatch').metadata.labels;
     expect(labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
