@@ -264,6 +264,30 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
+  it('keeps every service’s pools within its role’s connection limit at its most pods, and the roles within max_connections', () => {
+    const cluster = rec(find(objectsOf('k8s/infrastructure'), 'Cluster', 'cartwatch-db').spec);
+    const roles = (rec(cluster.managed).roles as unknown[]).map(rec);
+    for (const name of serviceNames) {
+      const deployment = find(objects, 'Deployment', name);
+      const env = containerEnvironment(deployment, name, objects, () => 'placeholder');
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+      const spec = rec(deployment.spec);
+      // At most: the HPA's maximum (or the fixed count) plus the pod a rolling update adds.
+      const pods =
+        Number(hpa ? rec(hpa.spec).maxReplicas : (spec.replicas ?? 1)) +
+        Number(rec(rec(spec.strategy).rollingUpdate).maxSurge ?? 1);
+      const pool = Number(env.DB_POOL_MAX ?? 10);
+      const limit = Number(roles.find((r) => r.name === services[name].schema)?.connectionLimit);
+      expect(
+        pods * pool,
+        `${name}: ${pods} pods × ${pool} connections, role limit ${limit}`,
+      ).toBeLessThanOrEqual(limit);
+    }
+    // superuser_reserved_connections (3) and the operator's own sessions need room beside the roles.
+    const total = roles.reduce((sum, role) => sum + Number(role.connectionLimit), 0);
+    expect(total + 10).toBeLessThanOrEqual(Number(rec(rec(cluster.postgresql).parameters).max_connections));
+  });
+
   it('autoscales the gateway and price-watch, and only them', () => {
     const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
     expect(hpas.map((h) => h.metadata.name).sort()).toEqual(['gateway', 'price-watch']);
