@@ -399,7 +399,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
               );
             }),
         );
-      expect(reaches({ 'cnpg.io/cluster': 'cartwatch-db' }, 5432), `${name} -> postgres`).toBe(true);
+      expect(
+        reaches({ 'cnpg.io/cluster': 'cartwatch-db', 'app.kubernetes.io/name': 'postgres' }, 5432),
+        `${name} -> postgres`,
+      ).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'nats' }, 4222), `${name} -> nats`).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'redis' }, 6379), `${name} -> redis`).toBe(true);
     }
@@ -708,6 +711,29 @@ describe('infrastructure', () => {
       expect(except.some((range) => cidrCovers(range, '169.254.169.254/32'))).toBe(true);
     }
   });
+
+  it.each(['cartwatch-db', 'cartwatch-db-restore'])(
+    'covers the instances of a cluster named %s (the runbook’s restore: same spec, new name) with the policies',
+    (clusterName) => {
+      // The labels CloudNativePG gives an instance pod: its cluster's name and the inherited ones.
+      const labels = {
+        'cnpg.io/cluster': clusterName,
+        'cnpg.io/podRole': 'instance',
+        ...(rec(rec(spec.inheritedMetadata).labels) as Record<string, string>),
+      };
+      const postgres = find(objects, 'NetworkPolicy', 'postgres');
+      expect(selects(postgres, labels), 'postgres policy').toBe(true);
+      expect(selects(find(objects, 'NetworkPolicy', 'allow-dns'), labels), 'allow-dns').toBe(true);
+      // Instances replicate to each other, also across the old and the restored cluster.
+      expect(ingressAdmits(postgres, labels, 5432)).toBe(true);
+      expect(egressAllows(postgres, labels, 5432)).toBe(true);
+      for (const overlay of overlays)
+        for (const name of serviceNames) {
+          const policy = find(objectsOf(`k8s/overlays/${overlay}`), 'NetworkPolicy', name);
+          expect(egressAllows(policy, labels, 5432), `${overlay}: ${name} -> ${clusterName}`).toBe(true);
+        }
+    },
+  );
 
   it('keeps Flux from ever deleting the namespace or the database (prune disabled on them)', () => {
     // `prune: true` would delete them with everything in them if they left the rendered manifests
