@@ -2,6 +2,7 @@
 
 import { STREAM_NAME, SUBJECT_PREFIX } from '@cartwatch/common-types';
 import {
+  DiscardPolicy,
   JetStreamApiCodes,
   JetStreamApiError,
   jetstreamManager,
@@ -23,7 +24,15 @@ export interface EnsureStreamOptions {
   name?: string;
   subjectPrefix?: string;
   duplicateWindowMs?: number;
-  /** Drop messages older than this; default 0 = keep until limits are configured by operations. */
+  /** Copies of every message on different NATS servers (1, 3 or 5); default 1. */
+  replicas?: number;
+  /**
+   * Largest size of the stream in bytes; default -1 = no limit. When full, new publishes are refused
+   * (`discard: new`): the events wait in the outbox and the relay retries, rather than unconsumed events
+   * being dropped (docs/deploy.md, "The event stream").
+   */
+  maxBytes?: number;
+  /** Drop messages older than this; default 0 = no age limit. */
   maxAgeMs?: number;
 }
 
@@ -32,10 +41,16 @@ export async function ensureStream(nc: NatsConnection, options: EnsureStreamOpti
   const name = options.name ?? STREAM_NAME;
   const subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
   const jsm = await jetstreamManager(nc);
+  const maxAgeMs = options.maxAgeMs ?? 0;
+  const duplicateWindowMs = options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS;
   const settings = {
     subjects: [`${subjectPrefix}.>`],
-    duplicate_window: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
-    max_age: nanos(options.maxAgeMs ?? 0),
+    // JetStream refuses a duplicate window longer than the stream keeps messages.
+    duplicate_window: nanos(maxAgeMs > 0 ? Math.min(duplicateWindowMs, maxAgeMs) : duplicateWindowMs),
+    max_age: nanos(maxAgeMs),
+    max_bytes: options.maxBytes ?? -1,
+    num_replicas: options.replicas ?? 1,
+    discard: DiscardPolicy.New,
   } satisfies Partial<StreamConfig>;
   const existing = await jsm.streams.info(name).catch((error: unknown) => {
     if (isNotFound(error)) return undefined;
@@ -50,7 +65,15 @@ export async function ensureStream(nc: NatsConnection, options: EnsureStreamOpti
       if (!String(error).includes('already in use')) throw error;
     }
   }
-  await jsm.streams.update(name, settings);
+  const updated = await jsm.streams.update(name, settings);
+  // A standalone server (no `cluster` in the stream info) records more replicas on update but keeps one
+  // copy; say so instead of running without them.
+  if (settings.num_replicas > 1 && updated.cluster === undefined) {
+    throw new Error(
+      `stream ${name} cannot have ${settings.num_replicas} replicas on a NATS server without a cluster ` +
+        '(EVENTS_STREAM_REPLICAS needs a NATS cluster of at least that many servers)',
+    );
+  }
 }
 
 function isNotFound(error: unknown): boolean {

@@ -66,6 +66,32 @@ export const baseServiceEnv = z.object({
     .describe(
       'Subject prefix of that stream: events are `<prefix>.<event type>`, dead letters `<prefix>.dlq.<consumer>`.',
     ),
+  EVENTS_STREAM_REPLICAS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(5)
+    .default(1)
+    .describe(
+      'Copies of the stream on different NATS servers (JetStream `num_replicas`, at most the cluster size); every service applies it on start, so give them all the same. Production: 3.',
+    ),
+  EVENTS_STREAM_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(-1)
+    .refine((value) => value !== 0, 'a positive number of bytes, or -1 for no limit')
+    .default(-1)
+    .describe(
+      'Largest size of the stream in bytes (-1 = no limit). When full, publishes are refused and events wait in the outbox (alert on its age) instead of unconsumed events being dropped.',
+    ),
+  EVENTS_STREAM_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe(
+      'Events older than this leave the stream (0 = no age limit); consumers further behind lose them, so keep it well above any expected outage.',
+    ),
   REDIS_URL: z
     .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' })
     .optional()

@@ -4,13 +4,22 @@
  */
 import { services } from '@cartwatch/common-types';
 import { runMigrateCli } from '@cartwatch/db';
-import { connectNats, EventConsumer, ensureStream, OutboxRelay } from '@cartwatch/events';
+import {
+  connectNats,
+  type EnsureStreamOptions,
+  EventConsumer,
+  ensureStream,
+  OutboxRelay,
+} from '@cartwatch/events';
 import { type BaseServiceEnv, loadConfigOrExit, runService } from '@cartwatch/service-kit';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { createAppContext, createServiceDatabase, createServiceManagementApp } from './app-context.js';
+import { registerNatsConnectionMetrics } from './nats-health.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 import { migrateEnvSchema } from './service-env.js';
+import type { AppContext } from './standard-app.js';
 
 /** Retries `step` with capped backoff until it succeeds or `signal` aborts (NATS may come up after us). */
 async function retryUntilDone(step: () => Promise<void>, logger: Logger, what: string, signal: AbortSignal) {
@@ -26,6 +35,31 @@ async function retryUntilDone(step: () => Promise<void>, logger: Logger, what: s
   }
 }
 
+/**
+ * The context of the running process: the app context with its NATS connection. Readiness stays the
+ * app context's (Postgres): a pod that can reach its database can serve, and its writes queue in the
+ * outbox while NATS is away; NATS health is the `cartwatch_nats_connected` gauge (docs/deploy.md,
+ * "Readiness means can serve").
+ */
+export function processContext<Config extends BaseServiceEnv, DB>(
+  appContext: AppContext<Config, DB>,
+  nc: NatsConnection,
+): ServiceContext<Config, DB> {
+  registerNatsConnectionMetrics(nc, appContext.registry);
+  return { ...appContext, nc };
+}
+
+/** The stream every service creates or updates on start, from its EVENTS_STREAM_* configuration. */
+export function streamSettings(config: BaseServiceEnv): EnsureStreamOptions {
+  return {
+    name: config.EVENTS_STREAM,
+    subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
+    replicas: config.EVENTS_STREAM_REPLICAS,
+    maxBytes: config.EVENTS_STREAM_MAX_BYTES,
+    maxAgeMs: config.EVENTS_STREAM_MAX_AGE_MS,
+  };
+}
+
 export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   definition: ServiceDefinition<S, DB>,
   env: NodeJS.ProcessEnv = process.env,
@@ -35,20 +69,10 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   const appContext = createAppContext(definition, { config, database });
   const { logger, registry } = appContext;
   // Start-up waits (retrying) for a first NATS connection instead of crash-looping; once running, a NATS
-  // outage never fails an API write (the outbox keeps the events) and /ready reports it.
+  // outage never fails an API write (the outbox keeps the events) nor /ready; /metrics reports it.
   logger.info('connecting to NATS');
   const nc = await connectNats({ servers: config.NATS_URL, name: definition.name, waitOnFirstConnect: true });
-  const context: ServiceContext<z.infer<S> & BaseServiceEnv, DB> = {
-    ...appContext,
-    nc,
-    readiness: {
-      ...appContext.readiness,
-      nats: async () => {
-        if (nc.isClosed()) throw new Error('NATS connection closed');
-        await nc.flush();
-      },
-    },
-  };
+  const context = processContext(appContext, nc);
 
   const events = { streamName: config.EVENTS_STREAM, subjectPrefix: config.EVENTS_SUBJECT_PREFIX };
   const relay = new OutboxRelay({ database, nc, logger, registry, subjectPrefix: events.subjectPrefix });
@@ -64,7 +88,7 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
   const startup = new AbortController();
   const consumerStarted = retryUntilDone(
     async () => {
-      await ensureStream(nc, { name: events.streamName, subjectPrefix: events.subjectPrefix });
+      await ensureStream(nc, streamSettings(config));
       await consumer?.start();
     },
     logger,
@@ -77,7 +101,7 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
     app,
     host: config.HOST,
     port: config.PORT,
-    // The readiness checks of the process (Postgres and NATS), not only those of the app context.
+    // The process's registry (with the NATS gauge) and readiness (Postgres).
     managementApp: createServiceManagementApp(definition.name, context),
     managementPort: config.MANAGEMENT_PORT,
     logger,

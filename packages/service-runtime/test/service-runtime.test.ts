@@ -7,7 +7,7 @@ import { createAppFromEnv, createServiceDatabase } from '../src/app-context.js';
 import { defineService } from '../src/service-definition.js';
 import { serviceEnvSchema } from '../src/service-env.js';
 import { createStandardApp } from '../src/standard-app.js';
-import { runServiceMigrations } from '../src/start-service.js';
+import { runServiceMigrations, streamSettings } from '../src/start-service.js';
 
 const envSchema = serviceEnvSchema('coupon', {});
 const definition = defineService({
@@ -42,6 +42,45 @@ describe('serviceEnvSchema', () => {
 
   it('rejects a schema that is not a plain identifier', () => {
     expect(envSchema.safeParse(baseEnv({ DB_SCHEMA: 'coupon; drop table x' })).success).toBe(false);
+  });
+});
+
+describe('streamSettings', () => {
+  it('gives the event stream the replicas, size and age of the EVENTS_STREAM_* configuration', () => {
+    const config = envSchema.parse(
+      baseEnv({
+        EVENTS_STREAM_REPLICAS: '3',
+        EVENTS_STREAM_MAX_BYTES: '1073741824',
+        EVENTS_STREAM_MAX_AGE_MS: '604800000',
+      }),
+    );
+    expect(streamSettings(config)).toEqual({
+      name: 'CARTWATCH',
+      subjectPrefix: 'cartwatch',
+      replicas: 3,
+      maxBytes: 1073741824,
+      maxAgeMs: 604800000,
+    });
+    expect(streamSettings(envSchema.parse(baseEnv()))).toMatchObject({
+      replicas: 1,
+      maxBytes: -1,
+      maxAgeMs: 0,
+    });
+  });
+
+  it('refuses a size of 0, more than five replicas and a negative age', () => {
+    for (const [variable, value] of [
+      ['EVENTS_STREAM_MAX_BYTES', '0'],
+      ['EVENTS_STREAM_REPLICAS', '7'],
+      ['EVENTS_STREAM_MAX_AGE_MS', '-1'],
+    ] as const) {
+      const result = envSchema.safeParse(baseEnv({ [variable]: value }));
+      expect(result.success, variable).toBe(false);
+      expect(
+        result.error?.issues.map((issue) => issue.path.join('.')),
+        variable,
+      ).toEqual([variable]);
+    }
   });
 });
 

@@ -1,7 +1,9 @@
 /**
  * Strict JSON Schemas for the custom resources CartWatch ships: CloudNativePG `Cluster` and
- * `ScheduledBackup` (postgresql.cnpg.io/v1) and the Flux objects (GitRepository, HelmRepository,
- * HelmRelease, Kustomization). Field names follow the upstream CRDs (CloudNativePG 1.25, Flux 2.4);
+ * `ScheduledBackup` (postgresql.cnpg.io/v1), the Flux objects (GitRepository, HelmRepository,
+ * HelmRelease, Kustomization) and the Prometheus Operator's `PodMonitor` and `PrometheusRule`
+ * (monitoring.coreos.com/v1; their full upstream schemas also run through
+ * @kubernetes-models/prometheus-operator's validators). Field names follow the upstream CRDs (CloudNativePG 1.25, Flux 2.4);
  * every object level we use lists its fields with `additionalProperties: false`, so a misspelt or
  * misplaced field fails the test command the way `kubectl apply --validate=strict` would. Branches we
  * do not use are typed loosely (`{}` = any); for Flux, the full upstream schemas also run through
@@ -404,6 +406,77 @@ export const fluxKustomizationSchema = resource(
   ),
 );
 
+// --- Prometheus Operator (monitoring.coreos.com/v1, kube-prometheus-stack) --------------------------
+
+const labelSelector = obj({ matchLabels: stringMap, matchExpressions: any });
+
+export const podMonitorSchema = resource(
+  'monitoring.coreos.com/v1',
+  'PodMonitor',
+  obj(
+    {
+      selector: labelSelector,
+      namespaceSelector: obj({ any: bool, matchNames: strings }),
+      podMetricsEndpoints: {
+        type: 'array',
+        minItems: 1,
+        items: obj(
+          {
+            port: str,
+            portNumber: int(1),
+            path: { type: 'string', pattern: '^/' },
+            scheme: { enum: ['http', 'https'] },
+            interval: duration,
+            scrapeTimeout: duration,
+            honorLabels: bool,
+            relabelings: any,
+            metricRelabelings: any,
+          },
+          [],
+        ),
+      },
+      jobLabel: str,
+      podTargetLabels: strings,
+      sampleLimit: int(0),
+    },
+    ['selector', 'podMetricsEndpoints'],
+  ),
+);
+
+const alertingRule = obj(
+  {
+    alert: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+    expr: str,
+    for: duration,
+    keep_firing_for: duration,
+    labels: stringMap,
+    annotations: stringMap,
+  },
+  ['alert', 'expr'],
+);
+
+export const prometheusRuleSchema = resource(
+  'monitoring.coreos.com/v1',
+  'PrometheusRule',
+  obj(
+    {
+      groups: {
+        type: 'array',
+        minItems: 1,
+        items: obj(
+          {
+            name: str,
+            interval: duration,
+            rules: { type: 'array', minItems: 1, items: alertingRule },
+          },
+          ['name', 'rules'],
+        ),
+      },
+    },
+    ['groups'],
+  ),
+);
+
 /** Strict schema per `apiVersion/kind` for the custom resources. */
 export const customResourceSchemas: Record<string, Schema> = {
   'postgresql.cnpg.io/v1/Cluster': cnpgClusterSchema,
@@ -412,4 +485,6 @@ export const customResourceSchemas: Record<string, Schema> = {
   'source.toolkit.fluxcd.io/v1/HelmRepository': helmRepositorySchema,
   'helm.toolkit.fluxcd.io/v2/HelmRelease': helmReleaseSchema,
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': fluxKustomizationSchema,
+  'monitoring.coreos.com/v1/PodMonitor': podMonitorSchema,
+  'monitoring.coreos.com/v1/PrometheusRule': prometheusRuleSchema,
 };

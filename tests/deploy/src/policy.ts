@@ -328,3 +328,30 @@ export function ingressAdmits(policy: KubeObject, labels: Record<string, string>
       rule.from.some((peer) => selectsPod(record(peer), labels)),
   );
 }
+
+/**
+ * The URI nginx matches locations against (ngx_http_parse_complex_uri, `merge_slashes on`): percent
+ * escapes decoded (`%2F` too), repeated slashes merged, `.` and `..` segments resolved; a `..` above the
+ * root is a 400 in nginx and an error here.
+ */
+export function nginxNormalizedUri(uri: string): string {
+  const decoded = uri.replace(/%([0-9a-fA-F]{2})/g, (_, hex: string) =>
+    String.fromCharCode(Number.parseInt(hex, 16)),
+  );
+  const segments: string[] = [];
+  const parts = decoded
+    .replace(/\/{2,}/g, '/')
+    .split('/')
+    .slice(1);
+  parts.forEach((segment, index) => {
+    const last = index === parts.length - 1;
+    if (segment === '.') {
+      if (last) segments.push('');
+    } else if (segment === '..') {
+      if (segments.length === 0) throw new Error(`${uri}: .. above the root`);
+      segments.pop();
+      if (last) segments.push('');
+    } else segments.push(segment);
+  });
+  return `/${segments.join('/')}`;
+}

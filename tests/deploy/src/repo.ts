@@ -64,3 +64,10 @@ export function asKubeObject(value: unknown, source: string): KubeObject {
 export function objectId(obj: KubeObject): string {
   return `${obj.kind}/${obj.metadata.name}`;
 }
+
+/** The rendered object of `kind` named `name`; throws when it was not rendered. */
+export function findObject(objects: KubeObject[], kind: string, name: string): KubeObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind}/${name} not rendered`);
+  return found;
+}

@@ -4,7 +4,9 @@
  *   required fields), plus a field-by-field walk of the @kubernetes/client-node model metadata that
  *   rejects any field the API does not define (kubernetes-models' schemas allow extra fields);
  * - Flux kinds: @kubernetes-models/flux-cd's compiled CRD schemas plus our strict schemas;
- * - CloudNativePG kinds: our strict schemas (crd-schemas.ts).
+ * - CloudNativePG kinds: our strict schemas (crd-schemas.ts);
+ * - Prometheus Operator kinds (PodMonitor, PrometheusRule): @kubernetes-models/prometheus-operator's
+ *   compiled CRD schemas plus our strict schemas.
  * Anything else is an error: an object of an unknown kind cannot be checked, so it cannot ship.
  */
 
@@ -12,6 +14,7 @@ import * as k8sClient from '@kubernetes/client-node';
 import * as helmToolkit from '@kubernetes-models/flux-cd/helm.toolkit.fluxcd.io/v2';
 import * as kustomizeToolkit from '@kubernetes-models/flux-cd/kustomize.toolkit.fluxcd.io/v1';
 import * as sourceToolkit from '@kubernetes-models/flux-cd/source.toolkit.fluxcd.io/v1';
+import { PodMonitor, PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1';
 import { Ajv } from 'ajv';
 import * as apps from 'kubernetes-models/apps/v1';
 import * as autoscaling from 'kubernetes-models/autoscaling/v2';
@@ -37,6 +40,7 @@ for (const group of [
   sourceToolkit,
   helmToolkit,
   kustomizeToolkit,
+  { PodMonitor, PrometheusRule },
 ]) {
   for (const candidate of Object.values(group) as unknown[]) {
     if (typeof candidate !== 'function') continue;

@@ -264,6 +264,30 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
+  it('keeps every service’s pools within its role’s connection limit at its most pods, and the roles within max_connections', () => {
+    const cluster = rec(find(objectsOf('k8s/infrastructure'), 'Cluster', 'cartwatch-db').spec);
+    const roles = (rec(cluster.managed).roles as unknown[]).map(rec);
+    for (const name of serviceNames) {
+      const deployment = find(objects, 'Deployment', name);
+      const env = containerEnvironment(deployment, name, objects, () => 'placeholder');
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+      const spec = rec(deployment.spec);
+      // At most: the HPA's maximum (or the fixed count) plus the pod a rolling update adds.
+      const pods =
+        Number(hpa ? rec(hpa.spec).maxReplicas : (spec.replicas ?? 1)) +
+        Number(rec(rec(spec.strategy).rollingUpdate).maxSurge ?? 1);
+      const pool = Number(env.DB_POOL_MAX ?? 10);
+      const limit = Number(roles.find((r) => r.name === services[name].schema)?.connectionLimit);
+      expect(
+        pods * pool,
+        `${name}: ${pods} pods × ${pool} connections, role limit ${limit}`,
+      ).toBeLessThanOrEqual(limit);
+    }
+    // superuser_reserved_connections (3) and the operator's own sessions need room beside the roles.
+    const total = roles.reduce((sum, role) => sum + Number(role.connectionLimit), 0);
+    expect(total + 10).toBeLessThanOrEqual(Number(rec(rec(cluster.postgresql).parameters).max_connections));
+  });
+
   it('autoscales the gateway and price-watch, and only them', () => {
     const hpas = objects.filter((o) => o.kind === 'HorizontalPodAutoscaler');
     expect(hpas.map((h) => h.metadata.name).sort()).toEqual(['gateway', 'price-watch']);
@@ -375,7 +399,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
               );
             }),
         );
-      expect(reaches({ 'cnpg.io/cluster': 'cartwatch-db' }, 5432), `${name} -> postgres`).toBe(true);
+      expect(
+        reaches({ 'cnpg.io/cluster': 'cartwatch-db', 'app.kubernetes.io/name': 'postgres' }, 5432),
+        `${name} -> postgres`,
+      ).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'nats' }, 4222), `${name} -> nats`).toBe(true);
       expect(reaches({ 'app.kubernetes.io/name': 'redis' }, 6379), `${name} -> redis`).toBe(true);
     }
@@ -682,6 +709,41 @@ describe('infrastructure', () => {
     for (const peer of (external[0]?.to ?? []) as unknown[]) {
       const except = rec(rec(peer).ipBlock).except as string[];
       expect(except.some((range) => cidrCovers(range, '169.254.169.254/32'))).toBe(true);
+    }
+  });
+
+  it.each(['cartwatch-db', 'cartwatch-db-restore'])(
+    'covers the instances of a cluster named %s (the runbook’s restore: same spec, new name) with the policies',
+    (clusterName) => {
+      // The labels CloudNativePG gives an instance pod: its cluster's name and the inherited ones.
+      const labels = {
+        'cnpg.io/cluster': clusterName,
+        'cnpg.io/podRole': 'instance',
+        ...(rec(rec(spec.inheritedMetadata).labels) as Record<string, string>),
+      };
+      const postgres = find(objects, 'NetworkPolicy', 'postgres');
+      expect(selects(postgres, labels), 'postgres policy').toBe(true);
+      expect(selects(find(objects, 'NetworkPolicy', 'allow-dns'), labels), 'allow-dns').toBe(true);
+      // Instances replicate to each other, also across the old and the restored cluster.
+      expect(ingressAdmits(postgres, labels, 5432)).toBe(true);
+      expect(egressAllows(postgres, labels, 5432)).toBe(true);
+      for (const overlay of overlays)
+        for (const name of serviceNames) {
+          const policy = find(objectsOf(`k8s/overlays/${overlay}`), 'NetworkPolicy', name);
+          expect(egressAllows(policy, labels, 5432), `${overlay}: ${name} -> ${clusterName}`).toBe(true);
+        }
+    },
+  );
+
+  it('keeps Flux from ever deleting the namespace or the database (prune disabled on them)', () => {
+    // `prune: true` would delete them with everything in them if they left the rendered manifests
+    // (a path rename, a bad merge); docs/deploy.md, "Flux and pruning".
+    for (const [kind, name] of [
+      ['Namespace', 'cartwatch'],
+      ['Cluster', 'cartwatch-db'],
+    ] as const) {
+      const annotations = rec(find(objects, kind, name).metadata.annotations);
+      expect(annotations['kustomize.toolkit.fluxcd.io/prune'], `${kind}/${name}`).toBe('disabled');
     }
   });
 

@@ -1,5 +1,5 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are literal Dockerfile, compose and Actions interpolations.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { serviceNames, services } from '@cartwatch/common-types';
 import { afterAll, describe, expect, it } from 'vitest';
 import { renderKustomization } from '../src/kustomize.js';
 import { browserServices } from '../src/policy.js';
-import { isRecord, loadYaml, readText, repoPath } from '../src/repo.js';
+import { isRecord, loadYaml, readText, repoPath, repoRoot } from '../src/repo.js';
 
 type Step = { name?: string; uses?: string; run?: string; with?: Record<string, unknown>; id?: string };
 type Job = {
@@ -16,6 +16,9 @@ type Job = {
   services?: Record<string, { image: string }>;
   strategy?: { matrix: Record<string, unknown> };
   env?: Record<string, string>;
+  uses?: string;
+  needs?: string | string[];
+  if?: string;
 };
 type Workflow = {
   name: string;
@@ -49,6 +52,11 @@ describe('GitHub workflows', () => {
       expect(isRecord(wf.permissions), 'explicit permissions').toBe(true);
       expect(Object.keys(wf.jobs).length).toBeGreaterThan(0);
       for (const [id, job] of Object.entries(wf.jobs)) {
+        // A job calling a reusable workflow has no runner or steps of its own.
+        if (job.uses !== undefined) {
+          expect(job.uses, id).toMatch(/^\.\/\.github\/workflows\/[\w-]+\.yml$/);
+          continue;
+        }
         expect(job['runs-on'], id).toMatch(/^ubuntu-\d+\.\d+$/);
         expect(job.steps.length, id).toBeGreaterThan(0);
         for (const step of job.steps) {
@@ -121,14 +129,49 @@ describe('GitHub workflows', () => {
     expect(String(build?.with?.['build-args'])).toContain('PORT=${{ matrix.port }}');
     expect(String(build?.with?.['build-args'])).toContain("BROWSER=${{ matrix.browser || 'none' }}");
     const meta = steps('images.yml').find((s) => s.uses?.startsWith('docker/metadata-action@'));
-    expect(meta?.with?.images).toBe('ghcr.io/cartwatch/${{ matrix.service }}');
+    // The repository owner's registry namespace, so a fork pushes (and deploys) its own images.
+    expect(meta?.with?.images).toBe('ghcr.io/${{ github.repository_owner }}/${{ matrix.service }}');
     const tags = String(meta?.with?.tags);
-    expect(tags).toContain('type=sha');
+    expect(tags).toContain('type=sha,prefix=sha-,format=short');
     expect(tags).toContain('type=semver,pattern={{version}}');
     expect(wf.permissions).toEqual({ contents: 'read', packages: 'write' });
   });
 
-  it('images pushes the names the overlays deploy', () => {
+  it('never tags latest: no latest flavor on releases, no latest tag anywhere', () => {
+    const meta = steps('images.yml').find((s) => s.uses?.startsWith('docker/metadata-action@'));
+    // metadata-action adds `latest` to semver releases unless the flavor turns it off.
+    expect(
+      String(meta?.with?.flavor)
+        .split('\n')
+        .map((l) => l.trim()),
+    ).toContain('latest=false');
+    for (const file of workflowFiles)
+      expect(readText(join(workflowDir, file)), file).not.toMatch(/value=latest|:latest\b/);
+  });
+
+  it('hard-codes no image repository: images and deploy name it from the repository owner', () => {
+    for (const file of workflowFiles)
+      expect(readText(join(workflowDir, file)), file).not.toContain('ghcr.io/cartwatch');
+    const deploy = readText(join(workflowDir, 'deploy.yml'));
+    expect(deploy).toContain('ghcr.io/${{ github.repository_owner }}');
+  });
+
+  it('builds images only after CI passed on that commit: images runs as a job of ci, after the tests, on pushes', () => {
+    const images = workflow('images.yml');
+    // A reusable workflow only: nothing else (a push, a dispatch) can start a build.
+    expect(Object.keys(images.on)).toEqual(['workflow_call']);
+    const ci = workflow('ci.yml');
+    const callers = Object.entries(ci.jobs).filter(
+      ([, job]) => job.uses === './.github/workflows/images.yml',
+    );
+    expect(callers).toHaveLength(1);
+    const [, caller] = callers[0] ?? [];
+    expect([caller?.needs].flat()).toContain('test');
+    expect(caller?.if).toBe("github.event_name == 'push'");
+    expect(ci.on.push).toEqual({ branches: ['main'], tags: ['v*.*.*'] });
+  });
+
+  it('images pushes every name the overlays deploy', () => {
     for (const overlay of overlays) {
       const kustomization = loadYaml(repoPath('k8s/overlays', overlay, 'kustomization.yaml')) as {
         images: { name: string }[];
@@ -139,11 +182,75 @@ describe('GitHub workflows', () => {
     }
   });
 
+  it.each(overlays)(
+    'overlay %s deploys images a workflow built: sha-<commit of this history> or the version of a v* git tag',
+    (overlay) => {
+      const git = (...args: string[]) => spawnSync('git', args, { cwd: repoRoot, encoding: 'utf8' });
+      // CI and the deploy workflow check out the whole history (fetch-depth: 0) for this.
+      expect(git('rev-parse', '--is-shallow-repository').stdout.trim(), 'a shallow clone').toBe('false');
+      const kustomization = loadYaml(repoPath('k8s/overlays', overlay, 'kustomization.yaml')) as {
+        images: { name: string; newName?: string; newTag?: string }[];
+      };
+      const owners = new Set<string>();
+      for (const image of kustomization.images) {
+        const service = image.name.split('/').pop() ?? '';
+        const repository = image.newName ?? image.name;
+        const match = /^ghcr\.io\/([a-z0-9-]+)\/([a-z-]+)$/.exec(repository);
+        expect(match?.[2], repository).toBe(service);
+        owners.add(match?.[1] ?? '');
+        const tag = image.newTag ?? '';
+        const sha = /^sha-([0-9a-f]{7})$/.exec(tag)?.[1];
+        const version = /^(\d+\.\d+\.\d+)$/.exec(tag)?.[1];
+        if (sha) {
+          // images tags a commit on main (or a release tag) once its CI passed.
+          expect(git('merge-base', '--is-ancestor', sha, 'HEAD').status, `${tag}: not in this history`).toBe(
+            0,
+          );
+        } else {
+          expect(version, `${image.name}: ${tag} is neither sha-<7 hex> nor a version`).toBeDefined();
+          expect(
+            git('rev-parse', '-q', '--verify', `refs/tags/v${version}`).status,
+            `no git tag v${version}`,
+          ).toBe(0);
+        }
+      }
+      expect(owners.size, 'one registry namespace').toBe(1);
+    },
+  );
+
+  it('deploys the commit that was built, never whatever main is by then', () => {
+    const wf = workflow('deploy.yml');
+    // ci's conclusion covers its images job: success means the tests passed and the images were pushed.
+    expect(wf.on.workflow_run).toEqual({ workflows: ['ci'], types: ['completed'], branches: ['main'] });
+    const job = Object.values(wf.jobs)[0] as Job;
+    expect(job.if).toContain("github.event.workflow_run.conclusion == 'success'");
+    expect(job.if).toContain("github.event.workflow_run.event == 'push'");
+    const checkout = job.steps.find((s) => s.uses?.startsWith('actions/checkout@'));
+    expect(checkout?.with?.ref).toBe('${{ github.event.workflow_run.head_sha || github.sha }}');
+    expect(checkout?.with?.['fetch-depth']).toBe(0);
+    const text = readText(join(workflowDir, 'deploy.yml'));
+    expect(text).not.toMatch(/ref: main\b/);
+    // The tag of the built commit, and a push that only fast-forwards from it.
+    expect(job.env?.HEAD_SHA).toBe('${{ github.event.workflow_run.head_sha }}');
+    const runs = job.steps.map((s) => s.run ?? '').join('\n');
+    expect(runs).toContain('sha-${HEAD_SHA:0:7}');
+    expect(runs).not.toMatch(/git push .*--force|git push -f/);
+  });
+
+  it('deploys only tags whose images exist, every one of them', () => {
+    const runs = steps('deploy.yml').map((s) => s.run ?? '');
+    const inspect = runs.findIndex((r) => r.includes('docker buildx imagetools inspect'));
+    const names = /for name in ([\w -]+); do/.exec(runs[inspect] ?? '')?.[1]?.split(' ');
+    expect(names?.sort()).toEqual([...serviceNames, 'web'].sort());
+    const push = runs.findIndex((r) => r.includes('git push'));
+    expect(inspect).toBeGreaterThanOrEqual(0);
+    expect(inspect).toBeLessThan(push);
+  });
+
   it('deploy offers exactly the overlays that exist and validates before pushing', () => {
     const wf = workflow('deploy.yml');
     const inputs = (wf.on.workflow_dispatch as { inputs: Record<string, { options?: string[] }> }).inputs;
     expect(inputs.environment?.options?.sort()).toEqual([...overlays].sort());
-    expect(wf.on.workflow_run).toMatchObject({ workflows: ['images'], types: ['completed'] });
     const runs = steps('deploy.yml').map((s) => s.run ?? '');
     const setTag = runs.findIndex((r) => r.includes('scripts/set-image-tag.ts'));
     const validate = runs.findIndex((r) => r.includes('--filter=@cartwatch/deploy-tests'));
@@ -185,6 +292,21 @@ describe('scripts/set-image-tag.ts', () => {
     // Each service's container and its migrate init container, and the web app's container.
     expect(images.length).toBe(serviceNames.length * 2 + 1);
     expect(images.every((image) => image.endsWith(':sha-0123abc'))).toBe(true);
+  });
+
+  it('points the images at the registry namespace it is given, lower-cased (a fork’s own)', () => {
+    const overlay = join(dir, 'fork/overlays/prod');
+    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    cpSync(repoPath('k8s/base'), join(dir, 'fork/base'), { recursive: true });
+    execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, '1.2.3', 'ghcr.io/Some-Fork'], {
+      stdio: 'pipe',
+    });
+    const images = renderKustomization(overlay)
+      .objects.filter((o) => o.kind === 'Deployment')
+      .flatMap((o) => JSON.stringify(o).match(/ghcr\.io\/[\w-]+\/[\w-]+:[\w.-]+/g) ?? []);
+    expect(new Set(images)).toEqual(
+      new Set([...serviceNames, 'web'].map((name) => `ghcr.io/some-fork/${name}:1.2.3`)),
+    );
   });
 
   it('refuses the latest tag', () => {

@@ -1,6 +1,7 @@
 /**
  * Every service as a real process: its migrations apply to an isolated schema and revert cleanly; it
- * starts, reports /ready (Postgres and NATS) on its management port, and on SIGTERM drains and exits 0.
+ * starts, reports /ready (Postgres) and its NATS connection (`cartwatch_nats_connected` on /metrics) on
+ * its management port, and on SIGTERM drains and exits 0.
  */
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -100,7 +101,7 @@ describe.each(serviceNames)('%s', (service) => {
     });
   }, 120_000); // one process spawn per migration step; slow on a loaded machine
 
-  it('starts, is ready with Postgres and NATS, and drains on SIGTERM with exit code 0', async () => {
+  it('starts, is ready with Postgres, reports NATS connected, and drains on SIGTERM with exit code 0', async () => {
     const schema = testSchemaName(service.replace('-', '_'));
     schemas.push(schema);
     const port = await findFreePort();
@@ -110,7 +111,9 @@ describe.each(serviceNames)('%s', (service) => {
     const { child, exited, logs: output } = spawnService(service, ['dist/main.js'], env);
     try {
       const ready = await waitForReady(`http://127.0.0.1:${managementPort}`, child);
-      expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok', nats: 'ok' } });
+      expect(ready.body).toEqual({ status: 'ready', checks: { postgres: 'ok' } });
+      const metrics = await (await fetch(`http://127.0.0.1:${managementPort}/metrics`)).text();
+      expect(metrics).toMatch(/^cartwatch_nats_connected\{[^}]*\} 1$/m);
       // The service's own port answers /health only (/ready: the key guard's 401, the gateway's 404).
       expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${port}/ready`)).status).toBe(service === 'gateway' ? 404 : 401);

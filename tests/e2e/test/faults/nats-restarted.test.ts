@@ -15,7 +15,8 @@
  * exactly once; every event of the chain (purchase.recorded, product.matched, price.observed) is published
  * (no outbox row left) and applied once by each of its consumers (inbox); the stream holds each event once.
  * Then a price hike reaches, as an alert, the SSE stream the shopper opened before the crash, and every
- * service (the same processes) answers `/ready` 200 again.
+ * service (the same processes) reports NATS connected again. `/ready` stays 200 throughout: readiness
+ * means "can serve", NATS health is the `cartwatch_nats_connected` gauge (docs/deploy.md).
  */
 import { type ServiceName, serviceNames } from '@cartwatch/common-types';
 import { jetstreamManager } from '@nats-io/jetstream';
@@ -204,6 +205,13 @@ async function purchaseOutcomes(url: string): Promise<Record<string, number>> {
   return outcomes;
 }
 
+/** `cartwatch_nats_connected` of a service's /metrics: 1 connected, 0 reconnecting (docs/deploy.md). */
+async function natsConnected(url: string): Promise<number | undefined> {
+  const response = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) });
+  const line = (await response.text()).split('\n').find((l) => l.startsWith('cartwatch_nats_connected{'));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
 async function readyStatus(url: string): Promise<number> {
   const response = await fetch(`${url}/ready`, { signal: AbortSignal.timeout(10_000) });
   await response.arrayBuffer();
@@ -258,11 +266,13 @@ describe('NATS crashed and restarted under load', () => {
       loop.phase = 'down';
       const downAt = Date.now();
       await nats.kill();
-      // Services notice: /ready reports NATS (each service flushes its connection in /ready).
-      const readyWhileDown = await eventually('receipt-ingest /ready answering 503', async () => {
-        const status = await readyStatus(platform.managementUrls['receipt-ingest']);
-        return status === 503 ? status : undefined;
-      });
+      // Services notice on /metrics (cartwatch_nats_connected 0) and stay ready: they can serve, and
+      // their writes wait in the outbox, so a NATS outage must not empty their Services.
+      await eventually('receipt-ingest reporting NATS disconnected on /metrics', async () =>
+        (await natsConnected(platform.managementUrls['receipt-ingest'])) === 0 ? true : undefined,
+      );
+      const readyWhileDown = await readyStatus(platform.managementUrls['receipt-ingest']);
+      expect(readyWhileDown).toBe(200);
       await eventually(
         `${MIN_BATCHES.down} batches answered and ${DOWN_MS} ms passed with NATS down`,
         async () =>
@@ -360,12 +370,13 @@ describe('NATS crashed and restarted under load', () => {
         'price.observed.v1': linesImported,
       });
 
-      // Nobody was restarted: the same processes reconnected and report ready again.
+      // Nobody was restarted: the same processes reconnected, report it, and are ready.
       for (const name of serviceNames) {
         expect(platform.pid(name), `${name} pid`).toBe(pids[name]);
-        await eventually(`${name} /ready answering 200 after the restart`, async () =>
-          (await readyStatus(platform.managementUrls[name])) === 200 ? true : undefined,
+        await eventually(`${name} reporting NATS connected after the restart`, async () =>
+          (await natsConnected(platform.managementUrls[name])) === 1 ? true : undefined,
         );
+        expect(await readyStatus(platform.managementUrls[name]), `${name} /ready`).toBe(200);
       }
 
       // The gateway's live fan-out came back too: a price hike after the restart reaches the SSE stream
