@@ -147,3 +147,22 @@ export function serviceEnv(service: ServiceName) {
       .describe(baseServiceEnv.shape.MANAGEMENT_PORT.description ?? ''),
   });
 }
+
+/** A `true`/`false` variable (anything else is a configuration problem); `fallback` when unset. */
+export function envFlag(fallback: boolean) {
+  return z
+    .enum(['true', 'false'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true');
+}
+
+/** A comma-separated list: entries trimmed, empty ones dropped; `[]` when unset. */
+export const commaList = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  );

@@ -2,7 +2,7 @@
 
 export * from './address-policy.js';
 export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
-export { type BaseServiceEnv, baseServiceEnv, serviceEnv } from './base-env.js';
+export { type BaseServiceEnv, baseServiceEnv, commaList, envFlag, serviceEnv } from './base-env.js';
 export { headlessChromiumArgs } from './chromium.js';
 export {
   ConfigError,

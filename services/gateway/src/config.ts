@@ -1,6 +1,6 @@
 /** Environment of the gateway; docs/configuration.md is generated from this schema. */
 import { defaultServiceUrl, type ServiceName, services, upstreamServices } from '@cartwatch/common-types';
-import { requireInProduction } from '@cartwatch/service-kit';
+import { commaList, envFlag, requireInProduction } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
@@ -72,11 +72,9 @@ export const envVariables = serviceEnvSchema('gateway', {
     .min(3600)
     .default(7 * 24 * 3600)
     .describe('Lifetime of refresh tokens (7 days)'),
-  COOKIE_SECURE: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true')
-    .describe('Mark the refresh cookie `Secure` (set false only for plain-HTTP local development)'),
+  COOKIE_SECURE: envFlag(true).describe(
+    'Mark the refresh cookie `Secure` (set false only for plain-HTTP local development)',
+  ),
 
   // Passwords and one-time codes
   ARGON2_MEMORY_KIB: z.coerce
@@ -140,14 +138,10 @@ export const envVariables = serviceEnvSchema('gateway', {
     ),
 
   // Notification deliveries (after commit, by the delivery worker)
-  DELIVERY_WORKER_ENABLED: z
-    .enum(['true', 'false'])
-    .default('true')
-    .transform((value) => value === 'true')
-    .describe(
-      'Run the delivery worker in this process: it sends queued alerts (e-mail, SMS, webhook, web push), ' +
-        'one-time codes and notices. Several replicas may run it (rows are leased); at least one process must',
-    ),
+  DELIVERY_WORKER_ENABLED: envFlag(true).describe(
+    'Run the delivery worker in this process: it sends queued alerts (e-mail, SMS, webhook, web push), ' +
+      'one-time codes and notices. Several replicas may run it (rows are leased); at least one process must',
+  ),
   DELIVERY_POLL_INTERVAL_MS: z.coerce
     .number()
     .int()
@@ -241,14 +235,10 @@ export const envVariables = serviceEnvSchema('gateway', {
     .describe(
       'How long sent and failed alert deliveries stay listed (codes and notices go when they expire)',
     ),
-  DELIVERY_ALLOW_LOOPBACK_TARGETS: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((value) => value === 'true')
-    .describe(
-      'Tests only: let webhooks and push endpoints on loopback addresses (127.0.0.0/8, ::1) through the SSRF ' +
-        'check. Never set it in a shipped configuration; production refuses to start with it',
-    ),
+  DELIVERY_ALLOW_LOOPBACK_TARGETS: envFlag(false).describe(
+    'Tests only: let webhooks and push endpoints on loopback addresses (127.0.0.0/8, ::1) through the SSRF ' +
+      'check. Never set it in a shipped configuration; production refuses to start with it',
+  ),
   VAPID_PUBLIC_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (65 bytes, no padding)')
@@ -388,16 +378,9 @@ export const envVariables = serviceEnvSchema('gateway', {
     .describe('Interval of the comment line that keeps idle SSE connections open'),
 
   // Edge
-  CORS_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin !== ''),
-    )
-    .describe('Comma-separated browser origins allowed by CORS (empty = same-origin only)'),
+  CORS_ORIGINS: commaList.describe(
+    'Comma-separated browser origins allowed by CORS (empty = same-origin only)',
+  ),
 });
 
 // Production has no development fallback: one-time codes must be delivered, never filed; tokens are

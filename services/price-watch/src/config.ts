@@ -1,11 +1,9 @@
 /** Environment of price-watch; docs/configuration.md is generated from this schema. */
+import { commaList, envFlag } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
-const flag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
+const flag = envFlag(false);
 
 export const envSchema = serviceEnvSchema('price-watch', {
   MATCH_NAME_THRESHOLD: z.coerce
@@ -58,15 +56,7 @@ export const envSchema = serviceEnvSchema('price-watch', {
   URL_CHECK_ALLOW_LOOPBACK: flag.describe(
     'TEST ONLY: lets URL checks reach loopback addresses (local fixture pages). Never enable in a deployment.',
   ),
-  URL_CHECK_ALLOWED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin !== ''),
-    )
+  URL_CHECK_ALLOWED_ORIGINS: commaList
     .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((origin) => new URL(origin).origin)))
     .describe(
       'DEVELOPMENT AND TESTS ONLY: comma-separated origins (`http://127.0.0.1:8087`) whose loopback addresses URL checks may reach (local pages, the demo store of `pnpm start`); every other loopback URL stays refused. Production refuses to start with it.',

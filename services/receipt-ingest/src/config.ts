@@ -1,12 +1,9 @@
 /** Environment of receipt-ingest; docs/configuration.md is generated from this schema. */
-import { requireInProduction } from '@cartwatch/service-kit';
+import { envFlag, requireInProduction } from '@cartwatch/service-kit';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
-const flag = z
-  .enum(['true', 'false'])
-  .default('false')
-  .transform((value) => value === 'true');
+const flag = envFlag(false);
 const milliseconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
