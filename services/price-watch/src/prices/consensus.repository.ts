@@ -82,7 +82,7 @@ export async function sharedRowOf(db: Executor<DB>, key: SharedKey): Promise<Sha
   );
 }
 
-async function writeShared(db: Executor<DB>, key: SharedKey, shared: SharedPrice): Promise<void> {
+async function writeShared(db: Executor<DB>, shared: SharedPrice): Promise<void> {
   await sql`
     insert into price_shared (product_id, store_slug, currency, observation_id, price_cents, regular_price_cents,
                               is_sale, unit_price_cents, basis, contributors, observed_at)
@@ -134,7 +134,7 @@ export async function recomputeShared(
   ) {
     return { before, after: before, changed: false };
   }
-  await writeShared(db, key, shared);
+  await writeShared(db, shared);
   const after = await sharedRowOf(db, key);
   return {
     before,
