@@ -238,7 +238,7 @@ export async function runUrlCheck(
       .set({ next_check_at: next, check_started_at: null })
       .where('id', '=', watch.id)
       .execute();
-    if (!result.ok) return;
+    if (!result.ok || locked.paused) return; // paused while the page was fetched: no alerts
     const product = locked.product_id ? await findLiveProduct(trx, locked.product_id) : undefined;
     const median =
       product && locked.drop_pct !== null
