@@ -1,30 +1,19 @@
 /** Pausing and resuming watches, and the check interval of each URL watch (docs/price-watch.md, "Watches"). */
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
-import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { UrlCheckResult } from '../src/watches/url-check.js';
-import { WatchScheduler } from '../src/watches/watch-scheduler.js';
-import { type PriceWatchHarness, startPriceWatch } from './support.js';
+import { type PriceWatchHarness, recordingScheduler, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
 const checked: string[] = [];
-const checkUrl = async (url: string): Promise<UrlCheckResult> => {
-  checked.push(url);
-  return { ok: true, priceCents: 100, currency: 'USD', available: true, method: 'json-ld', title: 'x' };
-};
 const owner = testUser();
 const headers = serviceHeaders(TEST_SERVICE_KEY, owner);
 
 function scheduler(checkIntervalSeconds?: number) {
-  return new WatchScheduler({
-    database: harness.database,
-    checkUrl,
-    logger: pino({ level: 'silent' }),
+  return recordingScheduler(harness.database, checked, {
     concurrency: 4,
     hostDelayMs: 0,
     checkIntervalSeconds,
-    random: () => 0.5,
   });
 }
 
