@@ -99,6 +99,25 @@ describe('target price alerts', () => {
     expect(alerts[0]?.title).toContain('Rearm Coffee Beans');
   });
 
+  it('a paused product watch alerts nothing until it is resumed', async () => {
+    const user = testUser();
+    const productId = await productBoughtBy(testUser().id, {
+      name: 'Paused Oat Milk',
+      brand: 'Pausa',
+      paidCents: 350,
+    });
+    const { id } = await watch(user, { productId, targetPriceCents: 300, paused: true });
+    await setPrice(productId, 290);
+    expect(await alertsOf(user, 'target-price')).toHaveLength(0);
+    await request(harness.app)
+      .patch(`/watches/${id}`)
+      .set(serviceHeaders(TEST_SERVICE_KEY, user))
+      .send({ paused: false })
+      .expect(200);
+    await setPrice(productId, 285);
+    expect(await alertsOf(user, 'target-price')).toHaveLength(1);
+  });
+
   it('caps alerts per user and product per day', async () => {
     const user = testUser();
     await request(harness.app)

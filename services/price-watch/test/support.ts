@@ -7,9 +7,12 @@ import { createAppFromEnv } from '@cartwatch/service-runtime';
 import { createTestDatabase, TEST_SERVICE_KEY, type TestDatabase, testEnv } from '@cartwatch/testing';
 import type { Express } from 'express';
 import type { Transaction } from 'kysely';
+import { pino } from 'pino';
 import type { z } from 'zod';
 import type { DB } from '../src/db/schema.js';
 import { serviceDefinition } from '../src/service.js';
+import type { UrlCheckResult } from '../src/watches/url-check.js';
+import { WatchScheduler } from '../src/watches/watch-scheduler.js';
 
 /** The default consensus settings (config.ts): k = 3 contributors, 90 days of evidence. */
 export const shared = { minContributors: 3, windowDays: 90 };
@@ -121,4 +124,25 @@ export async function createProduct(
     })
     .execute();
   return id;
+}
+
+/**
+ * A watch scheduler over a recording checker (every URL it checks is pushed to `checked`, each read as
+ * USD 1.00 in stock) with a fixed jitter: scheduler tests are about ordering, politeness and claims.
+ */
+export function recordingScheduler(
+  database: TestDatabase<DB>,
+  checked: string[],
+  options: { concurrency: number; hostDelayMs: number; checkIntervalSeconds?: number | undefined },
+): WatchScheduler {
+  return new WatchScheduler({
+    database,
+    checkUrl: async (url): Promise<UrlCheckResult> => {
+      checked.push(url);
+      return { ok: true, priceCents: 100, currency: 'USD', available: true, method: 'json-ld', title: 'x' };
+    },
+    logger: pino({ level: 'silent' }),
+    random: () => 0.5,
+    ...options,
+  });
 }

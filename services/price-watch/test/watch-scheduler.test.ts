@@ -1,19 +1,11 @@
 import { newId } from '@cartwatch/db';
 import { testUser } from '@cartwatch/testing';
 import { sql } from 'kysely';
-import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { UrlCheckResult } from '../src/watches/url-check.js';
-import { WatchScheduler } from '../src/watches/watch-scheduler.js';
-import { type PriceWatchHarness, startPriceWatch } from './support.js';
+import { type PriceWatchHarness, recordingScheduler, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
 const checked: string[] = [];
-// The checker under the scheduler is a recorder: these tests are about ordering, politeness and claims.
-const checkUrl = async (url: string): Promise<UrlCheckResult> => {
-  checked.push(url);
-  return { ok: true, priceCents: 100, currency: 'USD', available: true, method: 'json-ld', title: 'x' };
-};
 const user = testUser();
 
 beforeAll(async () => {
@@ -50,15 +42,7 @@ async function urlWatch(url: string, overdueMinutes: number, claimedMinutesAgo?:
 }
 
 function scheduler(concurrency: number, hostDelayMs = 60_000, checkIntervalSeconds?: number) {
-  return new WatchScheduler({
-    database: harness.database,
-    checkUrl,
-    logger: pino({ level: 'silent' }),
-    concurrency,
-    hostDelayMs,
-    checkIntervalSeconds,
-    random: () => 0.5,
-  });
+  return recordingScheduler(harness.database, checked, { concurrency, hostDelayMs, checkIntervalSeconds });
 }
 
 describe('watch scheduler', () => {

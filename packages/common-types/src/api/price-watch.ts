@@ -352,6 +352,12 @@ export const Watch = z
     increasePct: z.number().nullable(),
     backInStock: z.boolean(),
     render: z.boolean().describe('The page is rendered in headless Chromium before extraction'),
+    paused: z.boolean().describe('A paused watch is neither checked by the scheduler nor on demand'),
+    checkIntervalMinutes: z
+      .number()
+      .int()
+      .nullable()
+      .describe('Minutes between scheduled checks of a URL watch; null for a product watch'),
     lastPriceCents: MinorUnits.nullable(),
     lastCurrency: Currency.nullable(),
     lastAvailable: z.boolean().nullable(),
@@ -361,6 +367,15 @@ export const Watch = z
   })
   .meta({ id: 'Watch' });
 const Pct = z.number().positive().max(1000);
+/** Politeness bounds of a URL watch's check interval (docs/price-watch.md, "Watches"). */
+export const WATCH_CHECK_INTERVAL_MINUTES = { min: 60, max: 7 * 24 * 60, default: 360 } as const;
+const CheckIntervalMinutes = z
+  .number()
+  .int()
+  .min(WATCH_CHECK_INTERVAL_MINUTES.min)
+  .max(WATCH_CHECK_INTERVAL_MINUTES.max)
+  .describe('Minutes between scheduled checks of a URL watch: 60 (1 hour) to 10080 (7 days); default 360');
+const Paused = z.boolean().describe('Pause (true) or resume (false) the watch');
 const WatchThresholds = {
   targetPriceCents: AmountCents.min(1).optional(),
   dropPct: Pct.optional(),
@@ -386,6 +401,8 @@ export const CreateWatch = z
       .describe(
         'Run the page scripts in headless Chromium first (script-built pages); needs rendering enabled',
       ),
+    checkIntervalMinutes: CheckIntervalMinutes.optional(),
+    paused: Paused.optional(),
     ...WatchThresholds,
   })
   .refine((body) => (body.productId === undefined) !== (body.url === undefined), {
@@ -399,6 +416,10 @@ export const CreateWatch = z
   .refine((body) => body.render === undefined || body.url !== undefined, {
     message: 'render applies to URL watches only',
     path: ['render'],
+  })
+  .refine((body) => body.checkIntervalMinutes === undefined || body.url !== undefined, {
+    message: 'checkIntervalMinutes applies to URL watches only',
+    path: ['checkIntervalMinutes'],
   });
 export const UpdateWatch = z.strictObject({
   targetPriceCents: AmountCents.min(1).nullable().optional(),
@@ -407,6 +428,8 @@ export const UpdateWatch = z.strictObject({
   backInStock: z.boolean().optional(),
   cssSelector: z.string().min(1).max(300).nullable().optional(),
   render: z.boolean().optional(),
+  checkIntervalMinutes: CheckIntervalMinutes.optional(),
+  paused: Paused.optional(),
 });
 export const WatchParams = z.strictObject({ id: Uuid });
 export const WatchPage = z

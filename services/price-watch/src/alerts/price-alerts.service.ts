@@ -149,7 +149,12 @@ export async function alertOnObservation(
   previousAtStore: { priceCents: number; currency: string } | undefined,
   audience: AlertAudience = {},
 ): Promise<void> {
-  let query = trx.selectFrom('watch').selectAll().where('product_id', '=', signal.productId);
+  // A paused watch alerts nothing (docs/price-watch.md, "Watches").
+  let query = trx
+    .selectFrom('watch')
+    .selectAll()
+    .where('product_id', '=', signal.productId)
+    .where('paused', '=', false);
   if (audience.onlyUserId) query = query.where('user_id', '=', audience.onlyUserId);
   if (audience.exceptUserId) query = query.where('user_id', '<>', audience.exceptUserId);
   const watches = await query.orderBy('id').forUpdate().execute();

@@ -146,6 +146,7 @@ export interface WatchTable {
   check_interval_seconds: Generated<number>;
   check_started_at: Timestamp | null;
   render: Generated<boolean>;
+  paused: Generated<boolean>;
   created_at: CreatedAt;
   updated_at: Generated<Date>;
 }

@@ -72,13 +72,14 @@ export class WatchScheduler {
       with candidate as (
         select distinct on (url_host) id, next_check_at
         from watch
-        where url is not null and next_check_at <= now()
+        where url is not null and not paused and next_check_at <= now()
           and (check_started_at is null or check_started_at < now() - ${claimTimeout}::interval)
           ${hostFilter}
         order by url_host, next_check_at, id
       )
       update watch set check_started_at = now()
       where id in (select id from candidate order by next_check_at, id limit ${slots})
+        and not paused
         and (check_started_at is null or check_started_at < now() - ${claimTimeout}::interval)
       returning *`.execute(this.options.database.db);
     const ordered = [...rows].sort(

@@ -1,6 +1,6 @@
 /** SQL of watches and their check runs. */
 import type { Executor } from '@cartwatch/db';
-import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
+import { type Insertable, type RawBuilder, type Selectable, sql, type Transaction } from 'kysely';
 import type { DB, WatchRunTable, WatchTable } from '../db/schema.js';
 
 export type WatchRow = Selectable<WatchTable>;
@@ -20,6 +20,9 @@ export async function insertWatch(
     increasePct: number | null;
     backInStock: boolean;
     render: boolean;
+    paused: boolean;
+    /** Unset: the column default (6 hours). */
+    checkIntervalSeconds?: number | undefined;
     nextCheckAt: Date | null;
   },
 ): Promise<WatchRow> {
@@ -37,6 +40,8 @@ export async function insertWatch(
       increase_pct: watch.increasePct,
       back_in_stock: watch.backInStock,
       render: watch.render,
+      paused: watch.paused,
+      ...(watch.checkIntervalSeconds !== undefined && { check_interval_seconds: watch.checkIntervalSeconds }),
       next_check_at: watch.nextCheckAt,
     })
     .returningAll()
@@ -83,6 +88,9 @@ export async function updateWatch(
     css_selector: string | null;
     target_armed: boolean;
     render: boolean;
+    paused: boolean;
+    check_interval_seconds: number;
+    next_check_at: RawBuilder<Date>;
   }>,
 ): Promise<WatchRow | undefined> {
   return db

@@ -2,6 +2,7 @@
 import { IdCursor, type Page, type UpdateWatch, type Watch, type WatchRun } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
+import { sql } from 'kysely';
 import type { z } from 'zod';
 import { evaluateWatch, ninetyDayMedian } from '../alerts/price-alerts.service.js';
 import { findLiveProduct } from '../catalog/catalog.repository.js';
@@ -39,6 +40,8 @@ export function toWatch(row: WatchRow): z.infer<typeof Watch> {
     increasePct: row.increase_pct === null ? null : Number(row.increase_pct),
     backInStock: row.back_in_stock,
     render: row.render,
+    paused: row.paused,
+    checkIntervalMinutes: row.url === null ? null : Math.round(row.check_interval_seconds / 60),
     lastPriceCents: row.last_price_cents,
     lastCurrency: row.last_currency,
     lastAvailable: row.last_available,
@@ -76,6 +79,8 @@ export async function createWatch(
     increasePct?: number | undefined;
     backInStock?: boolean | undefined;
     render?: boolean | undefined;
+    checkIntervalMinutes?: number | undefined;
+    paused?: boolean | undefined;
   },
 ): Promise<z.infer<typeof Watch>> {
   refuseRenderWhenDisabled(input.render, renderingEnabled);
@@ -98,6 +103,9 @@ export async function createWatch(
     increasePct: input.increasePct ?? null,
     backInStock: input.backInStock ?? false,
     render: input.render ?? false,
+    paused: input.paused ?? false,
+    checkIntervalSeconds:
+      input.checkIntervalMinutes === undefined ? undefined : input.checkIntervalMinutes * 60,
     // A URL watch is due at once; the scheduler picks the most overdue first.
     nextCheckAt: url ? new Date() : null,
   });
@@ -134,7 +142,7 @@ export async function patchWatch(
 ) {
   const existing = await findUserWatch(database.db, userId, id);
   if (!existing) throw AppError.notFound('watch');
-  for (const field of ['cssSelector', 'render'] as const) {
+  for (const field of ['cssSelector', 'render', 'checkIntervalMinutes'] as const) {
     if (input[field] !== undefined && existing.url === null) {
       throw AppError.validation([
         { path: field, message: `${field} applies to URL watches only`, code: 'custom' },
@@ -152,6 +160,12 @@ export async function patchWatch(
     ...(input.backInStock !== undefined && { back_in_stock: input.backInStock }),
     ...(input.cssSelector !== undefined && { css_selector: input.cssSelector }),
     ...(input.render !== undefined && { render: input.render }),
+    ...(input.paused !== undefined && { paused: input.paused }),
+    ...(input.checkIntervalMinutes !== undefined && {
+      check_interval_seconds: input.checkIntervalMinutes * 60,
+      // A shorter interval brings the next check forward; a longer one applies after the next check.
+      next_check_at: sql<Date>`least(next_check_at, now() + make_interval(mins => ${input.checkIntervalMinutes}))`,
+    }),
   });
   if (!row) throw AppError.notFound('watch');
   return toWatch(row);
@@ -224,7 +238,7 @@ export async function runUrlCheck(
       .set({ next_check_at: next, check_started_at: null })
       .where('id', '=', watch.id)
       .execute();
-    if (!result.ok) return;
+    if (!result.ok || locked.paused) return; // paused while the page was fetched: no alerts
     const product = locked.product_id ? await findLiveProduct(trx, locked.product_id) : undefined;
     const median =
       product && locked.drop_pct !== null
@@ -252,5 +266,6 @@ export async function runUrlCheck(
 export async function checkWatchNow(database: Database<DB>, checkUrl: CheckUrl, userId: string, id: string) {
   const watch = await findUserWatch(database.db, userId, id);
   if (!watch) throw AppError.notFound('watch');
+  if (watch.paused) throw AppError.conflict('the watch is paused; resume it (paused: false) to check it');
   return runUrlCheck(database, checkUrl, watch);
 }

@@ -2851,6 +2851,10 @@ export interface components {
             backInStock: boolean;
             /** @description The page is rendered in headless Chromium before extraction */
             render: boolean;
+            /** @description A paused watch is neither checked by the scheduler nor on demand */
+            paused: boolean;
+            /** @description Minutes between scheduled checks of a URL watch; null for a product watch */
+            checkIntervalMinutes: number | null;
             /** @description Amount in integer minor units (cents) */
             lastPriceCents: number | null;
             /** @description ISO-4217 currency code */
@@ -7659,6 +7663,10 @@ export interface operations {
                     cssSelector?: string;
                     /** @description Run the page scripts in headless Chromium first (script-built pages); needs rendering enabled */
                     render?: boolean;
+                    /** @description Minutes between scheduled checks of a URL watch: 60 (1 hour) to 10080 (7 days); default 360 */
+                    checkIntervalMinutes?: number;
+                    /** @description Pause (true) or resume (false) the watch */
+                    paused?: boolean;
                     /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
                     targetPriceCents?: number;
                     dropPct?: number;
@@ -7830,6 +7838,10 @@ export interface operations {
                     backInStock?: boolean;
                     cssSelector?: string | null;
                     render?: boolean;
+                    /** @description Minutes between scheduled checks of a URL watch: 60 (1 hour) to 10080 (7 days); default 360 */
+                    checkIntervalMinutes?: number;
+                    /** @description Pause (true) or resume (false) the watch */
+                    paused?: boolean;
                 };
             };
         };

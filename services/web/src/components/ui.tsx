@@ -1,6 +1,6 @@
 /** Small accessible building blocks shared by the screens. */
 import { type QueryKey, type UseQueryResult, useQuery } from '@tanstack/react-query';
-import { type InputHTMLAttributes, type ReactNode, useId } from 'react';
+import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from 'react';
 import { ApiError, describeError } from '../api/errors';
 
 interface FieldNotes {
@@ -49,6 +49,33 @@ export function FieldFrame({
 export function Field({ label, error, hint, ...input }: InputHTMLAttributes<HTMLInputElement> & FieldNotes) {
   return (
     <FieldFrame label={label} error={error} hint={hint} control={(tie) => <input {...tie} {...input} />} />
+  );
+}
+
+/** A labelled select whose error is tied to it with aria-describedby, like `Field`. */
+export function SelectField({
+  label,
+  error,
+  hint,
+  children,
+  ...select
+}: SelectHTMLAttributes<HTMLSelectElement> & {
+  label: string;
+  error?: string | undefined;
+  hint?: string | undefined;
+  children: ReactNode;
+}) {
+  return (
+    <FieldFrame
+      label={label}
+      error={error}
+      hint={hint}
+      control={(tie) => (
+        <select {...tie} {...select}>
+          {children}
+        </select>
+      )}
+    />
   );
 }
 

@@ -1,10 +1,13 @@
-/** Watches: create one for a product or a shop URL, see them, check one now and see its runs. */
+/**
+ * Watches: create one for a product or a shop URL, see them, check one now and see its runs, pause or
+ * resume one and choose how often a shop page is checked (docs/price-watch.md, "Watches").
+ */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import { useApi } from '../app-context';
-import { Field, FormError, Page, QueryState } from '../components/ui';
+import { Field, FormError, Page, QueryState, SelectField } from '../components/ui';
 import { formatDateTime, formatMoney } from '../format';
 import { routes } from '../routes';
 
@@ -17,22 +20,64 @@ export function parseMoneyInput(text: string): number | undefined {
   return Number(whole) * 100 + Number(fraction.padEnd(2, '0'));
 }
 
+/** The intervals offered, within the API's politeness bounds (60 minutes to 7 days; default 6 hours). */
+export const checkIntervals: readonly { minutes: number; label: string }[] = [
+  { minutes: 60, label: 'every hour' },
+  { minutes: 180, label: 'every 3 hours' },
+  { minutes: 360, label: 'every 6 hours' },
+  { minutes: 720, label: 'every 12 hours' },
+  { minutes: 1440, label: 'every day' },
+  { minutes: 4320, label: 'every 3 days' },
+  { minutes: 10080, label: 'every week' },
+];
+
+function intervalLabel(minutes: number): string {
+  return checkIntervals.find((choice) => choice.minutes === minutes)?.label ?? `every ${minutes} minutes`;
+}
+
+/** The interval choices, with the watch's own when the API set one the list does not offer. */
+function IntervalOptions({ current }: { current?: number | undefined }) {
+  const choices =
+    current === undefined || checkIntervals.some((choice) => choice.minutes === current)
+      ? checkIntervals
+      : [...checkIntervals, { minutes: current, label: intervalLabel(current) }].sort(
+          (a, b) => a.minutes - b.minutes,
+        );
+  return (
+    <>
+      {choices.map((choice) => (
+        <option key={choice.minutes} value={choice.minutes}>
+          {choice.label}
+        </option>
+      ))}
+    </>
+  );
+}
+
+const intervalHint = 'Shops are checked politely: at most every hour, at least every week.';
+
 function CreateWatchForm() {
   const api = useApi();
   const queryClient = useQueryClient();
   const [url, setUrl] = useState('');
   const [target, setTarget] = useState('');
+  const [checkInterval, setCheckInterval] = useState(360);
   const [problem, setProblem] = useState<string>();
   const create = useMutation({
     mutationFn: async (targetPriceCents: number | undefined) =>
       unwrap(
         await api.POST('/watches', {
-          body: { url, ...(targetPriceCents !== undefined ? { targetPriceCents } : { dropPct: 5 }) },
+          body: {
+            url,
+            checkIntervalMinutes: checkInterval,
+            ...(targetPriceCents !== undefined ? { targetPriceCents } : { dropPct: 5 }),
+          },
         }),
       ),
     onSuccess: () => {
       setUrl('');
       setTarget('');
+      setCheckInterval(360);
       void queryClient.invalidateQueries({ queryKey: ['watches'] });
     },
   });
@@ -47,6 +92,8 @@ function CreateWatchForm() {
     create.mutate(cents);
   };
   const issue = create.error instanceof ApiError ? create.error.issueFor('url') : undefined;
+  const intervalIssue =
+    create.error instanceof ApiError ? create.error.issueFor('checkIntervalMinutes') : undefined;
   return (
     <form onSubmit={submit} className="form">
       <h2>Watch a shop page</h2>
@@ -66,7 +113,16 @@ function CreateWatchForm() {
         onChange={(event) => setTarget(event.target.value)}
         error={problem}
       />
-      <FormError error={create.error} />
+      <SelectField
+        label="Check the page"
+        hint={intervalHint}
+        value={checkInterval}
+        onChange={(event) => setCheckInterval(Number(event.target.value))}
+        error={intervalIssue}
+      >
+        <IntervalOptions />
+      </SelectField>
+      <FormError error={create.error} fieldPaths={['url', 'checkIntervalMinutes']} />
       <button type="submit" disabled={create.isPending}>
         Watch
       </button>
@@ -94,6 +150,7 @@ export function WatchesScreen() {
                   {watch.url ?? `Product ${watch.productId?.slice(0, 8) ?? ''}`}
                 </Link>{' '}
                 <span className="muted">
+                  {watch.paused && 'paused, '}
                   {watch.lastPriceCents !== null && watch.lastCurrency
                     ? `last ${formatMoney(watch.lastPriceCents, watch.lastCurrency)}`
                     : 'not checked yet'}
@@ -127,6 +184,14 @@ export function WatchScreen() {
     mutationFn: async () => unwrap(await api.POST('/watches/{id}/check', { params: { path: { id } } })),
     onSettled: () => void queryClient.invalidateQueries({ queryKey: ['watches'] }),
   });
+  const update = useMutation({
+    mutationFn: async (body: { paused?: boolean; checkIntervalMinutes?: number }) =>
+      unwrap(await api.PATCH('/watches/{id}', { params: { path: { id } }, body })),
+    onSuccess: (updated) => queryClient.setQueryData(['watches', 'one', id], updated),
+    onSettled: () => void queryClient.invalidateQueries({ queryKey: ['watches', 'list'] }),
+  });
+  const intervalIssue =
+    update.error instanceof ApiError ? update.error.issueFor('checkIntervalMinutes') : undefined;
   return (
     <Page title="Watch">
       <QueryState query={watch}>
@@ -141,13 +206,37 @@ export function WatchScreen() {
             </p>
             <p className="muted">
               {w.lastCheckedAt ? `Last checked ${formatDateTime(w.lastCheckedAt)}` : 'Not checked yet'}
-              {w.nextCheckAt && `, next check ${formatDateTime(w.nextCheckAt)}`}
+              {w.paused
+                ? '. Paused: not checked and no alerts until you resume it.'
+                : w.nextCheckAt && `, next check ${formatDateTime(w.nextCheckAt)}`}
             </p>
-            {w.url && (
-              <button type="button" onClick={() => check.mutate()} disabled={check.isPending}>
-                Check now
+            <div className="inline-form">
+              <button
+                type="button"
+                onClick={() => update.mutate({ paused: !w.paused })}
+                disabled={update.isPending}
+              >
+                {w.paused ? 'Resume' : 'Pause'}
               </button>
+              {w.url && (
+                <button type="button" onClick={() => check.mutate()} disabled={check.isPending || w.paused}>
+                  Check now
+                </button>
+              )}
+            </div>
+            {w.url && w.checkIntervalMinutes !== null && (
+              <SelectField
+                label="Check the page"
+                hint={intervalHint}
+                value={w.checkIntervalMinutes}
+                onChange={(event) => update.mutate({ checkIntervalMinutes: Number(event.target.value) })}
+                disabled={update.isPending}
+                error={intervalIssue}
+              >
+                <IntervalOptions current={w.checkIntervalMinutes} />
+              </SelectField>
             )}
+            <FormError error={update.error} fieldPaths={['checkIntervalMinutes']} />
             <FormError error={check.error} />
           </>
         )}

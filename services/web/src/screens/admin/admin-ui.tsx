@@ -9,41 +9,16 @@ import {
   useInfiniteQuery,
   useQuery,
 } from '@tanstack/react-query';
-import { type ReactNode, type SelectHTMLAttributes, useId, useState } from 'react';
+import { type ReactNode, useId, useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ApiError, describeError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FieldFrame, FormError } from '../../components/ui';
+import { Field, FieldFrame, FormError, SelectField } from '../../components/ui';
 
 type Product = components['schemas']['Product'];
 
-/** A labelled select whose error is tied to it with aria-describedby, like `Field`. */
-export function SelectField({
-  label,
-  error,
-  hint,
-  children,
-  ...select
-}: SelectHTMLAttributes<HTMLSelectElement> & {
-  label: string;
-  error?: string | undefined;
-  hint?: string | undefined;
-  children: ReactNode;
-}) {
-  return (
-    <FieldFrame
-      label={label}
-      error={error}
-      hint={hint}
-      control={(tie) => (
-        <select {...tie} {...select}>
-          {children}
-        </select>
-      )}
-    />
-  );
-}
+export { SelectField };
 
 /** The server's message for one request field (`scope.brand`, `nodes.2.id`), if it named that field. */
 export function issueAt(error: unknown, path: string): string | undefined {
