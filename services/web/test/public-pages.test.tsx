@@ -164,7 +164,7 @@ describe('store comparison without an account', () => {
       },
     });
     expect(await screen.findByText('Choose at least one product to see the stores.')).toBeTruthy();
-    expect(screen.getByText(/^Method: each store's total/)).toBeTruthy();
+    expect(screen.getByText(/^Method: each store's total adds up/)).toBeTruthy();
     await user.click(await screen.findByRole('checkbox', { name: 'Oat Crisps (Oakfield)' }));
     expect(await screen.findByText('cheapest with everything: fresh-mart', { exact: false })).toBeTruthy();
     expect(screen.getByRole('cell', { name: '$3.99' })).toBeTruthy();
@@ -176,6 +176,18 @@ describe('store comparison without an account', () => {
       `${cerealId},${smallJuiceId}`,
     ]);
     expect(compared.every((request) => request.auth === null)).toBe(true);
+  });
+
+  it('says so when no store has a shared price for the chosen product', async () => {
+    renderApp(`${routes.storeComparison}?productIds=${cerealId}`, {
+      'GET /public/shrinkflation': () => json(200, { items: findings.slice(0, 1), nextCursor: null }),
+      'GET /public/store-comparison': () =>
+        json(200, { productIds: [cerealId], stores: [], cheapestCompleteStore: null }),
+    });
+    expect(await screen.findByText('No store has a shared price for this product yet.')).toBeTruthy();
+    expect(
+      ((await screen.findByRole('checkbox', { name: 'Oat Crisps (Oakfield)' })) as HTMLInputElement).checked,
+    ).toBe(true);
   });
 
   it('shows the method note on the shrinkflation page', async () => {

@@ -188,44 +188,52 @@ export function StoreComparisonScreen() {
       {!productIds ? (
         <p className="muted">Choose at least one product to see the stores.</p>
       ) : (
-        <QueryState query={comparison} empty={(data) => data.stores.length === 0}>
-          {(data) => (
-            <table>
-              <caption>
-                The latest price of {data.productIds.length} product{data.productIds.length === 1 ? '' : 's'}{' '}
-                per store
-                {data.cheapestCompleteStore && `; cheapest with everything: ${data.cheapestCompleteStore}`}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Store</th>
-                  <th scope="col" className="num">
-                    Total
-                  </th>
-                  <th scope="col">Missing</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.stores.map((store) => (
-                  <tr key={`${store.storeSlug}-${store.currency}`}>
-                    <td>{store.storeSlug}</td>
-                    <td className="num">{formatMoney(store.totalCents, store.currency)}</td>
-                    <td>
-                      {store.missingProductIds.length === 0
-                        ? '–'
-                        : store.missingProductIds.map((id) => names.get(id) ?? 'a product').join(', ')}
-                    </td>
+        <QueryState query={comparison}>
+          {(data) =>
+            data.stores.length === 0 ? (
+              <p className="muted">
+                No store has a shared price for{' '}
+                {data.productIds.length === 1 ? 'this product' : 'these products'} yet.
+              </p>
+            ) : (
+              <table>
+                <caption>
+                  The latest price of {data.productIds.length} product
+                  {data.productIds.length === 1 ? '' : 's'} per store
+                  {data.cheapestCompleteStore && `; cheapest with everything: ${data.cheapestCompleteStore}`}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Store</th>
+                    <th scope="col" className="num">
+                      Total
+                    </th>
+                    <th scope="col">Missing</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+                </thead>
+                <tbody>
+                  {data.stores.map((store) => (
+                    <tr key={`${store.storeSlug}-${store.currency}`}>
+                      <td>{store.storeSlug}</td>
+                      <td className="num">{formatMoney(store.totalCents, store.currency)}</td>
+                      <td>
+                        {store.missingProductIds.length === 0
+                          ? '–'
+                          : store.missingProductIds.map((id) => names.get(id) ?? 'a product').join(', ')}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
         </QueryState>
       )}
       <p className="muted">
-        Method: each store's total is the sum of the newest price CartWatch users have seen there for each
-        chosen product, per currency; stores with every product come first, then by total, and a store without
-        a product names it rather than guessing its price.
+        Method: each store's total adds up its shared price of each chosen product, per currency: the newer of
+        the store's own latest price and the median of at least three shoppers' receipts from the last 90 days
+        (prices far from the others left out). A store without a shared price for a product names it rather
+        than guessing; stores with every product come first, then by total.
       </p>
     </Page>
   );
