@@ -43,7 +43,7 @@ function finding(id: string, overrides: Partial<Finding>): Finding {
 }
 
 const findings = [
-  finding('1', {}),
+  finding('1', { oldSize: { value: 453.59237, unit: 'g' }, newSize: { value: 411.068085, unit: 'g' } }),
   finding('2', {
     kind: 'successor',
     productId: juiceId,
@@ -81,7 +81,7 @@ describe('landing page', () => {
     expect(await screen.findByText('4+')).toBeTruthy();
     const newest = within(screen.getByRole('region', { name: 'Shrinkflation' })).getAllByRole('listitem');
     expect(newest.map((item) => item.textContent)).toEqual([
-      'Oat Crisps at fresh-mart: 500 g → 450 g, price per unit +11.1 %',
+      'Oat Crisps at fresh-mart: 453.6 g → 411.1 g, price per unit +11.1 %',
       'Orange Juice 1.75 l at corner-grocer: 1750 ml → 1500 ml, price per unit +16.7 %',
       'Rice Puffs at fresh-mart: 500 g → 450 g, price per unit +11.1 %',
     ]);

@@ -7,7 +7,7 @@ import { Link } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import { useApi, useSession } from '../app-context';
 import { FormError, Page } from '../components/ui';
-import { formatPercent } from '../format';
+import { formatPercent, formatSize } from '../format';
 import { routes } from '../routes';
 
 /** How many public findings the landing page counts (the API's page limit); more shows as "100+". */
@@ -93,9 +93,8 @@ function ShrinkflationFigure() {
           <ul>
             {findings.data.items.slice(0, NEWEST_FINDINGS).map((item) => (
               <li key={item.id}>
-                {item.name} at {item.storeSlug}: {item.oldSize.value} {item.oldSize.unit} →{' '}
-                {item.newSize.value} {item.newSize.unit}, price per unit{' '}
-                {formatPercent(item.unitPriceChangePct)}
+                {item.name} at {item.storeSlug}: {formatSize(item.oldSize)} → {formatSize(item.newSize)},
+                price per unit {formatPercent(item.unitPriceChangePct)}
               </li>
             ))}
           </ul>

@@ -161,8 +161,8 @@ export function StoreComparisonScreen() {
   return (
     <Page title="Compare stores">
       <p>
-        What the chosen products cost together in each store, at each store's latest price seen by CartWatch
-        users. Without an account you can pick among the products of the public shrinkflation findings; with
+        What the chosen products cost together in each store, at each store's shared price (see the method
+        below). Without an account you can pick among the products of the public shrinkflation findings; with
         one, open any product and choose “Compare stores”.
       </p>
       <QueryState query={products} empty={(data) => data.length === 0}>
