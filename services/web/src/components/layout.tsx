@@ -36,6 +36,9 @@ function MoreLinks() {
           <NavLink to={routes.shrinkflationList}>Shrinkflation</NavLink>
         </li>
         <li>
+          <NavLink to={routes.storeComparison}>Compare stores</NavLink>
+        </li>
+        <li>
           <NavLink to={routes.storeAccounts}>Store accounts</NavLink>
         </li>
         <li>
@@ -151,6 +154,9 @@ export function Layout() {
             <ul>
               <li>
                 <NavLink to={routes.inflation}>Inflation</NavLink>
+              </li>
+              <li>
+                <NavLink to={routes.storeComparison}>Compare stores</NavLink>
               </li>
               <li>
                 <NavLink to={routes.shrinkflation}>Shrinkflation</NavLink>

@@ -116,55 +116,125 @@ export function InflationScreen() {
   );
 }
 
+/** At most this many products per comparison (`/public/store-comparison`, docs/price-watch.md). */
+const MAX_COMPARED = 20;
+
+/**
+ * The products a visitor without an account can pick: those named in public shrinkflation findings, the
+ * only public list of products (the product search needs an account). Each finding's shrunk product, and
+ * its smaller successor when a new GTIN replaced it.
+ */
+function usePublicProducts() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['public', 'shrinkflation', 'products'],
+    queryFn: async () => {
+      const page = unwrap(await api.GET('/public/shrinkflation', { params: { query: { limit: 100 } } }));
+      const products = new Map<string, string>();
+      for (const item of page.items) {
+        products.set(item.productId, `${item.name}${item.brand ? ` (${item.brand})` : ''}`);
+        if (item.successorProductId && item.successorName)
+          products.set(item.successorProductId, `${item.successorName} (new pack)`);
+      }
+      return [...products].map(([id, name]) => ({ id, name }));
+    },
+  });
+}
+
 export function StoreComparisonScreen() {
   const api = useApi();
-  const [params] = useSearchParams();
+  const [params, setParams] = useSearchParams();
   const productIds = params.get('productIds') ?? '';
+  const chosen = productIds ? productIds.split(',') : [];
+  const products = usePublicProducts();
+  const toggle = (id: string, on: boolean) => {
+    const next = on ? [...chosen, id].slice(0, MAX_COMPARED) : chosen.filter((other) => other !== id);
+    setParams(next.length > 0 ? { productIds: next.join(',') } : {}, { replace: true });
+  };
   const comparison = useQuery({
     queryKey: ['public', 'store-comparison', productIds],
     queryFn: async () =>
       unwrap(await api.GET('/public/store-comparison', { params: { query: { productIds } } })),
     enabled: productIds.length > 0,
   });
+  const names = new Map((products.data ?? []).map((product) => [product.id, product.name]));
   return (
     <Page title="Compare stores">
+      <p>
+        What the chosen products cost together in each store, at each store's shared price (see the method
+        below). Without an account you can pick among the products of the public shrinkflation findings; with
+        one, open any product and choose “Compare stores”.
+      </p>
+      <QueryState query={products} empty={(data) => data.length === 0}>
+        {(data) => (
+          <fieldset>
+            <legend>Products to compare (up to {MAX_COMPARED})</legend>
+            {data.map((product) => (
+              <div key={product.id}>
+                <label>
+                  <input
+                    type="checkbox"
+                    checked={chosen.includes(product.id)}
+                    disabled={!chosen.includes(product.id) && chosen.length >= MAX_COMPARED}
+                    onChange={(event) => toggle(product.id, event.target.checked)}
+                  />{' '}
+                  {product.name}
+                </label>
+              </div>
+            ))}
+          </fieldset>
+        )}
+      </QueryState>
       {!productIds ? (
-        <p>Open a product and choose “Compare stores” to see which store sells a basket for less.</p>
+        <p className="muted">Choose at least one product to see the stores.</p>
       ) : (
-        <QueryState query={comparison} empty={(data) => data.stores.length === 0}>
-          {(data) => (
-            <table>
-              <caption>
-                The latest price of {data.productIds.length} product{data.productIds.length === 1 ? '' : 's'}{' '}
-                per store
-                {data.cheapestCompleteStore && `; cheapest with everything: ${data.cheapestCompleteStore}`}
-              </caption>
-              <thead>
-                <tr>
-                  <th scope="col">Store</th>
-                  <th scope="col" className="num">
-                    Total
-                  </th>
-                  <th scope="col">Missing</th>
-                </tr>
-              </thead>
-              <tbody>
-                {data.stores.map((store) => (
-                  <tr key={`${store.storeSlug}-${store.currency}`}>
-                    <td>{store.storeSlug}</td>
-                    <td className="num">{formatMoney(store.totalCents, store.currency)}</td>
-                    <td>
-                      {store.missingProductIds.length === 0
-                        ? '–'
-                        : `${store.missingProductIds.length} product(s)`}
-                    </td>
+        <QueryState query={comparison}>
+          {(data) =>
+            data.stores.length === 0 ? (
+              <p className="muted">
+                No store has a shared price for{' '}
+                {data.productIds.length === 1 ? 'this product' : 'these products'} yet.
+              </p>
+            ) : (
+              <table>
+                <caption>
+                  The latest price of {data.productIds.length} product
+                  {data.productIds.length === 1 ? '' : 's'} per store
+                  {data.cheapestCompleteStore && `; cheapest with everything: ${data.cheapestCompleteStore}`}
+                </caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Store</th>
+                    <th scope="col" className="num">
+                      Total
+                    </th>
+                    <th scope="col">Missing</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+                </thead>
+                <tbody>
+                  {data.stores.map((store) => (
+                    <tr key={`${store.storeSlug}-${store.currency}`}>
+                      <td>{store.storeSlug}</td>
+                      <td className="num">{formatMoney(store.totalCents, store.currency)}</td>
+                      <td>
+                        {store.missingProductIds.length === 0
+                          ? '–'
+                          : store.missingProductIds.map((id) => names.get(id) ?? 'a product').join(', ')}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )
+          }
         </QueryState>
       )}
+      <p className="muted">
+        Method: each store's total adds up its shared price of each chosen product, per currency: the newer of
+        the store's own latest price and the median of at least three shoppers' receipts from the last 90 days
+        (prices far from the others left out). A store without a shared price for a product names it rather
+        than guessing; stores with every product come first, then by total.
+      </p>
     </Page>
   );
 }
@@ -199,6 +269,13 @@ export function ShrinkflationScreen() {
           Show more
         </button>
       )}
+      <p className="muted">
+        Method: a pack counts as shrunk when a product's regular (non-sale) size in a store dropped (by
+        default by at least 0.5 %, seen at least twice) while its price per unit rose; prices are the medians
+        of the regular prices before and after, so sales and one odd price do not count. A new, smaller
+        product that replaced the old one in the same store counts too. Listed are findings a reviewer
+        confirmed, or found with high confidence from independent shoppers' evidence.
+      </p>
     </Page>
   );
 }
