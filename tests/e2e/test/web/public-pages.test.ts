@@ -108,7 +108,18 @@ beforeAll(async () => {
     );
     return body.items.find((item) => item.id === detection.id);
   });
-}, 180_000);
+  // The store comparison's picker and the landing page read the first page of all public findings,
+  // which other test files may have had cached (gateway and shrinkflation caches, up to 90 s) before
+  // this finding was confirmed: wait until that page, as any visitor gets it, names the product.
+  await eventually(
+    'the finding on the first page of all public findings',
+    async () => {
+      const { body } = await gateway.get<{ items: { name: string }[] }>('/public/shrinkflation?limit=100');
+      return body.items.some((item) => item.name === cerealName) ? true : undefined;
+    },
+    { timeoutMs: 120_000, intervalMs: 2_000 },
+  );
+}, 300_000);
 
 afterAll(async () => {
   await context?.close();
