@@ -44,10 +44,24 @@ export function loadConfig<S extends z.ZodObject>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.output<S> {
+  const result = parseConfig(schema, env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.problems);
+}
+
+/** Every problem `loadConfig` would refuse `env` for; `[]` when it loads. */
+export function configProblems(schema: z.ZodObject, env: NodeJS.ProcessEnv): ConfigProblem[] {
+  const result = parseConfig(schema, env);
+  return result.success ? [] : result.problems;
+}
+
+function parseConfig<S extends z.ZodObject>(
+  schema: S,
+  env: NodeJS.ProcessEnv,
+): { success: true; data: z.output<S> } | { success: false; problems: ConfigProblem[] } {
   const input = withoutEmptyValues(env);
   const result = schema.safeParse(input);
-  if (result.success) return result.data;
-
+  if (result.success) return { success: true, data: result.data };
   const problems = result.error.issues.map((issue): ConfigProblem => {
     const variable = issue.path.length === 0 ? '(config)' : issue.path.map(String).join('.');
     // A rule of the service's own (`custom`) says why the variable is needed; keep its message.
@@ -55,7 +69,7 @@ export function loadConfig<S extends z.ZodObject>(
       issue.code !== 'custom' && issue.path.length === 1 && input[String(issue.path[0])] === undefined;
     return { variable, problem: missing ? 'is required but not set' : issue.message };
   });
-  throw new ConfigError(problems);
+  return { success: false, problems };
 }
 
 /** `loadConfig` for `main.ts`: on bad config prints one message to stderr and exits with status 1. */

@@ -7,6 +7,7 @@ export { headlessChromiumArgs } from './chromium.js';
 export {
   ConfigError,
   type ConfigProblem,
+  configProblems,
   loadConfig,
   loadConfigOrExit,
   type ProductionRequirement,

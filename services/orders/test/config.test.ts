@@ -2,7 +2,7 @@
  * The payment configuration as the process reads it: production refuses the `test` provider, and
  * `stripe` refuses to start without its secrets, each named.
  */
-import { ConfigError, loadConfig } from '@cartwatch/service-kit';
+import { configProblems, loadConfig } from '@cartwatch/service-kit';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../src/config.js';
 
@@ -18,15 +18,8 @@ const stripe = {
   STRIPE_PUBLISHABLE_KEY: 'pk_live_abc123',
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(envSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.variable}: ${p.problem}`);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) =>
+  configProblems(envSchema, env).map((p) => `${p.variable}: ${p.problem}`);
 
 describe('payment configuration', () => {
   it('runs the test provider outside production by default', () => {

@@ -2,7 +2,7 @@
  * Production refuses to start without what receipt-ingest's shipped features need (store credentials and receipts by e-mail), naming
  * each missing variable beside any other problem; outside production they stay optional.
  */
-import { ConfigError, loadConfig } from '@cartwatch/service-kit';
+import { configProblems } from '@cartwatch/service-kit';
 import { describe, expect, it } from 'vitest';
 import { envSchema } from '../src/config.js';
 
@@ -16,15 +16,7 @@ const secrets = {
   INBOUND_EMAIL_SECRET: 's'.repeat(32),
 };
 
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(envSchema, env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => p.variable);
-    throw error;
-  }
-  return [];
-}
+const problemsOf = (env: Record<string, string>) => configProblems(envSchema, env).map((p) => p.variable);
 
 describe('receipt-ingest in production', () => {
   it('names every missing secret, with the other problems of the same start', () => {
