@@ -366,6 +366,34 @@ describe('product reads', () => {
     expect((await search('yoghurt'))[0]).toBe('Greek Yogurt Plain');
   });
 
+  it('answers an exact name with that product alone, and a typo only when nothing contains the query', async () => {
+    // Names whose last words share a prefix score 0.43 in word_similarity; other brands and sizes keep them apart.
+    await deliver(
+      harness.database,
+      handler,
+      purchase(user.id, [
+        { name: 'Kiwi Jam QXAMLK', brand: 'Jamco', size: { value: 340, unit: 'g' } },
+        { name: 'Kiwi Jam QXABCD', brand: 'Preserva', size: { value: 454, unit: 'g' } },
+      ]),
+    );
+    const search = async (q: string, cursor?: string) => {
+      const { body } = await request(harness.app)
+        .get(`/products?q=${encodeURIComponent(q)}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+        .set(serviceHeaders(TEST_SERVICE_KEY, user))
+        .expect(200);
+      return body as { items: Array<{ name: string }>; nextCursor: string | null };
+    };
+    const exact = await search('qxamlk');
+    expect(exact.items.map((product) => product.name)).toEqual(['Kiwi Jam QXAMLK']);
+    expect(exact.nextCursor).toBeNull();
+    // Nothing contains "qxamlq": the typo search answers both, best first, page by page.
+    const first = await search('qxamlq');
+    expect(first.items.map((product) => product.name)).toEqual(['Kiwi Jam QXAMLK']);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await search('qxamlq', first.nextCursor ?? '');
+    expect(second.items.map((product) => product.name)).toEqual(['Kiwi Jam QXABCD']);
+  });
+
   it('lists the caller’s own products, most bought first, and no one else’s (mine=true)', async () => {
     const [buyer, other] = [testUser(), testUser()];
     const often = { name: 'Mine Often Oats', brand: 'Mine', size: { value: 500, unit: 'g' as const } };

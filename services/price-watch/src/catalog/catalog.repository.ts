@@ -218,15 +218,18 @@ function likePattern(text: string, prefixOnly = false): string {
 }
 
 /**
- * Products search (docs/price-watch.md, "Search"): by GTIN (any of its forms), or by name and brand,
- * each of the query's variants (synonyms) by containment or word similarity (typos); ranked GTIN
- * first, then names starting with the query, then the best similarity.
+ * Products search (docs/price-watch.md, "Search"): by GTIN (any of its forms), or by name and brand
+ * containing one of the query's variants (synonyms); with `typos`, by word similarity instead (the
+ * fallback when nothing contains the query). Ranked GTIN first, then names starting with the query,
+ * then the best similarity.
  */
 export async function searchProducts(
   db: Executor<DB>,
   filter: {
     qNorm?: string;
     variants?: string[];
+    /** Match by word similarity (typos) rather than by containment. */
+    typos?: boolean;
     gtin14?: string;
     category?: string;
     store?: string;
@@ -268,16 +271,17 @@ export async function searchProducts(
     const byGtin = gtin
       ? sql<boolean>`exists (select 1 from product_gtin g where g.product_id = p.id and g.gtin = ${gtin})`
       : undefined;
-    query = query.where((eb) =>
-      eb.or([
-        ...(byGtin ? [byGtin] : []),
-        ...variants.flatMap((variant) => [
-          eb('p.name_norm', 'like', likePattern(variant)),
-          eb('p.brand_norm', 'like', likePattern(variant)),
-        ]),
-        eb(score, '>=', SEARCH_WORD_SIMILARITY),
-      ]),
-    );
+    query = filter.typos
+      ? query.where(score, '>=', SEARCH_WORD_SIMILARITY)
+      : query.where((eb) =>
+          eb.or([
+            ...(byGtin ? [byGtin] : []),
+            ...variants.flatMap((variant) => [
+              eb('p.name_norm', 'like', likePattern(variant)),
+              eb('p.brand_norm', 'like', likePattern(variant)),
+            ]),
+          ]),
+        );
     // A constant cannot be an ORDER BY term: the GTIN rank only when the query is a GTIN.
     if (byGtin) query = query.orderBy(byGtin, 'desc');
     query = query.orderBy(sql`(p.name_norm like ${likePattern(q, true)})`, 'desc').orderBy(score, 'desc');

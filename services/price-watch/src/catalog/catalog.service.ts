@@ -42,7 +42,10 @@ export function toProduct(product: ProductRow & { gtins: string[] }): Product {
 }
 
 const MAX_OFFSET = 100_000;
-const SearchCursor = defineCursor(z.strictObject({ o: z.number().int().min(1).max(MAX_OFFSET) }));
+/** `t`: the pages of a typo search (nothing contained the query). */
+const SearchCursor = defineCursor(
+  z.strictObject({ o: z.number().int().min(1).max(MAX_OFFSET), t: z.literal(true).optional() }),
+);
 
 export async function listProducts(
   database: Database<DB>,
@@ -56,27 +59,39 @@ export async function listProducts(
   },
   userId?: string,
 ): Promise<Page<Product>> {
-  const offset = query.cursor === undefined ? 0 : SearchCursor.decode(query.cursor).o;
+  const cursor = query.cursor === undefined ? { o: 0 } : SearchCursor.decode(query.cursor);
+  const offset = cursor.o;
   const qNorm = query.q ? normalizeName(query.q) : undefined;
   const gtin14 = query.q ? normalizeGtin(query.q.replace(/[\s-]/g, '')) : undefined;
-  const rows = await searchProducts(
-    database.db,
-    {
-      ...(qNorm && { qNorm, variants: searchVariants(qNorm) }),
-      ...(gtin14 && { gtin14 }),
-      ...(query.mine === 'true' && userId && { boughtBy: userId }),
-      ...(query.category && { category: query.category }),
-      ...(query.store && { store: query.store }),
-    },
-    { limit: query.limit + 1, offset },
-  );
+  const search = (typos: boolean) =>
+    searchProducts(
+      database.db,
+      {
+        ...(qNorm && { qNorm, variants: searchVariants(qNorm), typos }),
+        ...(gtin14 && { gtin14 }),
+        ...(query.mine === 'true' && userId && { boughtBy: userId }),
+        ...(query.category && { category: query.category }),
+        ...(query.store && { store: query.store }),
+      },
+      { limit: query.limit + 1, offset },
+    );
+  // An exact query answers what contains it; only when nothing does are typos tolerated.
+  let typos = cursor.t === true;
+  let rows = await search(typos);
+  if (rows.length === 0 && offset === 0 && qNorm && !typos) {
+    typos = true;
+    rows = await search(typos);
+  }
   const page = rows.slice(0, query.limit);
   const items = (await withGtins(database.db, page)).map(toProduct);
   const next = offset + query.limit;
   // Search pages end at MAX_OFFSET rows: narrow the search to see more.
   return {
     items,
-    nextCursor: rows.length > query.limit && next <= MAX_OFFSET ? SearchCursor.encode({ o: next }) : null,
+    nextCursor:
+      rows.length > query.limit && next <= MAX_OFFSET
+        ? SearchCursor.encode({ o: next, ...(typos && { t: true as const }) })
+        : null,
   };
 }
 
