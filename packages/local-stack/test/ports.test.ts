@@ -1,7 +1,7 @@
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../src/index.js';
-import { isPortFree } from '../src/ports.js';
+import { ephemeralPortRange, isPortFree } from '../src/ports.js';
 
 describe('findFreePort', () => {
   it('returns a port that can be listened on at once', async () => {
@@ -20,5 +20,16 @@ describe('findFreePort', () => {
   it('never hands out the standard Postgres, NATS or Redis ports', async () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => findFreePort()));
     for (const standard of [5432, 4222, 6379]) expect(ports).not.toContain(standard);
+  });
+
+  it('hands out ports below the kernel’s ephemeral range, which outgoing connections take meanwhile', async () => {
+    const ephemeral = await ephemeralPortRange();
+    const ports = await Promise.all(Array.from({ length: 20 }, () => findFreePort()));
+    for (const port of ports) expect(port).toBeLessThan(ephemeral.low);
+  });
+
+  it('never hands one port to two callers before either listens', async () => {
+    const ports = await Promise.all(Array.from({ length: 200 }, () => findFreePort()));
+    expect(new Set(ports).size).toBe(200);
   });
 });

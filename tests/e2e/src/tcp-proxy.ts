@@ -3,7 +3,9 @@
  * and the test cuts the path (every open connection destroyed, new ones refused: the port stops
  * listening) and restores it on the same port, without touching the real server.
  */
+
 import net from 'node:net';
+import { findFreePort } from '@cartwatch/local-stack';
 
 export class TcpProxy {
   readonly #sockets = new Set<net.Socket>();
@@ -16,12 +18,8 @@ export class TcpProxy {
 
   /** Starts forwarding 127.0.0.1:<free port> to `target`. */
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const probe = net.createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.listen(0, '127.0.0.1', () => resolve((probe.address() as net.AddressInfo).port));
-    });
-    await new Promise((resolve) => probe.close(resolve));
+    // A port outside the ephemeral range: listened on again after each cut (findFreePort says why).
+    const port = await findFreePort();
     const proxy = new TcpProxy(target, port);
     await proxy.restore();
     return proxy;
