@@ -32,6 +32,11 @@ export class Waker {
     return pending;
   }
 
+  /** True while a wait is under way (nothing has woken it yet). */
+  get waiting(): boolean {
+    return this.#resolve !== undefined;
+  }
+
   wait(ms: number): Promise<void> {
     if (this.#pending) return Promise.resolve();
     return new Promise((resolve) => {

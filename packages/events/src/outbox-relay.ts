@@ -98,6 +98,11 @@ export class OutboxRelay {
     return this.#isLeader;
   }
 
+  /** True while the leader waits for a NOTIFY or its next poll, its last round done. */
+  get isIdle(): boolean {
+    return this.#isLeader && this.#waker.waiting;
+  }
+
   start(): void {
     if (this.#running) return;
     this.#stopping = false;

@@ -13,6 +13,7 @@ process.on('SIGTERM', () => {
   appendFileSync('signals.log', 'SIGTERM\\n');
   setTimeout(() => process.exit(0), 200);
 });
+appendFileSync('ready.log', process.pid + '\\n');
 setInterval(() => {}, 60_000);
 `;
 
@@ -36,8 +37,16 @@ describe('reclaimOrphanedServices', () => {
     });
     children.push(child);
     if (child.pid === undefined) throw new Error('could not spawn the fake service');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let it install its SIGTERM handler
-    return child.pid;
+    // It lists its pid in ready.log once its SIGTERM handler is installed.
+    const pid = child.pid;
+    const deadline = Date.now() + 10_000;
+    while (
+      !(await readFile(path.join(serviceDir, 'ready.log'), 'utf8').catch(() => '')).includes(`${pid}\n`)
+    ) {
+      if (Date.now() > deadline) throw new Error(`the fake service ${pid} never got ready`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return pid;
   }
 
   beforeAll(async () => {
