@@ -4,5 +4,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Some checks spawn a script through tsx (a few seconds of start-up when the machine is busy).
+    testTimeout: 30_000,
   },
 });
