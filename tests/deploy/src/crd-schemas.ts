@@ -477,6 +477,56 @@ export const prometheusRuleSchema = resource(
   ),
 );
 
+// --- cert-manager (cert-manager.io/v1) -----------------------------------------------------------
+
+export const clusterIssuerSchema = resource(
+  'cert-manager.io/v1',
+  'ClusterIssuer',
+  obj(
+    {
+      acme: obj(
+        {
+          email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+          server: { type: 'string', pattern: '^https://' },
+          privateKeySecretRef: localRef,
+          skipTLSVerify: bool,
+          disableAccountKeyGeneration: bool,
+          enableDurationFeature: bool,
+          preferredChain: { type: 'string' },
+          externalAccountBinding: any,
+          caBundle: str,
+          profile: str,
+          solvers: {
+            type: 'array',
+            minItems: 1,
+            items: obj({
+              selector: any,
+              dns01: any,
+              http01: obj({
+                ingress: obj({
+                  ingressClassName: str,
+                  class: str,
+                  name: str,
+                  serviceType: str,
+                  podTemplate: any,
+                  ingressTemplate: any,
+                }),
+                gatewayHTTPRoute: any,
+              }),
+            }),
+          },
+        },
+        ['server', 'privateKeySecretRef', 'solvers'],
+      ),
+      ca: any,
+      selfSigned: any,
+      vault: any,
+      venafi: any,
+    },
+    [],
+  ),
+);
+
 /** Strict schema per `apiVersion/kind` for the custom resources. */
 export const customResourceSchemas: Record<string, Schema> = {
   'postgresql.cnpg.io/v1/Cluster': cnpgClusterSchema,
@@ -487,4 +537,5 @@ export const customResourceSchemas: Record<string, Schema> = {
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': fluxKustomizationSchema,
   'monitoring.coreos.com/v1/PodMonitor': podMonitorSchema,
   'monitoring.coreos.com/v1/PrometheusRule': prometheusRuleSchema,
+  'cert-manager.io/v1/ClusterIssuer': clusterIssuerSchema,
 };

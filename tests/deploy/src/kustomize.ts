@@ -37,6 +37,7 @@ const clusterScopedKinds = new Set([
   'ClusterRole',
   'ClusterRoleBinding',
   'CustomResourceDefinition',
+  'ClusterIssuer',
 ]);
 
 const podTemplateKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);

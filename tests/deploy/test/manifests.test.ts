@@ -30,8 +30,10 @@ import { isRecord, type KubeObject, objectId, readText, repoPath, repoRoot } fro
 import { validateObject } from '../src/validate-objects.js';
 
 const overlays = ['dev', 'prod'];
+const controllersDir = (env: string) => `k8s/infrastructure/${env}/controllers`;
+const configsDir = (env: string) => `k8s/infrastructure/${env}/configs`;
 const renderedDirs = [
-  'k8s/infrastructure',
+  ...overlays.flatMap((env) => [controllersDir(env), configsDir(env)]),
   ...overlays.map((o) => `k8s/overlays/${o}`),
   ...overlays.map((o) => `k8s/clusters/${o}`),
 ];
@@ -112,7 +114,7 @@ describe.each(renderedDirs)('%s', (dir) => {
 
   it('puts every namespaced object in the cartwatch or flux-system namespace', () => {
     for (const obj of objectsOf(dir)) {
-      if (obj.kind === 'Namespace') continue;
+      if (['Namespace', 'ClusterIssuer'].includes(obj.kind)) continue;
       expect(['cartwatch', 'flux-system'], objectId(obj)).toContain(obj.metadata.namespace);
     }
   });
@@ -265,7 +267,7 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 
   it('keeps every service’s pools within its role’s connection limit at its most pods, and the roles within max_connections', () => {
-    const cluster = rec(find(objectsOf('k8s/infrastructure'), 'Cluster', 'cartwatch-db').spec);
+    const cluster = rec(find(objectsOf(configsDir(overlay)), 'Cluster', 'cartwatch-db').spec);
     const roles = (rec(cluster.managed).roles as unknown[]).map(rec);
     for (const name of serviceNames) {
       const deployment = find(objects, 'Deployment', name);
@@ -548,16 +550,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
   });
 });
 
-describe('infrastructure', () => {
-  const objects = objectsOf('k8s/infrastructure');
+describe.each(overlays)('infrastructure configs %s', (env) => {
+  const objects = objectsOf(configsDir(env));
   const cluster = find(objects, 'Cluster', 'cartwatch-db');
   const spec = rec(cluster.spec);
 
-  it('runs one CloudNativePG cluster of three instances with a synchronous standby', () => {
+  it('runs one CloudNativePG cluster: three instances with a synchronous standby in prod, one small one in dev', () => {
     expect(objects.filter((o) => o.kind === 'Cluster')).toHaveLength(1);
-    expect(spec.instances).toBe(3);
-    expect(rec(rec(spec.postgresql).synchronous)).toMatchObject({ method: 'any', number: 1 });
     expect(spec.enableSuperuserAccess).toBe(false);
+    if (env === 'prod') {
+      expect(spec.instances).toBe(3);
+      expect(rec(rec(spec.postgresql).synchronous)).toMatchObject({ method: 'any', number: 1 });
+    } else {
+      // A synchronous standby needs a second instance; dev has one.
+      expect(spec.instances).toBe(1);
+      expect(rec(spec.postgresql).synchronous).toBeUndefined();
+    }
   });
 
   it('backs the cluster up to object storage continuously and every night', () => {
@@ -610,7 +618,7 @@ describe('infrastructure', () => {
     }
   });
 
-  it('installs NATS through a Flux HelmRelease: three servers, JetStream on file storage', () => {
+  it('installs NATS through a Flux HelmRelease: three clustered servers in prod, one in dev, JetStream on file storage', () => {
     const release = find(objects, 'HelmRelease', 'nats');
     const chart = rec(rec(rec(release.spec).chart).spec);
     const repo = find(objects, 'HelmRepository', rec(chart.sourceRef).name as string);
@@ -619,7 +627,9 @@ describe('infrastructure', () => {
     const values = rec(rec(release.spec).values);
     expect(values.fullnameOverride).toBe('nats');
     const config = rec(values.config);
-    expect(rec(config.cluster)).toEqual({ enabled: true, replicas: 3 });
+    expect(rec(config.cluster)).toEqual(
+      env === 'prod' ? { enabled: true, replicas: 3 } : { enabled: false, replicas: 1 },
+    );
     const jetstream = rec(config.jetstream);
     expect(jetstream.enabled).toBe(true);
     expect(rec(jetstream.fileStore)).toMatchObject({ enabled: true, pvc: { enabled: true } });
@@ -668,17 +678,18 @@ describe('infrastructure', () => {
         ],
       },
     ]);
-    // Every pod the data services' policies restrict is selected by it.
-    for (const name of ['postgres', 'nats', 'redis'])
+    // Every pod a policy of this layer restricts on egress (so the data services' and any other) is
+    // selected by it: applied alone, before the apps, the layer resolves names.
+    const egressPolicies = objects.filter(
+      (o) => o.kind === 'NetworkPolicy' && (rec(o.spec).policyTypes as string[]).includes('Egress'),
+    );
+    expect(egressPolicies.map((p) => p.metadata.name)).toEqual(
+      expect.arrayContaining(['postgres', 'nats', 'redis']),
+    );
+    for (const policy of egressPolicies)
       expect(
-        selects(
-          dns,
-          rec(rec(find(objects, 'NetworkPolicy', name).spec).podSelector).matchLabels as Record<
-            string,
-            string
-          >,
-        ),
-        name,
+        selects(dns, rec(rec(policy.spec).podSelector).matchLabels as Record<string, string>),
+        policy.metadata.name,
       ).toBe(true);
   });
 
@@ -727,11 +738,10 @@ describe('infrastructure', () => {
       // Instances replicate to each other, also across the old and the restored cluster.
       expect(ingressAdmits(postgres, labels, 5432)).toBe(true);
       expect(egressAllows(postgres, labels, 5432)).toBe(true);
-      for (const overlay of overlays)
-        for (const name of serviceNames) {
-          const policy = find(objectsOf(`k8s/overlays/${overlay}`), 'NetworkPolicy', name);
-          expect(egressAllows(policy, labels, 5432), `${overlay}: ${name} -> ${clusterName}`).toBe(true);
-        }
+      for (const name of serviceNames) {
+        const policy = find(objectsOf(`k8s/overlays/${env}`), 'NetworkPolicy', name);
+        expect(egressAllows(policy, labels, 5432), `${env}: ${name} -> ${clusterName}`).toBe(true);
+      }
     },
   );
 
@@ -755,23 +765,31 @@ describe('infrastructure', () => {
 
 describe.each(overlays)('Flux cluster %s', (env) => {
   const objects = objectsOf(`k8s/clusters/${env}`);
+  const kustomization = (name: string) => find(objects, 'Kustomization', name);
 
-  it('applies infrastructure before the apps, pruning and waiting, from this repository', () => {
-    const source = objects.find((o) => o.kind === 'GitRepository');
-    expect(source).toBeDefined();
-    const infra = find(objects, 'Kustomization', 'cartwatch-infrastructure');
-    const apps = find(objects, 'Kustomization', 'cartwatch-apps');
-    for (const k of [infra, apps]) {
-      expect(rec(k.spec)).toMatchObject({
+  it('applies infra-controllers, then infra-configs, then the apps, each waiting for the one before, from the repository flux-system syncs', () => {
+    const source = find(objects, 'GitRepository', 'flux-system');
+    const layers = [
+      ['infra-controllers', `./k8s/infrastructure/${env}/controllers`, undefined],
+      ['infra-configs', `./k8s/infrastructure/${env}/configs`, [{ name: 'infra-controllers' }]],
+      ['apps', `./k8s/overlays/${env}`, [{ name: 'infra-configs' }]],
+    ] as const;
+    for (const [name, path, dependsOn] of layers) {
+      const spec = rec(kustomization(name).spec);
+      expect(spec, name).toMatchObject({
+        path,
         prune: true,
         wait: true,
-        sourceRef: { kind: 'GitRepository', name: source?.metadata.name },
+        sourceRef: { kind: 'GitRepository', name: source.metadata.name },
       });
+      expect(spec.dependsOn, name).toEqual(dependsOn);
     }
-    expect(rec(infra.spec).path).toBe('./k8s/infrastructure');
-    expect(rec(apps.spec).path).toBe(`./k8s/overlays/${env}`);
-    expect(rec(apps.spec).dependsOn).toEqual([{ name: 'cartwatch-infrastructure' }]);
-    expect(rec(infra.spec).dependsOn).toBeUndefined();
+    expect(
+      objects
+        .filter((o) => o.kind === 'Kustomization')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['apps', 'flux-system', 'infra-configs', 'infra-controllers']);
   });
 
   it('points every Flux path at a kustomization in this repository', () => {
@@ -779,6 +797,108 @@ describe.each(overlays)('Flux cluster %s', (env) => {
       const path = rec(k.spec).path as string;
       expect(rendered.has(path.replace(/^\.\//, '')), path).toBe(true);
     }
+  });
+});
+
+describe.each(overlays)('infrastructure controllers %s', (env) => {
+  const objects = objectsOf(controllersDir(env));
+  const releases = objects.filter((o) => o.kind === 'HelmRelease');
+  const release = (name: string) => rec(find(releases, 'HelmRelease', name).spec);
+
+  it.each([
+    ['cloudnative-pg', 'cloudnative-pg', 'https://cloudnative-pg.github.io/charts', 'cnpg-system'],
+    ['barman-cloud', 'plugin-barman-cloud', 'https://cloudnative-pg.github.io/charts', 'cnpg-system'],
+    ['cert-manager', 'cert-manager', 'https://charts.jetstack.io', 'cert-manager'],
+    ['ingress-nginx', 'ingress-nginx', 'https://kubernetes.github.io/ingress-nginx', 'ingress-nginx'],
+    ['metrics-server', 'metrics-server', 'https://kubernetes-sigs.github.io/metrics-server/', 'kube-system'],
+    [
+      'kube-prometheus-stack',
+      'kube-prometheus-stack',
+      'https://prometheus-community.github.io/helm-charts',
+      'monitoring',
+    ],
+  ])(
+    'installs %s as a HelmRelease of the chart %s, an exact version, into its namespace',
+    (name, chart, url, namespace) => {
+      const spec = release(name);
+      const chartSpec = rec(rec(spec.chart).spec);
+      expect(chartSpec.chart).toBe(chart);
+      expect(chartSpec.version).toMatch(/^\d+\.\d+\.\d+$/);
+      const repository = find(objects, 'HelmRepository', rec(chartSpec.sourceRef).name as string);
+      expect(rec(repository.spec).url).toBe(url);
+      expect(spec.targetNamespace).toBe(namespace);
+      // The namespaces the CartWatch policies name by `kubernetes.io/metadata.name` are created here.
+      if (namespace !== 'kube-system') find(objects, 'Namespace', namespace);
+    },
+  );
+
+  it('orders the releases: CRDs a release’s objects need come from a release it depends on', () => {
+    const needs: Record<string, string[]> = {
+      // The plugin's certificates and its registration with the operator.
+      'barman-cloud': ['cert-manager', 'cloudnative-pg'],
+      // ServiceMonitors and PodMonitors of the operators' own metrics.
+      'cert-manager': ['kube-prometheus-stack'],
+      'cloudnative-pg': ['kube-prometheus-stack'],
+      'ingress-nginx': ['kube-prometheus-stack'],
+    };
+    for (const r of releases) {
+      const dependsOn = ((rec(r.spec).dependsOn ?? []) as unknown[]).map((d) => rec(d).name);
+      for (const dependency of dependsOn) find(releases, 'HelmRelease', String(dependency));
+      expect(dependsOn, r.metadata.name).toEqual(needs[r.metadata.name] ?? []);
+    }
+  });
+
+  it('lets Prometheus find every PodMonitor, ServiceMonitor and rule, not only the chart’s own', () => {
+    const prometheusSpec = rec(rec(rec(release('kube-prometheus-stack').values).prometheus).prometheusSpec);
+    expect(prometheusSpec).toMatchObject({
+      podMonitorSelectorNilUsesHelmValues: false,
+      serviceMonitorSelectorNilUsesHelmValues: false,
+      ruleSelectorNilUsesHelmValues: false,
+    });
+  });
+});
+
+describe('environments', () => {
+  const cluster = (env: string) => rec(find(objectsOf(configsDir(env)), 'Cluster', 'cartwatch-db').spec);
+  const backupPath = (env: string) => String(rec(rec(cluster(env).backup).barmanObjectStore).destinationPath);
+  const nats = (env: string) => rec(rec(find(objectsOf(configsDir(env)), 'HelmRelease', 'nats').spec).values);
+  const prometheus = (env: string) =>
+    rec(
+      rec(
+        rec(rec(find(objectsOf(controllersDir(env)), 'HelmRelease', 'kube-prometheus-stack').spec).values)
+          .prometheus,
+      ).prometheusSpec,
+    );
+  const bytes = (quantity: unknown) => {
+    const match = /^(\d+)(Mi|Gi|Ti)$/.exec(String(quantity));
+    if (!match) throw new Error(`not a quantity: ${String(quantity)}`);
+    return Number(match[1]) * { Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 }[match[2] as 'Mi' | 'Gi' | 'Ti'];
+  };
+
+  it('back each environment up to its own object storage path, never a shared one', () => {
+    for (const env of overlays)
+      expect(backupPath(env), env).toMatch(new RegExp(`^s3://cartwatch-${env}-backups/`));
+    expect(new Set(overlays.map(backupPath)).size).toBe(overlays.length);
+  });
+
+  it('size dev below prod: Postgres instances, volumes and memory, NATS servers and store, Prometheus storage', () => {
+    const [dev, prod] = [cluster('dev'), cluster('prod')];
+    expect(Number(dev.instances)).toBeLessThan(Number(prod.instances));
+    for (const volume of ['storage', 'walStorage'])
+      expect(bytes(rec(dev[volume]).size), volume).toBeLessThan(bytes(rec(prod[volume]).size));
+    expect(bytes(rec(rec(dev.resources).limits).memory)).toBeLessThan(
+      bytes(rec(rec(prod.resources).limits).memory),
+    );
+    const natsOf = (env: string) => rec(nats(env).config);
+    expect(Number(rec(natsOf('dev').cluster).replicas)).toBeLessThan(
+      Number(rec(natsOf('prod').cluster).replicas),
+    );
+    const store = (env: string) => rec(rec(rec(natsOf(env).jetstream).fileStore).pvc).size;
+    expect(bytes(store('dev'))).toBeLessThan(bytes(store('prod')));
+    const promStorage = (env: string) =>
+      rec(rec(rec(rec(rec(prometheus(env).storageSpec).volumeClaimTemplate).spec).resources).requests)
+        .storage;
+    expect(bytes(promStorage('dev'))).toBeLessThan(bytes(promStorage('prod')));
   });
 });
 

@@ -265,7 +265,10 @@ describe('GitHub workflows', () => {
     const paths = job?.strategy?.matrix.path as string[];
     expect(paths.sort()).toEqual(
       [
-        'k8s/infrastructure',
+        ...overlays.flatMap((o) => [
+          `k8s/infrastructure/${o}/controllers`,
+          `k8s/infrastructure/${o}/configs`,
+        ]),
         ...overlays.map((o) => `k8s/overlays/${o}`),
         ...overlays.map((o) => `k8s/clusters/${o}`),
       ].sort(),
