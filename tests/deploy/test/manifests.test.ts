@@ -10,6 +10,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { containerEnvironment } from '../src/environment.js';
 import { podContainers, podSpecOf, renderKustomization } from '../src/kustomize.js';
+import { promqlReferences } from '../src/monitoring.js';
 import {
   callGraph,
   cidrCovers,
@@ -568,13 +569,90 @@ describe.each(overlays)('infrastructure configs %s', (env) => {
     }
   });
 
-  it('backs the cluster up to object storage continuously and every night', () => {
-    const backup = rec(spec.backup);
-    expect(rec(backup.barmanObjectStore).destinationPath).toMatch(/^s3:\/\//);
-    expect(backup.retentionPolicy).toBe('30d');
+  it('backs the cluster up through the Barman Cloud plugin: WAL continuously, a base backup every night, kept 30 days', () => {
+    // The in-tree `backup.barmanObjectStore` is deprecated since CloudNativePG 1.26.
+    expect(spec.backup).toBeUndefined();
+    expect(spec.plugins).toEqual([
+      {
+        name: 'barman-cloud.cloudnative-pg.io',
+        isWALArchiver: true,
+        parameters: { barmanObjectName: 'cartwatch-db' },
+      },
+    ]);
+    const store = rec(find(objects, 'ObjectStore', 'cartwatch-db').spec);
+    expect(rec(store.configuration).destinationPath).toMatch(/^s3:\/\//);
+    expect(store.retentionPolicy).toBe('30d');
     const scheduled = objects.filter((o) => o.kind === 'ScheduledBackup');
     expect(scheduled).toHaveLength(1);
-    expect(rec(rec(scheduled[0]?.spec).cluster).name).toBe('cartwatch-db');
+    expect(rec(scheduled[0]?.spec)).toMatchObject({
+      cluster: { name: 'cartwatch-db' },
+      method: 'plugin',
+      pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' },
+    });
+  });
+
+  it('runs a current Postgres 17 minor and a current Valkey', () => {
+    // 17.11 is the newest Postgres 17 release as of this check; an older minor misses security fixes.
+    const pg = /^ghcr\.io\/cloudnative-pg\/postgresql:17\.(\d+)-standard-trixie$/.exec(
+      String(spec.imageName),
+    );
+    expect(Number(pg?.[1]), String(spec.imageName)).toBeGreaterThanOrEqual(11);
+    const image = String(podContainers(find(objects, 'Deployment', 'redis'))[0]?.image);
+    const valkey = /^valkey\/valkey:(\d+)\.(\d+)\.(\d+)-alpine$/.exec(image);
+    expect(Number(valkey?.[1]) * 100 + Number(valkey?.[2]), image).toBeGreaterThanOrEqual(901);
+  });
+
+  it('scrapes every Postgres instance’s exporter and every NATS server’s, and lets Prometheus reach only those ports', () => {
+    const prometheus = { 'kubernetes.io/metadata.name': 'monitoring' };
+    const fromPrometheus = (policy: KubeObject) =>
+      ((rec(policy.spec).ingress ?? []) as unknown[])
+        .map(rec)
+        .filter((rule) =>
+          (rule.from as unknown[]).some(
+            (peer) =>
+              JSON.stringify(rec(rec(peer).namespaceSelector).matchLabels) === JSON.stringify(prometheus) &&
+              rec(rec(rec(peer).podSelector).matchLabels)['app.kubernetes.io/name'] === 'prometheus',
+          ),
+        )
+        .flatMap((rule) => (rule.ports as unknown[]).map((p) => rec(p).port));
+    const instance = {
+      'cnpg.io/cluster': 'cartwatch-db',
+      'cnpg.io/podRole': 'instance',
+      ...(rec(rec(spec.inheritedMetadata).labels) as Record<string, string>),
+    };
+    const monitor = find(objects, 'PodMonitor', 'cartwatch-db');
+    expect(selects({ ...monitor, spec: { podSelector: rec(monitor.spec).selector } }, instance)).toBe(true);
+    expect(rec(monitor.spec).podMetricsEndpoints).toEqual([{ port: 'metrics', path: '/metrics' }]);
+    expect(fromPrometheus(find(objects, 'NetworkPolicy', 'postgres'))).toEqual([9187]);
+    const exporter = rec(rec(rec(find(objects, 'HelmRelease', 'nats').spec).values).promExporter);
+    expect(exporter).toMatchObject({ enabled: true, podMonitor: { enabled: true } });
+    expect(rec(rec(exporter.merge).securityContext)).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+    });
+    expect(fromPrometheus(find(objects, 'NetworkPolicy', 'nats'))).toEqual([7777]);
+    expect(fromPrometheus(find(objects, 'NetworkPolicy', 'redis'))).toEqual([]);
+  });
+
+  it('alerts on backup age, failed backups, replication lag and the data services’ exporters', () => {
+    const rules = objects
+      .filter((o) => o.kind === 'PrometheusRule')
+      .flatMap((r) => (rec(r.spec).groups as unknown[]).flatMap((g) => (rec(g).rules as unknown[]).map(rec)));
+    const byMetric = (metric: string) =>
+      rules.filter((r) => promqlReferences(String(r.expr)).metrics.includes(metric)).map((r) => r.alert);
+    expect(byMetric('barman_cloud_cloudnative_pg_io_last_available_backup_timestamp')).toEqual(
+      expect.arrayContaining(['CartWatchBackupTooOld', 'CartWatchBackupFailed']),
+    );
+    expect(byMetric('barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp')).toEqual([
+      'CartWatchBackupFailed',
+    ]);
+    expect(byMetric('cnpg_pg_replication_lag')).toEqual(['CartWatchReplicationLag']);
+    expect(byMetric('cnpg_collector_up')).toEqual(['CartWatchPostgresExporterDown']);
+    expect(byMetric('up')).toEqual(['CartWatchNatsServerDown']);
+    for (const rule of rules) {
+      expect(['warning', 'critical']).toContain(rec(rule.labels).severity);
+      expect(String(rec(rule.annotations).summary ?? '')).not.toBe('');
+    }
   });
 
   it.each(serviceNames)('gives %s a login role that owns its schema and nothing else', (name) => {
@@ -860,7 +938,11 @@ describe.each(overlays)('infrastructure controllers %s', (env) => {
 
 describe('environments', () => {
   const cluster = (env: string) => rec(find(objectsOf(configsDir(env)), 'Cluster', 'cartwatch-db').spec);
-  const backupPath = (env: string) => String(rec(rec(cluster(env).backup).barmanObjectStore).destinationPath);
+  const backupPath = (env: string) =>
+    String(
+      rec(rec(find(objectsOf(configsDir(env)), 'ObjectStore', 'cartwatch-db').spec).configuration)
+        .destinationPath,
+    );
   const nats = (env: string) => rec(rec(find(objectsOf(configsDir(env)), 'HelmRelease', 'nats').spec).values);
   const prometheus = (env: string) =>
     rec(
