@@ -49,6 +49,14 @@ interface ImageOverride {
   digest?: string;
 }
 
+/** The file each object was read from (objects a patch rewrote keep no entry). */
+const sources = new WeakMap<KubeObject, string>();
+
+/** The repository path of the file `obj` was read from, if it came unpatched from one. */
+export function sourceOf(obj: KubeObject): string | undefined {
+  return sources.get(obj);
+}
+
 export interface RenderResult {
   objects: KubeObject[];
   /** Every file the render read, relative to the repository root. */
@@ -89,7 +97,11 @@ function render(dir: string, files: string[]): KubeObject[] {
       objects.push(...render(path, files));
     } else {
       files.push(relative(repoRoot, path));
-      for (const doc of loadYamlDocuments(path)) objects.push(asKubeObject(doc, path));
+      for (const doc of loadYamlDocuments(path)) {
+        const obj = asKubeObject(doc, path);
+        sources.set(obj, relative(repoRoot, path));
+        objects.push(obj);
+      }
     }
   }
 
