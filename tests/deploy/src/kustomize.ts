@@ -265,7 +265,9 @@ function overrideImage(obj: KubeObject, override: ImageOverride): KubeObject {
     const current = splitImage(container.image);
     if (current.name !== override.name) continue;
     const name = override.newName ?? current.name;
-    if (override.digest) container.image = `${name}@${override.digest}`;
+    // As kustomize 5 does: a new tag and a digest together give `name:tag@digest` (pulled by digest).
+    if (override.digest && override.newTag) container.image = `${name}:${override.newTag}@${override.digest}`;
+    else if (override.digest) container.image = `${name}@${override.digest}`;
     else if (override.newTag) container.image = `${name}:${override.newTag}`;
     else
       container.image = `${name}${current.tag ? `:${current.tag}` : ''}${current.digest ? `@${current.digest}` : ''}`;
