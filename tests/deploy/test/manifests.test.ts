@@ -1039,6 +1039,46 @@ describe('all rendered manifests', () => {
 });
 
 describe('docs/deploy.md', () => {
+  const guide = readText(repoPath('docs/deploy.md'));
+
+  it('names only repository paths under k8s/ that exist, for each environment (and so does the restore runbook)', () => {
+    const text = `${guide}\n${readText(repoPath('docs/runbooks/postgres-restore.md'))}`;
+    const paths = [...text.matchAll(/(?<![\w/.-])(k8s\/[\w$<>{},./*-]*[\w>}])/g)].map((m) => m[1] ?? '');
+    expect(paths.length).toBeGreaterThan(10);
+    const expand = (path: string): string[] => {
+      const braces = /\{([^{}]+)\}/.exec(path);
+      if (braces)
+        return (braces[1] ?? '').split(',').flatMap((part) => expand(path.replace(braces[0], part)));
+      if (/\$ENV|<env>/.test(path))
+        return overlays.flatMap((env) => expand(path.replace(/\$ENV|<env>/g, env)));
+      return [path];
+    };
+    for (const path of paths.flatMap(expand)) {
+      // `**/*.sops.yaml` and the like are patterns, `<service>`/`<name>` placeholders: check their directory.
+      const concrete = path.replace(/\/(\*\*|[^/]*[*<]).*$/, '');
+      expect(existsSync(repoPath(concrete)), path).toBe(true);
+    }
+  });
+
+  it('walks an operator from an empty cluster: flux bootstrap, the age key and SOPS secrets, DNS, verify', () => {
+    const walkthrough = guide.slice(
+      guide.indexOf('## From an empty cluster'),
+      guide.indexOf('### Secrets with SOPS'),
+    );
+    for (const command of [
+      'flux bootstrap github',
+      '--path=k8s/clusters/$ENV',
+      'age-keygen -o age-$ENV.agekey',
+      'kubectl -n flux-system create secret generic sops-age',
+      'flux get kustomizations --watch',
+      'kubectl -n ingress-nginx get service ingress-nginx-controller',
+      'curl -fsS https://<host>/health',
+      'gh workflow run deploy.yml -f environment=prod',
+    ])
+      expect(walkthrough, command).toContain(command);
+    expect(guide).toContain('sops --encrypt --filename-override');
+  });
+
   it('tells the operator to create every Secret the manifests reference', () => {
     const referenced = new Set<string>();
     const walk = (value: unknown, parentKey: string): void => {
@@ -1058,7 +1098,6 @@ describe('docs/deploy.md', () => {
       }
     };
     for (const obj of allObjects) walk(obj, '');
-    const guide = readText(repoPath('docs/deploy.md'));
     expect(referenced.size).toBeGreaterThan(5);
     for (const name of referenced) {
       const documented =
