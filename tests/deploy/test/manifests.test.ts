@@ -607,6 +607,14 @@ describe.each(overlays)('infrastructure configs %s', (env) => {
     expect(Number(valkey?.[1]) * 100 + Number(valkey?.[2]), image).toBeGreaterThanOrEqual(901);
   });
 
+  it('runs the same Valkey image as compose and CI', () => {
+    const image = String(podContainers(find(objects, 'Deployment', 'redis'))[0]?.image);
+    const compose = rec(rec(loadYaml(repoPath('infra/docker-compose.yml'))).services);
+    expect(rec(compose.redis).image).toBe(image);
+    const ci = rec(rec(rec(rec(loadYaml(repoPath('.github/workflows/ci.yml'))).jobs).test).services);
+    expect(rec(ci.redis).image).toBe(image);
+  });
+
   it('scrapes every Postgres instance’s exporter and every NATS server’s, and lets Prometheus reach only those ports', () => {
     const prometheus = { 'kubernetes.io/metadata.name': 'monitoring' };
     const fromPrometheus = (policy: KubeObject) =>
