@@ -968,6 +968,30 @@ describe.each(overlays)('infrastructure controllers %s', (env) => {
     }
   });
 
+  it('creates every namespace the NetworkPolicies of the environment admit traffic from or to', () => {
+    const named = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (Array.isArray(value)) for (const item of value) walk(item);
+      else if (isRecord(value)) {
+        const name = rec(rec(value.namespaceSelector).matchLabels)['kubernetes.io/metadata.name'];
+        if (typeof name === 'string') named.add(name);
+        for (const child of Object.values(value)) walk(child);
+      }
+    };
+    for (const dir of [configsDir(env), `k8s/overlays/${env}`])
+      for (const policy of objectsOf(dir).filter((o) => o.kind === 'NetworkPolicy')) walk(policy.spec);
+    expect([...named].sort()).toEqual(['cnpg-system', 'ingress-nginx', 'kube-system', 'monitoring']);
+    for (const namespace of named) {
+      if (namespace === 'kube-system') continue;
+      // Created by this layer and installed into by one of its releases.
+      find(objects, 'Namespace', namespace);
+      expect(
+        releases.some((r) => rec(r.spec).targetNamespace === namespace),
+        namespace,
+      ).toBe(true);
+    }
+  });
+
   it('lets Prometheus find every PodMonitor, ServiceMonitor and rule, not only the chart’s own', () => {
     const prometheusSpec = rec(rec(rec(release('kube-prometheus-stack').values).prometheus).prometheusSpec);
     expect(prometheusSpec).toMatchObject({
