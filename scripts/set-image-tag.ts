@@ -51,6 +51,12 @@ if (!tagPattern.test(tag) || tag === 'latest') {
   process.exit(2);
 }
 
+// Prod runs what was verified, byte for byte: its images are only ever set together with their digests.
+if (path.basename(path.resolve(overlay)) === 'prod' && digests.size === 0) {
+  console.error('k8s/overlays/prod is deployed by digest: pass --digest <name>=sha256:<hex> for every image');
+  process.exit(2);
+}
+
 const file = path.join(overlay, 'kustomization.yaml');
 const doc = parseDocument(readFileSync(file, 'utf8'));
 const images = doc.get('images');

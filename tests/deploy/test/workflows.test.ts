@@ -339,8 +339,8 @@ describe('scripts/set-image-tag.ts', () => {
   });
 
   it('points the images at the registry namespace it is given, lower-cased (a fork’s own)', () => {
-    const overlay = join(dir, 'fork/overlays/prod');
-    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    const overlay = join(dir, 'fork/overlays/dev');
+    cpSync(repoPath('k8s/overlays/dev'), overlay, { recursive: true });
     cpSync(repoPath('k8s/base'), join(dir, 'fork/base'), { recursive: true });
     execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, '1.2.3', 'ghcr.io/Some-Fork'], {
       stdio: 'pipe',
@@ -354,8 +354,8 @@ describe('scripts/set-image-tag.ts', () => {
   });
 
   it('pins every image to its digest when given one for each, keeping the tag: kustomize renders name:tag@digest', () => {
-    const overlay = join(dir, 'pinned/overlays/prod');
-    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    const overlay = join(dir, 'pinned/overlays/dev');
+    cpSync(repoPath('k8s/overlays/dev'), overlay, { recursive: true });
     cpSync(repoPath('k8s/base'), join(dir, 'pinned/base'), { recursive: true });
     const names = [...serviceNames, 'web'];
     const digestOf = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
@@ -400,6 +400,16 @@ describe('scripts/set-image-tag.ts', () => {
       /the overlay does not have: nosuch/,
     );
     // Refused means nothing written.
+    expect(readText(join(overlay, 'kustomization.yaml'))).toBe(before);
+  });
+
+  it('sets prod’s images only with their digests', () => {
+    const overlay = join(dir, 'bytag/overlays/prod');
+    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    const before = readText(join(overlay, 'kustomization.yaml'));
+    expect(() =>
+      execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, 'sha-0123abc'], { stdio: 'pipe' }),
+    ).toThrow(/deployed by digest/);
     expect(readText(join(overlay, 'kustomization.yaml'))).toBe(before);
   });
 
