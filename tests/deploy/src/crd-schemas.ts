@@ -1,9 +1,9 @@
 /**
  * Strict JSON Schemas for the custom resources CartWatch ships: CloudNativePG `Cluster` and
- * `ScheduledBackup` (postgresql.cnpg.io/v1), the Flux objects (GitRepository, HelmRepository,
+ * `ScheduledBackup` (postgresql.cnpg.io/v1), the plugin's `ObjectStore`, cert-manager's `ClusterIssuer`, the Flux objects (GitRepository, HelmRepository,
  * HelmRelease, Kustomization) and the Prometheus Operator's `PodMonitor` and `PrometheusRule`
  * (monitoring.coreos.com/v1; their full upstream schemas also run through
- * @kubernetes-models/prometheus-operator's validators). Field names follow the upstream CRDs (CloudNativePG 1.25, Flux 2.4);
+ * @kubernetes-models/prometheus-operator's validators). Field names follow the upstream CRDs (CloudNativePG 1.30, its Barman Cloud plugin 0.13, cert-manager 1.21, Flux 2.4);
  * every object level we use lists its fields with `additionalProperties: false`, so a misspelt or
  * misplaced field fails the test command the way `kubectl apply --validate=strict` would. Branches we
  * do not use are typed loosely (`{}` = any); for Flux, the full upstream schemas also run through
@@ -216,7 +216,10 @@ export const cnpgClusterSchema = resource(
       seccompProfile: any,
       tablespaces: any,
       enablePDB: bool,
-      plugins: any,
+      plugins: {
+        type: 'array',
+        items: obj({ name: str, enabled: bool, isWALArchiver: bool, parameters: stringMap }, ['name']),
+      },
       probes: any,
     },
     ['instances', 'storage'],
@@ -236,11 +239,34 @@ export const cnpgScheduledBackupSchema = resource(
       backupOwnerReference: { enum: ['none', 'self', 'cluster'] },
       target: { enum: ['primary', 'prefer-standby'] },
       method: { enum: ['barmanObjectStore', 'volumeSnapshot', 'plugin'] },
-      pluginConfiguration: any,
+      pluginConfiguration: obj({ name: str, parameters: stringMap }, ['name']),
       online: bool,
       onlineConfiguration: any,
     },
     ['schedule', 'cluster'],
+  ),
+);
+
+// --- Barman Cloud plugin for CloudNativePG (barmancloud.cnpg.io/v1) -------------------------------
+
+/** The plugin's ObjectStore: `configuration` is the in-tree `barmanObjectStore`, moved. */
+export const barmanObjectStoreSchema = resource(
+  'barmancloud.cnpg.io/v1',
+  'ObjectStore',
+  obj(
+    {
+      configuration: barmanObjectStore,
+      retentionPolicy: { type: 'string', pattern: '^[1-9][0-9]*[dwm]$' },
+      instanceSidecarConfiguration: obj({
+        env: any,
+        resources,
+        retentionPolicyIntervalSeconds: int(1),
+        logLevel: { enum: ['error', 'warning', 'info', 'debug', 'trace'] },
+        additionalContainerArgs: strings,
+      }),
+      serverRecoveryWindow: any,
+    },
+    ['configuration'],
   ),
 );
 
@@ -477,6 +503,56 @@ export const prometheusRuleSchema = resource(
   ),
 );
 
+// --- cert-manager (cert-manager.io/v1) -----------------------------------------------------------
+
+export const clusterIssuerSchema = resource(
+  'cert-manager.io/v1',
+  'ClusterIssuer',
+  obj(
+    {
+      acme: obj(
+        {
+          email: { type: 'string', pattern: '^[^@\\s]+@[^@\\s]+$' },
+          server: { type: 'string', pattern: '^https://' },
+          privateKeySecretRef: localRef,
+          skipTLSVerify: bool,
+          disableAccountKeyGeneration: bool,
+          enableDurationFeature: bool,
+          preferredChain: { type: 'string' },
+          externalAccountBinding: any,
+          caBundle: str,
+          profile: str,
+          solvers: {
+            type: 'array',
+            minItems: 1,
+            items: obj({
+              selector: any,
+              dns01: any,
+              http01: obj({
+                ingress: obj({
+                  ingressClassName: str,
+                  class: str,
+                  name: str,
+                  serviceType: str,
+                  podTemplate: any,
+                  ingressTemplate: any,
+                }),
+                gatewayHTTPRoute: any,
+              }),
+            }),
+          },
+        },
+        ['server', 'privateKeySecretRef', 'solvers'],
+      ),
+      ca: any,
+      selfSigned: any,
+      vault: any,
+      venafi: any,
+    },
+    [],
+  ),
+);
+
 /** Strict schema per `apiVersion/kind` for the custom resources. */
 export const customResourceSchemas: Record<string, Schema> = {
   'postgresql.cnpg.io/v1/Cluster': cnpgClusterSchema,
@@ -487,4 +563,6 @@ export const customResourceSchemas: Record<string, Schema> = {
   'kustomize.toolkit.fluxcd.io/v1/Kustomization': fluxKustomizationSchema,
   'monitoring.coreos.com/v1/PodMonitor': podMonitorSchema,
   'monitoring.coreos.com/v1/PrometheusRule': prometheusRuleSchema,
+  'cert-manager.io/v1/ClusterIssuer': clusterIssuerSchema,
+  'barmancloud.cnpg.io/v1/ObjectStore': barmanObjectStoreSchema,
 };

@@ -37,6 +37,7 @@ const clusterScopedKinds = new Set([
   'ClusterRole',
   'ClusterRoleBinding',
   'CustomResourceDefinition',
+  'ClusterIssuer',
 ]);
 
 const podTemplateKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);
@@ -46,6 +47,14 @@ interface ImageOverride {
   newName?: string;
   newTag?: string;
   digest?: string;
+}
+
+/** The file each object was read from (objects a patch rewrote keep no entry). */
+const sources = new WeakMap<KubeObject, string>();
+
+/** The repository path of the file `obj` was read from, if it came unpatched from one. */
+export function sourceOf(obj: KubeObject): string | undefined {
+  return sources.get(obj);
 }
 
 export interface RenderResult {
@@ -88,7 +97,11 @@ function render(dir: string, files: string[]): KubeObject[] {
       objects.push(...render(path, files));
     } else {
       files.push(relative(repoRoot, path));
-      for (const doc of loadYamlDocuments(path)) objects.push(asKubeObject(doc, path));
+      for (const doc of loadYamlDocuments(path)) {
+        const obj = asKubeObject(doc, path);
+        sources.set(obj, relative(repoRoot, path));
+        objects.push(obj);
+      }
     }
   }
 
@@ -252,7 +265,9 @@ function overrideImage(obj: KubeObject, override: ImageOverride): KubeObject {
     const current = splitImage(container.image);
     if (current.name !== override.name) continue;
     const name = override.newName ?? current.name;
-    if (override.digest) container.image = `${name}@${override.digest}`;
+    // As kustomize 5 does: a new tag and a digest together give `name:tag@digest` (pulled by digest).
+    if (override.digest && override.newTag) container.image = `${name}:${override.newTag}@${override.digest}`;
+    else if (override.digest) container.image = `${name}@${override.digest}`;
     else if (override.newTag) container.image = `${name}:${override.newTag}`;
     else
       container.image = `${name}${current.tag ? `:${current.tag}` : ''}${current.digest ? `@${current.digest}` : ''}`;

@@ -25,6 +25,7 @@ import * as rbac from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as core from 'kubernetes-models/v1';
 import { customResourceSchemas } from './crd-schemas.js';
 import { isRecord, type KubeObject, objectId } from './repo.js';
+import { withoutSopsMetadata } from './sops.js';
 
 type ModelClass = { apiVersion: string; kind: string; new (data: unknown): { validate(): void } };
 
@@ -98,7 +99,9 @@ export function unknownFields(value: unknown, type: string, path: string): strin
 }
 
 /** Problems with one object; empty when it is valid. */
-export function validateObject(obj: KubeObject): string[] {
+export function validateObject(encrypted: KubeObject): string[] {
+  // Flux decrypts a SOPS-encrypted Secret and drops its `sops:` metadata before applying it.
+  const obj = withoutSopsMetadata(encrypted);
   const key = `${obj.apiVersion}/${obj.kind}`;
   const id = objectId(obj);
   const problems: string[] = [];

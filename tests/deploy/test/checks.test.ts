@@ -193,7 +193,14 @@ describe('policy checks', () => {
       metadata: { name: 's' },
       stringData: { a: 'b' },
     };
-    expect(secretValueProblems(secret)).toEqual(['Secret/s: a Secret with values is committed']);
+    expect(secretValueProblems(secret)).toEqual(['Secret/s: a Secret with unencrypted values is committed']);
+    const envelope = `ENC[AES256_GCM,data:YWJj,iv:${'A'.repeat(43)}=,tag:${'B'.repeat(22)}==,type:str]`;
+    const sealed = { ...secret, stringData: { a: envelope }, sops: { mac: envelope } };
+    expect(secretValueProblems(sealed)).toEqual([]);
+    // sops metadata does not excuse a value left in plain text.
+    expect(secretValueProblems({ ...sealed, stringData: { a: envelope, b: 'plain' } })).toEqual([
+      'Secret/s: a Secret with unencrypted values is committed',
+    ]);
   });
 
   it('reports internet egress that leaves cluster ranges or the metadata address reachable', () => {

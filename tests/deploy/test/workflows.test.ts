@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are literal Dockerfile, compose and Actions interpolations.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,13 +65,43 @@ describe('GitHub workflows', () => {
             true,
           );
           if (step.uses)
-            expect(step.uses, 'actions pinned to a major version or commit').toMatch(
-              /^[\w.-]+\/[\w./-]+@(v\d+|[0-9a-f]{40})$/,
+            expect(step.uses, 'actions pinned to a full commit SHA').toMatch(
+              /^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/,
             );
         }
       }
     },
   );
+
+  it.each(workflowFiles)(
+    '%s pins every action to a commit SHA with the version it is in a comment, one version per action',
+    (file) => {
+      const lines = readText(join(workflowDir, file))
+        .split('\n')
+        .filter((line) => /^\s*(- )?uses: (?!\.\/)/.test(line));
+      expect(lines.length).toBeGreaterThan(0);
+      const versions = new Map<string, string>();
+      for (const line of lines) {
+        const match = /uses: ([\w.-]+\/[\w./-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(line);
+        expect(match, line.trim()).not.toBeNull();
+        const [, action = '', sha = '', version = ''] = match ?? [];
+        // The same action at one commit everywhere it is used (a version comment that lies shows here).
+        expect(versions.get(action) ?? `${sha} ${version}`, action).toBe(`${sha} ${version}`);
+        versions.set(action, `${sha} ${version}`);
+      }
+    },
+  );
+
+  it('pins each action at the same commit in every workflow', () => {
+    const pins = new Map<string, Set<string>>();
+    for (const file of workflowFiles)
+      for (const match of readText(join(workflowDir, file)).matchAll(/uses: ([\w.-]+\/[\w./-]+)@(\S+)/g)) {
+        const set = pins.get(match[1] ?? '') ?? new Set<string>();
+        set.add(match[2] ?? '');
+        pins.set(match[1] ?? '', set);
+      }
+    for (const [action, shas] of pins) expect([...shas], action).toHaveLength(1);
+  });
 
   it.each(workflowFiles)('%s refers only to files that exist', (file) => {
     const text = readText(join(workflowDir, file));
@@ -189,7 +220,7 @@ describe('GitHub workflows', () => {
       // CI and the deploy workflow check out the whole history (fetch-depth: 0) for this.
       expect(git('rev-parse', '--is-shallow-repository').stdout.trim(), 'a shallow clone').toBe('false');
       const kustomization = loadYaml(repoPath('k8s/overlays', overlay, 'kustomization.yaml')) as {
-        images: { name: string; newName?: string; newTag?: string }[];
+        images: { name: string; newName?: string; newTag?: string; digest?: string }[];
       };
       const owners = new Set<string>();
       for (const image of kustomization.images) {
@@ -198,6 +229,11 @@ describe('GitHub workflows', () => {
         const match = /^ghcr\.io\/([a-z0-9-]+)\/([a-z-]+)$/.exec(repository);
         expect(match?.[2], repository).toBe(service);
         owners.add(match?.[1] ?? '');
+        // A digest (written by deploy.yml) always comes with the tag it was read for.
+        if (image.digest !== undefined) {
+          expect(image.digest, repository).toMatch(/^sha256:[0-9a-f]{64}$/);
+          expect(image.newTag, repository).toBeDefined();
+        }
         const tag = image.newTag ?? '';
         const sha = /^sha-([0-9a-f]{7})$/.exec(tag)?.[1];
         const version = /^(\d+\.\d+\.\d+)$/.exec(tag)?.[1];
@@ -237,13 +273,18 @@ describe('GitHub workflows', () => {
     expect(runs).not.toMatch(/git push .*--force|git push -f/);
   });
 
-  it('deploys only tags whose images exist, every one of them', () => {
+  it('deploys only tags whose images exist, every one of them, pinned by the digest the registry reports', () => {
     const runs = steps('deploy.yml').map((s) => s.run ?? '');
     const inspect = runs.findIndex((r) => r.includes('docker buildx imagetools inspect'));
     const names = /for name in ([\w -]+); do/.exec(runs[inspect] ?? '')?.[1]?.split(' ');
     expect(names?.sort()).toEqual([...serviceNames, 'web'].sort());
+    expect(runs[inspect]).toContain("--format '{{json .Manifest}}' | jq -r .digest");
+    expect(runs[inspect]).toContain('--digest ${name}=${digest}');
+    const setTag = runs.findIndex((r) => r.includes('scripts/set-image-tag.ts'));
+    expect(runs[setTag]).toMatch(/ \$DIGEST_ARGS$/m);
     const push = runs.findIndex((r) => r.includes('git push'));
     expect(inspect).toBeGreaterThanOrEqual(0);
+    expect(inspect).toBeLessThan(setTag);
     expect(inspect).toBeLessThan(push);
   });
 
@@ -265,7 +306,10 @@ describe('GitHub workflows', () => {
     const paths = job?.strategy?.matrix.path as string[];
     expect(paths.sort()).toEqual(
       [
-        'k8s/infrastructure',
+        ...overlays.flatMap((o) => [
+          `k8s/infrastructure/${o}/controllers`,
+          `k8s/infrastructure/${o}/configs`,
+        ]),
         ...overlays.map((o) => `k8s/overlays/${o}`),
         ...overlays.map((o) => `k8s/clusters/${o}`),
       ].sort(),
@@ -295,8 +339,8 @@ describe('scripts/set-image-tag.ts', () => {
   });
 
   it('points the images at the registry namespace it is given, lower-cased (a fork’s own)', () => {
-    const overlay = join(dir, 'fork/overlays/prod');
-    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    const overlay = join(dir, 'fork/overlays/dev');
+    cpSync(repoPath('k8s/overlays/dev'), overlay, { recursive: true });
     cpSync(repoPath('k8s/base'), join(dir, 'fork/base'), { recursive: true });
     execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, '1.2.3', 'ghcr.io/Some-Fork'], {
       stdio: 'pipe',
@@ -307,6 +351,66 @@ describe('scripts/set-image-tag.ts', () => {
     expect(new Set(images)).toEqual(
       new Set([...serviceNames, 'web'].map((name) => `ghcr.io/some-fork/${name}:1.2.3`)),
     );
+  });
+
+  it('pins every image to its digest when given one for each, keeping the tag: kustomize renders name:tag@digest', () => {
+    const overlay = join(dir, 'pinned/overlays/dev');
+    cpSync(repoPath('k8s/overlays/dev'), overlay, { recursive: true });
+    cpSync(repoPath('k8s/base'), join(dir, 'pinned/base'), { recursive: true });
+    const names = [...serviceNames, 'web'];
+    const digestOf = (name: string) => `sha256:${createHash('sha256').update(name).digest('hex')}`;
+    execFileSync(
+      tsx,
+      [
+        repoPath('scripts/set-image-tag.ts'),
+        overlay,
+        'sha-0123abc',
+        'ghcr.io/some-fork',
+        ...names.flatMap((name) => ['--digest', `${name}=${digestOf(name)}`]),
+      ],
+      { stdio: 'pipe' },
+    );
+    const images = renderKustomization(overlay)
+      .objects.filter((o) => o.kind === 'Deployment')
+      .flatMap((o) => JSON.stringify(o).match(/ghcr\.io\/[\w-]+\/[\w-]+:[\w.-]+@sha256:[0-9a-f]{64}/g) ?? []);
+    expect(new Set(images)).toEqual(
+      new Set(names.map((name) => `ghcr.io/some-fork/${name}:sha-0123abc@${digestOf(name)}`)),
+    );
+    // A later deploy without digests drops them rather than leave a digest of another tag behind.
+    execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, 'sha-4567def'], { stdio: 'pipe' });
+    expect(readText(join(overlay, 'kustomization.yaml'))).not.toContain('digest:');
+  });
+
+  it('refuses a digest for only some images, an unknown image or a malformed digest', () => {
+    const script = repoPath('scripts/set-image-tag.ts');
+    const overlay = join(dir, 'refuse/overlays/dev');
+    cpSync(repoPath('k8s/overlays/dev'), overlay, { recursive: true });
+    const before = readText(join(overlay, 'kustomization.yaml'));
+    const digest = `sha256:${'a'.repeat(64)}`;
+    for (const [args, message] of [
+      [['--digest', `gateway=${digest}`], /no --digest for receipt-ingest/],
+      [['--digest', 'gateway=sha256:abc'], /--digest needs <name>=sha256:<64 hex>/],
+    ] as const) {
+      expect(() => execFileSync(tsx, [script, overlay, 'sha-0123abc', ...args], { stdio: 'pipe' })).toThrow(
+        message,
+      );
+    }
+    const all = [...serviceNames, 'web', 'nosuch'].flatMap((n) => ['--digest', `${n}=${digest}`]);
+    expect(() => execFileSync(tsx, [script, overlay, 'sha-0123abc', ...all], { stdio: 'pipe' })).toThrow(
+      /the overlay does not have: nosuch/,
+    );
+    // Refused means nothing written.
+    expect(readText(join(overlay, 'kustomization.yaml'))).toBe(before);
+  });
+
+  it('sets prod’s images only with their digests', () => {
+    const overlay = join(dir, 'bytag/overlays/prod');
+    cpSync(repoPath('k8s/overlays/prod'), overlay, { recursive: true });
+    const before = readText(join(overlay, 'kustomization.yaml'));
+    expect(() =>
+      execFileSync(tsx, [repoPath('scripts/set-image-tag.ts'), overlay, 'sha-0123abc'], { stdio: 'pipe' }),
+    ).toThrow(/deployed by digest/);
+    expect(readText(join(overlay, 'kustomization.yaml'))).toBe(before);
   });
 
   it('refuses the latest tag', () => {
