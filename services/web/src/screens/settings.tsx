@@ -1,8 +1,8 @@
 /**
  * Settings: the account in one place. Profile, e-mail (changed only after a code sent to the new
- * address), password, phone (verified by an SMS code), second factor, signing out everywhere, the
- * address receipts can be forwarded to, links to notifications and store accounts, and deleting the
- * account. Changes that protect the account need a recent re-authentication (docs/security.md): when the
+ * address), password, phone (verified by an SMS code), second factor, the signed-in devices
+ * (settings-sessions.tsx), the address receipts can be forwarded to, links to notifications and store
+ * accounts, and deleting the account. Changes that protect the account need a recent re-authentication (docs/security.md): when the
  * gateway asks for it, the section shows a password prompt and repeats the change once it is confirmed.
  */
 import { type UseMutationResult, useMutation, useQuery } from '@tanstack/react-query';
@@ -13,6 +13,7 @@ import type { components } from '../api/schema';
 import { useServices, useSession } from '../app-context';
 import { CodeField, Field, FormError, Page, QueryState } from '../components/ui';
 import { routes } from '../routes';
+import { SessionsSection } from './settings-sessions';
 
 type User = components['schemas']['User'];
 
@@ -432,32 +433,6 @@ function InboundAddressSection() {
           </p>
         )}
       </QueryState>
-    </Section>
-  );
-}
-
-function SessionsSection() {
-  const { api, session } = useServices();
-  const navigate = useNavigate();
-  const signOutEverywhere = useMutation({
-    mutationFn: async () => unwrap(await api.POST('/auth/logout-all')) as unknown,
-    onSuccess: () => {
-      session.clear();
-      void navigate(routes.signIn);
-    },
-  });
-  return (
-    <Section title="Sessions">
-      <p>Signed in on a device you no longer have? Sign out of every session, this one included.</p>
-      <FormError error={signOutEverywhere.error} />
-      <button
-        type="button"
-        className="secondary"
-        onClick={() => signOutEverywhere.mutate()}
-        disabled={signOutEverywhere.isPending}
-      >
-        Sign out everywhere
-      </button>
     </Section>
   );
 }
