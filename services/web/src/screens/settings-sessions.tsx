@@ -34,11 +34,11 @@ function SessionItem({
   });
   return (
     <li>
-      <p>
+      <p className="session-line">
         <strong id={labelId}>{item.device}</strong>
         {item.current && <span className="muted"> (this device)</span>}
       </p>
-      <p className="muted">
+      <p className="muted session-line">
         Signed in {formatDateTime(item.createdAt)} · last active {formatDateTime(item.lastUsedAt)}
         {item.ipNetwork && <> · from network {item.ipNetwork}</>}
       </p>

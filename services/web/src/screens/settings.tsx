@@ -11,6 +11,7 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import type { components } from '../api/schema';
 import { useServices, useSession } from '../app-context';
+import { OfflineNotice, useOnline } from '../components/offline';
 import { CodeField, Field, FormError, Page, QueryState } from '../components/ui';
 import { routes } from '../routes';
 import { SessionsSection } from './settings-sessions';
@@ -483,6 +484,7 @@ function DeleteAccountSection() {
 
 export function SettingsScreen() {
   const state = useSession();
+  const online = useOnline();
   if (state.status !== 'signed-in') return null;
   const { user } = state;
   return (
@@ -491,14 +493,20 @@ export function SettingsScreen() {
         Where alerts go: <Link to={routes.notifications}>Notifications</Link>. Connected stores:{' '}
         <Link to={routes.storeAccounts}>Store accounts</Link>.
       </p>
-      <ProfileSection user={user} />
-      <EmailSection user={user} />
-      <PasswordSection />
-      <PhoneSection user={user} />
-      <SecondFactorSection user={user} />
-      <InboundAddressSection />
-      <SessionsSection />
-      <DeleteAccountSection />
+      <OfflineNotice>
+        Settings show what was loaded; changes can be made once you are back online.
+      </OfflineNotice>
+      {/* Offline, every form and button below is disabled at once (a disabled fieldset disables its controls). */}
+      <fieldset className="bare stack" disabled={!online}>
+        <ProfileSection user={user} />
+        <EmailSection user={user} />
+        <PasswordSection />
+        <PhoneSection user={user} />
+        <SecondFactorSection user={user} />
+        <InboundAddressSection />
+        <SessionsSection />
+        <DeleteAccountSection />
+      </fieldset>
     </Page>
   );
 }
