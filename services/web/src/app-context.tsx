@@ -29,6 +29,9 @@ export function createAppServices(options: SessionOptions & { push?: PushPlatfor
         // A 4xx will not change by asking again; network trouble and 5xx may.
         retry: (count, error) => !(error instanceof ApiError && error.status < 500) && count < 2,
       },
+      // A change sent offline fails at once with "Could not reach CartWatch" rather than waiting unseen
+      // (paused) behind a disabled button; screens that know they are offline disable it first.
+      mutations: { networkMode: 'always' },
     },
   });
   // Whatever was cached belongs to the user who was signed in.

@@ -6,6 +6,7 @@
  * its online/offline events, as Chromium does (tests/e2e/test/web/sessions-watches-offline.test.ts).
  */
 import { act, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { routes } from '../src/routes';
 import { json, renderApp } from './fake-gateway';
@@ -140,5 +141,20 @@ describe('offline', () => {
     );
     expect(await screen.findByText('You are offline: this shows once you are back online.')).toBeTruthy();
     expect(screen.queryByText('Loading…')).toBeNull();
+  });
+
+  it('signing in offline says it needs the network, and a try fails at once with the reason', async () => {
+    const user = userEvent.setup();
+    setOnline(false);
+    renderApp(routes.signIn, {
+      'POST /auth/login': () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
+    expect((await notice()).parentElement?.textContent).toContain('Signing in needs the network');
+    await user.type(screen.getByLabelText('E-mail'), 'ada@example.com');
+    await user.type(screen.getByLabelText('Password'), 'correct horse battery');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect((await screen.findByRole('alert')).textContent).toContain('Could not reach CartWatch');
   });
 });
