@@ -46,7 +46,7 @@ export function OfflineNotice({ children, savedAt }: { children?: ReactNode; sav
   return (
     <div role="status" className={online ? undefined : 'notice offline-notice'}>
       {!online && (
-        <p>
+        <p className="offline-line">
           <strong>You are offline.</strong>{' '}
           {savedAt !== undefined &&
             (savedAt

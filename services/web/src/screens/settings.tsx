@@ -2,8 +2,9 @@
  * Settings: the account in one place. Profile, e-mail (changed only after a code sent to the new
  * address), password, phone (verified by an SMS code), second factor, the signed-in devices
  * (settings-sessions.tsx), the address receipts can be forwarded to, links to notifications and store
- * accounts, and deleting the account. Changes that protect the account need a recent re-authentication (docs/security.md): when the
- * gateway asks for it, the section shows a password prompt and repeats the change once it is confirmed.
+ * accounts, and deleting the account. Changes that protect the account need a recent re-authentication
+ * (docs/security.md): when the gateway asks for it, the section shows a password prompt and repeats the
+ * change once it is confirmed. Offline, what was loaded stays and every control is disabled.
  */
 import { type UseMutationResult, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
