@@ -1,7 +1,7 @@
 /**
- * Sessions end when they should: after logout, logout-all, a password change or reset, a replayed refresh
- * token or account deletion, the session's access tokens are refused on proxied routes too - on the
- * replica that ended it and on another replica sharing the same Redis - and open SSE streams close.
+ * Sessions end when they should: after logout, logout-all, signing one out from the sessions list, a
+ * password change or reset, a replayed refresh token or account deletion, the session's access tokens
+ * are refused on proxied routes too - on the replica that ended it and on another replica sharing the same Redis - and open SSE streams close.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -145,6 +145,24 @@ describe('ending a session refuses its access tokens on every route and replica'
     await events.ended;
     await expectRefusedEverywhere(bob.accessToken);
     await expectRefusedEverywhere(second.accessToken);
+  });
+
+  it('signing one session out from the sessions list: that session is refused on both replicas, the others keep working', async () => {
+    const gina = await register();
+    const phone = await login(gina.email);
+    const listed = await request(replicaA.app)
+      .get('/auth/sessions')
+      .set(bearer(phone.accessToken))
+      .expect(200);
+    const phoneSession = listed.body.sessions.find((s: { current: boolean }) => s.current);
+    const learnt = replicaBLearns(1);
+    await request(replicaA.app)
+      .delete(`/auth/sessions/${phoneSession.id}`)
+      .set(bearer(gina.accessToken))
+      .expect(204);
+    await learnt;
+    await expectRefusedEverywhere(phone.accessToken);
+    expect(await proxiedStatus(replicaB.app, gina.accessToken)).toBe(200);
   });
 
   it('password change: the other sessions are refused, the one that changed it keeps working', async () => {

@@ -51,6 +51,34 @@ export type TokenPair = z.infer<typeof TokenPair>;
 export const AuthSession = z.object({ user: User, tokens: TokenPair }).meta({ id: 'AuthSession' });
 export type AuthSession = z.infer<typeof AuthSession>;
 
+/** One signed-in device of the account: a refresh-token family (GET /auth/sessions). */
+export const ActiveSession = z
+  .object({
+    id: Uuid,
+    createdAt: Timestamp.describe('When it signed in'),
+    lastUsedAt: Timestamp.describe(
+      'When it last renewed its access token (each renewal is at most one access-token lifetime apart while in use)',
+    ),
+    device: z
+      .string()
+      .describe('A readable label from the user agent, e.g. "Firefox 133 on Windows 10 (desktop)"'),
+    userAgent: z.string().nullable().describe('The user agent as sent at sign-in (at most 512 characters)'),
+    ipNetwork: z
+      .string()
+      .nullable()
+      .describe('The sign-in address, coarsened to its network (IPv4 /24, IPv6 /48), e.g. 203.0.113.0/24'),
+    current: z.boolean().describe('true for the session of the token making this request'),
+  })
+  .meta({ id: 'ActiveSession' });
+export type ActiveSession = z.infer<typeof ActiveSession>;
+export const ActiveSessionList = z
+  .object({
+    sessions: z.array(ActiveSession).describe('The current session first, then the most recently used'),
+  })
+  .meta({ id: 'ActiveSessionList' });
+export type ActiveSessionList = z.infer<typeof ActiveSessionList>;
+export const SessionIdParams = z.strictObject({ id: Uuid });
+
 export const SecondFactorChallenge = z
   .object({ secondFactorRequired: z.literal(true), challengeId: Uuid, channel: SecondFactor })
   .meta({ id: 'SecondFactorChallenge' });

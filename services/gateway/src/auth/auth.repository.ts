@@ -134,6 +134,49 @@ export async function revokeSession(db: Executor<DB>, id: string, reason: string
   return rows.map((row) => row.id);
 }
 
+/**
+ * A user's live sessions: not revoked and holding a refresh token that can still be used (an expired
+ * family can never sign in again, so it is not listed). Most recently used first.
+ */
+export function listLiveSessions(db: Executor<DB>, userId: string): Promise<SessionRow[]> {
+  const now = new Date();
+  return db
+    .selectFrom('session')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('refresh_token')
+          .select('refresh_token.session_id')
+          .whereRef('refresh_token.session_id', '=', 'session.id')
+          .where('refresh_token.used_at', 'is', null)
+          .where('refresh_token.expires_at', '>', now),
+      ),
+    )
+    .orderBy('last_used_at', 'desc')
+    .orderBy('id', 'desc')
+    .execute();
+}
+
+/** Revokes one session of this user only; returns its id when it was the user's and live. */
+export async function revokeUserSession(
+  db: Executor<DB>,
+  userId: string,
+  sessionId: string,
+  reason: string,
+): Promise<string[]> {
+  const rows = await db
+    .updateTable('session')
+    .set({ revoked_at: new Date(), revoked_reason: reason })
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
+}
+
 /** Revokes every session of a user, except `keepSessionId` when given; returns the ids it revoked. */
 export async function revokeUserSessions(
   db: Executor<DB>,

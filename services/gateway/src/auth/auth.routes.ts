@@ -19,10 +19,11 @@ import {
   ReauthenticationCodeRequest,
   RefreshRequest,
   RegisterRequest,
+  SessionIdParams,
   UpdateProfileRequest,
   VerifyEmailRequest,
 } from '@cartwatch/common-types';
-import { AppError, parseBody } from '@cartwatch/service-kit';
+import { AppError, parseBody, parseParams } from '@cartwatch/service-kit';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import { consumeOrReject, type Limiters } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
@@ -145,6 +146,20 @@ export function mountAuthRoutes(app: Express, deps: AuthRouteDeps): void {
   app.post('/auth/logout-all', session, async (_req, res) => {
     await auth.logoutAll(sessionOf(res).userId);
     clearCookie(res);
+    res.status(204).end();
+  });
+
+  app.get('/auth/sessions', session, async (_req, res) => {
+    const { userId, sessionId } = sessionOf(res);
+    res.set('cache-control', 'no-store').json({ sessions: await auth.listSessions(userId, sessionId) });
+  });
+
+  app.delete('/auth/sessions/:id', session, async (req, res) => {
+    const { id } = parseParams(SessionIdParams, req);
+    const { userId, sessionId } = sessionOf(res);
+    await auth.revokeSession(userId, id);
+    // Signing this very device out: its refresh cookie goes too, as with /auth/logout.
+    if (id === sessionId) clearCookie(res);
     res.status(204).end();
   });
 

@@ -5,7 +5,7 @@
  * the repository. Every ended session is announced to all gateway replicas after its commit.
  */
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { AuthSession, TokenPair, User } from '@cartwatch/common-types';
+import type { ActiveSession, AuthSession, TokenPair, User } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
@@ -17,6 +17,7 @@ import { type AdminOutcome, ensureAdminAccount } from './admin-account.js';
 import * as repo from './auth.repository.js';
 import type { OneTimeCodes } from './one-time-codes.js';
 import type { PasswordHasher } from './password.js';
+import { coarseNetwork, deviceLabel } from './session-devices.js';
 import type { SessionRevocations } from './session-revocations.js';
 
 export interface AuthServiceDeps {
@@ -261,6 +262,31 @@ export class AuthService {
 
   async logoutAll(userId: string): Promise<void> {
     await this.deps.revocations.end(await repo.revokeUserSessions(this.deps.db, userId, 'logout-all'));
+  }
+
+  /** The user's signed-in devices, the caller's own session first and marked `current`. */
+  async listSessions(userId: string, currentSessionId: string): Promise<ActiveSession[]> {
+    const rows = await repo.listLiveSessions(this.deps.db, userId);
+    const sessions = rows.map((row) => ({
+      id: row.id,
+      createdAt: row.created_at.toISOString(),
+      lastUsedAt: row.last_used_at.toISOString(),
+      device: deviceLabel(row.user_agent),
+      userAgent: row.user_agent,
+      ipNetwork: coarseNetwork(row.ip),
+      current: row.id === currentSessionId,
+    }));
+    return [...sessions.filter((s) => s.current), ...sessions.filter((s) => !s.current)];
+  }
+
+  /**
+   * Signs one of the user's sessions out: its refresh tokens die with it and its access tokens are
+   * refused on every replica, as with logout. Another user's session, or one already ended, is not found.
+   */
+  async revokeSession(userId: string, sessionId: string): Promise<void> {
+    const ended = await repo.revokeUserSession(this.deps.db, userId, sessionId, 'revoked by owner');
+    if (ended.length === 0) throw AppError.notFound('session');
+    await this.deps.revocations.end(ended);
   }
 
   async isSessionActive(sessionId: string): Promise<boolean> {

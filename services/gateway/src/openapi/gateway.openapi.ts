@@ -1,6 +1,7 @@
 /** The gateway's own routes in OpenAPI, from the same zod schemas the routes validate with. */
 import {
   Accepted,
+  ActiveSessionList,
   AdminUserQuery,
   AuthSession,
   ChangePasswordRequest,
@@ -25,6 +26,7 @@ import {
   RefreshRequest,
   RegisterRequest,
   SecondFactorChallenge,
+  SessionIdParams,
   SetUserRoleRequest,
   UpdateNotificationPreferences,
   UpdateProfileRequest,
@@ -139,6 +141,28 @@ export function createGatewayOpenApiRegistry(): OpenAPIRegistry {
     tags: ['auth'],
     summary: 'End every session of the account',
     responses: { ...noContent('Logged out everywhere'), ...errorResponses('UNAUTHENTICATED') },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: '/auth/sessions',
+    tags: ['auth'],
+    summary: "The account's signed-in devices (live refresh-token sessions), the caller's own first",
+    responses: {
+      200: { description: 'The live sessions', ...json(ActiveSessionList) },
+      ...errorResponses('UNAUTHENTICATED'),
+    },
+  });
+  registry.registerPath({
+    method: 'delete',
+    path: '/auth/sessions/{id}',
+    tags: ['auth'],
+    summary:
+      "Sign one of the account's sessions out: its refresh token dies and its access tokens are refused at once",
+    request: { params: SessionIdParams },
+    responses: {
+      ...noContent('Signed out'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+    },
   });
   for (const path of ['/auth/me', '/me']) {
     registry.registerPath({

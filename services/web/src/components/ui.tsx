@@ -2,6 +2,7 @@
 import { type QueryKey, type UseQueryResult, useQuery } from '@tanstack/react-query';
 import { type InputHTMLAttributes, type ReactNode, type SelectHTMLAttributes, useId } from 'react';
 import { ApiError, describeError } from '../api/errors';
+import { useOnline } from './offline';
 
 interface FieldNotes {
   label: string;
@@ -142,7 +143,7 @@ export function FormError({ error, fieldPaths = [] }: { error: unknown; fieldPat
   );
 }
 
-/** Loading, error and empty states of a query around its content. */
+/** Loading, offline (paused until the network is back), error and empty states of a query around its content. */
 export function QueryState<T>({
   query,
   children,
@@ -152,8 +153,12 @@ export function QueryState<T>({
   children: (data: T) => ReactNode;
   empty?: (data: T) => boolean;
 }) {
+  const online = useOnline();
+  // Offline, what is not loaded yet waits for the network (or for the service worker's copy, if any).
   if (query.isPending)
-    return (
+    return query.fetchStatus === 'paused' || !online ? (
+      <p className="muted">You are offline: this shows once you are back online.</p>
+    ) : (
       <p className="muted" aria-busy="true">
         Loading…
       </p>

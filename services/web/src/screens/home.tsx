@@ -6,6 +6,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import { useApi, useSession } from '../app-context';
+import { OfflineNotice, oldestServed, servedAt } from '../components/offline';
 import { FormError, Page } from '../components/ui';
 import { formatPercent, formatSize } from '../format';
 import { routes } from '../routes';
@@ -16,22 +17,38 @@ const NEWEST_FINDINGS = 3;
 
 const yoy = (value: number | null) => (value === null ? 'no figure' : formatPercent(value));
 
-/** The newest month's food-at-home CPI against the CartWatch basket (docs/inflation.md). */
-function InflationFigure() {
+/** The newest month's food-at-home CPI against the CartWatch basket (docs/inflation.md), with its date. */
+function useLatestInflation() {
   const api = useApi();
-  const inflation = useQuery({
+  return useQuery({
     queryKey: ['public', 'inflation', 'food-at-home', 'latest'],
     queryFn: async () => {
+      const result = await api.GET('/public/inflation', { params: { query: { category: 'food-at-home' } } });
       try {
-        return unwrap(
-          await api.GET('/public/inflation', { params: { query: { category: 'food-at-home' } } }),
-        );
+        return { ...unwrap(result), servedAt: servedAt(result.response) };
       } catch (error) {
         if (error instanceof ApiError && error.status === 404) return null; // no CPI month loaded yet
         throw error;
       }
     },
   });
+}
+
+/** How many public shrinkflation findings there are, and the newest few (docs/shrinkflation.md). */
+function useLandingFindings() {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['public', 'shrinkflation', 'landing'],
+    queryFn: async () => {
+      const result = await api.GET('/public/shrinkflation', {
+        params: { query: { limit: COUNTED_FINDINGS } },
+      });
+      return { ...unwrap(result), servedAt: servedAt(result.response) };
+    },
+  });
+}
+
+function InflationFigure({ inflation }: { inflation: ReturnType<typeof useLatestInflation> }) {
   return (
     <section aria-labelledby="landing-inflation">
       <h2 id="landing-inflation">Food inflation</h2>
@@ -61,14 +78,7 @@ function InflationFigure() {
   );
 }
 
-/** How many public shrinkflation findings there are, and the newest few (docs/shrinkflation.md). */
-function ShrinkflationFigure() {
-  const api = useApi();
-  const findings = useQuery({
-    queryKey: ['public', 'shrinkflation', 'landing'],
-    queryFn: async () =>
-      unwrap(await api.GET('/public/shrinkflation', { params: { query: { limit: COUNTED_FINDINGS } } })),
-  });
+function ShrinkflationFigure({ findings }: { findings: ReturnType<typeof useLandingFindings> }) {
   return (
     <section aria-labelledby="landing-shrinkflation">
       <h2 id="landing-shrinkflation">Shrinkflation</h2>
@@ -110,6 +120,8 @@ function ShrinkflationFigure() {
 
 export function HomeScreen() {
   const state = useSession();
+  const inflation = useLatestInflation();
+  const findings = useLandingFindings();
   return (
     <Page title="Know what your groceries really cost">
       <p>
@@ -126,8 +138,11 @@ export function HomeScreen() {
           <Link to={routes.signUp}>Create an account</Link> or <Link to={routes.signIn}>sign in</Link>.
         </p>
       )}
-      <InflationFigure />
-      <ShrinkflationFigure />
+      <OfflineNotice savedAt={oldestServed([inflation.data?.servedAt, findings.data?.servedAt])}>
+        Links to other pages work for what was opened before.
+      </OfflineNotice>
+      <InflationFigure inflation={inflation} />
+      <ShrinkflationFigure findings={findings} />
     </Page>
   );
 }

@@ -1,9 +1,10 @@
 /**
  * Settings: the account in one place. Profile, e-mail (changed only after a code sent to the new
- * address), password, phone (verified by an SMS code), second factor, signing out everywhere, the
- * address receipts can be forwarded to, links to notifications and store accounts, and deleting the
- * account. Changes that protect the account need a recent re-authentication (docs/security.md): when the
- * gateway asks for it, the section shows a password prompt and repeats the change once it is confirmed.
+ * address), password, phone (verified by an SMS code), second factor, the signed-in devices
+ * (settings-sessions.tsx), the address receipts can be forwarded to, links to notifications and store
+ * accounts, and deleting the account. Changes that protect the account need a recent re-authentication
+ * (docs/security.md): when the gateway asks for it, the section shows a password prompt and repeats the
+ * change once it is confirmed. Offline, what was loaded stays and every control is disabled.
  */
 import { type UseMutationResult, useMutation, useQuery } from '@tanstack/react-query';
 import { type FormEvent, type ReactNode, useId, useState } from 'react';
@@ -11,8 +12,10 @@ import { Link, useNavigate } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import type { components } from '../api/schema';
 import { useServices, useSession } from '../app-context';
+import { OfflineNotice, useOnline } from '../components/offline';
 import { CodeField, Field, FormError, Page, QueryState } from '../components/ui';
 import { routes } from '../routes';
+import { SessionsSection } from './settings-sessions';
 
 type User = components['schemas']['User'];
 
@@ -436,32 +439,6 @@ function InboundAddressSection() {
   );
 }
 
-function SessionsSection() {
-  const { api, session } = useServices();
-  const navigate = useNavigate();
-  const signOutEverywhere = useMutation({
-    mutationFn: async () => unwrap(await api.POST('/auth/logout-all')) as unknown,
-    onSuccess: () => {
-      session.clear();
-      void navigate(routes.signIn);
-    },
-  });
-  return (
-    <Section title="Sessions">
-      <p>Signed in on a device you no longer have? Sign out of every session, this one included.</p>
-      <FormError error={signOutEverywhere.error} />
-      <button
-        type="button"
-        className="secondary"
-        onClick={() => signOutEverywhere.mutate()}
-        disabled={signOutEverywhere.isPending}
-      >
-        Sign out everywhere
-      </button>
-    </Section>
-  );
-}
-
 function DeleteAccountSection() {
   const { api, session } = useServices();
   const navigate = useNavigate();
@@ -508,6 +485,7 @@ function DeleteAccountSection() {
 
 export function SettingsScreen() {
   const state = useSession();
+  const online = useOnline();
   if (state.status !== 'signed-in') return null;
   const { user } = state;
   return (
@@ -516,14 +494,20 @@ export function SettingsScreen() {
         Where alerts go: <Link to={routes.notifications}>Notifications</Link>. Connected stores:{' '}
         <Link to={routes.storeAccounts}>Store accounts</Link>.
       </p>
-      <ProfileSection user={user} />
-      <EmailSection user={user} />
-      <PasswordSection />
-      <PhoneSection user={user} />
-      <SecondFactorSection user={user} />
-      <InboundAddressSection />
-      <SessionsSection />
-      <DeleteAccountSection />
+      <OfflineNotice>
+        Settings show what was loaded; changes can be made once you are back online.
+      </OfflineNotice>
+      {/* Offline, every form and button below is disabled at once (a disabled fieldset disables its controls). */}
+      <fieldset className="bare stack" disabled={!online}>
+        <ProfileSection user={user} />
+        <EmailSection user={user} />
+        <PasswordSection />
+        <PhoneSection user={user} />
+        <SecondFactorSection user={user} />
+        <InboundAddressSection />
+        <SessionsSection />
+        <DeleteAccountSection />
+      </fieldset>
     </Page>
   );
 }

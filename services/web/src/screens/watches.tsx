@@ -7,6 +7,7 @@ import { type FormEvent, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import { ApiError, unwrap } from '../api/errors';
 import { useApi } from '../app-context';
+import { OfflineNotice, useOnline } from '../components/offline';
 import { Field, FormError, Page, QueryState, SelectField } from '../components/ui';
 import { formatDateTime, formatMoney } from '../format';
 import { routes } from '../routes';
@@ -135,6 +136,7 @@ function CreateWatchForm() {
 
 export function WatchesScreen() {
   const api = useApi();
+  const online = useOnline();
   const watches = useQuery({
     queryKey: ['watches', 'list'],
     queryFn: async () => unwrap(await api.GET('/watches', { params: { query: { limit: 100 } } })),
@@ -162,13 +164,17 @@ export function WatchesScreen() {
           </ul>
         )}
       </QueryState>
-      <CreateWatchForm />
+      <OfflineNotice>New watches can be added once you are back online.</OfflineNotice>
+      <fieldset className="bare" disabled={!online}>
+        <CreateWatchForm />
+      </fieldset>
     </Page>
   );
 }
 
 export function WatchScreen() {
   const api = useApi();
+  const online = useOnline();
   const queryClient = useQueryClient();
   const { id = '' } = useParams();
   const watch = useQuery({
@@ -194,6 +200,9 @@ export function WatchScreen() {
     update.error instanceof ApiError ? update.error.issueFor('checkIntervalMinutes') : undefined;
   return (
     <Page title="Watch">
+      <OfflineNotice>
+        Pausing, resuming, checking and the check interval work once you are back online.
+      </OfflineNotice>
       <QueryState query={watch}>
         {(w) => (
           <>
@@ -214,12 +223,16 @@ export function WatchScreen() {
               <button
                 type="button"
                 onClick={() => update.mutate({ paused: !w.paused })}
-                disabled={update.isPending}
+                disabled={update.isPending || !online}
               >
                 {w.paused ? 'Resume' : 'Pause'}
               </button>
               {w.url && (
-                <button type="button" onClick={() => check.mutate()} disabled={check.isPending || w.paused}>
+                <button
+                  type="button"
+                  onClick={() => check.mutate()}
+                  disabled={check.isPending || w.paused || !online}
+                >
                   Check now
                 </button>
               )}
@@ -230,7 +243,7 @@ export function WatchScreen() {
                 hint={intervalHint}
                 value={w.checkIntervalMinutes}
                 onChange={(event) => update.mutate({ checkIntervalMinutes: Number(event.target.value) })}
-                disabled={update.isPending}
+                disabled={update.isPending || !online}
                 error={intervalIssue}
               >
                 <IntervalOptions current={w.checkIntervalMinutes} />

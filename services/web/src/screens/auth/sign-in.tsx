@@ -5,6 +5,7 @@ import { Link, useNavigate, useSearchParams } from 'react-router';
 import { unwrap } from '../../api/errors';
 import { useServices } from '../../app-context';
 import type { AuthSession } from '../../auth/session';
+import { OfflineNotice } from '../../components/offline';
 import { CodeField, Field, FormError, Page } from '../../components/ui';
 import { routes } from '../../routes';
 
@@ -82,6 +83,9 @@ export function SignInScreen() {
   };
   return (
     <Page title="Sign in">
+      <OfflineNotice>
+        Signing in needs the network; the public pages you opened before still show.
+      </OfflineNotice>
       <form onSubmit={submit} className="form">
         <Field
           label="E-mail"

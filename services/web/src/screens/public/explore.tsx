@@ -1,7 +1,7 @@
 /**
  * Public pages, no sign-in: food inflation against the official CPI, a store comparison of chosen
  * products, and the shrinkflation list. Their requests carry no token, so the service worker may keep
- * them for offline reading.
+ * them for offline reading; offline, each page says so with the date of the copy it shows.
  */
 import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
@@ -10,6 +10,7 @@ import { ApiError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
 import { type ChartSeries, LineChart } from '../../components/line-chart';
+import { OfflineNotice, oldestServed, servedAt } from '../../components/offline';
 import { ShrinkflationTable } from '../../components/shrinkflation-table';
 import { FormError, Page, QueryState } from '../../components/ui';
 import { formatMoney, formatPercent } from '../../format';
@@ -37,7 +38,7 @@ export function lastMonths(count: number, now = new Date()): string[] {
 const formatPct = (value: number) => formatPercent(value);
 
 type InflationResult = {
-  data?: components['schemas']['Inflation'] | null | undefined;
+  data?: (components['schemas']['Inflation'] & { servedAt: string | null }) | null | undefined;
   isPending: boolean;
   error: unknown;
 };
@@ -56,6 +57,7 @@ function toInflationChart(results: InflationResult[]) {
     pending: results.some((result) => result.isPending),
     error: results.find((result) => result.error)?.error,
     method: rows.at(-1)?.method,
+    servedAt: oldestServed(rows.map((row) => row.servedAt)),
     series: [
       line('Official CPI', (row) => row.cpi.yoyPct),
       line('CartWatch prices', (row) => row.basket.yoyPct),
@@ -71,8 +73,9 @@ export function InflationScreen() {
     queries: months.map((period) => ({
       queryKey: ['public', 'inflation', category, period],
       queryFn: async () => {
+        const result = await api.GET('/public/inflation', { params: { query: { period, category } } });
         try {
-          return unwrap(await api.GET('/public/inflation', { params: { query: { period, category } } }));
+          return { ...unwrap(result), servedAt: servedAt(result.response) };
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) return null; // no CPI for that month yet
           throw error;
@@ -87,6 +90,9 @@ export function InflationScreen() {
         Year-over-year price change of what CartWatch users buy, against the official consumer price index for
         the same category.
       </p>
+      <OfflineNotice savedAt={inflation.servedAt}>
+        Months not opened before show once you are back online.
+      </OfflineNotice>
       <div className="inline-form">
         <label htmlFor="inflation-category">Category</label>
         <select
@@ -129,14 +135,18 @@ function usePublicProducts() {
   return useQuery({
     queryKey: ['public', 'shrinkflation', 'products'],
     queryFn: async () => {
-      const page = unwrap(await api.GET('/public/shrinkflation', { params: { query: { limit: 100 } } }));
+      const result = await api.GET('/public/shrinkflation', { params: { query: { limit: 100 } } });
+      const page = unwrap(result);
       const products = new Map<string, string>();
       for (const item of page.items) {
         products.set(item.productId, `${item.name}${item.brand ? ` (${item.brand})` : ''}`);
         if (item.successorProductId && item.successorName)
           products.set(item.successorProductId, `${item.successorName} (new pack)`);
       }
-      return [...products].map(([id, name]) => ({ id, name }));
+      return {
+        products: [...products].map(([id, name]) => ({ id, name })),
+        servedAt: servedAt(result.response),
+      };
     },
   });
 }
@@ -153,11 +163,13 @@ export function StoreComparisonScreen() {
   };
   const comparison = useQuery({
     queryKey: ['public', 'store-comparison', productIds],
-    queryFn: async () =>
-      unwrap(await api.GET('/public/store-comparison', { params: { query: { productIds } } })),
+    queryFn: async () => {
+      const result = await api.GET('/public/store-comparison', { params: { query: { productIds } } });
+      return { ...unwrap(result), servedAt: servedAt(result.response) };
+    },
     enabled: productIds.length > 0,
   });
-  const names = new Map((products.data ?? []).map((product) => [product.id, product.name]));
+  const names = new Map((products.data?.products ?? []).map((product) => [product.id, product.name]));
   return (
     <Page title="Compare stores">
       <p>
@@ -165,8 +177,13 @@ export function StoreComparisonScreen() {
         below). Without an account you can pick among the products of the public shrinkflation findings; with
         one, open any product and choose “Compare stores”.
       </p>
-      <QueryState query={products} empty={(data) => data.length === 0}>
-        {(data) => (
+      <OfflineNotice
+        savedAt={oldestServed([products.data?.servedAt, productIds ? comparison.data?.servedAt : undefined])}
+      >
+        Choices not compared before show once you are back online.
+      </OfflineNotice>
+      <QueryState query={products} empty={(data) => data.products.length === 0}>
+        {({ products: data }) => (
           <fieldset>
             <legend>Products to compare (up to {MAX_COMPARED})</legend>
             {data.map((product) => (
@@ -244,18 +261,21 @@ export function ShrinkflationScreen() {
   const events = useInfiniteQuery({
     queryKey: ['public', 'shrinkflation'],
     initialPageParam: undefined as string | undefined,
-    queryFn: async ({ pageParam }) =>
-      unwrap(
-        await api.GET('/public/shrinkflation', {
-          params: { query: { limit: 25, ...(pageParam && { cursor: pageParam }) } },
-        }),
-      ),
+    queryFn: async ({ pageParam }) => {
+      const result = await api.GET('/public/shrinkflation', {
+        params: { query: { limit: 25, ...(pageParam && { cursor: pageParam }) } },
+      });
+      return { ...unwrap(result), servedAt: servedAt(result.response) };
+    },
     getNextPageParam: (page) => page.nextCursor ?? undefined,
   });
   const items = events.data?.pages.flatMap((page) => page.items) ?? [];
   return (
     <Page title="Shrinkflation">
       <p>Products whose pack got smaller while the price did not follow.</p>
+      <OfflineNotice savedAt={oldestServed(events.data?.pages.map((page) => page.servedAt) ?? [])}>
+        More findings show once you are back online.
+      </OfflineNotice>
       <FormError error={events.error} />
       {events.isPending ? (
         <p className="muted">Loading…</p>
