@@ -13,6 +13,10 @@ import {
   registerInboundWebhook,
 } from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
+import {
+  documentPurchaseExportRoutes,
+  registerPurchaseExportRoutes,
+} from './purchases/purchases-export.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { adaptersFromConfig } from './scraping/adapter-registry.js';
 import { documentScrapingRoutes, registerScrapingRoutes } from './scraping/scraping.routes.js';
@@ -31,6 +35,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   };
   const openapi = createOpenApiRegistry();
   documentStoreRoutes(openapi);
+  documentPurchaseExportRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
   documentInboundRoutes(openapi);
@@ -41,6 +46,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
     context,
     (app) => {
       registerStoreRoutes(app, deps);
+      registerPurchaseExportRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
