@@ -7,6 +7,7 @@ import { CredentialCipher } from './accounts/credential-cipher.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { registerUserExportRoutes } from './export/user-export.routes.js';
 import {
   documentInboundRoutes,
   registerInboundAddressRoutes,
@@ -52,6 +53,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
       registerScrapingRoutes(app, deps);
+      registerUserExportRoutes(app, deps);
     },
     { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );
