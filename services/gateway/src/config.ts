@@ -239,6 +239,69 @@ export const envVariables = serviceEnvSchema('gateway', {
     'Tests only: let webhooks and push endpoints on loopback addresses (127.0.0.0/8, ::1) through the SSRF ' +
       'check. Never set it in a shipped configuration; production refuses to start with it',
   ),
+  // Whole-account exports (GET/POST /me/export), built by the export worker after the request commits
+  EXPORT_WORKER_ENABLED: envFlag(true).describe(
+    'Run the export worker in this process: it builds the zips of requested account exports. Several ' +
+      'replicas may run it (jobs are leased); at least one process must',
+  ),
+  EXPORT_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(1_000)
+    .describe('How often the export worker looks for queued exports'),
+  EXPORT_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(600_000)
+    .describe('How long a worker holds an export it runs; one whose worker died is taken over after this'),
+  EXPORT_CALL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .default(60_000)
+    .describe("How long one service's answer to the export worker may take"),
+  EXPORT_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('Runs of an export before it is marked failed with the reason the user sees'),
+  EXPORT_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(5_000)
+    .describe(
+      'Delay before an export is run again after a service failed; it doubles per attempt (with jitter)',
+    ),
+  EXPORT_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(300_000)
+    .describe('Longest delay between two runs of one export'),
+  EXPORT_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(168)
+    .default(24)
+    .describe('How long a finished export stays downloadable (an hour after its first download at most)'),
+  EXPORT_MAX_PER_DAY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('Exports one user may ask for in 24 hours (one at a time); more are 429'),
   VAPID_PUBLIC_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (65 bytes, no padding)')
