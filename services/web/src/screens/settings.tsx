@@ -13,6 +13,7 @@ import type { components } from '../api/schema';
 import { useServices, useSession } from '../app-context';
 import { CodeField, Field, FormError, Page, QueryState } from '../components/ui';
 import { routes } from '../routes';
+import { ExportSection } from './settings-export';
 
 type User = components['schemas']['User'];
 
@@ -523,6 +524,7 @@ export function SettingsScreen() {
       <SecondFactorSection user={user} />
       <InboundAddressSection />
       <SessionsSection />
+      <ExportSection userId={user.id} />
       <DeleteAccountSection />
     </Page>
   );
