@@ -263,8 +263,10 @@ export const envVariables = serviceEnvSchema('gateway', {
     .int()
     .min(100)
     .max(300_000)
-    .default(60_000)
-    .describe("How long one service's answer to the export worker may take"),
+    .default(30_000)
+    .describe(
+      "How long one service's answer to the export worker may take; EXPORT_LEASE_MS must exceed 15 times it",
+    ),
   EXPORT_MAX_ATTEMPTS: z.coerce
     .number()
     .int()
@@ -460,12 +462,22 @@ const productionNeeds = [
   ['VAPID_SUBJECT', 'web push: the contact push services ask for'],
 ] as const;
 
+/** Service calls of one export run (5) times the attempts of each (3): what its lease must outlast. */
+const EXPORT_CALLS_PER_RUN = 15;
+
 const crossVariableRules = envVariables.superRefine((config, context) => {
   if (config.DELIVERY_LEASE_MS <= config.DELIVERY_SEND_TIMEOUT_MS)
     context.addIssue({
       code: 'custom',
       path: ['DELIVERY_LEASE_MS'],
       message: 'must exceed DELIVERY_SEND_TIMEOUT_MS (a send still running would be taken over)',
+    });
+  // A run asks five services, each call tried up to three times (the internal client's retries).
+  if (config.EXPORT_LEASE_MS <= EXPORT_CALLS_PER_RUN * config.EXPORT_CALL_TIMEOUT_MS)
+    context.addIssue({
+      code: 'custom',
+      path: ['EXPORT_LEASE_MS'],
+      message: `must exceed ${EXPORT_CALLS_PER_RUN} × EXPORT_CALL_TIMEOUT_MS (a run still waiting on a service would be taken over)`,
     });
   if ((config.VAPID_PUBLIC_KEY === undefined) !== (config.VAPID_PRIVATE_KEY === undefined))
     context.addIssue({
