@@ -28,12 +28,18 @@ export function registerUserExportRoutes(app: Express, { database }: AppDeps): v
         database.db,
         page.map((row) => row.id),
       );
+      const lines = new Map<string, purchases.PurchaseItemRow[]>();
+      for (const item of items) {
+        const of = lines.get(item.purchase_id);
+        if (of) of.push(item);
+        else lines.set(item.purchase_id, [item]);
+      }
       for (const row of page) {
         all.push({
           ...toSummary(row),
           parseConfidence: row.parse_confidence,
           unparsedLines: row.unparsed_lines,
-          items: items.filter((item) => item.purchase_id === row.id).map(toItem),
+          items: (lines.get(row.id) ?? []).map(toItem),
         });
       }
       const last = page.at(-1);
