@@ -1,3 +1,4 @@
+export * from './api/account-export.js';
 export * from './api/cart-device.js';
 export * from './api/coupon.js';
 export * from './api/gateway.js';

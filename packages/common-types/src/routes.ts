@@ -25,6 +25,7 @@ export const gatewayOwnedPrefixes = [
   '/admin',
   '/me/events',
   '/me/notifications',
+  '/me/export',
   '/.well-known/jwks.json',
   '/docs',
   '/openapi.json',

@@ -93,6 +93,7 @@ export async function localProductEnv(options: LocalProductEnvOptions): Promise<
     SMTP_URL: options.mail.smtpUrl,
     SMS_PROVIDER_URL: options.mail.smsUrl,
     DELIVERY_WORKER_ENABLED: 'true',
+    EXPORT_WORKER_ENABLED: 'true',
 
     // receipt-ingest: store credentials sealed, the inbound e-mail webhook on, syncs scheduled from the
     // demo store. The demo store is the launcher's own server, so the politeness delays are short.

@@ -102,6 +102,7 @@ describe('local product environment', () => {
     expect(env).toMatchObject({
       WATCH_SCHEDULER_ENABLED: 'true',
       DELIVERY_WORKER_ENABLED: 'true',
+      EXPORT_WORKER_ENABLED: 'true',
       SMTP_URL: companions.mailCatcher.smtpUrl,
       SMS_PROVIDER_URL: companions.mailCatcher.smsUrl,
       REFERENCE_RETAILER_URL: companions.demoStore.url,

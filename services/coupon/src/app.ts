@@ -5,6 +5,7 @@ import type { Express } from 'express';
 import type { Config } from './config.js';
 import { mountCouponRoutes, registerCouponDocs } from './coupons/coupon.routes.js';
 import type { DB } from './db/schema.js';
+import { mountUserExportRoutes } from './export/user-export.routes.js';
 import { mountShoppingRoutes, registerShoppingDocs } from './shopping/shopping.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
@@ -17,6 +18,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
     (app) => {
       mountCouponRoutes(app, context.database.db, context.config.BODY_LIMIT);
       mountShoppingRoutes(app, context.database.db);
+      mountUserExportRoutes(app, context.database.db);
     },
     { openapi },
   );

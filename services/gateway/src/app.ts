@@ -22,6 +22,8 @@ import { PasswordHasher } from './auth/password.js';
 import { SessionRevocations } from './auth/session-revocations.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
+import { documentExportRoutes, mountExportRoutes } from './export/export.routes.js';
+import { ExportService } from './export/export.service.js';
 import { deliveryPolicyOf, targetPolicyOf } from './notifications/delivery-worker.factory.js';
 import { mountNotificationRoutes } from './notifications/notification.routes.js';
 import { NotificationService } from './notifications/notification.service.js';
@@ -161,6 +163,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
   });
   const openStreams = new OpenStreams(revocations);
   const openapi = createGatewayOpenApiRegistry();
+  documentExportRoutes(openapi);
   const mergedOpenApi = new MergedOpenApi({
     registry: openapi,
     upstreams,
@@ -214,6 +217,14 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         cookieSecure: config.COOKIE_SECURE,
       });
       mountUserAdminRoutes(app, { admin: userAdmin, session });
+      mountExportRoutes(app, {
+        exports: new ExportService({
+          db: database.db,
+          maxPerDay: config.EXPORT_MAX_PER_DAY,
+          maxAttempts: config.EXPORT_MAX_ATTEMPTS,
+        }),
+        session,
+      });
       mountRealtimeRoutes(app, {
         hub,
         session,

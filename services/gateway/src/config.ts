@@ -239,6 +239,71 @@ export const envVariables = serviceEnvSchema('gateway', {
     'Tests only: let webhooks and push endpoints on loopback addresses (127.0.0.0/8, ::1) through the SSRF ' +
       'check. Never set it in a shipped configuration; production refuses to start with it',
   ),
+  // Whole-account exports (GET/POST /me/export), built by the export worker after the request commits
+  EXPORT_WORKER_ENABLED: envFlag(true).describe(
+    'Run the export worker in this process: it builds the zips of requested account exports. Several ' +
+      'replicas may run it (jobs are leased); at least one process must',
+  ),
+  EXPORT_POLL_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(1_000)
+    .describe('How often the export worker looks for queued exports'),
+  EXPORT_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(600_000)
+    .describe('How long a worker holds an export it runs; one whose worker died is taken over after this'),
+  EXPORT_CALL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .default(30_000)
+    .describe(
+      "How long one service's answer to the export worker may take; EXPORT_LEASE_MS must exceed 15 times it",
+    ),
+  EXPORT_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('Runs of an export before it is marked failed with the reason the user sees'),
+  EXPORT_RETRY_BASE_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(5_000)
+    .describe(
+      'Delay before an export is run again after a service failed; it doubles per attempt (with jitter)',
+    ),
+  EXPORT_RETRY_MAX_MS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(3_600_000)
+    .default(300_000)
+    .describe('Longest delay between two runs of one export'),
+  EXPORT_RETENTION_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(168)
+    .default(24)
+    .describe('How long a finished export stays downloadable (an hour after its first download at most)'),
+  EXPORT_MAX_PER_DAY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(5)
+    .describe('Exports one user may ask for in 24 hours (one at a time); more are 429'),
   VAPID_PUBLIC_KEY: z
     .string()
     .regex(/^[A-Za-z0-9_-]{87}$/, 'must be a base64url P-256 public key (65 bytes, no padding)')
@@ -397,12 +462,22 @@ const productionNeeds = [
   ['VAPID_SUBJECT', 'web push: the contact push services ask for'],
 ] as const;
 
+/** Service calls of one export run (5) times the attempts of each (3): what its lease must outlast. */
+const EXPORT_CALLS_PER_RUN = 15;
+
 const crossVariableRules = envVariables.superRefine((config, context) => {
   if (config.DELIVERY_LEASE_MS <= config.DELIVERY_SEND_TIMEOUT_MS)
     context.addIssue({
       code: 'custom',
       path: ['DELIVERY_LEASE_MS'],
       message: 'must exceed DELIVERY_SEND_TIMEOUT_MS (a send still running would be taken over)',
+    });
+  // A run asks five services, each call tried up to three times (the internal client's retries).
+  if (config.EXPORT_LEASE_MS <= EXPORT_CALLS_PER_RUN * config.EXPORT_CALL_TIMEOUT_MS)
+    context.addIssue({
+      code: 'custom',
+      path: ['EXPORT_LEASE_MS'],
+      message: `must exceed ${EXPORT_CALLS_PER_RUN} × EXPORT_CALL_TIMEOUT_MS (a run still waiting on a service would be taken over)`,
     });
   if ((config.VAPID_PUBLIC_KEY === undefined) !== (config.VAPID_PRIVATE_KEY === undefined))
     context.addIssue({

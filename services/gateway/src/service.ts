@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
 import { alertCreatedHandler } from './events/alert-created.handler.js';
+import { exportWorkersFromConfig } from './export/export-worker.factory.js';
 import { deliveryPolicyOf, deliveryWorkersFromConfig } from './notifications/delivery-worker.factory.js';
 
 export const migrationsFolder = fileURLToPath(new URL('./db/migrations', import.meta.url));
@@ -15,7 +16,7 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
   migrationsFolder,
   createApp,
   eventHandlers: (context) => [alertCreatedHandler(deliveryPolicyOf(context.config))],
-  workers: deliveryWorkersFromConfig,
+  workers: (context) => [...deliveryWorkersFromConfig(context), ...exportWorkersFromConfig(context)],
 });
 
 /** One line of the development mailbox (DEV_MAILBOX_FILE), for the tools that read codes from it. */

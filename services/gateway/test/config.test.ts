@@ -115,6 +115,35 @@ describe('gateway configuration', () => {
     ]);
   });
 
+  it('refuses an export lease shorter than the service calls of one export run', () => {
+    const providers = {
+      SMTP_URL: 'smtp://mail.example.com:587',
+      SMS_PROVIDER_URL: 'https://sms.example.com/send',
+    };
+    expect(
+      problemsOf({
+        ...productionEnv,
+        ...providers,
+        EXPORT_LEASE_MS: '60000',
+        EXPORT_CALL_TIMEOUT_MS: '10000',
+      }),
+    ).toEqual([
+      {
+        variable: 'EXPORT_LEASE_MS',
+        problem:
+          'must exceed 15 × EXPORT_CALL_TIMEOUT_MS (a run still waiting on a service would be taken over)',
+      },
+    ]);
+    expect(() =>
+      loadConfig(envSchema, {
+        ...productionEnv,
+        ...providers,
+        EXPORT_LEASE_MS: '160000',
+        EXPORT_CALL_TIMEOUT_MS: '10000',
+      }),
+    ).not.toThrow();
+  });
+
   it('refuses the test-only loopback targets in production', () => {
     const providers = {
       SMTP_URL: 'smtp://mail.example.com:587',

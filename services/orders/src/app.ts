@@ -7,6 +7,7 @@ import { documentCatalogRoutes, mountCatalogRoutes } from './catalog/catalog.rou
 import { createPriceWatchResolver } from './catalog/product-resolver.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { mountUserExportRoutes } from './export/user-export.routes.js';
 import { documentOrderRoutes, mountOrderRoutes } from './orders/orders.routes.js';
 import { createPaymentProvider, type ProviderOptions } from './payments/payment-provider.js';
 import {
@@ -42,6 +43,7 @@ export function createApp(context: AppContext<Config, DB>, options: ProviderOpti
       mountCartRoutes(app, { database, resolver });
       mountOrderRoutes(app, ordersDeps);
       mountPaymentRoutes(app, paymentsDeps);
+      mountUserExportRoutes(app, ordersDeps);
     },
     {
       openapi,

@@ -6,6 +6,7 @@ import { mountAlertRoutes } from './alerts/alerts.routes.js';
 import { mountCatalogRoutes } from './catalog/catalog.routes.js';
 import { type Config, sharedOptionsOf } from './config.js';
 import type { DB } from './db/schema.js';
+import { mountUserExportRoutes } from './export/user-export.routes.js';
 import { mountPriceRoutes } from './prices/prices.routes.js';
 import { urlCheckerFromConfig } from './watches/url-checker.factory.js';
 import { mountWatchRoutes } from './watches/watches.routes.js';
@@ -27,6 +28,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       mountPriceRoutes(app, deps);
       mountAlertRoutes(app, deps);
       mountWatchRoutes(app, deps);
+      mountUserExportRoutes(app, deps);
     },
     { openapi: registry },
   );

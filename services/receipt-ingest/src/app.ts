@@ -7,12 +7,17 @@ import { CredentialCipher } from './accounts/credential-cipher.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
+import { registerUserExportRoutes } from './export/user-export.routes.js';
 import {
   documentInboundRoutes,
   registerInboundAddressRoutes,
   registerInboundWebhook,
 } from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
+import {
+  documentPurchaseExportRoutes,
+  registerPurchaseExportRoutes,
+} from './purchases/purchases-export.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { adaptersFromConfig } from './scraping/adapter-registry.js';
 import { documentScrapingRoutes, registerScrapingRoutes } from './scraping/scraping.routes.js';
@@ -31,6 +36,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   };
   const openapi = createOpenApiRegistry();
   documentStoreRoutes(openapi);
+  documentPurchaseExportRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
   documentInboundRoutes(openapi);
@@ -41,11 +47,13 @@ export function createApp(context: AppContext<Config, DB>): Express {
     context,
     (app) => {
       registerStoreRoutes(app, deps);
+      registerPurchaseExportRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
       registerScrapingRoutes(app, deps);
+      registerUserExportRoutes(app, deps);
     },
     { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );

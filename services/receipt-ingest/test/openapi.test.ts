@@ -18,6 +18,7 @@ describe('GET /internal/openapi.json', () => {
       '/me/stores/{slug}',
       '/me/stores/{slug}/connect',
       '/purchases',
+      '/purchases/export.csv',
       '/purchases/stats',
       '/purchases/{id}',
       '/receipts',

@@ -373,6 +373,7 @@ const featureGates: {
   on: (config: Record<string, unknown>) => boolean;
 }[] = [
   { service: 'gateway', variable: 'DELIVERY_WORKER_ENABLED', on: (c) => c.DELIVERY_WORKER_ENABLED === true },
+  { service: 'gateway', variable: 'EXPORT_WORKER_ENABLED', on: (c) => c.EXPORT_WORKER_ENABLED === true },
   {
     service: 'price-watch',
     variable: 'WATCH_SCHEDULER_ENABLED',

@@ -204,6 +204,9 @@ export const PurchaseListQuery = PaginationQuery.extend({
     .describe('Matches purchases with an item whose name contains it'),
 }).strict();
 
+/** The purchases list's filters without paging: what `GET /purchases/export.csv` writes. */
+export const PurchaseExportQuery = PurchaseListQuery.omit({ limit: true, cursor: true }).strict();
+
 export const PurchaseIdParams = z.strictObject({ id: Uuid });
 
 export const statsGroupings = ['store', 'category', 'month'] as const;

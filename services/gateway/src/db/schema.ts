@@ -123,6 +123,30 @@ export interface NotificationDeliveryTable {
   ended_at: Date | null;
 }
 
+export type AccountExportStatus = 'queued' | 'running' | 'ready' | 'failed' | 'expired';
+
+export interface AccountExportTable {
+  id: string;
+  user_id: string;
+  status: Generated<AccountExportStatus>;
+  /** Areas of the archive collected by the current run. */
+  progress_done: Generated<number>;
+  attempts: Generated<number>;
+  max_attempts: number;
+  run_after: Generated<Date>;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  /** Why the last run failed: shown to the user while retrying and once failed. */
+  last_error: string | null;
+  /** The zip once ready; null before, and again once expired. */
+  archive: Buffer | null;
+  size_bytes: number | null;
+  created_at: Generated<Date>;
+  finished_at: Date | null;
+  expires_at: Date | null;
+  downloaded_at: Date | null;
+}
+
 export interface DB {
   app_user: AppUserTable;
   session: SessionTable;
@@ -131,4 +155,5 @@ export interface DB {
   notification_preference: NotificationPreferenceTable;
   push_subscription: PushSubscriptionTable;
   notification_delivery: NotificationDeliveryTable;
+  account_export: AccountExportTable;
 }

@@ -205,3 +205,18 @@ export async function deleteUserPurchases(db: Executor<DB>, userId: string): Pro
   const result = await db.deleteFrom('purchase').where('user_id', '=', userId).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/** The line items of several purchases, by purchase then line number. */
+export async function listItemsOfPurchases(
+  db: Executor<DB>,
+  purchaseIds: readonly string[],
+): Promise<PurchaseItemRow[]> {
+  if (purchaseIds.length === 0) return [];
+  return db
+    .selectFrom('purchase_item')
+    .selectAll()
+    .where('purchase_id', 'in', [...purchaseIds])
+    .orderBy('purchase_id')
+    .orderBy('line_no')
+    .execute();
+}

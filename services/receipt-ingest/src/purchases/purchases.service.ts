@@ -12,7 +12,7 @@ type PurchaseStats = z.infer<typeof ReceiptIngestApi.PurchaseStats>;
 
 const PurchaseCursor = defineCursor(z.strictObject({ at: z.iso.datetime(), id: z.uuid() }));
 
-function toSummary(row: purchases.PurchaseRow): PurchaseSummary {
+export function toSummary(row: purchases.PurchaseRow): PurchaseSummary {
   return {
     id: row.id,
     storeSlug: row.store_slug,
@@ -28,7 +28,7 @@ function toSummary(row: purchases.PurchaseRow): PurchaseSummary {
   };
 }
 
-function toItem(row: purchases.PurchaseItemRow): Purchase['items'][number] {
+export function toItem(row: purchases.PurchaseItemRow): Purchase['items'][number] {
   return {
     lineId: row.id,
     lineNo: row.line_no,

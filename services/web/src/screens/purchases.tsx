@@ -7,6 +7,7 @@ import { useApi } from '../app-context';
 import { FormError, Page, QueryState } from '../components/ui';
 import { formatDate, formatDateTime, formatMoney } from '../format';
 import { routes } from '../routes';
+import { PurchasesCsvExport } from './purchases-export';
 
 export function PurchasesScreen() {
   const api = useApi();
@@ -44,6 +45,7 @@ export function PurchasesScreen() {
           <button type="submit">Filter</button>
         </form>
       </search>
+      <PurchasesCsvExport text={filter} />
       {purchases.isPending ? (
         <p className="muted">Loading…</p>
       ) : purchases.isError ? (

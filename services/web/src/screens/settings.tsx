@@ -15,6 +15,7 @@ import { useServices, useSession } from '../app-context';
 import { OfflineNotice, useOnline } from '../components/offline';
 import { CodeField, Field, FormError, Page, QueryState } from '../components/ui';
 import { routes } from '../routes';
+import { ExportSection } from './settings-export';
 import { SessionsSection } from './settings-sessions';
 
 type User = components['schemas']['User'];
@@ -506,6 +507,7 @@ export function SettingsScreen() {
         <SecondFactorSection user={user} />
         <InboundAddressSection />
         <SessionsSection />
+        <ExportSection userId={user.id} />
         <DeleteAccountSection />
       </fieldset>
     </Page>
