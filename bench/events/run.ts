@@ -22,6 +22,7 @@ import {
   connectNats,
   ensureStream,
   eventTablesV1,
+  eventTablesV2,
   OutboxRelay,
   publish,
   publishMany,
@@ -416,6 +417,7 @@ async function runBenchmark() {
     const setupDb = serviceDb.db as unknown as Kysely<unknown>;
     await ensureSchema(setupDb, schema);
     await eventTablesV1.up(setupDb);
+    await eventTablesV2.up(setupDb);
     await sql`
       create table bench_applied (
         event_id uuid primary key,

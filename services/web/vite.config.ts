@@ -47,12 +47,14 @@ export default defineConfig({
           {
             // Public data only, and only when the request carries no credentials: responses that
             // depend on who asks are never stored, so nothing leaks between users of one device.
+            // Network first: the gateway holds the one public cache (a rejected claim is gone at once);
+            // the copy here only answers when offline.
             urlPattern: ({ url, request, sameOrigin }) =>
               sameOrigin &&
               request.method === 'GET' &&
               url.pathname.startsWith('/public/') &&
               !request.headers.has('authorization'),
-            handler: 'StaleWhileRevalidate',
+            handler: 'NetworkFirst',
             options: {
               cacheName: 'cartwatch-public-api',
               expiration: { maxEntries: 200, maxAgeSeconds: 7 * 24 * 3600 },

@@ -64,6 +64,11 @@ export const routeTable: readonly RouteEntry[] = [
   { prefix: '/store-layouts', service: 'cart-device', auth: 'user' },
 ];
 
+/** The prefixes of the public routes: what the gateway caches, and what a service may purge. */
+export const publicRoutePrefixes: readonly string[] = routeTable
+  .filter((entry) => entry.auth === 'public')
+  .map((entry) => entry.prefix);
+
 /** Operational paths every process answers for itself (the gateway never proxies them). */
 export const operationalPrefixes = ['/internal', '/health', '/ready', '/metrics'] as const;
 

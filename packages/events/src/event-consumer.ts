@@ -7,11 +7,17 @@
  * that already exists is a duplicate), each handler runs inside its own SAVEPOINT, and acks are sent
  * only after COMMIT. A crash between commit and ack causes a redelivery that the inbox turns into a
  * duplicate; a crash before commit loses nothing because nothing was acked.
+ *
+ * User deletion is final (docs/architecture.md#events): an event about a user (the envelope's `userId`, else
+ * its data's) whose deletion this service has applied is acked and counted with outcome `user_deleted`,
+ * never handed to its handler; a `user.deleted.v1` handler that succeeds writes the tombstone in its
+ * savepoint, so the purge and the tombstone commit together.
  */
 import {
   dlqSubject,
   type EventDefinition,
   EventEnvelope,
+  eventCatalog,
   STREAM_NAME,
   SUBJECT_PREFIX,
 } from '@cartwatch/common-types';
@@ -34,6 +40,7 @@ import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { scheduledDelayMs, sleep } from './backoff.js';
 import { type DeadLetterReason, describeDeadLetter, publishDeadLetter } from './dead-letter.js';
+import { deletedUsersAmong, lockUsers, recordDeletedUser } from './deleted-user.repository.js';
 import { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
 import { claimEvents, releaseEvents } from './inbox.repository.js';
 import { MessageQueue } from './message-queue.js';
@@ -118,7 +125,7 @@ interface Delivery {
 }
 
 type Decision =
-  | { kind: 'ack'; outcome: 'handled' | 'duplicate' }
+  | { kind: 'ack'; outcome: 'handled' | 'duplicate' | 'user_deleted' }
   | { kind: 'nak'; delayMs: number; error: string }
   | { kind: 'dead-letter'; reason: DeadLetterReason; error: string };
 
@@ -400,6 +407,7 @@ export class EventConsumer {
       withEnvelope.map((delivery) => delivery.envelope?.id ?? ''),
     );
     const released: string[] = [];
+    const deletedUsers = await this.#lockUsersOf(trx, deliveries, claimed);
     // First delivery of each id in this batch decides; a second copy of the same id follows its outcome.
     const firstById = new Map<string, JsMsg>();
     let savepointOpen = false;
@@ -443,6 +451,12 @@ export class EventConsumer {
         });
         continue;
       }
+      const userId = userIdOf(delivery);
+      const deletes = isUserDeletion(delivery);
+      if (!deletes && userId !== undefined && deletedUsers.has(userId)) {
+        decisions.set(msg, { kind: 'ack', outcome: 'user_deleted' });
+        continue;
+      }
       const deliveryCount = msg.info.deliveryCount;
       // One round trip per boundary: the previous message's savepoint is released and the next one set
       // in the same simple-protocol query. COMMIT releases the last one.
@@ -454,6 +468,10 @@ export class EventConsumer {
           { ...envelope, data: delivery.data },
           { working: () => msg.working(), deliveryCount },
         );
+        if (deletes && userId !== undefined) {
+          await recordDeletedUser(trx, userId);
+          deletedUsers.add(userId);
+        }
         decisions.set(msg, { kind: 'ack', outcome: 'handled' });
       } catch (error) {
         // Undo the handler's writes only; the rest of the batch goes on in the same transaction.
@@ -473,6 +491,28 @@ export class EventConsumer {
       }
     }
     await releaseEvents(trx, consumer, released);
+  }
+
+  /**
+   * Locks the users the batch's claimed events are about (exclusively those it deletes) and returns the
+   * ones already deleted. Holding the locks to commit keeps a purge and a late event from interleaving.
+   */
+  async #lockUsersOf(
+    trx: Transaction<AnyTables>,
+    deliveries: readonly Delivery[],
+    claimed: ReadonlySet<string>,
+  ): Promise<Set<string>> {
+    const users = new Map<string, 'shared' | 'exclusive'>();
+    for (const delivery of deliveries) {
+      if (!delivery.envelope || !delivery.handler || delivery.rejection) continue;
+      if (!claimed.has(delivery.envelope.id)) continue;
+      const userId = userIdOf(delivery);
+      if (userId === undefined) continue;
+      if (isUserDeletion(delivery)) users.set(userId, 'exclusive');
+      else if (!users.has(userId)) users.set(userId, 'shared');
+    }
+    await lockUsers(trx, users);
+    return deletedUsersAmong(trx, [...users.keys()]);
   }
 
   /** After commit (or rollback): ack, nak or dead-letter every message of the batch. */
@@ -550,6 +590,22 @@ export class EventConsumer {
       this.#logger.debug({ err: error }, 'reading consumer lag failed');
     }
   }
+}
+
+const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The user an event is about: the envelope's `userId`, else a `userId` in its validated data. */
+function userIdOf(delivery: Delivery): string | undefined {
+  if (delivery.envelope?.userId !== undefined) return delivery.envelope.userId.toLowerCase();
+  const data = delivery.data;
+  if (typeof data !== 'object' || data === null || !('userId' in data)) return undefined;
+  const { userId } = data;
+  return typeof userId === 'string' && USER_ID.test(userId) ? userId.toLowerCase() : undefined;
+}
+
+/** A `user.deleted` event: its handler purges, and the consumer writes the tombstone. */
+function isUserDeletion(delivery: Delivery): boolean {
+  return delivery.envelope?.type === eventCatalog.userDeleted.type;
 }
 
 /** 32-bit FNV-1a: a cheap, stable spread of aggregate ids over lanes. */

@@ -4,7 +4,8 @@
  */
 import { Counter, register as defaultRegistry, Gauge, type Registry } from 'prom-client';
 
-export type HandleOutcome = 'handled' | 'duplicate' | 'failed' | 'dead_lettered';
+/** `user_deleted`: acked without running the handler, because the event's user is deleted. */
+export type HandleOutcome = 'handled' | 'duplicate' | 'user_deleted' | 'failed' | 'dead_lettered';
 
 /** Reads one schema's unpublished backlog; registered by each running relay, read on scrape. */
 export type OutboxBacklogSource = () => Promise<{ backlog: number; oldestAgeSeconds: number }>;
@@ -81,7 +82,7 @@ export function registerEventMetrics(registry: Registry = defaultRegistry): Even
     }),
     eventsHandled: new Counter({
       name: 'cartwatch_events_handled_total',
-      help: 'Messages processed by consumers, by outcome (handled, duplicate, failed, dead_lettered)',
+      help: 'Messages processed by consumers, by outcome (handled, duplicate, user_deleted, failed, dead_lettered)',
       labelNames: ['consumer', 'type', 'outcome'],
       registers: [registry],
     }),

@@ -37,3 +37,22 @@ export const eventTablesV1 = {
     await sql`drop table if exists outbox`.execute(db);
   },
 };
+
+/**
+ * Deletion tombstones (docs/architecture.md#events, "User deletion is final"): one row per purged user,
+ * kept for good, so the consumer drops any later event about that user. Every service with user data or
+ * a consumer calls `eventTablesV2.up` from a migration after its `eventTablesV1` one.
+ */
+export const eventTablesV2 = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`
+      create table deleted_user (
+        user_id uuid primary key,
+        deleted_at timestamptz not null default now()
+      )`.execute(db);
+  },
+
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`drop table if exists deleted_user`.execute(db);
+  },
+};

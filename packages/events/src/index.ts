@@ -5,6 +5,7 @@
 
 export { exponentialBackoffMs } from './backoff.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
+export { recordDeletedUser } from './deleted-user.repository.js';
 export {
   defineHandler,
   EventConsumer,
@@ -14,7 +15,7 @@ export {
   type HandlerContext,
 } from './event-consumer.js';
 export { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
-export { eventTablesV1 } from './event-tables.js';
+export { eventTablesV1, eventTablesV2 } from './event-tables.js';
 export { type ConnectNatsOptions, connectNats } from './nats-connection.js';
 export type { UnpublishedRow } from './outbox.repository.js';
 export { outboxChannel } from './outbox-channel.js';

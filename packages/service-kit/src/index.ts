@@ -13,6 +13,14 @@ export {
   type ProductionRequirement,
   requireInProduction,
 } from './config.js';
+export {
+  CSV_REJECTED,
+  type CsvReadOptions,
+  type CsvRow,
+  limitedBody,
+  readCsvRows,
+  sizeInBytes,
+} from './csv.js';
 export { describeEnv, type EnvVarDoc } from './env-docs.js';
 export { errorHandler, notFoundHandler } from './error.middleware.js';
 export { type FastRead, mountFastRead } from './fast-reads.js';

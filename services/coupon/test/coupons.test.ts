@@ -1,4 +1,4 @@
-import type { UserRole } from '@cartwatch/common-types';
+import { MAX_IMPORTED_COUPONS, type UserRole } from '@cartwatch/common-types';
 /** /coupons: admin CRUD and feeds, the published event, filters, per-user clips and relevance. */
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testUser } from '@cartwatch/testing';
@@ -166,6 +166,56 @@ describe('coupon administration', () => {
     expect(response.body).toMatchObject({ created: 1, updated: 0 });
     expect(response.body.rejected).toEqual([
       { row: 2, issues: [expect.objectContaining({ path: 'scope.brand', code: 'nul_character' })] },
+    ]);
+  });
+
+  const feedHeader = 'externalId,storeSlug,scopeKind,brand,type,percentOff,validFrom,title';
+  const feedRow = (id: string, title = 'Ten off') =>
+    `${id},cap-store,brand,Acme,percent,10,${yesterday()},${title}`;
+  const capStoreCoupons = () =>
+    ctx.database.db.selectFrom('coupon').select('id').where('store_slug', '=', 'cap-store').execute();
+
+  it('rejects a CSV feed with more rows than a feed may hold, naming the cap, and imports nothing', async () => {
+    const rows = Array.from({ length: MAX_IMPORTED_COUPONS + 1 }, (_, index) => feedRow(`cap-${index}`));
+    const response = await importCsvFeed([feedHeader, ...rows].join('\n')).expect(400);
+    expect(response.body.error.code).toBe('VALIDATION_FAILED');
+    expect(response.body.error.message).toContain(`at most ${MAX_IMPORTED_COUPONS} rows`);
+    // The header is line 1, so the first row past the cap is on line cap + 2.
+    expect(response.body.error.details.issues).toEqual([
+      {
+        path: `lines.${MAX_IMPORTED_COUPONS + 2}`,
+        message: `more than ${MAX_IMPORTED_COUPONS} rows`,
+        code: 'too_many_rows',
+      },
+    ]);
+    expect(await capStoreCoupons()).toEqual([]);
+  });
+
+  it('rejects a malformed CSV feed with 400 naming the line, and imports nothing', async () => {
+    const wrongCells = [feedHeader, feedRow('bad-1'), 'bad-2,cap-store,brand', feedRow('bad-3')].join('\n');
+    const response = await importCsvFeed(wrongCells).expect(400);
+    expect(response.body.error.details.issues).toEqual([
+      expect.objectContaining({ path: 'lines.3', code: 'CSV_RECORD_INCONSISTENT_COLUMNS' }),
+    ]);
+    const unclosed = [feedHeader, feedRow('bad-4'), feedRow('bad-5'), feedRow('bad-6', '"Ten off')].join(
+      '\n',
+    );
+    const quoted = await importCsvFeed(unclosed).expect(400);
+    expect(quoted.body.error.details.issues).toEqual([
+      expect.objectContaining({ path: 'lines.4', code: 'CSV_QUOTE_NOT_CLOSED' }),
+    ]);
+    expect(await capStoreCoupons()).toEqual([]);
+  });
+
+  it('answers 413 for a CSV feed larger than BODY_LIMIT, and 400 for one without data rows', async () => {
+    const longTitle = 'x'.repeat(190);
+    const rows = Array.from({ length: 5_000 }, (_, index) => feedRow(`big-${index}`, longTitle));
+    const response = await importCsvFeed([feedHeader, ...rows].join('\n')).expect(413);
+    expect(response.body.error.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(await capStoreCoupons()).toEqual([]);
+    const empty = await importCsvFeed(`${feedHeader}\n`).expect(400);
+    expect(empty.body.error.details.issues).toEqual([
+      { path: 'lines', message: 'no data rows', code: 'too_small' },
     ]);
   });
 });

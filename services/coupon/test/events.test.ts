@@ -1,8 +1,8 @@
 /** Consumed events through a real JetStream consumer: the price read model and the user purge. */
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
-import { buildEnvelope, EventConsumer } from '@cartwatch/events';
-import { createTestStream, newUserId } from '@cartwatch/testing';
+import { buildEnvelope, EventConsumer, registerEventMetrics } from '@cartwatch/events';
+import { counterValue, createTestStream, newUserId } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -216,4 +216,47 @@ describe('consumed events', () => {
       return lists.length === 0 && lines.length === 0;
     });
   });
+
+  it('drops a purchase event that arrives after the user was deleted, and counts it', async () => {
+    const userId = newUserId();
+    const purchase = (purchaseId: string, lineId: string) => ({
+      purchaseId,
+      userId,
+      storeSlug: 'ev-store',
+      purchasedAt: new Date().toISOString(),
+      currency: 'USD',
+      items: [{ lineId, name: 'Late yoghurt', quantity: 1, unitPriceCents: 450, paidCents: 450 }],
+    });
+    const deletionId = await send(eventCatalog.userDeleted, { userId }, userId);
+    await eventually(async () => {
+      const applied = await sql<{ n: number }>`
+        select count(*)::int as n from inbox where event_id = ${deletionId}::uuid`.execute(ctx.database.db);
+      return applied.rows[0]?.n === 1;
+    });
+    const droppedBefore = await dropped();
+    // A purchase the user made before deleting the account, still in flight when the purge ran.
+    const lateId = await send(eventCatalog.purchaseRecorded, purchase(newId(), newId()), userId);
+    await eventually(async () => {
+      const applied = await sql<{ n: number }>`
+        select count(*)::int as n from inbox where event_id = ${lateId}::uuid`.execute(ctx.database.db);
+      return applied.rows[0]?.n === 1;
+    });
+    const lines = await ctx.database.db
+      .selectFrom('purchase_line')
+      .select('line_id')
+      .where('user_id', '=', userId)
+      .execute();
+    expect(lines).toEqual([]);
+    expect(await dropped()).toBe(droppedBefore + 1);
+  });
 });
+
+/** Messages the consumer dropped because their user is deleted. */
+async function dropped(): Promise<number> {
+  const { eventsHandled } = registerEventMetrics();
+  return counterValue({ getSingleMetric: () => eventsHandled }, 'cartwatch_events_handled_total', {
+    consumer: 'coupon',
+    type: eventCatalog.purchaseRecorded.type,
+    outcome: 'user_deleted',
+  });
+}

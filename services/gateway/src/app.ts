@@ -5,7 +5,7 @@
  */
 import { upstreamServices } from '@cartwatch/common-types';
 import { connectNats } from '@cartwatch/events';
-import { httpDurationHistogram } from '@cartwatch/service-kit';
+import { httpDurationHistogram, serviceKeyVerifier } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Express } from 'express';
@@ -36,6 +36,7 @@ import { corsAllowList, corsPolicy } from './proxy/cors.js';
 import { installProxyFastPath } from './proxy/fast-path.js';
 import { createServiceProxies, mountServiceProxies, type Refusals } from './proxy/proxy.routes.js';
 import { MemoryCacheStore, PublicCache, RedisCacheStore } from './proxy/public-cache.js';
+import { mountPublicCacheRoutes } from './proxy/public-cache.routes.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
 import { OpenStreams } from './realtime/open-streams.js';
 import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
@@ -203,6 +204,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     context,
     (app) => {
       mountOpenApiRoutes(app, mergedOpenApi);
+      mountPublicCacheRoutes(app, { cache: publicCache });
       mountNotificationRoutes(app, {
         notifications: new NotificationService({ db: database.db, policy: targetPolicyOf(config) }),
         session,
@@ -252,6 +254,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     logger,
     histogram: httpDurationHistogram(context.registry),
     userIdOf: (req) => identityOf(req)?.userId,
+    verifyServiceKey: serviceKeyVerifier(config.SERVICE_KEY),
   });
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {

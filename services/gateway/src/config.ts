@@ -429,8 +429,9 @@ export const envVariables = serviceEnvSchema('gateway', {
     .max(3600)
     .default(30)
     .describe(
-      'How long anonymous GET answers of /public/* are cached (Redis, or memory without REDIS_URL) and may be ' +
-        'cached by clients (Cache-Control max-age); 0 = no cache',
+      'How long anonymous GET answers of /public/* are cached (Redis, or memory without REDIS_URL); the one ' +
+        'public cache: clients are told to revalidate (Cache-Control no-cache), and services purge a route after a ' +
+        'change (POST /internal/public-cache/purge); 0 = no cache',
     ),
 
   // Realtime

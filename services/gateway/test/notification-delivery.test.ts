@@ -9,10 +9,17 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
-import { buildEnvelope, EventConsumer } from '@cartwatch/events';
+import { buildEnvelope, EventConsumer, registerEventMetrics } from '@cartwatch/events';
 import type { ServiceContext } from '@cartwatch/service-runtime';
-import { createTestStream, type TestDatabase, type TestStream, uniqueEmail } from '@cartwatch/testing';
+import {
+  counterValue,
+  createTestStream,
+  type TestDatabase,
+  type TestStream,
+  uniqueEmail,
+} from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
+import { sql } from 'kysely';
 import pino from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -240,6 +247,35 @@ describe('alerts through the consumer and the running delivery worker', () => {
         .executeTakeFirst();
       return row?.status === 'sent' ? row : undefined;
     });
+  });
+
+  it('drops an alert that arrives after its user deleted the account, and counts it', async () => {
+    const gone = await signUp(gateway, { email: true, webhookUrl: 'https://hooks.example.com/gone' });
+    await request(gateway.app).delete('/auth/me').set(gone.auth).send({ password: PASSWORD }).expect(204);
+    const { eventsHandled } = registerEventMetrics();
+    const droppedAlerts = () =>
+      counterValue({ getSingleMetric: () => eventsHandled }, 'cartwatch_events_handled_total', {
+        consumer: 'gateway',
+        type: eventCatalog.alertCreated.type,
+        outcome: 'user_deleted',
+      });
+    const droppedBefore = await droppedAlerts();
+    const late = alertFor(gone.id, 'Too late');
+    await jetstream(stream.nc).publish(`${stream.subjectPrefix}.${late.type}`, JSON.stringify(late));
+    // The inbox row of an event commits with its outcome.
+    await eventually('the late alert settled', async () => {
+      const { rows } = await sql`select event_id from inbox where event_id = ${late.id}::uuid`.execute(
+        database.db,
+      );
+      return rows[0];
+    });
+    const deliveries = await database.db
+      .selectFrom('notification_delivery')
+      .select('id')
+      .where('user_id', '=', gone.id)
+      .execute();
+    expect(deliveries).toEqual([]);
+    expect(await droppedAlerts()).toBe(droppedBefore + 1);
   });
 });
 

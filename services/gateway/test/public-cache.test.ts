@@ -1,10 +1,10 @@
 /**
- * The short cache of /public/*: a recording upstream shows which requests really reached the service.
- * Time is moved with an injected clock, never waited for.
+ * The one cache of /public/*: a recording upstream shows which requests really reached the service.
+ * Time is moved with an injected clock, never waited for. A service's purge empties a route at once.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestDatabase } from '@cartwatch/testing';
+import { TEST_SERVICE_KEY, type TestDatabase } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
@@ -74,7 +74,7 @@ describe.each([
       const first = await request(gw.app).get('/public/inflation?region=us');
       expect(first.status).toBe(200);
       expect(first.headers['x-cache']).toBe('MISS');
-      expect(first.headers['cache-control']).toBe('public, max-age=30');
+      expect(first.headers['cache-control']).toBe('public, no-cache');
       expect(first.headers.etag).toMatch(/^"[A-Za-z0-9_-]{43}"$/);
       expect(first.headers['content-type']).toMatch(/application\/json/);
       const second = await request(gw.app).get('/public/inflation?region=us');
@@ -121,7 +121,7 @@ describe.each([
       now += 10_000;
       const hit = await request(gw.app).get('/public/shrinkflation');
       expect(hit.headers['x-cache']).toBe('HIT');
-      expect(hit.headers['cache-control']).toBe('public, max-age=20');
+      expect(hit.headers['cache-control']).toBe('public, no-cache');
       now += 20_000;
       const expired = await request(gw.app).get('/public/shrinkflation');
       expect(expired.headers['x-cache']).toBe('MISS');
@@ -158,6 +158,54 @@ describe.each([
       expect(anonymous.headers['x-cache']).toBe('MISS');
       expect(anonymous.body.for).toBeNull();
       expect(seen.map((entry) => entry.userId)).toEqual([alice.id, alice.id, undefined]);
+    });
+  });
+
+  it('drops every answer of a route at once when a service purges it, and only that route', async () => {
+    await withGateway(env, async (gw) => {
+      const get = (path: string) => request(gw.app).get(path);
+      const before = await get('/public/shrinkflation');
+      await get('/public/shrinkflation?category=snacks');
+      await get('/public/inflation');
+      expect((await get('/public/shrinkflation')).headers['x-cache']).toBe('HIT');
+
+      await request(gw.app)
+        .post('/internal/public-cache/purge')
+        .set('X-Service-Key', TEST_SERVICE_KEY)
+        .send({ route: '/public/shrinkflation' })
+        .expect(204);
+
+      // Within the TTL (the clock did not move): only the purge can have emptied them.
+      const after = await get('/public/shrinkflation');
+      expect(after.headers['x-cache']).toBe('MISS');
+      expect(after.text).not.toBe(before.text);
+      expect((await get('/public/shrinkflation?category=snacks')).headers['x-cache']).toBe('MISS');
+      expect((await get('/public/inflation')).headers['x-cache']).toBe('HIT');
+      expect(seen.map((entry) => entry.url)).toEqual([
+        '/public/shrinkflation',
+        '/public/shrinkflation?category=snacks',
+        '/public/inflation',
+        '/public/shrinkflation',
+        '/public/shrinkflation?category=snacks',
+      ]);
+    });
+  });
+
+  it('refuses a purge without the service key, and of a route that is not public', async () => {
+    await withGateway(env, async (gw) => {
+      await request(gw.app).get('/public/shrinkflation');
+      const purge = () => request(gw.app).post('/internal/public-cache/purge');
+      const unkeyed = await purge().send({ route: '/public/shrinkflation' }).expect(401);
+      expect(unkeyed.body.error.code).toBe('UNAUTHENTICATED');
+      await purge().set('X-Service-Key', 'x'.repeat(40)).send({ route: '/public/shrinkflation' }).expect(401);
+      const notPublic = await purge()
+        .set('X-Service-Key', TEST_SERVICE_KEY)
+        .send({ route: '/shrinkflation' })
+        .expect(400);
+      expect(notPublic.body.error.details.issues).toEqual([
+        expect.objectContaining({ path: 'route', message: 'not a public route prefix' }),
+      ]);
+      expect((await request(gw.app).get('/public/shrinkflation')).headers['x-cache']).toBe('HIT');
     });
   });
 });

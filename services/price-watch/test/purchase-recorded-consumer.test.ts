@@ -2,6 +2,7 @@
  * purchase.recorded.v1 through price-watch's real EventConsumer (JetStream test stream, inbox,
  * retries, dead letters): a receipt with a return line (negative `paidCents`) is applied in one go.
  * The return is matched to its product but records no price; nothing is retried or dead-lettered.
+ * A purchase that arrives after its user's deletion is dropped, not applied (docs/privacy.md).
  */
 import { type EventEnvelope, eventCatalog } from '@cartwatch/common-types';
 import { buildEnvelope, EventConsumer } from '@cartwatch/events';
@@ -114,4 +115,62 @@ it('matches a return line without observing a price, and neither retries nor dea
     .where('user_id', '=', user.id)
     .execute();
   expect(observations).toEqual([{ line_id: data.items[0]?.lineId, price_cents: 450 }]);
+});
+
+async function publishEnvelope(envelope: EventEnvelope): Promise<void> {
+  await jetstream(stream.nc).publish(`${stream.subjectPrefix}.${envelope.type}`, JSON.stringify(envelope), {
+    msgID: envelope.id,
+  });
+}
+
+async function applied(eventId: string): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    const rows = await sql`select 1 from inbox where event_id = ${eventId}::uuid`.execute(
+      harness.database.db,
+    );
+    if (rows.rows.length === 1) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`the consumer did not apply event ${eventId}`);
+}
+
+it('drops a purchase of a user whose deletion it applied, and counts it', async () => {
+  const user = testUser();
+  const deletion = buildEnvelope(eventCatalog.userDeleted, {
+    source: 'gateway',
+    userId: user.id,
+    subjectId: user.id,
+    data: { userId: user.id },
+  });
+  await publishEnvelope(deletion);
+  await applied(deletion.id);
+  const data = purchase(user.id, [
+    { name: 'Granola 500 g', gtin: '4006381333931', quantity: 1, unitPriceCents: 450, paidCents: 450 },
+  ]);
+  const late = buildEnvelope(eventCatalog.purchaseRecorded, {
+    source: 'receipt-ingest',
+    userId: user.id,
+    subjectId: data.purchaseId,
+    data,
+  });
+  await publishEnvelope(late);
+  await applied(late.id);
+
+  const db = harness.database.db;
+  expect(
+    await db
+      .selectFrom('purchase_line_match')
+      .select('line_id')
+      .where('purchase_id', '=', data.purchaseId)
+      .execute(),
+  ).toEqual([]);
+  expect(
+    await db.selectFrom('price_observation').select('line_id').where('user_id', '=', user.id).execute(),
+  ).toEqual([]);
+  expect(
+    await counterValue(registry, 'cartwatch_events_handled_total', {
+      type: eventCatalog.purchaseRecorded.type,
+      outcome: 'user_deleted',
+    }),
+  ).toBe(1);
 });

@@ -1,6 +1,7 @@
 /**
  * Events end to end on a private stream: a recorded purchase reaches JetStream through the outbox
- * relay; product.matched.v1 fills the line's product id; user.deleted.v1 purges the user's data.
+ * relay; product.matched.v1 fills the line's product id; user.deleted.v1 purges the user's data and
+ * leaves a tombstone.
  */
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
@@ -137,5 +138,11 @@ describe('events', () => {
       return rows[0]?.n === 0 ? true : undefined;
     });
     await request(harness.app).get(`/purchases/${kept.id}`).set(as(staying)).expect(200);
+    // The purge left a tombstone in the same transaction: a late event about the user is dropped.
+    const { rows: tombstones } = await sql<{ user_id: string }>`
+      select user_id from deleted_user where user_id in (${leaving.id}, ${staying.id})`.execute(
+      harness.database.db,
+    );
+    expect(tombstones).toEqual([{ user_id: leaving.id }]);
   });
 });

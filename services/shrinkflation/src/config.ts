@@ -1,4 +1,5 @@
 /** Environment of shrinkflation; docs/configuration.md is generated from this schema. */
+import { defaultServiceUrl } from '@cartwatch/common-types';
 import { serviceEnvSchema } from '@cartwatch/service-runtime';
 import { z } from 'zod';
 
@@ -52,12 +53,11 @@ export const envSchema = serviceEnvSchema('shrinkflation', {
     .max(90)
     .default(14)
     .describe('How long the old product may still be seen in a store after its successor appeared there.'),
-  SHRINK_PUBLIC_CACHE_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(3600)
-    .default(60)
-    .describe('How long `/public/shrinkflation` answers are cached (Redis with REDIS_URL, else in memory).'),
+  GATEWAY_URL: z
+    .url({ protocol: /^https?$/ })
+    .default(defaultServiceUrl('gateway'))
+    .describe(
+      `Base URL of the gateway, whose public cache this service purges after a review (default ${defaultServiceUrl('gateway')}).`,
+    ),
 });
 export type Config = z.infer<typeof envSchema>;

@@ -1,12 +1,19 @@
 /**
  * The same scenario end to end inside the service: `price.observed.v1` envelopes published to a real
  * JetStream test stream, consumed by the service's own handlers through the EventConsumer (inbox,
- * transactions), ending in a detection and a `shrinkflation.detected.v1` outbox row.
+ * transactions), ending in a detection and a `shrinkflation.detected.v1` outbox row. A receipt
+ * observation that arrives after its buyer's deletion is dropped (docs/privacy.md).
  */
 import { type EventEnvelope, eventCatalog } from '@cartwatch/common-types';
-import { EventConsumer } from '@cartwatch/events';
+import { buildEnvelope, EventConsumer } from '@cartwatch/events';
 import { createLogger, createMetricsRegistry, loadConfig } from '@cartwatch/service-kit';
-import { createTestStream, type TestDatabase, type TestStream } from '@cartwatch/testing';
+import {
+  counterValue,
+  createTestStream,
+  newUserId,
+  type TestDatabase,
+  type TestStream,
+} from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -29,19 +36,21 @@ import {
 let database: TestDatabase<DB>;
 let stream: TestStream;
 let consumer: EventConsumer;
+let registry: ReturnType<typeof createMetricsRegistry>;
 
 beforeAll(async () => {
   database = await createShrinkDatabase('shrink_consumer');
   stream = await createTestStream();
   const config = loadConfig(envSchema, shrinkEnv(database.schema));
   const logger = createLogger({ service: 'shrinkflation', level: 'silent' });
+  registry = createMetricsRegistry('shrinkflation');
   const handlers =
     serviceDefinition.eventHandlers?.({
       config,
       logger,
       database,
       nc: stream.nc,
-      registry: createMetricsRegistry('shrinkflation'),
+      registry,
       readiness: {},
     }) ?? [];
   consumer = new EventConsumer({
@@ -50,6 +59,7 @@ beforeAll(async () => {
     nc: stream.nc,
     logger,
     handlers,
+    registry,
     streamName: stream.streamName,
     subjectPrefix: stream.subjectPrefix,
   });
@@ -116,4 +126,37 @@ it('detects 16 oz -> 14.5 oz at $3.99 from published observations, once, despite
   const stored = await database.db.selectFrom('pack_observation').select('observation_id').execute();
   expect(stored).toHaveLength(6);
   expect(eventCatalog.shrinkflationDetected.schema.safeParse(events[0]).success).toBe(true);
+});
+
+it('drops a receipt observation whose buyer was deleted before it arrived, and counts it', async () => {
+  const buyer = newUserId();
+  const cereal = product();
+  const deletion = buildEnvelope(eventCatalog.userDeleted, {
+    source: 'gateway',
+    userId: buyer,
+    subjectId: buyer,
+    data: { userId: buyer },
+  });
+  const late = envelopeOf(
+    observation(cereal, { size: size(16, 'oz'), priceCents: 399, at: day(0), source: 'receipt' }),
+    buyer,
+  );
+  const before = await inboxCount();
+  await publishToStream(deletion, deletion.id);
+  await waitForInbox(before + 1);
+  await publishToStream(late, late.id);
+  await waitForInbox(before + 2);
+
+  const stored = await database.db
+    .selectFrom('pack_observation')
+    .select('observation_id')
+    .where('product_id', '=', cereal.productId)
+    .execute();
+  expect(stored).toEqual([]);
+  expect(
+    await counterValue(registry, 'cartwatch_events_handled_total', {
+      type: eventCatalog.priceObserved.type,
+      outcome: 'user_deleted',
+    }),
+  ).toBe(1);
 });

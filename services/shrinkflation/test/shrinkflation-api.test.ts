@@ -7,12 +7,10 @@ import {
   TEST_SERVICE_KEY,
   type TestDatabase,
   testAdmin,
-  testEnv,
   testStaff,
   testUser,
 } from '@cartwatch/testing';
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
@@ -28,6 +26,7 @@ import {
   type ProductFixture,
   product,
   size,
+  startFakeGateway,
 } from './support.js';
 
 let database: TestDatabase<DB>;
@@ -316,10 +315,11 @@ describe('review', () => {
 
 describe('GET /public/shrinkflation', () => {
   it('lists only confirmed or high-confidence detections, with Cache-Control and an ETag', async () => {
-    const { app: freshApp, close } = createTestApp(database.schema, { SHRINK_PUBLIC_CACHE_SECONDS: '30' });
+    const { app: freshApp, close } = createTestApp(database.schema);
     try {
       const res = await request(freshApp).get('/public/shrinkflation').set(serviceOnly).expect(200);
-      expect(res.headers['cache-control']).toBe('public, max-age=30');
+      // The gateway holds the one public cache; this answer only tells others to revalidate.
+      expect(res.headers['cache-control']).toBe('public, no-cache');
       expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
       const ids = res.body.items.map((i: { productId: string }) => i.productId);
       expect(ids).toContain(cereal.productId);
@@ -339,65 +339,41 @@ describe('GET /public/shrinkflation', () => {
     }
   });
 
-  it('serves from its cache until a review empties it', async () => {
-    const { app: cachedApp, close } = createTestApp(database.schema, { SHRINK_PUBLIC_CACHE_SECONDS: '300' });
+  it("keeps no cache of its own, and purges the gateway's public cache once a review committed", async () => {
+    const gateway = await startFakeGateway();
+    const { app: reviewApp, close } = createTestApp(database.schema, { GATEWAY_URL: gateway.url });
     try {
-      const first = await request(cachedApp)
-        .get('/public/shrinkflation?store=corner-shop')
-        .set(serviceOnly)
-        .expect(200);
+      const list = () =>
+        request(reviewApp).get('/public/shrinkflation?store=corner-shop').set(serviceOnly).expect(200);
+      const first = await list();
       expect(first.body.items.map((i: { productId: string }) => i.productId)).toEqual([coffee.productId]);
-      // A change behind the cache's back (another replica's write) is not seen until the TTL ...
+      // A change behind this process's back (another replica's write) shows at once: nothing is cached here.
       await database.db
         .updateTable('shrinkflation')
         .set({ confidence: 0.1 })
         .where('product_id', '=', coffee.productId)
         .execute();
-      const cached = await request(cachedApp)
-        .get('/public/shrinkflation?store=corner-shop')
-        .set(serviceOnly)
-        .expect(200);
-      expect(cached.body.items).toHaveLength(1);
-      // ... while a review through this service empties the cache at once.
-      await request(cachedApp)
+      expect((await list()).body.items).toHaveLength(0);
+      expect(gateway.purges).toEqual([]);
+      // A review purges the gateway's copy before it answers.
+      await request(reviewApp)
         .post(`/shrinkflation/${await idOf(coffee)}/reject`)
         .set(asAdmin)
         .expect(200);
-      const after = await request(cachedApp)
-        .get('/public/shrinkflation?store=corner-shop')
-        .set(serviceOnly)
-        .expect(200);
-      expect(after.body.items).toHaveLength(0);
+      expect(gateway.purges).toEqual([{ body: { route: '/public/shrinkflation' }, keyed: true }]);
     } finally {
       await close();
+      await gateway.close();
     }
   });
 
-  it('caches in Redis when REDIS_URL is set', async () => {
-    const redisUrl = testEnv().redisUrl;
-    const { app: redisApp, close } = createTestApp(database.schema, {
-      REDIS_URL: redisUrl,
-      SHRINK_PUBLIC_CACHE_SECONDS: '300',
-    });
-    const redis = new Redis(redisUrl);
-    try {
-      const res = await request(redisApp)
-        .get('/public/shrinkflation?store=fresh-mart')
-        .set(serviceOnly)
-        .expect(200);
-      const cached = await redis.hkeys(`shrinkflation:${database.schema}:public`);
-      expect(cached).toHaveLength(1);
-      const again = await request(redisApp)
-        .get('/public/shrinkflation?store=fresh-mart')
-        .set(serviceOnly)
-        .expect(200);
-      expect(again.headers.etag).toBe(res.headers.etag);
-      expect(again.body).toEqual(res.body);
-    } finally {
-      await redis.del(`shrinkflation:${database.schema}:public`);
-      redis.disconnect();
-      await close();
-    }
+  it('answers a review even when the gateway cannot be reached (the purge is only logged)', async () => {
+    // createTestApp points GATEWAY_URL at a closed port.
+    const res = await request(app)
+      .post(`/shrinkflation/${await idOf(coffee)}/reject`)
+      .set(asAdmin)
+      .expect(200);
+    expect(res.body.status).toBe('rejected');
   });
 
   it('rejects a status filter (the public list decides visibility itself)', async () => {

@@ -1,4 +1,6 @@
 /** Test helpers: an isolated schema, the app over it, price observations, and what reached the outbox. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   type EventEnvelope,
@@ -20,7 +22,6 @@ import {
   recordPriceObservation,
 } from '../src/detection/detection.service.js';
 import { serviceDefinition } from '../src/service.js';
-import type { PublicCache } from '../src/shrinkflation/public-cache.js';
 
 export const migrationsFolder = fileURLToPath(new URL('../src/db/migrations', import.meta.url));
 
@@ -46,6 +47,9 @@ export function shrinkEnv(schema: string, extra: Record<string, string> = {}): N
     DATABASE_URL: databaseUrl,
     NATS_URL: natsUrl,
     DB_SCHEMA: schema,
+    // Nothing listens there: a review's purge of the gateway's public cache fails and is only logged.
+    // Tests that look at the purge point it at `startFakeGateway()`.
+    GATEWAY_URL: 'http://127.0.0.1:9',
     ...extra,
   };
 }
@@ -58,8 +62,43 @@ export function createTestApp(
   return {
     app: built.app,
     async close() {
-      await (built.app.locals.publicCache as PublicCache).close();
       await built.close();
+    },
+  };
+}
+
+export interface FakeGateway {
+  url: string;
+  /** Purge requests received, in order: the body and whether the service key came with it. */
+  purges: Array<{ body: unknown; keyed: boolean }>;
+  close(): Promise<void>;
+}
+
+/** A loopback stand-in for the gateway's `POST /internal/public-cache/purge` (answers 204). */
+export async function startFakeGateway(): Promise<FakeGateway> {
+  const purges: FakeGateway['purges'] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      if (req.method !== 'POST' || req.url !== '/internal/public-cache/purge') {
+        res.writeHead(404).end();
+        return;
+      }
+      purges.push({
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+        keyed: req.headers['x-service-key'] === TEST_SERVICE_KEY,
+      });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    purges,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     },
   };
 }

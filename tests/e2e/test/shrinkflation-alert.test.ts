@@ -2,7 +2,8 @@
  * Issue #6 end to end, only through the gateway: receipts imported through receipt-ingest show the same
  * GTIN at 16 oz and then at 14.5 oz for the same $3.99 -> price-watch matches and observes them ->
  * shrinkflation detects the shrink (+10.3 % unit price) -> price-watch alerts the user who bought the
- * product, on `GET /alerts` and on their SSE stream, and no one else.
+ * product, on `GET /alerts` and on their SSE stream, and no one else. An admin's rejection takes the claim
+ * off the gateway-cached public list at once.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -174,5 +175,29 @@ describe('shrinkflation from imported receipts', () => {
     expect(detection?.confidence).toBeGreaterThanOrEqual(0.8);
     const alert = (await alertsOf(buyer)).find((item) => item.kind === 'shrinkflation');
     expect(alert?.productId).toBe(detection?.productId);
+  });
+
+  it("takes a rejected claim off the gateway's cached public list at once", async () => {
+    const admin = await gateway.loginAdmin(platform.admin);
+    const { body } = await gateway.get<{ items: Shrinkflation[] }>(`/shrinkflation?store=${storeSlug}`, {
+      token: admin.token,
+    });
+    const id = body.items[0]?.id;
+    expect(id).toBeDefined();
+    await gateway.post(`/shrinkflation/${id}/confirm`, undefined, { token: admin.token });
+    const publicList = () =>
+      gateway.get<{ items: Array<{ productId: string }> }>(`/public/shrinkflation?store=${storeSlug}`);
+    const confirmed = await publicList();
+    expect(confirmed.body.items.map((item) => item.productId)).toEqual([body.items[0]?.productId]);
+    // The gateway now holds the answer (the one public cache; the shrinkflation service keeps none).
+    const cached = await publicList();
+    expect(cached.headers.get('x-cache')).toBe('HIT');
+    expect(cached.headers.get('cache-control')).toBe('public, no-cache');
+
+    await gateway.post(`/shrinkflation/${id}/reject`, undefined, { token: admin.token });
+    // No waiting: the review answered after the service purged the gateway's copy.
+    const rejected = await publicList();
+    expect(rejected.headers.get('x-cache')).toBe('MISS');
+    expect(rejected.body.items).toEqual([]);
   });
 });

@@ -166,8 +166,11 @@ export const CouponListQuery = PaginationQuery.extend({
 
 export const CouponIdParams = z.object({ id: Uuid }).strict();
 
+/** Entries one `POST /coupons/import` may carry, JSON or CSV (data rows). */
+export const MAX_IMPORTED_COUPONS = 5000;
+
 export const CouponImportJson = z
-  .object({ coupons: z.array(z.unknown()).min(1).max(5000) })
+  .object({ coupons: z.array(z.unknown()).min(1).max(MAX_IMPORTED_COUPONS) })
   .strict()
   .meta({ id: 'CouponImportJson' });
 

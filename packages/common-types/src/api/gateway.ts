@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { StoreSlug, Timestamp, UserRole, Uuid } from '../ids.js';
 import { PaginationQuery } from '../pagination.js';
+import { publicRoutePrefixes } from '../routes.js';
 
 export const Email = z
   .email()
@@ -227,3 +228,18 @@ export const SetUserRoleRequest = z
   ])
   .meta({ id: 'SetUserRoleRequest' });
 export type SetUserRoleRequest = z.infer<typeof SetUserRoleRequest>;
+
+/**
+ * `POST /internal/public-cache/purge` (service to gateway): drop the gateway's cached answers of one
+ * public route after its data changed (docs/gateway.md, "Public cache").
+ */
+export const PublicCachePurge = z
+  .object({
+    route: z
+      .string()
+      .refine((route) => publicRoutePrefixes.includes(route), 'not a public route prefix')
+      .describe('A public route prefix of the route table, e.g. `/public/shrinkflation`'),
+  })
+  .strict()
+  .meta({ id: 'PublicCachePurge' });
+export type PublicCachePurge = z.infer<typeof PublicCachePurge>;

@@ -11,7 +11,7 @@ import { createTestDatabase, type TestDatabase } from '@cartwatch/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
-import { ensureStream, eventTablesV1 } from '../../src/index.js';
+import { ensureStream, eventTablesV1, eventTablesV2 } from '../../src/index.js';
 import type { AnyTables } from '../../src/schema-agnostic.js';
 
 export { createTestStream, type TestStream } from '@cartwatch/testing';
@@ -20,7 +20,7 @@ export const silentLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent'
 
 export type EventsTestDatabase = TestDatabase<AnyTables>;
 
-/** An isolated schema `t_<prefix>_<random>` with the outbox and inbox tables, as a service's first migration makes. */
+/** An isolated schema `t_<prefix>_<random>` with the outbox, inbox and tombstone tables, as a service's migrations make. */
 export async function createEventsTestDatabase(options: {
   prefix: string;
   max?: number;
@@ -28,6 +28,7 @@ export async function createEventsTestDatabase(options: {
   const database = await createTestDatabase<AnyTables>({ prefix: options.prefix, max: options.max ?? 10 });
   try {
     await eventTablesV1.up(database.db);
+    await eventTablesV2.up(database.db);
   } catch (error) {
     await database.drop();
     throw error;

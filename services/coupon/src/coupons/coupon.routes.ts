@@ -10,6 +10,7 @@ import {
   CouponListQuery,
   CouponPage,
   CreateCoupon,
+  MAX_IMPORTED_COUPONS,
   RelevantCouponPage,
   RelevantCouponQuery,
 } from '@cartwatch/common-types';
@@ -18,14 +19,16 @@ import {
   currentUser,
   errorResponses,
   jsonResponse,
+  limitedBody,
   type OpenAPIRegistry,
   parseBody,
   parseParams,
   parseQuery,
   requireStaff,
   requireUser,
+  sizeInBytes,
 } from '@cartwatch/service-kit';
-import express, { type Express } from 'express';
+import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
@@ -44,25 +47,18 @@ export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: strin
     res.json(await relevantCoupons(db, currentUser(req).id, query));
   });
 
-  app.post(
-    '/coupons/import',
-    requireStaff,
-    express.text({ type: ['text/csv', 'application/csv'], limit: bodyLimit }),
-    async (req, res) => {
-      let entries: unknown[];
-      if (req.is(['text/csv', 'application/csv'])) {
-        if (typeof req.body !== 'string' || req.body.trim() === '') {
-          throw AppError.validation([{ path: '', message: 'empty CSV feed', code: 'too_small' }]);
-        }
-        entries = couponsFromCsv(req.body);
-        if (entries.length === 0)
-          throw AppError.validation([{ path: '', message: 'no data rows', code: 'too_small' }]);
-      } else {
-        entries = parseBody(CouponImportJson, req).coupons;
-      }
-      res.json(await coupons.importCoupons(db, entries, currentUser(req)));
-    },
-  );
+  app.post('/coupons/import', requireStaff, async (req, res) => {
+    let entries: unknown[];
+    if (req.is(['text/csv', 'application/csv'])) {
+      // Streamed, never buffered whole: at most BODY_LIMIT bytes (413) and as many rows as a JSON feed.
+      entries = await couponsFromCsv(limitedBody(req, sizeInBytes(bodyLimit)), MAX_IMPORTED_COUPONS);
+      if (entries.length === 0)
+        throw AppError.validation([{ path: 'lines', message: 'no data rows', code: 'too_small' }]);
+    } else {
+      entries = parseBody(CouponImportJson, req).coupons;
+    }
+    res.json(await coupons.importCoupons(db, entries, currentUser(req)));
+  });
 
   app.post('/coupons', requireStaff, async (req, res) => {
     res.status(201).json(await coupons.createCoupon(db, parseBody(CreateCoupon, req), currentUser(req)));

@@ -7,7 +7,7 @@
  */
 import { eventCatalog, type User } from '@cartwatch/common-types';
 import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
-import { publish } from '@cartwatch/events';
+import { publish, recordDeletedUser } from '@cartwatch/events';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -229,6 +229,8 @@ export class AccountService {
     const ended = await withTransaction(this.deps.db, async (trx) => {
       const sessionIds = await repo.revokeUserSessions(trx, actor.userId, 'account deleted');
       await repo.deleteUser(trx, actor.userId);
+      // The gateway's own tombstone: a late alert about this user is dropped, not delivered.
+      await recordDeletedUser(trx, actor.userId);
       await publish(trx, eventCatalog.userDeleted, {
         source: 'gateway',
         data: { userId: actor.userId },

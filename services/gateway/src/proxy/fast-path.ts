@@ -36,6 +36,12 @@ export interface FastPathOptions {
   histogram: ReturnType<typeof httpDurationHistogram>;
   /** The user the request was admitted as, for the log line. */
   userIdOf(req: IncomingMessage): string | undefined;
+  /**
+   * Checks the X-Service-Key of a request for the gateway's own `/internal/*` routes (a valid one marks
+   * the request, see service-kit's `hasValidServiceKey`) before the header is stripped like every
+   * client's `x-service-*` header.
+   */
+  verifyServiceKey(req: IncomingMessage): unknown;
 }
 
 function pathOf(url: string | undefined): string {
@@ -86,8 +92,10 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
   }
 
   expressApp.handle = (req, res, done) => {
+    const path = pathOf(req.url);
+    if (path === '/internal' || path.startsWith('/internal/')) options.verifyServiceKey(req);
     stripClientIdentityHeaders(req);
-    const route = isPreflight(req) ? undefined : matchRoute(pathOf(req.url));
+    const route = isPreflight(req) ? undefined : matchRoute(path);
     if (!route) {
       expressHandle(req, res, done);
       return;

@@ -162,7 +162,7 @@ export function createServiceProxies(options: ProxyOptions): ServiceProxies {
           publicCache.send(req, res, entry, 'HIT');
           return;
         }
-        publicCache.prepareMiss(req);
+        publicCache.prepareMiss(req, route);
         void cachingProxy(req, res, ignore);
       });
     },

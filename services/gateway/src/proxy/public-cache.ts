@@ -1,8 +1,12 @@
 /**
- * Short cache of the public endpoints (`/public/*`, route auth `public`): anonymous GET answers are kept
- * in Redis (shared by the replicas; an in-memory LRU without REDIS_URL) for PUBLIC_CACHE_TTL_SECONDS,
- * keyed by path and query, and served with `Cache-Control: public, max-age=<seconds left>`, a strong
- * `ETag` (SHA-256 of the body), `304` for a matching `If-None-Match`, and `X-Cache: HIT|MISS`.
+ * The one cache of the public endpoints (`/public/*`, route auth `public`; docs/gateway.md, "Public
+ * cache"): anonymous GET answers are kept in Redis (shared by the replicas; an in-memory LRU without
+ * REDIS_URL) for PUBLIC_CACHE_TTL_SECONDS, keyed by path and query, and served with
+ * `Cache-Control: public, no-cache` (clients and shared caches revalidate every time, so nothing outside
+ * the gateway holds an answer), a strong `ETag` (SHA-256 of the body), `304` for a matching
+ * `If-None-Match`, and `X-Cache: HIT|MISS`. The services keep no cache of their own: after a change they
+ * call `POST /internal/public-cache/purge` (public-cache.routes.ts), which drops every answer under that
+ * route at once.
  *
  * Only anonymous requests use the cache. A public route still forwards a valid token as identity, and the
  * service may answer a signed-in user differently, so a request with an Authorization header bypasses
@@ -28,22 +32,46 @@ export interface CachedResponse {
 
 export interface PublicCacheStore {
   get(key: string): Promise<CachedResponse | undefined>;
-  set(key: string, entry: CachedResponse, ttlMs: number): Promise<void>;
+  /** Stores `entry` under `key` (a path and query) of the public route `route` (its prefix). */
+  set(key: string, entry: CachedResponse, ttlMs: number, route: string): Promise<void>;
+  /** Drops every answer stored under the public route `route`. */
+  purge(route: string): Promise<void>;
 }
 
+/**
+ * Answers under `<prefix><path?query>`; each route's keys are also listed in the set
+ * `<prefix>route:<route prefix>`, so a purge deletes exactly them without scanning the keyspace.
+ */
 export class RedisCacheStore implements PublicCacheStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
+  private routeIndex(route: string): string {
+    return `${this.prefix}route:${route}`;
+  }
+
   async get(key: string): Promise<CachedResponse | undefined> {
     const value = await this.redis.get(`${this.prefix}${key}`);
     return value === null ? undefined : (JSON.parse(value) as CachedResponse);
   }
 
-  async set(key: string, entry: CachedResponse, ttlMs: number): Promise<void> {
-    await this.redis.set(`${this.prefix}${key}`, JSON.stringify(entry), 'PX', ttlMs);
+  async set(key: string, entry: CachedResponse, ttlMs: number, route: string): Promise<void> {
+    const index = this.routeIndex(route);
+    // The index outlives its newest entry by nothing: it expires with the last answer it lists.
+    await this.redis
+      .multi()
+      .set(`${this.prefix}${key}`, JSON.stringify(entry), 'PX', ttlMs)
+      .sadd(index, key)
+      .pexpire(index, ttlMs)
+      .exec();
+  }
+
+  async purge(route: string): Promise<void> {
+    const index = this.routeIndex(route);
+    const keys = await this.redis.smembers(index);
+    await this.redis.del(index, ...keys.map((key) => `${this.prefix}${key}`));
   }
 }
 
@@ -62,6 +90,16 @@ export class MemoryCacheStore implements PublicCacheStore {
   async set(key: string, entry: CachedResponse): Promise<void> {
     this.entries.set(key, entry);
   }
+
+  async purge(route: string): Promise<void> {
+    for (const key of [...this.entries.keys()]) if (underRoute(key, route)) this.entries.delete(key);
+  }
+}
+
+/** `key` (a path and query) is `route` or below it, on whole segments. */
+function underRoute(key: string, route: string): boolean {
+  const path = key.split('?', 1)[0] ?? '';
+  return path === route || path.startsWith(`${route}/`);
 }
 
 /** Larger answers are passed through, not stored. */
@@ -91,6 +129,8 @@ function etagMatches(ifNoneMatch: string | undefined, etag: string): boolean {
 export class PublicCache {
   /** The client's If-None-Match of a miss: kept here, not sent on, so the service answers in full. */
   private readonly conditionals = new WeakMap<IncomingMessage, string | undefined>();
+  /** The public route (prefix) of each miss in flight: its answer is stored under that route. */
+  private readonly routes = new WeakMap<IncomingMessage, string>();
 
   constructor(
     private readonly store: PublicCacheStore,
@@ -122,8 +162,14 @@ export class PublicCache {
     return undefined;
   }
 
+  /** Drops every stored answer of the public route `route` (a route-table prefix); store errors propagate. */
+  async purge(route: string): Promise<void> {
+    await this.store.purge(route);
+  }
+
   /** Before asking the service about a miss: takes the client's conditional headers off the request. */
-  prepareMiss(req: IncomingMessage): void {
+  prepareMiss(req: IncomingMessage, route: RouteEntry): void {
+    this.routes.set(req, route.prefix);
     this.conditionals.set(req, req.headers['if-none-match']);
     delete req.headers['if-none-match'];
     delete req.headers['if-modified-since'];
@@ -131,11 +177,8 @@ export class PublicCache {
 
   /** Answers from a stored entry (or 304 when the client has it). */
   send(req: IncomingMessage, res: ServerResponse, entry: CachedResponse, outcome: 'HIT' | 'MISS'): void {
-    const secondsLeft = Math.max(
-      0,
-      Math.ceil((entry.storedAt + this.options.ttlSeconds * 1000 - this.now()) / 1000),
-    );
-    res.setHeader('cache-control', `public, max-age=${secondsLeft}`);
+    // Revalidate every time (a 304 is cheap): a purged answer is gone for every client at once.
+    res.setHeader('cache-control', 'public, no-cache');
     res.setHeader('etag', entry.etag);
     res.setHeader('x-cache', outcome);
     const ifNoneMatch = this.conditionals.has(req)
@@ -185,7 +228,8 @@ export class PublicCache {
         etag: `"${createHash('sha256').update(body).digest('base64url')}"`,
         storedAt: this.now(),
       };
-      this.store.set(req.url ?? '', entry, this.options.ttlSeconds * 1000).catch((error: unknown) => {
+      const route = this.routes.get(req) ?? req.url ?? '';
+      this.store.set(req.url ?? '', entry, this.options.ttlSeconds * 1000, route).catch((error: unknown) => {
         this.options.logger.debug({ err: error }, 'public cache write failed');
       });
       this.send(req, res, entry, 'MISS');

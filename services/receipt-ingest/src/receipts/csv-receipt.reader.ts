@@ -1,8 +1,8 @@
 /**
- * Reads a receipt CSV as a stream (csv-parse) into normalized receipts. One row is one line item;
- * rows sharing `receipt_id` (else the same `store` and `purchased_at`) form one receipt. Every
- * problem is collected with its CSV line number so the whole file can be rejected at once.
- * Columns are documented in the service README.
+ * Reads a receipt CSV as a stream (service-kit's `readCsvRows`: csv-parse, row cap, line numbers) into
+ * normalized receipts. One row is one line item; rows sharing `receipt_id` (else the same `store` and
+ * `purchased_at`) form one receipt. Every problem is collected with its CSV line number so the whole
+ * file can be rejected at once. Columns are documented in the service README.
  */
 import type { Readable } from 'node:stream';
 import {
@@ -14,7 +14,7 @@ import {
   parseMinorUnits,
   ReceiptIngestApi,
 } from '@cartwatch/common-types';
-import { parse } from 'csv-parse';
+import { readCsvRows } from '@cartwatch/service-kit';
 import { completeItem, type NormalizedReceipt, type QuantityUnit } from './normalized-receipt.js';
 
 export const csvColumns = [
@@ -78,21 +78,11 @@ export async function readReceiptCsv(
     return date;
   };
 
-  const parser = input.pipe(
-    parse({
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-      bom: true,
-      trim: true,
-      skip_empty_lines: true,
-      info: true,
-      max_record_size: 64 * 1024,
-    }),
-  );
-
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
+  const rows = readCsvRows(input, {
+    maxRows: options.maxRows,
+    columns: (header) => header.map((name) => name.trim().toLowerCase()),
+  });
+  for await (const { record, line } of rows) {
     if (!headerChecked) {
       headerChecked = true;
       const columns = Object.keys(record);
@@ -102,24 +92,10 @@ export async function readReceiptCsv(
         report({ path: `lines.1.${column}`, message: 'unknown column', code: 'unknown_column' });
       for (const column of missing)
         report({ path: `lines.1.${column}`, message: 'required column missing', code: 'missing_column' });
-      if (unknown.length > 0 || missing.length > 0) {
-        input.unpipe();
-        input.resume();
-        return { receipts: [], issues, rowCount };
-      }
+      // Leaving the loop stops the reader, which drops the rest of the body.
+      if (unknown.length > 0 || missing.length > 0) return { receipts: [], issues, rowCount };
     }
     rowCount += 1;
-    if (rowCount > options.maxRows) {
-      report({
-        path: `lines.${info.lines}`,
-        message: `more than ${options.maxRows} rows`,
-        code: 'too_many_rows',
-      });
-      input.unpipe();
-      input.resume();
-      break;
-    }
-    const line = info.lines;
     const path = `lines.${line}`;
     const value = (column: CsvColumn): string | undefined => {
       const text = record[column];

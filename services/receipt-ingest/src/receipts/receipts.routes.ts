@@ -1,15 +1,15 @@
 /** POST /receipts (JSON), /receipts/batch, /receipts/csv (streamed), /receipts/text. */
-import { Transform } from 'node:stream';
 import { ReceiptIngestApi as Api } from '@cartwatch/common-types';
 import {
   AppError,
   currentUser,
   errorResponses,
+  limitedBody,
   type OpenAPIRegistry,
   parseBody,
   requireUser,
 } from '@cartwatch/service-kit';
-import type { Express, Request } from 'express';
+import type { Express } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import * as receiptsService from './receipts.service.js';
@@ -27,21 +27,6 @@ const batchResponses = {
     content: { 'application/json': { schema: Api.BatchImportResult } },
   },
 };
-
-/** The request body, stopped with 413 once it passes `maxBytes`. */
-function limitedBody(req: Request, maxBytes: number): Transform {
-  let seen = 0;
-  const limiter = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      seen += chunk.length;
-      if (seen > maxBytes)
-        callback(new AppError('PAYLOAD_TOO_LARGE', `the CSV is larger than ${maxBytes} bytes`));
-      else callback(null, chunk);
-    },
-  });
-  req.on('error', (error) => limiter.destroy(error));
-  return req.pipe(limiter);
-}
 
 export function registerReceiptRoutes(app: Express, { database, config }: AppDeps): void {
   app.post('/receipts', requireUser, async (req, res) => {

@@ -2,8 +2,7 @@
 import type { Readable } from 'node:stream';
 import { type ReceiptIngestApi, toCanonicalSize } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
-import { AppError } from '@cartwatch/service-kit';
-import { CsvError } from 'csv-parse';
+import { AppError, CSV_REJECTED } from '@cartwatch/service-kit';
 import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { getPurchase } from '../purchases/purchases.service.js';
@@ -86,21 +85,9 @@ export async function importCsv(
   body: Readable,
   options: { maxRows: number; defaultCurrency: string },
 ): Promise<BatchImportResult> {
-  let read: Awaited<ReturnType<typeof readReceiptCsv>>;
-  try {
-    read = await readReceiptCsv(body, options);
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const line = (error as CsvError & { lines?: number }).lines;
-      throw AppError.validation(
-        [{ path: line === undefined ? 'lines' : `lines.${line}`, message: error.message, code: error.code }],
-        'the CSV was rejected; nothing was imported',
-      );
-    }
-    throw error;
-  }
-  if (read.issues.length > 0)
-    throw AppError.validation(read.issues, 'the CSV was rejected; nothing was imported');
+  // A malformed file or one past the row cap is rejected by the reader itself (naming the line).
+  const read = await readReceiptCsv(body, options);
+  if (read.issues.length > 0) throw AppError.validation(read.issues, CSV_REJECTED);
   return summarize(await recordReceipts(database, userId, read.receipts));
 }
 

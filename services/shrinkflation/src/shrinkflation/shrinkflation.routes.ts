@@ -20,6 +20,7 @@ import {
   parseBody,
   parseParams,
   parseQuery,
+  requestIdOf,
   requireAdmin,
   requireUser,
 } from '@cartwatch/service-kit';
@@ -34,11 +35,7 @@ import {
   type ShrinkflationDeps,
 } from './shrinkflation.service.js';
 
-export function mountShrinkflationRoutes(
-  app: Express,
-  deps: ShrinkflationDeps,
-  publicMaxAgeSeconds: number,
-): void {
+export function mountShrinkflationRoutes(app: Express, deps: ShrinkflationDeps): void {
   app.get('/shrinkflation', requireUser, async (req, res) => {
     res.json(await listDetections(deps, parseQuery(ShrinkflationListQuery, req), currentUser(req)));
   });
@@ -66,13 +63,14 @@ export function mountShrinkflationRoutes(
       const { id } = parseParams(ShrinkflationIdParams, req);
       // The body is optional: a bare POST confirms or rejects without a note.
       const review = parseBody(ShrinkflationReview.optional(), req);
-      res.json(await reviewDetection(deps, currentUser(req), id, decision, review?.note));
+      res.json(await reviewDetection(deps, currentUser(req), id, decision, review?.note, requestIdOf(req)));
     });
   }
 
   app.get('/public/shrinkflation', async (req, res) => {
     const body = await listPublicDetections(deps, parseQuery(PublicShrinkflationQuery, req));
-    res.set('Cache-Control', `public, max-age=${publicMaxAgeSeconds}`);
+    // The gateway holds the one public cache; anyone else revalidates (the ETag makes that cheap).
+    res.set('Cache-Control', 'public, no-cache');
     res.set('ETag', `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`);
     if (req.fresh) {
       res.status(304).end();

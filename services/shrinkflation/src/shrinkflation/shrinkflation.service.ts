@@ -25,7 +25,7 @@ import {
   listSizedForProduct,
   type ObservationRow,
 } from '../observations/observation.repository.js';
-import type { PublicCache } from './public-cache.js';
+import type { PublicCachePurger } from './public-cache-purge.js';
 import {
   findShrinkflation,
   listShrinkflation,
@@ -38,7 +38,8 @@ import {
 export interface ShrinkflationDeps {
   db: Kysely<DB>;
   highConfidence: number;
-  publicCache: PublicCache;
+  /** The gateway's public cache, purged after a review. */
+  publicCache: PublicCachePurger;
 }
 
 const ListCursor = defineCursor(z.strictObject({ d: z.iso.datetime(), id: z.uuid() }));
@@ -178,16 +179,13 @@ export async function listModerationQueue(
 }
 
 /**
- * The public list: confirmed, or detected with high confidence and independent evidence; answers are
- * cached briefly.
+ * The public list: confirmed, or detected with high confidence and independent evidence. Not cached
+ * here: the gateway holds the one public cache, purged after a review.
  */
 export async function listPublicDetections(
   deps: ShrinkflationDeps,
   query: PublicShrinkflationQuery,
 ): Promise<string> {
-  const cacheKey = JSON.stringify(query);
-  const cached = await deps.publicCache.get(cacheKey);
-  if (cached !== undefined) return cached;
   const page = await pageOfRows(
     deps.db,
     {
@@ -200,9 +198,7 @@ export async function listPublicDetections(
     query,
     toPublic,
   );
-  const body = JSON.stringify(page);
-  await deps.publicCache.set(cacheKey, body);
-  return body;
+  return JSON.stringify(page);
 }
 
 export async function getDetection(
@@ -279,6 +275,7 @@ export async function reviewDetection(
   id: string,
   decision: 'confirmed' | 'rejected',
   note: string | undefined,
+  requestId?: string,
 ): Promise<Shrinkflation> {
   const row = await withTransaction(deps.db, async (trx) => {
     const existing = await lockShrinkflation(trx, id);
@@ -291,6 +288,7 @@ export async function reviewDetection(
     if (decision === 'confirmed') await publishIfAlertable(trx, reviewed, deps.highConfidence);
     return reviewed;
   });
-  await deps.publicCache.clear();
+  // After the commit (no network I/O inside the transaction): the public list changed.
+  await deps.publicCache.purge(requestId);
   return toShrinkflation(row);
 }
