@@ -119,6 +119,21 @@ export interface PriceSharedTable {
   updated_at: Generated<Date>;
 }
 
+/**
+ * The shared price of a product at a store as it stood at the end of a day with evidence
+ * (docs/price-watch.md, "Shared figures over time"): what public series and aggregates read.
+ */
+export interface PriceSharedDailyTable {
+  product_id: string;
+  day: ColumnType<string, string, string>;
+  store_slug: string;
+  currency: string;
+  price_cents: BigIntCents;
+  basis: 'store' | 'consensus';
+  contributors: number;
+  observation_id: string;
+}
+
 export interface CpiValueTable {
   series_id: string;
   year: number;
@@ -204,5 +219,6 @@ export interface DB {
   price_daily: PriceDailyTable;
   price_latest: PriceLatestTable;
   price_shared: PriceSharedTable;
+  price_shared_daily: PriceSharedDailyTable;
   cpi_value: CpiValueTable;
 }

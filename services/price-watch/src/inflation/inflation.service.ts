@@ -42,7 +42,7 @@ export const inflationCategories: Record<Category, { seriesId: string; productCa
 
 export const INFLATION_METHOD =
   'CPI: BLS CPI-U (NSA) index of the month against the same month a year earlier. Basket: products priced (USD) in both months; ' +
-  'each product’s average observed price per month across stores; the index change is the geometric mean of the price relatives (Jevons).';
+  'each product’s average shared price per month across stores (a store’s own price, or the median of at least k shoppers’ receipts); the index change is the geometric mean of the price relatives (Jevons).';
 
 function percentChange(now: number, before: number): number {
   return Math.round((now / before - 1) * 10_000) / 100;
