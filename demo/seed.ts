@@ -1,7 +1,8 @@
 /**
  * Demo data for a newcomer's first `pnpm start`: three retailers with locations, a store catalog with
  * stock and a store layout, two years of receipts for a demo shopper across the three stores (prices
- * rising, one cereal shrinking at the same price), coupons and a smart cart. Everything goes through the
+ * rising, one cereal shrinking at the same price) and fewer for three neighbours (public figures need
+ * k = 3 contributors), coupons and a smart cart. Everything goes through the
  * gateway's public API, as the web app would; nothing is written to a database directly.
  *
  * It runs only on an empty platform: when the demo shopper can log in or any retailer exists it prints
@@ -25,6 +26,19 @@ export const demoStores: DemoStore[] = [
   { slug: 'value-mart', name: 'Value Mart', priceLevel: 0.92 },
   { slug: 'corner-grocer', name: 'Corner Grocer', priceLevel: 1.08 },
 ];
+
+/**
+ * Three neighbours who shop the same stores, less often: shared prices and every public figure rest on
+ * at least k = 3 distinct contributors (docs/privacy.md), so the demo shopper's receipts alone would
+ * show no public trend, category trend or CPI basket.
+ */
+export const DEMO_NEIGHBOURS = [1, 2, 3].map((index) => ({
+  email: `neighbour-${index}@cartwatch.local`,
+  password: 'cartwatch-demo',
+  displayName: `Demo Neighbour ${index}`,
+}));
+const NEIGHBOUR_VISITS = 73;
+const NEIGHBOUR_EVERY_DAYS = 10;
 
 const DAY_MS = 86_400_000;
 /** Two years of shopping, every three to four days, the stores taking turns. */
@@ -189,6 +203,31 @@ export async function seedDemo(
     lines += body.itemCount;
   }
   log(`receipts: ${receipts.length} (${lines} lines) for ${DEMO_SHOPPER.email}`);
+
+  // The neighbours' receipts over the same two years (same shelf prices, their own picks).
+  for (const [index, neighbour] of DEMO_NEIGHBOURS.entries()) {
+    const session = await api.call<Session>('POST', '/auth/register', neighbour, [201]);
+    const asNeighbour = api.as(session.body.tokens.accessToken);
+    const theirs = buildReceipts({
+      items,
+      stores: demoStores,
+      start,
+      visits: NEIGHBOUR_VISITS,
+      everyDays: NEIGHBOUR_EVERY_DAYS,
+      seed: SEED + index + 1,
+      itemsPerReceipt: 10,
+      saleChance: 0.08,
+      shrink: {
+        key: 'cereal',
+        at: new Date(start.getTime() + 365 * DAY_MS),
+        size: { value: 14.5, unit: 'oz' },
+      },
+    });
+    for (let offset = 0; offset < theirs.length; offset += 100) {
+      await asNeighbour.call('POST', '/receipts/batch', { receipts: theirs.slice(offset, offset + 100) });
+    }
+    log(`receipts: ${theirs.length} for ${neighbour.email}`);
+  }
 
   const coupons = demoCoupons(items, productOf);
   for (const coupon of coupons) await asAdmin.call('POST', '/coupons', coupon);

@@ -1,6 +1,6 @@
 /**
  * The demo seeder (demo/seed.ts) against a platform of its own (it seeds only an empty one): it creates
- * the retailers, two years of receipts for the demo shopper, products, a catalog, a layout, a smart cart
+ * the retailers, two years of receipts for the demo shopper (and fewer for three neighbours), products, a catalog, a layout, a smart cart
  * and coupons through the gateway; a second run changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,29 @@ describe('the demo seeder', () => {
       return body.basket.productCount > 0 ? body.basket : undefined;
     });
     expect(dairyBasket.productCount).toBeGreaterThan(0);
+
+    // An in-store route at the demo store: the layout places categories, the products have them.
+    const { body: locations } = await gateway.get<{ items: Array<{ id: string; storeSlug: string }> }>(
+      '/catalog/locations?limit=100',
+      { token },
+    );
+    const home = locations.items.find((location) => location.storeSlug === 'fresh-fields');
+    const productIds = await Promise.all(
+      ['whole milk', 'bananas', 'ground coffee'].map(async (name) => (await search(name))[0]?.id as string),
+    );
+    const route = await gateway.post<{
+      stops: Array<{ nodeId: string; productIds: string[] }>;
+      unplacedProductIds: string[];
+    }>(`/store-layouts/${home?.id}/route`, { productIds }, { token, expect: 200 });
+    expect(route.body.unplacedProductIds).toEqual([]);
+    expect(route.body.stops.map((stop) => stop.nodeId)).toEqual(['aisle-1', 'aisle-2', 'aisle-3']);
+    expect(route.body.stops.flatMap((stop) => stop.productIds).sort()).toEqual([...productIds].sort());
+
+    // Public figures rest on k = 3 contributors: the demo shopper and the neighbours confirm each other.
+    const publicTrend = await gateway.get<{ points: unknown[] }>(
+      `/public/trends/${productIds[0]}?period=365d`,
+    );
+    expect(publicTrend.body.points.length).toBeGreaterThan(10);
 
     expect((await search('tide'))[0]?.name).toBe('Laundry Detergent');
     const cereal = (await search('cerael'))[0];
