@@ -37,8 +37,8 @@ export const DEMO_NEIGHBOURS = [1, 2, 3].map((index) => ({
   password: 'cartwatch-demo',
   displayName: `Demo Neighbour ${index}`,
 }));
-const NEIGHBOUR_VISITS = 73;
-const NEIGHBOUR_EVERY_DAYS = 10;
+const NEIGHBOUR_VISITS = 50;
+const NEIGHBOUR_EVERY_DAYS = 14.6;
 
 const DAY_MS = 86_400_000;
 /** Two years of shopping, every three to four days, the stores taking turns. */
@@ -51,6 +51,8 @@ export interface SeedResult {
   reason?: string;
   receipts: number;
   lines: number;
+  /** Lines of the neighbours' receipts. */
+  neighbourLines: number;
 }
 
 class Api {
@@ -116,13 +118,20 @@ export async function seedDemo(
       reason: `the demo shopper ${DEMO_SHOPPER.email} already exists`,
       receipts: 0,
       lines: 0,
+      neighbourLines: 0,
     };
   }
   const adminSession = await api.call<Session>('POST', '/auth/login', admin);
   const asAdmin = api.as(adminSession.body.tokens.accessToken);
   const retailers = await asAdmin.call<{ items: unknown[] }>('GET', '/stores?limit=1');
   if (retailers.body.items.length > 0) {
-    return { seeded: false, reason: 'the platform already has retailers', receipts: 0, lines: 0 };
+    return {
+      seeded: false,
+      reason: 'the platform already has retailers',
+      receipts: 0,
+      lines: 0,
+      neighbourLines: 0,
+    };
   }
 
   // Retailers and a location each (receipt-ingest), a store location with a catalog (orders).
@@ -170,7 +179,7 @@ export async function seedDemo(
     },
   );
   const productOf = new Map(catalog.body.items.map((item) => [item.gtin, item.productId]));
-  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items));
+  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items, productOf));
   await asAdmin.call('POST', '/devices', { locationId, name: 'Cart 1' });
   log(`catalog: ${catalog.body.items.length} items at ${home.name} Downtown, a layout and a smart cart`);
 
@@ -205,6 +214,7 @@ export async function seedDemo(
   log(`receipts: ${receipts.length} (${lines} lines) for ${DEMO_SHOPPER.email}`);
 
   // The neighbours' receipts over the same two years (same shelf prices, their own picks).
+  let neighbourLines = 0;
   for (const [index, neighbour] of DEMO_NEIGHBOURS.entries()) {
     const session = await api.call<Session>('POST', '/auth/register', neighbour, [201]);
     const asNeighbour = api.as(session.body.tokens.accessToken);
@@ -215,7 +225,7 @@ export async function seedDemo(
       visits: NEIGHBOUR_VISITS,
       everyDays: NEIGHBOUR_EVERY_DAYS,
       seed: SEED + index + 1,
-      itemsPerReceipt: 10,
+      itemsPerReceipt: 8,
       saleChance: 0.08,
       shrink: {
         key: 'cereal',
@@ -224,7 +234,10 @@ export async function seedDemo(
       },
     });
     for (let offset = 0; offset < theirs.length; offset += 100) {
-      await asNeighbour.call('POST', '/receipts/batch', { receipts: theirs.slice(offset, offset + 100) });
+      const { body } = await asNeighbour.call<{ itemCount: number }>('POST', '/receipts/batch', {
+        receipts: theirs.slice(offset, offset + 100),
+      });
+      neighbourLines += body.itemCount;
     }
     log(`receipts: ${theirs.length} for ${neighbour.email}`);
   }
@@ -232,11 +245,15 @@ export async function seedDemo(
   const coupons = demoCoupons(items, productOf);
   for (const coupon of coupons) await asAdmin.call('POST', '/coupons', coupon);
   log(`coupons: ${coupons.length}`);
-  return { seeded: true, receipts: receipts.length, lines };
+  return { seeded: true, receipts: receipts.length, lines, neighbourLines };
 }
 
-/** Entrance, four aisles by category, checkout. */
-function storeLayout(items: GroceryItem[]) {
+/**
+ * Entrance, four aisles by category, checkout. Each catalog product is placed on its category's aisle
+ * too: cart-device routes a list of products by their placements (it places categories only for a
+ * route asked by category).
+ */
+function storeLayout(items: GroceryItem[], productOf: Map<string | null, string>) {
   const aisles: Record<string, string[]> = {
     'aisle-1': ['produce', 'bakery'],
     'aisle-2': ['dairy', 'meat'],
@@ -257,9 +274,12 @@ function storeLayout(items: GroceryItem[]) {
       { from: 'aisle-3', to: 'aisle-4', distance: 6 },
       { from: 'aisle-4', to: 'checkout', distance: 14 },
     ],
-    placements: Object.entries(aisles).flatMap(([nodeId, names]) =>
-      names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
-    ),
+    placements: Object.entries(aisles).flatMap(([nodeId, names]) => [
+      ...names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
+      ...items
+        .filter((item) => names.includes(item.category) && productOf.has(item.gtin))
+        .map((item) => ({ nodeId, productId: productOf.get(item.gtin) as string })),
+    ]),
   };
 }
 
