@@ -2,10 +2,14 @@
 import {
   MergeProductBody,
   Product,
+  ProductCategoryList,
   ProductDetail,
+  ProductHistory,
   ProductListQuery,
   ProductPage,
   ProductParams,
+  ProductUpdate,
+  productCategoryTaxonomy,
   ResolveProductBody,
   ResolveProductQuery,
   SplitProductBody,
@@ -26,12 +30,15 @@ import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import type { SharedOptions } from '../prices/consensus.repository.js';
 import { getProductDetail } from '../prices/prices.service.js';
+import { productHistory, updateProduct } from './attributes.service.js';
+import { withGtins } from './catalog.repository.js';
 import {
   findOrCreateByGtin,
   listProducts,
   mergeProducts,
   resolveByGtin,
   splitProduct,
+  toProduct,
 } from './catalog.service.js';
 
 export function mountCatalogRoutes(
@@ -56,6 +63,21 @@ export function mountCatalogRoutes(
 
   registry.registerPath({
     method: 'get',
+    path: '/products/categories',
+    summary: 'The product category taxonomy, each with the BLS CPI category whose basket it is in',
+    responses: { 200: jsonResponse(ProductCategoryList, 'Categories'), ...errorResponses('UNAUTHENTICATED') },
+  });
+  app.get('/products/categories', requireUser, (_req, res) => {
+    res.json({
+      items: Object.entries(productCategoryTaxonomy).map(([category, cpiCategory]) => ({
+        category,
+        cpiCategory,
+      })),
+    });
+  });
+
+  registry.registerPath({
+    method: 'get',
     path: '/products/{id}',
     summary: 'A product with its latest price and unit price per store and the cheapest store',
     request: { params: ProductParams },
@@ -66,6 +88,43 @@ export function mountCatalogRoutes(
   });
   app.get('/products/:id', requireUser, async (req, res) => {
     res.json(await getProductDetail(database, parseParams(ProductParams, req).id, currentUser(req).id));
+  });
+
+  registry.registerPath({
+    method: 'patch',
+    path: '/products/{id}',
+    summary:
+      'Admin: set brand, category or pack size (wins over the evidence) or clear them (back to the evidence); recorded in the history',
+    request: {
+      params: ProductParams,
+      body: { content: { 'application/json': { schema: ProductUpdate } } },
+    },
+    responses: {
+      200: jsonResponse(Product, 'The product'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+    },
+  });
+  app.patch('/products/:id', requireAdmin, async (req, res) => {
+    const { id } = parseParams(ProductParams, req);
+    const body = parseBody(ProductUpdate, req);
+    const product = await updateProduct(database, id, body, currentUser(req).id);
+    const [withCodes] = await withGtins(database.db, [product]);
+    res.json(toProduct(withCodes ?? { ...product, gtins: [] }));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/{id}/history',
+    summary:
+      'Admin: changes of the product’s brand, category and pack size (who, when, old -> new), newest first',
+    request: { params: ProductParams },
+    responses: {
+      200: jsonResponse(ProductHistory, 'The history'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+    },
+  });
+  app.get('/products/:id/history', requireAdmin, async (req, res) => {
+    res.json(await productHistory(database, parseParams(ProductParams, req).id));
   });
 
   registry.registerPath({

@@ -134,6 +134,40 @@ export interface PriceSharedDailyTable {
   observation_id: string;
 }
 
+export type AttributeName = 'brand' | 'category' | 'size';
+
+/** One source's newest statement of a product attribute (docs/price-watch.md, "Product attributes"). */
+export interface ProductAttributeVoteTable {
+  product_id: string;
+  attribute: AttributeName;
+  source: 'catalog' | 'receipt';
+  /** The receipt's contributor, or `catalog` for a store catalog. */
+  voter: string;
+  value: string;
+  observed_at: Timestamp;
+}
+
+export interface ProductAttributeOverrideTable {
+  product_id: string;
+  attribute: AttributeName;
+  /** null: the admin set the attribute to none. */
+  value: string | null;
+  set_by: string;
+  set_at: Generated<Date>;
+}
+
+export interface ProductHistoryTable {
+  seq: Generated<string>;
+  id: string;
+  product_id: string;
+  attribute: AttributeName;
+  old_value: string | null;
+  new_value: string | null;
+  cause: 'evidence' | 'admin' | 'admin-clear';
+  actor_user_id: string | null;
+  created_at: CreatedAt;
+}
+
 export interface CpiValueTable {
   series_id: string;
   year: number;
@@ -220,5 +254,8 @@ export interface DB {
   price_latest: PriceLatestTable;
   price_shared: PriceSharedTable;
   price_shared_daily: PriceSharedDailyTable;
+  product_attribute_vote: ProductAttributeVoteTable;
+  product_attribute_override: ProductAttributeOverrideTable;
+  product_history: ProductHistoryTable;
   cpi_value: CpiValueTable;
 }
