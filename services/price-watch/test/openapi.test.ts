@@ -26,6 +26,8 @@ describe('OpenAPI document', () => {
       '/prices/trends',
       '/products',
       '/products/categories',
+      '/products/merge-candidates',
+      '/products/merge-candidates/dismiss',
       '/products/{id}',
       '/products/{id}/history',
       '/products/{id}/merge',

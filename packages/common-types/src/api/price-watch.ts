@@ -349,6 +349,32 @@ export const ProductHistory = z
   .object({ items: z.array(ProductHistoryEntry) })
   .meta({ id: 'ProductHistory' });
 
+export const MergeCandidateQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const MergeCandidate = z
+  .object({
+    reason: z
+      .enum(['gtin-family', 'similar-name'])
+      .describe(
+        'gtin-family: GTIN-14s differing only in the packaging indicator; similar-name: same brand and pack size, names alike',
+      ),
+    similarity: z.number().nullable().describe('Name similarity (0..1) of a similar-name pair'),
+    products: z.array(Product).length(2),
+  })
+  .meta({ id: 'MergeCandidate' });
+export const MergeCandidateList = z
+  .object({ items: z.array(MergeCandidate) })
+  .meta({ id: 'MergeCandidateList' });
+export const DismissMergeCandidate = z
+  .strictObject({
+    productIds: z
+      .tuple([Uuid, Uuid])
+      .refine(([a, b]) => a !== b, { message: 'two different products' })
+      .describe('The pair that is not a duplicate'),
+  })
+  .meta({ id: 'DismissMergeCandidate' });
+
 export const InflationQuery = z.strictObject({
   period: z
     .string()

@@ -1,5 +1,8 @@
 /** Catalog routes: search, detail, admin merge/split, and GTIN resolution for other services. */
 import {
+  DismissMergeCandidate,
+  MergeCandidateList,
+  MergeCandidateQuery,
   MergeProductBody,
   Product,
   ProductCategoryList,
@@ -40,6 +43,7 @@ import {
   splitProduct,
   toProduct,
 } from './catalog.service.js';
+import { dismissMergeCandidate, mergeCandidates } from './merge-candidates.js';
 
 export function mountCatalogRoutes(
   app: Express,
@@ -74,6 +78,37 @@ export function mountCatalogRoutes(
         cpiCategory,
       })),
     });
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/merge-candidates',
+    summary:
+      'Admin: suspected duplicate products — one GTIN family, or alike names of one brand and pack size (docs/price-watch.md)',
+    request: { query: MergeCandidateQuery },
+    responses: {
+      200: jsonResponse(MergeCandidateList, 'GTIN families first, then by similarity'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  app.get('/products/merge-candidates', requireAdmin, async (req, res) => {
+    res.json({ items: await mergeCandidates(database, parseQuery(MergeCandidateQuery, req).limit) });
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/products/merge-candidates/dismiss',
+    summary: 'Admin: the pair is not a duplicate; it is never suggested again',
+    request: { body: { content: { 'application/json': { schema: DismissMergeCandidate } } } },
+    responses: {
+      204: { description: 'Dismissed' },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+    },
+  });
+  app.post('/products/merge-candidates/dismiss', requireAdmin, async (req, res) => {
+    const { productIds } = parseBody(DismissMergeCandidate, req);
+    await dismissMergeCandidate(database, productIds, currentUser(req).id);
+    res.status(204).end();
   });
 
   registry.registerPath({

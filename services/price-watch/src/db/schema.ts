@@ -168,6 +168,14 @@ export interface ProductHistoryTable {
   created_at: CreatedAt;
 }
 
+/** A merge candidate an admin dismissed; product_a < product_b. */
+export interface ProductMergeDismissalTable {
+  product_a: string;
+  product_b: string;
+  dismissed_by: string;
+  dismissed_at: Generated<Date>;
+}
+
 export interface CpiValueTable {
   series_id: string;
   year: number;
@@ -257,5 +265,6 @@ export interface DB {
   product_attribute_vote: ProductAttributeVoteTable;
   product_attribute_override: ProductAttributeOverrideTable;
   product_history: ProductHistoryTable;
+  product_merge_dismissal: ProductMergeDismissalTable;
   cpi_value: CpiValueTable;
 }

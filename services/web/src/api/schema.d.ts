@@ -847,6 +847,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/products/merge-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: suspected duplicate products — one GTIN family, or alike names of one brand and pack size (docs/price-watch.md) */
+        get: operations["getProductsMergeCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/merge-candidates/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: the pair is not a duplicate; it is never suggested again */
+        post: operations["postProductsMergeCandidatesDismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/products/{id}": {
         parameters: {
             query?: never;
@@ -2650,6 +2684,26 @@ export interface components {
         };
         /** @enum {string} */
         ProductCategory: "bakery" | "bread" | "cereal" | "cereals" | "pasta" | "rice" | "flour" | "meat" | "poultry" | "fish" | "seafood" | "eggs" | "dairy" | "milk" | "cheese" | "yogurt" | "butter" | "produce" | "fruit" | "fruits" | "vegetables" | "fruits-vegetables" | "beverages" | "drinks" | "coffee" | "tea" | "juice" | "soda" | "snacks" | "sweets" | "condiments" | "spices" | "frozen" | "pantry" | "other" | "household" | "personal-care" | "pet";
+        MergeCandidateList: {
+            items: components["schemas"]["MergeCandidate"][];
+        };
+        MergeCandidate: {
+            /**
+             * @description gtin-family: GTIN-14s differing only in the packaging indicator; similar-name: same brand and pack size, names alike
+             * @enum {string}
+             */
+            reason: "gtin-family" | "similar-name";
+            /** @description Name similarity (0..1) of a similar-name pair */
+            similarity: number | null;
+            products: components["schemas"]["Product"][];
+        };
+        DismissMergeCandidate: {
+            /** @description The pair that is not a duplicate */
+            productIds: [
+                string,
+                string
+            ];
+        };
         ProductDetail: {
             /** Format: uuid */
             id: string;
@@ -6915,6 +6969,113 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProductsMergeCandidates: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GTIN families first, then by similarity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeCandidateList"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postProductsMergeCandidatesDismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DismissMergeCandidate"];
+            };
+        };
+        responses: {
+            /** @description Dismissed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
