@@ -7,6 +7,7 @@ import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testStaff, testUser } from
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
+import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import { deliver, type PriceWatchHarness, purchase, shared, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
@@ -136,5 +137,20 @@ describe('product attributes from evidence', () => {
         actorId: null,
       }),
     );
+  });
+
+  it('keeps a deleted account’s statements as a pseudonym’s: the attributes stand, the account id is gone', async () => {
+    const leaver = testUser();
+    await buy(leaver.id, { category: 'dairy', size: { value: 400, unit: 'g' } });
+    const before = await product(id);
+    await deliver(harness.database, userDeletedHandler, { userId: leaver.id });
+    const votes = await harness.database.db
+      .selectFrom('product_attribute_vote')
+      .select(['voter'])
+      .where('product_id', '=', id)
+      .execute();
+    expect(votes.map((vote) => vote.voter)).not.toContain(leaver.id);
+    expect(votes.length).toBeGreaterThan(5);
+    expect(await product(id)).toEqual(before);
   });
 });
