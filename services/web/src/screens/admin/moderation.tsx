@@ -38,7 +38,8 @@ function SuspiciousPrices() {
       </p>
       <QueryState query={prices} empty={(data) => data.items.length === 0}>
         {(data) => (
-          <div className="table-scroll">
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard (axe scrollable-region-focusable)
+          <section className="table-scroll" tabIndex={0} aria-label="Suspicious prices (scrolls sideways)">
             <table>
               <caption className="sr-only">Suspicious receipt prices, newest first</caption>
               <thead>
@@ -70,7 +71,7 @@ function SuspiciousPrices() {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </QueryState>
     </section>

@@ -73,7 +73,8 @@ function History({ productId }: { productId: string }) {
       <h2 id={headingId}>History</h2>
       <QueryState query={history} empty={(data) => data.items.length === 0}>
         {(data) => (
-          <div className="table-scroll">
+          // biome-ignore lint/a11y/noNoninteractiveTabindex: a table that scrolls sideways must be reachable by keyboard (axe scrollable-region-focusable)
+          <section className="table-scroll" tabIndex={0} aria-label="Product changes (scrolls sideways)">
             <table>
               <caption className="sr-only">Changes of the product, newest first</caption>
               <thead>
@@ -101,7 +102,7 @@ function History({ productId }: { productId: string }) {
                 ))}
               </tbody>
             </table>
-          </div>
+          </section>
         )}
       </QueryState>
     </section>
