@@ -1,7 +1,8 @@
 /**
  * Demo data for a newcomer's first `pnpm start`: three retailers with locations, a store catalog with
  * stock and a store layout, two years of receipts for a demo shopper across the three stores (prices
- * rising, one cereal shrinking at the same price), coupons and a smart cart. Everything goes through the
+ * rising, one cereal shrinking at the same price) and fewer for three neighbours (public figures need
+ * k = 3 contributors), coupons and a smart cart. Everything goes through the
  * gateway's public API, as the web app would; nothing is written to a database directly.
  *
  * It runs only on an empty platform: when the demo shopper can log in or any retailer exists it prints
@@ -26,6 +27,19 @@ export const demoStores: DemoStore[] = [
   { slug: 'corner-grocer', name: 'Corner Grocer', priceLevel: 1.08 },
 ];
 
+/**
+ * Three neighbours who shop the same stores, less often: shared prices and every public figure rest on
+ * at least k = 3 distinct contributors (docs/privacy.md), so the demo shopper's receipts alone would
+ * show no public trend, category trend or CPI basket.
+ */
+export const DEMO_NEIGHBOURS = [1, 2, 3].map((index) => ({
+  email: `neighbour-${index}@cartwatch.local`,
+  password: 'cartwatch-demo',
+  displayName: `Demo Neighbour ${index}`,
+}));
+const NEIGHBOUR_VISITS = 50;
+const NEIGHBOUR_EVERY_DAYS = 14.6;
+
 const DAY_MS = 86_400_000;
 /** Two years of shopping, every three to four days, the stores taking turns. */
 const VISITS = 200;
@@ -37,6 +51,8 @@ export interface SeedResult {
   reason?: string;
   receipts: number;
   lines: number;
+  /** Lines of the neighbours' receipts. */
+  neighbourLines: number;
 }
 
 class Api {
@@ -102,13 +118,20 @@ export async function seedDemo(
       reason: `the demo shopper ${DEMO_SHOPPER.email} already exists`,
       receipts: 0,
       lines: 0,
+      neighbourLines: 0,
     };
   }
   const adminSession = await api.call<Session>('POST', '/auth/login', admin);
   const asAdmin = api.as(adminSession.body.tokens.accessToken);
   const retailers = await asAdmin.call<{ items: unknown[] }>('GET', '/stores?limit=1');
   if (retailers.body.items.length > 0) {
-    return { seeded: false, reason: 'the platform already has retailers', receipts: 0, lines: 0 };
+    return {
+      seeded: false,
+      reason: 'the platform already has retailers',
+      receipts: 0,
+      lines: 0,
+      neighbourLines: 0,
+    };
   }
 
   // Retailers and a location each (receipt-ingest), a store location with a catalog (orders).
@@ -156,7 +179,7 @@ export async function seedDemo(
     },
   );
   const productOf = new Map(catalog.body.items.map((item) => [item.gtin, item.productId]));
-  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items));
+  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items, productOf));
   await asAdmin.call('POST', '/devices', { locationId, name: 'Cart 1' });
   log(`catalog: ${catalog.body.items.length} items at ${home.name} Downtown, a layout and a smart cart`);
 
@@ -190,14 +213,47 @@ export async function seedDemo(
   }
   log(`receipts: ${receipts.length} (${lines} lines) for ${DEMO_SHOPPER.email}`);
 
+  // The neighbours' receipts over the same two years (same shelf prices, their own picks).
+  let neighbourLines = 0;
+  for (const [index, neighbour] of DEMO_NEIGHBOURS.entries()) {
+    const session = await api.call<Session>('POST', '/auth/register', neighbour, [201]);
+    const asNeighbour = api.as(session.body.tokens.accessToken);
+    const theirs = buildReceipts({
+      items,
+      stores: demoStores,
+      start,
+      visits: NEIGHBOUR_VISITS,
+      everyDays: NEIGHBOUR_EVERY_DAYS,
+      seed: SEED + index + 1,
+      itemsPerReceipt: 8,
+      saleChance: 0.08,
+      shrink: {
+        key: 'cereal',
+        at: new Date(start.getTime() + 365 * DAY_MS),
+        size: { value: 14.5, unit: 'oz' },
+      },
+    });
+    for (let offset = 0; offset < theirs.length; offset += 100) {
+      const { body } = await asNeighbour.call<{ itemCount: number }>('POST', '/receipts/batch', {
+        receipts: theirs.slice(offset, offset + 100),
+      });
+      neighbourLines += body.itemCount;
+    }
+    log(`receipts: ${theirs.length} for ${neighbour.email}`);
+  }
+
   const coupons = demoCoupons(items, productOf);
   for (const coupon of coupons) await asAdmin.call('POST', '/coupons', coupon);
   log(`coupons: ${coupons.length}`);
-  return { seeded: true, receipts: receipts.length, lines };
+  return { seeded: true, receipts: receipts.length, lines, neighbourLines };
 }
 
-/** Entrance, four aisles by category, checkout. */
-function storeLayout(items: GroceryItem[]) {
+/**
+ * Entrance, four aisles by category, checkout. Each catalog product is placed on its category's aisle
+ * too: cart-device routes a list of products by their placements (it places categories only for a
+ * route asked by category).
+ */
+function storeLayout(items: GroceryItem[], productOf: Map<string | null, string>) {
   const aisles: Record<string, string[]> = {
     'aisle-1': ['produce', 'bakery'],
     'aisle-2': ['dairy', 'meat'],
@@ -218,9 +274,12 @@ function storeLayout(items: GroceryItem[]) {
       { from: 'aisle-3', to: 'aisle-4', distance: 6 },
       { from: 'aisle-4', to: 'checkout', distance: 14 },
     ],
-    placements: Object.entries(aisles).flatMap(([nodeId, names]) =>
-      names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
-    ),
+    placements: Object.entries(aisles).flatMap(([nodeId, names]) => [
+      ...names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
+      ...items
+        .filter((item) => names.includes(item.category) && productOf.has(item.gtin))
+        .map((item) => ({ nodeId, productId: productOf.get(item.gtin) as string })),
+    ]),
   };
 }
 

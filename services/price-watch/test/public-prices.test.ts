@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
+import { rebuildSharedDaily } from '../src/prices/consensus.repository.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
 import { priceSeriesQuery } from '../src/prices/prices.repository.js';
 import {
@@ -95,6 +96,11 @@ describe('daily rollups', () => {
           harness.database.db,
         )
       ).rows,
+      sharedDaily: (
+        await sql`select product_id, store_slug, currency, day::text, price_cents, basis, contributors, observation_id from price_shared_daily order by 1, 2, 3, 4`.execute(
+          harness.database.db,
+        )
+      ).rows,
       latest: (
         await sql`select product_id, store_slug, currency, observation_id, price_cents, observed_at from price_latest order by 1, 2, 3`.execute(
           harness.database.db,
@@ -107,6 +113,11 @@ describe('daily rollups', () => {
       harness.database.db,
       products.map((product) => product.id),
     );
+    await rebuildSharedDaily(
+      harness.database.db,
+      products.map((product) => product.id),
+      shared,
+    );
     const recomputed = await snapshot();
     expect(incremental.daily.length).toBeGreaterThan(50);
     expect(incremental).toEqual(recomputed);
@@ -114,17 +125,14 @@ describe('daily rollups', () => {
 });
 
 describe('public reads', () => {
-  it('serves a product trend from the daily rollups', async () => {
+  it('serves no public trend of a product only one shopper priced (k contributors), 404 for an unknown one', async () => {
     const rice = await productIdOfGtin('0000000000017');
     const trend = await request(harness.app)
       .get(`/public/trends/${rice}?period=30d`)
       .set(serviceHeaders(TEST_SERVICE_KEY))
       .expect(200);
-    expect(trend.body.points).toHaveLength(12);
-    const newest = trend.body.points.at(-1);
-    // Day 0: aldi 200, lidl 201, kroger 202, plus evening prices 240, 241, 242.
-    expect(newest).toMatchObject({ minCents: 200, maxCents: 242, count: 6, avgCents: 221 });
-    expect(trend.body.changePct).toEqual(expect.any(Number));
+    // docs/price-watch.md, "Shared figures over time": one contributor's receipts are no public figure.
+    expect(trend.body).toMatchObject({ productId: rice, currency: null, points: [], changePct: null });
     await request(harness.app)
       .get(`/public/trends/${newId()}`)
       .set(serviceHeaders(TEST_SERVICE_KEY))
@@ -136,13 +144,14 @@ describe('public reads', () => {
     const headers = serviceHeaders(TEST_SERVICE_KEY, user);
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
-    const [daily, trend] = await Promise.all([
-      request(harness.app).get(`/products/${rice}/prices?interval=day&from=${from}&to=${today}`).set(headers),
-      request(harness.app).get(`/public/trends/${rice}?period=30d`).set(serviceHeaders(TEST_SERVICE_KEY)),
-    ]);
+    const daily = await request(harness.app)
+      .get(`/products/${rice}/prices?interval=day&from=${from}&to=${today}`)
+      .set(headers);
     expect(daily.status).toBe(200);
     expect(daily.body).toMatchObject({ productId: rice, interval: 'day', store: null, currency: 'USD' });
-    expect(daily.body.points).toEqual(trend.body.points);
+    expect(daily.body.points).toHaveLength(12);
+    // Day 0: aldi 200, lidl 201, kroger 202, plus evening prices 240, 241, 242.
+    expect(daily.body.points.at(-1)).toMatchObject({ minCents: 200, maxCents: 242, count: 6, avgCents: 221 });
     const weekly = await request(harness.app)
       .get(`/products/${rice}/prices?interval=week&from=${from}&to=${today}`)
       .set(headers)
@@ -209,6 +218,15 @@ describe('public reads', () => {
       'kroger',
     ]);
     expect(comparison.body.cheapestCompleteStore).toBe('aldi');
+    // The public trend now has today's shared prices, one per store (the first shopper's evening 240 at
+    // aldi is one vote among four: the median stays 200).
+    const trend = await request(harness.app)
+      .get(`/public/trends/${ids[0]}?period=30d`)
+      .set(serviceHeaders(TEST_SERVICE_KEY))
+      .expect(200);
+    expect(trend.body.points).toEqual([
+      { period: daysAgo(0).slice(0, 10), minCents: 200, maxCents: 202, avgCents: 201, count: 3 },
+    ]);
     const tooMany = Array.from({ length: 21 }, () => newId()).join(',');
     const rejected = await request(harness.app)
       .get(`/public/store-comparison?productIds=${tooMany}`)
@@ -217,12 +235,27 @@ describe('public reads', () => {
     expect(rejected.body.error.code).toBe('VALIDATION_FAILED');
   });
 
-  it('lists category trends and price increases for signed-in users', async () => {
+  it('lists category trends and price increases for signed-in users, from shared prices', async () => {
     await harness.database.db
       .updateTable('product')
       .set({ category: 'pantry' })
       .where('name', 'like', 'Rollup%')
       .execute();
+    // Three shoppers priced rice and beans at aldi ten days ago too (today: 200 and 150, test above).
+    for (const other of [testUser(), testUser(), testUser()]) {
+      await deliver(
+        harness.database,
+        handler,
+        purchase(
+          other.id,
+          [
+            { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 180 },
+            { name: 'Rollup Beans', brand: 'Roll', gtin: '0000000000024', paidCents: 140 },
+          ],
+          { storeSlug: 'aldi', purchasedAt: daysAgo(10, 10) },
+        ),
+      );
+    }
     const trends = await request(harness.app)
       .get('/prices/trends?period=30d&category=pantry')
       .set(serviceHeaders(TEST_SERVICE_KEY, user))
@@ -232,10 +265,14 @@ describe('public reads', () => {
     ]);
     const since = daysAgo(11).slice(0, 10);
     const increases = await request(harness.app)
-      .get(`/prices/increases?since=${since}&minPct=5`)
+      .get(`/prices/increases?since=${since}&minPct=1`)
       .set(serviceHeaders(TEST_SERVICE_KEY, user))
       .expect(200);
-    expect(increases.body.items.map((item: { name: string }) => item.name)).not.toContain('Rollup Rice');
+    // Rice at aldi: 180 from ten days ago (the first shopper's 230 is one vote of four) until
+    // yesterday, then 200/201/202 today: (6 x 180 + 603) / 9 over the last seven days.
+    expect(increases.body.items).toContainEqual(
+      expect.objectContaining({ name: 'Rollup Rice', fromAvgCents: 180, toAvgCents: 187 }),
+    );
     await request(harness.app).get(`/prices/trends`).set(serviceHeaders(TEST_SERVICE_KEY)).expect(401);
   });
 });
@@ -270,21 +307,24 @@ describe('/public/inflation', () => {
       { name: 'Basket Milk', brand: 'B', category: 'dairy', gtin: '0000000000048', paidCents: cents[0] },
       { name: 'Basket Cheese', brand: 'B', category: 'dairy', gtin: '0000000000055', paidCents: cents[1] },
     ];
-    await deliver(
-      harness.database,
-      handler,
-      purchase(user.id, items([100, 400]), { purchasedAt: '2024-03-10T12:00:00Z' }),
-    );
-    await deliver(
-      harness.database,
-      handler,
-      purchase(user.id, items([110, 440]), { purchasedAt: '2025-03-12T12:00:00Z' }),
-    );
-    await deliver(
-      harness.database,
-      handler,
-      purchase(user.id, items([120, 460]), { purchasedAt: '2025-03-20T12:00:00Z' }),
-    );
+    // Three shoppers (k = 3): one shopper's receipts alone are in no public figure.
+    for (const buyer of [user, testUser(), testUser()]) {
+      await deliver(
+        harness.database,
+        handler,
+        purchase(buyer.id, items([100, 400]), { purchasedAt: '2024-03-10T12:00:00Z' }),
+      );
+      await deliver(
+        harness.database,
+        handler,
+        purchase(buyer.id, items([110, 440]), { purchasedAt: '2025-03-12T12:00:00Z' }),
+      );
+      await deliver(
+        harness.database,
+        handler,
+        purchase(buyer.id, items([120, 460]), { purchasedAt: '2025-03-20T12:00:00Z' }),
+      );
+    }
     const response = await request(harness.app)
       .get('/public/inflation?period=2025-03&category=dairy')
       .set(serviceHeaders(TEST_SERVICE_KEY))

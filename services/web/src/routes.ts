@@ -39,6 +39,8 @@ export const routes = {
   adminDevices: '/app/admin/devices',
   adminLayouts: '/app/admin/layouts',
   adminShrinkflation: '/app/admin/shrinkflation',
+  adminModeration: '/app/admin/moderation',
+  adminProducts: '/app/admin/products',
   inflation: '/explore/inflation',
   storeComparison: '/explore/stores',
   shrinkflation: '/explore/shrinkflation',

@@ -65,6 +65,8 @@ describe('the admin area', () => {
       '/app/admin/devices',
       '/app/admin/layouts',
       '/app/admin/shrinkflation',
+      '/app/admin/moderation',
+      '/app/admin/products',
     ]);
   });
 });
@@ -633,6 +635,180 @@ describe('shrinkflation review', () => {
     expect(within(confirmed).getByTestId('review-status').textContent).toMatch(/^Confirmed /);
     expect(within(confirmed).queryByRole('button', { name: /^Confirm/ })).toBeNull();
     expect(within(confirmed).getByRole('button', { name: 'Reject Crunchy Oat Cereal' })).toBeTruthy();
+  });
+});
+
+const cereal = {
+  id: '0190a0b0-0000-7000-8000-0000000000d1',
+  name: 'Crunchy Oat Cereal',
+  brand: 'Mill',
+  category: 'dairy',
+  size: { value: 500, unit: 'g' as const },
+  gtins: ['00000000211595'],
+  mergedIntoId: null,
+  createdAt: '2026-11-01T00:00:00Z',
+};
+const cerealToo = {
+  ...cereal,
+  id: '0190a0b0-0000-7000-8000-0000000000d2',
+  name: 'Crunchy Oat Cereal Original',
+  gtins: ['00000000211663'],
+};
+
+describe('moderation', () => {
+  it('lists suspicious prices, shrinkflation claims and duplicates; merges one pair and dismisses another', async () => {
+    let candidates = [
+      { reason: 'similar-name', similarity: 0.72, products: [cereal, cerealToo] },
+      {
+        reason: 'gtin-family',
+        similarity: null,
+        products: [
+          {
+            ...cereal,
+            id: '0190a0b0-0000-7000-8000-0000000000d3',
+            name: 'Oat Bites',
+            gtins: ['00012345678905'],
+          },
+          {
+            ...cereal,
+            id: '0190a0b0-0000-7000-8000-0000000000d4',
+            name: 'Oat Bites 12 pack',
+            gtins: ['10012345678902'],
+          },
+        ],
+      },
+    ];
+    const { sent } = renderAdminApp('/app/admin/moderation', {
+      'GET /prices/moderation': () =>
+        json(200, {
+          items: [
+            {
+              observationId: '0190a0b0-0000-7000-8000-0000000000e1',
+              productId: cereal.id,
+              name: 'Bananas',
+              storeSlug: 'fresh-mart',
+              priceCents: 1,
+              currency: 'USD',
+              sharedPriceCents: 69,
+              deviationPct: -98.55,
+              contributorId: '0190a0b0-0000-7000-8000-0000000000e2',
+              observedAt: '2026-12-01T10:00:00Z',
+            },
+          ],
+        }),
+      'GET /shrinkflation/moderation': () => json(200, { items: [detection()], nextCursor: null }),
+      'GET /products/merge-candidates': () => json(200, { items: candidates }),
+      [`POST /products/${cerealToo.id}/merge`]: () => {
+        candidates = candidates.slice(1);
+        return json(200, cereal);
+      },
+      'POST /products/merge-candidates/dismiss': () => {
+        candidates = [];
+        return new Response(null, { status: 204 });
+      },
+    });
+    const person = userEvent.setup();
+    const prices = await screen.findByRole('table', { name: 'Suspicious receipt prices, newest first' });
+    expect(within(prices).getByRole('cell', { name: '$0.01' })).toBeTruthy();
+    expect(within(prices).getByRole('cell', { name: '-98.5 %' })).toBeTruthy();
+    expect(within(prices).getByRole('link', { name: 'Bananas' }).getAttribute('href')).toBe(
+      `/app/admin/products?product=${cereal.id}`,
+    );
+    expect(await screen.findByRole('article', { name: /Oatly Farms/ })).toBeTruthy();
+
+    const pair = await screen.findByRole('article', {
+      name: 'Crunchy Oat Cereal / Crunchy Oat Cereal Original',
+    });
+    expect(pair.textContent).toContain('similarity 72 %');
+    await person.click(
+      within(pair).getByRole('button', { name: 'Merge Crunchy Oat Cereal Original into Crunchy Oat Cereal' }),
+    );
+    expect(
+      await screen.findByText('Merged Crunchy Oat Cereal Original into Crunchy Oat Cereal.'),
+    ).toBeTruthy();
+    expect(sent('POST', `/products/${cerealToo.id}/merge`)).toEqual([{ targetProductId: cereal.id }]);
+    await waitFor(() =>
+      expect(
+        screen.queryByRole('article', { name: 'Crunchy Oat Cereal / Crunchy Oat Cereal Original' }),
+      ).toBeNull(),
+    );
+
+    const family = screen.getByRole('article', { name: 'Oat Bites / Oat Bites 12 pack' });
+    expect(family.textContent).toContain('One GTIN family');
+    await person.click(within(family).getByRole('button', { name: /^Not duplicates/ }));
+    expect(await screen.findByText('Not duplicates: Oat Bites and Oat Bites 12 pack.')).toBeTruthy();
+    expect(sent('POST', '/products/merge-candidates/dismiss')).toEqual([
+      { productIds: ['0190a0b0-0000-7000-8000-0000000000d3', '0190a0b0-0000-7000-8000-0000000000d4'] },
+    ]);
+  });
+});
+
+describe('product edit', () => {
+  it('sets a category from the taxonomy, hands the brand back to the evidence and shows the history', async () => {
+    let current = { ...cereal, prices: [], cheapestStore: null };
+    const history: components['schemas']['ProductHistoryEntry'][] = [
+      {
+        id: '0190a0b0-0000-7000-8000-0000000000f1',
+        attribute: 'size',
+        oldValue: '453.592 g',
+        newValue: '500 g',
+        cause: 'evidence',
+        actorId: null,
+        createdAt: '2026-11-02T10:00:00Z',
+      },
+    ];
+    const { sent } = renderAdminApp(`/app/admin/products?product=${cereal.id}`, {
+      [`GET /products/${cereal.id}`]: () => json(200, current),
+      'GET /products/categories': () =>
+        json(200, {
+          items: [
+            { category: 'cereal', cpiCategory: 'cereals-bakery' },
+            { category: 'dairy', cpiCategory: 'dairy' },
+          ],
+        }),
+      [`GET /products/${cereal.id}/history`]: () => json(200, { items: history }),
+      [`PATCH /products/${cereal.id}`]: () => {
+        current = { ...current, category: 'cereal', brand: 'Store Brand' };
+        history.unshift({
+          id: '0190a0b0-0000-7000-8000-0000000000f2',
+          attribute: 'category',
+          oldValue: 'dairy',
+          newValue: 'cereal',
+          cause: 'admin',
+          actorId: '0190a0b0-0000-7000-8000-000000000001',
+          createdAt: '2026-12-01T10:00:00Z',
+        });
+        return json(200, current);
+      },
+    });
+    const person = userEvent.setup();
+    const table = await screen.findByRole('table', { name: 'Changes of the product, newest first' });
+    expect(within(table).getByRole('cell', { name: '453.592 g' })).toBeTruthy();
+    await screen.findByRole('option', { name: 'cereal — cereals-bakery' });
+    await person.selectOptions(screen.getByRole('combobox', { name: 'Category' }), 'cereal');
+    await person.click(screen.getByRole('checkbox', { name: 'Brand' }));
+    expect((screen.getByRole('textbox', { name: 'Brand' }) as HTMLInputElement).disabled).toBe(true);
+    await person.click(screen.getByRole('button', { name: 'Save product' }));
+    expect(await screen.findByText('Saved Crunchy Oat Cereal.')).toBeTruthy();
+    expect(sent('PATCH', `/products/${cereal.id}`)).toEqual([{ category: 'cereal', clear: ['brand'] }]);
+    expect(await within(table).findByRole('cell', { name: /^Admin edit/ })).toBeTruthy();
+  });
+
+  it('shows the server’s refusal of a category next to the field', async () => {
+    renderAdminApp(`/app/admin/products?product=${cereal.id}`, {
+      [`GET /products/${cereal.id}`]: () => json(200, { ...cereal, prices: [], cheapestStore: null }),
+      'GET /products/categories': () =>
+        json(200, { items: [{ category: 'cereal', cpiCategory: 'cereals-bakery' }] }),
+      [`GET /products/${cereal.id}/history`]: () => json(200, { items: [] }),
+      [`PATCH /products/${cereal.id}`]: () =>
+        validationFailed([{ path: 'category', message: 'Invalid option' }]),
+    });
+    const person = userEvent.setup();
+    await screen.findByRole('option', { name: 'cereal — cereals-bakery' });
+    await person.selectOptions(screen.getByRole('combobox', { name: 'Category' }), 'cereal');
+    await person.click(screen.getByRole('button', { name: 'Save product' }));
+    const category = screen.getByRole('combobox', { name: 'Category' });
+    await waitFor(() => expect(category.getAttribute('aria-invalid')).toBe('true'));
   });
 });
 

@@ -1,8 +1,8 @@
 /**
  * Issue #21 through the gateway: one shopper's receipts can no longer move what others see
  * (docs/price-watch.md, "Consensus prices"). The store's catalog says bananas cost 69¢; one shopper posts
- * a receipt at 1¢ and tries one dated 2099. Public store comparison, another shopper's target-price watch
- * and another shopper's optimized plan stay on 69¢, while the contributor sees (and is alerted on) their
+ * a receipt at 1¢ and tries one dated 2099. Public store comparison, the public trend, another shopper's
+ * target-price watch and another shopper's optimized plan stay on 69¢, while the contributor sees (and is alerted on) their
  * own 1¢. One shopper's six receipts showing a pack shrinking become a shrinkflation claim that alerts
  * that shopper only and stays off the public list until an admin confirms it from the moderation queue
  * (docs/shrinkflation.md, "Independent evidence").
@@ -137,6 +137,12 @@ describe('one shopper’s extreme price', () => {
       stores: Array<{ storeSlug: string; totalCents: number }>;
     }>(`/public/store-comparison?productIds=${productId}`);
     expect(comparison.stores).toEqual([expect.objectContaining({ storeSlug, totalCents: 69 })]);
+    // The public trend rests on the day's shared price too (docs/price-watch.md, "Shared figures over
+    // time"): today is the store's 69¢, the 1¢ receipt is in no point.
+    const { body: trend } = await gateway.get<{ points: Array<{ minCents: number; maxCents: number }> }>(
+      `/public/trends/${productId}?period=30d`,
+    );
+    expect(trend.points).toEqual([expect.objectContaining({ minCents: 69, maxCents: 69, count: 1 })]);
   });
 
   it('refuses a receipt dated 2099 and never lets a date ahead pin the latest price', async () => {

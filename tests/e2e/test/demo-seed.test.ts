@@ -1,6 +1,6 @@
 /**
  * The demo seeder (demo/seed.ts) against a platform of its own (it seeds only an empty one): it creates
- * the retailers, two years of receipts for the demo shopper, products, a catalog, a layout, a smart cart
+ * the retailers, two years of receipts for the demo shopper (and fewer for three neighbours), products, a catalog, a layout, a smart cart
  * and coupons through the gateway; a second run changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,8 @@ import { Platform } from '../src/platform.js';
 let platform: Platform;
 let gateway: GatewayClient;
 let admin: Session;
+/** Every purchase line the seeder posted (the demo shopper's and the neighbours'). */
+let seededLines = 0;
 
 beforeAll(async () => {
   platform = await Platform.start();
@@ -43,6 +45,8 @@ describe('the demo seeder', () => {
     const result = await seedDemo(platform.url, platform.admin);
     expect(result).toMatchObject({ seeded: true, receipts: 200 });
     expect(result.lines).toBe(200 * 8);
+    expect(result.neighbourLines).toBe(3 * 50 * 8);
+    seededLines = result.lines + result.neighbourLines;
 
     const { body: session } = await gateway.post<{ tokens: { accessToken: string } }>(
       '/auth/login',
@@ -88,6 +92,27 @@ describe('the demo seeder', () => {
           { token },
         )
       ).body.items;
+    // Every line observed (price-watch matches them event by event after the seeder returns): the
+    // observation counts of the 18 products add up to the lines posted and the catalog's prices.
+    await eventually(
+      'every seeded line observed',
+      async () => {
+        const { body } = await gateway.get<{ items: Array<{ id: string }> }>('/products?limit=100', {
+          token,
+        });
+        let observed = 0;
+        for (const product of body.items) {
+          const { body: series } = await gateway.get<{ points: Array<{ count: number }> }>(
+            `/products/${product.id}/prices?interval=month&from=2020-01-01`,
+            { token },
+          );
+          observed += series.points.reduce((sum, point) => sum + point.count, 0);
+        }
+        // Plus the 18 prices of the store catalog.
+        return observed === seededLines + 18 ? observed : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2_000 },
+    );
     // Categories and pack sizes came from the receipts onto products the catalog created by GTIN (the
     // receipts are matched event by event after the seeder returns).
     const all = await eventually('every demo product with a category and a pack size', async () => {
@@ -127,6 +152,29 @@ describe('the demo seeder', () => {
     });
     expect(dairyBasket.productCount).toBeGreaterThan(0);
 
+    // An in-store route at the demo store: its layout places each product on its category's aisle.
+    const { body: locations } = await gateway.get<{ items: Array<{ id: string; storeSlug: string }> }>(
+      '/catalog/locations?limit=100',
+      { token },
+    );
+    const home = locations.items.find((location) => location.storeSlug === 'fresh-fields');
+    const productIds = await Promise.all(
+      ['whole milk', 'bananas', 'ground coffee'].map(async (name) => (await search(name))[0]?.id as string),
+    );
+    const route = await gateway.post<{
+      stops: Array<{ nodeId: string; productIds: string[] }>;
+      unplacedProductIds: string[];
+    }>(`/store-layouts/${home?.id}/route`, { productIds }, { token, expect: 200 });
+    expect(route.body.unplacedProductIds).toEqual([]);
+    expect(route.body.stops.map((stop) => stop.nodeId)).toEqual(['aisle-1', 'aisle-2', 'aisle-3']);
+    expect(route.body.stops.flatMap((stop) => stop.productIds).sort()).toEqual([...productIds].sort());
+
+    // Public figures rest on k = 3 contributors: the demo shopper and the neighbours confirm each other.
+    const publicTrend = await gateway.get<{ points: unknown[] }>(
+      `/public/trends/${productIds[0]}?period=365d`,
+    );
+    expect(publicTrend.body.points.length).toBeGreaterThan(10);
+
     expect((await search('tide'))[0]?.name).toBe('Laundry Detergent');
     const cereal = (await search('cerael'))[0];
     expect(cereal?.name).toBe('Crunchy Oat Cereal');
@@ -141,6 +189,7 @@ describe('the demo seeder', () => {
       reason: `the demo shopper ${DEMO_SHOPPER.email} already exists`,
       receipts: 0,
       lines: 0,
+      neighbourLines: 0,
     });
     const { body } = await gateway.post<{ tokens: { accessToken: string } }>(
       '/auth/login',

@@ -245,6 +245,136 @@ export const InflationCategory = z.enum([
   'other-food',
   'all-items',
 ]);
+
+/**
+ * The product category taxonomy and its BLS CPI category (docs/price-watch.md, "Category taxonomy"):
+ * the one declared mapping the inflation basket (docs/inflation.md) and admins' product edits use.
+ * `null`: not food, in no food basket (only `food-at-home` and `all-items`, which take every product).
+ */
+export const productCategoryTaxonomy = {
+  bakery: 'cereals-bakery',
+  bread: 'cereals-bakery',
+  cereal: 'cereals-bakery',
+  cereals: 'cereals-bakery',
+  pasta: 'cereals-bakery',
+  rice: 'cereals-bakery',
+  flour: 'cereals-bakery',
+  meat: 'meat-poultry-fish-eggs',
+  poultry: 'meat-poultry-fish-eggs',
+  fish: 'meat-poultry-fish-eggs',
+  seafood: 'meat-poultry-fish-eggs',
+  eggs: 'meat-poultry-fish-eggs',
+  dairy: 'dairy',
+  milk: 'dairy',
+  cheese: 'dairy',
+  yogurt: 'dairy',
+  butter: 'dairy',
+  produce: 'fruits-vegetables',
+  fruit: 'fruits-vegetables',
+  fruits: 'fruits-vegetables',
+  vegetables: 'fruits-vegetables',
+  'fruits-vegetables': 'fruits-vegetables',
+  beverages: 'beverages',
+  drinks: 'beverages',
+  coffee: 'beverages',
+  tea: 'beverages',
+  juice: 'beverages',
+  soda: 'beverages',
+  snacks: 'other-food',
+  sweets: 'other-food',
+  condiments: 'other-food',
+  spices: 'other-food',
+  frozen: 'other-food',
+  // BLS's "other food at home" is where sauces, oils and fats go: the demo's pasta sauce, rice, oil.
+  pantry: 'other-food',
+  other: 'other-food',
+  household: null,
+  'personal-care': null,
+  pet: null,
+} as const satisfies Record<
+  string,
+  Exclude<z.infer<typeof InflationCategory>, 'food-at-home' | 'all-items'> | null
+>;
+export const ProductCategory = z
+  .enum(Object.keys(productCategoryTaxonomy) as [keyof typeof productCategoryTaxonomy])
+  .meta({ id: 'ProductCategory' });
+export const ProductCategoryList = z
+  .object({
+    items: z.array(
+      z.object({
+        category: ProductCategory,
+        cpiCategory: InflationCategory.nullable().describe('The BLS CPI category whose basket it is in'),
+      }),
+    ),
+  })
+  .meta({ id: 'ProductCategoryList' });
+
+export const ProductAttribute = z.enum(['brand', 'category', 'size']).meta({ id: 'ProductAttribute' });
+
+/** Admins' edit of a product's attributes: a value wins over the evidence until `clear` names it. */
+export const ProductUpdate = z
+  .strictObject({
+    brand: z.string().trim().min(1).max(200).nullable().optional(),
+    category: ProductCategory.nullable().optional(),
+    size: PackSize.nullable().optional(),
+    clear: z
+      .array(ProductAttribute)
+      .max(3)
+      .optional()
+      .describe('Attributes to hand back to the evidence (store catalog, receipts)'),
+  })
+  .refine((value) => Object.keys(value).length > 0, { message: 'nothing to update' })
+  .refine((value) => !(value.clear ?? []).some((attribute) => value[attribute] !== undefined), {
+    message: 'an attribute is either set or cleared',
+    path: ['clear'],
+  })
+  .meta({ id: 'ProductUpdate' });
+
+export const ProductHistoryEntry = z
+  .object({
+    id: z.string(),
+    attribute: ProductAttribute,
+    oldValue: z.string().nullable(),
+    newValue: z.string().nullable(),
+    cause: z
+      .enum(['evidence', 'admin', 'admin-clear'])
+      .describe(
+        'evidence: the store catalog or receipts changed it; admin: an edit; admin-clear: back to evidence',
+      ),
+    actorId: Uuid.nullable().describe('The admin; null for evidence'),
+    createdAt: Timestamp,
+  })
+  .meta({ id: 'ProductHistoryEntry' });
+export const ProductHistory = z
+  .object({ items: z.array(ProductHistoryEntry) })
+  .meta({ id: 'ProductHistory' });
+
+export const MergeCandidateQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const MergeCandidate = z
+  .object({
+    reason: z
+      .enum(['gtin-family', 'similar-name'])
+      .describe(
+        'gtin-family: GTIN-14s differing only in the packaging indicator; similar-name: same brand and pack size, names alike',
+      ),
+    similarity: z.number().nullable().describe('Name similarity (0..1) of a similar-name pair'),
+    products: z.array(Product).length(2),
+  })
+  .meta({ id: 'MergeCandidate' });
+export const MergeCandidateList = z
+  .object({ items: z.array(MergeCandidate) })
+  .meta({ id: 'MergeCandidateList' });
+export const DismissMergeCandidate = z
+  .strictObject({
+    productIds: z
+      .tuple([Uuid, Uuid])
+      .refine(([a, b]) => a !== b, { message: 'two different products' })
+      .describe('The pair that is not a duplicate'),
+  })
+  .meta({ id: 'DismissMergeCandidate' });
+
 export const InflationQuery = z.strictObject({
   period: z
     .string()

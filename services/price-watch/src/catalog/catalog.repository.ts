@@ -136,44 +136,6 @@ export async function lockMatching(trx: Transaction<DB>): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtextextended('pricing.match', 0))`.execute(trx);
 }
 
-/**
- * Fills a product's missing brand, category and pack size from a purchase line (docs/price-watch.md,
- * "Product attributes"): what a store or an earlier line already set is kept.
- */
-export async function fillMissingAttributes(
-  db: Executor<DB>,
-  productId: string,
-  attributes: {
-    brand: string | null;
-    brandNorm: string;
-    category: string | null;
-    size?: { value: number; unit: 'g' | 'ml' | 'ct' } | null | undefined;
-  },
-): Promise<void> {
-  const size = attributes.size ?? null;
-  await db
-    .updateTable('product')
-    .set((eb) => ({
-      brand: eb.fn.coalesce('brand', eb.val(attributes.brand)),
-      brand_norm: sql`case when brand_norm = '' then ${attributes.brandNorm} else brand_norm end`,
-      category: eb.fn.coalesce('category', eb.val(attributes.category)),
-      ...(size && {
-        size_value: sql`case when size_value is null then ${size.value} else size_value end`,
-        size_unit: sql`case when size_value is null then ${size.unit} else size_unit end`,
-      }),
-      updated_at: sql`now()`,
-    }))
-    .where('id', '=', productId)
-    .where((eb) =>
-      eb.or([
-        eb('brand', 'is', null),
-        eb('category', 'is', null),
-        ...(size ? [eb('size_value', 'is', null)] : []),
-      ]),
-    )
-    .execute();
-}
-
 export async function insertLineMatch(
   db: Executor<DB>,
   match: {

@@ -1,11 +1,18 @@
 /** Catalog routes: search, detail, admin merge/split, and GTIN resolution for other services. */
 import {
+  DismissMergeCandidate,
+  MergeCandidateList,
+  MergeCandidateQuery,
   MergeProductBody,
   Product,
+  ProductCategoryList,
   ProductDetail,
+  ProductHistory,
   ProductListQuery,
   ProductPage,
   ProductParams,
+  ProductUpdate,
+  productCategoryTaxonomy,
   ResolveProductBody,
   ResolveProductQuery,
   SplitProductBody,
@@ -26,13 +33,17 @@ import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import type { SharedOptions } from '../prices/consensus.repository.js';
 import { getProductDetail } from '../prices/prices.service.js';
+import { productHistory, updateProduct } from './attributes.service.js';
+import { withGtins } from './catalog.repository.js';
 import {
   findOrCreateByGtin,
   listProducts,
   mergeProducts,
   resolveByGtin,
   splitProduct,
+  toProduct,
 } from './catalog.service.js';
+import { dismissMergeCandidate, mergeCandidates } from './merge-candidates.js';
 
 export function mountCatalogRoutes(
   app: Express,
@@ -56,6 +67,52 @@ export function mountCatalogRoutes(
 
   registry.registerPath({
     method: 'get',
+    path: '/products/categories',
+    summary: 'The product category taxonomy, each with the BLS CPI category whose basket it is in',
+    responses: { 200: jsonResponse(ProductCategoryList, 'Categories'), ...errorResponses('UNAUTHENTICATED') },
+  });
+  app.get('/products/categories', requireUser, (_req, res) => {
+    res.json({
+      items: Object.entries(productCategoryTaxonomy).map(([category, cpiCategory]) => ({
+        category,
+        cpiCategory,
+      })),
+    });
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/merge-candidates',
+    summary:
+      'Admin: suspected duplicate products — one GTIN family, or alike names of one brand and pack size (docs/price-watch.md)',
+    request: { query: MergeCandidateQuery },
+    responses: {
+      200: jsonResponse(MergeCandidateList, 'GTIN families first, then by similarity'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+    },
+  });
+  app.get('/products/merge-candidates', requireAdmin, async (req, res) => {
+    res.json({ items: await mergeCandidates(database, parseQuery(MergeCandidateQuery, req).limit) });
+  });
+
+  registry.registerPath({
+    method: 'post',
+    path: '/products/merge-candidates/dismiss',
+    summary: 'Admin: the pair is not a duplicate; it is never suggested again',
+    request: { body: { content: { 'application/json': { schema: DismissMergeCandidate } } } },
+    responses: {
+      204: { description: 'Dismissed' },
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+    },
+  });
+  app.post('/products/merge-candidates/dismiss', requireAdmin, async (req, res) => {
+    const { productIds } = parseBody(DismissMergeCandidate, req);
+    await dismissMergeCandidate(database, productIds, currentUser(req).id);
+    res.status(204).end();
+  });
+
+  registry.registerPath({
+    method: 'get',
     path: '/products/{id}',
     summary: 'A product with its latest price and unit price per store and the cheapest store',
     request: { params: ProductParams },
@@ -66,6 +123,43 @@ export function mountCatalogRoutes(
   });
   app.get('/products/:id', requireUser, async (req, res) => {
     res.json(await getProductDetail(database, parseParams(ProductParams, req).id, currentUser(req).id));
+  });
+
+  registry.registerPath({
+    method: 'patch',
+    path: '/products/{id}',
+    summary:
+      'Admin: set brand, category or pack size (wins over the evidence) or clear them (back to the evidence); recorded in the history',
+    request: {
+      params: ProductParams,
+      body: { content: { 'application/json': { schema: ProductUpdate } } },
+    },
+    responses: {
+      200: jsonResponse(Product, 'The product'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+    },
+  });
+  app.patch('/products/:id', requireAdmin, async (req, res) => {
+    const { id } = parseParams(ProductParams, req);
+    const body = parseBody(ProductUpdate, req);
+    const product = await updateProduct(database, id, body, currentUser(req).id);
+    const [withCodes] = await withGtins(database.db, [product]);
+    res.json(toProduct(withCodes ?? { ...product, gtins: [] }));
+  });
+
+  registry.registerPath({
+    method: 'get',
+    path: '/products/{id}/history',
+    summary:
+      'Admin: changes of the product’s brand, category and pack size (who, when, old -> new), newest first',
+    request: { params: ProductParams },
+    responses: {
+      200: jsonResponse(ProductHistory, 'The history'),
+      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+    },
+  });
+  app.get('/products/:id/history', requireAdmin, async (req, res) => {
+    res.json(await productHistory(database, parseParams(ProductParams, req).id));
   });
 
   registry.registerPath({

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { recomputeSharedOfProducts, type SharedOptions } from '../prices/consensus.repository.js';
 import { recomputeRollups } from '../prices/observation.repository.js';
+import { recordStatement, resolveAttributes } from './attributes.service.js';
 import {
   attachGtin,
   findLiveProduct,
@@ -131,7 +132,14 @@ export async function findOrCreateByGtin(
     await lockMatching(trx);
     const id = await findProductIdByGtin(trx, gtin14);
     const existing = id ? await findLiveProduct(trx, id) : undefined;
-    if (existing) return { productId: existing.id, created: false };
+    // A store catalog's brand is the best evidence of it (docs/price-watch.md, "Product attributes").
+    const catalogSays = { kind: 'catalog' as const, voter: 'catalog', at: new Date() };
+    if (existing) {
+      if (await recordStatement(trx, existing.id, catalogSays, { brand: input.brand })) {
+        await resolveAttributes(trx, existing.id);
+      }
+      return { productId: existing.id, created: false };
+    }
     if (!input.name) throw AppError.notFound('product');
     const productId = newId();
     await insertProduct(trx, {
@@ -144,6 +152,7 @@ export async function findOrCreateByGtin(
       size: null,
     });
     await attachGtin(trx, gtin14, productId);
+    await recordStatement(trx, productId, catalogSays, { brand: input.brand });
     return { productId, created: true };
   });
 }

@@ -14,9 +14,10 @@ import { publish } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
+import { normalizeCategory } from './attributes.js';
+import { recordStatement, resolveAttributes } from './attributes.service.js';
 import {
   attachGtin,
-  fillMissingAttributes,
   findLiveProduct,
   findNameCandidates,
   findProductIdByGtin,
@@ -47,11 +48,32 @@ function nameConfidence(similarity: number, brandConfirmed: boolean): number {
   return Math.round(Math.min(1, similarity * (brandConfirmed ? 1 : 0.9)) * 1000) / 1000;
 }
 
+/**
+ * What the line states about its product is one contributor's evidence of its brand, category and pack
+ * size (docs/price-watch.md, "Product attributes"): recorded, then the product's attributes resolved.
+ */
+async function learnFrom(
+  trx: Transaction<DB>,
+  product: ProductRow,
+  item: Item,
+  contributor: { userId: string; at: Date },
+): Promise<ProductRow> {
+  const stated = await recordStatement(
+    trx,
+    product.id,
+    { kind: 'receipt', voter: contributor.userId, at: contributor.at },
+    { brand: item.brand, category: item.category, size: item.size },
+  );
+  if (!stated) return product;
+  return (await resolveAttributes(trx, product.id)) ?? product;
+}
+
 /** Finds or creates the product of one line; the caller holds `lockMatching` (see matchPurchase). */
 export async function matchItem(
   trx: Transaction<DB>,
   item: Item,
   options: MatchingOptions,
+  contributor: { userId: string; at: Date },
 ): Promise<LineMatch> {
   const nameNorm = normalizeName(item.name);
   const brandNorm = normalizeBrand(item.brand);
@@ -62,18 +84,7 @@ export async function matchItem(
     const byGtin = await findProductIdByGtin(trx, gtin14);
     const found = byGtin ? await findLiveProduct(trx, byGtin) : undefined;
     if (found) {
-      // A product first known by its GTIN alone (a store catalog, a resolve) learns its category, brand
-      // and pack size from the first line that states them (docs/price-watch.md, "Product attributes").
-      const missing =
-        found.category === null || found.brand === null || (found.size_value === null && size !== undefined);
-      if (!missing) return { product: found, method: 'gtin', confidence: 1, gtin14 };
-      await fillMissingAttributes(trx, found.id, {
-        brand: item.brand?.trim() ?? null,
-        brandNorm,
-        category: item.category?.trim() ?? null,
-        size,
-      });
-      const product = (await findLiveProduct(trx, found.id)) ?? found;
+      const product = await learnFrom(trx, found, item, contributor);
       return { product, method: 'gtin', confidence: 1, gtin14 };
     }
   }
@@ -85,13 +96,14 @@ export async function matchItem(
     const product = await findLiveProduct(trx, best.id);
     if (product) {
       const brandConfirmed = brandNorm !== '' && brandNorm === product.brand_norm;
-      await fillMissingAttributes(trx, product.id, {
-        brand: item.brand ?? null,
-        brandNorm,
-        category: item.category ?? null,
-      });
+      const learned = await learnFrom(trx, product, item, contributor);
       if (gtin14) await attachGtin(trx, gtin14, product.id);
-      return { product, method: 'name', confidence: nameConfidence(best.similarity, brandConfirmed), gtin14 };
+      return {
+        product: learned,
+        method: 'name',
+        confidence: nameConfidence(best.similarity, brandConfirmed),
+        gtin14,
+      };
     }
   }
 
@@ -102,12 +114,13 @@ export async function matchItem(
     nameNorm,
     brand: item.brand?.trim() ?? null,
     brandNorm,
-    category: item.category?.trim() ?? null,
+    category: item.category?.trim() ? normalizeCategory(item.category) : null,
     size: size ?? null,
   });
   const owner = gtin14 ? await attachGtin(trx, gtin14, id) : id;
-  const product = await findLiveProduct(trx, owner);
-  if (!product) throw new Error(`product ${owner} vanished while matching`);
+  const found = await findLiveProduct(trx, owner);
+  if (!found) throw new Error(`product ${owner} vanished while matching`);
+  const product = await learnFrom(trx, found, item, contributor);
   return { product, method: 'created', confidence: 1, gtin14 };
 }
 
@@ -143,7 +156,10 @@ export async function matchPurchase(
   await lockMatching(trx);
   const matched: MatchedLine[] = [];
   for (const item of purchase.items) {
-    const match = await matchItem(trx, item, options);
+    const match = await matchItem(trx, item, options, {
+      userId: purchase.userId,
+      at: new Date(purchase.purchasedAt),
+    });
     const isNew = await insertLineMatch(trx, {
       lineId: item.lineId,
       purchaseId: purchase.purchaseId,

@@ -119,6 +119,63 @@ export interface PriceSharedTable {
   updated_at: Generated<Date>;
 }
 
+/**
+ * The shared price of a product at a store as it stood at the end of a day with evidence
+ * (docs/price-watch.md, "Shared figures over time"): what public series and aggregates read.
+ */
+export interface PriceSharedDailyTable {
+  product_id: string;
+  day: ColumnType<string, string, string>;
+  store_slug: string;
+  currency: string;
+  price_cents: BigIntCents;
+  basis: 'store' | 'consensus';
+  contributors: number;
+  observation_id: string;
+}
+
+export type AttributeName = 'brand' | 'category' | 'size';
+
+/** One source's newest statement of a product attribute (docs/price-watch.md, "Product attributes"). */
+export interface ProductAttributeVoteTable {
+  product_id: string;
+  attribute: AttributeName;
+  source: 'catalog' | 'receipt';
+  /** The receipt's contributor, or `catalog` for a store catalog. */
+  voter: string;
+  value: string;
+  observed_at: Timestamp;
+}
+
+export interface ProductAttributeOverrideTable {
+  product_id: string;
+  attribute: AttributeName;
+  /** null: the admin set the attribute to none. */
+  value: string | null;
+  set_by: string;
+  set_at: Generated<Date>;
+}
+
+export interface ProductHistoryTable {
+  seq: Generated<string>;
+  id: string;
+  product_id: string;
+  attribute: AttributeName;
+  old_value: string | null;
+  new_value: string | null;
+  cause: 'evidence' | 'admin' | 'admin-clear';
+  actor_user_id: string | null;
+  created_at: CreatedAt;
+}
+
+/** A merge candidate an admin dismissed; product_a < product_b. */
+export interface ProductMergeDismissalTable {
+  product_a: string;
+  product_b: string;
+  dismissed_by: string;
+  dismissed_at: Generated<Date>;
+}
+
 export interface CpiValueTable {
   series_id: string;
   year: number;
@@ -204,5 +261,10 @@ export interface DB {
   price_daily: PriceDailyTable;
   price_latest: PriceLatestTable;
   price_shared: PriceSharedTable;
+  price_shared_daily: PriceSharedDailyTable;
+  product_attribute_vote: ProductAttributeVoteTable;
+  product_attribute_override: ProductAttributeOverrideTable;
+  product_history: ProductHistoryTable;
+  product_merge_dismissal: ProductMergeDismissalTable;
   cpi_value: CpiValueTable;
 }

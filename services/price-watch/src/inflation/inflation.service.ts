@@ -2,7 +2,13 @@
  * The CartWatch basket index against the official CPI (method in docs/inflation.md): both as
  * year-over-year % for one month. CPI values are the shipped/imported BLS numbers, never derived.
  */
-import type { BlsImportResult, BlsSeriesImport, Inflation, InflationCategory } from '@cartwatch/common-types';
+import {
+  type BlsImportResult,
+  type BlsSeriesImport,
+  type Inflation,
+  type InflationCategory,
+  productCategoryTaxonomy,
+} from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { z } from 'zod';
@@ -12,37 +18,41 @@ import { cpiValue, insertCpiValues, newestCpiMonth } from './inflation.repositor
 
 type Category = z.infer<typeof InflationCategory>;
 
-/** BLS series per category, and the product categories (lower case) that make up our basket for it. */
-export const inflationCategories: Record<Category, { seriesId: string; productCategories?: string[] }> = {
-  'food-at-home': { seriesId: 'CUUR0000SAF11' },
-  'all-items': { seriesId: 'CUUR0000SA0' },
-  'cereals-bakery': {
-    seriesId: 'CUUR0000SAF111',
-    productCategories: ['bakery', 'bread', 'cereal', 'cereals', 'pasta', 'rice', 'flour'],
-  },
-  'meat-poultry-fish-eggs': {
-    seriesId: 'CUUR0000SAF112',
-    productCategories: ['meat', 'poultry', 'fish', 'seafood', 'eggs'],
-  },
-  dairy: { seriesId: 'CUUR0000SEFJ', productCategories: ['dairy', 'milk', 'cheese', 'yogurt', 'butter'] },
-  'fruits-vegetables': {
-    seriesId: 'CUUR0000SAF113',
-    productCategories: ['produce', 'fruit', 'fruits', 'vegetables', 'fruits-vegetables'],
-  },
-  beverages: {
-    seriesId: 'CUUR0000SAF114',
-    productCategories: ['beverages', 'drinks', 'coffee', 'tea', 'juice', 'soda'],
-  },
-  'other-food': {
-    seriesId: 'CUUR0000SAF115',
-    // `pantry` (the demo's pasta, rice, sauces, oil): BLS's "other food at home" is where sauces and fats go.
-    productCategories: ['snacks', 'sweets', 'condiments', 'spices', 'frozen', 'pantry', 'other'],
-  },
+const seriesOf: Record<Category, string> = {
+  'food-at-home': 'CUUR0000SAF11',
+  'all-items': 'CUUR0000SA0',
+  'cereals-bakery': 'CUUR0000SAF111',
+  'meat-poultry-fish-eggs': 'CUUR0000SAF112',
+  dairy: 'CUUR0000SEFJ',
+  'fruits-vegetables': 'CUUR0000SAF113',
+  beverages: 'CUUR0000SAF114',
+  'other-food': 'CUUR0000SAF115',
 };
+
+/**
+ * BLS series per category, and the product categories that make up our basket for it: read off the
+ * one declared taxonomy (`productCategoryTaxonomy`, docs/price-watch.md "Category taxonomy");
+ * `food-at-home` and `all-items` take every product.
+ */
+export const inflationCategories: Record<Category, { seriesId: string; productCategories?: string[] }> =
+  Object.fromEntries(
+    (Object.keys(seriesOf) as Category[]).map((category) => {
+      const productCategories = Object.entries(productCategoryTaxonomy)
+        .filter(([, cpi]) => cpi === category)
+        .map(([name]) => name);
+      return [
+        category,
+        {
+          seriesId: seriesOf[category],
+          ...(category !== 'food-at-home' && category !== 'all-items' && { productCategories }),
+        },
+      ];
+    }),
+  ) as Record<Category, { seriesId: string; productCategories?: string[] }>;
 
 export const INFLATION_METHOD =
   'CPI: BLS CPI-U (NSA) index of the month against the same month a year earlier. Basket: products priced (USD) in both months; ' +
-  'each product’s average observed price per month across stores; the index change is the geometric mean of the price relatives (Jevons).';
+  'each product’s average shared price per month across stores (a store’s own price, or the median of at least k shoppers’ receipts); the index change is the geometric mean of the price relatives (Jevons).';
 
 function percentChange(now: number, before: number): number {
   return Math.round((now / before - 1) * 10_000) / 100;

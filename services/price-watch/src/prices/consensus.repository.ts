@@ -5,7 +5,15 @@
 import type { Executor } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { type ConsensusOptions, type Evidence, type SharedPrice, sharedPriceOf } from './consensus.js';
+import {
+  type ConsensusOptions,
+  type Evidence,
+  endOfDay,
+  type SharedPrice,
+  sharedPriceOf,
+  sharedPricesByDay,
+  utcDay,
+} from './consensus.js';
 
 export interface SharedKey {
   productId: string;
@@ -144,6 +152,115 @@ export async function recomputeShared(
   };
 }
 
+function sharedDayRows(key: SharedKey, days: Array<{ day: string; shared: SharedPrice }>) {
+  return days.map(({ day, shared }) => ({
+    product_id: key.productId,
+    day,
+    store_slug: key.storeSlug,
+    currency: key.currency,
+    price_cents: shared.priceCents,
+    basis: shared.basis,
+    contributors: shared.contributors,
+    observation_id: shared.observationId,
+  }));
+}
+
+async function insertSharedDays(db: Executor<DB>, rows: ReturnType<typeof sharedDayRows>): Promise<void> {
+  for (let offset = 0; offset < rows.length; offset += 500) {
+    await db
+      .insertInto('price_shared_daily')
+      .values(rows.slice(offset, offset + 500))
+      .execute();
+  }
+}
+
+/**
+ * The daily shared prices of one product at one store that an observation dated on `day` bears on
+ * (docs/price-watch.md, "Shared figures over time"): every day from `day` to `windowDays` after it (each
+ * day's shared price rests on the evidence of the window ending with it), recomputed from one read of
+ * the evidence, so a receipt entered late gives the same rows as a rebuild. No shared price: no row.
+ */
+export async function recomputeSharedDays(
+  db: Executor<DB>,
+  key: SharedKey,
+  day: string,
+  options: SharedOptions,
+  now: Date = new Date(),
+): Promise<void> {
+  const dayStart = Date.parse(`${day}T00:00:00Z`);
+  const last = utcDay(new Date(Math.min(dayStart + options.windowDays * DAY_MS, now.getTime())));
+  const rows = await db
+    .selectFrom('price_observation')
+    .select(['id', 'price_cents', 'source', 'user_id', 'observed_at'])
+    .where('product_id', '=', key.productId)
+    .where('store_slug', '=', key.storeSlug)
+    .where('currency', '=', key.currency)
+    .where('observed_at', '>', new Date(dayStart - options.windowDays * DAY_MS))
+    .where('observed_at', '<=', endOfDay(last, now))
+    .execute();
+  const days = sharedPricesByDay(rows.map(toEvidence), options, now).filter((entry) => entry.day >= day);
+  await db
+    .deleteFrom('price_shared_daily')
+    .where('product_id', '=', key.productId)
+    .where('store_slug', '=', key.storeSlug)
+    .where('currency', '=', key.currency)
+    .where('day', '>=', day)
+    .where('day', '<=', last)
+    .execute();
+  await insertSharedDays(db, sharedDayRows(key, days));
+}
+
+function toEvidence(row: {
+  id: string;
+  price_cents: number;
+  source: Evidence['source'];
+  user_id: string | null;
+  observed_at: Date;
+}): Evidence {
+  return {
+    observationId: row.id,
+    priceCents: Number(row.price_cents),
+    source: row.source,
+    userId: row.user_id,
+    observedAt: row.observed_at,
+  };
+}
+
+/**
+ * Rebuilds the daily shared prices of the products from all their observations (after a merge or split,
+ * and the migration's backfill): one read per product, the days computed in memory.
+ */
+export async function rebuildSharedDaily(
+  db: Executor<DB>,
+  productIds: string[],
+  options: SharedOptions,
+  now: Date = new Date(),
+): Promise<void> {
+  if (productIds.length === 0) return;
+  await db.deleteFrom('price_shared_daily').where('product_id', 'in', productIds).execute();
+  for (const productId of productIds) {
+    const rows = await db
+      .selectFrom('price_observation')
+      .select(['id', 'store_slug', 'currency', 'price_cents', 'source', 'user_id', 'observed_at'])
+      .where('product_id', '=', productId)
+      .where('observed_at', '<=', now)
+      .execute();
+    const byKey = new Map<string, { key: SharedKey; evidence: Evidence[] }>();
+    for (const row of rows) {
+      const id = `${row.store_slug}\u0000${row.currency}`;
+      const entry = byKey.get(id) ?? {
+        key: { productId, storeSlug: row.store_slug, currency: row.currency },
+        evidence: [],
+      };
+      entry.evidence.push(toEvidence(row));
+      byKey.set(id, entry);
+    }
+    for (const { key, evidence } of byKey.values()) {
+      await insertSharedDays(db, sharedDayRows(key, sharedPricesByDay(evidence, options, now)));
+    }
+  }
+}
+
 /** Every product, store and currency a user contributed receipts to (recomputed after a deletion). */
 export async function keysContributedBy(db: Executor<DB>, userId: string): Promise<SharedKey[]> {
   const rows = await db
@@ -167,6 +284,7 @@ export async function recomputeSharedOfProducts(
 ): Promise<void> {
   if (productIds.length === 0) return;
   await db.deleteFrom('price_shared').where('product_id', 'in', productIds).execute();
+  await rebuildSharedDaily(db, productIds, options);
   const keys = await db
     .selectFrom('price_observation')
     .select(['product_id', 'store_slug', 'currency'])

@@ -117,3 +117,44 @@ export function sharedPriceOf(evidence: Evidence[], options: ConsensusOptions): 
   if (!fromStore) return consensus;
   return consensus.observedAt > fromStore.observedAt ? consensus : fromStore;
 }
+
+const DAY_MS = 86_400_000;
+
+/** The UTC day (YYYY-MM-DD) of a date. */
+export function utcDay(date: Date): string {
+  return date.toISOString().slice(0, 10);
+}
+
+/** The end of a UTC day (its last millisecond), but never later than `now`. */
+export function endOfDay(day: string, now: Date): Date {
+  return new Date(Math.min(Date.parse(`${day}T00:00:00Z`) + DAY_MS - 1, now.getTime()));
+}
+
+/**
+ * The shared price as it stood at the end of each day on which the evidence has an observation
+ * (docs/price-watch.md, "Shared figures over time"): for each such day, `sharedPriceOf` over the
+ * evidence of the `windowDays` before that day's end. Days without a shared price are left out.
+ * `evidence` is one product's at one store in one currency, in any order.
+ */
+export function sharedPricesByDay(
+  evidence: Evidence[],
+  options: ConsensusOptions & { windowDays: number },
+  now: Date,
+): Array<{ day: string; shared: SharedPrice }> {
+  const sorted = evidence
+    .filter((item) => item.observedAt.getTime() <= now.getTime())
+    .sort((a, b) => a.observedAt.getTime() - b.observedAt.getTime());
+  const days = [...new Set(sorted.map((item) => utcDay(item.observedAt)))];
+  const result: Array<{ day: string; shared: SharedPrice }> = [];
+  let from = 0;
+  let to = 0;
+  for (const day of days) {
+    const end = endOfDay(day, now).getTime();
+    const start = end - options.windowDays * DAY_MS;
+    while (to < sorted.length && (sorted[to] as Evidence).observedAt.getTime() <= end) to++;
+    while (from < to && (sorted[from] as Evidence).observedAt.getTime() <= start) from++;
+    const shared = sharedPriceOf(sorted.slice(from, to), options);
+    if (shared) result.push({ day, shared });
+  }
+  return result;
+}

@@ -101,14 +101,24 @@ export async function recomputeRollups(db: Executor<DB>, productIds: string[]): 
 }
 
 /**
- * Removes the personal link of a user's receipt observations (docs/privacy.md): the account id becomes a
+ * Removes the personal link of a user's receipt observations and attribute statements (docs/privacy.md):
+ * the account id becomes a
  * random pseudonym, one per deleted account and kept nowhere else, so the prices still count as one
  * contributor in a consensus and nothing leads back to the person.
  */
 export async function anonymizeUserObservations(db: Executor<DB>, userId: string): Promise<void> {
+  const pseudonym = randomUUID();
   await db
     .updateTable('price_observation')
-    .set({ user_id: randomUUID() })
+    .set({ user_id: pseudonym })
     .where('user_id', '=', userId)
+    .execute();
+  // Their statements of products' brand, category and size (docs/price-watch.md, "Product attributes")
+  // stay votes under the same pseudonym, so product attributes do not change either.
+  await db
+    .updateTable('product_attribute_vote')
+    .set({ voter: pseudonym })
+    .where('source', '=', 'receipt')
+    .where('voter', '=', userId)
     .execute();
 }

@@ -10,7 +10,13 @@ import { alertOnObservation } from '../alerts/price-alerts.service.js';
 import type { ProductRow } from '../catalog/catalog.repository.js';
 import { gtinsOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
-import { recomputeShared, type SharedKey, type SharedOptions } from './consensus.repository.js';
+import { utcDay } from './consensus.js';
+import {
+  recomputeShared,
+  recomputeSharedDays,
+  type SharedKey,
+  type SharedOptions,
+} from './consensus.repository.js';
 import { insertObservation, type NewObservation } from './observation.repository.js';
 
 export interface ObservationInput {
@@ -132,6 +138,8 @@ export async function recordObservation(
     );
   }
   const shared = await recomputeShared(trx, key, options.shared, now);
+  // The day's shared price for the public series and aggregates (docs/price-watch.md).
+  await recomputeSharedDays(trx, key, utcDay(new Date(observation.observedAt)), options.shared, now);
   const gtin = (await gtinsOf(trx, [product.id])).get(product.id)?.[0];
   if (shared.changed && shared.after) {
     const after = shared.after;

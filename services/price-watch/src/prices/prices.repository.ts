@@ -170,6 +170,66 @@ export async function priceSeries(
   };
 }
 
+/**
+ * The daily shared prices (docs/price-watch.md, "Shared figures over time") in price_daily's shape, one
+ * price per product, store, currency and day: what every figure shown beyond a shopper's own views
+ * aggregates, so none rests on fewer than k contributors or moves with one person's receipt.
+ */
+const SHARED_DAYS = sql`(
+  select product_id, store_slug, currency, day, price_cents as sum_cents, 1 as count
+  from price_shared_daily)`;
+
+/**
+ * The public series of a product: its product row, the currency of its newest shared price and per day
+ * the min/avg/max of its stores' shared prices (count: the stores priced that day). One statement, like
+ * priceSeriesQuery. Exported for the benchmark's EXPLAIN.
+ */
+export function sharedSeriesQuery(filter: { productId: string; from: string; to: string }) {
+  return sql<{
+    name: string;
+    currency: string | null;
+    period: string | null;
+    min_cents: string;
+    max_cents: string;
+    sum_cents: string;
+    count: string;
+  }>`
+    with main as (
+      select currency from price_shared where product_id = ${filter.productId}
+      order by observed_at desc limit 1
+    )
+    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count
+    from product p
+    left join main on true
+    left join lateral (
+      select to_char(d.day, 'YYYY-MM-DD') as period, min(d.price_cents) as min_cents,
+             max(d.price_cents) as max_cents, sum(d.price_cents) as sum_cents, count(*) as count
+      from price_shared_daily d
+      where d.product_id = p.id and d.currency = main.currency
+        and d.day between ${filter.from}::date and ${filter.to}::date
+      group by 1
+    ) s on true
+    where p.id = ${filter.productId}
+    order by s.period`;
+}
+
+/** The product's public series in the currency of its newest shared price; undefined for an unknown product. */
+export async function sharedSeries(
+  database: Database<DB>,
+  filter: { productId: string; from: string; to: string },
+): Promise<{ productName: string; currency: string | null; rows: SeriesRow[] } | undefined> {
+  const rows = await executePrepared(database.pool, sharedSeriesQuery(filter).compile(database.db));
+  const [first] = rows;
+  if (!first) return undefined;
+  return {
+    productName: first.name,
+    currency: first.currency,
+    rows: rows.flatMap(({ name: _name, currency: _currency, period, ...row }) =>
+      period === null ? [] : [{ period, ...row }],
+    ),
+  };
+}
+
 export interface CategoryTrendRow {
   category: string;
   currency: string;
@@ -178,8 +238,8 @@ export interface CategoryTrendRow {
 }
 
 /**
- * Per category: the geometric mean of each product's average price in its last 7 priced days of the
- * window against its first 7 (products priced on at least two days).
+ * Per category: the geometric mean of each product's average shared price in its last 7 priced days of
+ * the window against its first 7 (products priced on at least two days).
  */
 export async function categoryTrends(
   db: Executor<DB>,
@@ -192,7 +252,7 @@ export async function categoryTrends(
       select p.category, d.product_id, d.currency, d.day, d.sum_cents, d.count,
              min(d.day) over (partition by d.product_id, d.currency) as first_day,
              max(d.day) over (partition by d.product_id, d.currency) as last_day
-      from price_daily d join product p on p.id = d.product_id
+      from ${SHARED_DAYS} d join product p on p.id = d.product_id
       where d.day between ${filter.from}::date and ${filter.to}::date
         and p.category is not null and p.merged_into is null ${category}
     ), per_product as (
@@ -220,7 +280,7 @@ export interface IncreaseRow {
   change_pct: string;
 }
 
-/** Products whose average price in the last 7 days is at least `minPct` above the week from `since`. */
+/** Products whose average shared price in the last 7 days is at least `minPct` above the week from `since`. */
 export async function priceIncreases(
   db: Executor<DB>,
   filter: { since: string; today: string; minPct: number; limit: number; offset: number },
@@ -232,7 +292,7 @@ export async function priceIncreases(
                / nullif(sum(d.count) filter (where d.day < ${filter.since}::date + 7), 0) as from_avg,
              sum(d.sum_cents) filter (where d.day > ${filter.today}::date - 7)::numeric
                / nullif(sum(d.count) filter (where d.day > ${filter.today}::date - 7), 0) as to_avg
-      from price_daily d
+      from ${SHARED_DAYS} d
       where d.day >= ${filter.since}::date and d.day <= ${filter.today}::date
       group by 1, 2
     )
@@ -252,7 +312,7 @@ export interface MonthlyAverageRow {
   avg_cents: string;
 }
 
-/** Average price per product in each of the two months (USD observations of live products). */
+/** Average shared price per product in each of the two months (USD, live products). */
 export async function monthlyAverages(
   db: Executor<DB>,
   filter: { months: [string, string]; currency: string; categories?: string[] | undefined },
@@ -265,7 +325,7 @@ export async function monthlyAverages(
   const { rows } = await sql<MonthlyAverageRow>`
     select d.product_id, to_char(date_trunc('month', d.day::timestamp), 'YYYY-MM') as month,
            sum(d.sum_cents)::numeric / sum(d.count) as avg_cents
-    from price_daily d join product p on p.id = d.product_id
+    from ${SHARED_DAYS} d join product p on p.id = d.product_id
     where d.currency = ${filter.currency} and p.merged_into is null ${categories}
       and ((d.day >= ${`${a}-01`}::date and d.day < ${`${a}-01`}::date + interval '1 month')
         or (d.day >= ${`${b}-01`}::date and d.day < ${`${b}-01`}::date + interval '1 month'))

@@ -25,6 +25,7 @@ import {
   priceSeries,
   pricesSeenBy,
   type SeriesRow,
+  sharedSeries,
 } from './prices.repository.js';
 
 const DAY_MS = 86_400_000;
@@ -151,7 +152,8 @@ export async function getPublicTrend(
 ): Promise<z.infer<typeof PublicTrend>> {
   const to = isoDay(now);
   const from = addDays(to, -periodDays[period]);
-  const series = await priceSeries(database, { productId, from, to, interval: 'day' });
+  // Public: shared prices only (docs/price-watch.md, "Shared figures over time").
+  const series = await sharedSeries(database, { productId, from, to });
   if (!series) throw AppError.notFound('product');
   const points = toPoints(series.rows);
   const first = points[0];

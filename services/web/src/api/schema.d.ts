@@ -932,6 +932,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/products/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The product category taxonomy, each with the BLS CPI category whose basket it is in */
+        get: operations["getProductsCategories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/merge-candidates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: suspected duplicate products — one GTIN family, or alike names of one brand and pack size (docs/price-watch.md) */
+        get: operations["getProductsMergeCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/products/merge-candidates/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Admin: the pair is not a duplicate; it is never suggested again */
+        post: operations["postProductsMergeCandidatesDismiss"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/products/{id}": {
         parameters: {
             query?: never;
@@ -941,6 +992,24 @@ export interface paths {
         };
         /** A product with its latest price and unit price per store and the cheapest store */
         get: operations["getProductsById"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Admin: set brand, category or pack size (wins over the evidence) or clear them (back to the evidence); recorded in the history */
+        patch: operations["patchProductsById"];
+        trace?: never;
+    };
+    "/products/{id}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Admin: changes of the product’s brand, category and pack size (who, when, old -> new), newest first */
+        get: operations["getProductsByIdHistory"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2760,6 +2829,38 @@ export interface components {
             /** Format: date-time */
             createdAt: string;
         };
+        ProductCategoryList: {
+            items: {
+                category: components["schemas"]["ProductCategory"];
+                /**
+                 * @description The BLS CPI category whose basket it is in
+                 * @enum {string|null}
+                 */
+                cpiCategory: "food-at-home" | "cereals-bakery" | "meat-poultry-fish-eggs" | "dairy" | "fruits-vegetables" | "beverages" | "other-food" | "all-items" | null;
+            }[];
+        };
+        /** @enum {string} */
+        ProductCategory: "bakery" | "bread" | "cereal" | "cereals" | "pasta" | "rice" | "flour" | "meat" | "poultry" | "fish" | "seafood" | "eggs" | "dairy" | "milk" | "cheese" | "yogurt" | "butter" | "produce" | "fruit" | "fruits" | "vegetables" | "fruits-vegetables" | "beverages" | "drinks" | "coffee" | "tea" | "juice" | "soda" | "snacks" | "sweets" | "condiments" | "spices" | "frozen" | "pantry" | "other" | "household" | "personal-care" | "pet";
+        MergeCandidateList: {
+            items: components["schemas"]["MergeCandidate"][];
+        };
+        MergeCandidate: {
+            /**
+             * @description gtin-family: GTIN-14s differing only in the packaging indicator; similar-name: same brand and pack size, names alike
+             * @enum {string}
+             */
+            reason: "gtin-family" | "similar-name";
+            /** @description Name similarity (0..1) of a similar-name pair */
+            similarity: number | null;
+            products: components["schemas"]["Product"][];
+        };
+        DismissMergeCandidate: {
+            /** @description The pair that is not a duplicate */
+            productIds: [
+                string,
+                string
+            ];
+        };
         ProductDetail: {
             /** Format: uuid */
             id: string;
@@ -2810,6 +2911,40 @@ export interface components {
                 unit: "g" | "ml" | "ct";
             };
         } | null;
+        ProductUpdate: {
+            brand?: string | null;
+            category?: components["schemas"]["ProductCategory"] & (string | null);
+            size?: {
+                value: number;
+                /** @enum {string} */
+                unit: "g" | "ml" | "ct";
+            } | null;
+            /** @description Attributes to hand back to the evidence (store catalog, receipts) */
+            clear?: components["schemas"]["ProductAttribute"][];
+        };
+        /** @enum {string} */
+        ProductAttribute: "brand" | "category" | "size";
+        ProductHistory: {
+            items: components["schemas"]["ProductHistoryEntry"][];
+        };
+        ProductHistoryEntry: {
+            id: string;
+            attribute: components["schemas"]["ProductAttribute"];
+            oldValue: string | null;
+            newValue: string | null;
+            /**
+             * @description evidence: the store catalog or receipts changed it; admin: an edit; admin-clear: back to evidence
+             * @enum {string}
+             */
+            cause: "evidence" | "admin" | "admin-clear";
+            /**
+             * Format: uuid
+             * @description The admin; null for evidence
+             */
+            actorId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         PriceSeries: {
             /** Format: uuid */
             productId: string;
@@ -7247,6 +7382,142 @@ export interface operations {
             };
         };
     };
+    getProductsCategories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Categories */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductCategoryList"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProductsMergeCandidates: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description GTIN families first, then by similarity */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MergeCandidateList"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postProductsMergeCandidatesDismiss: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["DismissMergeCandidate"];
+            };
+        };
+        responses: {
+            /** @description Dismissed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getProductsById: {
         parameters: {
             query?: never;
@@ -7278,6 +7549,135 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    patchProductsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ProductUpdate"];
+            };
+        };
+        responses: {
+            /** @description The product */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Product"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getProductsByIdHistory: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The history */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProductHistory"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Authenticated, but not allowed to do this. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,7 +4,8 @@
  * admin screen for real: publishes a coupon (after the API refuses an incomplete one field by field),
  * creates a store location and a catalog item and sets its stock and price, registers a cart whose key
  * then works against the device API, rotates and revokes it, saves a store layout with a category and the
- * new product placed, and confirms a shrinkflation detection that receipts produced. A shopper sees no
+ * new product placed, confirms a shrinkflation detection that receipts produced, dismisses a merge
+ * candidate under Moderation and edits a product's category (with its history). A shopper sees no
  * admin link and is refused at /app/admin. Every screen is screenshotted at phone and desktop widths and
  * checked with axe-core (no serious or critical findings). Effects are checked through the API too.
  */
@@ -14,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, ScreenChecks, viewports } from '../../src/browser.js';
 import { eventually } from '../../src/eventually.js';
 import { GatewayClient, type Session } from '../../src/gateway-client.js';
-import { randomGtin13 } from '../../src/gtin.js';
+import { gtinCheckDigit, randomGtin13 } from '../../src/gtin.js';
 import { sharedPlatform } from '../../src/shared-platform.js';
 
 const platform = sharedPlatform();
@@ -30,6 +31,14 @@ const itemGtin = randomGtin13();
 const cerealName = `Crunchy Oat Cereal ${token}`;
 const cerealGtin = randomGtin13();
 const couponTitle = `Dairy deal ${token}`;
+/** A unit and a case of it: GTIN-14s of one family (only the packaging indicator differs). */
+const bitesName = `Oat Bites ${token}`;
+const bitesCaseName = `Oat Bites ${token} case`;
+const bitesGtin = randomGtin13();
+const bitesCaseGtin = (() => {
+  const body = `1${bitesGtin.slice(0, 12)}`;
+  return `${body}${gtinCheckDigit(body)}`;
+})();
 
 let browser: Browser;
 let shopperContext: BrowserContext;
@@ -98,6 +107,32 @@ beforeAll(async () => {
   ] as const) {
     await gateway.post('/receipts', cerealReceipt(month, ounces), { token: buyer.token, expect: 201 });
   }
+  // Two products of one GTIN family: a merge candidate for the moderation screen.
+  await gateway.post(
+    '/receipts',
+    {
+      storeSlug,
+      purchasedAt: '2026-07-05T17:30:00Z',
+      currency: 'USD',
+      items: [
+        {
+          name: bitesName,
+          brand: 'Mill',
+          gtin: bitesGtin,
+          unitPriceCents: 299,
+          size: { value: 250, unit: 'g' },
+        },
+        {
+          name: bitesCaseName,
+          brand: 'Mill',
+          gtin: bitesCaseGtin,
+          unitPriceCents: 2999,
+          size: { value: 3000, unit: 'g' },
+        },
+      ],
+    },
+    { token: buyer.token, expect: 201 },
+  );
 });
 
 afterAll(async () => {
@@ -139,7 +174,7 @@ describe('admin screens in Chromium', () => {
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin' }).click();
     await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
-    expect(await page.getByRole('region', { name: 'Admin' }).getByRole('link').count()).toBe(6);
+    expect(await page.getByRole('region', { name: 'Admin' }).getByRole('link').count()).toBe(8);
     await screens.check(page, 'admin-home');
   });
 
@@ -310,6 +345,65 @@ describe('admin screens in Chromium', () => {
 
     const { body } = await gateway.get<Detection>(`/shrinkflation/${detection.id}`, { token: admin.token });
     expect(body.status).toBe('confirmed');
+  });
+
+  it('lists a pair of one GTIN family under Moderation and dismisses it as not duplicates', async () => {
+    await eventually(
+      `${bitesName} and its case as merge candidates`,
+      async () => {
+        const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
+          '/products/merge-candidates?limit=200',
+          { token: admin.token },
+        );
+        return body.items.find((item) => item.products.some((product) => product.name === bitesName));
+      },
+      { timeoutMs: 90_000 },
+    );
+    await openAdminScreen('Moderation');
+    await page.getByRole('heading', { level: 2, name: 'Suspicious prices' }).waitFor();
+    const pair = page.getByRole('article', { name: new RegExp(`${bitesName}.*/`) });
+    await pair.waitFor();
+    expect(await pair.textContent()).toContain('One GTIN family');
+    await screens.check(page, 'admin-moderation');
+    await pair.getByRole('button', { name: /^Not duplicates/ }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /^Not duplicates: Oat Bites/ })
+      .waitFor();
+    await pair.waitFor({ state: 'detached' });
+
+    const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
+      '/products/merge-candidates?limit=200',
+      { token: admin.token },
+    );
+    expect(body.items.some((item) => item.products.some((product) => product.name === bitesName))).toBe(
+      false,
+    );
+  });
+
+  it('edits a product’s category and shows the change in its history', async () => {
+    await openAdminScreen('Products');
+    await page.getByLabel('Find a product').fill(cerealName);
+    await page.getByRole('button', { name: 'Find product' }).click();
+    await page.getByRole('button', { name: `Edit: ${cerealName} (Oatly Farms)` }).click();
+    await page.getByRole('option', { name: 'bakery — cereals-bakery' }).waitFor({ state: 'attached' });
+    await page.getByRole('combobox', { name: 'Category' }).selectOption('bakery');
+    await page.getByRole('button', { name: 'Save product' }).click();
+    await page.getByText(`Saved ${cerealName}.`).waitFor();
+    const history = page.getByRole('table', { name: 'Changes of the product, newest first' });
+    await history.getByRole('cell', { name: /^Admin edit/ }).waitFor();
+    await screens.check(page, 'admin-products');
+
+    const productId = new URL(page.url()).searchParams.get('product') as string;
+    const { body } = await gateway.get<{
+      items: Array<{ attribute: string; oldValue: string | null; newValue: string | null; cause: string }>;
+    }>(`/products/${productId}/history`, { token: admin.token });
+    expect(body.items[0]).toMatchObject({
+      attribute: 'category',
+      oldValue: 'cereal',
+      newValue: 'bakery',
+      cause: 'admin',
+    });
   });
 
   it('has no serious or critical axe findings on any admin screen', () => {

@@ -16,6 +16,12 @@ const AdminCouponsScreen = lazy(() => import('./coupons').then((m) => ({ default
 const AdminCatalogScreen = lazy(() => import('./catalog').then((m) => ({ default: m.AdminCatalogScreen })));
 const AdminDevicesScreen = lazy(() => import('./devices').then((m) => ({ default: m.AdminDevicesScreen })));
 const AdminLayoutsScreen = lazy(() => import('./layouts').then((m) => ({ default: m.AdminLayoutsScreen })));
+const AdminModerationScreen = lazy(() =>
+  import('./moderation').then((m) => ({ default: m.AdminModerationScreen })),
+);
+const AdminProductsScreen = lazy(() =>
+  import('./products').then((m) => ({ default: m.AdminProductsScreen })),
+);
 const AdminShrinkflationScreen = lazy(() =>
   import('./shrinkflation').then((m) => ({ default: m.AdminShrinkflationScreen })),
 );
@@ -75,5 +81,7 @@ export const adminRoutes = (
     <Route path={routes.adminDevices} element={<AdminDevicesScreen />} />
     <Route path={routes.adminLayouts} element={<AdminLayoutsScreen />} />
     <Route path={routes.adminShrinkflation} element={<AdminShrinkflationScreen />} />
+    <Route path={routes.adminModeration} element={<AdminModerationScreen />} />
+    <Route path={routes.adminProducts} element={<AdminProductsScreen />} />
   </Route>
 );

@@ -16,4 +16,14 @@ export const adminSections = [
     label: 'Shrinkflation review',
     about: 'Confirm or reject detected pack shrinks before they are published.',
   },
+  {
+    path: routes.adminModeration,
+    label: 'Moderation',
+    about: 'Suspicious prices, shrinkflation claims and possible duplicate products.',
+  },
+  {
+    path: routes.adminProducts,
+    label: 'Products',
+    about: 'Brand, category and pack size, with the history of every change.',
+  },
 ] as const;

@@ -57,7 +57,7 @@ function Evidence({ id }: { id: string }) {
   );
 }
 
-function DetectionCard({
+export function DetectionCard({
   detection,
   onReviewed,
 }: {
