@@ -13,6 +13,7 @@ import {
   registerInboundWebhook,
 } from './inbound/inbound.routes.js';
 import { documentPurchaseRoutes, registerPurchaseRoutes } from './purchases/purchases.routes.js';
+import { documentPhotoRoutes, registerPhotoRoutes } from './receipts/photo/photo.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { adaptersFromConfig } from './scraping/adapter-registry.js';
 import { documentScrapingRoutes, registerScrapingRoutes } from './scraping/scraping.routes.js';
@@ -33,6 +34,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   documentStoreRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
+  documentPhotoRoutes(openapi);
   documentInboundRoutes(openapi);
   documentAccountRoutes(openapi);
   documentScrapingRoutes(openapi);
@@ -43,6 +45,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerStoreRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
+      registerPhotoRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
       registerScrapingRoutes(app, deps);
