@@ -1,5 +1,5 @@
 /**
- * Makes the receipt-photo test set (bench/receipt-ocr/README.md): each receipt layout the text parser
+ * Makes the receipt-photo test set (bench/README.md, "receipt-ocr"): each receipt layout the text parser
  * knows (services/receipt-ingest/test/fixtures/text-receipts) rendered from HTML in Chromium in three
  * receipt-style monospace faces, screenshotted, and a degraded copy of each made with sharp (rotation
  * 2-5°, blur, uneven lighting, JPEG quality 40-60). Writes grayscale JPEGs and `truth.json` (the true

@@ -1,5 +1,5 @@
 /**
- * Receipt OCR accuracy and speed (bench/receipt-ocr/README.md): runs receipt-ingest's photo pipeline
+ * Receipt OCR accuracy and speed (bench/README.md, "receipt-ocr"): runs receipt-ingest's photo pipeline
  * (image preparation, tesseract.js with one worker, the text-receipt parser) on every image of the test
  * set (generate.ts) and compares the draft's lines with the true lines. A true line counts as read when
  * one draft line has the same paid amount and a name within normalised edit distance 0.2 (Levenshtein

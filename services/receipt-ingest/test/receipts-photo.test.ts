@@ -75,6 +75,8 @@ beforeAll(async () => {
   harness = await createHarness('ingest_photo', { PHOTO_MAX_BYTES: '600000', PHOTO_MAX_PIXELS: '4000000' });
   await createRetailer(harness.app, 'kroger', 'Kroger');
   await createRetailer(harness.app, 'aldi', 'Aldi');
+  await createRetailer(harness.app, 'trader-joes', "Trader Joe's");
+  await createRetailer(harness.app, 'tesco', 'Tesco');
   ocr = new OcrPool(1);
 });
 afterAll(async () => {
@@ -291,6 +293,61 @@ describe('POST /receipts/photo', () => {
     await request(harness.app).post(`/receipts/photo/${body.id}/confirm`).set(as(user)).send({}).expect(409);
   });
 
+  it('reads test-set photos (bench/receipt-ocr) end to end: store, currency and every line', async () => {
+    const user = testUser();
+    const photo = (name: string) => readFileSync(new URL(`./fixtures/photos/${name}`, import.meta.url));
+    const clean = await upload(user, photo('04-trader-joes.dejavu.clean.jpg'), 'image/jpeg').expect(202);
+    const degraded = await upload(
+      user,
+      photo('06-tesco-uk.liberation-bold.degraded.jpg'),
+      'image/jpeg',
+    ).expect(202);
+    await drain(workerWith(ocr));
+    const lines = async (id: string) => {
+      const { body } = await request(harness.app).get(`/receipts/photo/${id}`).set(as(user)).expect(200);
+      expect(body.status).toBe('ready');
+      return {
+        storeSlug: body.draft.storeSlug,
+        currency: body.draft.currency,
+        lines: body.draft.lines.map((line: { name: string; paidCents: number }) => [
+          line.name,
+          line.paidCents,
+        ]),
+      };
+    };
+    expect(await lines(clean.body.id)).toEqual({
+      storeSlug: 'trader-joes',
+      currency: 'USD',
+      lines: [
+        ['BANANA EACH', 92],
+        ['R-ORGANIC BROCCOLI', 249],
+        ['GREEK YOGURT PLAIN', 998],
+        ['MANDARINS 2 LB', 399],
+        ['DARK CHOCOLATE BAR', 199],
+      ],
+    });
+    // The degraded photo: amounts exact, names as the benchmark counts them right (edit distance <= 0.2).
+    const read = await lines(degraded.body.id);
+    expect({ storeSlug: read.storeSlug, currency: read.currency }).toEqual({
+      storeSlug: 'tesco',
+      currency: 'GBP',
+    });
+    const truth: Array<[string, number]> = [
+      ['TESCO SEMI SKIMMED MILK 4PT', 145],
+      ['HOVIS WHOLEMEAL BREAD 800G', 140],
+      ['PG TIPS 80 TEA BAGS', 200],
+      ['LOOSE CARROTS', 37],
+    ];
+    expect(read.lines.map((line: [string, number]) => line[1])).toEqual(truth.map((line) => line[1]));
+    truth.forEach(([name], index) => {
+      const got = read.lines[index][0] as string;
+      expect(
+        editDistance(name, got) / Math.max(name.length, got.length),
+        `${got} for ${name}`,
+      ).toBeLessThanOrEqual(0.2);
+    });
+  });
+
   it('deletes unconfirmed drafts after the retention period', async () => {
     const user = testUser();
     const old = await upload(user, await renderReceipt('OLD  1.00'), 'image/png').expect(202);
@@ -309,6 +366,22 @@ describe('POST /receipts/photo', () => {
     expect((await photoRows(user.id)).map((row) => row.id)).toEqual([fresh.body.id]);
   });
 });
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        (previous[j] ?? 0) + 1,
+        (current[j - 1] ?? 0) + 1,
+        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
 
 function pick(line: Record<string, unknown>) {
   const { id, name, quantity, unit, unitPriceCents, paidCents, discountCents, gtin } = line;

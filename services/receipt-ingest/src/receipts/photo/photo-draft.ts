@@ -47,12 +47,20 @@ export function recognizeStore(
   return { storeSlug: null, locationId: null, storeMatchedBy: null };
 }
 
+// Dot leaders (`Honey 16oz ........ 9.00`) come out of OCR as a run of small lower-case letters and dots.
+const DOT_LEADER = /\s+[.,:;'`*~]*[aceinorsuvx.,:;'`*~]{6,}[.,:;'`*~]*(?=\s+[$£€]?\d+[.,]\d{2}\b)/;
+
 /**
  * Fixes OCR confusions that break the parser's patterns on receipts: `l` read as `1` in weight units
- * (`2.31 1b @ 0.59 /1b`), `O` read as `0` in `OZ` after a number (`180Z`).
+ * (`2.31 1b @ 0.59 /1b`), `O` read as `0` in `OZ` after a number (`180Z`), a tax flag glued to the
+ * amount (`9.49 B` read as `9.498`), dot leaders read as letters.
  */
 export function correctOcrLine(line: string): string {
-  return line.replace(/(\d\s?|\/\s?)1b(s?)\b/g, '$1lb$2').replace(/(\d)0Z\b/g, '$1OZ');
+  return line
+    .replace(/(\d\s?|\/\s?)1b(s?)\b/g, '$1lb$2')
+    .replace(/(\d)0Z\b/g, '$1OZ')
+    .replace(/(\s[$£€]?\d{1,6}[.,]\d{2})([0-9A-Z])\s*$/, '$1 $2')
+    .replace(DOT_LEADER, '');
 }
 
 export function currencyOf(text: string, fallback: string): string {
