@@ -10,6 +10,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ocr } from '../src/receipts/photo/ocr-pool.js';
 import { OcrPool } from '../src/receipts/photo/ocr-pool.js';
+import { claimPhotos, finishPhoto } from '../src/receipts/photo/photo.repository.js';
 import { PhotoWorker } from '../src/receipts/photo/photo-worker.js';
 import { as, createHarness, createRetailer, type Harness, testUser } from './harness.js';
 
@@ -346,6 +347,29 @@ describe('POST /receipts/photo', () => {
         `${got} for ${name}`,
       ).toBeLessThanOrEqual(0.2);
     });
+  });
+
+  it("leases a photo to one worker, and a dead worker's photo to the next once its lease expired", async () => {
+    const user = testUser();
+    const { body } = await upload(user, await renderReceipt('LEASE  3.00'), 'image/png').expect(202);
+    const db = harness.database.db;
+    const first = await claimPhotos(db, { owner: 'replica-a', limit: 5, leaseMs: 60_000 });
+    expect(first.map((photo) => photo.id)).toContain(body.id);
+    // A second replica does not get it while the lease holds.
+    const second = await claimPhotos(db, { owner: 'replica-b', limit: 5, leaseMs: 60_000 });
+    expect(second.map((photo) => photo.id)).not.toContain(body.id);
+    // replica-a dies: its lease runs out, replica-b takes the photo over, and replica-a can no longer end it.
+    await db
+      .updateTable('photo_receipt')
+      .set({ lease_expires_at: new Date(Date.now() - 1_000) })
+      .where('id', '=', body.id)
+      .execute();
+    const takeover = await claimPhotos(db, { owner: 'replica-b', limit: 5, leaseMs: 60_000 });
+    expect(takeover.find((photo) => photo.id === body.id)?.attempt).toBe(2);
+    expect(await finishPhoto(db, body.id, 'replica-a', { status: 'failed', error: 'late' })).toBe(false);
+    expect(await finishPhoto(db, body.id, 'replica-b', { status: 'failed', error: 'done' })).toBe(true);
+    const read = await request(harness.app).get(`/receipts/photo/${body.id}`).set(as(user)).expect(200);
+    expect(read.body).toMatchObject({ status: 'failed', error: 'done' });
   });
 
   it('deletes unconfirmed drafts after the retention period', async () => {
