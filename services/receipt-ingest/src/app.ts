@@ -18,6 +18,7 @@ import {
   documentPurchaseExportRoutes,
   registerPurchaseExportRoutes,
 } from './purchases/purchases-export.routes.js';
+import { documentPhotoRoutes, registerPhotoRoutes } from './receipts/photo/photo.routes.js';
 import { documentReceiptRoutes, registerReceiptRoutes } from './receipts/receipts.routes.js';
 import { adaptersFromConfig } from './scraping/adapter-registry.js';
 import { documentScrapingRoutes, registerScrapingRoutes } from './scraping/scraping.routes.js';
@@ -39,6 +40,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
   documentPurchaseExportRoutes(openapi);
   documentPurchaseRoutes(openapi);
   documentReceiptRoutes(openapi);
+  documentPhotoRoutes(openapi);
   documentInboundRoutes(openapi);
   documentAccountRoutes(openapi);
   documentScrapingRoutes(openapi);
@@ -50,6 +52,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerPurchaseExportRoutes(app, deps);
       registerPurchaseRoutes(app, deps);
       registerReceiptRoutes(app, deps);
+      registerPhotoRoutes(app, deps);
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
       registerScrapingRoutes(app, deps);

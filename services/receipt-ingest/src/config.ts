@@ -111,6 +111,50 @@ const variables = serviceEnvSchema('receipt-ingest', {
   SYNC_SESSION_MAX_AGE_MS: milliseconds(60_000, 30 * 86_400_000, 12 * 3_600_000).describe(
     'How long a captured retailer session is reused when neither the adapter nor its cookies say when it expires.',
   ),
+  PHOTO_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(20 * 1024 * 1024)
+    .default(15 * 1024 * 1024)
+    .describe(
+      "Largest receipt photo in bytes (`POST /receipts/photo`); larger answers 413. At most the gateway's PROXY_MAX_BODY_BYTES.",
+    ),
+  PHOTO_MAX_PIXELS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(268_402_689)
+    .default(50_000_000)
+    .describe('Most pixels (width × height) of a receipt photo; larger answers 413 before it is decoded.'),
+  PHOTO_OCR_WORKERS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .default(1)
+    .describe(
+      'OCR workers (tesseract.js worker threads) of one process: photos recognised at once; each takes a CPU and ~150 MB.',
+    ),
+  PHOTO_LEASE_MS: milliseconds(10_000, 3_600_000, 120_000).describe(
+    'How long an OCR worker holds a photo without renewing its lease; an expired lease means the worker died and the photo is taken over.',
+  ),
+  PHOTO_MAX_ATTEMPTS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(3)
+    .describe('OCR runs of one photo at most before its draft is marked `failed`.'),
+  PHOTO_RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .default(30)
+    .describe(
+      'Days an unconfirmed photo draft (and its photo) is kept after upload; a confirmed draft whose photo was not kept is deleted this long after confirmation.',
+    ),
   CHROMIUM_PATH: z
     .string()
     .min(1)

@@ -9,7 +9,7 @@ import { AmountCents, Currency, MinorUnits } from '../money.js';
 import { PaginationQuery } from '../pagination.js';
 import { SizeUnit } from '../sizes.js';
 
-export const ingestionMethods = ['json', 'csv', 'text', 'email', 'sync'] as const;
+export const ingestionMethods = ['json', 'csv', 'text', 'email', 'sync', 'photo'] as const;
 export const IngestionMethod = z.enum(ingestionMethods);
 
 export { StoreSlug };

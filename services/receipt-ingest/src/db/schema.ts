@@ -114,7 +114,31 @@ export interface SyncJobTable {
   created_at: CreatedAt;
 }
 
+export type PhotoReceiptStatus = 'queued' | 'processing' | 'ready' | 'no_receipt' | 'failed' | 'confirmed';
+
+export interface PhotoReceiptTable {
+  id: string;
+  user_id: string;
+  status: PhotoReceiptStatus;
+  image: Buffer | null;
+  image_type: string;
+  image_sha256: string;
+  byte_size: number;
+  /** The PhotoDraft (photo.schemas.ts) once OCR ran. */
+  draft: ColumnType<unknown | null, string | null | undefined, string | null>;
+  keep_photo: ColumnType<boolean, boolean | undefined, boolean>;
+  purchase_id: string | null;
+  attempt: ColumnType<number, number | undefined, number>;
+  lease_owner: string | null;
+  lease_expires_at: Date | null;
+  error_message: string | null;
+  created_at: CreatedAt;
+  processed_at: Date | null;
+  confirmed_at: Date | null;
+}
+
 export interface DB {
+  photo_receipt: PhotoReceiptTable;
   store_account: StoreAccountTable;
   sync_job: SyncJobTable;
   inbound_address: InboundAddressTable;

@@ -48,6 +48,8 @@ export interface NormalizedReceipt {
   unparsedLines?: Array<{ lineNo: number; text: string }> | undefined;
   /** For parsed text: the text itself identifies the receipt (its printed date may be missing). */
   sourceText?: string | undefined;
+  /** A key that identifies the receipt whatever its (edited) content: a photo's image hash. */
+  idempotencyKey?: string | undefined;
   /** Where problems are reported: the receipt's own path and one path per item (e.g. CSV line numbers). */
   origin: { path: string; itemPaths: string[] };
 }
@@ -176,6 +178,7 @@ export function checkReceipt(receipt: NormalizedReceipt, now: Date = new Date())
  */
 export function dedupeKeyOf(receipt: NormalizedReceipt): string {
   if (receipt.retailerReceiptId !== undefined) return `rid:${receipt.storeSlug}:${receipt.retailerReceiptId}`;
+  if (receipt.idempotencyKey !== undefined) return receipt.idempotencyKey;
   if (receipt.sourceText !== undefined) {
     const text = receipt.sourceText
       .replace(/\r\n?/g, '\n')

@@ -18,6 +18,8 @@ export interface ParsedTextReceipt {
   subtotalCents?: number | undefined;
   taxCents?: number | undefined;
   totalCents?: number | undefined;
+  /** For each item, the 1-based numbers of the text lines it was read from (photo drafts map them to the image). */
+  itemLines: number[][];
 }
 
 // A money amount: optional currency sign, digits with a 2-digit fraction ('.' or ','), optional trailing '-'.
@@ -140,6 +142,7 @@ interface Draft {
   paidCents: number;
   discountCents: number;
   lineCount: number;
+  lineNos: number[];
 }
 
 function cleanName(raw: string): { name: string; gtin?: string | undefined } {
@@ -180,8 +183,9 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
   let totalCents: number | undefined;
   let inTotals = false;
   let pendingName: { text: string; lineNo: number } | undefined;
-  let pendingQuantity: { milli: number; unitPriceCents: number } | undefined;
+  let pendingQuantity: { milli: number; unitPriceCents: number; lineNo: number } | undefined;
   let interpretedLines = 0;
+  let currentLine = 0;
 
   const flushPendingName = () => {
     // Unpriced lines before the first item are the header (store, address), not lost items.
@@ -201,6 +205,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       discountCents: 0,
       lineCount: 1,
       ...extra,
+      lineNos: extra.lineNos ?? [currentLine],
     };
     if (pendingQuantity && extra.quantityMilli === undefined) {
       const expected = Math.round((pendingQuantity.milli * pendingQuantity.unitPriceCents) / 1000);
@@ -208,6 +213,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
         draft.quantityMilli = pendingQuantity.milli;
         draft.unitPriceCents = pendingQuantity.unitPriceCents;
         draft.lineCount += 1;
+        draft.lineNos = [pendingQuantity.lineNo, ...draft.lineNos];
       }
     }
     pendingQuantity = undefined;
@@ -216,6 +222,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
 
   lines.forEach((rawLine, index) => {
     const lineNo = index + 1;
+    currentLine = lineNo;
     const line = rawLine.replace(/\t/g, '    ').trimEnd();
     if (line.trim() === '' || SEPARATOR.test(line)) return;
 
@@ -266,13 +273,20 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
           unit,
           unitPriceCents,
           lineCount: 2,
+          lineNos: [pendingName.lineNo, lineNo],
         });
         pendingName = undefined;
         interpretedLines += 2;
         return;
       }
       if (pendingName) {
-        addItem(pendingName.text, computed, { quantityMilli: milli, unit, unitPriceCents, lineCount: 2 });
+        addItem(pendingName.text, computed, {
+          quantityMilli: milli,
+          unit,
+          unitPriceCents,
+          lineCount: 2,
+          lineNos: [pendingName.lineNo, lineNo],
+        });
         pendingName = undefined;
         interpretedLines += 2;
         return;
@@ -280,6 +294,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       const last = drafts.at(-1);
       if (last && !hasTotal && Math.abs(computed - last.paidCents) <= 1) {
         Object.assign(last, { quantityMilli: milli, unit, unitPriceCents, lineCount: last.lineCount + 1 });
+        last.lineNos.push(lineNo);
         interpretedLines += 1;
         return;
       }
@@ -296,6 +311,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
           quantityMilli: milli,
           unitPriceCents,
           lineCount: 2,
+          lineNos: [pendingName.lineNo, lineNo],
         });
         pendingName = undefined;
         interpretedLines += 2;
@@ -309,11 +325,12 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
         computed === last.paidCents
       ) {
         Object.assign(last, { quantityMilli: milli, unitPriceCents, lineCount: last.lineCount + 1 });
+        last.lineNos.push(lineNo);
         interpretedLines += 1;
         return;
       }
       if (!hasTotal) {
-        pendingQuantity = { milli, unitPriceCents };
+        pendingQuantity = { milli, unitPriceCents, lineNo };
         interpretedLines += 1;
         return;
       }
@@ -324,6 +341,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       const last = drafts.at(-1) as Draft;
       last.regularPriceCents = Math.abs(signedAmount(priced, 2));
       last.lineCount += 1;
+      last.lineNos.push(lineNo);
       interpretedLines += 1;
       return;
     }
@@ -338,6 +356,7 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       last.discountCents += cents;
       last.paidCents -= cents;
       last.lineCount += 1;
+      last.lineNos.push(lineNo);
       interpretedLines += 1;
       return;
     }
@@ -345,7 +364,10 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       const label = priced[1] ?? '';
       // A price alone on its line belongs to the name on the line above.
       if (ONLY_AMOUNT.test(line) && pendingName) {
-        addItem(pendingName.text, signedAmount(priced, 2), { lineCount: 2 });
+        addItem(pendingName.text, signedAmount(priced, 2), {
+          lineCount: 2,
+          lineNos: [pendingName.lineNo, lineNo],
+        });
         pendingName = undefined;
         interpretedLines += 2;
         return;
@@ -400,22 +422,21 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
   });
   if (pendingName && drafts.length > 0) flushPendingName();
 
-  const items = drafts
-    .filter((draft) => draft.name.length > 0)
-    .map((draft) =>
-      completeItem({
-        name: draft.name,
-        gtin: draft.gtin,
-        quantityMilli: draft.quantityMilli,
-        unit: draft.unit,
-        unitPriceCents:
-          draft.unitPriceCents ??
-          Math.round(((draft.paidCents + draft.discountCents) * 1000) / draft.quantityMilli),
-        paidCents: draft.paidCents,
-        regularPriceCents: draft.regularPriceCents,
-        discountCents: draft.discountCents,
-      }),
-    );
+  const kept = drafts.filter((draft) => draft.name.length > 0);
+  const items = kept.map((draft) =>
+    completeItem({
+      name: draft.name,
+      gtin: draft.gtin,
+      quantityMilli: draft.quantityMilli,
+      unit: draft.unit,
+      unitPriceCents:
+        draft.unitPriceCents ??
+        Math.round(((draft.paidCents + draft.discountCents) * 1000) / draft.quantityMilli),
+      paidCents: draft.paidCents,
+      regularPriceCents: draft.regularPriceCents,
+      discountCents: draft.discountCents,
+    }),
+  );
 
   const itemsTotal = items.reduce((sum, item) => sum + item.paidCents, 0);
   const reference =
@@ -435,5 +456,6 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
     subtotalCents,
     taxCents: sawTax ? taxCents : undefined,
     totalCents,
+    itemLines: kept.map((draft) => draft.lineNos),
   };
 }

@@ -776,6 +776,92 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/receipts/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Upload a receipt photo (raw body: JPEG, PNG, WebP or HEIC); OCR runs in the background. The same photo again answers 200 with its existing draft */
+        post: operations["postReceiptsPhoto"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts/photo/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A photo receipt: its OCR status and draft */
+        get: operations["getReceiptsPhotoById"];
+        put?: never;
+        post?: never;
+        /** Delete a photo receipt and its photo (a recorded purchase stays) */
+        delete: operations["deleteReceiptsPhotoById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts/photo/{id}/image": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The photo (upright JPEG once recognised); 404 once deleted */
+        get: operations["getReceiptsPhotoByIdImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts/photo/{id}/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Replace the draft (store, date, currency, lines: edit, add, delete) */
+        put: operations["putReceiptsPhotoByIdDraft"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/receipts/photo/{id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record the draft as a purchase (the same photo twice is one purchase); the photo is deleted unless keepPhoto */
+        post: operations["postReceiptsPhotoByIdConfirm"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/me/inbound-address": {
         parameters: {
             query?: never;
@@ -2511,14 +2597,14 @@ export interface components {
             slug: string;
             name: string;
             website: string | null;
-            ingestionMethods: ("json" | "csv" | "text" | "email" | "sync")[];
+            ingestionMethods: ("json" | "csv" | "text" | "email" | "sync" | "photo")[];
         };
         CreateRetailer: {
             slug: string;
             name: string;
             /** Format: uri */
             website?: string;
-            ingestionMethods: ("json" | "csv" | "text" | "email" | "sync")[];
+            ingestionMethods: ("json" | "csv" | "text" | "email" | "sync" | "photo")[];
         };
         StoreLocation: {
             /** Format: uuid */
@@ -2555,7 +2641,7 @@ export interface components {
             savingsCents: number;
             itemCount: number;
             /** @enum {string} */
-            source: "json" | "csv" | "text" | "email" | "sync";
+            source: "json" | "csv" | "text" | "email" | "sync" | "photo";
             retailerReceiptId: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -2593,7 +2679,7 @@ export interface components {
             savingsCents: number;
             itemCount: number;
             /** @enum {string} */
-            source: "json" | "csv" | "text" | "email" | "sync";
+            source: "json" | "csv" | "text" | "email" | "sync" | "photo";
             retailerReceiptId: string | null;
             /** Format: date-time */
             createdAt: string;
@@ -2711,6 +2797,88 @@ export interface components {
              */
             currency: string;
             text: string;
+        };
+        PhotoAccepted: {
+            id: string;
+            status: components["schemas"]["PhotoReceiptStatus"];
+            duplicate: boolean;
+        };
+        /** @enum {string} */
+        PhotoReceiptStatus: "queued" | "processing" | "ready" | "no_receipt" | "failed" | "confirmed";
+        PhotoReceipt: {
+            id: string;
+            status: components["schemas"]["PhotoReceiptStatus"];
+            createdAt: string;
+            processedAt: string | null;
+            error: string | null;
+            hasImage: boolean;
+            keepPhoto: boolean;
+            purchaseId: string | null;
+            draft: components["schemas"]["PhotoDraft"];
+        };
+        PhotoDraft: {
+            storeSlug: string | null;
+            locationId: string | null;
+            /** @enum {string|null} */
+            storeMatchedBy: "name" | "address" | null;
+            purchasedAt: string | null;
+            currency: string;
+            lines: components["schemas"]["PhotoDraftLine"][];
+            unparsedLines: {
+                lineNo: number;
+                text: string;
+            }[];
+            confidence: number;
+            text: string;
+            imageWidth: number;
+            imageHeight: number;
+        } | null;
+        PhotoDraftLine: {
+            id: string;
+            name: string;
+            quantity: number;
+            /** @enum {string} */
+            unit: "ea" | "kg" | "g" | "lb" | "oz" | "l" | "ml";
+            unitPriceCents: number;
+            paidCents: number;
+            discountCents: number;
+            gtin: string | null;
+            confidence: number;
+            region: components["schemas"]["ImageRegion"];
+            edited: boolean;
+        };
+        ImageRegion: {
+            x: number;
+            y: number;
+            width: number;
+            height: number;
+        } | null;
+        PhotoDraftInput: {
+            storeSlug: string | null;
+            /** Format: uuid */
+            locationId?: string | null;
+            /** Format: date-time */
+            purchasedAt: string | null;
+            currency: string;
+            lines: {
+                id?: string;
+                name: string;
+                quantity: number;
+                /**
+                 * @default ea
+                 * @enum {string}
+                 */
+                unit: "ea" | "kg" | "g" | "lb" | "oz" | "l" | "ml";
+                unitPriceCents: number;
+                paidCents: number;
+                /** @default 0 */
+                discountCents: number;
+                gtin?: string | null;
+            }[];
+        };
+        ConfirmPhotoInput: {
+            /** @default false */
+            keepPhoto: boolean;
         };
         InboundAddress: {
             address: string;
@@ -6909,6 +7077,347 @@ export interface operations {
             };
             /** @description Well-formed, but cannot be processed. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postReceiptsPhoto: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "image/jpeg": string;
+                "image/png": string;
+                "image/webp": string;
+                "image/heic": string;
+            };
+        };
+        responses: {
+            /** @description Uploaded before: the existing draft */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoAccepted"];
+                };
+            };
+            /** @description Queued for OCR */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoAccepted"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body exceeds the size limit. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReceiptsPhotoById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The photo receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoReceipt"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteReceiptsPhotoById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getReceiptsPhotoByIdImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": string;
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putReceiptsPhotoByIdDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PhotoDraftInput"];
+            };
+        };
+        responses: {
+            /** @description The updated photo receipt */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PhotoReceipt"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postReceiptsPhotoByIdConfirm: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConfirmPhotoInput"];
+            };
+        };
+        responses: {
+            /** @description Recorded before: the existing purchase */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The request conflicts with the current state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
