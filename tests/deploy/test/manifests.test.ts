@@ -1101,7 +1101,7 @@ describe('docs/deploy.md', () => {
     for (const command of [
       'flux bootstrap github',
       '--path=k8s/clusters/$ENV',
-      'age-keygen -o age-$ENV.agekey',
+      '~/age-$ENV.agekey',
       'kubectl -n flux-system create secret generic sops-age',
       'flux get kustomizations --watch',
       'kubectl -n ingress-nginx get service ingress-nginx-controller',
@@ -1110,6 +1110,7 @@ describe('docs/deploy.md', () => {
     ])
       expect(walkthrough, command).toContain(command);
     expect(guide).toContain('sops --encrypt --filename-override');
+    expect(guide).toContain('age-keygen -o "$HOME/age-$ENV.agekey"');
   });
 
   it('tells the operator to create every Secret the manifests reference', () => {
