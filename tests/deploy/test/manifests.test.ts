@@ -124,6 +124,13 @@ describe.each(renderedDirs)('%s', (dir) => {
       expect(['cartwatch', 'flux-system'], objectId(obj)).toContain(obj.metadata.namespace);
     }
   });
+
+  it('gives no cluster-scoped object a namespace (kustomize would, to a custom resource under `namespace:`)', () => {
+    // The renderer namespaces a ClusterIssuer exactly as `kubectl kustomize` does; the manifests must
+    // keep it out of every kustomization that sets a namespace.
+    for (const obj of objectsOf(dir).filter((o) => ['Namespace', 'ClusterIssuer'].includes(o.kind)))
+      expect(obj.metadata.namespace, objectId(obj)).toBeUndefined();
+  });
 });
 
 describe.each(overlays)('overlay %s', (overlay) => {
