@@ -977,6 +977,18 @@ describe.each(overlays)('infrastructure controllers %s', (env) => {
     },
   );
 
+  it('keeps metrics-server optional: its own kustomization, which no other release depends on', () => {
+    // Managed clusters (GKE, AKS) ship metrics-server; the operator drops this one line there.
+    const kustomization = loadYaml(repoPath(`${controllersDir(env)}/kustomization.yaml`));
+    expect(rec(kustomization).resources).toContain('../../base/metrics-server');
+    const without = renderKustomization(repoPath('k8s/infrastructure/base/controllers')).objects;
+    expect(without.filter((o) => o.metadata.name === 'metrics-server')).toEqual([]);
+    for (const r of releases) {
+      const dependsOn = ((rec(r.spec).dependsOn ?? []) as unknown[]).map((d) => rec(d).name);
+      expect(dependsOn, r.metadata.name).not.toContain('metrics-server');
+    }
+  });
+
   it('orders the releases: CRDs a release’s objects need come from a release it depends on', () => {
     const needs: Record<string, string[]> = {
       // The plugin's certificates and its registration with the operator.
