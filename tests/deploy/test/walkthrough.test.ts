@@ -3,7 +3,12 @@
  * "Secrets with SOPS") as commands: what its shell blocks would do to the clone and the cluster when
  * pasted in order. Defects an operator hit following it (issue 19's review) are held here.
  */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { readText, repoPath } from '../src/repo.js';
 
 const deployDoc = readText(repoPath('docs/deploy.md'));
@@ -75,8 +80,29 @@ describe('the walkthrough', () => {
     expect(sopsAge.map(([, index]) => index)).toEqual([bootstrap + 1]);
   });
 
-  it('puts the public key into .sops.yaml with a command, not by hand', () => {
-    expect(commands.some((c) => /sed -i .*age-keygen -y .*\.sops\.yaml$/.test(c))).toBe(true);
+  it('puts the public key into .sops.yaml with a command that changes exactly that environment’s rule', () => {
+    const edit = commands.find((c) => /^sed -i .*age-keygen -y .*\.sops\.yaml$/.test(c));
+    expect(edit).toBeDefined();
+    const recipient = `age1${'q'.repeat(58)}`;
+    const original = parse(readText(repoPath('.sops.yaml'))) as { creation_rules: Record<string, unknown>[] };
+    for (const env of ['dev', 'prod']) {
+      const dir = mkdtempSync(join(tmpdir(), 'sops-yaml-'));
+      try {
+        copyFileSync(repoPath('.sops.yaml'), join(dir, '.sops.yaml'));
+        // The doc's command as pasted, with age-keygen answering a fixed public key.
+        execFileSync('bash', ['-c', `age-keygen() { echo ${recipient}; }\nENV=${env}\n${edit}`], {
+          cwd: dir,
+        });
+        const edited = parse(readFileSync(join(dir, '.sops.yaml'), 'utf8')) as typeof original;
+        expect(edited.creation_rules).toEqual(
+          original.creation_rules.map((rule) =>
+            String(rule.path_regex).includes(`/${env}/`) ? { ...rule, age: recipient } : rule,
+          ),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
   });
 
   it('seals through a temporary file, so a failed sops never empties a committed Secret', () => {
