@@ -186,7 +186,12 @@ describe('the SOPS checks', () => {
     // kubectl writes base64 under `data:` and sops encrypts those values as they are; Flux decrypts
     // them back to base64. The walkthrough seals exactly that (docs/deploy.md, "Secrets with SOPS").
     const { stringData, ...rest } = secret;
-    const fromKubectl = { ...rest, data: stringData } as KubeObject;
+    // As kubectl prints it: values under `data`, and `creationTimestamp: null` in the metadata.
+    const fromKubectl = {
+      ...rest,
+      metadata: { ...rest.metadata, creationTimestamp: null },
+      data: stringData,
+    } as unknown as KubeObject;
     expect(Object.keys(rec(fromKubectl.data)).length).toBeGreaterThan(0);
     expect(sopsProblems(fromKubectl, rule)).toEqual([]);
     expect(validateObject(fromKubectl)).toEqual([]);
