@@ -1143,7 +1143,7 @@ describe('docs/deploy.md', () => {
       'kubectl -n flux-system create secret generic sops-age',
       'flux get kustomizations --watch',
       'kubectl -n ingress-nginx get service ingress-nginx-controller',
-      'curl -fsS https://<host>/health',
+      'curl -fsS "https://$HOST/health"',
       'gh workflow run deploy.yml -f environment=prod',
     ])
       expect(walkthrough, command).toContain(command);

@@ -14,6 +14,21 @@ import { readText, repoPath } from '../src/repo.js';
 const deployDoc = readText(repoPath('docs/deploy.md'));
 const restoreRunbook = readText(repoPath('docs/runbooks/postgres-restore.md'));
 
+/** A shell line without its comment: a `#` at a word's start outside quotes starts one. */
+function withoutComment(line: string): string {
+  let quote = '';
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+    } else if (c === "'" || c === '"') quote = c;
+    else if (c === '\\') i++;
+    else if (c === '#' && (i === 0 || /\s/.test(line[i - 1] ?? ''))) return line.slice(0, i);
+  }
+  return line;
+}
+
 /** The shell commands of a document's `sh` blocks, continuation lines joined, comments dropped. */
 function shellCommands(markdown: string): string[] {
   const blocks = [...markdown.matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((m) => m[1] ?? '');
@@ -21,7 +36,7 @@ function shellCommands(markdown: string): string[] {
     block
       .replace(/\s*\\\n\s*/g, ' ')
       .split('\n')
-      .map((line) => line.replace(/(^|\s)#(?![^'"]*['"][^'"]*$).*$/, '').trim())
+      .map((line) => withoutComment(line).trim())
       .filter((line) => line !== ''),
   );
 }
@@ -109,6 +124,21 @@ describe('the walkthrough', () => {
     const body = /seal\(\) \{([\s\S]*?)\n\}/.exec(deployDoc)?.[1] ?? '';
     expect(body).toContain('mktemp');
     expect(body).not.toMatch(/>\s*"\$1"/);
+  });
+
+  it('gives shell blocks that bash parses, with no <placeholder> the shell would read as a redirection', () => {
+    const blocks = [...deployDoc.matchAll(/^ *```sh\n([\s\S]*?)^ *```$/gm)].map((m) =>
+      (m[1] ?? '').replace(/^ {3}/gm, ''),
+    );
+    expect(blocks.length).toBeGreaterThan(5);
+    for (const block of blocks) {
+      expect(
+        () => execFileSync('bash', ['-n'], { input: block, stdio: ['pipe', 'pipe', 'pipe'] }),
+        block,
+      ).not.toThrow();
+    }
+    const unquoted = (command: string) => command.replace(/'[^']*'|"(?:[^"\\]|\\.)*"/g, "''");
+    for (const command of commands) expect(unquoted(command), command).not.toMatch(/<[A-Za-z]/);
   });
 
   it('has no literal placeholder a pasted command would encrypt as a value', () => {
