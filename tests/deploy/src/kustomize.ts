@@ -31,13 +31,17 @@ const supportedFields = new Set([
   'replicas',
 ]);
 
-/** Kinds that are not namespaced among those CartWatch ships (namespace transformer skips them). */
+/**
+ * Built-in kinds that are not namespaced (kustomize's namespace transformer skips them). Only built-in
+ * ones, as kustomize knows no custom resource's scope and gives a ClusterIssuer the namespace too: keep
+ * cluster-scoped custom resources out of kustomizations that set `namespace:` (k8s/infrastructure/base/
+ * configs/cluster-scoped), which the tests check.
+ */
 const clusterScopedKinds = new Set([
   'Namespace',
   'ClusterRole',
   'ClusterRoleBinding',
   'CustomResourceDefinition',
-  'ClusterIssuer',
 ]);
 
 const podTemplateKinds = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job']);

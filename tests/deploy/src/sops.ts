@@ -90,8 +90,22 @@ export function sopsProblems(obj: KubeObject, rule: CreationRule | undefined): s
   return problems;
 }
 
-/** The object as Flux applies it once decrypted: without the `sops:` metadata. */
+/** Stands in for a decrypted `data:` value, which is base64 (what `kubectl create secret -o yaml` wrote). */
+const decryptedDataPlaceholder = Buffer.from('decrypted by Flux').toString('base64');
+
+/**
+ * The object as Flux applies it once decrypted: without the `sops:` metadata, and with each encrypted
+ * `data:` value replaced by a base64 stand-in (sops encrypts the base64 text kubectl wrote, so it
+ * decrypts to base64; the value itself is unknown without the key). Plaintext values stay as they are.
+ */
 export function withoutSopsMetadata(obj: KubeObject): KubeObject {
-  const { sops: _sops, ...rest } = obj;
-  return rest as KubeObject;
+  const { sops, ...rest } = obj;
+  if (!isRecord(sops) || !isRecord(rest.data)) return rest as KubeObject;
+  const data = Object.fromEntries(
+    Object.entries(rest.data).map(([key, value]) => [
+      key,
+      typeof value === 'string' && sopsEnvelope.test(value) ? decryptedDataPlaceholder : value,
+    ]),
+  );
+  return { ...rest, data } as KubeObject;
 }

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { renderKustomization } from '../src/kustomize.js';
 import { isRecord, type KubeObject, loadYamlDocuments, repoPath, repoRoot } from '../src/repo.js';
 import { creationRules, ruleFor, sopsProblems } from '../src/sops.js';
+import { validateObject } from '../src/validate-objects.js';
 
 const envs = ['dev', 'prod'];
 const rec = (value: unknown): Record<string, unknown> => (isRecord(value) ? value : {});
@@ -179,5 +180,27 @@ describe('the SOPS checks', () => {
     expect(sopsProblems(secret, undefined).join()).toMatch(/matches no \.sops\.yaml creation rule/);
     const { sops: _sops, ...plaintext } = secret;
     expect(sopsProblems(plaintext as KubeObject, rule).join()).toMatch(/no sops metadata/);
+  });
+
+  it('accept a Secret sealed from `kubectl create secret --dry-run=client -o yaml` (encrypted `data:`)', () => {
+    // kubectl writes base64 under `data:` and sops encrypts those values as they are; Flux decrypts
+    // them back to base64. The walkthrough seals exactly that (docs/deploy.md, "Secrets with SOPS").
+    const { stringData, ...rest } = secret;
+    // As kubectl prints it: values under `data`, and `creationTimestamp: null` in the metadata.
+    const fromKubectl = {
+      ...rest,
+      metadata: { ...rest.metadata, creationTimestamp: null },
+      data: stringData,
+    } as unknown as KubeObject;
+    expect(Object.keys(rec(fromKubectl.data)).length).toBeGreaterThan(0);
+    expect(sopsProblems(fromKubectl, rule)).toEqual([]);
+    expect(validateObject(fromKubectl)).toEqual([]);
+    // A plaintext `data:` value is still held to base64 (and refused as not encrypted).
+    const key = Object.keys(rec(fromKubectl.data))[0] ?? '';
+    const plain = { ...fromKubectl, data: { ...rec(fromKubectl.data), [key]: 'not base64!' } } as KubeObject;
+    expect(validateObject(plain).join()).toMatch(/byte/);
+    expect(sopsProblems(plain, rule)).toEqual([
+      `Secret/${secret.metadata.name}: data.${key} is not encrypted`,
+    ]);
   });
 });
