@@ -179,7 +179,7 @@ export async function seedDemo(
     },
   );
   const productOf = new Map(catalog.body.items.map((item) => [item.gtin, item.productId]));
-  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items, productOf));
+  await asAdmin.call('PUT', `/store-layouts/${locationId}`, storeLayout(items));
   await asAdmin.call('POST', '/devices', { locationId, name: 'Cart 1' });
   log(`catalog: ${catalog.body.items.length} items at ${home.name} Downtown, a layout and a smart cart`);
 
@@ -249,11 +249,11 @@ export async function seedDemo(
 }
 
 /**
- * Entrance, four aisles by category, checkout. Each catalog product is placed on its category's aisle
- * too: cart-device routes a list of products by their placements (it places categories only for a
- * route asked by category).
+ * Entrance, four aisles by category, checkout. Like a store admin, the layout places categories, not
+ * products: cart-device routes each product to its category's aisle (the category price-watch keeps
+ * from the receipts; docs/store-routing.md, "Where a product is shelved").
  */
-function storeLayout(items: GroceryItem[], productOf: Map<string | null, string>) {
+function storeLayout(items: GroceryItem[]) {
   const aisles: Record<string, string[]> = {
     'aisle-1': ['produce', 'bakery'],
     'aisle-2': ['dairy', 'meat'],
@@ -274,12 +274,9 @@ function storeLayout(items: GroceryItem[], productOf: Map<string | null, string>
       { from: 'aisle-3', to: 'aisle-4', distance: 6 },
       { from: 'aisle-4', to: 'checkout', distance: 14 },
     ],
-    placements: Object.entries(aisles).flatMap(([nodeId, names]) => [
-      ...names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
-      ...items
-        .filter((item) => names.includes(item.category) && productOf.has(item.gtin))
-        .map((item) => ({ nodeId, productId: productOf.get(item.gtin) as string })),
-    ]),
+    placements: Object.entries(aisles).flatMap(([nodeId, names]) =>
+      names.filter((name) => categories.has(name)).map((category) => ({ nodeId, category })),
+    ),
   };
 }
 

@@ -12,10 +12,16 @@ import { mountDevicesRoutes, registerDevicesOpenApi } from './devices/devices.ro
 import { LayoutCache } from './layouts/layout.service.js';
 import { addDeviceRouteRoute, mountLayoutRoutes, registerLayoutOpenApi } from './layouts/layouts.routes.js';
 import { createHttpOrdersClient, type OrdersClient } from './orders/orders.client.js';
+import {
+  createHttpProductCatalog,
+  type ProductCatalog,
+  ProductCategories,
+} from './products/product-categories.js';
 import { addScanRoutes, registerScanOpenApi } from './scans/scans.routes.js';
 
 export interface AppOverrides {
   orders?: OrdersClient;
+  productCatalog?: ProductCatalog;
 }
 
 export function createDeps(context: AppContext<Config, DB>, overrides: AppOverrides = {}): Deps {
@@ -32,6 +38,15 @@ export function createDeps(context: AppContext<Config, DB>, overrides: AppOverri
         serviceKey: config.SERVICE_KEY,
         logger: context.logger,
       }),
+    productCategories: new ProductCategories(
+      overrides.productCatalog ??
+        createHttpProductCatalog({
+          baseUrl: config.PRICE_WATCH_URL,
+          serviceKey: config.SERVICE_KEY,
+          logger: context.logger,
+        }),
+      { logger: context.logger },
+    ),
     deviceLimiter: limiters.create('device', config.DEVICE_RATE_LIMIT_PER_MINUTE, 60),
     pairLimiter: limiters.create('pair', config.PAIR_ATTEMPTS_PER_MINUTE, 60),
   };

@@ -14,6 +14,12 @@ const variables = serviceEnvSchema('cart-device', {
     .describe(
       `Base URL of orders, for catalog look-ups and cart writes (default ${defaultServiceUrl('orders')}).`,
     ),
+  PRICE_WATCH_URL: z
+    .url({ protocol: /^https?$/ })
+    .default(defaultServiceUrl('price-watch'))
+    .describe(
+      `Base URL of price-watch, for the categories of products a layout places only by category (default ${defaultServiceUrl('price-watch')}).`,
+    ),
   DEVICE_KEY_PEPPER: z
     .string()
     .min(32)

@@ -4,6 +4,7 @@ import type { RateLimiter } from './auth/rate-limits.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import type { OrdersClient } from './orders/orders.client.js';
+import type { ProductCategories } from './products/product-categories.js';
 
 export interface Deps {
   db: Kysely<DB>;
@@ -11,6 +12,8 @@ export interface Deps {
   /** Key of the HMAC over device-key secrets and pairing codes. */
   pepper: Buffer;
   orders: OrdersClient;
+  /** Products' categories from price-watch, for routing by the layout's category placements. */
+  productCategories: ProductCategories;
   deviceLimiter: RateLimiter;
   pairLimiter: RateLimiter;
 }

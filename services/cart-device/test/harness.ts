@@ -17,6 +17,7 @@ import { createApp } from '../src/app.js';
 import type { DB } from '../src/db/schema.js';
 import { migrationsFolder, serviceDefinition } from '../src/service.js';
 import type { FakeOrders } from './fake-orders.js';
+import type { FakePriceWatch } from './fake-price-watch.js';
 
 export type { TestDatabase };
 
@@ -24,10 +25,13 @@ export function createDatabase(prefix: string): Promise<TestDatabase<DB>> {
   return createTestDatabase<DB>({ prefix, migrationsFolder });
 }
 
-/** The app over the schema; `orders` is the loopback fake it asks about carts and locations. */
+/**
+ * The app over the schema; `orders` is the loopback fake it asks about carts and locations, `priceWatch`
+ * the one it asks about product categories (without it, price-watch is unreachable).
+ */
 export function buildApp(
   database: TestDatabase<DB>,
-  options: { env?: Record<string, string>; orders?: FakeOrders } = {},
+  options: { env?: Record<string, string>; orders?: FakeOrders; priceWatch?: FakePriceWatch } = {},
 ): Express {
   const { databaseUrl, natsUrl } = testEnv();
   const config = loadConfig(serviceDefinition.envSchema, {
@@ -37,6 +41,7 @@ export function buildApp(
     DB_SCHEMA: database.schema,
     LOG_LEVEL: 'silent',
     ORDERS_URL: options.orders?.url ?? 'http://127.0.0.1:9',
+    PRICE_WATCH_URL: options.priceWatch?.url ?? 'http://127.0.0.1:9',
     ...options.env,
   });
   const context = createAppContext(serviceDefinition, { config, database });

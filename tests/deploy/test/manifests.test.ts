@@ -360,10 +360,10 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
-  it('derives the call graph from the services’ config: the gateway calls every service, orders price-watch, cart-device orders, shrinkflation the gateway', () => {
+  it('derives the call graph from the services’ config: the gateway calls every service, orders price-watch, cart-device orders and price-watch, shrinkflation the gateway', () => {
     expect(calls.get('gateway')).toEqual(serviceNames.filter((n) => n !== 'gateway'));
     expect(calls.get('orders')).toEqual(['price-watch']);
-    expect(calls.get('cart-device')).toEqual(['orders']);
+    expect(calls.get('cart-device')).toEqual(['price-watch', 'orders']);
     expect(calls.get('shrinkflation')).toEqual(['gateway']);
   });
 

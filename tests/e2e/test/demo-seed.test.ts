@@ -152,7 +152,8 @@ describe('the demo seeder', () => {
     });
     expect(dairyBasket.productCount).toBeGreaterThan(0);
 
-    // An in-store route at the demo store: its layout places each product on its category's aisle.
+    // An in-store route at the demo store: its layout places categories only; products go to their
+    // category's aisle.
     const { body: locations } = await gateway.get<{ items: Array<{ id: string; storeSlug: string }> }>(
       '/catalog/locations?limit=100',
       { token },

@@ -1,5 +1,11 @@
 /** Store layouts: validated on write, read whole; the parsed graph is cached per (location, version). */
-import type { RouteRequest, ShoppingRoute, StoreLayout, StoreLayoutInput } from '@cartwatch/common-types';
+import {
+  productCategoryTaxonomy,
+  type RouteRequest,
+  type ShoppingRoute,
+  type StoreLayout,
+  type StoreLayoutInput,
+} from '@cartwatch/common-types';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
 import { requireManagedLocation } from '../auth/store-staff.js';
 import type { StoredLayout } from '../db/schema.js';
@@ -96,6 +102,21 @@ function prepare(row: layouts.LayoutRow): PreparedLayout {
 export interface RouteFor {
   productIds: string[];
   categories: string[];
+  /** Each product's category (price-watch's), for products the layout does not place themselves. */
+  productCategories?: ReadonlyMap<string, string | null>;
+}
+
+/**
+ * Where a product not placed itself is shelved: its category's placement, else the placement of the
+ * BLS CPI category its category belongs to (`productCategoryTaxonomy`: a layout placing "Dairy" takes
+ * milk, cheese and yogurt).
+ */
+function categoryNodeOf(layout: PreparedLayout, category: string | null | undefined): number | undefined {
+  if (category === null || category === undefined) return undefined;
+  const own = layout.categoryNode.get(category);
+  if (own !== undefined) return own;
+  const cpi = (productCategoryTaxonomy as Record<string, string | null>)[category];
+  return cpi === null || cpi === undefined ? undefined : layout.categoryNode.get(cpi);
 }
 
 export function routeThrough(
@@ -118,7 +139,8 @@ export function routeThrough(
   const unplacedProductIds: string[] = [];
   const unplacedCategories: string[] = [];
   for (const productId of productIds) {
-    const node = layout.productNode.get(productId);
+    const node =
+      layout.productNode.get(productId) ?? categoryNodeOf(layout, wanted.productCategories?.get(productId));
     if (node === undefined) unplacedProductIds.push(productId);
     else entry(node).productIds.push(productId);
   }
@@ -161,10 +183,16 @@ export async function shoppingRoute(
     const cart = await deps.orders.getCart(user.id, locationId, ctx);
     productIds.push(...cart.items.map((item) => item.productId));
   }
+  // Only products the layout does not place themselves need their category.
+  const unplaced = [...new Set(productIds)].filter((id) => !layout.productNode.has(id));
+  const productCategories =
+    unplaced.length > 0 && layout.categoryNode.size > 0
+      ? await deps.productCategories.resolve(unplaced, user, ctx)
+      : new Map<string, string | null>();
   return routeThrough(
     locationId,
     layout,
-    { productIds, categories: request.categories ?? [] },
+    { productIds, categories: request.categories ?? [], productCategories },
     deps.config.EXACT_ROUTE_MAX_STOPS,
   );
 }
