@@ -69,6 +69,8 @@ export const requestBodyLimits: ReadonlyArray<{
   { section: commonSection, variable: 'BODY_LIMIT', parse: expressSize },
   // receipt-ingest's streamed receipt CSV, the largest upload.
   { section: 'receipt-ingest', variable: 'CSV_MAX_BYTES', parse: Number },
+  // receipt-ingest's receipt photos (POST /receipts/photo).
+  { section: 'receipt-ingest', variable: 'PHOTO_MAX_BYTES', parse: Number },
 ];
 
 /** Size-like variables that are not a limit on a request body the service accepts from a client. */
