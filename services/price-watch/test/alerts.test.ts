@@ -148,7 +148,17 @@ describe('target price alerts', () => {
       paidCents: 1000,
     });
     await watch(user, { productId, dropPct: 20 });
-    await setPrice(productId, 1000);
+    // The store's $10.00 two days ago and yesterday (one shared price per store and day), $7.00 now.
+    for (const days of [2, 1]) {
+      await deliver(harness.database, priceSet, {
+        locationId: newId(),
+        storeSlug: 'kroger',
+        productId,
+        priceCents: 1000,
+        currency: 'USD',
+        effectiveAt: new Date(Date.now() - days * 86_400_000).toISOString(),
+      });
+    }
     await setPrice(productId, 700);
     const drops = await alertsOf(user, 'price-drop');
     expect(drops.map((alert) => alert.title).sort()).toEqual([

@@ -264,7 +264,7 @@ describe('product reads', () => {
       .set(serviceHeaders(TEST_SERVICE_KEY, user))
       .expect(200);
     expect(series.body.points).toEqual([
-      { period: '2026-01-01', minCents: 399, avgCents: 425, maxCents: 450, count: 2 },
+      { period: '2026-01-01', minCents: 399, avgCents: 425, maxCents: 450, count: 2, ownCount: 2 },
     ]);
   });
 

@@ -165,11 +165,11 @@ describe('public reads', () => {
     expect(empty.body).toMatchObject({ currency: null, points: [] });
   });
 
-  it('reads a series from the price_daily key alone (an index-only scan, never the heap)', async () => {
+  it('reads a chart from the price_shared_daily key and the viewer’s observations by index', async () => {
     const rice = await productIdOfGtin('0000000000017');
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
-    const query = priceSeriesQuery({ productId: rice, from, to: today, interval: 'day' });
+    const query = priceSeriesQuery({ productId: rice, userId: user.id, from, to: today, interval: 'day' });
     const plan = await harness.database.db.connection().execute(async (db) => {
       // The test tables are tiny, where a sequential scan is cheapest; rule it out to see the index path.
       await sql`set enable_seqscan = off`.execute(db);
@@ -179,7 +179,11 @@ describe('public reads', () => {
       await sql`reset enable_bitmapscan`.execute(db);
       return rows.map((row) => row['QUERY PLAN']).join('\n');
     });
-    expect(plan).toMatch(/Index Only Scan using price_daily_pkey on price_daily/);
+    // docs/price-watch.md, "What a shopper sees": a range of the daily shared prices' key, and the
+    // viewer's own observations of the product through an index, never a scan of every observation.
+    expect(plan).toMatch(/Index Scan using price_shared_daily_pkey on price_shared_daily/);
+    expect(plan).toMatch(/Index Scan using price_observation_\w+ on price_observation/);
+    expect(plan).not.toMatch(/Seq Scan/);
   });
 
   it('compares stores for at most 20 products, on prices confirmed by k contributors', async () => {

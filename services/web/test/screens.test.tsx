@@ -388,3 +388,56 @@ describe('order status', () => {
     expect(adminMovesFor('CANCELLED')).toEqual([]);
   });
 });
+
+describe('product', () => {
+  it('charts each store’s history and says how many of its prices are the shopper’s own', async () => {
+    const id = '0190a0b0-0000-7000-8000-0000000000ee';
+    const price = (storeSlug: string, priceCents: number) => ({
+      storeSlug,
+      priceCents,
+      regularPriceCents: null,
+      currency: 'USD',
+      isSale: false,
+      unitPrice: null,
+      observedAt: '2026-12-01T12:00:00.000Z',
+    });
+    const points = {
+      kroger: [
+        { period: '2026-11-23', minCents: 100, avgCents: 100, maxCents: 100, count: 1, ownCount: 0 },
+        { period: '2026-11-30', minCents: 90, avgCents: 95, maxCents: 100, count: 2, ownCount: 1 },
+      ],
+      aldi: [{ period: '2026-11-30', minCents: 80, avgCents: 85, maxCents: 90, count: 2, ownCount: 2 }],
+    };
+    const { seen } = renderApp(
+      `/app/products/${id}`,
+      {
+        [`GET /products/${id}`]: () =>
+          json(200, {
+            id,
+            name: 'Bananas',
+            brand: null,
+            category: 'produce',
+            size: null,
+            gtins: [],
+            prices: [price('kroger', 100), price('aldi', 85)],
+            cheapestStore: 'aldi',
+          }),
+        [`GET /products/${id}/prices`]: (request) => {
+          const store = new URL(request.url).searchParams.get('store') as 'kroger' | 'aldi';
+          return json(200, {
+            productId: id,
+            interval: 'week',
+            store,
+            currency: 'USD',
+            points: points[store],
+          });
+        },
+      },
+      'user',
+    );
+    expect(await screen.findByText(/Includes 3 of your own receipt prices\./)).toBeTruthy();
+    expect(screen.getByText(/count only once the store or several shoppers confirm them/)).toBeTruthy();
+    const series = seen.filter((request) => request.path === `/products/${id}/prices`);
+    expect(series).toHaveLength(2);
+  });
+});

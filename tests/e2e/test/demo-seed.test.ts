@@ -4,7 +4,7 @@
  * and coupons through the gateway; a second run changes nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_SHOPPER, demoStores, seedDemo } from '../../../demo/seed.js';
+import { DEMO_NEIGHBOURS, DEMO_SHOPPER, demoStores, seedDemo } from '../../../demo/seed.js';
 import { eventually } from '../src/eventually.js';
 import { GatewayClient, type Session } from '../src/gateway-client.js';
 import { Platform } from '../src/platform.js';
@@ -92,8 +92,18 @@ describe('the demo seeder', () => {
           { token },
         )
       ).body.items;
-    // Every line observed (price-watch matches them event by event after the seeder returns): the
-    // observation counts of the 18 products add up to the lines posted and the catalog's prices.
+    // Every line observed (price-watch matches them event by event after the seeder returns): each
+    // shopper's chart marks their own observations (ownCount; docs/price-watch.md, "What a shopper
+    // sees"), and the four shoppers' own observations of the 18 products add up to the lines posted.
+    const tokens = [token];
+    for (const neighbour of DEMO_NEIGHBOURS) {
+      const { body: theirs } = await gateway.post<{ tokens: { accessToken: string } }>(
+        '/auth/login',
+        { email: neighbour.email, password: neighbour.password },
+        { expect: 200 },
+      );
+      tokens.push(theirs.tokens.accessToken);
+    }
     await eventually(
       'every seeded line observed',
       async () => {
@@ -101,15 +111,16 @@ describe('the demo seeder', () => {
           token,
         });
         let observed = 0;
-        for (const product of body.items) {
-          const { body: series } = await gateway.get<{ points: Array<{ count: number }> }>(
-            `/products/${product.id}/prices?interval=month&from=2020-01-01`,
-            { token },
-          );
-          observed += series.points.reduce((sum, point) => sum + point.count, 0);
+        for (const viewer of tokens) {
+          for (const product of body.items) {
+            const { body: series } = await gateway.get<{ points: Array<{ ownCount: number }> }>(
+              `/products/${product.id}/prices?interval=month&from=2020-01-01`,
+              { token: viewer },
+            );
+            observed += series.points.reduce((sum, point) => sum + point.ownCount, 0);
+          }
         }
-        // Plus the 18 prices of the store catalog.
-        return observed === seededLines + 18 ? observed : undefined;
+        return observed === seededLines ? observed : undefined;
       },
       { timeoutMs: 240_000, intervalMs: 2_000 },
     );

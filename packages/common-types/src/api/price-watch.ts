@@ -93,13 +93,23 @@ export const PricePoint = z
   })
   .meta({ id: 'PricePoint' });
 
+/** A point of a shopper's own chart (docs/price-watch.md, "What a shopper sees"). */
+export const ChartPoint = PricePoint.extend({
+  ownCount: z
+    .number()
+    .int()
+    .describe(
+      "How many of the point's prices are the caller's own observations; the others are shared prices (one per store and day)",
+    ),
+}).meta({ id: 'ChartPoint' });
+
 export const PriceSeries = z
   .object({
     productId: Uuid,
     interval: PriceInterval,
     store: z.string().nullable(),
     currency: Currency.nullable(),
-    points: z.array(PricePoint),
+    points: z.array(ChartPoint),
   })
   .meta({ id: 'PriceSeries' });
 

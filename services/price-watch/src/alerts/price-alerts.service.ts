@@ -9,6 +9,7 @@ import type { Executor } from '@cartwatch/db';
 import { sql, type Transaction } from 'kysely';
 import { buyersOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
+import { pricesSeenByDay } from '../prices/prices.repository.js';
 import type { WatchRow } from '../watches/watches.repository.js';
 import { settingsOf } from './alerts.repository.js';
 import { createAlert, toSettings } from './alerts.service.js';
@@ -24,16 +25,21 @@ export interface PriceSignal {
   observedAt: string;
 }
 
-/** Median of the daily average prices of the last 90 days (all stores, one currency). */
+/**
+ * Median of the daily average prices of the last 90 days (all stores, one currency) that the watch's
+ * owner sees (docs/price-watch.md, "What a shopper sees"): the shared prices plus the owner's own
+ * observations, so another shopper's single receipt never moves it.
+ */
 export async function ninetyDayMedian(
   db: Executor<DB>,
   productId: string,
   currency: string,
+  ownerId: string,
 ): Promise<number | undefined> {
   const { rows } = await sql<{ median: string | null }>`
-    select percentile_cont(0.5) within group (order by sum_cents::numeric / count) as median
-    from (select day, sum(sum_cents) as sum_cents, sum(count) as count from price_daily
-          where product_id = ${productId} and currency = ${currency} and day >= current_date - 90
+    select percentile_cont(0.5) within group (order by avg_cents) as median
+    from (select day, avg(price_cents) as avg_cents from ${pricesSeenByDay(productId, ownerId)} seen
+          where currency = ${currency} and day >= current_date - 90
           group by day) daily`.execute(db);
   const median = rows[0]?.median;
   return median === null || median === undefined ? undefined : Number(median);
@@ -158,10 +164,17 @@ export async function alertOnObservation(
   if (audience.onlyUserId) query = query.where('user_id', '=', audience.onlyUserId);
   if (audience.exceptUserId) query = query.where('user_id', '<>', audience.exceptUserId);
   const watches = await query.orderBy('id').forUpdate().execute();
-  const median = watches.some((watch) => watch.drop_pct !== null)
-    ? await ninetyDayMedian(trx, signal.productId, signal.currency)
-    : undefined;
-  for (const watch of watches) await evaluateWatch(trx, watch, signal, median);
+  // Each owner's median: the shared prices plus their own observations.
+  const medians = new Map<string, number | undefined>();
+  for (const watch of watches) {
+    if (watch.drop_pct !== null && !medians.has(watch.user_id)) {
+      medians.set(
+        watch.user_id,
+        await ninetyDayMedian(trx, signal.productId, signal.currency, watch.user_id),
+      );
+    }
+    await evaluateWatch(trx, watch, signal, medians.get(watch.user_id));
+  }
 
   if (!previousAtStore || previousAtStore.currency !== signal.currency || previousAtStore.priceCents <= 0)
     return;

@@ -1,4 +1,7 @@
-/** Read-side SQL of prices: everything here reads the rollups (price_daily, price_latest), never raw rows. */
+/**
+ * Read-side SQL of prices: the rollups (price_latest, price_shared, price_shared_daily) and, for a
+ * shopper's own views, that shopper's own observations.
+ */
 import { type Database, type Executor, executePrepared } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -103,21 +106,51 @@ export interface SeriesRow {
   max_cents: string;
   sum_cents: string;
   count: string;
+  own_count: string;
 }
 
 export interface SeriesFilter {
   productId: string;
+  /** The viewer: their own observations join the shared prices (none: the shared prices alone). */
+  userId?: string | undefined;
   store?: string | undefined;
   from: string;
   to: string;
   interval: 'day' | 'week' | 'month';
 }
 
+/** The viewer's own observations of a product, dated in the past, with their UTC day. */
+function ownObservations(productId: string, userId: string | undefined) {
+  const owner = userId === undefined ? sql`false` : sql`o.user_id = ${userId}`;
+  return sql`(
+    select o.store_slug, o.currency, o.observed_at, (o.observed_at at time zone 'UTC')::date as day, o.price_cents
+    from price_observation o
+    where o.product_id = ${productId} and ${owner} and o.observed_at <= now())`;
+}
+
+/**
+ * The prices one viewer sees of a product per store and day (docs/price-watch.md, "What a shopper
+ * sees"): at a store on a day they observed it, their own observations (own = 1); elsewhere the shared
+ * price of that store and day (price_shared_daily, own = 0). Another shopper's receipt counts only
+ * through the consensus.
+ */
+export function pricesSeenByDay(productId: string, userId: string | undefined) {
+  return sql`(
+    with own as ${ownObservations(productId, userId)}
+    select store_slug, currency, day, price_cents, 1 as own from own
+    union all
+    select d.store_slug, d.currency, d.day, d.price_cents, 0 as own
+    from price_shared_daily d
+    where d.product_id = ${productId}
+      and not exists (select 1 from own where own.store_slug = d.store_slug and own.currency = d.currency
+                                          and own.day = d.day))`;
+}
+
 /**
  * One statement per series read: the product's name (no row at all: unknown product), the currency of
- * its most recent observation (series never mix currencies; null without any) and the min/avg/max
- * points in that currency from price_daily only (period null: no point in the window).
- * Exported for the benchmark's EXPLAIN.
+ * the newest price the viewer sees (shared or their own; series never mix currencies; null without
+ * any) and the min/avg/max points in that currency over the prices the viewer sees per store and day
+ * (period null: no point in the window). Exported for the benchmark's EXPLAIN.
  */
 export function priceSeriesQuery(filter: SeriesFilter) {
   const bucket =
@@ -131,19 +164,25 @@ export function priceSeriesQuery(filter: SeriesFilter) {
     max_cents: string;
     sum_cents: string;
     count: string;
+    own_count: string;
   }>`
     with main as (
-      select currency from price_latest where product_id = ${filter.productId}
+      select currency from (
+        select currency, observed_at from price_shared where product_id = ${filter.productId}
+        union all
+        select currency, observed_at from ${ownObservations(filter.productId, filter.userId)} own
+      ) newest
       order by observed_at desc limit 1
     )
-    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count
+    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count, s.own_count
     from product p
     left join main on true
     left join lateral (
-      select to_char(${bucket}, 'YYYY-MM-DD') as period, min(d.min_cents) as min_cents,
-             max(d.max_cents) as max_cents, sum(d.sum_cents) as sum_cents, sum(d.count) as count
-      from price_daily d
-      where d.product_id = p.id and d.currency = main.currency
+      select to_char(${bucket}, 'YYYY-MM-DD') as period, min(d.price_cents) as min_cents,
+             max(d.price_cents) as max_cents, sum(d.price_cents) as sum_cents, count(*) as count,
+             sum(d.own) as own_count
+      from ${pricesSeenByDay(filter.productId, filter.userId)} d
+      where d.currency = main.currency
         and d.day between ${filter.from}::date and ${filter.to}::date ${store}
       group by 1
     ) s on true
@@ -151,13 +190,13 @@ export function priceSeriesQuery(filter: SeriesFilter) {
     order by s.period`;
 }
 
-/** The product's series in its main currency; undefined for an unknown product. */
+/** The product's series in its main currency as the viewer sees it; undefined for an unknown product. */
 export async function priceSeries(
   database: Database<DB>,
   filter: SeriesFilter,
 ): Promise<{ productName: string; currency: string | null; rows: SeriesRow[] } | undefined> {
-  // The hottest read of the service (every chart, the public trends): prepared, since planning it cost
-  // more than running it. Its text comes from four variants (day or not, store or not).
+  // The hottest read of the service (every chart): prepared, since planning it cost more than running
+  // it. Its text comes from eight variants (day or not, store or not, viewer or not).
   const rows = await executePrepared(database.pool, priceSeriesQuery(filter).compile(database.db));
   const [first] = rows;
   if (!first) return undefined;
@@ -193,17 +232,19 @@ export function sharedSeriesQuery(filter: { productId: string; from: string; to:
     max_cents: string;
     sum_cents: string;
     count: string;
+    own_count: string;
   }>`
     with main as (
       select currency from price_shared where product_id = ${filter.productId}
       order by observed_at desc limit 1
     )
-    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count
+    select p.name, main.currency, s.period, s.min_cents, s.max_cents, s.sum_cents, s.count, s.own_count
     from product p
     left join main on true
     left join lateral (
       select to_char(d.day, 'YYYY-MM-DD') as period, min(d.price_cents) as min_cents,
-             max(d.price_cents) as max_cents, sum(d.price_cents) as sum_cents, count(*) as count
+             max(d.price_cents) as max_cents, sum(d.price_cents) as sum_cents, count(*) as count,
+             0 as own_count
       from price_shared_daily d
       where d.product_id = p.id and d.currency = main.currency
         and d.day between ${filter.from}::date and ${filter.to}::date

@@ -22,6 +22,7 @@ import {
 } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import {
+  AppError,
   currentUser,
   errorResponses,
   jsonResponse,
@@ -53,7 +54,8 @@ export function mountPriceRoutes(
   registry.registerPath({
     method: 'get',
     path: '/products/{id}/prices',
-    summary: 'Min/avg/max price series of a product (per day, week or month; one store or all)',
+    summary:
+      'Min/avg/max price series of a product as the caller sees it: shared prices plus their own observations (per day, week or month; one store or all)',
     request: { params: ProductParams, query: PriceSeriesQuery },
     responses: {
       200: jsonResponse(PriceSeries, 'The series'),
@@ -66,7 +68,11 @@ export function mountPriceRoutes(
     params: ProductParams,
     query: PriceSeriesQuery,
     user: 'required',
-    handle: ({ params, query }) => getPriceSeries(database, params.id, query),
+    handle: async ({ params, query, user }) => {
+      // user: 'required' (both paths answer 401 without one); the check only narrows the type.
+      if (!user) throw AppError.unauthenticated();
+      return getPriceSeries(database, params.id, user.id, query);
+    },
   });
 
   registry.registerPath({

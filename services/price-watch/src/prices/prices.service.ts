@@ -1,5 +1,6 @@
 /** Price reads: product detail with store prices, series, trends, increases and store comparisons. */
 import {
+  type ChartPoint,
   defineCursor,
   type Page,
   type PriceIncrease,
@@ -113,9 +114,18 @@ function toPoints(rows: SeriesRow[]): z.infer<typeof PricePoint>[] {
   }));
 }
 
+function toChartPoints(rows: SeriesRow[]): z.infer<typeof ChartPoint>[] {
+  return toPoints(rows).map((point, index) => ({ ...point, ownCount: Number(rows[index]?.own_count ?? 0) }));
+}
+
+/**
+ * A shopper's chart of a product (docs/price-watch.md, "What a shopper sees"): the shared prices plus
+ * the shopper's own observations, never another single shopper's receipt.
+ */
 export async function getPriceSeries(
   database: Database<DB>,
   productId: string,
+  userId: string,
   query: {
     store?: string | undefined;
     from?: string | undefined;
@@ -129,6 +139,7 @@ export async function getPriceSeries(
   // One statement: the product (404), its currency and the points.
   const series = await priceSeries(database, {
     productId,
+    userId,
     store: query.store,
     from,
     to,
@@ -140,7 +151,7 @@ export async function getPriceSeries(
     interval: query.interval,
     store: query.store ?? null,
     currency: series.currency,
-    points: toPoints(series.rows),
+    points: toChartPoints(series.rows),
   };
 }
 

@@ -242,7 +242,7 @@ export async function runUrlCheck(
     const product = locked.product_id ? await findLiveProduct(trx, locked.product_id) : undefined;
     const median =
       product && locked.drop_pct !== null
-        ? await ninetyDayMedian(trx, product.id, result.currency)
+        ? await ninetyDayMedian(trx, product.id, result.currency, locked.user_id)
         : undefined;
     await evaluateWatch(
       trx,

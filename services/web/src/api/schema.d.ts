@@ -1145,7 +1145,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Min/avg/max price series of a product (per day, week or month; one store or all) */
+        /** Min/avg/max price series of a product as the caller sees it: shared prices plus their own observations (per day, week or month; one store or all) */
         get: operations["getProductsByIdPrices"];
         put?: never;
         post?: never;
@@ -3121,9 +3121,9 @@ export interface components {
             store: string | null;
             /** @description ISO-4217 currency code */
             currency: string | null;
-            points: components["schemas"]["PricePoint"][];
+            points: components["schemas"]["ChartPoint"][];
         };
-        PricePoint: {
+        ChartPoint: {
             /**
              * Format: date
              * @description First day of the interval (UTC)
@@ -3136,6 +3136,8 @@ export interface components {
             /** @description Amount in integer minor units (cents) */
             maxCents: number;
             count: number;
+            /** @description How many of the point's prices are the caller's own observations; the others are shared prices (one per store and day) */
+            ownCount: number;
         };
         TrendsResponse: {
             /** @enum {string} */
@@ -3247,6 +3249,20 @@ export interface components {
             points: components["schemas"]["PricePoint"][];
             /** @description Last day average against the first, in % */
             changePct: number | null;
+        };
+        PricePoint: {
+            /**
+             * Format: date
+             * @description First day of the interval (UTC)
+             */
+            period: string;
+            /** @description Amount in integer minor units (cents) */
+            minCents: number;
+            /** @description Amount in integer minor units (cents) */
+            avgCents: number;
+            /** @description Amount in integer minor units (cents) */
+            maxCents: number;
+            count: number;
         };
         Inflation: {
             period: string;

@@ -85,9 +85,12 @@ function ProductList({ items }: { items: components['schemas']['Product'][] }) {
 
 type PriceSeriesResult = { data?: components['schemas']['PriceSeries'] | undefined };
 
-/** One chart line per store whose history arrived (module-level, so TanStack Query keeps its result stable). */
-function toChartSeries(results: PriceSeriesResult[]): ChartSeries[] {
-  return results.flatMap(({ data }) =>
+/**
+ * One chart line per store whose history arrived, and how many of the charted prices are the shopper's
+ * own (module-level, so TanStack Query keeps its result stable).
+ */
+function toChartSeries(results: PriceSeriesResult[]): { lines: ChartSeries[]; ownPrices: number } {
+  const lines = results.flatMap(({ data }) =>
     data
       ? [
           {
@@ -97,6 +100,11 @@ function toChartSeries(results: PriceSeriesResult[]): ChartSeries[] {
         ]
       : [],
   );
+  const ownPrices = results.reduce(
+    (sum, { data }) => sum + (data?.points.reduce((own, point) => own + point.ownCount, 0) ?? 0),
+    0,
+  );
+  return { lines, ownPrices };
 }
 
 export function ProductScreen() {
@@ -196,10 +204,14 @@ export function ProductScreen() {
           </p>
           <h2>Price history</h2>
           <LineChart
-            series={series}
+            series={series.lines}
             formatValue={formatCents}
             title={`Weekly average price of ${p.name} per store, last 12 months`}
           />
+          <p className="muted">
+            {series.ownPrices > 0 && `Includes ${series.ownPrices} of your own receipt prices. `}
+            Other shoppers’ prices count only once the store or several shoppers confirm them.
+          </p>
         </Page>
       )}
     </QueryState>
