@@ -448,15 +448,15 @@ function InboundAddressSection() {
         )}
       </QueryState>
       {confirming ? (
-        <div role="group" aria-label="Confirm new address" className="inline-form">
-          <p>Mail sent to the current address will be refused from now on. Get a new address?</p>
+        <fieldset aria-label="Confirm new address" className="inline-form">
+          <legend>Mail sent to the current address will be refused from now on. Get a new address?</legend>
           <button type="button" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
             Yes, new address
           </button>
           <button type="button" className="secondary" onClick={() => setConfirming(false)}>
             Keep this one
           </button>
-        </div>
+        </fieldset>
       ) : (
         <button type="button" className="secondary" onClick={() => setConfirming(true)}>
           New address
