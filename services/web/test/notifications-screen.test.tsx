@@ -246,6 +246,15 @@ describe('notifications screen', () => {
     await user.click(within(form).getByRole('checkbox', { name: 'Coupon: SMS' }));
     await user.click(within(form).getByRole('checkbox', { name: 'Price drop: Webhook' }));
     const dropMinimum = within(form).getByLabelText('Price drop: minimum change in percent');
+    await user.type(dropMinimum, 'lots');
+    await user.click(within(form).getByRole('button', { name: 'Save alert types' }));
+    expect(
+      await within(form).findByText('must be a number of percent, or empty for any change', {
+        selector: 'small',
+      }),
+    ).toBeTruthy();
+    expect(puts).toBe(0);
+    await user.clear(dropMinimum);
     await user.type(dropMinimum, '150');
     await user.click(within(form).getByRole('button', { name: 'Save alert types' }));
     expect(

@@ -138,6 +138,18 @@ function AlertTypesForm({ preferences }: { preferences: Preferences }) {
   const save = useMutation({
     mutationFn: async () => {
       const current = queryClient.getQueryData<Preferences>(['notifications', 'preferences']) ?? preferences;
+      // Text that is no number at all is refused here, beside its field, like the API's own refusals.
+      const notNumbers = WITH_CHANGE.filter((kind) => Number.isNaN(minimumOf(minimums[kind])));
+      if (notNumbers.length > 0)
+        throw new ApiError(
+          400,
+          'VALIDATION_FAILED',
+          'request validation failed',
+          notNumbers.map((kind) => ({
+            path: `types.${kind}.minChangePct`,
+            message: 'must be a number of percent, or empty for any change',
+          })),
+        );
       const types = Object.fromEntries(
         kinds.map((kind): [AlertKind, AlertTypeRule] => [
           kind,
