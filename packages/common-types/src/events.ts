@@ -161,6 +161,9 @@ export const eventCatalog = {
       body: z.string(),
       productId: Uuid.optional(),
       link: z.string().optional(),
+      // Additive: the size of the change in percent (drop, increase, unit-price change), for the
+      // per-type minimum of the user's notification settings; absent on alerts without one.
+      changePct: z.number().min(0).optional(),
     }),
   ),
   shrinkflationDetected: defineEvent(

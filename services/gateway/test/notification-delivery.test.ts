@@ -475,7 +475,7 @@ describe('the delivery worker', () => {
       .set(gina.auth)
       .send({ email: false, webhookUrl: null, sms: true })
       .expect(200);
-    expect(saved.body).toEqual({ email: false, sms: true, push: false, webhookUrl: null });
+    expect(saved.body).toMatchObject({ email: false, sms: true, push: false, webhookUrl: null });
     await queueAlert(gina.id, 'Texted');
     await gateway.deliver();
     expect(gateway.notifier.texts.filter((t) => t.to === phone).map((t) => t.text)).toEqual([

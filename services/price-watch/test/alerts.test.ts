@@ -1,6 +1,7 @@
 import type { UserRole } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +166,13 @@ describe('target price alerts', () => {
       'Median Olive Oil dropped 30%',
       expect.stringContaining('below its 90-day median'),
     ]);
+    // alert.created carries the size of the change, for the gateway's per-type minimum (issue #22).
+    const { rows } = await sql<{ payload: { data: { alertId: string; changePct?: number } } }>`
+      select payload from outbox where type = 'alert.created.v1'`.execute(harness.database.db);
+    const published = rows.find(
+      (row) => row.payload.data.alertId === drops.find((d) => d.title.endsWith('30%'))?.id,
+    );
+    expect(published?.payload.data.changePct).toBeCloseTo(30, 6);
   });
 });
 

@@ -103,4 +103,27 @@ describe('inbound e-mail', () => {
     const list = await request(harness.app).get('/purchases').set(as(user)).expect(200);
     expect(list.body.items).toEqual([]);
   });
+
+  it("rotates the user's address: the new one imports, the old one is refused, other users unaffected", async () => {
+    const user = testUser();
+    const other = testUser();
+    const old = await addressOf(user);
+    const otherAddress = await addressOf(other);
+    const rotated = await request(harness.app).post('/me/inbound-address/rotate').set(as(user)).expect(200);
+    const fresh = rotated.body.address as string;
+    expect(fresh).toMatch(/^receipts\+[0-9a-f]{24}@in\.cartwatch\.test$/);
+    expect(fresh).not.toBe(old);
+    expect(await addressOf(user)).toBe(fresh);
+    expect(await addressOf(other)).toBe(otherAddress);
+
+    const email = { from: 'receipts@kroger.example.test', text: receiptText };
+    const refused = await deliver({ ...email, to: old }).expect(404);
+    expect(refused.body.error.code).toBe('NOT_FOUND');
+    expect((await request(harness.app).get('/purchases').set(as(user)).expect(200)).body.items).toEqual([]);
+    const accepted = await deliver({ ...email, to: fresh }).expect(201);
+    await request(harness.app).get(`/purchases/${accepted.body.purchase.id}`).set(as(user)).expect(200);
+    const toOther = await deliver({ ...email, to: otherAddress }).expect(201);
+    await request(harness.app).get(`/purchases/${toOther.body.purchase.id}`).set(as(other)).expect(200);
+    await request(harness.app).post('/me/inbound-address/rotate').expect(401);
+  });
 });

@@ -14,6 +14,7 @@ describe('GET /internal/openapi.json', () => {
     const response = await request(harness.app).get('/internal/openapi.json').set(as(testUser())).expect(200);
     expect(Object.keys(response.body.paths).sort()).toEqual([
       '/me/inbound-address',
+      '/me/inbound-address/rotate',
       '/me/stores',
       '/me/stores/{slug}',
       '/me/stores/{slug}/connect',

@@ -1,11 +1,11 @@
 /** The notifications screen over a fake gateway and a fake browser push: channels, push on and off, deliveries. */
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { components } from '../src/api/schema';
 import type { PushPlatform, PushSubscriptionJson } from '../src/notifications/push';
 import { describeDelivery } from '../src/screens/notifications';
-import { apiError, json, renderApp } from './fake-gateway';
+import { apiError, json, renderApp, validationFailed } from './fake-gateway';
 
 type Delivery = components['schemas']['NotificationDelivery'];
 
@@ -22,7 +22,22 @@ const delivery = (overrides: Partial<Delivery>): Delivery => ({
   ...overrides,
 });
 
-const preferences = { email: true, sms: false, push: false, webhookUrl: null };
+const allOn = { email: true, sms: true, webhook: true, push: true, minChangePct: null };
+const preferences = {
+  email: true,
+  sms: false,
+  push: false,
+  webhookUrl: null,
+  types: {
+    'price-drop': allOn,
+    'target-price': allOn,
+    'price-increase': allOn,
+    shrinkflation: allOn,
+    coupon: allOn,
+    watch: allOn,
+  },
+  quietHours: null,
+};
 
 /** A browser whose permission prompt answers `answer`; records what it was asked. */
 function fakePush(answer: NotificationPermission) {
@@ -192,5 +207,122 @@ describe('notifications screen', () => {
     expect(await screen.findByText('The browser did not allow notifications for CartWatch.')).toBeTruthy();
     expect(seen.filter((r) => r.path === '/me/push-subscriptions')).toEqual([]);
     expect(browser.subscribed()).toBe(false);
+  });
+
+  it("saves per-type channels and minimums, and shows the API's error beside the minimum it refused", async () => {
+    const user = userEvent.setup();
+    let puts = 0;
+    const { sent } = renderApp(
+      '/app/notifications',
+      {
+        'GET /me/notifications': () => json(200, preferences),
+        'GET /me/notifications/deliveries': () => json(200, { items: [], nextCursor: null }),
+        'PUT /me/notifications': async (request) => {
+          puts += 1;
+          if (puts === 1)
+            return validationFailed([
+              { path: 'types.price-drop.minChangePct', message: 'Too big: expected number to be <=100' },
+            ]);
+          return json(200, { ...preferences, ...((await request.json()) as object) });
+        },
+      },
+      'user',
+    );
+    const form = await screen.findByRole('form', { name: 'Alert types' });
+    expect(
+      within(form)
+        .getAllByTestId('alert-type')
+        .map((row) => row.querySelector('th')?.textContent),
+    ).toEqual([
+      'Price drop',
+      'Target price reached',
+      'Price increase',
+      'Shrinkflation',
+      'Coupon',
+      'Back in stock',
+    ]);
+    // Only the types whose alerts carry a change have a minimum.
+    expect(within(form).queryByLabelText('Coupon: minimum change in percent')).toBeNull();
+    await user.click(within(form).getByRole('checkbox', { name: 'Coupon: SMS' }));
+    await user.click(within(form).getByRole('checkbox', { name: 'Price drop: Webhook' }));
+    const dropMinimum = within(form).getByLabelText('Price drop: minimum change in percent');
+    await user.type(dropMinimum, 'lots');
+    await user.click(within(form).getByRole('button', { name: 'Save alert types' }));
+    expect(
+      await within(form).findByText('must be a number of percent, or empty for any change', {
+        selector: 'small',
+      }),
+    ).toBeTruthy();
+    expect(puts).toBe(0);
+    await user.clear(dropMinimum);
+    await user.type(dropMinimum, '150');
+    await user.click(within(form).getByRole('button', { name: 'Save alert types' }));
+    expect(
+      await within(form).findByText('Too big: expected number to be <=100', { selector: 'small' }),
+    ).toBeTruthy();
+    expect(dropMinimum.getAttribute('aria-invalid')).toBe('true');
+    await user.clear(dropMinimum);
+    await user.type(dropMinimum, '12,5');
+    await user.click(within(form).getByRole('button', { name: 'Save alert types' }));
+    expect(await within(form).findByText('Alert types saved.')).toBeTruthy();
+    const bodies = sent('PUT', '/me/notifications') as Array<{ types: typeof preferences.types }>;
+    expect(bodies.map((body) => body.types['price-drop'].minChangePct)).toEqual([150, 12.5]);
+    expect(bodies.at(-1)).toEqual({
+      email: true,
+      webhookUrl: null,
+      types: {
+        ...preferences.types,
+        'price-drop': { ...allOn, webhook: false, minChangePct: 12.5 },
+        coupon: { ...allOn, sms: false },
+      },
+    });
+  });
+
+  it('saves quiet hours, shows a refused time zone beside its field, and turns them off', async () => {
+    const user = userEvent.setup();
+    let puts = 0;
+    const { sent } = renderApp(
+      '/app/notifications',
+      {
+        'GET /me/notifications': () => json(200, preferences),
+        'GET /me/notifications/deliveries': () => json(200, { items: [], nextCursor: null }),
+        'PUT /me/notifications': async (request) => {
+          puts += 1;
+          if (puts === 1)
+            return validationFailed([
+              { path: 'quietHours.timeZone', message: 'must be an IANA time zone such as Europe/Berlin' },
+            ]);
+          return json(200, { ...preferences, ...((await request.json()) as object) });
+        },
+      },
+      'user',
+    );
+    const form = await screen.findByRole('form', { name: 'Quiet hours' });
+    expect(within(form).queryByLabelText('Time zone')).toBeNull();
+    await user.click(within(form).getByRole('checkbox', { name: /Hold messages/ }));
+    const zone = within(form).getByLabelText('Time zone');
+    await user.clear(zone);
+    await user.type(zone, 'Mars/Base');
+    await user.click(within(form).getByRole('button', { name: 'Save quiet hours' }));
+    expect(
+      await within(form).findByText('must be an IANA time zone such as Europe/Berlin', { selector: 'small' }),
+    ).toBeTruthy();
+    expect(zone.getAttribute('aria-invalid')).toBe('true');
+    await user.clear(zone);
+    await user.type(zone, 'Europe/Berlin');
+    await user.click(within(form).getByRole('button', { name: 'Save quiet hours' }));
+    expect(await within(form).findByText('Quiet hours saved.')).toBeTruthy();
+    await user.click(within(form).getByRole('checkbox', { name: /Hold messages/ }));
+    await user.click(within(form).getByRole('button', { name: 'Save quiet hours' }));
+    await vi.waitFor(() => expect(puts).toBe(3));
+    expect(sent('PUT', '/me/notifications')).toEqual([
+      { email: true, webhookUrl: null, quietHours: { start: '22:00', end: '07:00', timeZone: 'Mars/Base' } },
+      {
+        email: true,
+        webhookUrl: null,
+        quietHours: { start: '22:00', end: '07:00', timeZone: 'Europe/Berlin' },
+      },
+      { email: true, webhookUrl: null, quietHours: null },
+    ]);
   });
 });

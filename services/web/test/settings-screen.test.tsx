@@ -1,7 +1,7 @@
 /** The settings screen over a fake gateway: re-authentication, e-mail change by code, field errors, deletion. */
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { apiError, json, renderApp, user as shopper, validationFailed } from './fake-gateway';
 
 const inbound = () => json(200, { address: 'r-abc123@in.cartwatch.test' });
@@ -129,5 +129,43 @@ describe('settings screen', () => {
     expect(await screen.findByRole('heading', { level: 1 })).toBeTruthy();
     expect(services.session.getState().status).toBe('signed-out');
     expect(sent('DELETE', '/auth/me')).toEqual([{ password: 'not mine' }, { password: 'my password' }]);
+  });
+
+  it('gives a new inbound address only once confirmed, and shows it', async () => {
+    const user = userEvent.setup();
+    let address = 'receipts+aaaaaaaaaaaaaaaaaaaaaaaa@in.cartwatch.test';
+    const { seen } = renderApp(
+      '/app/settings',
+      {
+        'GET /me/inbound-address': () => json(200, { address }),
+        'POST /me/inbound-address/rotate': () => {
+          address = 'receipts+bbbbbbbbbbbbbbbbbbbbbbbb@in.cartwatch.test';
+          return json(200, { address });
+        },
+      },
+      'user',
+    );
+    const inboundSection = section('Receipts by e-mail');
+    expect(await within(inboundSection).findByTestId('inbound-address')).toHaveProperty(
+      'textContent',
+      'receipts+aaaaaaaaaaaaaaaaaaaaaaaa@in.cartwatch.test',
+    );
+    await user.click(within(inboundSection).getByRole('button', { name: 'New address' }));
+    await user.click(within(inboundSection).getByRole('button', { name: 'Keep this one' }));
+    expect(seen.filter((request) => request.method === 'POST')).toEqual([]);
+    await user.click(within(inboundSection).getByRole('button', { name: 'New address' }));
+    expect(within(inboundSection).getByRole('group', { name: 'Confirm new address' }).textContent).toContain(
+      'Mail sent to the current address will be refused',
+    );
+    await user.click(within(inboundSection).getByRole('button', { name: 'Yes, new address' }));
+    await vi.waitFor(() =>
+      expect(within(inboundSection).getByTestId('inbound-address').textContent).toBe(
+        'receipts+bbbbbbbbbbbbbbbbbbbbbbbb@in.cartwatch.test',
+      ),
+    );
+    expect(within(inboundSection).getByRole('status').textContent).toContain('New address ready.');
+    expect(seen.filter((request) => request.method === 'POST').map((request) => request.path)).toEqual([
+      '/me/inbound-address/rotate',
+    ]);
   });
 });

@@ -146,12 +146,83 @@ export const Accepted = z.object({ accepted: z.literal(true) }).meta({ id: 'Acce
 
 const WebhookUrl = z.url({ protocol: /^https?$/ }).max(2048);
 
+/** The alert types price-watch emits (alert.created.v1 `kind`), each with its own delivery rule. */
+export const NotifiableAlertKinds = [
+  'price-drop',
+  'target-price',
+  'price-increase',
+  'shrinkflation',
+  'coupon',
+  'watch',
+] as const;
+export type NotifiableAlertKind = (typeof NotifiableAlertKinds)[number];
+
+export const AlertTypeRule = z
+  .strictObject({
+    email: z.boolean(),
+    sms: z.boolean(),
+    webhook: z.boolean(),
+    push: z.boolean(),
+    minChangePct: z
+      .number()
+      .min(0)
+      .max(100)
+      .nullable()
+      .describe(
+        'Smallest change (percent: the drop, the increase, the unit-price change) sent by e-mail, SMS, webhook or push; smaller ones only show in the app. null = every alert. Alerts without a change (target reached, coupon, back in stock) are not held back.',
+      ),
+  })
+  .meta({ id: 'AlertTypeRule' });
+export type AlertTypeRule = z.infer<typeof AlertTypeRule>;
+
+export const AlertTypeRules = z
+  .object(
+    Object.fromEntries(NotifiableAlertKinds.map((kind) => [kind, AlertTypeRule])) as Record<
+      NotifiableAlertKind,
+      typeof AlertTypeRule
+    >,
+  )
+  .meta({ id: 'AlertTypeRules' });
+
+const ClockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time like 22:00 (HH:MM, 24 h)');
+
+/** True when Intl knows `zone` as a time zone (IANA names such as Europe/Berlin, and UTC). */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const QuietHours = z
+  .strictObject({
+    start: ClockTime.describe('Local time the quiet hours begin'),
+    end: ClockTime.describe('Local time they end (before start = the next day)'),
+    timeZone: z
+      .string()
+      .max(64)
+      .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin')
+      .describe('IANA time zone of start and end'),
+  })
+  .refine((value) => value.start !== value.end, {
+    message: 'must differ from start',
+    path: ['end'],
+  })
+  .meta({ id: 'QuietHours' });
+export type QuietHours = z.infer<typeof QuietHours>;
+
 export const NotificationPreferences = z
   .object({
     email: z.boolean().describe('Alerts e-mailed to the account address'),
     sms: z.boolean().describe('Alerts texted to the verified phone'),
     push: z.boolean().describe("Alerts pushed to the account's browsers (POST /me/push-subscriptions)"),
     webhookUrl: WebhookUrl.nullable(),
+    types: AlertTypeRules.describe('Per alert type: channels on/off and the minimum change'),
+    quietHours: QuietHours.nullable().describe(
+      'E-mail, SMS and push due in these hours are sent when they end; webhooks are not held',
+    ),
   })
   .meta({ id: 'NotificationPreferences' });
 export const UpdateNotificationPreferences = z
@@ -160,6 +231,16 @@ export const UpdateNotificationPreferences = z
     webhookUrl: WebhookUrl.nullable(),
     sms: z.boolean().optional().describe('Needs a verified phone; omitted = unchanged'),
     push: z.boolean().optional().describe('Omitted = unchanged'),
+    types: z
+      .strictObject(
+        Object.fromEntries(NotifiableAlertKinds.map((kind) => [kind, AlertTypeRule.optional()])) as Record<
+          NotifiableAlertKind,
+          z.ZodOptional<typeof AlertTypeRule>
+        >,
+      )
+      .optional()
+      .describe("The rules given replace those types' rules; types omitted = unchanged"),
+    quietHours: QuietHours.nullable().optional().describe('null = none; omitted = unchanged'),
   })
   .meta({ id: 'UpdateNotificationPreferences' });
 export type NotificationPreferences = z.infer<typeof NotificationPreferences>;

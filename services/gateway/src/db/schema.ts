@@ -75,6 +75,12 @@ export interface NotificationPreferenceTable {
   /** Alerts pushed to the account's browser subscriptions. */
   push_enabled: Generated<boolean>;
   webhook_url: string | null;
+  /** Per alert type rules the user changed (`{kind: AlertTypeRule}`); absent types use the defaults. */
+  alert_types: Generated<unknown>;
+  /** Quiet hours: local `HH:MM` start and end in an IANA time zone; all three or none. */
+  quiet_start: string | null;
+  quiet_end: string | null;
+  quiet_time_zone: string | null;
   updated_at: Timestamp;
 }
 

@@ -10,6 +10,7 @@ import type { DB, DeliveryChannel } from '../db/schema.js';
 import { enqueueDeliveries, findUserPushSubscriptions, type NewDelivery } from './delivery.repository.js';
 import type { PushPayload } from './delivery-senders.js';
 import { findPreferences } from './notification.repository.js';
+import { quietHoursEnd, quietHoursOf, rulesOf } from './notification-rules.js';
 
 export interface DeliveryPolicy {
   maxAttempts: number;
@@ -27,6 +28,8 @@ export interface AlertData {
   title: string;
   body: string;
   link?: string | undefined;
+  kind?: string | undefined;
+  changePct?: number | undefined;
 }
 
 /** Where a pushed alert opens: its own link when it is a web address, else the alerts screen. */
@@ -38,20 +41,33 @@ function pushUrlOf(link: string | undefined): string {
 
 /**
  * Queues `event` for each channel its user enabled: e-mail (default on), SMS (chosen and a verified
- * phone), the webhook (when set) and web push (chosen; one per browser subscription). Returns how many
- * deliveries were new (a redelivered event queues nothing twice).
+ * phone), the webhook (when set) and web push (chosen; one per browser subscription), as far as the
+ * alert type's rule lets it: its channel switches, and its minimum change (an alert whose change is
+ * smaller is only shown in the app). In the user's quiet hours e-mail, SMS and push are scheduled for
+ * their end (`run_after`); webhooks go at once. `now` is the clock (tests inject theirs). Returns how
+ * many deliveries were new (a redelivered event queues nothing twice).
  */
 export async function queueAlertDeliveries(
   trx: Executor<DB>,
   event: EventEnvelope<AlertData>,
   policy: DeliveryPolicy,
+  now: Date = new Date(),
 ): Promise<number> {
   const { userId, title, body, link } = event.data;
   const user = await authRepository.findUserById(trx, userId);
   if (!user) return 0; // deleted meanwhile
   const preferences = await findPreferences(trx, userId);
+  const rules = rulesOf(preferences?.alert_types);
+  const rule =
+    event.data.kind && event.data.kind in rules ? rules[event.data.kind as keyof typeof rules] : undefined;
+  const { changePct } = event.data;
+  if (rule && rule.minChangePct !== null && changePct !== undefined && changePct < rule.minChangePct)
+    return 0;
+  const quiet = preferences ? quietHoursOf(preferences) : null;
+  const quietUntil = quiet ? quietHoursEnd(quiet, now) : undefined;
   const rows: NewDelivery[] = [];
-  const add = (channel: DeliveryChannel, target: string, payload: unknown) =>
+  const add = (channel: DeliveryChannel, target: string, payload: unknown) => {
+    if (rule && !rule[channel]) return;
     rows.push({
       id: newId(),
       user_id: userId,
@@ -64,7 +80,9 @@ export async function queueAlertDeliveries(
       payload,
       max_attempts: policy.maxAttempts,
       expires_at: null,
+      ...(quietUntil && channel !== 'webhook' && { run_after: quietUntil }),
     });
+  };
   const text = link ? `${body}\n\n${link}` : body;
   if (preferences?.email_enabled ?? true) add('email', user.email, { subject: `CartWatch: ${title}`, text });
   if (preferences?.sms_enabled && user.phone)

@@ -30,7 +30,12 @@ export function laneConcurrencyOf(config: Config): Record<DeliveryLane, number> 
 /** A worker over `context`'s database; tests pass their own notifier and transport. */
 export function createDeliveryWorker(
   context: Pick<ServiceContext<Config, DB>, 'config' | 'database' | 'logger'>,
-  overrides: { notifier?: Notifier; transport?: WebhookTransport; pollIntervalMs?: number } = {},
+  overrides: {
+    notifier?: Notifier;
+    transport?: WebhookTransport;
+    pollIntervalMs?: number;
+    now?: () => number;
+  } = {},
 ): DeliveryWorker {
   const { config, database } = context;
   const logger = context.logger.child({ component: 'delivery-worker' });
@@ -46,6 +51,7 @@ export function createDeliveryWorker(
     retry: { baseMs: config.DELIVERY_RETRY_BASE_MS, maxMs: config.DELIVERY_RETRY_MAX_MS },
     pollIntervalMs: overrides.pollIntervalMs ?? config.DELIVERY_POLL_INTERVAL_MS,
     retentionDays: config.DELIVERY_RETENTION_DAYS,
+    ...(overrides.now && { now: overrides.now }),
   });
 }
 

@@ -39,6 +39,8 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
   retentionDays: number;
   owner?: string;
+  /** The clock deliveries come due by (quiet hours end, retries); default the database's. */
+  now?: (() => number) | undefined;
 }
 
 const CLEANUP_EVERY_MS = 10 * 60_000;
@@ -83,7 +85,12 @@ export class DeliveryWorker {
       slots[lane] = this.options.concurrency[lane] - busy;
     }
     const claimed = await withTransaction(this.options.database.db, (trx) =>
-      repo.claimDueDeliveries(trx, { owner: this.owner, leaseMs: this.options.leaseMs, slots }),
+      repo.claimDueDeliveries(trx, {
+        owner: this.owner,
+        leaseMs: this.options.leaseMs,
+        slots,
+        now: this.options.now && new Date(this.options.now()),
+      }),
     );
     // Account messages (codes) first: they are claimed in the same round but started before the rest.
     claimed.sort((a, b) => Number(b.lane === 'account') - Number(a.lane === 'account'));

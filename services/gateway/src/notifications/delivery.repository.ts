@@ -22,6 +22,7 @@ export type NewDelivery = Pick<
   | 'payload'
   | 'max_attempts'
   | 'expires_at'
+  | 'run_after'
 >;
 export type PushSubscriptionRow = Selectable<PushSubscriptionTable>;
 
@@ -42,7 +43,13 @@ export async function enqueueDeliveries(db: Executor<DB>, rows: NewDelivery[]): 
  */
 export async function claimDueDeliveries(
   trx: Transaction<DB>,
-  options: { owner: string; leaseMs: number; slots: Partial<Record<DeliveryLane, number>> },
+  options: {
+    owner: string;
+    leaseMs: number;
+    slots: Partial<Record<DeliveryLane, number>>;
+    /** The clock `run_after` is compared with (default the database's; tests inject theirs). */
+    now?: Date | undefined;
+  },
 ): Promise<DeliveryRow[]> {
   const lanes = Object.entries(options.slots).filter(([, slots]) => (slots ?? 0) > 0);
   if (lanes.length === 0) return [];
@@ -53,7 +60,8 @@ export async function claimDueDeliveries(
     ), picked as (
       select d.id from free cross join lateral (
         select id from notification_delivery
-        where lane = free.lane and status = 'pending' and run_after <= now()
+        where lane = free.lane and status = 'pending'
+          and run_after <= ${options.now === undefined ? sql`now()` : sql`${options.now}::timestamptz`}
           and (lease_expires_at is null or lease_expires_at < now())
         order by run_after, id
         limit free.slots

@@ -5,10 +5,12 @@
  * again, resolved, on every send.
  */
 import type {
+  AlertTypeRule,
   NotificationDelivery,
   NotificationPreferences,
   Page,
   PushSubscriptionRequest,
+  QuietHours,
 } from '@cartwatch/common-types';
 import { IdCursor } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
@@ -18,6 +20,7 @@ import * as authRepository from '../auth/auth.repository.js';
 import type { DB } from '../db/schema.js';
 import * as deliveries from './delivery.repository.js';
 import { findPreferences, upsertPreferences } from './notification.repository.js';
+import { quietHoursOf, rulesOf } from './notification-rules.js';
 import { assertPublicWebhookUrl, type TargetPolicy } from './webhook-target.js';
 
 /** Browsers kept per account; subscribing another drops the oldest. */
@@ -47,6 +50,8 @@ export class NotificationService {
       sms: row?.sms_enabled ?? false,
       push: row?.push_enabled ?? false,
       webhookUrl: row?.webhook_url ?? null,
+      types: rulesOf(row?.alert_types),
+      quietHours: row ? quietHoursOf(row) : null,
     };
   }
 
@@ -57,6 +62,8 @@ export class NotificationService {
       webhookUrl: string | null;
       sms?: boolean | undefined;
       push?: boolean | undefined;
+      types?: Partial<Record<string, AlertTypeRule | undefined>> | undefined;
+      quietHours?: QuietHours | null | undefined;
     },
   ): Promise<NotificationPreferences> {
     if (input.webhookUrl) {
@@ -68,11 +75,19 @@ export class NotificationService {
       if (!user?.phone) throw AppError.unprocessable('verify a phone number first (POST /auth/phone)');
     }
     const current = await this.preferences(userId);
+    const types = { ...current.types };
+    for (const [kind, rule] of Object.entries(input.types ?? {}))
+      if (rule) types[kind as keyof typeof types] = rule;
+    const quiet = input.quietHours === undefined ? current.quietHours : input.quietHours;
     await upsertPreferences(this.deps.db, userId, {
       email_enabled: input.email,
       sms_enabled: input.sms ?? current.sms,
       push_enabled: input.push ?? current.push,
       webhook_url: input.webhookUrl,
+      alert_types: types,
+      quiet_start: quiet?.start ?? null,
+      quiet_end: quiet?.end ?? null,
+      quiet_time_zone: quiet?.timeZone ?? null,
     });
     return this.preferences(userId);
   }

@@ -56,6 +56,8 @@ export interface AlertInput {
   title: string;
   body: string;
   link?: string | undefined;
+  /** Size of the change in percent (drop, increase, unit price), for the gateway's per-type minimum. */
+  changePct?: number | undefined;
   /** Same key for the same user = the same alert; it is created once. */
   dedupeKey: string;
 }
@@ -93,6 +95,7 @@ export async function createAlert(trx: Transaction<DB>, input: AlertInput): Prom
       body: input.body,
       ...(input.productId && { productId: input.productId }),
       ...(input.link && { link: input.link }),
+      ...(input.changePct !== undefined && { changePct: Math.abs(input.changePct) }),
     },
   });
   return id;

@@ -86,6 +86,7 @@ export async function evaluateWatch(
         ...base,
         kind: 'price-drop',
         title: `${signal.productName} dropped ${Math.round((1 - priceCents / last) * 100)}%`,
+        changePct: (1 - priceCents / last) * 100,
         body: `Now ${money(priceCents, currency)}, was ${money(last, currency)} at the last check.`,
         dedupeKey: `drop-last:${watch.id}:${signal.observationId}`,
       });
@@ -95,6 +96,7 @@ export async function evaluateWatch(
         ...base,
         kind: 'price-drop',
         title: `${signal.productName} is ${Math.round((1 - priceCents / medianCents) * 100)}% below its 90-day median`,
+        changePct: (1 - priceCents / medianCents) * 100,
         body: `Now ${money(priceCents, currency)}; the 90-day median is ${money(Math.round(medianCents), currency)}.`,
         dedupeKey: `drop-median:${watch.id}:${signal.observedAt.slice(0, 10)}`,
       });
@@ -105,6 +107,7 @@ export async function evaluateWatch(
         ...base,
         kind: 'price-increase',
         title: `${signal.productName} went up ${Math.round((priceCents / last - 1) * 100)}%`,
+        changePct: (priceCents / last - 1) * 100,
         body: `Now ${money(priceCents, currency)}, was ${money(last, currency)} at the last check.`,
         dedupeKey: `increase-watch:${watch.id}:${signal.observationId}`,
       });
@@ -192,6 +195,7 @@ export async function alertOnObservation(
       kind: 'price-increase',
       productId: signal.productId,
       title: `${signal.productName} went up ${Math.round(changePct)}% at ${signal.storeSlug}`,
+      changePct,
       body: `Now ${money(signal.priceCents, signal.currency)}, was ${money(previousAtStore.priceCents, signal.currency)}.`,
       dedupeKey: `increase:${signal.productId}:${signal.storeSlug}:${signal.observationId}`,
     });

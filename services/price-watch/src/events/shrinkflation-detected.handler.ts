@@ -35,6 +35,7 @@ export const shrinkflationDetectedHandler = defineHandler(
         kind: 'shrinkflation',
         productId: product.id,
         title: `${product.name} shrank`,
+        changePct: Math.abs(data.unitPriceChangePct),
         body: `Pack size ${change}; unit price ${data.unitPriceChangePct >= 0 ? '+' : ''}${data.unitPriceChangePct.toFixed(1)}%${data.storeSlug ? ` at ${data.storeSlug}` : ''}.`,
         dedupeKey: `shrinkflation:${data.shrinkflationId}`,
       });

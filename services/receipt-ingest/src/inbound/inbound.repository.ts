@@ -17,6 +17,15 @@ export async function ensureToken(db: Executor<DB>, userId: string, candidate: s
   return row.token;
 }
 
+/** Replaces the user's token (creating the row if they never had one); the old token stops matching. */
+export async function replaceToken(db: Executor<DB>, userId: string, token: string): Promise<void> {
+  await db
+    .insertInto('inbound_address')
+    .values({ user_id: userId, token })
+    .onConflict((oc) => oc.column('user_id').doUpdateSet({ token }))
+    .execute();
+}
+
 export async function findUserByToken(db: Executor<DB>, token: string): Promise<string | undefined> {
   const row = await db
     .selectFrom('inbound_address')

@@ -1,13 +1,16 @@
-/** GET /me/inbound-address and the signed webhook POST /receipts/inbound-email. */
+/** GET /me/inbound-address, POST /me/inbound-address/rotate and the signed webhook POST /receipts/inbound-email. */
 import { ReceiptIngestApi as Api } from '@cartwatch/common-types';
 import { currentUser, errorResponses, type OpenAPIRegistry, requireUser } from '@cartwatch/service-kit';
 import express, { type Express } from 'express';
 import type { AppDeps } from '../app-deps.js';
-import { getInboundAddress, receiveInboundEmail } from './inbound.service.js';
+import { getInboundAddress, receiveInboundEmail, rotateInboundAddress } from './inbound.service.js';
 
 export function registerInboundAddressRoutes(app: Express, { database, config }: AppDeps): void {
   app.get('/me/inbound-address', requireUser, async (req, res) => {
     res.json({ address: await getInboundAddress(database, config, currentUser(req).id) });
+  });
+  app.post('/me/inbound-address/rotate', requireUser, async (req, res) => {
+    res.json({ address: await rotateInboundAddress(database, config, currentUser(req).id) });
   });
 }
 
@@ -34,6 +37,18 @@ export function documentInboundRoutes(registry: OpenAPIRegistry): void {
     summary: 'The private address receipts can be forwarded to',
     responses: {
       200: { description: 'The address', content: { 'application/json': { schema: Api.InboundAddress } } },
+      ...errorResponses('UNAUTHENTICATED'),
+    },
+  });
+  registry.registerPath({
+    method: 'post',
+    path: '/me/inbound-address/rotate',
+    summary: 'Replace the private address with a new one; mail to the old address is refused from then on',
+    responses: {
+      200: {
+        description: 'The new address',
+        content: { 'application/json': { schema: Api.InboundAddress } },
+      },
       ...errorResponses('UNAUTHENTICATED'),
     },
   });

@@ -4,6 +4,7 @@
  * `<timestamp>.<raw body>`. A stale timestamp or a bad signature is refused before anything is
  * parsed; the message is routed to the user by its token and imported as a text receipt for the
  * retailer named by the sender's domain (or, failing that, in the receipt's first lines).
+ * The user may rotate the address (`POST /me/inbound-address/rotate`) when it has leaked.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ReceiptIngestApi } from '@cartwatch/common-types';
@@ -28,6 +29,20 @@ export async function getInboundAddress(
   userId: string,
 ): Promise<string> {
   const token = await inbound.ensureToken(database.db, userId, randomBytes(12).toString('hex'));
+  return inboundAddressOf(token, config.INBOUND_EMAIL_DOMAIN);
+}
+
+/**
+ * A fresh private address for the user: the old one is forgotten at once, so mail sent to it
+ * afterwards is refused like mail to any unknown address (404).
+ */
+export async function rotateInboundAddress(
+  database: Database<DB>,
+  config: Config,
+  userId: string,
+): Promise<string> {
+  const token = randomBytes(12).toString('hex');
+  await inbound.replaceToken(database.db, userId, token);
   return inboundAddressOf(token, config.INBOUND_EMAIL_DOMAIN);
 }
 

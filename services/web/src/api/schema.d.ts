@@ -879,6 +879,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/inbound-address/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Replace the private address with a new one; mail to the old address is refused from then on */
+        post: operations["postMeInboundAddressRotate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/receipts/inbound-email": {
         parameters: {
             query?: never;
@@ -2496,6 +2513,32 @@ export interface components {
             push: boolean;
             /** Format: uri */
             webhookUrl: string | null;
+            /** @description Per alert type: channels on/off and the minimum change */
+            types: {
+                "price-drop": components["schemas"]["AlertTypeRule"];
+                "target-price": components["schemas"]["AlertTypeRule"];
+                "price-increase": components["schemas"]["AlertTypeRule"];
+                shrinkflation: components["schemas"]["AlertTypeRule"];
+                coupon: components["schemas"]["AlertTypeRule"];
+                watch: components["schemas"]["AlertTypeRule"];
+            };
+            /** @description E-mail, SMS and push due in these hours are sent when they end; webhooks are not held */
+            quietHours: {
+                /** @description Local time the quiet hours begin */
+                start: string;
+                /** @description Local time they end (before start = the next day) */
+                end: string;
+                /** @description IANA time zone of start and end */
+                timeZone: string;
+            } | null;
+        };
+        AlertTypeRule: {
+            email: boolean;
+            sms: boolean;
+            webhook: boolean;
+            push: boolean;
+            /** @description Smallest change (percent: the drop, the increase, the unit-price change) sent by e-mail, SMS, webhook or push; smaller ones only show in the app. null = every alert. Alerts without a change (target reached, coupon, back in stock) are not held back. */
+            minChangePct: number | null;
         };
         UpdateNotificationPreferences: {
             email: boolean;
@@ -2505,6 +2548,24 @@ export interface components {
             sms?: boolean;
             /** @description Omitted = unchanged */
             push?: boolean;
+            /** @description The rules given replace those types' rules; types omitted = unchanged */
+            types?: {
+                "price-drop"?: components["schemas"]["AlertTypeRule"];
+                "target-price"?: components["schemas"]["AlertTypeRule"];
+                "price-increase"?: components["schemas"]["AlertTypeRule"];
+                shrinkflation?: components["schemas"]["AlertTypeRule"];
+                coupon?: components["schemas"]["AlertTypeRule"];
+                watch?: components["schemas"]["AlertTypeRule"];
+            };
+            /** @description null = none; omitted = unchanged */
+            quietHours?: {
+                /** @description Local time the quiet hours begin */
+                start: string;
+                /** @description Local time they end (before start = the next day) */
+                end: string;
+                /** @description IANA time zone of start and end */
+                timeZone: string;
+            } | null;
         };
         NotificationDelivery: {
             /** Format: uuid */
@@ -7453,6 +7514,35 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description The address */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InboundAddress"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMeInboundAddressRotate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new address */
             200: {
                 headers: {
                     [name: string]: unknown;

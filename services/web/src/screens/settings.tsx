@@ -405,9 +405,19 @@ function SecondFactorSection({ user }: { user: User }) {
 function InboundAddressSection() {
   const { api } = useServices();
   const [copied, setCopied] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const [confirming, setConfirming] = useState(false);
   const address = useQuery({
     queryKey: ['me', 'inbound-address'],
     queryFn: async () => unwrap(await api.GET('/me/inbound-address')),
+  });
+  const rotate = useMutation({
+    mutationFn: async () => unwrap(await api.POST('/me/inbound-address/rotate')),
+    onSuccess: async () => {
+      // The old address is dead from now on: show the new one (what GET answers after the rotation).
+      await address.refetch();
+      setConfirming(false);
+      setCopied('idle');
+    },
   });
   const copy = async (text: string) => {
     try {
@@ -432,10 +442,27 @@ function InboundAddressSection() {
             <span role="status" className="muted">
               {copied === 'copied' && ' Copied to the clipboard.'}
               {copied === 'failed' && ' Could not copy: select the address and copy it by hand.'}
+              {rotate.isSuccess && ' New address ready.'}
             </span>
           </p>
         )}
       </QueryState>
+      {confirming ? (
+        <fieldset aria-label="Confirm new address" className="inline-form">
+          <legend>Mail sent to the current address will be refused from now on. Get a new address?</legend>
+          <button type="button" onClick={() => rotate.mutate()} disabled={rotate.isPending}>
+            Yes, new address
+          </button>
+          <button type="button" className="secondary" onClick={() => setConfirming(false)}>
+            Keep this one
+          </button>
+        </fieldset>
+      ) : (
+        <button type="button" className="secondary" onClick={() => setConfirming(true)}>
+          New address
+        </button>
+      )}
+      <FormError error={rotate.error} />
     </Section>
   );
 }

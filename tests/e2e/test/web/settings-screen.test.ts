@@ -1,7 +1,8 @@
 /**
  * Issue #22's settings screen in Chromium on the whole platform: a shopper signs in, opens Settings from
  * the navigation, renames themself, changes their e-mail with the code sent to the new address, and
- * deletes the account (after a wrong password, which keeps it). The screen is screenshotted at
+ * deletes the account (after a wrong password, which keeps it); on the way it gets a new inbound address
+ * (confirmed first) and sets a per-type minimum and quiet hours on the notifications screen. The screen is screenshotted at
  * phone and desktop widths and checked with axe-core; what it claims is checked through the API.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -22,6 +23,14 @@ let page: Page;
 let shopper: Account;
 
 const section = (name: string) => page.getByRole('region', { name });
+
+/** Follows a link of the navigation's "More" menu, opening the menu unless it is open. */
+async function openFromMore(name: string) {
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const link = nav.getByRole('link', { name, exact: true });
+  if (!(await link.isVisible())) await nav.getByText('More', { exact: true }).click();
+  await link.click();
+}
 
 beforeAll(async () => {
   shopper = await registerAccount(gateway, 'settings');
@@ -50,6 +59,47 @@ describe('settings screen', () => {
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor();
     await section('Receipts by e-mail').getByTestId('inbound-address').waitFor();
     await screens.check(page, 'settings');
+
+    // A new inbound address, only once confirmed; the API answers the new one from then on.
+    const inbound = section('Receipts by e-mail');
+    const oldAddress = await inbound.getByTestId('inbound-address').textContent();
+    await inbound.getByRole('button', { name: 'New address' }).click();
+    await inbound.getByRole('group', { name: 'Confirm new address' }).waitFor();
+    await screens.check(page, 'settings-new-address');
+    await inbound.getByRole('button', { name: 'Yes, new address' }).click();
+    await inbound.getByText('New address ready.').waitFor();
+    const newAddress = await inbound.getByTestId('inbound-address').textContent();
+    expect(newAddress).toMatch(/^receipts\+[0-9a-f]{24}@/);
+    expect(newAddress).not.toBe(oldAddress);
+    const { body: current } = await gateway.get<{ address: string }>('/me/inbound-address', {
+      token: shopper.token,
+    });
+    expect(current.address).toBe(newAddress);
+
+    // Notifications: a minimum for price drops and quiet hours, saved through the gateway.
+    await openFromMore('Notifications');
+    const types = page.getByRole('form', { name: 'Alert types' });
+    await types.getByLabel('Price drop: minimum change in percent').fill('15');
+    await types.getByRole('checkbox', { name: 'Coupon: E-mail' }).uncheck();
+    await types.getByRole('button', { name: 'Save alert types' }).click();
+    await types.getByText('Alert types saved.').waitFor();
+    const quiet = page.getByRole('form', { name: 'Quiet hours' });
+    await quiet.getByRole('checkbox', { name: /Hold messages/ }).check();
+    await quiet.getByLabel('From').fill('21:30');
+    await quiet.getByLabel('Until').fill('06:45');
+    await quiet.getByLabel('Time zone').fill('Europe/Vienna');
+    await quiet.getByRole('button', { name: 'Save quiet hours' }).click();
+    await quiet.getByText('Quiet hours saved.').waitFor();
+    await screens.check(page, 'notifications');
+    const { body: preferences } = await gateway.get<{
+      types: Record<string, { email: boolean; minChangePct: number | null }>;
+      quietHours: unknown;
+    }>('/me/notifications', { token: shopper.token });
+    expect(preferences.types['price-drop']?.minChangePct).toBe(15);
+    expect(preferences.types.coupon?.email).toBe(false);
+    expect(preferences.quietHours).toEqual({ start: '21:30', end: '06:45', timeZone: 'Europe/Vienna' });
+    await openFromMore('Settings');
+    await section('Profile').waitFor();
 
     await section('Profile').getByLabel('Name').fill('Renamed Shopper');
     await section('Profile').getByRole('button', { name: 'Save name' }).click();
