@@ -25,7 +25,7 @@ import { EventStream } from '../src/event-stream.js';
 import { eventually } from '../src/eventually.js';
 import { GatewayClient, type Session } from '../src/gateway-client.js';
 import { sharedPlatform } from '../src/shared-platform.js';
-import { type UserRowCount, userRowCounts } from '../src/user-rows.js';
+import { serviceSchemas, tombstoneSchemas, type UserRowCount, userRowCounts } from '../src/user-rows.js';
 
 const platform = sharedPlatform();
 const gateway = new GatewayClient(platform.url);
@@ -568,6 +568,9 @@ describe('a shopper’s journey through CartWatch', () => {
       { timeoutMs: 90_000 },
     );
     expect(left.filter((count) => count.rows > 0)).toEqual([]);
+    // Each service keeps the bare id as its tombstone, so a late event cannot bring the data back.
+    expect(await tombstoneSchemas(platform.databaseName, shopper.userId)).toEqual(serviceSchemas);
+    expect(await tombstoneSchemas(platform.databaseName, neighbour.userId)).toEqual([]);
     expect(await userRowCounts(platform.databaseName, neighbour.userId)).toEqual(neighbourBefore);
   });
 });
