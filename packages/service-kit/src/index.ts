@@ -85,6 +85,7 @@ export {
   requireUser,
   userContext,
 } from './user-context.middleware.js';
+export { allPages, mountUserExport } from './user-export.js';
 export {
   parseBody,
   parseInput,

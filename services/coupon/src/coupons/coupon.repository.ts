@@ -272,3 +272,15 @@ export async function findClippedIds(
   const rows = await query.execute();
   return new Set(rows.map((row) => row.coupon_id));
 }
+
+/** The coupons `userId` clipped, oldest clip first, with when (the account export). */
+export async function listClippedCoupons(db: Executor<DB>, userId: string) {
+  return db
+    .selectFrom('coupon_clip')
+    .innerJoin('coupon', 'coupon.id', 'coupon_clip.coupon_id')
+    .selectAll('coupon')
+    .select('coupon_clip.clipped_at')
+    .where('coupon_clip.user_id', '=', userId)
+    .orderBy('coupon_clip.clipped_at')
+    .execute();
+}

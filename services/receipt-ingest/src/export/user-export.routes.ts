@@ -1,25 +1,21 @@
 /**
- * GET /internal/users/{userId}/export: one user's purchases with their line items and their store
+ * GET /internal/users/{userId}/export (service-kit's mountUserExport): one user's purchases with their line items and their store
  * accounts (status and sync times, never credentials), for the gateway's account export
  * (docs/privacy.md), in the shapes the public API answers with. The purchases CSV of the same export is
  * GET /internal/users/{userId}/purchases.csv (purchases-export.routes.ts). The service key is the
  * caller's credential; the user is the one named in the path.
  */
-import type { Page } from '@cartwatch/common-types';
-import { parseParams } from '@cartwatch/service-kit';
+import { allPages, mountUserExport } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import { z } from 'zod';
 import { listStoreAccounts } from '../accounts/accounts.service.js';
 import type { AppDeps } from '../app-deps.js';
 import * as purchases from '../purchases/purchases.repository.js';
 import { toItem, toSummary } from '../purchases/purchases.service.js';
 
-const UserParams = z.strictObject({ userId: z.uuid() });
 const PAGE = 200;
 
 export function registerUserExportRoutes(app: Express, { database }: AppDeps): void {
-  app.get('/internal/users/:userId/export', async (req, res) => {
-    const { userId } = parseParams(UserParams, req);
+  mountUserExport(app, async (userId) => {
     const all = [];
     let after: { purchasedAt: Date; id: string } | undefined;
     for (;;) {
@@ -46,13 +42,9 @@ export function registerUserExportRoutes(app: Express, { database }: AppDeps): v
       if (page.length < PAGE || !last) break;
       after = { purchasedAt: last.purchased_at, id: last.id };
     }
-    const storeAccounts = [];
-    let cursor: string | undefined;
-    do {
-      const next: Page<unknown> = await listStoreAccounts(database, userId, { limit: 100, cursor });
-      storeAccounts.push(...next.items);
-      cursor = next.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    res.json({ purchases: all, storeAccounts });
+    const storeAccounts = await allPages((cursor) =>
+      listStoreAccounts(database, userId, { limit: 100, cursor }),
+    );
+    return { purchases: all, storeAccounts };
   });
 }
