@@ -198,7 +198,7 @@ describe('public pages offline', () => {
       const withDate = (on: Page) =>
         offlineNotice(on).filter({ hasText: /Showing the copy saved on this device on / });
       await withDate(tab).waitFor();
-      expect(await offlineNotice(tab).textContent()).toMatch(
+      expect(await withDate(tab).textContent()).toMatch(
         /^You are offline\. Showing the copy saved on this device on .+\. Links to other pages work/,
       );
       expect(await tab.getByRole('region', { name: 'Food inflation' }).textContent()).not.toContain(
