@@ -12,7 +12,7 @@ import type { Ocr } from '../src/receipts/photo/ocr-pool.js';
 import { OcrPool } from '../src/receipts/photo/ocr-pool.js';
 import { claimPhotos, finishPhoto } from '../src/receipts/photo/photo.repository.js';
 import { PhotoWorker } from '../src/receipts/photo/photo-worker.js';
-import { as, createHarness, createRetailer, type Harness, testUser } from './harness.js';
+import { admin, as, createHarness, createRetailer, type Harness, testUser } from './harness.js';
 
 let harness: Harness;
 let ocr: OcrPool;
@@ -347,6 +347,57 @@ describe('POST /receipts/photo', () => {
         `${got} for ${name}`,
       ).toBeLessThanOrEqual(0.2);
     });
+  });
+
+  it('reads an iPhone HEIC photo, and knows the store location by the telephone number printed on it', async () => {
+    // The deli's header names no retailer we know; its location's number is on the receipt (`Tel 212-555-0188`).
+    await createRetailer(harness.app, 'mulberry-deli', 'Mulberry Street Deli');
+    const { body: location } = await request(harness.app)
+      .post('/stores/mulberry-deli/locations')
+      .set(as(admin))
+      .send({ name: 'Mulberry St', city: 'New York', country: 'US', phone: '+1 (212) 555-0188' })
+      .expect(201);
+    const user = testUser();
+    // Made with libheif's heif-enc (x265) from bench/receipt-ocr/images/07-deli-columns.dejavu.clean.jpg.
+    const heic = readFileSync(
+      new URL('./fixtures/photos/07-deli-columns.dejavu.clean.heic', import.meta.url),
+    );
+    const accepted = await upload(user, heic, 'image/heic').expect(202);
+    await drain(workerWith(ocr));
+    const { body } = await request(harness.app)
+      .get(`/receipts/photo/${accepted.body.id}`)
+      .set(as(user))
+      .expect(200);
+    expect(body.status).toBe('ready');
+    expect(body.draft).toMatchObject({
+      storeSlug: 'mulberry-deli',
+      locationId: location.id,
+      storeMatchedBy: 'phone',
+    });
+    // HEIC's compression costs the avocado line its decimal points (`1225  375`): it is kept for review.
+    expect(
+      body.draft.lines.map((line: { name: string; paidCents: number }) => [line.name, line.paidCents]),
+    ).toEqual([
+      ['ORGANIC EGGS DOZEN', 998],
+      ['SOURDOUGH LOAF', 550],
+      ['PROSCIUTTO 1/4 LB', 675],
+    ]);
+    expect(body.draft.unparsedLines.map((line: { text: string }) => line.text)).toEqual([
+      expect.stringMatching(/^3 AVOCADO HASS\s+\d+\s+375$/),
+    ]);
+    // The review photo is the decoded HEIC, served as JPEG.
+    const image = await request(harness.app)
+      .get(`/receipts/photo/${accepted.body.id}/image`)
+      .set(as(user))
+      .buffer(true)
+      .parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(image.headers['content-type']).toBe('image/jpeg');
+    expect((await sharp(image.body as Buffer).metadata()).width).toBeGreaterThan(400);
   });
 
   it("leases a photo to one worker, and a dead worker's photo to the next once its lease expired", async () => {

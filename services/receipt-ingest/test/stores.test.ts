@@ -66,6 +66,25 @@ describe('who adds retailers and locations', () => {
     );
   });
 
+  it("keeps a location's telephone number, and refuses one that is not a number", async () => {
+    const added = await request(harness.app)
+      .post('/stores/fresh-fields/locations')
+      .set(as(admin))
+      .send({ ...location('Fresh Fields East'), phone: '+1 (217) 555-0143' })
+      .expect(201);
+    expect(added.body.phone).toBe('+1 (217) 555-0143');
+    const refused = await request(harness.app)
+      .post('/stores/fresh-fields/locations')
+      .set(as(admin))
+      .send({ ...location('Fresh Fields West'), phone: 'call us' })
+      .expect(400);
+    expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(refused.body.error.details.issues).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'phone' })]),
+    );
+    expect(await locationNames('fresh-fields')).not.toContain('Fresh Fields West');
+  });
+
   it('refuses staff of another retailer and shoppers, and adds nothing', async () => {
     const before = await locationNames('corner-shop');
     const otherStaff = await request(harness.app)

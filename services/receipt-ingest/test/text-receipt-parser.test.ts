@@ -63,6 +63,23 @@ describe('parseTextReceipt', () => {
     expect(parsed.confidence).toBeLessThan(0.5);
   });
 
+  it('gives a discount under an unreadable line to no item, and keeps both lines for review', () => {
+    const parsed = parseTextReceipt(
+      [
+        'REWE',
+        'BROETCHEN   1,80 B',
+        'KAFFEE CREMA 1KG   12,9 A',
+        'Rabatt   -2,00 A',
+        'SUMME  EUR  12,79',
+      ].join('\n'),
+    );
+    expect(parsed.items.map((item) => [item.name, item.paidCents])).toEqual([['BROETCHEN', 180]]);
+    expect(parsed.unparsedLines).toEqual([
+      { lineNo: 3, text: 'KAFFEE CREMA 1KG   12,9 A' },
+      { lineNo: 4, text: 'Rabatt   -2,00 A' },
+    ]);
+  });
+
   it('finds no items in text that is not a receipt', () => {
     const parsed = parseTextReceipt('Dear customer,\nthanks for your message.\nSee you soon');
     expect(parsed.items).toEqual([]);

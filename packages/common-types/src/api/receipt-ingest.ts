@@ -45,6 +45,8 @@ export const StoreLocation = z
     region: z.string().nullable(),
     postalCode: z.string().nullable(),
     country: z.string(),
+    /** The telephone number printed on the location's receipts (photo receipts recognise the store by it). */
+    phone: z.string().nullable(),
   })
   .meta({ id: 'StoreLocation' });
 
@@ -56,6 +58,12 @@ export const CreateStoreLocation = z
     region: z.string().trim().min(1).max(120).optional(),
     postalCode: z.string().trim().min(1).max(20).optional(),
     country: z.string().regex(/^[A-Z]{2}$/, 'ISO-3166 alpha-2 code'),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[\d\s()./-]{6,30}$/, 'a telephone number: digits, spaces and + ( ) . / -')
+      .refine((value) => value.replace(/\D/g, '').length >= 7, 'at least 7 digits')
+      .optional(),
   })
   .meta({ id: 'CreateStoreLocation' });
 

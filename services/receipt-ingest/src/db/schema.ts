@@ -25,6 +25,7 @@ export interface StoreLocationTable {
   region: string | null;
   postal_code: string | null;
   country: string;
+  phone: string | null;
   created_at: CreatedAt;
 }
 

@@ -351,6 +351,12 @@ export function parseTextReceipt(text: string): ParsedTextReceipt {
       priced !== null &&
       (DISCOUNT_WORDS.test(priced[1] ?? '') || (isNegative && !/[A-Za-zÀ-ÿ]{2}/.test(priced[1] ?? '')));
     if (priced && looksLikeDiscount && drafts.length > 0) {
+      // Under a line that is no item (its price unreadable), the discount's item is unknown: not the one above.
+      if (pendingName) {
+        flushPendingName();
+        unparsed.push({ lineNo, text: line.trim() });
+        return;
+      }
       const last = drafts.at(-1) as Draft;
       const cents = Math.abs(signedAmount(priced, 2));
       last.discountCents += cents;

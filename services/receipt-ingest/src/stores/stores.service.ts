@@ -29,6 +29,7 @@ function toLocation(row: stores.StoreLocationRow, storeSlug: string): StoreLocat
     region: row.region,
     postalCode: row.postal_code,
     country: row.country,
+    phone: row.phone,
   };
 }
 
@@ -84,6 +85,7 @@ export async function createLocation(
     region: input.region ?? null,
     postal_code: input.postalCode ?? null,
     country: input.country,
+    phone: input.phone ?? null,
   });
   return toLocation(row, retailer.slug);
 }

@@ -2677,6 +2677,7 @@ export interface components {
             region: string | null;
             postalCode: string | null;
             country: string;
+            phone: string | null;
         };
         CreateStoreLocation: {
             name: string;
@@ -2685,6 +2686,7 @@ export interface components {
             region?: string;
             postalCode?: string;
             country: string;
+            phone?: string;
         };
         PurchaseSummary: {
             /** Format: uuid */
@@ -2881,7 +2883,7 @@ export interface components {
             storeSlug: string | null;
             locationId: string | null;
             /** @enum {string|null} */
-            storeMatchedBy: "name" | "address" | null;
+            storeMatchedBy: "name" | "address" | "phone" | null;
             purchasedAt: string | null;
             currency: string;
             lines: components["schemas"]["PhotoDraftLine"][];

@@ -2,6 +2,7 @@
 import type { Executor } from '@cartwatch/db';
 import { type Insertable, type Selectable, sql } from 'kysely';
 import type { DB, PhotoReceiptTable } from '../../db/schema.js';
+import type { KnownStore } from './photo-draft.js';
 
 export type PhotoRow = Selectable<PhotoReceiptTable>;
 export type PhotoSummaryRow = Omit<PhotoRow, 'image'> & { has_image: boolean };
@@ -215,17 +216,13 @@ export async function deleteExpired(db: Executor<DB>, days: number): Promise<num
   return Number(result.numDeletedRows);
 }
 
-/** Retailers with their locations' street addresses, for store recognition. */
-export async function knownStores(
-  db: Executor<DB>,
-): Promise<
-  Array<{ slug: string; name: string; locations: Array<{ id: string; addressLine: string | null }> }>
-> {
+/** Retailers with their locations' street addresses and telephone numbers, for store recognition. */
+export async function knownStores(db: Executor<DB>): Promise<KnownStore[]> {
   const retailers = await db.selectFrom('retailer').select(['id', 'slug', 'name']).limit(5_000).execute();
   const locations = await db
     .selectFrom('store_location')
-    .select(['id', 'retailer_id', 'address_line'])
-    .where('address_line', 'is not', null)
+    .select(['id', 'retailer_id', 'address_line', 'phone'])
+    .where((eb) => eb.or([eb('address_line', 'is not', null), eb('phone', 'is not', null)]))
     .limit(50_000)
     .execute();
   return retailers.map((retailer) => ({
@@ -233,6 +230,6 @@ export async function knownStores(
     name: retailer.name,
     locations: locations
       .filter((location) => location.retailer_id === retailer.id)
-      .map((location) => ({ id: location.id, addressLine: location.address_line })),
+      .map((location) => ({ id: location.id, addressLine: location.address_line, phone: location.phone })),
   }));
 }

@@ -39,8 +39,8 @@ export const PhotoDraft = z
   .object({
     storeSlug: z.string().nullable(),
     locationId: z.string().nullable(),
-    /** How the store was recognised (`name` or `address`) or null when it was not. */
-    storeMatchedBy: z.enum(['name', 'address']).nullable(),
+    /** How the store was recognised (a location's `address` or `phone`, or the retailer's `name`), null when it was not. */
+    storeMatchedBy: z.enum(['name', 'address', 'phone']).nullable(),
     purchasedAt: z.string().nullable(),
     currency: z.string(),
     lines: z.array(DraftLine),
