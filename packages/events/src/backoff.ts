@@ -1,11 +1,4 @@
-/** Retry delays shared by the relay (publish failures) and the consumer (redelivery). */
-
-/** Exponential backoff with full jitter in [delay/2, delay]: `base * 2^(attempt-1)`, capped. */
-export function exponentialBackoffMs(attempt: number, baseMs: number, capMs: number): number {
-  const exponent = Math.min(Math.max(attempt - 1, 0), 30);
-  const delay = Math.min(capMs, baseMs * 2 ** exponent);
-  return Math.round(delay / 2 + Math.random() * (delay / 2));
-}
+/** Retry delays of the consumer (redelivery) and the relay's waits; the exponential one is service-kit's. */
 
 /** The configured delay for a delivery attempt; the last entry repeats. */
 export function scheduledDelayMs(schedule: readonly number[], attempt: number): number {

@@ -3,7 +3,6 @@
  * inbox-deduplicating durable consumers, dead letters and metrics.
  */
 
-export { exponentialBackoffMs } from './backoff.js';
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 export { recordDeletedUser } from './deleted-user.repository.js';
 export {

@@ -9,12 +9,13 @@
  * consumer inboxes would de-duplicate it anyway.
  */
 import { SUBJECT_PREFIX } from '@cartwatch/common-types';
+import { exponentialBackoffMs } from '@cartwatch/service-kit';
 import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { exponentialBackoffMs, sleep, Waker } from './backoff.js';
+import { sleep, Waker } from './backoff.js';
 import { type EventMetrics, registerEventMetrics } from './event-metrics.js';
 import {
   deletePublishedBefore,

@@ -2,6 +2,7 @@
 
 export * from './address-policy.js';
 export { AppError, codeForStatus, type ErrorDetails } from './app-error.js';
+export { exponentialBackoffMs } from './backoff.js';
 export { type BaseServiceEnv, baseServiceEnv, commaList, envFlag, serviceEnv } from './base-env.js';
 export { headlessChromiumArgs } from './chromium.js';
 export {
@@ -48,6 +49,12 @@ export {
   InternalHttpError,
   type InternalResult,
 } from './internal-client.js';
+export {
+  LeasedJobRunner,
+  type LeasedJobRunnerOptions,
+  type LeasedJobSource,
+  leaseOwner,
+} from './leased-jobs.js';
 export { createLogger, type LoggerOptions, redactedPaths } from './logger.js';
 export { createManagementApp, type ManagementAppOptions } from './management-app.js';
 export {

@@ -7,6 +7,7 @@ import { ErrorBody, type ErrorCode, type ServiceName, type UserRole } from '@car
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { AppError, codeForStatus } from './app-error.js';
+import { exponentialBackoffMs } from './backoff.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -210,11 +211,6 @@ export function createInternalClient(clientOptions: InternalClientOptions): Inte
     return { ok: true, body };
   }
 
-  function backoffMs(retry: number): number {
-    const ceiling = Math.min(maxBackoffMs, retryBaseDelayMs * 2 ** retry);
-    return ceiling / 2 + Math.random() * (ceiling / 2);
-  }
-
   async function request<S extends z.ZodType | undefined = undefined>(
     method: HttpMethod,
     path: string,
@@ -232,9 +228,9 @@ export function createInternalClient(clientOptions: InternalClientOptions): Inte
       const outcome = await attempt(method, url, init, timeoutMs, options.signal);
       if (outcome.ok) return validated<S>(outcome.body, options.schema, `${method} ${url}`);
       if (!outcome.retryable || !mayRetry || retry >= retries) throw outcome.error;
-      const delayMs = backoffMs(retry);
+      const delayMs = exponentialBackoffMs(retry + 1, retryBaseDelayMs, maxBackoffMs);
       clientOptions.logger?.warn(
-        { method, url, retry: retry + 1, delayMs: Math.round(delayMs), err: outcome.error },
+        { method, url, retry: retry + 1, delayMs, err: outcome.error },
         'retrying internal call',
       );
       await sleep(delayMs, undefined, options.signal ? { signal: options.signal } : undefined);

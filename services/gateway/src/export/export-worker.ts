@@ -6,12 +6,10 @@
  * the zip; retried later with exponential backoff when a service failed; or failed after the last
  * attempt, with the reason the user sees. A run is idempotent per job id: it rebuilds the same archive,
  * and only the lease holder may record it. Same machinery as the delivery worker (delivery-worker.ts):
- * service-kit's PollingLoop, leases in Postgres, `workers` of the service definition.
+ * service-kit's LeasedJobRunner, leases in Postgres, `workers` of the service definition.
  */
-import { hostname } from 'node:os';
-import { type Database, newId, withTransaction } from '@cartwatch/db';
-import { exponentialBackoffMs } from '@cartwatch/events';
-import { PollingLoop } from '@cartwatch/service-kit';
+import { type Database, withTransaction } from '@cartwatch/db';
+import { exponentialBackoffMs, LeasedJobRunner } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
 import * as repo from './export.repository.js';
@@ -35,62 +33,58 @@ const CLEANUP_EVERY_MS = 10 * 60_000;
 const RECORD_DAYS = 7;
 
 export class ExportWorker {
-  readonly owner: string;
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly loop: PollingLoop;
-  private nextCleanupAt = 0;
+  private readonly runner: LeasedJobRunner<repo.ExportRow>;
 
   constructor(private readonly options: ExportWorkerOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${newId()}`;
-    this.loop = new PollingLoop(() => this.round(), {
-      intervalMs: options.pollIntervalMs,
-      logger: options.logger,
-      name: 'export worker',
-    });
+    const { database, leaseMs } = options;
+    this.runner = new LeasedJobRunner(
+      {
+        claim: (owner, free) =>
+          withTransaction(database.db, (trx) =>
+            repo.claimDueExports(trx, { owner, leaseMs, limit: free.jobs }),
+          ),
+        run: (row, owner) => this.build(row, owner),
+        idOf: (row) => row.id,
+        housekeeping: { everyMs: CLEANUP_EVERY_MS, run: () => this.cleanup() },
+      },
+      {
+        name: 'export worker',
+        logger: options.logger,
+        pollIntervalMs: options.pollIntervalMs,
+        concurrency: { jobs: options.concurrency ?? 1 },
+        owner: options.owner,
+      },
+    );
+  }
+
+  get owner(): string {
+    return this.runner.owner;
   }
 
   start(): void {
-    this.loop.start();
+    this.runner.start();
   }
 
   /** Stops claiming and waits for the exports being built (their outcomes are recorded). */
-  async stop(): Promise<void> {
-    this.loop.stop();
-    await this.idle();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()]);
+  idle(): Promise<void> {
+    return this.runner.idle();
   }
 
   /** One round: expire old archives, claim what is due within the free slots and start building it. */
-  async round(): Promise<string[]> {
-    await this.cleanup();
-    const free = (this.options.concurrency ?? 1) - this.inFlight.size;
-    const claimed = await withTransaction(this.options.database.db, (trx) =>
-      repo.claimDueExports(trx, { owner: this.owner, leaseMs: this.options.leaseMs, limit: free }),
-    );
-    for (const row of claimed) {
-      const run = this.build(row)
-        .catch((error: unknown) =>
-          this.options.logger.error({ err: error, exportId: row.id }, 'export bookkeeping failed'),
-        )
-        .finally(() => this.inFlight.delete(row.id));
-      this.inFlight.set(row.id, run);
-    }
-    return claimed.map((row) => row.id);
+  round(): Promise<string[]> {
+    return this.runner.round();
   }
 
   /** Rounds until nothing is due, waiting for each round's builds (what tests call instead of the timer). */
-  async drain(): Promise<void> {
-    for (;;) {
-      const claimed = await this.round();
-      await this.idle();
-      if (claimed.length === 0) return;
-    }
+  drain(): Promise<void> {
+    return this.runner.drain();
   }
 
-  private async build(row: repo.ExportRow): Promise<void> {
+  private async build(row: repo.ExportRow, owner: string): Promise<void> {
     const { database, logger } = this.options;
     const log = logger.child({ exportId: row.id, attempt: row.attempts });
     let end: repo.ExportEnd;
@@ -100,7 +94,7 @@ export class ExportWorker {
         throw new ExportAreaFailure('abandoned after its worker stopped on every attempt');
       const archive = await this.options.collector.collect(row.user_id, row.id, {
         progress: async (done) => {
-          await repo.recordProgress(database.db, row.id, this.owner, done);
+          await repo.recordProgress(database.db, row.id, owner, done);
         },
       });
       end = { status: 'ready', archive, retentionMs: this.options.retentionMs };
@@ -121,14 +115,12 @@ export class ExportWorker {
               ),
             };
     }
-    const recorded = await repo.finishExport(database.db, row.id, this.owner, end);
+    const recorded = await repo.finishExport(database.db, row.id, owner, end);
     if (!recorded) log.warn('export ended after its lease was taken over; outcome dropped');
     else log.info({ status: end.status }, 'export run ended');
   }
 
   private async cleanup(): Promise<void> {
-    if (Date.now() < this.nextCleanupAt) return;
-    this.nextCleanupAt = Date.now() + CLEANUP_EVERY_MS;
     const expired = await repo.expireArchives(this.options.database.db);
     const deleted = await repo.deleteOldExports(this.options.database.db, RECORD_DAYS);
     if (expired + deleted > 0) this.options.logger.debug({ expired, deleted }, 'export cleanup');

@@ -7,12 +7,10 @@
  * webhook slots), starts each send without waiting for it, and records the outcome: sent; retried later
  * with exponential backoff and jitter; or failed (a permanent refusal, or the last attempt), with the
  * error the user sees. Rows are leased with FOR UPDATE SKIP LOCKED, so several replicas share the work,
- * and a row whose worker died is taken over when its lease expires.
+ * and a row whose worker died is taken over when its lease expires (service-kit's LeasedJobRunner).
  */
-import { hostname } from 'node:os';
-import { type Database, newId, withTransaction } from '@cartwatch/db';
-import { exponentialBackoffMs } from '@cartwatch/events';
-import { PollingLoop } from '@cartwatch/service-kit';
+import { type Database, withTransaction } from '@cartwatch/db';
+import { exponentialBackoffMs, LeasedJobRunner } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { DB, DeliveryLane } from '../db/schema.js';
 import type { Notifier } from '../notify/notifier.js';
@@ -46,75 +44,62 @@ export interface DeliveryWorkerOptions {
 const CLEANUP_EVERY_MS = 10 * 60_000;
 
 export class DeliveryWorker {
-  readonly owner: string;
-  private readonly inFlight = new Map<string, { lane: DeliveryLane; run: Promise<void> }>();
-  private readonly loop: PollingLoop;
-  private nextCleanupAt = 0;
+  private readonly runner: LeasedJobRunner<repo.DeliveryRow, DeliveryLane>;
 
   constructor(private readonly options: DeliveryWorkerOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${newId()}`;
-    this.loop = new PollingLoop(() => this.round(), {
-      intervalMs: options.pollIntervalMs,
-      logger: options.logger,
-      name: 'delivery worker',
-    });
+    const { database, leaseMs, now } = options;
+    this.runner = new LeasedJobRunner(
+      {
+        claim: (owner, free) =>
+          withTransaction(database.db, (trx) =>
+            repo.claimDueDeliveries(trx, { owner, leaseMs, slots: free, now: now && new Date(now()) }),
+          ),
+        run: (row, owner) => this.deliver(row, owner),
+        idOf: (row) => row.id,
+        laneOf: (row) => row.lane,
+        // Account messages (codes) first: they are claimed in the same round but started before the rest.
+        startOrder: (row) => (row.lane === 'account' ? 0 : 1),
+        housekeeping: { everyMs: CLEANUP_EVERY_MS, run: () => this.cleanup() },
+      },
+      {
+        name: 'delivery worker',
+        logger: options.logger,
+        pollIntervalMs: options.pollIntervalMs,
+        concurrency: options.concurrency,
+        owner: options.owner,
+      },
+    );
+  }
+
+  get owner(): string {
+    return this.runner.owner;
   }
 
   start(): void {
-    this.loop.start();
+    this.runner.start();
   }
 
   /** Stops claiming and waits for the sends in flight (their outcomes are recorded). */
-  async stop(): Promise<void> {
-    this.loop.stop();
-    await this.idle();
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   /** Resolves once no send of this worker is in flight. */
-  async idle(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight.values()].map((f) => f.run));
+  idle(): Promise<void> {
+    return this.runner.idle();
   }
 
   /** One round: claim what is due within the free slots and start sending it; returns the claimed ids. */
-  async round(): Promise<string[]> {
-    await this.cleanup();
-    const slots: Partial<Record<DeliveryLane, number>> = {};
-    for (const lane of DELIVERY_LANES) {
-      let busy = 0;
-      for (const flight of this.inFlight.values()) if (flight.lane === lane) busy++;
-      slots[lane] = this.options.concurrency[lane] - busy;
-    }
-    const claimed = await withTransaction(this.options.database.db, (trx) =>
-      repo.claimDueDeliveries(trx, {
-        owner: this.owner,
-        leaseMs: this.options.leaseMs,
-        slots,
-        now: this.options.now && new Date(this.options.now()),
-      }),
-    );
-    // Account messages (codes) first: they are claimed in the same round but started before the rest.
-    claimed.sort((a, b) => Number(b.lane === 'account') - Number(a.lane === 'account'));
-    for (const row of claimed) {
-      const run = this.deliver(row)
-        .catch((error: unknown) =>
-          this.options.logger.error({ err: error, deliveryId: row.id }, 'delivery bookkeeping failed'),
-        )
-        .finally(() => this.inFlight.delete(row.id));
-      this.inFlight.set(row.id, { lane: row.lane, run });
-    }
-    return claimed.map((row) => row.id);
+  round(): Promise<string[]> {
+    return this.runner.round();
   }
 
   /** Rounds until nothing is due, waiting for each round's sends (what tests call instead of the timer). */
-  async drain(): Promise<void> {
-    for (;;) {
-      const claimed = await this.round();
-      await this.idle();
-      if (claimed.length === 0) return;
-    }
+  drain(): Promise<void> {
+    return this.runner.drain();
   }
 
-  private async deliver(row: repo.DeliveryRow): Promise<void> {
+  private async deliver(row: repo.DeliveryRow, owner: string): Promise<void> {
     const { logger } = this.options;
     const log = logger.child({
       deliveryId: row.id,
@@ -151,15 +136,13 @@ export class DeliveryWorker {
               ),
             };
     }
-    const recorded = await repo.finishDelivery(this.options.database.db, row.id, this.owner, end);
+    const recorded = await repo.finishDelivery(this.options.database.db, row.id, owner, end);
     if (!recorded) log.warn('delivery ended after its lease was taken over; outcome dropped');
     else if (end.status === 'failed') log.warn({ error: end.error }, 'delivery failed for good');
     else log.debug({ status: end.status }, 'delivery attempt ended');
   }
 
   private async cleanup(): Promise<void> {
-    if (Date.now() < this.nextCleanupAt) return;
-    this.nextCleanupAt = Date.now() + CLEANUP_EVERY_MS;
     const deleted = await repo.deleteExpiredDeliveries(
       this.options.database.db,
       this.options.retentionDays,

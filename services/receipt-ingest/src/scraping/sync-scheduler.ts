@@ -1,14 +1,13 @@
 /**
  * The store-sync worker: each round it queues the periodic syncs that are due (interval with jitter),
  * leases runnable jobs within the per-retailer limits (sync-jobs.repository.ts), runs them with bounded
- * concurrency while renewing their leases, and ends each one: succeeded; re-queued with exponential
+ * concurrency while renewing their leases (service-kit's LeasedJobRunner), and ends each one: succeeded; re-queued with exponential
  * backoff for NETWORK, BLOCKED and INTERNAL failures while attempts remain; failed otherwise
  * (LOGIN_FAILED also marks the account for re-connecting). Jobs are rows, so they survive restarts, and
  * a crashed worker's job is taken over once its lease expires.
  */
-import { hostname } from 'node:os';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
-import { PollingLoop } from '@cartwatch/service-kit';
+import { exponentialBackoffMs, LeasedJobRunner } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
 import { isRetryable, SyncError } from './sync-error.js';
@@ -18,20 +17,6 @@ import type { SyncResult } from './sync-runner.js';
 export interface RetryPolicy {
   baseMs: number;
   maxMs: number;
-}
-
-/**
- * Delay before retry number `attempt` (1 = after the first failed run): `base × 2^(attempt-1)` capped at
- * `max`, of which the upper half is random ("equal jitter"), so retries of many accounts blocked by the
- * same retailer spread out instead of returning together.
- */
-export function retryDelayMs(
-  attempt: number,
-  policy: RetryPolicy,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
 export interface SyncSchedulerOptions {
@@ -55,37 +40,59 @@ export interface SyncSchedulerOptions {
 }
 
 export class SyncScheduler {
-  readonly owner: string;
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly loop: PollingLoop;
+  private readonly runner: LeasedJobRunner<jobs.SyncJobWithStore>;
 
   constructor(private readonly options: SyncSchedulerOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${newId()}`;
-    this.loop = new PollingLoop(
-      async () => {
-        await this.enqueueDue();
-        await this.claimAndStart();
+    this.runner = new LeasedJobRunner(
+      {
+        // Each round first queues the periodic syncs that came due, then leases within the retailer limits.
+        claim: async (owner, free) => {
+          await this.enqueueDue();
+          return withTransaction(options.database.db, (trx) =>
+            jobs.claimJobs(trx, {
+              owner,
+              leaseMs: options.leaseMs,
+              limit: free.jobs,
+              retailerConcurrency: options.retailerConcurrency,
+              retailerDelayMs: options.retailerDelayMs,
+            }),
+          );
+        },
+        run: (job, owner) => this.runJob(job, owner),
+        idOf: (job) => job.id,
+        renew: {
+          everyMs: Math.max(1_000, Math.floor(options.leaseMs / 3)),
+          run: (job, owner) => jobs.renewLease(options.database.db, job.id, owner, options.leaseMs),
+        },
       },
-      { intervalMs: options.pollIntervalMs ?? 2_000, logger: options.logger, name: 'sync scheduler' },
+      {
+        name: 'sync scheduler',
+        logger: options.logger,
+        pollIntervalMs: options.pollIntervalMs ?? 2_000,
+        concurrency: { jobs: options.concurrency },
+        owner: options.owner,
+      },
     );
   }
 
+  get owner(): string {
+    return this.runner.owner;
+  }
+
   start(): void {
-    this.loop.start();
+    this.runner.start();
   }
 
   /** Stops claiming and waits for the runs in flight (their ends are recorded). */
   async stop(): Promise<void> {
-    this.loop.stop();
-    await Promise.allSettled(this.inFlight.values());
+    await this.runner.stop();
   }
 
   /** One round (what tests call): queue due syncs, claim, and wait for the claimed runs to end. */
   async runOnce(): Promise<string[]> {
-    await this.enqueueDue();
-    const started = await this.claimAndStart();
-    await Promise.allSettled(started.map((job) => this.inFlight.get(job.id)));
-    return started.map((job) => job.id);
+    const started = await this.runner.round();
+    await this.runner.idle();
+    return started;
   }
 
   async enqueueDue(): Promise<number> {
@@ -101,41 +108,9 @@ export class SyncScheduler {
     );
   }
 
-  private async claimAndStart(): Promise<jobs.SyncJobWithStore[]> {
-    const slots = this.options.concurrency - this.inFlight.size;
-    if (slots <= 0) return [];
-    const claimed = await withTransaction(this.options.database.db, (trx) =>
-      jobs.claimJobs(trx, {
-        owner: this.owner,
-        leaseMs: this.options.leaseMs,
-        limit: slots,
-        retailerConcurrency: this.options.retailerConcurrency,
-        retailerDelayMs: this.options.retailerDelayMs,
-      }),
-    );
-    for (const job of claimed) {
-      const run = this.runJob(job)
-        .catch((error: unknown) =>
-          this.options.logger.error({ err: error, jobId: job.id }, 'sync job bookkeeping failed'),
-        )
-        .finally(() => this.inFlight.delete(job.id));
-      this.inFlight.set(job.id, run);
-    }
-    return claimed;
-  }
-
-  private async runJob(job: jobs.SyncJobWithStore): Promise<void> {
-    const { database, logger, leaseMs } = this.options;
+  private async runJob(job: jobs.SyncJobWithStore, owner: string): Promise<void> {
+    const { database, logger } = this.options;
     const log = logger.child({ jobId: job.id, storeSlug: job.store_slug, attempt: job.attempt });
-    const heartbeat = setInterval(
-      () => {
-        jobs.renewLease(database.db, job.id, this.owner, leaseMs).then(
-          (held) => held || log.warn('lost the lease of a running sync job'),
-          (error: unknown) => log.warn({ err: error }, 'could not renew a sync job lease'),
-        );
-      },
-      Math.max(1_000, Math.floor(leaseMs / 3)),
-    );
     let outcome: { result: SyncResult } | { error: SyncError };
     try {
       const account = await jobs.findAccountForSync(database.db, job.store_account_id);
@@ -150,21 +125,20 @@ export class SyncScheduler {
     } catch (error) {
       outcome = { error: error instanceof SyncError ? error : new SyncError('INTERNAL', 'the sync failed') };
       if (!(error instanceof SyncError)) log.error({ err: error }, 'store sync crashed');
-    } finally {
-      clearInterval(heartbeat);
     }
-    await this.recordEnd(job, outcome, log);
+    await this.recordEnd(job, owner, outcome, log);
   }
 
   private async recordEnd(
     job: jobs.SyncJobWithStore,
+    owner: string,
     outcome: { result: SyncResult } | { error: SyncError },
     log: Logger,
   ): Promise<void> {
     await withTransaction(this.options.database.db, async (trx) => {
       if ('result' in outcome) {
         const { result } = outcome;
-        const ended = await jobs.finishRun(trx, job.id, this.owner, {
+        const ended = await jobs.finishRun(trx, job.id, owner, {
           state: 'succeeded',
           importedCount: result.importedCount,
           alreadyKnownCount: result.alreadyKnownCount,
@@ -192,13 +166,18 @@ export class SyncScheduler {
       const ended = await jobs.finishRun(
         trx,
         job.id,
-        this.owner,
+        owner,
         retry
           ? {
               state: 'queued',
               errorCode: code,
               errorMessage: message,
-              retryInMs: retryDelayMs(job.attempt, this.options.retry, this.options.random),
+              retryInMs: exponentialBackoffMs(
+                job.attempt,
+                this.options.retry.baseMs,
+                this.options.retry.maxMs,
+                this.options.random,
+              ),
             }
           : {
               state: 'failed',

@@ -4,20 +4,17 @@
  * image, recognises it, parses the text into a draft and stores it (`ready`, or `no_receipt` when no line
  * item was found) with the upright photo for review; a failed run is retried until PHOTO_MAX_ATTEMPTS,
  * then the draft is `failed`. Leases are renewed while a photo is processed; a crashed worker's photo is
- * taken over once its lease expires. Once an hour it deletes expired drafts (PHOTO_RETENTION_DAYS).
+ * taken over once its lease expires (service-kit's LeasedJobRunner). Once an hour it deletes expired drafts (PHOTO_RETENTION_DAYS).
  */
-import { hostname } from 'node:os';
-import { type Database, newId } from '@cartwatch/db';
-import { PollingLoop } from '@cartwatch/service-kit';
+import type { Database } from '@cartwatch/db';
+import { LeasedJobRunner } from '@cartwatch/service-kit';
 import type { BackgroundWorker, ServiceContext } from '@cartwatch/service-runtime';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { DB } from '../../db/schema.js';
-import { openPhoto } from './image-input.js';
 import { type Ocr, OcrPool } from './ocr-pool.js';
 import * as photos from './photo.repository.js';
-import { buildDraft } from './photo-draft.js';
-import { preparePhoto } from './prepare-image.js';
+import { recognizeReceipt } from './recognize.js';
 
 export interface PhotoWorkerOptions {
   database: Database<DB>;
@@ -36,51 +33,53 @@ export interface PhotoWorkerOptions {
 const RETENTION_EVERY_MS = 3_600_000;
 
 export class PhotoWorker {
-  readonly owner: string;
-  private readonly inFlight = new Map<string, Promise<void>>();
-  private readonly loop: PollingLoop;
-  private lastRetention = 0;
+  private readonly runner: LeasedJobRunner<photos.ClaimedPhoto>;
 
   constructor(private readonly options: PhotoWorkerOptions) {
-    this.owner = options.owner ?? `${hostname()}:${process.pid}:${newId()}`;
-    this.loop = new PollingLoop(() => this.round(), {
-      intervalMs: options.pollIntervalMs ?? 1_000,
-      logger: options.logger,
-      name: 'photo OCR worker',
-    });
+    const { database, leaseMs } = options;
+    this.runner = new LeasedJobRunner(
+      {
+        claim: (owner, free) => photos.claimPhotos(database.db, { owner, limit: free.jobs, leaseMs }),
+        run: (photo, owner) => this.process(photo, owner),
+        idOf: (photo) => photo.id,
+        renew: {
+          everyMs: leaseMs / 3,
+          run: (photo, owner) => photos.renewLease(database.db, photo.id, owner, leaseMs),
+        },
+        housekeeping: { everyMs: RETENTION_EVERY_MS, run: async () => void (await this.deleteExpired()) },
+      },
+      {
+        name: 'photo OCR worker',
+        logger: options.logger,
+        pollIntervalMs: options.pollIntervalMs ?? 1_000,
+        concurrency: { jobs: options.concurrency },
+        owner: options.owner,
+      },
+    );
+  }
+
+  get owner(): string {
+    return this.runner.owner;
   }
 
   start(): void {
-    this.loop.start();
+    this.runner.start();
   }
 
   /** Stops claiming, waits for the photos in flight, ends the OCR workers. */
   async stop(): Promise<void> {
-    this.loop.stop();
-    await this.idle();
+    await this.runner.stop();
     await this.options.ocr.close();
   }
 
   /** One round: retention when due, then lease photos for the free places and start them. */
-  async round(): Promise<void> {
-    if (Date.now() - this.lastRetention >= RETENTION_EVERY_MS) {
-      await this.deleteExpired();
-      this.lastRetention = Date.now();
-    }
-    const claimed = await photos.claimPhotos(this.options.database.db, {
-      owner: this.owner,
-      limit: this.options.concurrency - this.inFlight.size,
-      leaseMs: this.options.leaseMs,
-    });
-    for (const photo of claimed) {
-      const run = this.process(photo).finally(() => this.inFlight.delete(photo.id));
-      this.inFlight.set(photo.id, run);
-    }
+  round(): Promise<string[]> {
+    return this.runner.round();
   }
 
   /** Waits until no photo is being processed. */
-  async idle(): Promise<void> {
-    await Promise.allSettled(this.inFlight.values());
+  idle(): Promise<void> {
+    return this.runner.idle();
   }
 
   async deleteExpired(): Promise<number> {
@@ -89,28 +88,22 @@ export class PhotoWorker {
     return deleted;
   }
 
-  private async process(photo: photos.ClaimedPhoto): Promise<void> {
-    const { database, logger, leaseMs } = this.options;
-    const renew = setInterval(() => {
-      photos.renewLease(database.db, photo.id, this.owner, leaseMs).catch((error: unknown) => {
-        logger.warn({ err: error, photoId: photo.id }, 'photo lease renewal failed');
-      });
-    }, leaseMs / 3);
+  private async process(photo: photos.ClaimedPhoto, owner: string): Promise<void> {
+    const { database, logger } = this.options;
     try {
-      const prepared = await preparePhoto(
-        await openPhoto(photo.image, photo.image_type, this.options.maxPixels),
+      const { draft, display } = await recognizeReceipt(
+        { bytes: photo.image, type: photo.image_type },
+        {
+          ocr: this.options.ocr,
+          stores: await photos.knownStores(database.db),
+          defaultCurrency: this.options.defaultCurrency,
+          maxPixels: this.options.maxPixels,
+        },
       );
-      const ocr = await this.options.ocr.recognize(prepared.ocrImage);
-      const draft = buildDraft(
-        ocr,
-        prepared,
-        await photos.knownStores(database.db),
-        this.options.defaultCurrency,
-      );
-      await photos.finishPhoto(database.db, photo.id, this.owner, {
+      await photos.finishPhoto(database.db, photo.id, owner, {
         status: draft.lines.length > 0 ? 'ready' : 'no_receipt',
         draft: JSON.stringify(draft),
-        display: prepared.display,
+        display,
       });
       logger.info({ photoId: photo.id, lines: draft.lines.length }, 'photo receipt recognised');
     } catch (error) {
@@ -118,13 +111,11 @@ export class PhotoWorker {
       const final = photo.attempt >= this.options.maxAttempts;
       logger.warn({ err: error, photoId: photo.id, attempt: photo.attempt, final }, 'photo OCR failed');
       await photos
-        .finishPhoto(database.db, photo.id, this.owner, {
+        .finishPhoto(database.db, photo.id, owner, {
           status: final ? 'failed' : 'queued',
           error: `the photo could not be read: ${message}`,
         })
         .catch((finishError: unknown) => logger.error({ err: finishError }, 'photo OCR end not recorded'));
-    } finally {
-      clearInterval(renew);
     }
   }
 }
