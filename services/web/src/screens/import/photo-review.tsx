@@ -7,13 +7,14 @@
  * docs/receipt-ingest.md#receipts-from-photos.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useEffect, useId, useState } from 'react';
+import { type FormEvent, useId, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, unwrap } from '../../api/errors';
 import { useApi } from '../../app-context';
 import { FieldFrame, FormError, Page, QueryState } from '../../components/ui';
 import { routes } from '../../routes';
 import {
+  centsToInput,
   type DraftForm,
   type DraftInput,
   draftForm,
@@ -98,31 +99,37 @@ function Reading({ photo }: { photo: PhotoReceipt }) {
   );
 }
 
-/** The photo (fetched with the session's token, shown from a blob URL) and the active line's region. */
+/**
+ * The image as a `data:` URL: the served Content-Security-Policy allows images from `'self'` and `data:`
+ * only (docs/security.md), so a `blob:` URL would not show, and a plain `<img src>` could not send the
+ * session's token.
+ */
+async function dataUrl(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let start = 0; start < bytes.length; start += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(start, start + 0x8000));
+  return `data:${blob.type || 'image/jpeg'};base64,${btoa(binary)}`;
+}
+
+/** The photo (fetched with the session's token) and the active line's region on it. */
 function ReceiptPhoto({ photo, activeLine }: { photo: PhotoReceipt; activeLine: LineForm | undefined }) {
   const api = useApi();
   const image = useQuery({
     queryKey: ['receipts', 'photo', photo.id, 'image', photo.processedAt],
     queryFn: async () =>
-      unwrap(
-        await api.GET('/receipts/photo/{id}/image', {
-          params: { path: { id: photo.id } },
-          parseAs: 'blob',
-        }),
-      ) as unknown as Blob,
+      dataUrl(
+        unwrap(
+          await api.GET('/receipts/photo/{id}/image', {
+            params: { path: { id: photo.id } },
+            parseAs: 'blob',
+          }),
+        ) as unknown as Blob,
+      ),
     staleTime: Number.POSITIVE_INFINITY,
     retry: false,
   });
-  const [url, setUrl] = useState<string>();
-  useEffect(() => {
-    if (!image.data) return;
-    const objectUrl = URL.createObjectURL(image.data);
-    setUrl(objectUrl);
-    return () => {
-      URL.revokeObjectURL(objectUrl);
-      setUrl(undefined);
-    };
-  }, [image.data]);
+  const url = image.data;
   const region = activeLine?.region;
   return (
     <figure className="photo-review-photo">
@@ -432,6 +439,11 @@ function DraftLineFields({
           )}
         </legend>
         <div className="draft-line-name">{text('Name', 'name', 'name')}</div>
+        {line.discountCents > 0 && (
+          <p className="hint draft-line-name">
+            A discount of {centsToInput(line.discountCents)} was read for this line; Paid is after it.
+          </p>
+        )}
         {text('Quantity', 'quantity', 'quantity', 'decimal')}
         {text('Unit price', 'unitPrice', 'unitPriceCents', 'decimal')}
         {text('Paid', 'paid', 'paidCents', 'decimal')}
