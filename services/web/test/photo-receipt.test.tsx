@@ -68,13 +68,23 @@ const stores = () =>
 const image = () => new Response(jpegBytes, { status: 200, headers: { 'content-type': 'image/jpeg' } });
 
 const reviewPath = `/app/import/photo/${photoId}`;
+/** The review screen is a lazy chunk: its first render may wait for the import. */
+const linesShown = () => screen.findByRole('list', { name: 'Lines' }, { timeout: 4_000 });
 const lineGroup = (n: number) => screen.getByRole('group', { name: new RegExp(`^Line ${n}\\b`) });
 
 describe('import › photo of a paper receipt', () => {
   it('uploads the raw image with its type, follows the reading, then shows the photo and the lines', async () => {
     const person = userEvent.setup();
     const uploads: { type: string | null; bytes: Uint8Array }[] = [];
-    const states = [photo({ status: 'queued', processedAt: null, draft: null }), photo({})];
+    // Queued, then processing, until the test has seen the progress; then read.
+    let read = false;
+    let polls = 0;
+    const reading = () => {
+      polls += 1;
+      return polls === 1
+        ? photo({ status: 'queued', processedAt: null, draft: null })
+        : photo({ status: 'processing', processedAt: null, draft: null });
+    };
     const { seen } = renderApp(
       '/app/import',
       {
@@ -86,7 +96,7 @@ describe('import › photo of a paper receipt', () => {
           });
           return json(202, { id: photoId, status: 'queued', duplicate: false });
         },
-        [`GET /receipts/photo/${photoId}`]: () => json(200, states.length > 1 ? states.shift() : states[0]),
+        [`GET /receipts/photo/${photoId}`]: () => json(200, read ? photo({}) : reading()),
         [`GET /receipts/photo/${photoId}/image`]: image,
       },
       'user',
@@ -99,9 +109,12 @@ describe('import › photo of a paper receipt', () => {
     await person.click(within(section).getByRole('button', { name: 'Upload photo' }));
 
     // While OCR runs: a status with a progress bar, then the draft.
-    expect(await screen.findByText(/Waiting for a free reader/)).toBeTruthy();
+    expect(await screen.findByText(/Waiting for a free reader/, {}, { timeout: 4_000 })).toBeTruthy();
     expect(screen.getByRole('progressbar', { name: 'Reading the receipt photo' })).toBeTruthy();
     expect(uploads).toEqual([{ type: 'image/png', bytes: pngBytes }]);
+    expect(await screen.findByText(/Reading the receipt…/, {}, { timeout: 4_000 })).toBeTruthy();
+    expect(screen.queryByRole('list', { name: 'Lines' })).toBeNull();
+    read = true;
 
     expect(await screen.findByRole('list', { name: 'Lines' }, { timeout: 4_000 })).toBeTruthy();
     expect((within(lineGroup(1)).getByLabelText('Name') as HTMLInputElement).value).toBe('BANANAS');
@@ -136,7 +149,7 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    await screen.findByRole('list', { name: 'Lines' });
+    await linesShown();
     // Line 2 was read with low confidence: named so (legend and badge), not only coloured.
     expect(lineGroup(2).textContent).toMatch(/Check.*hard to read/);
     expect(lineGroup(1).textContent).not.toMatch(/Check/);
@@ -219,7 +232,7 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    await screen.findByRole('list', { name: 'Lines' });
+    await linesShown();
     await person.clear(within(lineGroup(1)).getByLabelText('Name'));
     await person.clear(within(lineGroup(1)).getByLabelText('Paid'));
     await person.type(within(lineGroup(1)).getByLabelText('Paid'), 'abc');
@@ -231,9 +244,10 @@ describe('import › photo of a paper receipt', () => {
 
     await person.type(within(lineGroup(1)).getByLabelText('Name'), 'x'.repeat(5));
     await person.clear(within(lineGroup(1)).getByLabelText('Paid'));
-    await person.type(within(lineGroup(1)).getByLabelText('Paid'), '1.36');
-    await person.click(screen.getByRole('button', { name: 'Save draft' }));
+    // Enter in a field saves the draft; it never records the purchase.
+    await person.type(within(lineGroup(1)).getByLabelText('Paid'), '1.36{Enter}');
     expect(await within(lineGroup(1)).findByText('name is too long')).toBeTruthy();
+    expect(sent('POST', `/receipts/photo/${photoId}/confirm`)).toEqual([]);
     expect(screen.getByRole('alert').textContent).toMatch(/request validation failed.*Fix the field marked/);
     expect(sent('PUT', `/receipts/photo/${photoId}/draft`)).toHaveLength(1);
   });
@@ -288,7 +302,7 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    await screen.findByRole('list', { name: 'Lines' });
+    await linesShown();
     // No store was recognised: confirming asks for one first, and sends nothing.
     await person.click(screen.getByRole('button', { name: 'Confirm' }));
     expect(screen.getByText('Choose the store this receipt is from.')).toBeTruthy();
@@ -322,7 +336,9 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    expect(await screen.findByText(/No receipt lines were found on this photo/)).toBeTruthy();
+    expect(
+      await screen.findByText(/No receipt lines were found on this photo/, {}, { timeout: 4_000 }),
+    ).toBeTruthy();
     expect(screen.getByRole('button', { name: 'Add a line' })).toBeTruthy();
     await person.click(screen.getByRole('button', { name: 'Confirm' }));
     expect(screen.getByText('Add the receipt’s lines first.')).toBeTruthy();
@@ -333,6 +349,28 @@ describe('import › photo of a paper receipt', () => {
     expect(seen.filter((r) => r.method === 'DELETE').map((r) => r.path)).toEqual([
       `/receipts/photo/${photoId}`,
     ]);
+  });
+
+  it('opens the earlier draft when the same photo is uploaded again, and says so', async () => {
+    const person = userEvent.setup();
+    renderApp(
+      '/app/import',
+      {
+        'GET /stores': stores,
+        'POST /receipts/photo': () => json(200, { id: photoId, status: 'ready', duplicate: true }),
+        [`GET /receipts/photo/${photoId}`]: () => json(200, photo({})),
+        [`GET /receipts/photo/${photoId}/image`]: image,
+      },
+      'user',
+    );
+    const section = await screen.findByRole('region', { name: 'Photo of a paper receipt' });
+    await person.upload(
+      within(section).getByLabelText('Receipt photo'),
+      new File([jpegBytes], 'receipt.jpg', { type: 'image/jpeg' }),
+    );
+    await person.click(within(section).getByRole('button', { name: 'Upload photo' }));
+    expect(await screen.findByText(/You uploaded this photo before/, {}, { timeout: 4_000 })).toBeTruthy();
+    expect(await linesShown()).toBeTruthy();
   });
 
   it('says why a photo failed, without an editor', async () => {
@@ -352,7 +390,7 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    expect((await screen.findByRole('alert')).textContent).toMatch(
+    expect((await screen.findByRole('alert', {}, { timeout: 4_000 })).textContent).toMatch(
       /could not read this photo \(the image could not be decoded\)/,
     );
     expect(screen.queryByRole('button', { name: 'Confirm' })).toBeNull();
@@ -367,7 +405,9 @@ describe('import › photo of a paper receipt', () => {
       },
       'user',
     );
-    expect((await screen.findByRole('alert')).textContent).toMatch('photo receipt not found');
+    expect((await screen.findByRole('alert', {}, { timeout: 4_000 })).textContent).toMatch(
+      'photo receipt not found',
+    );
   });
 
   it.each([

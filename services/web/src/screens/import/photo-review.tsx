@@ -8,7 +8,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
-import { Link, useNavigate, useParams } from 'react-router';
+import { Link, useLocation, useNavigate, useParams } from 'react-router';
 import { ApiError, unwrap } from '../../api/errors';
 import { useApi } from '../../app-context';
 import { FieldFrame, FormError, Page, QueryState } from '../../components/ui';
@@ -54,12 +54,26 @@ export function PhotoReviewScreen() {
 
 function PhotoReview({ photo }: { photo: PhotoReceipt }) {
   const [activeLine, setActiveLine] = useState<LineForm>();
-  if (reading(photo)) return <Reading photo={photo} />;
+  // The upload answered that this shopper had sent the very same photo before (docs/receipt-ingest.md#flow).
+  const duplicate = (useLocation().state as { duplicate?: boolean } | null)?.duplicate === true;
+  const again = duplicate && (
+    <p role="status" className="notice">
+      You uploaded this photo before: this is the same receipt, not a new one.
+    </p>
+  );
+  if (reading(photo))
+    return (
+      <>
+        {again}
+        <Reading photo={photo} />
+      </>
+    );
   const draft = photo.draft;
   return (
     <div className={photo.hasImage ? 'photo-review' : 'stack'}>
       {photo.hasImage && <ReceiptPhoto photo={photo} activeLine={activeLine} />}
       <div className="stack photo-review-draft">
+        {again}
         {photo.status === 'failed' && (
           <div role="alert" className="form-error">
             <p>CartWatch could not read this photo{photo.error ? ` (${photo.error})` : ''}.</p>
@@ -226,15 +240,16 @@ function DraftEditor({
     return result.ok && Object.keys(problems).length === 0 ? result.input : undefined;
   };
 
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
+  const confirmPurchase = () => {
     save.reset();
     confirm.reset();
     setSaved(false);
     const input = validInput(true);
     if (input) confirm.mutate(input);
   };
-  const saveDraft = () => {
+  // Enter in a field saves the draft; only the Confirm button records the purchase.
+  const saveDraft = (event?: FormEvent) => {
+    event?.preventDefault();
     save.reset();
     confirm.reset();
     setSaved(false);
@@ -268,7 +283,7 @@ function DraftEditor({
   const knownStore = storeOptions.some((store) => store.slug === form.storeSlug);
 
   return (
-    <form onSubmit={submit} className="stack" noValidate aria-label="Receipt draft">
+    <form onSubmit={saveDraft} className="stack" noValidate aria-label="Receipt draft">
       <div className="draft-header">
         <FieldFrame
           label="Store"
@@ -381,10 +396,10 @@ function DraftEditor({
       </div>
       <p className="hint">Otherwise it is deleted once the purchase is saved.</p>
       <div className="actions">
-        <button type="button" className="secondary" onClick={saveDraft} disabled={busy}>
+        <button type="submit" className="secondary" disabled={busy}>
           {save.isPending ? 'Saving…' : 'Save draft'}
         </button>
-        <button type="submit" disabled={busy}>
+        <button type="button" onClick={confirmPurchase} disabled={busy}>
           {confirm.isPending ? 'Saving the purchase…' : 'Confirm'}
         </button>
       </div>

@@ -55,7 +55,7 @@ export function PhotoUpload() {
   const [missing, setMissing] = useState(false);
   const upload = useMutation({
     mutationFn: (photo: File) => uploadPhoto(api, photo),
-    onSuccess: ({ id }) => navigate(routes.photoReceipt(id)),
+    onSuccess: ({ id, duplicate }) => navigate(routes.photoReceipt(id), { state: { duplicate } }),
   });
 
   const submit = (event: FormEvent) => {
