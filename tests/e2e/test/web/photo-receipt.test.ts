@@ -208,6 +208,7 @@ describe('receipts from photos, on a phone', () => {
     const account = await registerAccount(gateway, 'photo-bad');
     await signIn(page, account);
     await openImport(page);
+    expect(await axeViolations(page)).toEqual([]);
 
     const section = page.getByRole('region', { name: 'Photo of a paper receipt' });
     await section.getByLabel('Receipt photo').setInputFiles({

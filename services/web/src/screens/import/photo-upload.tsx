@@ -14,7 +14,7 @@ import { FormError } from '../../components/ui';
 import { routes } from '../../routes';
 
 /** The API's refusals of an upload, said in terms of what the shopper can do about them. */
-export function photoUploadError(error: unknown): unknown {
+function photoUploadError(error: unknown): unknown {
   if (!(error instanceof ApiError)) return error;
   if (error.status === 413)
     return new ApiError(
