@@ -1,4 +1,5 @@
 /** The app's screens by path; screens behind <RequireSession> need a signed-in user. */
+import { lazy, Suspense } from 'react';
 import { Navigate, Outlet, Route, Routes, useLocation } from 'react-router';
 import { useSession } from './app-context';
 import { Layout } from './components/layout';
@@ -27,16 +28,24 @@ import { ShrinkflationEvidenceScreen, ShrinkflationListScreen } from './screens/
 import { StoreAccountsScreen } from './screens/store-accounts';
 import { WatchesScreen, WatchScreen } from './screens/watches';
 
+/** The photo review (a photo, an editable draft) is a chunk of its own, loaded when first opened. */
+const PhotoReviewScreen = lazy(() =>
+  import('./screens/import/photo-review').then((m) => ({ default: m.PhotoReviewScreen })),
+);
+
+function Loading() {
+  return (
+    <p className="muted" aria-busy="true">
+      Loading…
+    </p>
+  );
+}
+
 /** Waits for the start-up refresh; sends a signed-out visitor to sign in, and back here afterwards. */
 function RequireSession() {
   const state = useSession();
   const location = useLocation();
-  if (state.status === 'unknown')
-    return (
-      <p className="muted" aria-busy="true">
-        Loading…
-      </p>
-    );
+  if (state.status === 'unknown') return <Loading />;
   if (state.status === 'signed-out') {
     const next = encodeURIComponent(location.pathname + location.search);
     return <Navigate to={`${routes.signIn}?next=${next}`} replace />;
@@ -62,6 +71,14 @@ export function AppRoutes() {
           <Route path={routes.purchases} element={<PurchasesScreen />} />
           <Route path={routes.purchase(':id')} element={<PurchaseScreen />} />
           <Route path={routes.importReceipt} element={<ImportScreen />} />
+          <Route
+            path={routes.photoReceipt(':id')}
+            element={
+              <Suspense fallback={<Loading />}>
+                <PhotoReviewScreen />
+              </Suspense>
+            }
+          />
           <Route path={routes.products} element={<ProductsScreen />} />
           <Route path={routes.product(':id')} element={<ProductScreen />} />
           <Route path={routes.watches} element={<WatchesScreen />} />

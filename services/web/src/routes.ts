@@ -13,6 +13,7 @@ export const routes = {
   purchases: '/app/purchases',
   purchase: (id: string) => `/app/purchases/${id}`,
   importReceipt: '/app/import',
+  photoReceipt: (id: string) => `/app/import/photo/${id}`,
   products: '/app/products',
   product: (id: string) => `/app/products/${id}`,
   watches: '/app/watches',

@@ -1,4 +1,4 @@
-/** Import a receipt: paste its text, or upload a CSV or JSON file. */
+/** Import a receipt: a photo of a paper one (reviewed on its own screen), its text, or a CSV or JSON file. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FormEvent, useId, useState } from 'react';
 import { Link } from 'react-router';
@@ -7,6 +7,7 @@ import { unwrap } from '../../api/errors';
 import { useApi } from '../../app-context';
 import { Field, FormError, Page } from '../../components/ui';
 import { routes } from '../../routes';
+import { PhotoUpload } from './photo-upload';
 import {
   type ImportRequest,
   type ImportValidation,
@@ -90,6 +91,8 @@ export function ImportScreen() {
   const outcome = send.data;
   return (
     <Page title="Import a receipt">
+      <PhotoUpload />
+      <h2>Receipt text or a file</h2>
       <fieldset className="choices">
         <legend>How to import</legend>
         <label className="choice">
