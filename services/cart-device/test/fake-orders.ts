@@ -2,10 +2,19 @@
  * A loopback HTTP fake of orders' internal routes (the contract in README.md "Depends on orders"):
  * GET /internal/carts/:userId?location=, POST /internal/carts/:userId/items and /items/remove with
  * { locationId, gtin, quantity }; GET /internal/locations/:id and GET /internal/locations?store= from
- * `locations`. It checks the service key and counts the writes it applied.
+ * `locations`. It checks the service key and counts the writes it applied. Requests are parsed and
+ * answers built with orders' schemas from common-types (AddCartItem, RemoveCartItem, Cart, StoreLocation,
+ * RetailerLocationIds), so the fake cannot drift from the contract orders serves.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  AddCartItem,
+  Cart,
+  RemoveCartItem,
+  RetailerLocationIds,
+  StoreLocation,
+} from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 
 export interface FakeProduct {
@@ -46,7 +55,7 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
     }
     return cart;
   };
-  const view = (userId: string, locationId: string) => {
+  const view = (userId: string, locationId: string): Cart => {
     const cart = cartOf(userId, locationId);
     const items = cart.lines.map((line) => ({
       id: newId(),
@@ -59,7 +68,7 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
       lineTotalCents: line.product.priceCents * line.quantity,
       available: 100,
     }));
-    return {
+    return Cart.parse({
       id: cart.id,
       userId,
       locationId,
@@ -67,7 +76,7 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
       items,
       itemCount: items.reduce((sum, item) => sum + item.quantity, 0),
       subtotalCents: items.reduce((sum, item) => sum + item.lineTotalCents, 0),
-    };
+    });
   };
   const error = (res: http.ServerResponse, status: number, code: string, message: string) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -80,19 +89,19 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
     if (id !== undefined) {
       const storeSlug = locations.get(id);
       if (storeSlug === undefined) return error(res, 404, 'NOT_FOUND', 'store location not found');
-      body = {
+      body = StoreLocation.parse({
         id,
         storeSlug,
         name: `Location of ${storeSlug}`,
         currency: 'USD',
         createdAt: new Date().toISOString(),
-      };
+      });
     } else if (url.pathname === '/internal/locations') {
       const storeSlug = url.searchParams.get('store') ?? '';
       const locationIds = [...locations]
         .filter(([, slug]) => slug === storeSlug)
         .map(([locationId]) => locationId);
-      body = { storeSlug, locationIds };
+      body = RetailerLocationIds.parse({ storeSlug, locationIds });
     } else {
       return error(res, 404, 'NOT_FOUND', 'no route');
     }
@@ -121,7 +130,10 @@ export async function startFakeOrders(serviceKey: string): Promise<FakeOrders> {
         return res.end(JSON.stringify(view(userId, location)));
       }
       if (req.method !== 'POST' || !match[2]) return error(res, 404, 'NOT_FOUND', 'no route');
-      const input = JSON.parse(body) as { locationId: string; gtin: string; quantity: number };
+      const parsed = (match[3] ? RemoveCartItem : AddCartItem).safeParse(JSON.parse(body));
+      if (!parsed.success) return error(res, 400, 'VALIDATION_FAILED', parsed.error.message);
+      const input = parsed.data;
+      if (input.gtin === undefined) return error(res, 400, 'VALIDATION_FAILED', 'cart-device sends gtin');
       const cart = cartOf(userId, input.locationId);
       const line = cart.lines.find((l) => l.product.gtin === input.gtin);
       if (match[3]) {

@@ -3,34 +3,40 @@
  * a location, by barcode, and read that cart; and which retailer a store location belongs to (orders
  * owns locations), so carts and layouts are managed by that retailer's staff. The HTTP adapter speaks
  * orders' internal routes (`/internal/carts/{userId}...`, `/internal/locations...`, see README.md
- * "Depends on orders"); tests run it against a loopback fake of those routes.
+ * "Depends on orders") with the request and response schemas of common-types; tests run it against a
+ * loopback fake of those routes that validates with the same schemas.
  */
-import { RetailerLocationIds, StoreSlug } from '@cartwatch/common-types';
+import {
+  type AddCartItem,
+  Cart,
+  CartLine,
+  type RemoveCartItem,
+  RetailerLocationIds,
+  StoreLocation,
+} from '@cartwatch/common-types';
 import { createInternalClient, InternalHttpError } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 
-/** The fields of orders' `Cart` this service reads; extra fields are ignored. */
-export const CartSnapshot = z.object({
-  id: z.uuid().nullable(),
-  locationId: z.uuid(),
-  currency: z.string(),
-  itemCount: z.number().int(),
-  subtotalCents: z.number().int(),
+/**
+ * The fields of orders' `Cart` (common-types) this service reads; extra fields are ignored. Picked from
+ * the shared schema, so a field orders renames or retypes breaks this build, not a shopper's scan.
+ */
+export const CartSnapshot = Cart.pick({
+  id: true,
+  locationId: true,
+  currency: true,
+  itemCount: true,
+  subtotalCents: true,
+}).extend({
   items: z.array(
-    z.object({
-      productId: z.uuid(),
-      gtin: z.string().nullable(),
-      name: z.string(),
-      quantity: z.number().int(),
-      lineTotalCents: z.number().int(),
-    }),
+    CartLine.pick({ productId: true, gtin: true, name: true, quantity: true, lineTotalCents: true }),
   ),
 });
 export type CartSnapshot = z.infer<typeof CartSnapshot>;
 
 /** The fields of orders' `StoreLocation` this service reads. */
-export const LocationOwner = z.object({ id: z.uuid(), storeSlug: StoreSlug });
+export const LocationOwner = StoreLocation.pick({ id: true, storeSlug: true });
 export type LocationOwner = z.infer<typeof LocationOwner>;
 
 export interface CallContext {
@@ -78,7 +84,11 @@ export function createHttpOrdersClient(options: {
   const change = (suffix: string, input: BarcodeChange, ctx?: CallContext) =>
     client.post(
       `${cartPath(input.userId)}${suffix}`,
-      { locationId: input.locationId, gtin: input.barcode, quantity: input.quantity },
+      {
+        locationId: input.locationId,
+        gtin: input.barcode,
+        quantity: input.quantity,
+      } satisfies AddCartItem & RemoveCartItem,
       { schema: CartSnapshot, ...requestIdOf(ctx) },
     );
 
