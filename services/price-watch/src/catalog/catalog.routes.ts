@@ -33,9 +33,9 @@ import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import type { SharedOptions } from '../prices/consensus.repository.js';
 import { getProductDetail } from '../prices/prices.service.js';
-import { productHistory, updateProduct } from './attributes.service.js';
-import { withGtins } from './catalog.repository.js';
+import { productHistory } from './attributes.service.js';
 import {
+  editProduct,
   findOrCreateByGtin,
   listProducts,
   mergeProducts,
@@ -142,9 +142,7 @@ export function mountCatalogRoutes(
   app.patch('/products/:id', requireAdmin, async (req, res) => {
     const { id } = parseParams(ProductParams, req);
     const body = parseBody(ProductUpdate, req);
-    const product = await updateProduct(database, id, body, currentUser(req).id);
-    const [withCodes] = await withGtins(database.db, [product]);
-    res.json(toProduct(withCodes ?? { ...product, gtins: [] }));
+    res.json(await editProduct(database, id, body, currentUser(req).id));
   });
 
   registry.registerPath({
