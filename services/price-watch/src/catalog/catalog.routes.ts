@@ -41,7 +41,6 @@ import {
   mergeProducts,
   resolveByGtin,
   splitProduct,
-  toProduct,
 } from './catalog.service.js';
 import { dismissMergeCandidate, mergeCandidates } from './merge-candidates.js';
 

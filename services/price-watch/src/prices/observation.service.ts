@@ -11,12 +11,7 @@ import type { ProductRow } from '../catalog/catalog.repository.js';
 import { gtinsOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
 import { utcDay } from './consensus.js';
-import {
-  recomputeShared,
-  recomputeSharedDays,
-  type SharedKey,
-  type SharedOptions,
-} from './consensus.repository.js';
+import { recomputeShared, recomputeSharedDays, type SharedOptions } from './consensus.repository.js';
 import { insertObservation, type NewObservation, ownPrevious } from './observation.repository.js';
 
 export interface ObservationInput {
