@@ -191,16 +191,17 @@ export async function lockItemsByProduct(
     .execute();
 }
 
-export interface ImportedRow {
-  id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  brand: string | null;
-  price_cents: number;
+/**
+ * One row of a catalog import; on_hand or active undefined: a new item gets 0 / active, an existing one
+ * keeps its own.
+ */
+export type ImportedRow = Pick<
+  Selectable<CatalogItemTable>,
+  'id' | 'product_id' | 'gtin' | 'name' | 'brand' | 'price_cents'
+> & {
   on_hand: number | undefined;
   active: boolean | undefined;
-}
+};
 
 /** One multi-row upsert; on_hand is only overwritten where the import gives it. */
 export async function upsertCatalogItems(
