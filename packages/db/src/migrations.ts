@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import {
   FileMigrationProvider,
   type MigrationInfo,
@@ -14,6 +14,7 @@ import {
   NO_MIGRATIONS,
 } from 'kysely/migration';
 import { assertSchemaName, createDatabase, type Database } from './database.js';
+import { createSchemaLocked, schemaExists } from './schema.repository.js';
 
 export const MIGRATION_TABLE = 'kysely_migration';
 export const MIGRATION_LOCK_TABLE = 'kysely_migration_lock';
@@ -26,12 +27,8 @@ export async function ensureSchema(db: Kysely<unknown>, schema: string): Promise
   const name = assertSchemaName(schema);
   // An existing schema needs no CREATE on the database: in Kubernetes each service role owns its
   // pre-created schema and has no right to create others.
-  const existing = await sql`select 1 from pg_namespace where nspname = ${name}`.execute(db);
-  if (existing.rows.length > 0) return;
-  await db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext(${`cartwatch.schema.${name}`}))`.execute(trx);
-    await sql`create schema if not exists ${sql.id(name)}`.execute(trx);
-  });
+  if (await schemaExists(db, name)) return;
+  await db.transaction().execute((trx) => createSchemaLocked(trx, name));
 }
 
 /** The Migrator only needs an untyped handle: migrations work on `Kysely<any>` by design. */

@@ -11,21 +11,11 @@ import {
   PostgresDialect,
   type PostgresDialectConfig,
   type SchemaMetadata,
-  sql,
   type TableMetadata,
 } from 'kysely';
+import { readSchemaColumns, readSchemaNames } from './schema.repository.js';
 
 const KYSELY_INTERNAL_TABLES = ['kysely_migration', 'kysely_migration_lock'];
-
-interface ColumnRow {
-  table_name: string;
-  table_type: string;
-  column_name: string | null;
-  udt_name: string | null;
-  udt_schema: string | null;
-  is_nullable: string | null;
-  column_default: string | null;
-}
 
 export class SchemaIntrospector implements DatabaseIntrospector {
   constructor(
@@ -34,21 +24,13 @@ export class SchemaIntrospector implements DatabaseIntrospector {
   ) {}
 
   async getSchemas(): Promise<SchemaMetadata[]> {
-    const { rows } = await sql<{ name: string }>`
-      select nspname as name from pg_catalog.pg_namespace where nspname = ${this.schema}`.execute(this.db);
-    return rows;
+    return readSchemaNames(this.db, this.schema);
   }
 
   async getTables(
     options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
   ): Promise<TableMetadata[]> {
-    const { rows } = await sql<ColumnRow>`
-      select t.table_name, t.table_type, c.column_name, c.udt_name, c.udt_schema, c.is_nullable, c.column_default
-      from information_schema.tables t
-      left join information_schema.columns c
-        on c.table_schema = t.table_schema and c.table_name = t.table_name
-      where t.table_schema = ${this.schema}
-      order by t.table_name, c.ordinal_position`.execute(this.db);
+    const rows = await readSchemaColumns(this.db, this.schema);
     const tables = new Map<string, TableMetadata>();
     for (const row of rows) {
       if (!options.withInternalKyselyTables && KYSELY_INTERNAL_TABLES.includes(row.table_name)) continue;

@@ -34,7 +34,7 @@ import {
   jetstreamManager,
 } from '@nats-io/jetstream';
 import { type NatsConnection, nanos } from '@nats-io/transport-node';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
@@ -42,7 +42,12 @@ import { scheduledDelayMs, sleep } from './backoff.js';
 import { type DeadLetterReason, describeDeadLetter, publishDeadLetter } from './dead-letter.js';
 import { deletedUsersAmong, lockUsers, recordDeletedUser } from './deleted-user.repository.js';
 import { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
-import { claimEvents, releaseEvents } from './inbox.repository.js';
+import {
+  claimEvents,
+  openEventSavepoint,
+  releaseEvents,
+  rollbackEventSavepoint,
+} from './inbox.repository.js';
 import { MessageQueue } from './message-queue.js';
 import type { AnyDatabase, AnyTables } from './schema-agnostic.js';
 
@@ -110,9 +115,6 @@ export interface EventConsumerOptions {
 }
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
-const FIRST_SAVEPOINT = sql.raw('savepoint cw_event');
-const NEXT_SAVEPOINT = sql.raw('release savepoint cw_event; savepoint cw_event');
-const ROLLBACK_TO_SAVEPOINT = sql.raw('rollback to savepoint cw_event');
 
 interface Delivery {
   msg: JsMsg;
@@ -460,7 +462,7 @@ export class EventConsumer {
       const deliveryCount = msg.info.deliveryCount;
       // One round trip per boundary: the previous message's savepoint is released and the next one set
       // in the same simple-protocol query. COMMIT releases the last one.
-      await (savepointOpen ? NEXT_SAVEPOINT : FIRST_SAVEPOINT).execute(trx);
+      await openEventSavepoint(trx, savepointOpen);
       savepointOpen = true;
       try {
         await handler.handle(
@@ -475,7 +477,7 @@ export class EventConsumer {
         decisions.set(msg, { kind: 'ack', outcome: 'handled' });
       } catch (error) {
         // Undo the handler's writes only; the rest of the batch goes on in the same transaction.
-        await ROLLBACK_TO_SAVEPOINT.execute(trx);
+        await rollbackEventSavepoint(trx);
         released.push(envelope.id);
         const text = errorText(error);
         this.#logger.warn(

@@ -31,3 +31,17 @@ export async function releaseEvents(
     trx,
   );
 }
+
+const FIRST_SAVEPOINT = sql.raw('savepoint cw_event');
+const NEXT_SAVEPOINT = sql.raw('release savepoint cw_event; savepoint cw_event');
+const ROLLBACK_TO_SAVEPOINT = sql.raw('rollback to savepoint cw_event');
+
+/** Sets the savepoint one event's handler runs in; `replace` releases the previous event's first. */
+export async function openEventSavepoint(trx: AnyExecutor, replace: boolean): Promise<void> {
+  await (replace ? NEXT_SAVEPOINT : FIRST_SAVEPOINT).execute(trx);
+}
+
+/** Undoes what the current event's handler wrote, keeping the rest of the batch. */
+export async function rollbackEventSavepoint(trx: AnyExecutor): Promise<void> {
+  await ROLLBACK_TO_SAVEPOINT.execute(trx);
+}

@@ -14,7 +14,7 @@ export {
   type HandlerContext,
 } from './event-consumer.js';
 export { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
-export { eventTablesV1, eventTablesV2 } from './event-tables.js';
+export { eventTablesV1, eventTablesV2 } from './migrations/event-tables.js';
 export { type ConnectNatsOptions, connectNats } from './nats-connection.js';
 export type { UnpublishedRow } from './outbox.repository.js';
 export { outboxChannel } from './outbox-channel.js';

@@ -4,14 +4,12 @@
  */
 import { type EventDefinition, EventEnvelope, type ServiceName } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
-import { sql } from 'kysely';
 import type { z } from 'zod';
-import { OUTBOX_CHANNEL_PREFIX } from './outbox-channel.js';
+import { insertOutboxRows, notifyOutbox, type OutboxInsert } from './outbox.repository.js';
 import type { AnyExecutor } from './schema-agnostic.js';
 
 /** NATS' default max_payload is 1 MiB; events carry ids and facts, never blobs. */
 export const MAX_EVENT_BYTES = 512 * 1024;
-const INSERT_CHUNK = 1_000;
 
 /** Anything Kysely can run a query on; pass the service's transaction so the event commits with the change. */
 export type OutboxExecutor = AnyExecutor;
@@ -95,21 +93,15 @@ export async function publishMany(
   if (events.length === 0) return [];
   // Validate everything before writing anything.
   const envelopes = events.map(({ definition, event }) => buildEnvelope(definition, event));
-  const rows = envelopes.map((envelope) => {
+  const rows = envelopes.map((envelope): OutboxInsert => {
     const payload = JSON.stringify(envelope);
     // A message the broker refuses would block the ordered outbox forever: refuse it here instead.
     if (Buffer.byteLength(payload) > MAX_EVENT_BYTES) {
       throw new Error(`${envelope.type} event ${envelope.id} is larger than ${MAX_EVENT_BYTES} bytes`);
     }
-    return sql`(${envelope.id}::uuid, ${envelope.type}, ${payload}::jsonb)`;
+    return { id: envelope.id, type: envelope.type, payload };
   });
-  // Three parameters per row; chunks stay far below Postgres' 65535-parameter limit.
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows.slice(start, start + INSERT_CHUNK);
-    await sql`insert into outbox (id, type, payload) values ${sql.join(chunk)}`.execute(executor);
-  }
-  // NOTIFY is delivered only when the transaction commits (and collapsed within it), so a rolled-back
-  // write wakes nobody. current_schema() is the service schema: every connection has search_path=<schema>.
-  await sql`select pg_notify(left(${OUTBOX_CHANNEL_PREFIX} || current_schema(), 63), '')`.execute(executor);
+  await insertOutboxRows(executor, rows);
+  await notifyOutbox(executor);
   return envelopes;
 }

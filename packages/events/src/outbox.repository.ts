@@ -1,5 +1,6 @@
 /** SQL of the outbox relay. All names unqualified: the connection's search_path is the service schema. */
 import { sql } from 'kysely';
+import { OUTBOX_CHANNEL_PREFIX } from './outbox-channel.js';
 import type { AnyExecutor } from './schema-agnostic.js';
 
 export interface UnpublishedRow {
@@ -8,6 +9,34 @@ export interface UnpublishedRow {
   type: string;
   /** The envelope as JSON text, published byte for byte. */
   payload: string;
+}
+
+/** One outbox row to write: the envelope's id and type, and the whole envelope as JSON text. */
+export interface OutboxInsert {
+  id: string;
+  type: string;
+  payload: string;
+}
+
+const INSERT_CHUNK = 1_000;
+
+/** Multi-row inserts in the given order; three parameters per row, so chunks stay far below Postgres' 65535. */
+export async function insertOutboxRows(db: AnyExecutor, rows: readonly OutboxInsert[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const chunk = rows
+      .slice(start, start + INSERT_CHUNK)
+      .map((row) => sql`(${row.id}::uuid, ${row.type}, ${row.payload}::jsonb)`);
+    await sql`insert into outbox (id, type, payload) values ${sql.join(chunk)}`.execute(db);
+  }
+}
+
+/**
+ * Wakes the relay. NOTIFY is delivered only when the transaction commits (and collapsed within it), so a
+ * rolled-back write wakes nobody. current_schema() is the service schema: every connection has
+ * search_path=<schema>.
+ */
+export async function notifyOutbox(db: AnyExecutor): Promise<void> {
+  await sql`select pg_notify(left(${OUTBOX_CHANNEL_PREFIX} || current_schema(), 63), '')`.execute(db);
 }
 
 export async function findUnpublished(db: AnyExecutor, limit: number): Promise<UnpublishedRow[]> {

@@ -1,6 +1,6 @@
 /** Builds what an app needs from validated config and a database; shared by startService and tests. */
 import { type ServiceName, services } from '@cartwatch/common-types';
-import { createDatabase, type Database } from '@cartwatch/db';
+import { createDatabase, type Database, pingDatabase } from '@cartwatch/db';
 import {
   type BaseServiceEnv,
   createLogger,
@@ -9,7 +9,6 @@ import {
   loadConfig,
 } from '@cartwatch/service-kit';
 import type { Express } from 'express';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { ServiceDefinition } from './service-definition.js';
@@ -40,7 +39,7 @@ export function createAppContext<S extends z.ZodObject<z.ZodRawShape>, DB>(
     registry: createMetricsRegistry(definition.name),
     readiness: {
       postgres: async () => {
-        await sql`select 1`.execute(database.db);
+        await pingDatabase(database.db);
       },
     },
   };

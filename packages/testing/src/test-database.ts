@@ -4,8 +4,7 @@
  * every pooled connection's search_path is that schema.
  */
 import { randomBytes } from 'node:crypto';
-import { createDatabase, type Database, ensureSchema, migrateSchema } from '@cartwatch/db';
-import { sql } from 'kysely';
+import { createDatabase, type Database, dropSchemaCascade, ensureSchema, migrateSchema } from '@cartwatch/db';
 import { testEnv } from './test-env.js';
 
 export interface TestDatabaseOptions {
@@ -50,7 +49,7 @@ export async function createTestDatabase<DB = unknown>(
   const drop = () => {
     dropped ??= (async () => {
       try {
-        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(untyped.db);
+        await dropSchemaCascade(untyped.db, schema);
       } finally {
         await database.close();
       }

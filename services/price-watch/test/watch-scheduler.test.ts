@@ -108,6 +108,8 @@ describe('watch scheduler', () => {
       runs = [first.runOnce(), second.runOnce()];
       for (let waiting = 0; waiting < 2; ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
+        // pg_stat_activity is read once per transaction and kept: drop that snapshot to see the waits now.
+        await sql`select pg_stat_clear_snapshot()`.execute(trx);
         const { rows } = await sql<{ waiting: number }>`
           select count(*)::int as waiting from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock'

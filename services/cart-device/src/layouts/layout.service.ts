@@ -7,10 +7,12 @@ import {
   type StoreLayoutInput,
 } from '@cartwatch/common-types';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
+import type { CurrentDevice } from '../auth/device-context.js';
 import { requireManagedLocation } from '../auth/store-staff.js';
 import type { StoredLayout } from '../db/schema.js';
 import { type Deps, iso } from '../deps.js';
 import type { CallContext } from '../orders/orders.client.js';
+import { usePairedSession } from '../pairing/pairing.service.js';
 import { planRoute } from '../routing/shopping-route.js';
 import { buildStoreGraph, type StoreGraph, validateLayout } from '../routing/store-graph.js';
 import * as layouts from './layout.repository.js';
@@ -195,4 +197,16 @@ export async function shoppingRoute(
     { productIds, categories: request.categories ?? [], productCategories },
     deps.config.EXACT_ROUTE_MAX_STOPS,
   );
+}
+
+/** The route through the paired shopper's cart, for the cart's screen (CONFLICT when it is not paired). */
+export async function deviceRoute(
+  deps: Deps,
+  cache: LayoutCache,
+  device: CurrentDevice,
+  ctx: CallContext,
+): Promise<ShoppingRoute> {
+  const session = await usePairedSession(deps, device.id);
+  const shopper = { id: session.user_id, role: 'user' as const };
+  return shoppingRoute(deps, cache, device.locationId, { cart: true }, shopper, ctx);
 }

@@ -10,7 +10,6 @@ import {
   StoreLayoutInput,
 } from '@cartwatch/common-types';
 import {
-  AppError,
   currentUser,
   errorResponses,
   jsonResponse,
@@ -25,9 +24,7 @@ import { type Express, Router } from 'express';
 import { currentDevice } from '../auth/device-context.js';
 import type { Deps } from '../deps.js';
 import { deviceSecurity } from '../devices/device-api.routes.js';
-import { touchSession } from '../pairing/pairing.repository.js';
-import { activeSession } from '../pairing/pairing.service.js';
-import { getLayout, type LayoutCache, putLayout, shoppingRoute } from './layout.service.js';
+import { deviceRoute, getLayout, type LayoutCache, putLayout, shoppingRoute } from './layout.service.js';
 
 export function mountLayoutRoutes(app: Express, deps: Deps, cache: LayoutCache): void {
   const router = Router();
@@ -52,16 +49,7 @@ export function mountLayoutRoutes(app: Express, deps: Deps, cache: LayoutCache):
 /** The route through the paired shopper's cart, for the cart's screen. */
 export function addDeviceRouteRoute(router: Router, deps: Deps, cache: LayoutCache): void {
   router.get('/route', async (req, res) => {
-    const device = currentDevice(req);
-    const session = await activeSession(deps, { deviceId: device.id });
-    if (!session) throw AppError.conflict('the cart is not paired');
-    await touchSession(deps.db, session.id);
-    const shopper = { id: session.user_id, role: 'user' as const };
-    res.json(
-      await shoppingRoute(deps, cache, device.locationId, { cart: true }, shopper, {
-        requestId: requestIdOf(req),
-      }),
-    );
+    res.json(await deviceRoute(deps, cache, currentDevice(req), { requestId: requestIdOf(req) }));
   });
 }
 

@@ -35,6 +35,14 @@ export async function activeSession(deps: Deps, owner: Owner): Promise<pairing.S
   return pairing.findActiveSession(deps.db, owner);
 }
 
+/** The cart's active session, kept from going idle by this use; CONFLICT when the cart is not paired. */
+export async function usePairedSession(deps: Deps, deviceId: string): Promise<pairing.SessionRow> {
+  const session = await activeSession(deps, { deviceId });
+  if (!session) throw AppError.conflict('the cart is not paired');
+  await pairing.touchSession(deps.db, session.id);
+  return session;
+}
+
 export async function createPairingCode(deps: Deps, device: CurrentDevice) {
   if (await activeSession(deps, { deviceId: device.id })) {
     throw AppError.conflict('the cart is paired; unpair it before showing a new code');

@@ -284,3 +284,8 @@ export async function listClippedCoupons(db: Executor<DB>, userId: string) {
     .orderBy('coupon_clip.clipped_at')
     .execute();
 }
+
+/** Forgets every coupon the user clipped. */
+export async function deleteUserClips(db: Executor<DB>, userId: string): Promise<void> {
+  await db.deleteFrom('coupon_clip').where('user_id', '=', userId).execute();
+}

@@ -223,3 +223,11 @@ export async function importCoupons(
   result.rejected.sort((a, b) => a.row - b.row);
   return result;
 }
+
+/** The coupons a user clipped, with when, for the account export (docs/privacy.md). */
+export async function clippedCouponsOf(db: Kysely<DB>, userId: string) {
+  return (await coupons.listClippedCoupons(db, userId)).map(({ clipped_at, ...coupon }) => ({
+    ...toCoupon(coupon, true),
+    clippedAt: new Date(clipped_at).toISOString(),
+  }));
+}

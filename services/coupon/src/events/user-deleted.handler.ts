@@ -2,13 +2,17 @@
 import { eventCatalog } from '@cartwatch/common-types';
 import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
+import { deleteUserClips } from '../coupons/coupon.repository.js';
 import type { DB } from '../db/schema.js';
+import { deleteUserOwnPrices } from '../prices/price.repository.js';
+import { deleteUserPurchaseLines } from '../relevance/purchase-line.repository.js';
+import { deleteUserLists } from '../shopping/shopping-list.repository.js';
 
 export async function purgeUser(trx: Transaction<DB>, userId: string): Promise<void> {
-  await trx.deleteFrom('shopping_list').where('user_id', '=', userId).execute();
-  await trx.deleteFrom('coupon_clip').where('user_id', '=', userId).execute();
-  await trx.deleteFrom('purchase_line').where('user_id', '=', userId).execute();
-  await trx.deleteFrom('own_price').where('user_id', '=', userId).execute();
+  await deleteUserLists(trx, userId);
+  await deleteUserClips(trx, userId);
+  await deleteUserPurchaseLines(trx, userId);
+  await deleteUserOwnPrices(trx, userId);
 }
 
 export const userDeletedHandler = defineHandler(

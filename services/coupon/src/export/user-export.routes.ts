@@ -5,8 +5,7 @@
 import { allPages, mountUserExport } from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import type { Kysely } from 'kysely';
-import { toCoupon } from '../coupons/coupon.mapper.js';
-import { listClippedCoupons } from '../coupons/coupon.repository.js';
+import { clippedCouponsOf } from '../coupons/coupon.service.js';
 import type { DB } from '../db/schema.js';
 import { getList, listPage } from '../shopping/shopping-list.service.js';
 
@@ -17,10 +16,7 @@ export function mountUserExportRoutes(app: Express, db: Kysely<DB>): void {
     const summaries = await allPages((cursor) => listPage(db, userId, { limit: PAGE, cursor }));
     const lists = [];
     for (const summary of summaries) lists.push(await getList(db, userId, summary.id));
-    const clippedCoupons = (await listClippedCoupons(db, userId)).map(({ clipped_at, ...coupon }) => ({
-      ...toCoupon(coupon, true),
-      clippedAt: new Date(clipped_at).toISOString(),
-    }));
+    const clippedCoupons = await clippedCouponsOf(db, userId);
     return { lists, clippedCoupons };
   });
 }

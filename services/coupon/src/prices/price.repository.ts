@@ -229,3 +229,8 @@ async function storePricesFrom(
     observedAt: row.observed_at,
   }));
 }
+
+/** Forgets the prices the user's own receipts recorded. */
+export async function deleteUserOwnPrices(db: Executor<DB>, userId: string): Promise<void> {
+  await db.deleteFrom('own_price').where('user_id', '=', userId).execute();
+}

@@ -94,3 +94,8 @@ export async function findRecentPurchases(
     lastPurchasedAt: new Date(row.last_purchased_at as Date | string),
   }));
 }
+
+/** Forgets the user's purchase history. */
+export async function deleteUserPurchaseLines(db: Executor<DB>, userId: string): Promise<void> {
+  await db.deleteFrom('purchase_line').where('user_id', '=', userId).execute();
+}

@@ -187,3 +187,8 @@ export async function findListedProductIds(db: Executor<DB>, userId: string): Pr
     .execute();
   return new Set(rows.flatMap((row) => (row.product_id ? [row.product_id] : [])));
 }
+
+/** Deletes the user's shopping lists (their items go by ON DELETE CASCADE). */
+export async function deleteUserLists(db: Executor<DB>, userId: string): Promise<void> {
+  await db.deleteFrom('shopping_list').where('user_id', '=', userId).execute();
+}

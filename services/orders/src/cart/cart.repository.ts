@@ -1,24 +1,13 @@
 /** SQL of carts: one per user and location, lines upserted in one statement each. */
 import type { Executor } from '@cartwatch/db';
-import { sql } from 'kysely';
-import type { DB } from '../db/schema.js';
+import { type Selectable, sql } from 'kysely';
+import type { CartItemTable, CartTable, CatalogItemTable, DB } from '../db/schema.js';
 
-export interface CartRow {
-  id: string;
-  user_id: string;
-  location_id: string;
-}
+export type CartRow = Pick<Selectable<CartTable>, 'id' | 'user_id' | 'location_id'>;
 
-export interface CartLineRow {
-  id: string;
-  catalog_item_id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  price_cents: number;
-  quantity: number;
-  available: number;
-}
+/** A cart line with its catalog item's name and price and the units available (on hand minus reserved). */
+export type CartLineRow = Pick<Selectable<CartItemTable>, 'id' | 'catalog_item_id' | 'quantity'> &
+  Pick<Selectable<CatalogItemTable>, 'product_id' | 'gtin' | 'name' | 'price_cents'> & { available: number };
 
 export async function findCart(
   db: Executor<DB>,

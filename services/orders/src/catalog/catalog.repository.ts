@@ -1,32 +1,13 @@
 /** SQL of store locations and catalog items (with their stock). */
 import type { Executor } from '@cartwatch/db';
-import { sql, type Transaction } from 'kysely';
-import type { DB } from '../db/schema.js';
+import { type Selectable, sql, type Transaction } from 'kysely';
+import type { CatalogItemTable, DB, StoreLocationTable } from '../db/schema.js';
 
-export type LocationRow = {
-  id: string;
-  store_slug: string;
-  name: string;
-  currency: string;
-  created_at: Date;
-};
+export type LocationRow = Selectable<StoreLocationTable>;
 
-export type CatalogItemRow = {
-  id: string;
-  location_id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  brand: string | null;
-  price_cents: number;
-  on_hand: number;
-  reserved: number;
-  active: boolean;
-  deleted_at: Date | null;
-  updated_at: Date;
-  currency: string;
-  store_slug: string;
-};
+/** A catalog item with its location's currency and store. */
+export type CatalogItemRow = Omit<Selectable<CatalogItemTable>, 'created_at'> &
+  Pick<LocationRow, 'currency' | 'store_slug'>;
 
 export async function insertLocation(
   db: Executor<DB>,
@@ -148,17 +129,10 @@ export async function listCatalogItems(db: Executor<DB>, filter: CatalogFilter):
   return query.execute();
 }
 
-export interface NewCatalogItem {
-  id: string;
-  location_id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  brand: string | null;
-  price_cents: number;
-  on_hand: number;
-  active: boolean;
-}
+export type NewCatalogItem = Pick<
+  Selectable<CatalogItemTable>,
+  'id' | 'location_id' | 'product_id' | 'gtin' | 'name' | 'brand' | 'price_cents' | 'on_hand' | 'active'
+>;
 
 /** Inserts unless the location already sells the product; undefined then. */
 export async function insertCatalogItem(db: Executor<DB>, item: NewCatalogItem): Promise<string | undefined> {
@@ -174,7 +148,7 @@ export async function insertCatalogItem(db: Executor<DB>, item: NewCatalogItem):
 export async function updateCatalogItem(
   db: Executor<DB>,
   id: string,
-  patch: { name?: string; brand?: string | null; price_cents?: number; active?: boolean },
+  patch: Partial<Pick<Selectable<CatalogItemTable>, 'name' | 'brand' | 'price_cents' | 'active'>>,
 ): Promise<void> {
   await db
     .updateTable('catalog_item')
@@ -217,16 +191,17 @@ export async function lockItemsByProduct(
     .execute();
 }
 
-export interface ImportedRow {
-  id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  brand: string | null;
-  price_cents: number;
+/**
+ * One row of a catalog import; on_hand or active undefined: a new item gets 0 / active, an existing one
+ * keeps its own.
+ */
+export type ImportedRow = Pick<
+  Selectable<CatalogItemTable>,
+  'id' | 'product_id' | 'gtin' | 'name' | 'brand' | 'price_cents'
+> & {
   on_hand: number | undefined;
   active: boolean | undefined;
-}
+};
 
 /** One multi-row upsert; on_hand is only overwritten where the import gives it. */
 export async function upsertCatalogItems(

@@ -9,14 +9,7 @@ import * as orders from '../orders/orders.repository.js';
 
 export async function purgeUserData(trx: Transaction<DB>, data: EventDataOf<EventCatalog['userDeleted']>) {
   const { userId } = data;
-  const open = await trx
-    .selectFrom('order')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('status', 'in', ['PENDING', 'PAID'])
-    .orderBy('id')
-    .forNoKeyUpdate()
-    .execute();
+  const open = await orders.lockOpenOrdersOfUser(trx, userId);
   for (const order of open) {
     const items = await orders.findOrderItems(trx, order.id);
     await orders.moveStock(
@@ -25,8 +18,5 @@ export async function purgeUserData(trx: Transaction<DB>, data: EventDataOf<Even
       'release',
     );
   }
-  // order_item, order_status_history, payment, refund and cart_item go by ON DELETE CASCADE.
-  await trx.deleteFrom('order').where('user_id', '=', userId).execute();
-  await trx.deleteFrom('cart').where('user_id', '=', userId).execute();
-  await trx.deleteFrom('idempotency_key').where('user_id', '=', userId).execute();
+  await orders.deleteUserData(trx, userId);
 }

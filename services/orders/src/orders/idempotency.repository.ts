@@ -3,16 +3,14 @@
  * request with the same key sees it) and completed with the response in the checkout transaction.
  */
 import type { Executor } from '@cartwatch/db';
-import { sql } from 'kysely';
-import type { DB } from '../db/schema.js';
+import { type Selectable, sql } from 'kysely';
+import type { DB, IdempotencyKeyTable } from '../db/schema.js';
 
-export interface IdempotencyRow {
-  request_hash: string;
-  state: 'in_progress' | 'completed';
-  response_status: number | null;
-  response_body: unknown;
-  stale: boolean;
-}
+/** A claimed key as a second request finds it; `stale`: its lock timed out. */
+export type IdempotencyRow = Pick<
+  Selectable<IdempotencyKeyTable>,
+  'request_hash' | 'state' | 'response_status' | 'response_body'
+> & { stale: boolean };
 
 /** Claims the key; returns undefined when claimed, else the existing row. */
 export async function claimKey(

@@ -1,43 +1,26 @@
 /** SQL of orders, their items and status history, and the stock movements they cause. */
 import type { Executor } from '@cartwatch/db';
-import { sql, type Transaction } from 'kysely';
-import type { DB } from '../db/schema.js';
+import { type Insertable, type Selectable, sql, type Transaction } from 'kysely';
+import type {
+  CartItemTable,
+  CatalogItemTable,
+  DB,
+  OrderItemTable,
+  OrderStatusHistoryTable,
+  OrderTable,
+} from '../db/schema.js';
 
-export interface OrderRow {
-  id: string;
-  user_id: string;
-  location_id: string;
-  status: string;
-  currency: string;
-  total_cents: number;
-  item_count: number;
-  expires_at: Date | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type OrderRow = Selectable<OrderTable>;
+export type OrderItemRow = Selectable<OrderItemTable>;
 
-export interface OrderItemRow {
-  id: string;
-  order_id: string;
-  catalog_item_id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  unit_price_cents: number;
-  quantity: number;
-}
-
-export interface CheckoutLine {
-  catalog_item_id: string;
-  product_id: string;
-  gtin: string | null;
-  name: string;
-  price_cents: number;
-  quantity: number;
-  on_hand: number;
-  reserved: number;
-  sellable: boolean;
-}
+/** A cart line as checkout reads it: the line, its catalog item's price and stock, and whether it sells. */
+export type CheckoutLine = Pick<Selectable<CartItemTable>, 'catalog_item_id' | 'quantity'> &
+  Pick<
+    Selectable<CatalogItemTable>,
+    'product_id' | 'gtin' | 'name' | 'price_cents' | 'on_hand' | 'reserved'
+  > & {
+    sellable: boolean;
+  };
 
 export interface StockLine {
   catalogItemId: string;
@@ -168,27 +151,20 @@ export async function moveStock(
     where ci.id = v.id`.execute(trx);
 }
 
-export async function insertOrder(
-  trx: Transaction<DB>,
-  order: Omit<OrderRow, 'created_at' | 'updated_at'>,
-): Promise<OrderRow> {
+export async function insertOrder(trx: Transaction<DB>, order: Insertable<OrderTable>): Promise<OrderRow> {
   return trx.insertInto('order').values(order).returningAll().executeTakeFirstOrThrow();
 }
 
-export async function insertOrderItems(trx: Transaction<DB>, items: OrderItemRow[]): Promise<void> {
+export async function insertOrderItems(
+  trx: Transaction<DB>,
+  items: Insertable<OrderItemTable>[],
+): Promise<void> {
   await trx.insertInto('order_item').values(items).execute();
 }
 
 export async function insertHistory(
   db: Executor<DB>,
-  entry: {
-    id: string;
-    order_id: string;
-    from_status: string | null;
-    to_status: string;
-    actor: string;
-    reason: string | null;
-  },
+  entry: Omit<Selectable<OrderStatusHistoryTable>, 'created_at'>,
 ): Promise<void> {
   await db.insertInto('order_status_history').values(entry).execute();
 }
@@ -291,4 +267,26 @@ export async function lockExpiredPendingOrders(
     .forNoKeyUpdate()
     .skipLocked()
     .execute();
+}
+
+/** Locks the user's open orders (PENDING, PAID: they still reserve stock), in id order. */
+export async function lockOpenOrdersOfUser(trx: Transaction<DB>, userId: string): Promise<{ id: string }[]> {
+  return trx
+    .selectFrom('order')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('status', 'in', ['PENDING', 'PAID'])
+    .orderBy('id')
+    .forNoKeyUpdate()
+    .execute();
+}
+
+/**
+ * Deletes the user's orders, carts and idempotency keys; order_item, order_status_history, payment,
+ * refund and cart_item go by ON DELETE CASCADE.
+ */
+export async function deleteUserData(db: Executor<DB>, userId: string): Promise<void> {
+  await db.deleteFrom('order').where('user_id', '=', userId).execute();
+  await db.deleteFrom('cart').where('user_id', '=', userId).execute();
+  await db.deleteFrom('idempotency_key').where('user_id', '=', userId).execute();
 }

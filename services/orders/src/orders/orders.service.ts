@@ -20,6 +20,7 @@ import { publish } from '@cartwatch/events';
 import { AppError, type CurrentUser, managesRetailer } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
+import * as carts from '../cart/cart.repository.js';
 import { publishCartUpdated } from '../cart/cart.service.js';
 import * as catalog from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
@@ -255,7 +256,7 @@ async function emptyCart(
   location: catalog.LocationRow,
   cartId: string,
 ) {
-  await trx.deleteFrom('cart_item').where('cart_id', '=', cartId).execute();
+  await carts.clearCart(trx, cartId);
   await publishCartUpdated(trx, userId, location, { id: cartId, user_id: userId, location_id: location.id });
 }
 

@@ -5,12 +5,11 @@
  */
 
 import { formatMoney } from '@cartwatch/common-types';
-import type { Executor } from '@cartwatch/db';
-import { sql, type Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { buyersOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
-import { pricesSeenByDay } from '../prices/prices.repository.js';
-import type { WatchRow } from '../watches/watches.repository.js';
+import { ninetyDayMedian } from '../prices/prices.repository.js';
+import { lockActiveProductWatches, recordWatchState, type WatchRow } from '../watches/watches.repository.js';
 import { settingsOf } from './alerts.repository.js';
 import { createAlert, toSettings } from './alerts.service.js';
 
@@ -23,26 +22,6 @@ export interface PriceSignal {
   available: boolean | null;
   storeSlug: string | null;
   observedAt: string;
-}
-
-/**
- * Median of the daily average prices of the last 90 days (all stores, one currency) that the watch's
- * owner sees (docs/price-watch.md, "What a shopper sees"): the shared prices plus the owner's own
- * observations, so another shopper's single receipt never moves it.
- */
-export async function ninetyDayMedian(
-  db: Executor<DB>,
-  productId: string,
-  currency: string,
-  ownerId: string,
-): Promise<number | undefined> {
-  const { rows } = await sql<{ median: string | null }>`
-    select percentile_cont(0.5) within group (order by avg_cents) as median
-    from (select day, avg(price_cents) as avg_cents from ${pricesSeenByDay(productId, ownerId)} seen
-          where currency = ${currency} and day >= current_date - 90
-          group by day) daily`.execute(db);
-  const median = rows[0]?.median;
-  return median === null || median === undefined ? undefined : Number(median);
 }
 
 function money(cents: number, currency: string): string {
@@ -125,18 +104,12 @@ export async function evaluateWatch(
       dedupeKey: `back-in-stock:${watch.id}:${signal.observationId}`,
     });
   }
-  await trx
-    .updateTable('watch')
-    .set({
-      target_armed: armed,
-      ...(priceCents !== null &&
-        currency !== null && { last_price_cents: priceCents, last_currency: currency }),
-      ...(signal.available !== null && { last_available: signal.available }),
-      last_checked_at: signal.observedAt,
-      updated_at: sql`now()`,
-    })
-    .where('id', '=', watch.id)
-    .execute();
+  await recordWatchState(trx, watch.id, {
+    targetArmed: armed,
+    ...(priceCents !== null && currency !== null && { price: { cents: priceCents, currency } }),
+    available: signal.available,
+    checkedAt: signal.observedAt,
+  });
 }
 
 /**
@@ -159,14 +132,7 @@ export async function alertOnObservation(
   audience: AlertAudience = {},
 ): Promise<void> {
   // A paused watch alerts nothing (docs/price-watch.md, "Watches").
-  let query = trx
-    .selectFrom('watch')
-    .selectAll()
-    .where('product_id', '=', signal.productId)
-    .where('paused', '=', false);
-  if (audience.onlyUserId) query = query.where('user_id', '=', audience.onlyUserId);
-  if (audience.exceptUserId) query = query.where('user_id', '<>', audience.exceptUserId);
-  const watches = await query.orderBy('id').forUpdate().execute();
+  const watches = await lockActiveProductWatches(trx, signal.productId, audience);
   // Each owner's median: the shared prices plus their own observations.
   const medians = new Map<string, number | undefined>();
   for (const watch of watches) {

@@ -5,10 +5,19 @@
 import type { ProductHistory, ProductUpdate } from '@cartwatch/common-types';
 import { type Database, type Executor, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { AttributeName, DB } from '../db/schema.js';
 import { ATTRIBUTES, bestValue, formatSize, normalizeCategory, parseSize, type Vote } from './attributes.js';
+import {
+  deleteOverrides,
+  historyOf,
+  insertHistory,
+  overridesOf,
+  setProductColumns,
+  upsertOverride,
+  upsertVotes,
+  votesOf,
+} from './attributes.repository.js';
 import { findLiveProduct, findProductById, type ProductRow } from './catalog.repository.js';
 import { normalizeBrand } from './product-name.js';
 
@@ -48,36 +57,17 @@ export async function recordStatement(
 ): Promise<boolean> {
   const values = statedValues(stated);
   if (values.length === 0) return false;
-  const changed = await db
-    .insertInto('product_attribute_vote')
-    .values(
-      values.map(([attribute, value]) => ({
-        product_id: productId,
-        attribute,
-        source: source.kind,
-        voter: source.voter,
-        value,
-        observed_at: source.at,
-      })),
-    )
-    .onConflict((oc) =>
-      oc
-        .columns(['product_id', 'attribute', 'source', 'voter'])
-        .doUpdateSet((eb) => ({
-          value: eb.ref('excluded.value'),
-          observed_at: eb.ref('excluded.observed_at'),
-        }))
-        // Only a changed statement is written: the same value again (every receipt of a regular buy)
-        // changes no vote and needs no resolving.
-        .where((eb) =>
-          eb.and([
-            eb('product_attribute_vote.observed_at', '<=', eb.ref('excluded.observed_at')),
-            eb('product_attribute_vote.value', '<>', eb.ref('excluded.value')),
-          ]),
-        ),
-    )
-    .returning('attribute')
-    .execute();
+  const changed = await upsertVotes(
+    db,
+    values.map(([attribute, value]) => ({
+      product_id: productId,
+      attribute,
+      source: source.kind,
+      voter: source.voter,
+      value,
+      observed_at: source.at,
+    })),
+  );
   return changed.length > 0;
 }
 
@@ -102,16 +92,8 @@ export async function resolveAttributes(
 ): Promise<ProductRow | undefined> {
   const product = await findProductById(db, productId);
   if (!product) return undefined;
-  const votes = await db
-    .selectFrom('product_attribute_vote')
-    .select(['attribute', 'source', 'voter', 'value', 'observed_at'])
-    .where('product_id', '=', productId)
-    .execute();
-  const overrides = await db
-    .selectFrom('product_attribute_override')
-    .select(['attribute', 'value'])
-    .where('product_id', '=', productId)
-    .execute();
+  const votes = await votesOf(db, productId);
+  const overrides = await overridesOf(db, productId);
   let changed = false;
   for (const attribute of ATTRIBUTES) {
     const current = currentValue(product, attribute);
@@ -133,23 +115,16 @@ export async function resolveAttributes(
           current,
         );
     if (target === undefined || target === current) continue;
-    await db
-      .updateTable('product')
-      .set({ ...setColumns(attribute, target), updated_at: sql`now()` })
-      .where('id', '=', productId)
-      .execute();
-    await db
-      .insertInto('product_history')
-      .values({
-        id: newId(),
-        product_id: productId,
-        attribute,
-        old_value: current,
-        new_value: target,
-        cause: change.cause,
-        actor_user_id: change.actorId,
-      })
-      .execute();
+    await setProductColumns(db, productId, setColumns(attribute, target));
+    await insertHistory(db, {
+      id: newId(),
+      product_id: productId,
+      attribute,
+      old_value: current,
+      new_value: target,
+      cause: change.cause,
+      actor_user_id: change.actorId,
+    });
     changed = true;
   }
   return changed ? findProductById(db, productId) : product;
@@ -173,22 +148,12 @@ export async function updateProduct(
     if (update.brand !== undefined) set.push(['brand', update.brand]);
     if (update.size !== undefined) set.push(['size', update.size === null ? null : formatSize(update.size)]);
     for (const [attribute, value] of set) {
-      await trx
-        .insertInto('product_attribute_override')
-        .values({ product_id: productId, attribute, value, set_by: adminId })
-        .onConflict((oc) =>
-          oc.columns(['product_id', 'attribute']).doUpdateSet({ value, set_by: adminId, set_at: sql`now()` }),
-        )
-        .execute();
+      await upsertOverride(trx, productId, attribute, value, adminId);
     }
     if (set.length > 0) await resolveAttributes(trx, productId, { cause: 'admin', actorId: adminId });
     const cleared = [...new Set(update.clear ?? [])];
     if (cleared.length > 0) {
-      await trx
-        .deleteFrom('product_attribute_override')
-        .where('product_id', '=', productId)
-        .where('attribute', 'in', cleared)
-        .execute();
+      await deleteOverrides(trx, productId, cleared);
       await resolveAttributes(trx, productId, { cause: 'admin-clear', actorId: adminId });
     }
     return (await findLiveProduct(trx, productId)) as ProductRow;
@@ -202,13 +167,7 @@ export async function productHistory(
 ): Promise<z.infer<typeof ProductHistory>> {
   const product = await findProductById(database.db, productId);
   if (!product) throw AppError.notFound('product');
-  const rows = await database.db
-    .selectFrom('product_history')
-    .select(['id', 'attribute', 'old_value', 'new_value', 'cause', 'actor_user_id', 'created_at'])
-    .where('product_id', '=', productId)
-    .orderBy('seq', 'desc')
-    .limit(500)
-    .execute();
+  const rows = await historyOf(database.db, productId, 500);
   return {
     items: rows.map((row) => ({
       id: row.id,

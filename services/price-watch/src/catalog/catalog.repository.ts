@@ -346,6 +346,51 @@ export async function deleteUserMatches(db: Executor<DB>, userId: string): Promi
 }
 
 /** Users who bought a product (for buyer-only alerts). */
+/** Which purchases a coupon covers: one product, a normalised brand, a category (any case), or all. */
+export interface CouponBuyerFilter {
+  productId?: string;
+  brandNorm?: string;
+  category?: string;
+  /** Only purchases at this store. */
+  storeSlug?: string | undefined;
+}
+
+/** Each user who bought what the filter covers, once, with the product of their newest such purchase. */
+export async function findBuyersForCoupon(
+  db: Executor<DB>,
+  filter: CouponBuyerFilter,
+): Promise<{ user_id: string; product_id: string }[]> {
+  let query = db
+    .selectFrom('purchase_line_match as m')
+    .innerJoin('product as p', 'p.id', 'm.product_id')
+    .select(['m.user_id', 'p.id as product_id'])
+    .distinctOn('m.user_id')
+    .orderBy('m.user_id')
+    .orderBy('m.purchased_at', 'desc');
+  if (filter.productId !== undefined) query = query.where('p.id', '=', filter.productId);
+  if (filter.brandNorm !== undefined) query = query.where('p.brand_norm', '=', filter.brandNorm);
+  if (filter.category !== undefined) {
+    query = query.where((eb) => eb.fn('lower', ['p.category']), '=', filter.category.toLowerCase());
+  }
+  if (filter.storeSlug) query = query.where('m.store_slug', '=', filter.storeSlug);
+  return query.execute();
+}
+
+/** The matched lines of `productId` that carry one of `gtins14`. */
+export async function lineIdsWithGtins(
+  db: Executor<DB>,
+  productId: string,
+  gtins14: readonly string[],
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom('purchase_line_match')
+    .select('line_id')
+    .where('product_id', '=', productId)
+    .where('gtin', 'in', gtins14)
+    .execute();
+  return rows.map((row) => row.line_id);
+}
+
 export async function buyersOf(db: Executor<DB>, productIds: string[]): Promise<string[]> {
   if (productIds.length === 0) return [];
   const rows = await db

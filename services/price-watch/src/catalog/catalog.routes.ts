@@ -33,15 +33,14 @@ import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import type { SharedOptions } from '../prices/consensus.repository.js';
 import { getProductDetail } from '../prices/prices.service.js';
-import { productHistory, updateProduct } from './attributes.service.js';
-import { withGtins } from './catalog.repository.js';
+import { productHistory } from './attributes.service.js';
 import {
+  editProduct,
   findOrCreateByGtin,
   listProducts,
   mergeProducts,
   resolveByGtin,
   splitProduct,
-  toProduct,
 } from './catalog.service.js';
 import { dismissMergeCandidate, mergeCandidates } from './merge-candidates.js';
 
@@ -142,9 +141,7 @@ export function mountCatalogRoutes(
   app.patch('/products/:id', requireAdmin, async (req, res) => {
     const { id } = parseParams(ProductParams, req);
     const body = parseBody(ProductUpdate, req);
-    const product = await updateProduct(database, id, body, currentUser(req).id);
-    const [withCodes] = await withGtins(database.db, [product]);
-    res.json(toProduct(withCodes ?? { ...product, gtins: [] }));
+    res.json(await editProduct(database, id, body, currentUser(req).id));
   });
 
   registry.registerPath({

@@ -1,18 +1,19 @@
 /** Catalog reads and admin corrections (merge, split), and GTIN resolution for other services. */
-import { defineCursor, type Page, type Product } from '@cartwatch/common-types';
+import { defineCursor, type Page, type Product, type ProductUpdate } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { recomputeSharedOfProducts, type SharedOptions } from '../prices/consensus.repository.js';
 import { recomputeRollups } from '../prices/observation.repository.js';
-import { recordStatement, resolveAttributes } from './attributes.service.js';
+import { recordStatement, resolveAttributes, updateProduct } from './attributes.service.js';
 import {
   attachGtin,
   findLiveProduct,
   findProductById,
   findProductIdByGtin,
   insertProduct,
+  lineIdsWithGtins,
   linesOfProduct,
   lockMatching,
   mergeProductInto,
@@ -102,6 +103,18 @@ export async function getProduct(database: Database<DB>, id: string): Promise<Pr
   const [withCodes] = await withGtins(database.db, [product]);
   if (!withCodes) throw AppError.notFound('product');
   return toProduct(withCodes);
+}
+
+/** An admin's edit of a product's attributes (docs/price-watch.md, "Product attributes"), as the API shows it. */
+export async function editProduct(
+  database: Database<DB>,
+  id: string,
+  update: z.infer<typeof ProductUpdate>,
+  adminId: string,
+): Promise<Product> {
+  const product = await updateProduct(database, id, update, adminId);
+  const [withCodes] = await withGtins(database.db, [product]);
+  return toProduct(withCodes ?? { ...product, gtins: [] });
 }
 
 export async function resolveByGtin(database: Database<DB>, gtin: string): Promise<Product> {
@@ -238,13 +251,8 @@ export async function splitProduct(
     // Lines carrying a moved GTIN follow it.
     const lineIds = [...new Set([...lines.map((line) => line.line_id)])];
     if (gtins14.length > 0) {
-      const gtinLines = await trx
-        .selectFrom('purchase_line_match')
-        .select('line_id')
-        .where('product_id', '=', sourceId)
-        .where('gtin', 'in', gtins14)
-        .execute();
-      for (const line of gtinLines) if (!lineIds.includes(line.line_id)) lineIds.push(line.line_id);
+      const gtinLines = await lineIdsWithGtins(trx, sourceId, gtins14);
+      for (const lineId of gtinLines) if (!lineIds.includes(lineId)) lineIds.push(lineId);
     }
     await moveLines(trx, lineIds, newProductId);
     await recomputeRollups(trx, [sourceId, newProductId]);

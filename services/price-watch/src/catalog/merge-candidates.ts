@@ -7,11 +7,11 @@
  */
 import type { MergeCandidate } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
-import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import { withGtins } from './catalog.repository.js';
 import { toProduct } from './catalog.service.js';
+import { findCandidatePairs, findProductsByIds, insertDismissal } from './merge-candidates.repository.js';
 
 /** Name similarity from which two products of one brand and size are suspected duplicates. */
 export const MERGE_NAME_SIMILARITY = 0.6;
@@ -20,46 +20,10 @@ export async function mergeCandidates(
   database: Database<DB>,
   limit: number,
 ): Promise<z.infer<typeof MergeCandidate>[]> {
-  const { rows } = await sql<{
-    a: string;
-    b: string;
-    reason: 'gtin-family' | 'similar-name';
-    similarity: number | null;
-  }>`
-    with live as (select * from product where merged_into is null),
-    family as (
-      select distinct least(ga.product_id, gb.product_id) as a, greatest(ga.product_id, gb.product_id) as b,
-             'gtin-family'::text as reason, null::real as similarity
-      from product_gtin ga
-      join product_gtin gb on substr(gb.gtin, 2, 12) = substr(ga.gtin, 2, 12) and gb.product_id <> ga.product_id
-      join live pa on pa.id = ga.product_id
-      join live pb on pb.id = gb.product_id
-    ),
-    alike as (
-      select pa.id as a, pb.id as b, 'similar-name'::text as reason,
-             product_name_similarity(pa.name_norm, pb.name_norm) as similarity
-      from live pa
-      join live pb on pb.id > pa.id and pb.brand_norm = pa.brand_norm
-        and pb.size_value = pa.size_value and pb.size_unit = pa.size_unit
-      where pa.brand_norm <> ''
-        and product_name_similarity(pa.name_norm, pb.name_norm) >= ${MERGE_NAME_SIMILARITY}
-    ),
-    pairs as (
-      select distinct on (a, b) * from (select * from family union all select * from alike) both_kinds
-      order by a, b, (reason = 'gtin-family') desc
-    )
-    select p.* from pairs p
-    where not exists (
-      select 1 from product_merge_dismissal d where d.product_a = p.a and d.product_b = p.b
-    )
-    order by (p.reason = 'gtin-family') desc, p.similarity desc nulls first, p.a, p.b
-    limit ${limit}`.execute(database.db);
+  const rows = await findCandidatePairs(database.db, MERGE_NAME_SIMILARITY, limit);
   if (rows.length === 0) return [];
   const ids = [...new Set(rows.flatMap((row) => [row.a, row.b]))];
-  const products = await withGtins(
-    database.db,
-    await database.db.selectFrom('product').selectAll().where('id', 'in', ids).execute(),
-  );
+  const products = await withGtins(database.db, await findProductsByIds(database.db, ids));
   const byId = new Map(products.map((product) => [product.id, toProduct(product)]));
   return rows.map((row) => ({
     reason: row.reason,
@@ -75,9 +39,5 @@ export async function dismissMergeCandidate(
   adminId: string,
 ): Promise<void> {
   const [a, b] = [...productIds].sort() as [string, string];
-  await database.db
-    .insertInto('product_merge_dismissal')
-    .values({ product_a: a, product_b: b, dismissed_by: adminId })
-    .onConflict((oc) => oc.columns(['product_a', 'product_b']).doNothing())
-    .execute();
+  await insertDismissal(database.db, a, b, adminId);
 }

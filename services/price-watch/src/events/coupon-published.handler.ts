@@ -7,6 +7,7 @@ import { defineHandler } from '@cartwatch/events';
 import type { Transaction } from 'kysely';
 import { settingsOf } from '../alerts/alerts.repository.js';
 import { createAlert, toSettings } from '../alerts/alerts.service.js';
+import { type CouponBuyerFilter, findBuyersForCoupon } from '../catalog/catalog.repository.js';
 import { normalizeBrand } from '../catalog/product-name.js';
 import type { DB } from '../db/schema.js';
 
@@ -14,27 +15,22 @@ export const couponPublishedHandler = defineHandler(
   eventCatalog.couponPublished,
   async (trx: Transaction<DB>, event) => {
     const { couponId, scope, storeSlug, title, validTo } = event.data;
-    let query = trx
-      .selectFrom('purchase_line_match as m')
-      .innerJoin('product as p', 'p.id', 'm.product_id')
-      .select(['m.user_id', 'p.id as product_id'])
-      .distinctOn('m.user_id')
-      .orderBy('m.user_id')
-      .orderBy('m.purchased_at', 'desc');
+    let filter: CouponBuyerFilter;
     if (scope.kind === 'product') {
       if (!scope.productId) return;
-      query = query.where('p.id', '=', scope.productId);
+      filter = { productId: scope.productId };
     } else if (scope.kind === 'brand') {
       if (!scope.brand) return;
-      query = query.where('p.brand_norm', '=', normalizeBrand(scope.brand));
+      filter = { brandNorm: normalizeBrand(scope.brand) };
     } else if (scope.kind === 'category') {
       if (!scope.category) return;
-      query = query.where((eb) => eb.fn('lower', ['p.category']), '=', scope.category.toLowerCase());
+      filter = { category: scope.category };
     } else if (!storeSlug) {
       return;
+    } else {
+      filter = {};
     }
-    if (storeSlug) query = query.where('m.store_slug', '=', storeSlug);
-    const buyers = await query.execute();
+    const buyers = await findBuyersForCoupon(trx, { ...filter, storeSlug });
     const settings = await settingsOf(
       trx,
       buyers.map((buyer) => buyer.user_id),

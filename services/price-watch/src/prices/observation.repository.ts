@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Executor } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.js';
+import type { SharedKey } from './consensus.repository.js';
 
 export interface NewObservation {
   id: string;
@@ -121,4 +122,25 @@ export async function anonymizeUserObservations(db: Executor<DB>, userId: string
     .where('source', '=', 'receipt')
     .where('voter', '=', userId)
     .execute();
+}
+
+/** The contributor's own newest receipt price at the store, dated in the past. */
+export async function ownPrevious(
+  db: Executor<DB>,
+  userId: string,
+  key: SharedKey,
+  now: Date,
+): Promise<{ priceCents: number; currency: string; observedAt: Date } | undefined> {
+  const row = await db
+    .selectFrom('price_observation')
+    .select(['price_cents', 'currency', 'observed_at'])
+    .where('user_id', '=', userId)
+    .where('product_id', '=', key.productId)
+    .where('store_slug', '=', key.storeSlug)
+    .where('currency', '=', key.currency)
+    .where('observed_at', '<=', now)
+    .orderBy('observed_at', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && { priceCents: Number(row.price_cents), currency: row.currency, observedAt: row.observed_at };
 }

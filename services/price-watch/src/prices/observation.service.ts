@@ -11,13 +11,8 @@ import type { ProductRow } from '../catalog/catalog.repository.js';
 import { gtinsOf } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
 import { utcDay } from './consensus.js';
-import {
-  recomputeShared,
-  recomputeSharedDays,
-  type SharedKey,
-  type SharedOptions,
-} from './consensus.repository.js';
-import { insertObservation, type NewObservation } from './observation.repository.js';
+import { recomputeShared, recomputeSharedDays, type SharedOptions } from './consensus.repository.js';
+import { insertObservation, type NewObservation, ownPrevious } from './observation.repository.js';
 
 export interface ObservationInput {
   storeSlug: string;
@@ -52,27 +47,6 @@ export const MAX_OBSERVATION_AHEAD_MS = 86_400_000;
 export interface RecordOptions {
   shared: SharedOptions;
   now?: Date | undefined;
-}
-
-/** The contributor's own newest receipt price at the store, dated in the past. */
-async function ownPrevious(
-  trx: Transaction<DB>,
-  userId: string,
-  key: SharedKey,
-  now: Date,
-): Promise<{ priceCents: number; currency: string; observedAt: Date } | undefined> {
-  const row = await trx
-    .selectFrom('price_observation')
-    .select(['price_cents', 'currency', 'observed_at'])
-    .where('user_id', '=', userId)
-    .where('product_id', '=', key.productId)
-    .where('store_slug', '=', key.storeSlug)
-    .where('currency', '=', key.currency)
-    .where('observed_at', '<=', now)
-    .orderBy('observed_at', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  return row && { priceCents: Number(row.price_cents), currency: row.currency, observedAt: row.observed_at };
 }
 
 /**

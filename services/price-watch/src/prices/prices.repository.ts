@@ -147,6 +147,26 @@ export function pricesSeenByDay(productId: string, userId: string | undefined) {
 }
 
 /**
+ * Median of the daily average prices of the last 90 days (all stores, one currency) that the watch's
+ * owner sees (docs/price-watch.md, "What a shopper sees"): the shared prices plus the owner's own
+ * observations, so another shopper's single receipt never moves it.
+ */
+export async function ninetyDayMedian(
+  db: Executor<DB>,
+  productId: string,
+  currency: string,
+  ownerId: string,
+): Promise<number | undefined> {
+  const { rows } = await sql<{ median: string | null }>`
+    select percentile_cont(0.5) within group (order by avg_cents) as median
+    from (select day, avg(price_cents) as avg_cents from ${pricesSeenByDay(productId, ownerId)} seen
+          where currency = ${currency} and day >= current_date - 90
+          group by day) daily`.execute(db);
+  const median = rows[0]?.median;
+  return median === null || median === undefined ? undefined : Number(median);
+}
+
+/**
  * One statement per series read: the product's name (no row at all: unknown product), the currency of
  * the newest price the viewer sees (shared or their own; series never mix currencies; null without
  * any) and the min/avg/max points in that currency over the prices the viewer sees per store and day

@@ -36,13 +36,14 @@ import {
 import type { Express } from 'express';
 import type { DB } from '../db/schema.js';
 import { getInflation, importBlsSeries } from '../inflation/inflation.service.js';
-import { type SharedOptions, suspiciousPrices } from './consensus.repository.js';
+import type { SharedOptions } from './consensus.repository.js';
 import {
   compareStores,
   getCategoryTrends,
   getPriceSeries,
   getPublicTrend,
   listPriceIncreases,
+  listSuspiciousPrices,
 } from './prices.service.js';
 
 export function mountPriceRoutes(
@@ -130,21 +131,7 @@ export function mountPriceRoutes(
   });
   app.get('/prices/moderation', requireAdmin, async (req, res) => {
     const { limit } = parseQuery(SuspiciousPriceQuery, req);
-    const rows = await suspiciousPrices(database.db, { windowDays: deps.shared.windowDays, limit });
-    res.json({
-      items: rows.map((row) => ({
-        observationId: row.observation_id,
-        productId: row.product_id,
-        name: row.name,
-        storeSlug: row.store_slug,
-        priceCents: Number(row.price_cents),
-        currency: row.currency,
-        sharedPriceCents: Number(row.shared_cents),
-        deviationPct: Math.round((Number(row.price_cents) / Number(row.shared_cents) - 1) * 10_000) / 100,
-        contributorId: row.user_id,
-        observedAt: row.observed_at.toISOString(),
-      })),
-    });
+    res.json(await listSuspiciousPrices(database, { windowDays: deps.shared.windowDays, limit }));
   });
 
   registry.registerPath({

@@ -10,6 +10,7 @@ import {
   type PublicTrend,
   type StoreComparison,
   type StorePrice,
+  type SuspiciousPriceList,
   type TrendsResponse,
 } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
@@ -18,6 +19,7 @@ import { z } from 'zod';
 import { findProductById, withGtins } from '../catalog/catalog.repository.js';
 import { toProduct } from '../catalog/catalog.service.js';
 import type { DB } from '../db/schema.js';
+import { suspiciousPrices } from './consensus.repository.js';
 import { productSize, unitPriceOf } from './observation.service.js';
 import {
   categoryTrends,
@@ -267,4 +269,29 @@ export async function compareStores(
   );
   const complete = stores.find((store) => store.pricedCount === productIds.length);
   return { productIds, stores, cheapestCompleteStore: complete?.storeSlug ?? null };
+}
+
+/**
+ * Receipt prices far from the shared price of their store (docs/price-watch.md, "Consensus prices"),
+ * newest first, for the admins' moderation list.
+ */
+export async function listSuspiciousPrices(
+  database: Database<DB>,
+  filter: { windowDays: number; limit: number },
+): Promise<z.infer<typeof SuspiciousPriceList>> {
+  const rows = await suspiciousPrices(database.db, filter);
+  return {
+    items: rows.map((row) => ({
+      observationId: row.observation_id,
+      productId: row.product_id,
+      name: row.name,
+      storeSlug: row.store_slug,
+      priceCents: Number(row.price_cents),
+      currency: row.currency,
+      sharedPriceCents: Number(row.shared_cents),
+      deviationPct: Math.round((Number(row.price_cents) / Number(row.shared_cents) - 1) * 10_000) / 100,
+      contributorId: row.user_id,
+      observedAt: row.observed_at.toISOString(),
+    })),
+  };
 }

@@ -6,10 +6,9 @@
  */
 import type { Database } from '@cartwatch/db';
 import { PollingLoop } from '@cartwatch/service-kit';
-import { sql } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../db/schema.js';
-import type { WatchRow } from './watches.repository.js';
+import { claimDueWatches, type WatchRow } from './watches.repository.js';
 import { type CheckUrl, runUrlCheck } from './watches.service.js';
 
 export interface WatchSchedulerOptions {
@@ -65,23 +64,12 @@ export class WatchScheduler {
     const slots = this.options.concurrency - this.inFlight.size;
     if (slots <= 0) return [];
     const busy = this.busyHosts(Date.now());
-    const claimTimeout = `${Math.round((this.options.claimTimeoutMs ?? 300_000) / 1000)} seconds`;
-    const hostFilter = busy.length > 0 ? sql`and url_host <> all(${busy}::text[])` : sql``;
-    // One candidate per host (its most overdue watch), then the most overdue hosts first.
-    const { rows } = await sql<WatchRow>`
-      with candidate as (
-        select distinct on (url_host) id, next_check_at
-        from watch
-        where url is not null and not paused and next_check_at <= now()
-          and (check_started_at is null or check_started_at < now() - ${claimTimeout}::interval)
-          ${hostFilter}
-        order by url_host, next_check_at, id
-      )
-      update watch set check_started_at = now()
-      where id in (select id from candidate order by next_check_at, id limit ${slots})
-        and not paused
-        and (check_started_at is null or check_started_at < now() - ${claimTimeout}::interval)
-      returning *`.execute(this.options.database.db);
+    const claimTimeoutSeconds = Math.round((this.options.claimTimeoutMs ?? 300_000) / 1000);
+    const rows = await claimDueWatches(this.options.database.db, {
+      slots,
+      busyHosts: busy,
+      claimTimeoutSeconds,
+    });
     const ordered = [...rows].sort(
       (a, b) =>
         (a.next_check_at?.getTime() ?? 0) - (b.next_check_at?.getTime() ?? 0) || a.id.localeCompare(b.id),

@@ -2,11 +2,11 @@
 import { IdCursor, type Page, type UpdateWatch, type Watch, type WatchRun } from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
-import { sql } from 'kysely';
 import type { z } from 'zod';
-import { evaluateWatch, ninetyDayMedian } from '../alerts/price-alerts.service.js';
+import { evaluateWatch } from '../alerts/price-alerts.service.js';
 import { findLiveProduct } from '../catalog/catalog.repository.js';
 import type { DB } from '../db/schema.js';
+import { ninetyDayMedian } from '../prices/prices.repository.js';
 import type { UrlCheckOptions, UrlCheckResult } from './url-check.js';
 import {
   deleteWatch,
@@ -16,6 +16,7 @@ import {
   listRuns,
   listUserWatches,
   lockWatch,
+  scheduleNextCheck,
   updateWatch,
   type WatchRow,
   type WatchRunRow,
@@ -163,8 +164,6 @@ export async function patchWatch(
     ...(input.paused !== undefined && { paused: input.paused }),
     ...(input.checkIntervalMinutes !== undefined && {
       check_interval_seconds: input.checkIntervalMinutes * 60,
-      // A shorter interval brings the next check forward; a longer one applies after the next check.
-      next_check_at: sql<Date>`least(next_check_at, now() + make_interval(mins => ${input.checkIntervalMinutes}))`,
     }),
   });
   if (!row) throw AppError.notFound('watch');
@@ -233,11 +232,7 @@ export async function runUrlCheck(
       blocked_requests: run.blocked_requests ? JSON.stringify(run.blocked_requests) : null,
     });
     const next = new Date(finishedAt.getTime() + (intervalSeconds ?? locked.check_interval_seconds) * 1000);
-    await trx
-      .updateTable('watch')
-      .set({ next_check_at: next, check_started_at: null })
-      .where('id', '=', watch.id)
-      .execute();
+    await scheduleNextCheck(trx, watch.id, next);
     if (!result.ok || locked.paused) return; // paused while the page was fetched: no alerts
     const product = locked.product_id ? await findLiveProduct(trx, locked.product_id) : undefined;
     const median =

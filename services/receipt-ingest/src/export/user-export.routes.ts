@@ -9,39 +9,11 @@ import { allPages, mountUserExport } from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import { listStoreAccounts } from '../accounts/accounts.service.js';
 import type { AppDeps } from '../app-deps.js';
-import * as purchases from '../purchases/purchases.repository.js';
-import { toItem, toSummary } from '../purchases/purchases.service.js';
-
-const PAGE = 200;
+import { exportPurchases } from '../purchases/purchases.service.js';
 
 export function registerUserExportRoutes(app: Express, { database }: AppDeps): void {
   mountUserExport(app, async (userId) => {
-    const all = [];
-    let after: { purchasedAt: Date; id: string } | undefined;
-    for (;;) {
-      const page = await purchases.listPurchases(database.db, { userId, after, limit: PAGE });
-      const items = await purchases.listItemsOfPurchases(
-        database.db,
-        page.map((row) => row.id),
-      );
-      const lines = new Map<string, purchases.PurchaseItemRow[]>();
-      for (const item of items) {
-        const of = lines.get(item.purchase_id);
-        if (of) of.push(item);
-        else lines.set(item.purchase_id, [item]);
-      }
-      for (const row of page) {
-        all.push({
-          ...toSummary(row),
-          parseConfidence: row.parse_confidence,
-          unparsedLines: row.unparsed_lines,
-          items: (lines.get(row.id) ?? []).map(toItem),
-        });
-      }
-      const last = page.at(-1);
-      if (page.length < PAGE || !last) break;
-      after = { purchasedAt: last.purchased_at, id: last.id };
-    }
+    const all = await exportPurchases(database, userId);
     const storeAccounts = await allPages((cursor) =>
       listStoreAccounts(database, userId, { limit: 100, cursor }),
     );

@@ -124,3 +124,39 @@ export async function purchaseStats(
     })),
   };
 }
+
+const EXPORT_PAGE = 200;
+
+/**
+ * All of a user's purchases with their line items, newest first, in the public API's shapes plus the
+ * parse details, for the account export (docs/privacy.md).
+ */
+export async function exportPurchases(database: Database<DB>, userId: string) {
+  const all = [];
+  let after: { purchasedAt: Date; id: string } | undefined;
+  for (;;) {
+    const page = await purchases.listPurchases(database.db, { userId, after, limit: EXPORT_PAGE });
+    const items = await purchases.listItemsOfPurchases(
+      database.db,
+      page.map((row) => row.id),
+    );
+    const lines = new Map<string, purchases.PurchaseItemRow[]>();
+    for (const item of items) {
+      const of = lines.get(item.purchase_id);
+      if (of) of.push(item);
+      else lines.set(item.purchase_id, [item]);
+    }
+    for (const row of page) {
+      all.push({
+        ...toSummary(row),
+        parseConfidence: row.parse_confidence,
+        unparsedLines: row.unparsed_lines,
+        items: (lines.get(row.id) ?? []).map(toItem),
+      });
+    }
+    const last = page.at(-1);
+    if (page.length < EXPORT_PAGE || !last) break;
+    after = { purchasedAt: last.purchased_at, id: last.id };
+  }
+  return all;
+}

@@ -15,6 +15,7 @@ import {
   listRegularSized,
   type ObservationRow,
   presenceByPairingKey,
+  sourcesOfObservations,
 } from '../observations/observation.repository.js';
 import {
   markContributorsAlerted,
@@ -360,11 +361,7 @@ export async function evidenceSources(
   observationIds: string[],
 ): Promise<{ contributors: string[]; storeSourced: boolean }> {
   if (observationIds.length === 0) return { contributors: [], storeSourced: false };
-  const rows = await trx
-    .selectFrom('pack_observation')
-    .select(['source', 'user_id'])
-    .where('observation_id', 'in', observationIds)
-    .execute();
+  const rows = await sourcesOfObservations(trx, observationIds);
   const contributors = new Set<string>();
   let storeSourced = false;
   for (const row of rows) {

@@ -135,3 +135,15 @@ export async function detachUser(db: Executor, userId: string, pseudonym: string
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** The source and contributor of each of the observations. */
+export async function sourcesOfObservations(
+  db: Executor,
+  observationIds: string[],
+): Promise<Pick<ObservationRow, 'source' | 'user_id'>[]> {
+  return db
+    .selectFrom('pack_observation')
+    .select(['source', 'user_id'])
+    .where('observation_id', 'in', observationIds)
+    .execute();
+}
