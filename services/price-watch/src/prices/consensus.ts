@@ -94,9 +94,8 @@ export function sharedPriceOf(evidence: Evidence[], options: ConsensusOptions): 
       (a, b) => a.priceCents - b.priceCents || a.observationId.localeCompare(b.observationId),
     );
     const middle = sorted[Math.floor((sorted.length - 1) / 2)] as Evidence;
-    const newest = confirmed.reduce(
-      (latest, item) => (item.observedAt > latest ? item.observedAt : latest),
-      middle.observedAt,
+    const newest = new Date(
+      Math.max(middle.observedAt.getTime(), ...confirmed.map((item) => item.observedAt.getTime())),
     );
     consensus = {
       observationId: middle.observationId,

@@ -14,7 +14,7 @@ import { useSearchParams } from 'react-router';
 import { ApiError, describeError, unwrap } from '../../api/errors';
 import type { components } from '../../api/schema';
 import { useApi } from '../../app-context';
-import { Field, FieldFrame, FormError, SelectField } from '../../components/ui';
+import { Field, FormError, SelectField } from '../../components/ui';
 
 type Product = components['schemas']['Product'];
 
