@@ -27,6 +27,13 @@ const r = JSON.parse(await readFile(file, 'utf8')) as {
     sellOut: { checkouts: number; hotStock: number };
   };
   contention: Phase;
+  rawLimit: {
+    transactions: number;
+    seconds: number;
+    perSecond: number;
+    latencyMs: { p50: number; p99: number };
+  };
+  shareOfRawLimit: number;
   sellOut: Phase;
   oversells: number;
 };
@@ -56,6 +63,8 @@ clients; the script plays the gateway (service key and identity headers).
 | phase | what | result |
 |---|---|---|
 | hot-product contention | ${r.config.contention.checkouts} carts, each with 1 unit of the same hot product + 1 of ${r.config.contention.coldProducts} cold ones; ${r.config.clients} clients | **${r.contention.perSecond} checkouts/s** (${r.contention.seconds} s); ${statuses(r.contention)}; ${latency(r.contention)} |
+| raw limit | ${r.rawLimit.transactions} transactions of the bare SQL: BEGIN, the checkout's conditional UPDATE of one hot row, COMMIT; ${r.config.clients} clients, pool of ${r.config.dbPoolMax} | **${r.rawLimit.perSecond} transactions/s** (${r.rawLimit.seconds} s); p50 ${r.rawLimit.latencyMs.p50} ms, p99 ${r.rawLimit.latencyMs.p99} ms |
+| share of the raw limit | hot-product checkouts/s over raw transactions/s, same run (issue #24 target >= 50 %) | **${r.shareOfRawLimit} %** |
 | sell-out | ${r.config.sellOut.checkouts} checkouts for ${r.config.sellOut.hotStock} units; ${r.config.clients} clients | **${r.sellOut.perSecond} checkouts/s** (${r.sellOut.seconds} s); ${statuses(r.sellOut)}; ${latency(r.sellOut)} |
 
 Stock afterwards (read from the database):

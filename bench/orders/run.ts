@@ -1,7 +1,10 @@
 /**
  * Orders checkout benchmark: checkout throughput at 50 concurrent clients when every cart contains the
  * same hot product (all checkouts serialise on one catalog row), and a sell-out where far more
- * checkouts than units arrive at once. Zero oversells is checked against the database afterwards.
+ * checkouts than units arrive at once. Zero oversells is checked against the database afterwards. Beside
+ * them, in the same run, the raw limit (issue #24): the bare SQL of reserving the hot row and committing
+ * (BEGIN; the checkout's conditional UPDATE; COMMIT) at the same 50 clients over a pool of the same size
+ * as the service's, so the checkout's throughput is reported as a share of what the hot row allows.
  *
  * The orders service runs as its real process (`services/orders/dist/main.js`) in its own schema on a
  * free loopback port; this script plays the gateway (service key + identity headers).
@@ -153,6 +156,49 @@ async function checkoutAll(locationId: string, users: Array<{ id: string }>) {
   };
 }
 
+/** The raw limit: `count` transactions that each reserve 1 unit of the hot row and commit, nothing else. */
+async function rawReserveAll(catalogItemId: string, count: number) {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.dbPoolMax });
+  const latencies: number[] = [];
+  const started = performance.now();
+  try {
+    await runPool(
+      Array.from({ length: count }, (_, index) => index),
+      config.clients,
+      async () => {
+        const t0 = performance.now();
+        const connection = await pool.connect();
+        try {
+          await connection.query('begin');
+          const { rowCount } = await connection.query(
+            `update ${schema}.catalog_item ci set reserved = ci.reserved + 1, updated_at = now()
+             where ci.id = $1 and ci.active and ci.deleted_at is null and ci.on_hand - ci.reserved >= 1`,
+            [catalogItemId],
+          );
+          if (rowCount !== 1) throw new Error('the raw reservation found no stock');
+          await connection.query('commit');
+        } finally {
+          connection.release();
+        }
+        latencies.push(performance.now() - t0);
+      },
+    );
+  } finally {
+    await pool.end();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    transactions: count,
+    seconds: Number(seconds.toFixed(2)),
+    perSecond: Math.round(count / seconds),
+    latencyMs: {
+      p50: Number(percentile(latencies, 50).toFixed(1)),
+      p99: Number(percentile(latencies, 99).toFixed(1)),
+    },
+  };
+}
+
 async function stockCheck(client: pg.Client, catalogItemId: string) {
   const { rows } = await client.query(
     `select ci.on_hand, ci.reserved,
@@ -215,6 +261,11 @@ async function main() {
     const contention = await checkoutAll(locationId, contentionUsers);
     const contentionStock = await stockCheck(client, hot.id);
 
+    // The raw limit, in the same run: reserving a hot row of its own and committing, nothing else.
+    const rawHot = await createProduct(locationId, 'Raw hot product', config.contention.hotStock);
+    const rawLimit = await rawReserveAll(rawHot.id, config.contention.checkouts);
+    const shareOfRawLimit = Math.round((contention.perSecond / rawLimit.perSecond) * 1000) / 10;
+
     // Phase 2: sell-out: 1,000 checkouts at once for 100 units.
     const scarce = await createProduct(locationId, 'Scarce product', config.sellOut.hotStock);
     const sellOutUsers = await prepareCarts(locationId, scarce.productId, [], config.sellOut.checkouts);
@@ -239,6 +290,8 @@ async function main() {
       },
       config,
       contention: { ...contention, stock: contentionStock },
+      rawLimit,
+      shareOfRawLimit,
       sellOut: { ...sellOut, stock: sellOutStock },
       oversells,
     };
