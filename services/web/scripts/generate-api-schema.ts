@@ -1,106 +1,34 @@
 /**
- * Writes src/api/schema.d.ts: TypeScript types of the gateway's merged `/openapi.json`, produced by
- * openapi-typescript. The document is built in this process from the real apps of all seven services
- * (as tests/platform does): each upstream app listens on an ephemeral loopback port, the gateway app
- * merges their `/internal/openapi.json` exactly as it does in production. Building an app opens no
- * database or NATS connection, so nothing else has to run. `--check` fails when the committed file is
- * stale; the package's test script runs it, so the app cannot drift from the API.
+ * Writes src/api/schema.d.ts: TypeScript types of the public API contract
+ * (`@cartwatch/api-contract/openapi.json`, the gateway's merged document, generated from the services'
+ * schemas and committed), produced by openapi-typescript. The web app builds from the contract, never
+ * from the services' code (docs/architecture.md#the-web-client). `--check` fails when the committed file
+ * is stale; the package's test script runs it, so the app cannot drift from the contract, and the
+ * platform tests hold the contract to the services.
  */
-import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serviceDefinition as cartDevice } from '@cartwatch/cart-device';
-import { type ServiceName, services, upstreamServices } from '@cartwatch/common-types';
-import { serviceDefinition as coupon } from '@cartwatch/coupon';
-import { serviceDefinition as gateway } from '@cartwatch/gateway';
-import { serviceDefinition as orders } from '@cartwatch/orders';
-import { serviceDefinition as priceWatch } from '@cartwatch/price-watch';
-import { serviceDefinition as receiptIngest } from '@cartwatch/receipt-ingest';
-import { OPENAPI_PATH } from '@cartwatch/service-kit';
-import { createAppFromEnv } from '@cartwatch/service-runtime';
-import { serviceDefinition as shrinkflation } from '@cartwatch/shrinkflation';
+import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const target = new URL('../src/api/schema.d.ts', import.meta.url);
 const check = process.argv.includes('--check');
-
-const definitions = {
-  gateway,
-  'receipt-ingest': receiptIngest,
-  'price-watch': priceWatch,
-  shrinkflation,
-  coupon,
-  orders,
-  'cart-device': cartDevice,
-} as const;
-const build = (name: ServiceName, env: NodeJS.ProcessEnv) =>
-  // Each definition is typed by its own env schema; the runtime only needs the shared shape here.
-  createAppFromEnv(definitions[name] as typeof gateway, env);
-
-// Never contacted: building an app creates lazy pools only.
-const env: NodeJS.ProcessEnv = {
-  SERVICE_KEY: randomBytes(32).toString('hex'),
-  DATABASE_URL: 'postgres://openapi@127.0.0.1:1/unused',
-  NATS_URL: 'nats://127.0.0.1:1',
-  LOG_LEVEL: 'silent',
-};
-
-async function mergedDocument(): Promise<Record<string, unknown>> {
-  const servers: http.Server[] = [];
-  const closers: Array<() => Promise<void>> = [];
-  try {
-    const urls: Record<string, string> = {};
-    for (const name of upstreamServices) {
-      const { app, close } = build(name, env);
-      closers.push(close);
-      const server = http.createServer(app);
-      servers.push(server);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      urls[services[name].urlEnv] = url;
-      // Each app builds its document once, on the first request. Building it here, without the gateway's
-      // short per-service fetch timeout, keeps a busy machine (turbo runs other tests beside this) from
-      // turning a slow first build into a "missing service".
-      const warm = await fetch(`${url}${OPENAPI_PATH}`, {
-        headers: { 'x-service-key': env.SERVICE_KEY ?? '' },
-      });
-      if (!warm.ok) throw new Error(`${name} answered ${OPENAPI_PATH} with HTTP ${warm.status}`);
-    }
-    const front = build('gateway', { ...env, ...urls });
-    closers.push(front.close);
-    const server = http.createServer(front.app);
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/openapi.json`);
-    if (!response.ok) throw new Error(`gateway answered /openapi.json with HTTP ${response.status}`);
-    const document = (await response.json()) as Record<string, unknown>;
-    if (document['x-unavailable-services'])
-      throw new Error(`services missing from the document: ${String(document['x-unavailable-services'])}`);
-    return document;
-  } finally {
-    for (const server of servers) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
-    await Promise.all(closers.map((close) => close()));
-  }
-}
+const contract = await readFile(
+  fileURLToPath(import.meta.resolve('@cartwatch/api-contract/openapi.json')),
+  'utf8',
+);
 
 const header = `/**
- * Types of the CartWatch API (the gateway's merged /openapi.json), generated by
- * scripts/generate-api-schema.ts with openapi-typescript. Do not edit: run \`pnpm --filter @cartwatch/web api:generate\`.
+ * Types of the CartWatch API (the gateway's merged /openapi.json, packages/api-contract/openapi.json),
+ * generated by scripts/generate-api-schema.ts with openapi-typescript. Do not edit: run \`pnpm api:generate\`.
  */
 
 `;
-const generated = header + astToString(await openapiTS(JSON.stringify(await mergedDocument())));
+const generated = header + astToString(await openapiTS(contract));
 
 if (check) {
   const current = await readFile(target, 'utf8').catch(() => '');
   if (current !== generated) {
-    console.error(
-      'services/web/src/api/schema.d.ts is stale: run `pnpm --filter @cartwatch/web api:generate` and commit it.',
-    );
+    console.error('services/web/src/api/schema.d.ts is stale: run `pnpm api:generate` and commit it.');
     process.exit(1);
   }
   console.log('services/web/src/api/schema.d.ts is current');

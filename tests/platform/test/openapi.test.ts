@@ -4,22 +4,15 @@
  * linter with no errors, and every route-table prefix of a service that documents routes must appear.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { routeTable, services, upstreamServices } from '@cartwatch/common-types';
+import { routeTable } from '@cartwatch/common-types';
 import { TEST_SERVICE_KEY, testEnv } from '@cartwatch/testing';
-import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApps } from './services.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { contractFile, type Json, mergedOpenApi } from './merged-openapi.js';
 
-type Json = Record<string, unknown>;
-
-const servers: http.Server[] = [];
-const closers: Array<() => Promise<void>> = [];
 let merged: Json;
 const serviceDocuments = new Map<string, Json>();
 
@@ -43,46 +36,26 @@ function redoclyLint(document: unknown): { status: number | null; output: string
   }
 }
 
-async function listen(app: http.RequestListener): Promise<string> {
-  const server = http.createServer(app);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
 beforeAll(async () => {
   const { databaseUrl, natsUrl } = testEnv();
-  const env = {
-    SERVICE_KEY: TEST_SERVICE_KEY,
-    DATABASE_URL: databaseUrl,
-    NATS_URL: natsUrl,
-    LOG_LEVEL: 'silent',
-  };
-  const urls: Record<string, string> = {};
-  for (const name of upstreamServices) {
-    const { app, close } = buildApps[name](env);
-    closers.push(close);
-    urls[services[name].urlEnv] = await listen(app);
-    const response = await request(app).get('/internal/openapi.json').set('X-Service-Key', TEST_SERVICE_KEY);
-    if (response.status === 200) serviceDocuments.set(name, response.body as Json);
-  }
-  const gateway = buildApps.gateway({ ...env, ...urls });
-  closers.push(gateway.close);
-  merged = (await request(gateway.app).get('/openapi.json').expect(200)).body as Json;
-});
-
-afterAll(async () => {
-  for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  await Promise.all(closers.map((close) => close()));
+  merged = await mergedOpenApi(
+    { SERVICE_KEY: TEST_SERVICE_KEY, DATABASE_URL: databaseUrl, NATS_URL: natsUrl, LOG_LEVEL: 'silent' },
+    serviceDocuments,
+  );
 });
 
 describe('the merged /openapi.json', () => {
   it('passes the Redocly linter with no errors', () => {
     const lint = redoclyLint(merged);
     expect(lint.status, lint.output).toBe(0);
+  });
+
+  it('is the committed contract the web app builds from (packages/api-contract/openapi.json)', () => {
+    const committed = JSON.parse(readFileSync(contractFile, 'utf8')) as Json;
+    expect(
+      committed,
+      'packages/api-contract/openapi.json is stale: run `pnpm api:generate` and commit it',
+    ).toEqual(merged);
   });
 
   it('reaches every service (none reported unavailable)', () => {
