@@ -47,6 +47,9 @@ const config = {
   timeoutMs: 180_000,
 };
 
+/** issue #24: end to end >= 30 % of the raw publish rate of the same run, p99 < 50 ms at 500 events/s. */
+const targets = { ratioOfRaw: 0.3, latencyP99Ms: 50 };
+
 const logger = pino({ level: 'warn' });
 const id = randomBytes(4).toString('hex');
 const schema = `bench_events_${id}`;
@@ -56,11 +59,15 @@ const padding = 'x'.repeat(300); // envelope ~ 500 bytes, like the raw test
 
 /** Starts the consuming service as its own process and waits until its consumer pulls. */
 async function startConsumerService(config: ConsumerServiceConfig): Promise<ChildProcess> {
+  // BENCH_EVENTS_CPU_PROF=<dir> writes a V8 CPU profile of the consuming process there (run this script
+  // under `node --cpu-prof` to profile the producing side too).
+  const profileDir = process.env.BENCH_EVENTS_CPU_PROF;
   const child = fork(
     fileURLToPath(new URL('./consumer-service.ts', import.meta.url)),
     [JSON.stringify(config)],
     {
       stdio: 'inherit',
+      ...(profileDir ? { execArgv: [...process.execArgv, '--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     },
   );
   await new Promise<void>((resolve, reject) => {
@@ -107,8 +114,9 @@ async function appliedCount(database: Database<BenchTables>, phase: string): Pro
 }
 
 /** 1. Raw JetStream: how fast can this machine store acknowledged messages at all? */
-async function measureRawPublish(nc: NatsConnection) {
+async function measureRawPublish(nc: NatsConnection, when: 'before' | 'after') {
   await ensureStream(nc, { name: rawStream.name, subjectPrefix: rawStream.subjectPrefix });
+  await (await jetstreamManager(nc)).streams.purge(rawStream.name);
   const js = jetstream(nc);
   const payload = new Uint8Array(config.raw.payloadBytes).fill(120);
   const subject = `${rawStream.subjectPrefix}.bench.raw.v1`;
@@ -125,6 +133,7 @@ async function measureRawPublish(nc: NatsConnection) {
   const seconds = (performance.now() - started) / 1000;
   const info = await (await jetstreamManager(nc)).streams.info(rawStream.name);
   return {
+    when,
     messages: config.raw.messages,
     payloadBytes: config.raw.payloadBytes,
     inFlight: config.raw.inFlight,
@@ -354,10 +363,10 @@ ${machine.loadAverage1m} when the run started (other work on the machine makes t
 
 | measurement | result | target |
 |---|---|---|
-| raw JetStream publish, ${raw.messages} x ${raw.payloadBytes} B, ${raw.inFlight} in flight | **${raw.messagesPerSecond} msg/s** (${raw.seconds} s) | - |
-| end to end, ${throughput.events} events (producer batches of ${throughput.perTransaction}, ${throughput.producers} producers) | **${throughput.eventsPerSecond} events/s** (${throughput.seconds} s; producer alone ${throughput.producerEventsPerSecond}/s) | >= 3,000 events/s: ${mark(targets.throughputMet)} |
+| raw JetStream publish, ${raw.messages} x ${raw.payloadBytes} B, ${raw.inFlight} in flight (the faster of two runs, before and after the burst: ${results.rawRuns.map((run) => run.messagesPerSecond).join(' and ')} msg/s) | **${raw.messagesPerSecond} msg/s** (${raw.seconds} s) | - |
+| end to end, ${throughput.events} events (producer batches of ${throughput.perTransaction}, ${throughput.producers} producers) | **${throughput.eventsPerSecond} events/s** (${throughput.seconds} s; producer alone ${throughput.producerEventsPerSecond}/s) = **${Math.round(results.ratioOfRaw * 1000) / 10} %** of raw publish | >= ${targets.ratioOfRaw * 100} % of raw publish: ${mark(targets.ratioMet)} |
 | end to end at a steady ${sustained.offeredRatePerSecond} events/s for ${sustained.events / sustained.offeredRatePerSecond} s (batches of ${results.config.sustained.perTransaction}) | handled **${sustained.handledRatePerSecond} events/s**; last event handled ${sustained.drainAfterLastWriteMs} ms after the last write; max backlog ${sustained.maxBacklog} | keeps up: ${mark(sustained.drainAfterLastWriteMs < 2_000)} |
-| latency at ${latency.targetRatePerSecond} events/s for ${latency.events / latency.targetRatePerSecond} s (one transaction per event) | p50 **${latency.p50Ms} ms**, p95 **${latency.p95Ms} ms**, p99 **${latency.p99Ms} ms**, max ${latency.maxMs} ms | p99 < 200 ms: ${mark(targets.latencyMet)} |
+| latency at ${latency.targetRatePerSecond} events/s for ${latency.events / latency.targetRatePerSecond} s (one transaction per event) | p50 **${latency.p50Ms} ms**, p95 **${latency.p95Ms} ms**, p99 **${latency.p99Ms} ms**, max ${latency.maxMs} ms | p99 < ${targets.latencyP99Ms} ms: ${mark(targets.latencyMet)} |
 
 Exactly-once check over all phases: ${integrity.written} events written, ${integrity.inbox} inbox rows,
 ${integrity.applied} applied rows (primary key on the event id), ${integrity.deadLetters} dead letters:
@@ -428,8 +437,8 @@ async function runBenchmark() {
     const machine = await machineInfo(nc, serviceDb);
     console.log('machine', machine);
 
-    const raw = await measureRawPublish(nc);
-    console.log('raw JetStream publish', raw);
+    const rawBefore = await measureRawPublish(nc, 'before');
+    console.log('raw JetStream publish', rawBefore);
 
     await ensureStream(nc, { name: stream.name, subjectPrefix: stream.subjectPrefix });
     relay = new OutboxRelay({
@@ -455,26 +464,41 @@ async function runBenchmark() {
     const throughput = await measureThroughput(producerDb, serviceDb);
     console.log('end-to-end throughput', { ...throughput, timeline: undefined });
     for (const point of throughput.timeline) console.log('  ', JSON.stringify(point));
+    // Raw publish again right after the end-to-end burst: the ratio uses the faster of the two, so a
+    // moment of other load on the machine during one raw measurement does not flatter the ratio.
+    const rawAfter = await measureRawPublish(nc, 'after');
+    console.log('raw JetStream publish', rawAfter);
+    const raw = rawAfter.messagesPerSecond > rawBefore.messagesPerSecond ? rawAfter : rawBefore;
     const sustained = await measureSustained(producerDb, serviceDb);
     console.log('end-to-end sustained rate', sustained);
     const latency = await measureLatency(producerDb, serviceDb);
     console.log('end-to-end latency', latency);
     const integrity = await checkIntegrity(nc, serviceDb);
+    console.log('end to end / raw publish', round(throughput.eventsPerSecond / raw.messagesPerSecond, 3));
     console.log('integrity', integrity);
 
     const date = new Date().toISOString();
     const jsonFile = `bench/results/events-${date.slice(0, 10)}.json`;
+    // The ratio to raw publish measured in the same run is what counts: the machine's speed varies
+    // with other work, both figures move with it.
+    const ratioOfRaw = throughput.eventsPerSecond / raw.messagesPerSecond;
     return {
       date,
       jsonFile,
       machine,
       config,
       raw,
+      rawRuns: [rawBefore, rawAfter],
       throughput,
+      ratioOfRaw: round(ratioOfRaw, 3),
       sustained,
       latency,
       integrity,
-      targets: { throughputMet: throughput.eventsPerSecond >= 3_000, latencyMet: latency.p99Ms < 200 },
+      targets: {
+        ...targets,
+        ratioMet: ratioOfRaw >= targets.ratioOfRaw,
+        latencyMet: latency.p99Ms < targets.latencyP99Ms,
+      },
     };
   } finally {
     if (consumerService) await stopConsumerService(consumerService);
@@ -497,6 +521,6 @@ await writeFile(
 );
 await writeFile(path.join(resultsDir, 'events.md'), markdown(results));
 console.log(`wrote ${results.jsonFile} and bench/results/events.md`);
-if (!results.targets.throughputMet || !results.targets.latencyMet || !results.integrity.exactlyOnce) {
+if (!results.targets.ratioMet || !results.targets.latencyMet || !results.integrity.exactlyOnce) {
   process.exitCode = 1;
 }
