@@ -1,6 +1,6 @@
 /** SQL of the outbox relay. All names unqualified: the connection's search_path is the service schema. */
-import { sql } from 'kysely';
-import type { AnyExecutor } from './schema-agnostic.js';
+import { type Kysely, sql } from 'kysely';
+import type { AnyExecutor, AnyTables } from './schema-agnostic.js';
 
 export interface UnpublishedRow {
   seq: number;
@@ -10,14 +10,28 @@ export interface UnpublishedRow {
   payload: string;
 }
 
-export async function findUnpublished(db: AnyExecutor, limit: number): Promise<UnpublishedRow[]> {
-  const result = await sql<UnpublishedRow>`
-    select seq, id, type, payload::text as payload
-    from outbox
-    where published_at is null
-    order by seq
-    limit ${limit}`.execute(db);
-  return result.rows;
+/**
+ * The next `limit` unpublished rows in seq order, read by walking the partial index
+ * `outbox_unpublished_seq_idx` in order. The planner is told so: with a stale estimate of few unpublished
+ * rows (the usual state, so the usual statistics), it would otherwise pick a bitmap scan of the whole
+ * backlog, turn every payload into text and sort them all to keep `limit` — a round that grows with the
+ * backlog, i.e. slowest exactly when a burst has to be drained (88 ms instead of 1 ms at a backlog of
+ * 20,000 rows; bench/results/events.md).
+ */
+export async function findUnpublished(db: Kysely<AnyTables>, limit: number): Promise<UnpublishedRow[]> {
+  return db.transaction().execute(async (trx) => {
+    await sql`
+      select set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)`.execute(
+      trx,
+    );
+    const result = await sql<UnpublishedRow>`
+      select seq, id, type, payload::text as payload
+      from outbox
+      where published_at is null
+      order by seq
+      limit ${limit}`.execute(trx);
+    return result.rows;
+  });
 }
 
 /** Marks rows published and records the subject they went to. */
