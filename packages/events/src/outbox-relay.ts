@@ -160,7 +160,7 @@ export class OutboxRelay {
   /** One round: read a batch, publish it pipelined, mark the acknowledged prefix. */
   async #publishRound(): Promise<RoundResult> {
     const db = this.#options.database.db;
-    const rows = await findUnpublished(db, this.#batchSize);
+    const rows = await findUnpublished(this.#options.database.pool, this.#batchSize);
     if (rows.length === 0) return 'empty';
 
     const pubAcks = rows.map((row) =>

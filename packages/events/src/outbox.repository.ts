@@ -1,6 +1,7 @@
 /** SQL of the outbox relay. All names unqualified: the connection's search_path is the service schema. */
-import { type Kysely, sql } from 'kysely';
-import type { AnyExecutor, AnyTables } from './schema-agnostic.js';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import type { AnyExecutor } from './schema-agnostic.js';
 
 export interface UnpublishedRow {
   seq: number;
@@ -16,22 +17,20 @@ export interface UnpublishedRow {
  * rows (the usual state, so the usual statistics), it would otherwise pick a bitmap scan of the whole
  * backlog, turn every payload into text and sort them all to keep `limit` — a round that grows with the
  * backlog, i.e. slowest exactly when a burst has to be drained (88 ms instead of 1 ms at a backlog of
- * 20,000 rows; bench/results/events.md).
+ * 20,000 rows; bench/results/events.md). The `set local`s and the select go as one simple-protocol query,
+ * i.e. one round trip in one implicit transaction (the settings end with it, even on an error).
  */
-export async function findUnpublished(db: Kysely<AnyTables>, limit: number): Promise<UnpublishedRow[]> {
-  return db.transaction().execute(async (trx) => {
-    await sql`
-      select set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true)`.execute(
-      trx,
-    );
-    const result = await sql<UnpublishedRow>`
-      select seq, id, type, payload::text as payload
-      from outbox
-      where published_at is null
-      order by seq
-      limit ${limit}`.execute(trx);
-    return result.rows;
-  });
+export async function findUnpublished(pool: pg.Pool, limit: number): Promise<UnpublishedRow[]> {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`invalid batch size ${limit}`);
+  const results = (await pool.query(`
+    set local enable_bitmapscan = off;
+    set local enable_seqscan = off;
+    select seq, id, type, payload::text as payload
+    from outbox
+    where published_at is null
+    order by seq
+    limit ${limit}`)) as unknown as Array<pg.QueryResult<UnpublishedRow>>;
+  return results.at(-1)?.rows ?? [];
 }
 
 /** Marks rows published and records the subject they went to. */
