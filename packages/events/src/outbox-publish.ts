@@ -6,12 +6,40 @@ import { type EventDefinition, EventEnvelope, type ServiceName } from '@cartwatc
 import { newId } from '@cartwatch/db';
 import { sql } from 'kysely';
 import type { z } from 'zod';
-import { OUTBOX_CHANNEL_PREFIX } from './outbox-channel.js';
+import {
+  OUTBOX_CHANNEL_PREFIX,
+  RELAY_AWAKE_SUFFIX,
+  RELAY_LOCK_CLASS,
+  RELAY_WRITERS_SUFFIX,
+} from './outbox-channel.js';
 import type { AnyExecutor } from './schema-agnostic.js';
 
 /** NATS' default max_payload is 1 MiB; events carry ids and facts, never blobs. */
 export const MAX_EVENT_BYTES = 512 * 1024;
 const INSERT_CHUNK = 1_000;
+
+/**
+ * Wakes the relay at commit, unless it is awake anyway (docs/events.md, "Relay wake-ups"). A NOTIFY
+ * makes Postgres take a database-wide lock at commit and hold it through the WAL flush, so notifying
+ * transactions commit one at a time; a relay that is awake polls every few ms and needs none.
+ * 1. Hold the `writers` lock shared until commit: the relay cannot fall asleep while this write is
+ *    uncommitted (it checks for writers before it stops polling).
+ * 2. If the `awake` lock is free (no relay polling), NOTIFY: delivered only when the transaction commits
+ *    (and collapsed within it), so a rolled-back write wakes nobody.
+ * current_schema() is the service schema: every connection has search_path=<schema>. A DO block keeps
+ * the order of the steps and is one round trip; it only holds constants.
+ */
+const WAKE_RELAY = sql.raw(`do $wake$
+declare
+  awake int := hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}');
+begin
+  perform pg_advisory_xact_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_WRITERS_SUFFIX}'));
+  if pg_try_advisory_lock_shared(${RELAY_LOCK_CLASS}, awake) then
+    perform pg_advisory_unlock_shared(${RELAY_LOCK_CLASS}, awake);
+    perform pg_notify(left('${OUTBOX_CHANNEL_PREFIX}' || current_schema(), 63), '');
+  end if;
+end
+$wake$`);
 
 /** Anything Kysely can run a query on; pass the service's transaction so the event commits with the change. */
 export type OutboxExecutor = AnyExecutor;
@@ -108,8 +136,6 @@ export async function publishMany(
     const chunk = rows.slice(start, start + INSERT_CHUNK);
     await sql`insert into outbox (id, type, payload) values ${sql.join(chunk)}`.execute(executor);
   }
-  // NOTIFY is delivered only when the transaction commits (and collapsed within it), so a rolled-back
-  // write wakes nobody. current_schema() is the service schema: every connection has search_path=<schema>.
-  await sql`select pg_notify(left(${OUTBOX_CHANNEL_PREFIX} || current_schema(), 63), '')`.execute(executor);
+  await WAKE_RELAY.execute(executor);
   return envelopes;
 }

@@ -24,7 +24,12 @@ import {
   recordPublishFailure,
   type UnpublishedRow,
 } from './outbox.repository.js';
-import { outboxChannel } from './outbox-channel.js';
+import {
+  outboxChannel,
+  RELAY_AWAKE_SUFFIX,
+  RELAY_LOCK_CLASS,
+  RELAY_WRITERS_SUFFIX,
+} from './outbox-channel.js';
 import type { AnyDatabase } from './schema-agnostic.js';
 
 export interface OutboxRelayOptions {
@@ -37,6 +42,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives; default 1 s. */
   pollIntervalMs?: number;
+  /**
+   * While awake (writers do not NOTIFY then, docs/events.md "Relay wake-ups"), the relay polls this often;
+   * default 5 ms.
+   */
+  awakePollMs?: number;
+  /** The relay stays awake this long after its last non-empty round; default 100 ms. */
+  lingerMs?: number;
   /** How often an idle replica retries the leader lock; default 5 s. */
   lockRetryMs?: number;
   /** PubAck timeout per message; default 5 s. */
@@ -72,6 +84,10 @@ export class OutboxRelay {
   readonly #batchSize: number;
   readonly #lockKey: string;
   readonly #channel: string;
+  readonly #awakeKey: string;
+  readonly #writersKey: string;
+  readonly #awakePollMs: number;
+  readonly #lingerMs: number;
   readonly #waker = new Waker();
   readonly #encoder = new TextEncoder();
   #abort = new AbortController();
@@ -79,6 +95,7 @@ export class OutboxRelay {
   #stopping = false;
   #leaderClient: pg.Client | undefined;
   #isLeader = false;
+  #awake = false;
   #failures = 0;
   #nextCleanupAt = 0;
 
@@ -91,6 +108,10 @@ export class OutboxRelay {
     this.#batchSize = options.batchSize ?? 500;
     this.#lockKey = `${options.database.schema}.outbox`;
     this.#channel = outboxChannel(options.database.schema);
+    this.#awakeKey = `${options.database.schema}${RELAY_AWAKE_SUFFIX}`;
+    this.#writersKey = `${options.database.schema}${RELAY_WRITERS_SUFFIX}`;
+    this.#awakePollMs = options.awakePollMs ?? 5;
+    this.#lingerMs = options.lingerMs ?? 100;
   }
 
   /** True while this replica holds the schema's relay lock. */
@@ -98,9 +119,9 @@ export class OutboxRelay {
     return this.#isLeader;
   }
 
-  /** True while the leader waits for a NOTIFY or its next poll, its last round done. */
+  /** True while the leader is asleep: its last round done, it waits for a NOTIFY or its next poll. */
   get isIdle(): boolean {
-    return this.#isLeader && this.#waker.waiting;
+    return this.#isLeader && !this.#awake && this.#waker.waiting;
   }
 
   start(): void {
@@ -129,6 +150,7 @@ export class OutboxRelay {
   }
 
   async #runLoop(): Promise<void> {
+    let lastActivity = 0;
     while (!this.#stopping) {
       try {
         if (!(await this.#acquireLeadership())) {
@@ -137,6 +159,7 @@ export class OutboxRelay {
         }
         await this.#maybeCleanup();
         this.#waker.consume();
+        await this.#stayAwake();
         const result = await this.#publishRound();
         if (result === 'failed') {
           await sleep(this.#nextBackoff(), this.#abort.signal);
@@ -144,12 +167,56 @@ export class OutboxRelay {
         }
         this.#failures = 0;
         // A full batch means more is probably waiting: go again at once.
-        if (result !== 'full') await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
+        if (result === 'full') continue;
+        if (result === 'partial') lastActivity = Date.now();
+        // Awake, writers do not NOTIFY: poll while rows came in recently or a write is still uncommitted.
+        if (Date.now() - lastActivity < this.#lingerMs || !(await this.#trySleep())) {
+          await this.#waker.wait(this.#awakePollMs);
+          continue;
+        }
+        // Asleep: writers NOTIFY again. A write committed before that is visible to this last round.
+        const last = await this.#publishRound();
+        if (last === 'empty') await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
+        else lastActivity = Date.now();
       } catch (error) {
         this.#logger.error({ err: error }, 'outbox relay round failed');
         await sleep(this.#nextBackoff(), this.#abort.signal);
       }
     }
+  }
+
+  /** Takes the `awake` lock (exclusive) on the lock connection, so writers stop sending NOTIFYs. */
+  async #stayAwake(): Promise<void> {
+    const client = this.#leaderClient;
+    if (this.#awake || !client) return;
+    await client.query('select pg_advisory_lock($1::int, hashtext($2::text))', [
+      RELAY_LOCK_CLASS,
+      this.#awakeKey,
+    ]);
+    this.#awake = true;
+  }
+
+  /**
+   * Falls asleep only when no write is uncommitted: with the `writers` lock taken exclusively (so no
+   * writer is between its write and its commit), release `awake`, then `writers`. A writer that saw the
+   * relay awake has committed by then (the last round sees its rows); a later one sends a NOTIFY.
+   * False (still awake) when a writer holds `writers`.
+   */
+  async #trySleep(): Promise<boolean> {
+    const client = this.#leaderClient;
+    if (!client) return true;
+    const result = await client.query<{ slept: boolean }>(
+      `select case when pg_try_advisory_lock($1::int, hashtext($3::text))
+         then pg_advisory_unlock($1::int, hashtext($2::text)) is not null else false end as slept`,
+      [RELAY_LOCK_CLASS, this.#awakeKey, this.#writersKey],
+    );
+    if (result.rows[0]?.slept !== true) return false;
+    this.#awake = false;
+    await client.query('select pg_advisory_unlock($1::int, hashtext($2::text))', [
+      RELAY_LOCK_CLASS,
+      this.#writersKey,
+    ]);
+    return true;
   }
 
   #nextBackoff(): number {
@@ -273,6 +340,7 @@ export class OutboxRelay {
     }
     this.#leaderClient = undefined;
     this.#isLeader = false;
+    this.#awake = false;
     client.removeAllListeners('notification');
     client.end().catch(() => {});
   }
@@ -281,6 +349,7 @@ export class OutboxRelay {
     const client = this.#leaderClient;
     this.#leaderClient = undefined;
     this.#isLeader = false;
+    this.#awake = false;
     if (!client) return;
     client.removeAllListeners();
     client.on('error', () => {});
