@@ -24,8 +24,9 @@ const INSERT_CHUNK = 1_000;
  * transactions commit one at a time; a relay that is awake polls every few ms and needs none.
  * 1. Hold the `writers` lock shared until commit: the relay cannot fall asleep while this write is
  *    uncommitted (it checks for writers before it stops polling).
- * 2. If the `awake` lock is free (no relay polling), NOTIFY: delivered only when the transaction commits
- *    (and collapsed within it), so a rolled-back write wakes nobody.
+ * 2. If the `awake` lock is free (no relay polling), release it at once (before anything that could fail)
+ *    and NOTIFY: delivered only when the transaction commits (and collapsed within it), so a rolled-back
+ *    write wakes nobody.
  * current_schema() is the service schema: every connection has search_path=<schema>. A DO block keeps
  * the order of the steps and is one round trip; it only holds constants.
  */

@@ -159,7 +159,7 @@ export class OutboxRelay {
         }
         await this.#maybeCleanup();
         this.#waker.consume();
-        await this.#stayAwake();
+        await this.#tryStayAwake();
         const result = await this.#publishRound();
         if (result === 'failed') {
           await sleep(this.#nextBackoff(), this.#abort.signal);
@@ -169,15 +169,19 @@ export class OutboxRelay {
         // A full batch means more is probably waiting: go again at once.
         if (result === 'full') continue;
         if (result === 'partial') lastActivity = Date.now();
-        // Awake, writers do not NOTIFY: poll while rows came in recently or a write is still uncommitted.
-        if (Date.now() - lastActivity < this.#lingerMs || !(await this.#trySleep())) {
-          await this.#waker.wait(this.#awakePollMs);
-          continue;
+        if (this.#awake) {
+          // Awake, writers do not NOTIFY: poll while rows came in recently or a write is uncommitted.
+          if (Date.now() - lastActivity < this.#lingerMs || !(await this.#trySleep())) {
+            await this.#waker.wait(this.#awakePollMs);
+            continue;
+          }
+          // Asleep: writers NOTIFY again. A write committed before that is visible to this last round.
+          if ((await this.#publishRound()) !== 'empty') {
+            lastActivity = Date.now();
+            continue;
+          }
         }
-        // Asleep: writers NOTIFY again. A write committed before that is visible to this last round.
-        const last = await this.#publishRound();
-        if (last === 'empty') await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
-        else lastActivity = Date.now();
+        await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
       } catch (error) {
         this.#logger.error({ err: error }, 'outbox relay round failed');
         await sleep(this.#nextBackoff(), this.#abort.signal);
@@ -185,15 +189,19 @@ export class OutboxRelay {
     }
   }
 
-  /** Takes the `awake` lock (exclusive) on the lock connection, so writers stop sending NOTIFYs. */
-  async #stayAwake(): Promise<void> {
+  /**
+   * Tries the `awake` lock (exclusive) on the lock connection, so writers stop sending NOTIFYs. Never
+   * waits: if a writer holds it shared at this moment, the relay stays asleep for this round (writers keep
+   * notifying) and tries again next round.
+   */
+  async #tryStayAwake(): Promise<void> {
     const client = this.#leaderClient;
     if (this.#awake || !client) return;
-    await client.query('select pg_advisory_lock($1::int, hashtext($2::text))', [
-      RELAY_LOCK_CLASS,
-      this.#awakeKey,
-    ]);
-    this.#awake = true;
+    const result = await client.query<{ awake: boolean }>(
+      'select pg_try_advisory_lock($1::int, hashtext($2::text)) as awake',
+      [RELAY_LOCK_CLASS, this.#awakeKey],
+    );
+    this.#awake = result.rows[0]?.awake === true;
   }
 
   /**
