@@ -553,8 +553,10 @@ ${raw.cpu.seconds.producerAndRelayProcess} s for ${raw.messages} messages); end 
 |---|---|---|
 ${cpuRows(throughput.cpu, throughput.events)}
 
-When both are limited by the same CPUs (as under this load average), end to end can reach at most
-${raw.cpu.microsecondsPerEvent} / ${throughput.cpu.microsecondsPerEvent} = ${Math.round((1000 * raw.cpu.microsecondsPerEvent) / throughput.cpu.microsecondsPerEvent) / 10} % of the raw rate; 30 % would need about ${Math.round(raw.cpu.microsecondsPerEvent / 0.3)} us of CPU per event.
+The raw run kept ${round(raw.cpu.seconds.total / raw.seconds, 2)} CPUs busy, end to end ${round(throughput.cpu.seconds.total / throughput.seconds, 2)}.
+Ceiling: with both CPUs doing nothing else, ${machine.nproc} CPUs / ${throughput.cpu.microsecondsPerEvent} us = ${Math.round((machine.nproc * 1e6) / throughput.cpu.microsecondsPerEvent)} events/s
+= ${Math.round((1000 * (machine.nproc * 1e6)) / throughput.cpu.microsecondsPerEvent / raw.messagesPerSecond) / 10} % of this run's raw rate; 30 % (${Math.round(0.3 * raw.messagesPerSecond)} events/s) needs at most
+${Math.round((machine.nproc * 1e6) / (0.3 * raw.messagesPerSecond))} us of CPU per event, all components together.
 
 Commit rate of single-insert transactions on 10 connections, without / with a \`pg_notify\` (alternating
 runs of ${results.notifyCost.transactionsPerRun}): ${results.notifyCost.withoutNotify.join(', ')} / ${results.notifyCost.withNotify.join(', ')} transactions/s.
@@ -580,7 +582,15 @@ figures were 4,137 events/s = 12 %. Changes, in the order they paid off:
    handler is not called twice for one delivery). Two round trips per message became one (the handler's
    own query). The per-batch statements went from begin, claim, lock, tombstones, commit to begin, lock,
    claim + tombstones (one statement), commit.
-3. Measured and not kept: consumer batches of 200 instead of 50 (CPU per event unchanged: 397 vs 389 us),
+3. **Writers skip the NOTIFY while the relay is awake.** PostgreSQL 15 holds a database-wide lock from a
+   NOTIFY's commit through its WAL flush (the commit rates above). The relay now stays awake while busy
+   (polls every 5 ms, for 100 ms after its last rows) and holds an advisory lock that tells writers so;
+   a second advisory lock keeps it from falling asleep while a write that skipped its NOTIFY is
+   uncommitted (packages/events/README.md, "Relay wake-ups"). The latency phase writes 500 single-event
+   transactions/s, each of which notified before; p99 at 500 events/s went from 113-150 ms (load average
+   12-20) to 36-48 ms (load average 9-13) over the runs of this round; the load was lower too, so these
+   runs do not separate the two effects.
+4. Measured and not kept: consumer batches of 200 instead of 50 (CPU per event unchanged: 397 vs 389 us),
    and 2 lanes instead of 4 (slower).
 
 Profile of the consuming process (\`BENCH_EVENTS_CPU_PROF\`): of its busy time, 39 % is pg's
@@ -588,12 +598,16 @@ Profile of the consuming process (\`BENCH_EVENTS_CPU_PROF\`): of its busy time, 
 7 % parsing results, 6 % GC, ~3 % zod and JSON; the per-event floor is the handler's own insert and the
 NATS ack. The producing process spends ~3 % in nats.js creating a \`RequestError("cancelled")\`, with its
 stack trace, after every PubAck (\`RequestOne.cancel\`, even with \`noAsyncTraces\`).
+No \`pg_stat_statements\`: it needs \`shared_preload_libraries\` and a restart of the shared Postgres.
 
-What is left, and why 30 % is out of reach here: each event costs a Postgres insert and a commit share
-in the producer, a select and an update in the relay, an inbox row, a lock and the handler's insert in the
-consumer, two JetStream hops and two Node processes; raw publish is one client and the NATS server. The
-table above is the measured split. Next steps, not done: coalescing NOTIFY without losing a wake-up (the
-commit-rate figures above), and the relay marking one round while publishing the next.
+**Why 30 % is out of reach here.** The table above is the measured split: each event costs a Postgres
+insert and a share of a commit in the producer, a select and an update in the relay, an inbox row, a user
+lock, a tombstone lookup and the handler's insert in the consumer, two JetStream hops and two Node
+processes; raw publish is one client and the NATS server. At ~${throughput.cpu.microsecondsPerEvent} us of CPU per event the two CPUs
+cap end to end at ~${Math.round((machine.nproc * 1e6) / throughput.cpu.microsecondsPerEvent)} events/s, well under 30 % of a raw rate of
+${raw.messagesPerSecond} msg/s; the consumer (its process and its Postgres backends) is more than half of it and its
+floor is one query per event, the handler's. Not done: the relay marking one round while publishing
+the next (the relay is no longer the stage that lags: see the timeline in the JSON).
 `;
 }
 
