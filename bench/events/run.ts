@@ -7,7 +7,9 @@
  *   3. end-to-end latency (occurredAt -> handled) at a fixed 500 events/s, one transaction per event.
  * As in production, the producing service (writes + its relay, this process) and the consuming service
  * (consumer-service.ts, a child process) are separate processes sharing the machine.
- * Run from the repo root after building: `pnpm exec tsx bench/events/run.ts`.
+ * Run from the repo root after building: `pnpm exec tsx bench/events/run.ts`. To try other settings:
+ * CB (consumer batch), CC (consumer lanes), RB (relay batch); BENCH_EVENTS_CPU_PROF=<dir> profiles the
+ * consuming process.
  * Uses its own schema and streams and removes them afterwards. Results: bench/results/events-<date>.json
  * and bench/results/events.md.
  */
