@@ -40,7 +40,7 @@ import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { scheduledDelayMs, sleep } from './backoff.js';
 import { type DeadLetterReason, describeDeadLetter, publishDeadLetter } from './dead-letter.js';
-import { deletedUsersAmong, lockUsers, recordDeletedUser } from './deleted-user.repository.js';
+import { lockUsers, recordDeletedUser } from './deleted-user.repository.js';
 import { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
 import {
   claimEvents,
@@ -115,6 +115,20 @@ export interface EventConsumerOptions {
 }
 
 const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
+/** Messages per transaction on the isolated path: below Postgres' 64 cached subtransactions. */
+const ISOLATED_CHUNK = 50;
+const MAX_BATCH = 500;
+
+/** Thrown out of a batch transaction without savepoints when a handler fails: the batch is redone isolated. */
+class HandlerFailedInBatch extends Error {
+  constructor(
+    readonly msg: JsMsg,
+    readonly decision: Decision,
+  ) {
+    super('a handler failed in a batch without savepoints');
+    this.name = 'HandlerFailedInBatch';
+  }
+}
 
 interface Delivery {
   msg: JsMsg;
@@ -167,7 +181,7 @@ export class EventConsumer {
     this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
     this.#maxDeliver = options.maxDeliver ?? 5;
     this.#backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? 50, 64));
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? 50, MAX_BATCH));
     this.#ackWaitMs = options.ackWaitMs ?? 30_000;
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
     this.#handlersByType = new Map(options.handlers.map((handler) => [handler.definition.type, handler]));
@@ -329,17 +343,51 @@ export class EventConsumer {
       Math.max(1_000, Math.floor(this.#ackWaitMs / 3)),
     );
     try {
+      // Fast path: the whole batch in one transaction, no savepoints (2 fewer round trips per message).
+      // A redelivery is likely to fail again, so a batch holding one takes the isolated path at once.
+      const failed = deliveries.some(({ msg }) => msg.info.deliveryCount > 1)
+        ? undefined
+        : await this.#runTransaction(deliveries, decisions, { isolated: false });
+      if (failed !== 'done') {
+        // A handler threw on the fast path and the transaction was rolled back: apply the batch again,
+        // each handler in its own savepoint. The handler that failed is not called again for this
+        // delivery; its decision stands (its claim is released as on the isolated path).
+        decisions.clear();
+        const knownFailures = new Map(failed ? [[failed.msg, failed.decision]] : []);
+        for (let start = 0; start < deliveries.length; start += ISOLATED_CHUNK) {
+          const chunk = deliveries.slice(start, start + ISOLATED_CHUNK);
+          await this.#runTransaction(chunk, decisions, { isolated: true, knownFailures });
+        }
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+    await this.#settle(deliveries, decisions);
+  }
+
+  /**
+   * Applies `deliveries` in one transaction and records a decision for each. `isolated` wraps every
+   * handler in a savepoint, so a failing handler is rolled back alone. Otherwise the first failing
+   * handler rolls the whole transaction back and is returned (nothing is recorded then).
+   */
+  async #runTransaction(
+    deliveries: readonly Delivery[],
+    decisions: Map<JsMsg, Decision>,
+    mode: { isolated: boolean; knownFailures?: ReadonlyMap<JsMsg, Decision> },
+  ): Promise<'done' | HandlerFailedInBatch> {
+    const decided = new Map<JsMsg, Decision>();
+    try {
       await this.#options.database.db.transaction().execute(async (trx) => {
-        await this.#applyInTransaction(trx, deliveries, decisions);
+        await this.#applyInTransaction(trx, deliveries, decided, mode);
       });
     } catch (error) {
+      if (error instanceof HandlerFailedInBatch) return error;
       // The transaction itself failed (database unavailable, commit error): nothing was applied, so every
       // message comes back later. This is not the handler's fault, so it never dead-letters.
       this.#logger.error(
         { err: error, messages: deliveries.length },
         'event batch transaction failed; redelivering',
       );
-      decisions.clear();
       for (const { msg } of deliveries) {
         decisions.set(msg, {
           kind: 'nak',
@@ -347,10 +395,10 @@ export class EventConsumer {
           error: String(error),
         });
       }
-    } finally {
-      clearInterval(keepAlive);
+      return 'done';
     }
-    await this.#settle(deliveries, decisions);
+    for (const [msg, decision] of decided) decisions.set(msg, decision);
+    return 'done';
   }
 
   /** Decodes and validates what can be checked without the database. */
@@ -398,18 +446,23 @@ export class EventConsumer {
     trx: Transaction<AnyTables>,
     deliveries: readonly Delivery[],
     decisions: Map<JsMsg, Decision>,
+    mode: { isolated: boolean; knownFailures?: ReadonlyMap<JsMsg, Decision> },
   ): Promise<void> {
     const consumer = this.#options.name;
     const withEnvelope = deliveries.filter(
       (delivery) => delivery.envelope && delivery.rejection?.reason !== 'no_handler',
     );
-    const claimed = await claimEvents(
+    // The users' locks come first, so the claim and the tombstone read after them (one statement, whose
+    // snapshot is taken once the locks are held) see any purge that committed before.
+    const users = usersToLock(deliveries);
+    await lockUsers(trx, users);
+    const { claimed, deletedUsers } = await claimEvents(
       trx,
       consumer,
       withEnvelope.map((delivery) => delivery.envelope?.id ?? ''),
+      [...users.keys()],
     );
     const released: string[] = [];
-    const deletedUsers = await this.#lockUsersOf(trx, deliveries, claimed);
     // First delivery of each id in this batch decides; a second copy of the same id follows its outcome.
     const firstById = new Map<string, JsMsg>();
     let savepointOpen = false;
@@ -460,10 +513,18 @@ export class EventConsumer {
         continue;
       }
       const deliveryCount = msg.info.deliveryCount;
-      // One round trip per boundary: the previous message's savepoint is released and the next one set
-      // in the same simple-protocol query. COMMIT releases the last one.
-      await openEventSavepoint(trx, savepointOpen);
-      savepointOpen = true;
+      const knownFailure = mode.knownFailures?.get(msg);
+      if (knownFailure) {
+        released.push(envelope.id);
+        decisions.set(msg, knownFailure);
+        continue;
+      }
+      if (mode.isolated) {
+        // One round trip per boundary: the previous message's savepoint is released and the next one set
+        // in the same simple-protocol query. COMMIT releases the last one.
+        await openEventSavepoint(trx, savepointOpen);
+        savepointOpen = true;
+      }
       try {
         await handler.handle(
           trx,
@@ -476,45 +537,25 @@ export class EventConsumer {
         }
         decisions.set(msg, { kind: 'ack', outcome: 'handled' });
       } catch (error) {
-        // Undo the handler's writes only; the rest of the batch goes on in the same transaction.
-        await rollbackEventSavepoint(trx);
-        released.push(envelope.id);
         const text = errorText(error);
         this.#logger.warn(
           { err: error, eventId: envelope.id, type: envelope.type, deliveryCount },
           'event handler failed',
         );
-        decisions.set(
-          msg,
+        const decision: Decision =
           deliveryCount >= this.#maxDeliver
             ? { kind: 'dead-letter', reason: 'handler_failed', error: text }
-            : { kind: 'nak', delayMs: scheduledDelayMs(this.#backoffMs, deliveryCount), error: text },
-        );
+            : { kind: 'nak', delayMs: scheduledDelayMs(this.#backoffMs, deliveryCount), error: text };
+        // Without savepoints the transaction is lost: it is rolled back and the caller applies the
+        // batch again isolated.
+        if (!mode.isolated) throw new HandlerFailedInBatch(msg, decision);
+        // Undo the handler's writes only; the rest of the batch goes on in the same transaction.
+        await rollbackEventSavepoint(trx);
+        released.push(envelope.id);
+        decisions.set(msg, decision);
       }
     }
     await releaseEvents(trx, consumer, released);
-  }
-
-  /**
-   * Locks the users the batch's claimed events are about (exclusively those it deletes) and returns the
-   * ones already deleted. Holding the locks to commit keeps a purge and a late event from interleaving.
-   */
-  async #lockUsersOf(
-    trx: Transaction<AnyTables>,
-    deliveries: readonly Delivery[],
-    claimed: ReadonlySet<string>,
-  ): Promise<Set<string>> {
-    const users = new Map<string, 'shared' | 'exclusive'>();
-    for (const delivery of deliveries) {
-      if (!delivery.envelope || !delivery.handler || delivery.rejection) continue;
-      if (!claimed.has(delivery.envelope.id)) continue;
-      const userId = userIdOf(delivery);
-      if (userId === undefined) continue;
-      if (isUserDeletion(delivery)) users.set(userId, 'exclusive');
-      else if (!users.has(userId)) users.set(userId, 'shared');
-    }
-    await lockUsers(trx, users);
-    return deletedUsersAmong(trx, [...users.keys()]);
   }
 
   /** After commit (or rollback): ack, nak or dead-letter every message of the batch. */
@@ -595,6 +636,22 @@ export class EventConsumer {
 }
 
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The users the batch's events are about, to lock until commit: exclusively those it deletes, shared
+ * the others. Holding the locks to commit keeps a purge and a late event from interleaving.
+ */
+function usersToLock(deliveries: readonly Delivery[]): Map<string, 'shared' | 'exclusive'> {
+  const users = new Map<string, 'shared' | 'exclusive'>();
+  for (const delivery of deliveries) {
+    if (!delivery.envelope || !delivery.handler || delivery.rejection) continue;
+    const userId = userIdOf(delivery);
+    if (userId === undefined) continue;
+    if (isUserDeletion(delivery)) users.set(userId, 'exclusive');
+    else if (!users.has(userId)) users.set(userId, 'shared');
+  }
+  return users;
+}
 
 /** The user an event is about: the envelope's `userId`, else a `userId` in its validated data. */
 function userIdOf(delivery: Delivery): string | undefined {

@@ -5,7 +5,7 @@
 import { type EventDefinition, EventEnvelope, type ServiceName } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import type { z } from 'zod';
-import { insertOutboxRows, notifyOutbox, type OutboxInsert } from './outbox.repository.js';
+import { insertOutboxRows, type OutboxInsert, wakeRelay } from './outbox.repository.js';
 import type { AnyExecutor } from './schema-agnostic.js';
 
 /** NATS' default max_payload is 1 MiB; events carry ids and facts, never blobs. */
@@ -102,6 +102,7 @@ export async function publishMany(
     return { id: envelope.id, type: envelope.type, payload };
   });
   await insertOutboxRows(executor, rows);
-  await notifyOutbox(executor);
+  // Wakes the relay at commit unless it is awake anyway (docs/events.md, "Relay wake-ups").
+  await wakeRelay(executor);
   return envelopes;
 }

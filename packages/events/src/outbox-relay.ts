@@ -25,7 +25,12 @@ import {
   recordPublishFailure,
   type UnpublishedRow,
 } from './outbox.repository.js';
-import { outboxChannel } from './outbox-channel.js';
+import {
+  outboxChannel,
+  RELAY_AWAKE_SUFFIX,
+  RELAY_LOCK_CLASS,
+  RELAY_WRITERS_SUFFIX,
+} from './outbox-channel.js';
 import type { AnyDatabase } from './schema-agnostic.js';
 
 export interface OutboxRelayOptions {
@@ -38,6 +43,13 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Fallback poll when no NOTIFY arrives; default 1 s. */
   pollIntervalMs?: number;
+  /**
+   * While awake (writers do not NOTIFY then, docs/events.md "Relay wake-ups"), the relay polls this often;
+   * default 5 ms.
+   */
+  awakePollMs?: number;
+  /** The relay stays awake this long after its last non-empty round; default 100 ms. */
+  lingerMs?: number;
   /** How often an idle replica retries the leader lock; default 5 s. */
   lockRetryMs?: number;
   /** PubAck timeout per message; default 5 s. */
@@ -73,6 +85,10 @@ export class OutboxRelay {
   readonly #batchSize: number;
   readonly #lockKey: string;
   readonly #channel: string;
+  readonly #awakeKey: string;
+  readonly #writersKey: string;
+  readonly #awakePollMs: number;
+  readonly #lingerMs: number;
   readonly #waker = new Waker();
   readonly #encoder = new TextEncoder();
   #abort = new AbortController();
@@ -80,6 +96,7 @@ export class OutboxRelay {
   #stopping = false;
   #leaderClient: pg.Client | undefined;
   #isLeader = false;
+  #awake = false;
   #failures = 0;
   #nextCleanupAt = 0;
 
@@ -92,6 +109,10 @@ export class OutboxRelay {
     this.#batchSize = options.batchSize ?? 500;
     this.#lockKey = `${options.database.schema}.outbox`;
     this.#channel = outboxChannel(options.database.schema);
+    this.#awakeKey = `${options.database.schema}${RELAY_AWAKE_SUFFIX}`;
+    this.#writersKey = `${options.database.schema}${RELAY_WRITERS_SUFFIX}`;
+    this.#awakePollMs = options.awakePollMs ?? 5;
+    this.#lingerMs = options.lingerMs ?? 100;
   }
 
   /** True while this replica holds the schema's relay lock. */
@@ -99,9 +120,9 @@ export class OutboxRelay {
     return this.#isLeader;
   }
 
-  /** True while the leader waits for a NOTIFY or its next poll, its last round done. */
+  /** True while the leader is asleep: its last round done, it waits for a NOTIFY or its next poll. */
   get isIdle(): boolean {
-    return this.#isLeader && this.#waker.waiting;
+    return this.#isLeader && !this.#awake && this.#waker.waiting;
   }
 
   start(): void {
@@ -130,6 +151,7 @@ export class OutboxRelay {
   }
 
   async #runLoop(): Promise<void> {
+    let lastActivity = 0;
     while (!this.#stopping) {
       try {
         if (!(await this.#acquireLeadership())) {
@@ -138,6 +160,7 @@ export class OutboxRelay {
         }
         await this.#maybeCleanup();
         this.#waker.consume();
+        await this.#tryStayAwake();
         const result = await this.#publishRound();
         if (result === 'failed') {
           await sleep(this.#nextBackoff(), this.#abort.signal);
@@ -145,12 +168,64 @@ export class OutboxRelay {
         }
         this.#failures = 0;
         // A full batch means more is probably waiting: go again at once.
-        if (result !== 'full') await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
+        if (result === 'full') continue;
+        if (result === 'partial') lastActivity = Date.now();
+        if (this.#awake) {
+          // Awake, writers do not NOTIFY: poll while rows came in recently or a write is uncommitted.
+          if (Date.now() - lastActivity < this.#lingerMs || !(await this.#trySleep())) {
+            await this.#waker.wait(this.#awakePollMs);
+            continue;
+          }
+          // Asleep: writers NOTIFY again. A write committed before that is visible to this last round.
+          if ((await this.#publishRound()) !== 'empty') {
+            lastActivity = Date.now();
+            continue;
+          }
+        }
+        await this.#waker.wait(this.#options.pollIntervalMs ?? 1_000);
       } catch (error) {
         this.#logger.error({ err: error }, 'outbox relay round failed');
         await sleep(this.#nextBackoff(), this.#abort.signal);
       }
     }
+  }
+
+  /**
+   * Tries the `awake` lock (exclusive) on the lock connection, so writers stop sending NOTIFYs. Never
+   * waits: if a writer holds it shared at this moment, the relay stays asleep for this round (writers keep
+   * notifying) and tries again next round.
+   */
+  async #tryStayAwake(): Promise<void> {
+    const client = this.#leaderClient;
+    if (this.#awake || !client) return;
+    const result = await client.query<{ awake: boolean }>(
+      'select pg_try_advisory_lock($1::int, hashtext($2::text)) as awake',
+      [RELAY_LOCK_CLASS, this.#awakeKey],
+    );
+    this.#awake = result.rows[0]?.awake === true;
+  }
+
+  /**
+   * Falls asleep only when no write is uncommitted: with the `writers` lock taken exclusively (so no
+   * writer is between its write and its commit), release `awake`, then `writers`. A writer that saw the
+   * relay awake has committed by then (the last round sees its rows); a later one sends a NOTIFY.
+   * False (still awake) when a writer holds `writers`.
+   */
+  async #trySleep(): Promise<boolean> {
+    const client = this.#leaderClient;
+    if (!client) return true;
+    const result = await client.query<{ slept: boolean }>(
+      `select case when pg_try_advisory_lock($1::int, hashtext($3::text))
+         then pg_advisory_unlock($1::int, hashtext($2::text)) is not null else false end as slept`,
+      [RELAY_LOCK_CLASS, this.#awakeKey, this.#writersKey],
+    );
+    if (result.rows[0]?.slept !== true) return false;
+    this.#awake = false;
+    await client.query('select pg_advisory_unlock($1::int, hashtext($2::text))', [
+      RELAY_LOCK_CLASS,
+      this.#writersKey,
+    ]);
+    return true;
   }
 
   #nextBackoff(): number {
@@ -161,7 +236,7 @@ export class OutboxRelay {
   /** One round: read a batch, publish it pipelined, mark the acknowledged prefix. */
   async #publishRound(): Promise<RoundResult> {
     const db = this.#options.database.db;
-    const rows = await findUnpublished(db, this.#batchSize);
+    const rows = await findUnpublished(this.#options.database.pool, this.#batchSize);
     if (rows.length === 0) return 'empty';
 
     const pubAcks = rows.map((row) =>
@@ -274,6 +349,7 @@ export class OutboxRelay {
     }
     this.#leaderClient = undefined;
     this.#isLeader = false;
+    this.#awake = false;
     client.removeAllListeners('notification');
     client.end().catch(() => {});
   }
@@ -282,6 +358,7 @@ export class OutboxRelay {
     const client = this.#leaderClient;
     this.#leaderClient = undefined;
     this.#isLeader = false;
+    this.#awake = false;
     if (!client) return;
     client.removeAllListeners();
     client.on('error', () => {});

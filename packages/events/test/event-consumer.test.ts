@@ -270,6 +270,14 @@ describe('EventConsumer', () => {
     const badApplied = await sql<{ n: number }>`
       select count(*)::int as n from widget_applied where event_id = ${bad.id}`.execute(database.db);
     expect(badApplied.rows[0]?.n).toBe(0);
+    // The batch first ran without savepoints; the failure rolled it back and it ran again isolated.
+    // Neither run left a double apply, and the failing handler was called once for its one delivery.
+    const counts = await sql<{ applied_count: number }>`
+      select applied_count from widget_applied where event_id = any(${good.map((e) => e.id)}::uuid[])`.execute(
+      database.db,
+    );
+    expect(counts.rows.map((row) => row.applied_count)).toEqual([1, 1]);
+    expect((await attemptsFor(bad.id)).map((attempt) => attempt.delivery_count)).toEqual([1]);
   });
 
   it('lets a long handler keep its message with working() instead of being redelivered', async () => {

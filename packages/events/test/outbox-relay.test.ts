@@ -3,7 +3,14 @@ import { withTransaction } from '@cartwatch/db';
 import { sql } from 'kysely';
 import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EventConsumer, OutboxRelay, type OutboxRelayOptions, publish, publishMany } from '../src/index.js';
+import {
+  EventConsumer,
+  OutboxRelay,
+  type OutboxRelayOptions,
+  outboxChannel,
+  publish,
+  publishMany,
+} from '../src/index.js';
 import {
   appliedStats,
   applyWidgetCreated,
@@ -108,6 +115,39 @@ describe('OutboxRelay', () => {
       database.db,
     );
     expect(row.rows[0]?.subject).toBe(`${stream.subjectPrefix}.${widgetCreated.type}`);
+  });
+
+  it('needs no NOTIFY while awake, and does not fall asleep under an uncommitted write', async () => {
+    // Awake for 300 ms after each batch; asleep, only a NOTIFY (or the 60 s poll) would wake it.
+    startRelay({ pollIntervalMs: 60_000, lingerMs: 300 });
+    await withTransaction(database.db, (trx) =>
+      publish(trx, widgetCreated, { source: 'orders', data: newWidget() }),
+    );
+    await waitFor(allPublished, { timeoutMs: 10_000, intervalMs: 10, what: 'the first event published' });
+
+    // The relay is awake now: a write holds its transaction open past the linger time, then commits.
+    const listener = await database.pool.connect();
+    const notifications: string[] = [];
+    listener.on('notification', (message) => notifications.push(message.channel));
+    try {
+      await listener.query(`listen ${listener.escapeIdentifier(outboxChannel(database.schema))}`);
+      const late = await withTransaction(database.db, async (trx) => {
+        const envelope = await publish(trx, widgetCreated, { source: 'orders', data: newWidget() });
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        return envelope;
+      });
+      // Published long before the 60 s poll: the relay kept polling while the write was uncommitted,
+      // although the writer sent no NOTIFY (it saw the relay awake).
+      await waitFor(allPublished, { timeoutMs: 10_000, intervalMs: 10, what: 'the late event published' });
+      const row = await sql<{ published: boolean }>`
+        select published_at is not null as published from outbox where id = ${late.id}`.execute(database.db);
+      expect(row.rows[0]?.published).toBe(true);
+      await listener.query('select 1'); // delivers any notification sent before this round trip
+      expect(notifications).toEqual([]);
+    } finally {
+      await listener.query('unlisten *');
+      listener.release();
+    }
   });
 
   it('publishes in outbox order with the event id as msgID', async () => {
