@@ -38,6 +38,9 @@ export interface RoundRobinFrontOptions {
   targets?: readonly string[];
 }
 
+/** How long the front keeps an idle connection to a replica for the next request. */
+const IDLE_SOCKET_MS = 4_000;
+
 /** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection and are never forwarded. */
 const HOP_BY_HOP = new Set([
   'connection',
@@ -80,7 +83,9 @@ export async function startRoundRobinFront(options: RoundRobinFrontOptions = {})
   const agentOf = (target: string): http.Agent => {
     let agent = agents.get(target);
     if (!agent) {
-      agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000 });
+      // An idle kept-alive socket is dropped after 4 s, before the replica's own keep-alive timeout (node's
+      // default 5 s) closes it: a request sent on a socket the server is closing fails (ECONNRESET).
+      agent = new http.Agent({ keepAlive: true, keepAliveMsecs: 10_000, timeout: IDLE_SOCKET_MS });
       agents.set(target, agent);
     }
     return agent;
@@ -118,8 +123,10 @@ export async function startRoundRobinFront(options: RoundRobinFrontOptions = {})
       answer.on('error', () => res.destroy());
     });
     upstream.on('error', (error: NodeJS.ErrnoException) => {
-      // Refused before anything was sent: a replica that just stopped. Safe to retry only without a body.
-      if (error.code === 'ECONNREFUSED' && bodiless && tries < targets.length) {
+      // Refused (a replica that just stopped), or a reused idle socket the replica closed as it was sent:
+      // nothing was handled, but only a request without a body can be sent again.
+      const unsent = error.code === 'ECONNREFUSED' || (upstream.reusedSocket && error.code === 'ECONNRESET');
+      if (unsent && bodiless && !res.headersSent && tries < targets.length + 1) {
         forward(req, res, tries + 1);
         return;
       }
