@@ -72,6 +72,8 @@ export interface PlatformOptions {
    * service's address, which every `*_URL` and the tests use (docs/architecture.md#scale-out).
    */
   replicas?: number;
+  /** A front even for one replica (default: only with more), so a benchmark can tell the front's cost apart. */
+  front?: boolean;
 }
 
 /** What tests need to drive a running platform; plain data, so it can cross process boundaries. */
@@ -264,6 +266,7 @@ export class Platform implements PlatformInfo {
       const companions = await startLocalCompanions();
       cleanups.push(() => companions.stop());
       const replicas = options.replicas ?? 1;
+      const fronted = replicas > 1 || options.front === true;
       if (!Number.isInteger(replicas) || replicas < 1)
         throw new Error(`replicas must be >= 1, not ${replicas}`);
       const ports = await freePorts();
@@ -272,14 +275,14 @@ export class Platform implements PlatformInfo {
       ) as Record<ServiceName, ReplicaPorts[]>;
       for (let replica = 0; replica < replicas; replica++) {
         const managementPorts = await freePorts();
-        // One replica listens on the service's address itself; with more, the front does.
-        const servicePorts = replicas === 1 ? ports : await freePorts();
+        // One replica listens on the service's address itself; with more (or `front`), the front does.
+        const servicePorts = fronted ? await freePorts() : ports;
         for (const name of serviceNames) {
           replicaPorts[name].push({ port: servicePorts[name], managementPort: managementPorts[name] });
         }
       }
       const fronts = new Map<ServiceName, RoundRobinFront>();
-      if (replicas > 1) {
+      if (fronted) {
         cleanups.push(() => Promise.all([...fronts.values()].map((front) => front.close())));
         for (const name of serviceNames) {
           fronts.set(name, await startRoundRobinFront({ port: ports[name] }));
