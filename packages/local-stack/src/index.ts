@@ -58,6 +58,11 @@ export {
 } from './product-env.js';
 export { REDIS_SERVER_HINT, type RedisServerOptions, startRedisServer } from './redis-server.js';
 export {
+  type RoundRobinFront,
+  type RoundRobinFrontOptions,
+  startRoundRobinFront,
+} from './round-robin-front.js';
+export {
   formatLogLine,
   isRunning,
   type LogSink,

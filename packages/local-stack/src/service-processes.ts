@@ -101,6 +101,8 @@ export function runToCompletion(
 
 export interface RunningService {
   name: ServiceName;
+  /** Which replica of the service (0-based); 0 when it runs once. */
+  replica: number;
   child: ChildProcess;
   /** The service's directory (services/<name>), its working directory. */
   cwd: string;
@@ -123,6 +125,8 @@ export interface StartServiceOptions {
   managementPort?: number;
   /** Default: this process's stdout. */
   output?: LogSink;
+  /** Which replica this is (0-based), when a service runs several (`--replicas`): its log prefix says `name#n`. */
+  replica?: number;
 }
 
 export function startServiceProcess(
@@ -142,7 +146,8 @@ export function startServiceProcess(
     // Own process group: a terminal's Ctrl-C must not reach the service, only the launcher's one SIGTERM.
     detached: true,
   });
-  pipeWithPrefix(child, prefixFor(name, index), options.output);
+  const label = options.replica === undefined ? name : `${name}#${options.replica + 1}`;
+  pipeWithPrefix(child, prefixFor(label, index), options.output);
   // The launcher exiting without stopAll() (a crash): the service is no longer in the terminal's process
   // group, so nothing else would stop it.
   const terminateOnExit = () => {
@@ -166,7 +171,7 @@ export function startServiceProcess(
       resolve(1);
     });
   });
-  return { name, child, cwd, exited };
+  return { name, replica: options.replica ?? 0, child, cwd, exited };
 }
 
 /** Polls `GET <url>/ready` (a service's management URL) until it answers 200 or the deadline passes. */

@@ -29,10 +29,12 @@ import {
   type LocalCompanions,
   localProductEnv,
   prefixFor,
+  type RoundRobinFront,
   type RunningService,
   redactUrl,
   runToCompletion,
   startLocalCompanions,
+  startRoundRobinFront,
   startServiceProcess,
   stopAll,
   waitUntilReady,
@@ -64,6 +66,14 @@ export interface PlatformOptions {
   natsUrl?: string;
   /** The DATABASE_URL a service connects with, from the platform's (e.g. through a TCP proxy); migrations connect directly. */
   serviceDatabaseUrl?: (service: ServiceName, databaseUrl: string) => string;
+  /**
+   * Processes per service (default 1). With more, each replica gets ports of its own (service and
+   * management) and a round-robin front (@cartwatch/local-stack's startRoundRobinFront) listens on the
+   * service's address, which every `*_URL` and the tests use (docs/architecture.md#scale-out).
+   */
+  replicas?: number;
+  /** A front even for one replica (default: only with more), so a benchmark can tell the front's cost apart. */
+  front?: boolean;
 }
 
 /** What tests need to drive a running platform; plain data, so it can cross process boundaries. */
@@ -71,8 +81,14 @@ export interface PlatformInfo {
   /** The gateway: the only address end-to-end tests talk to. */
   url: string;
   serviceUrls: Record<ServiceName, string>;
-  /** Each service's management port (/health, /ready, /metrics), which the public edge never routes to. */
+  /** Each service's management port (/health, /ready, /metrics), which the public edge never routes to; with replicas, the first replica's. */
   managementUrls: Record<ServiceName, string>;
+  /** Processes per service. */
+  replicas: number;
+  /** Each replica's own address, bypassing the front (one entry per replica; the service's address when it runs once). */
+  replicaUrls: Record<ServiceName, string[]>;
+  /** Each replica's management port (its own /metrics). */
+  replicaManagementUrls: Record<ServiceName, string[]>;
   admin: AdminCredentials;
   databaseName: string;
   streamName: string;
@@ -90,9 +106,16 @@ export interface PlatformInfo {
   inboundEmailSecret: string;
 }
 
+/** One process of a service: its two ports. */
+interface ReplicaPorts {
+  port: number;
+  managementPort: number;
+}
+
 export class Platform implements PlatformInfo {
   readonly url: string;
-  readonly #running = new Map<ServiceName, RunningService>();
+  /** The processes of each service, by replica index. */
+  readonly #running = new Map<ServiceName, RunningService[]>();
   /** Services stopped on purpose (stopService, stop); any other exit is a failure stop() reports. */
   readonly #stopping = new Set<ServiceName>();
   readonly #unexpectedExits: string[] = [];
@@ -101,7 +124,9 @@ export class Platform implements PlatformInfo {
   private constructor(
     private readonly env: NodeJS.ProcessEnv,
     private readonly ports: Record<ServiceName, number>,
-    private readonly managementPorts: Record<ServiceName, number>,
+    private readonly replicaPorts: Record<ServiceName, ReplicaPorts[]>,
+    /** Round-robin fronts on the services' addresses (replicas > 1 only). */
+    private readonly fronts: Map<ServiceName, RoundRobinFront>,
     readonly admin: AdminCredentials,
     readonly databaseName: string,
     private readonly stream: TestStream,
@@ -157,16 +182,42 @@ export class Platform implements PlatformInfo {
     >;
   }
 
+  get replicas(): number {
+    return this.replicaPorts.gateway.length;
+  }
+
+  get replicaUrls(): Record<ServiceName, string[]> {
+    return Object.fromEntries(
+      serviceNames.map((name) => [
+        name,
+        this.replicaPorts[name].map(({ port }) => `http://127.0.0.1:${port}`),
+      ]),
+    ) as Record<ServiceName, string[]>;
+  }
+
+  get replicaManagementUrls(): Record<ServiceName, string[]> {
+    return Object.fromEntries(
+      serviceNames.map((name) => [
+        name,
+        this.replicaPorts[name].map(({ managementPort }) => `http://127.0.0.1:${managementPort}`),
+      ]),
+    ) as Record<ServiceName, string[]>;
+  }
+
   /** Plain data for tests in other processes (vitest workers). */
   info(): PlatformInfo {
     const { url, serviceUrls, managementUrls, admin, databaseName, streamName, subjectPrefix, logFile } =
       this;
+    const { replicas, replicaUrls, replicaManagementUrls } = this;
     const paymentWebhookSecret = this.paymentWebhookSecret;
     const { mailCatcherUrl, demoStore, fixtureOrigin, inboundEmailSecret } = this;
     return {
       url,
       serviceUrls,
       managementUrls,
+      replicas,
+      replicaUrls,
+      replicaManagementUrls,
       admin,
       databaseName,
       streamName,
@@ -180,7 +231,10 @@ export class Platform implements PlatformInfo {
     };
   }
 
-  /** Creates the database and stream, migrates every schema, starts the seven services and waits until each is ready. */
+  /**
+   * Creates the database and stream, migrates every schema, starts the seven services (each `replicas`
+   * times, behind a round-robin front) and waits until each is ready.
+   */
   static async start(options: PlatformOptions = {}): Promise<Platform> {
     const infrastructure = testEnv();
     const suffix = randomBytes(5).toString('hex');
@@ -211,8 +265,29 @@ export class Platform implements PlatformInfo {
       // The companions listen first, so the free ports picked for the services cannot be theirs.
       const companions = await startLocalCompanions();
       cleanups.push(() => companions.stop());
+      const replicas = options.replicas ?? 1;
+      const fronted = replicas > 1 || options.front === true;
+      if (!Number.isInteger(replicas) || replicas < 1)
+        throw new Error(`replicas must be >= 1, not ${replicas}`);
       const ports = await freePorts();
-      const managementPorts = await freePorts();
+      const replicaPorts = Object.fromEntries(
+        serviceNames.map((name) => [name, [] as ReplicaPorts[]]),
+      ) as Record<ServiceName, ReplicaPorts[]>;
+      for (let replica = 0; replica < replicas; replica++) {
+        const managementPorts = await freePorts();
+        // One replica listens on the service's address itself; with more (or `front`), the front does.
+        const servicePorts = fronted ? await freePorts() : ports;
+        for (const name of serviceNames) {
+          replicaPorts[name].push({ port: servicePorts[name], managementPort: managementPorts[name] });
+        }
+      }
+      const fronts = new Map<ServiceName, RoundRobinFront>();
+      if (fronted) {
+        cleanups.push(() => Promise.all([...fronts.values()].map((front) => front.close())));
+        for (const name of serviceNames) {
+          fronts.set(name, await startRoundRobinFront({ port: ports[name] }));
+        }
+      }
       const fixtureOrigin = `http://127.0.0.1:${await findFreePort()}`;
       const product = await localProductEnv({
         dataDir: tempDir,
@@ -262,7 +337,8 @@ export class Platform implements PlatformInfo {
       const platform = new Platform(
         env,
         ports,
-        managementPorts,
+        replicaPorts,
+        fronts,
         admin,
         databaseName,
         stream,
@@ -294,67 +370,107 @@ export class Platform implements PlatformInfo {
     return `http://127.0.0.1:${this.ports[name]}`;
   }
 
+  /** The first replica's management URL (the only one when the service runs once). */
   managementUrl(name: ServiceName): string {
-    return `http://127.0.0.1:${this.managementPorts[name]}`;
+    return `http://127.0.0.1:${this.replicaPorts[name][0]?.managementPort}`;
   }
 
+  /** True while any replica of the service runs. */
   isRunning(name: ServiceName): boolean {
-    const service = this.#running.get(name);
-    return service !== undefined && isRunning(service.child);
+    return (this.#running.get(name) ?? []).some((service) => isRunning(service.child));
   }
 
-  /** Starts one service (again) on its ports and waits until its /ready (management port) answers 200. */
+  /**
+   * Starts a service (again) on its ports and waits until its /ready (management port) answers 200. With
+   * replicas, the first one starts alone (the gateway generates its signing keys into a file the others
+   * then read, and bootstraps the admin), then the others; each joins the front once ready.
+   */
   async startService(name: ServiceName): Promise<void> {
     if (this.isRunning(name)) throw new Error(`${name} is already running`);
     this.#stopping.delete(name);
+    const started: RunningService[] = [];
+    this.#running.set(name, started);
+    const [first, ...others] = this.replicaPorts[name].map((_, replica) => replica);
+    await this.#startReplica(name, first ?? 0, started);
+    await Promise.all(others.map((replica) => this.#startReplica(name, replica, started)));
+  }
+
+  async #startReplica(name: ServiceName, replica: number, started: RunningService[]): Promise<void> {
+    const ports = this.replicaPorts[name][replica] as ReplicaPorts;
     const databaseUrl = this.env.DATABASE_URL ?? '';
+    const label = this.replicas > 1 ? `${name}#${replica + 1}` : name;
     const service = startServiceProcess(name, serviceNames.indexOf(name), {
       repoRoot,
       env: { ...this.env, DATABASE_URL: this.serviceDatabaseUrl?.(name, databaseUrl) ?? databaseUrl },
-      port: this.ports[name],
-      managementPort: this.managementPorts[name],
+      port: ports.port,
+      managementPort: ports.managementPort,
       output: this.log.write,
+      ...(this.replicas > 1 && { replica }),
     });
-    this.#running.set(name, service);
+    started[replica] = service;
     void service.exited.then((code) => {
       if (!this.#stopping.has(name)) {
-        this.#unexpectedExits.push(`${name} exited with code ${code}`);
-        this.log.write(`${name} exited unexpectedly with code ${code}`);
+        this.#unexpectedExits.push(`${label} exited with code ${code}`);
+        this.log.write(`${label} exited unexpectedly with code ${code}`);
       }
     });
     const ready = await waitUntilReady(
-      this.managementUrl(name),
+      `http://127.0.0.1:${ports.managementPort}`,
       READY_TIMEOUT_MS,
       () => !isRunning(service.child),
     );
     if (!ready) {
       throw new Error(
-        `${name} did not become ready within ${READY_TIMEOUT_MS / 1000} s (${isRunning(service.child) ? 'still running' : `exited with code ${service.child.exitCode}`}); last log lines:\n${this.log.tail()}`,
+        `${label} did not become ready within ${READY_TIMEOUT_MS / 1000} s (${isRunning(service.child) ? 'still running' : `exited with code ${service.child.exitCode}`}); last log lines:\n${this.log.tail()}`,
       );
     }
+    this.fronts.get(name)?.add(`http://127.0.0.1:${ports.port}`);
   }
 
-  /** One SIGTERM (the service drains), SIGKILL after the stop timeout; resolves with the exit code. */
+  /** Takes the service's replicas out of its front, so no new request reaches them. */
+  #leaveFront(name: ServiceName): void {
+    const front = this.fronts.get(name);
+    for (const { port } of this.replicaPorts[name]) front?.remove(`http://127.0.0.1:${port}`);
+  }
+
+  #replicasOf(name: ServiceName): RunningService[] {
+    const running = this.#running.get(name);
+    if (!running) throw new Error(`${name} was never started`);
+    return running;
+  }
+
+  /**
+   * One SIGTERM to each replica (they drain), SIGKILL after the stop timeout; resolves with the exit code
+   * (the first non-zero one of the replicas).
+   */
   async stopService(name: ServiceName): Promise<number> {
-    const service = this.#running.get(name);
-    if (!service) throw new Error(`${name} was never started`);
+    const running = this.#replicasOf(name);
     this.#stopping.add(name);
-    await stopAll([service], SERVICE_STOP_TIMEOUT_MS);
-    return service.exited;
+    this.#leaveFront(name);
+    await stopAll(running, SERVICE_STOP_TIMEOUT_MS);
+    const codes = await Promise.all(running.map((service) => service.exited));
+    return codes.find((code) => code !== 0) ?? 0;
   }
 
-  /** SIGKILL, no draining (a crash); resolves once the process is gone. */
+  /** SIGKILL of every replica, no draining (a crash); resolves once the processes are gone. */
   async killService(name: ServiceName): Promise<void> {
-    const service = this.#running.get(name);
-    if (!service) throw new Error(`${name} was never started`);
+    const running = this.#replicasOf(name);
     this.#stopping.add(name);
-    service.child.kill('SIGKILL');
-    await service.exited;
+    this.#leaveFront(name);
+    for (const service of running) service.child.kill('SIGKILL');
+    await Promise.all(running.map((service) => service.exited));
   }
 
-  /** The process id of a running service (e.g. to read its resident memory); undefined when it is not running. */
+  /** The process id of a running service (its first replica; e.g. to read its resident memory); undefined when it is not running. */
   pid(name: ServiceName): number | undefined {
-    return this.isRunning(name) ? this.#running.get(name)?.child.pid : undefined;
+    return this.pids(name)[0];
+  }
+
+  /** The process ids of the service's running replicas, by replica. */
+  pids(name: ServiceName): number[] {
+    return (this.#running.get(name) ?? []).flatMap((service) =>
+      isRunning(service.child) && service.child.pid !== undefined ? [service.child.pid] : [],
+    );
   }
 
   /**
@@ -364,18 +480,23 @@ export class Platform implements PlatformInfo {
   stop(): Promise<void> {
     this.#stopped ??= (async () => {
       const problems: string[] = [];
-      const running = [...this.#running.values()];
+      const running = [...this.#running.values()].flat();
       for (const { name } of running) this.#stopping.add(name);
       try {
         await stopAll(running, SERVICE_STOP_TIMEOUT_MS);
         for (const service of running) {
           const code = await service.exited;
-          if (code !== 0) problems.push(`${service.name} stopped with exit code ${code}`);
+          const label = this.replicas > 1 ? `${service.name}#${service.replica + 1}` : service.name;
+          if (code !== 0) problems.push(`${label} stopped with exit code ${code}`);
         }
       } catch (error) {
         problems.push(`stopping services failed: ${String(error)}`);
       }
       for (const [what, cleanup] of [
+        [
+          'closing the round-robin fronts',
+          () => Promise.all([...this.fronts.values()].map((front) => front.close())),
+        ],
         ['dropping the database', () => dropDatabase(this.adminDatabaseUrl, this.databaseName)],
         ['deleting the stream', () => this.stream.cleanup()],
         ['stopping the mail catcher and demo store', () => this.companions.stop()],

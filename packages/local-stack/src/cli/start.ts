@@ -5,15 +5,21 @@
  * migrates every schema, starts the seven services with the product's environment (product-env.ts, the
  * same the end-to-end tests run) and prefixed logs, prints the URLs, seeds demo data through the public
  * API when a seeder is present, and stops everything cleanly on Ctrl-C. A variable set in the shell wins.
+ *
+ * `pnpm start --replicas N` runs N processes of every service (default 1): each replica on free ports of
+ * its own (the first keeps the registered management port), behind a round-robin front on the service's
+ * registered port, which every `*_URL` and the web app use (docs/architecture.md#scale-out).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultManagementUrl, defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
+import { defaultServiceUrl, serviceNames, services } from '@cartwatch/common-types';
 import { DEMO_STORE_ACCOUNT, ensureDemoStoreRetailer } from '../demo-store/demo-store.js';
 import { resolveInfrastructure } from '../infrastructure.js';
-import { isPortFree } from '../ports.js';
+import { findFreePort, isPortFree } from '../ports.js';
 import { localProductEnv, startLocalCompanions } from '../product-env.js';
+import { startRedisServer } from '../redis-server.js';
+import { type RoundRobinFront, startRoundRobinFront } from '../round-robin-front.js';
 import {
   forgetServices,
   isRunning,
@@ -26,6 +32,7 @@ import {
   stopAll,
   waitUntilReady,
 } from '../service-processes.js';
+import { replicasArgument } from './replicas-argument.js';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const dataDir = path.resolve(process.env.CARTWATCH_DATA_DIR ?? path.join(repoRoot, '.data'));
@@ -50,6 +57,11 @@ function shellEnv(): Record<string, string> {
 }
 
 async function main(): Promise<number> {
+  const replicas = replicasArgument(process.argv.slice(2));
+  if (replicas === undefined) {
+    say('--replicas takes a whole number from 1 to 8');
+    return 1;
+  }
   const previous = await reclaimOrphanedServices(servicesFile, SERVICE_STOP_TIMEOUT_MS, say);
   if (previous) {
     say(`CartWatch is already running (launcher pid ${previous.ownerAlive}); stop it first`);
@@ -93,11 +105,26 @@ async function main(): Promise<number> {
     NATS_URL: infrastructure.natsUrl,
   };
   if (infrastructure.redisUrl) env.REDIS_URL = infrastructure.redisUrl;
-  else
+  else if (replicas === 1)
     say('REDIS_URL is unset: rate limits and caches are in memory (fine for one instance of each service)');
+  // Replicas share rate limits, the public cache and ended sessions through Redis (in memory, each would
+  // keep its own): without REDIS_URL, a throwaway redis-server of the launcher's.
+  const redis =
+    infrastructure.redisUrl || replicas === 1
+      ? undefined
+      : await startRedisServer().catch(async (error: unknown) => {
+          await companions.stop().catch(() => {});
+          await infrastructure.stop().catch(() => {});
+          throw error;
+        });
+  if (redis) {
+    env.REDIS_URL = redis.url;
+    say(`REDIS_URL is unset: started redis-server on ${redis.url} for the ${replicas} replicas to share`);
+  }
   for (const note of product.notes) say(note);
 
   const running: RunningService[] = [];
+  const fronts: RoundRobinFront[] = [];
   let stopping: Promise<number> | undefined;
   /**
    * Services first (one SIGTERM each; they drain against a still running Postgres and NATS), then NATS,
@@ -114,10 +141,15 @@ async function main(): Promise<number> {
         say(`stopping services failed: ${error instanceof Error ? error.message : String(error)}`);
         code = 1;
       }
+      await Promise.all(fronts.map((front) => front.close()));
       await companions.stop().catch((error: unknown) => {
         say(
           `stopping the mail catcher and demo store failed: ${error instanceof Error ? error.message : String(error)}`,
         );
+        code = 1;
+      });
+      await redis?.stop().catch((error: unknown) => {
+        say(`stopping redis-server failed: ${error instanceof Error ? error.message : String(error)}`);
         code = 1;
       });
       try {
@@ -166,33 +198,83 @@ async function main(): Promise<number> {
     }
   }
 
-  for (const [index, name] of serviceNames.entries()) {
-    const service = startServiceProcess(name, index, { repoRoot, env });
-    running.push(service);
-    void service.exited.then((code) => {
-      if (!stopping) void stop(`${name} exited with code ${code}`).then(() => process.exit(1));
-    });
+  // One replica: each service on its registered ports. More: a front on the registered port, replicas on
+  // free ports; the first replica starts alone (the gateway writes its generated keys for the others).
+  const frontOf = new Map<string, RoundRobinFront>();
+  const replicaPorts: Array<Record<string, { port: number; managementPort: number }>> = [];
+  for (let replica = 0; replica < replicas; replica++) {
+    const ports: Record<string, { port: number; managementPort: number }> = {};
+    for (const name of serviceNames) {
+      ports[name] =
+        replicas === 1
+          ? { port: services[name].port, managementPort: services[name].managementPort }
+          : {
+              port: await findFreePort(),
+              managementPort: replica === 0 ? services[name].managementPort : await findFreePort(),
+            };
+    }
+    replicaPorts.push(ports);
   }
-  await rememberServices(servicesFile, running);
+  if (replicas > 1) {
+    for (const name of serviceNames) {
+      // On the interface the services listen on without replicas (HOST, default all interfaces).
+      const front = await startRoundRobinFront({ port: services[name].port, host: env.HOST ?? '0.0.0.0' });
+      fronts.push(front);
+      frontOf.set(name, front);
+    }
+  }
+  for (let replica = 0; replica < replicas; replica++) {
+    const batch: RunningService[] = [];
+    for (const [index, name] of serviceNames.entries()) {
+      const ports = replicaPorts[replica]?.[name] ?? services[name];
+      const label = replicas > 1 ? `${name}#${replica + 1}` : name;
+      const service = startServiceProcess(name, index, {
+        repoRoot,
+        env,
+        port: ports.port,
+        managementPort: ports.managementPort,
+        ...(replicas > 1 && { replica }),
+      });
+      batch.push(service);
+      running.push(service);
+      void service.exited.then((code) => {
+        if (!stopping) void stop(`${label} exited with code ${code}`).then(() => process.exit(1));
+      });
+    }
+    await rememberServices(servicesFile, running);
 
-  const ready = await Promise.all(
-    running.map((service) =>
-      waitUntilReady(
-        defaultManagementUrl(service.name, '127.0.0.1'),
-        60_000,
-        () => !isRunning(service.child) || stopping !== undefined,
+    const ready = await Promise.all(
+      batch.map((service) =>
+        waitUntilReady(
+          `http://127.0.0.1:${replicaPorts[replica]?.[service.name]?.managementPort}`,
+          60_000,
+          () => !isRunning(service.child) || stopping !== undefined,
+        ),
       ),
-    ),
-  );
-  if (stopping) return await stopping;
-  const notReady = running.filter((_, index) => !ready[index]).map((service) => service.name);
-  if (notReady.length > 0) {
-    await stop(`not ready after 60 s: ${notReady.join(', ')}`);
-    return 1;
+    );
+    if (stopping) return await stopping;
+    const notReady = batch
+      .filter((_, index) => !ready[index])
+      .map((service) => (replicas > 1 ? `${service.name}#${replica + 1}` : service.name));
+    if (notReady.length > 0) {
+      await stop(`not ready after 60 s: ${notReady.join(', ')}`);
+      return 1;
+    }
+    for (const service of batch) {
+      frontOf.get(service.name)?.add(`http://127.0.0.1:${replicaPorts[replica]?.[service.name]?.port}`);
+    }
   }
 
   say('CartWatch is up:');
-  for (const name of serviceNames) say(`  ${name.padEnd(15)} ${defaultServiceUrl(name, 'localhost')}`);
+  for (const name of serviceNames) {
+    say(`  ${name.padEnd(15)} ${defaultServiceUrl(name, 'localhost')}`);
+    if (replicas === 1) continue;
+    for (const [replica, ports] of replicaPorts.entries()) {
+      say(
+        `    #${replica + 1} http://localhost:${ports[name]?.port} (management http://localhost:${ports[name]?.managementPort})`,
+      );
+    }
+  }
   say(`  postgres        ${infrastructure.databaseUrl.replace(/\/\/[^@]*@/, '//')}`);
   say(`  nats            ${infrastructure.natsUrl}`);
   say(`  inbox           http://localhost:${companionPorts.inbox} (every e-mail and text the gateway sends)`);
