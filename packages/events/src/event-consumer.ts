@@ -39,6 +39,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
 import { scheduledDelayMs, sleep } from './backoff.js';
+import { lockKeys } from './batch-lock.repository.js';
 import { type DeadLetterReason, describeDeadLetter, publishDeadLetter } from './dead-letter.js';
 import { lockUsers, recordDeletedUser } from './deleted-user.repository.js';
 import { type EventMetrics, type HandleOutcome, registerEventMetrics } from './event-metrics.js';
@@ -69,6 +70,13 @@ export interface EventHandler<TDef extends EventDefinition = EventDefinition, DB
     event: EventEnvelope<z.output<TDef['schema']>>,
     ctx: HandlerContext,
   ): Promise<void>;
+  /**
+   * The rows this event's handler writes that other events' handlers write too, as keys (e.g.
+   * `product:<id>`). A batch takes an exclusive lock on every key of its events, in key order, before any
+   * handler runs, so two batches (two lanes, or two replicas) writing the same rows in opposite orders
+   * wait for each other instead of deadlocking.
+   */
+  lockKeys?(data: z.output<TDef['schema']>): readonly string[];
 }
 
 /** Handlers of any table map: annotate `trx: Transaction<YourDB>` in a handler to get typed queries. */
@@ -81,8 +89,9 @@ export type EventHandlerMap = ReadonlyArray<EventHandler<EventDefinition, AnyTab
 export function defineHandler<TDef extends EventDefinition, DB = AnyTables>(
   definition: TDef,
   handle: EventHandler<TDef, DB>['handle'],
+  options: Pick<EventHandler<TDef, DB>, 'lockKeys'> = {},
 ): EventHandler<TDef, DB> {
-  return { definition, handle };
+  return { definition, handle, ...options };
 }
 
 export interface EventConsumerOptions {
@@ -315,7 +324,7 @@ export class EventConsumer {
    */
   #laneFor(delivery: Delivery): MessageQueue<Delivery> {
     const key = delivery.envelope ? (delivery.envelope.subjectId ?? delivery.envelope.id) : '';
-    const lane = this.#lanes[this.#lanes.length === 1 ? 0 : fnv1a(key) % this.#lanes.length];
+    const lane = this.#lanes[laneIndex(key, this.#lanes.length)];
     if (!lane) throw new Error('consumer has no processing lanes');
     return lane;
   }
@@ -456,6 +465,8 @@ export class EventConsumer {
     // snapshot is taken once the locks are held) see any purge that committed before.
     const users = usersToLock(deliveries);
     await lockUsers(trx, users);
+    // Then the rows the handlers declare (docs/events.md, "Batch locks"); users first in every batch.
+    await lockKeys(trx, keysToLock(deliveries));
     const { claimed, deletedUsers } = await claimEvents(
       trx,
       consumer,
@@ -653,6 +664,16 @@ function usersToLock(deliveries: readonly Delivery[]): Map<string, 'shared' | 'e
   return users;
 }
 
+/** The keys the batch's handlers declare for their events (`lockKeys`). */
+function keysToLock(deliveries: readonly Delivery[]): string[] {
+  const keys = new Set<string>();
+  for (const delivery of deliveries) {
+    if (!delivery.envelope || !delivery.handler?.lockKeys || delivery.rejection) continue;
+    for (const key of delivery.handler.lockKeys(delivery.data)) keys.add(key);
+  }
+  return [...keys];
+}
+
 /** The user an event is about: the envelope's `userId`, else a `userId` in its validated data. */
 function userIdOf(delivery: Delivery): string | undefined {
   if (delivery.envelope?.userId !== undefined) return delivery.envelope.userId.toLowerCase();
@@ -665,6 +686,11 @@ function userIdOf(delivery: Delivery): string | undefined {
 /** A `user.deleted` event: its handler purges, and the consumer writes the tombstone. */
 function isUserDeletion(delivery: Delivery): boolean {
   return delivery.envelope?.type === eventCatalog.userDeleted.type;
+}
+
+/** The lane (of `lanes`) the messages about an aggregate go to. */
+export function laneIndex(aggregateId: string, lanes: number): number {
+  return lanes <= 1 ? 0 : fnv1a(aggregateId) % lanes;
 }
 
 /** 32-bit FNV-1a: a cheap, stable spread of aggregate ids over lanes. */

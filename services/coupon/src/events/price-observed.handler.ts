@@ -13,6 +13,8 @@ export const priceObservedHandler = defineHandler(
   async (trx: Transaction<DB>, event) => {
     await recordObservedPrice(trx, event.data, event.userId);
   },
+  // Two batches upserting the same products in other orders would deadlock (docs/events.md, "Batch locks").
+  { lockKeys: (data) => [`product:${data.productId}`] },
 );
 
 export const priceSharedHandler = defineHandler(
@@ -20,4 +22,5 @@ export const priceSharedHandler = defineHandler(
   async (trx: Transaction<DB>, event) => {
     await recordSharedPrice(trx, event.data);
   },
+  { lockKeys: (data) => [`product:${data.productId}`] },
 );
