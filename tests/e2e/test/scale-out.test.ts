@@ -303,8 +303,8 @@ describe('two replicas of every service behind round-robin fronts', () => {
             for (const sample of await samples(managementUrl, 'cartwatch_events_handled_total')) {
               const consumer = label(sample.labels, 'consumer') ?? '';
               const outcome = label(sample.labels, 'outcome') ?? '';
-              // A failed attempt is retried (two replicas' batches may deadlock on the same rows: one is
-              // rolled back and redelivered), and counted once applied; a dead-lettered event is lost.
+              // A failed attempt is retried and counted once applied (a deadlock between two batches on
+              // rows no handler declared in lockKeys would be one); a dead-lettered event is lost.
               if (outcome === 'dead_lettered' && sample.value > 0) {
                 problems.push(`${name}: ${sample.value} ${outcome} (${sample.labels})`);
               }
