@@ -54,6 +54,7 @@ describe('correctOcrLine', () => {
       'OLIVE OIL, EXTRA VIRGIN 1L   8.99',
       'TOTAL NUMBER OF ITEMS SOLD =    5',
       'SOUP MIX BOS    2.49',
+      'Honey 16oz — 9.00',
     ]) {
       expect(correctOcrLine(line)).toBe(line);
     }

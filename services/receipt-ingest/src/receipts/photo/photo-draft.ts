@@ -87,7 +87,7 @@ function digitsFor(amount: string): string {
  * - weight lines: `l` read as `1` or lost in the unit (`2.31 1b @ 0.59 /1b`, `/b`, `/)b`), `@` read as `#`;
  * - `O` read as `0` in `OZ` after a number (`180Z`);
  * - a tax flag glued to the amount (`9.49 B` read as `9.498`) or read with a digit before it (`1,80 8B`);
- * - a minus read as `«`, `~` or a dash (`«2,00 A`);
+ * - a minus read as `«` or `~` (`«2,00 A`; not a dash, which some receipts print between name and price);
  * - letters in an amount (`B.00`), and an 11-digit article number whose last `1` was read as `]`;
  * - dot leaders read as letters.
  */
@@ -99,7 +99,7 @@ export function correctOcrLine(line: string): string {
     .replace(/(\d)0Z\b/g, '$1OZ')
     .replace(/(\s[$£€]?\d{1,6}[.,]\d{2})([0-9A-Z])\s*$/, '$1 $2')
     .replace(/(\s[$£€]?\d{1,6}[.,]\d{2})\s+\d([A-Z])\s*$/, '$1 $2')
-    .replace(/(\s)[«~—–]\s?(?=[$£€]?\d{1,6}[.,]\d{2}\b)/, '$1-')
+    .replace(/(\s)[«~]\s?(?=[$£€]?\d{1,6}[.,]\d{2}\b)/, '$1-')
     .replace(/(\b\d{11})[\]|Il!](?=\s)/g, (_all, digits: string) => `${digits}1`)
     .replace(
       LETTERED_AMOUNT,
