@@ -122,6 +122,33 @@ describe('watch scheduler', () => {
     expect([...checked].sort()).toEqual([...urls].sort());
   });
 
+  it('does not check a watch that another scheduler checked and rescheduled while this one waited for it', async () => {
+    await urlWatch('https://late.example/p', 10);
+    const late = scheduler(1, 0);
+    let run: Promise<string[]> = Promise.resolve([]);
+    await harness.database.db.transaction().execute(async (trx) => {
+      await sql`select id from watch for update`.execute(trx);
+      // This scheduler read the watch as due and now waits for the row...
+      run = late.runOnce();
+      for (let waiting = 0; waiting < 1; ) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await sql`select pg_stat_clear_snapshot()`.execute(trx);
+        const { rows } = await sql<{ waiting: number }>`
+          select count(*)::int as waiting from pg_stat_activity
+          where datname = current_database() and wait_event_type = 'Lock'
+            and query like '%update watch set check_started_at%'`.execute(trx);
+        waiting = rows[0]?.waiting ?? 0;
+      }
+      // ...while another one claims, checks and reschedules it (the end of a check: claim cleared, next
+      // check an hour ahead), all before the first gets the row.
+      await sql`update watch set check_started_at = null, next_check_at = now() + interval '1 hour'`.execute(
+        trx,
+      );
+    });
+    expect(await run).toEqual([]);
+    expect(checked).toEqual([]);
+  });
+
   it("schedules the next check at the configured interval instead of the watch's own (WATCH_CHECK_INTERVAL_SECONDS)", async () => {
     const own = await urlWatch('https://e.example/1', 5);
     const configured = await urlWatch('https://f.example/1', 3);

@@ -192,7 +192,10 @@ export async function listRuns(
 /**
  * Claims up to `slots` due watches for the scheduler (docs/price-watch.md, "Watches and URL checks"): one candidate per
  * host (its most overdue watch), hosts in `busyHosts` skipped, then the most overdue hosts first. A claim
- * is `check_started_at`; one older than `claimTimeoutSeconds` is taken over.
+ * is `check_started_at`; one older than `claimTimeoutSeconds` is taken over. Every condition of a due
+ * watch stands in the UPDATE itself, not only in the candidate query: a row another scheduler held is
+ * rechecked there on its newest version (a second claimer waits, then finds it claimed, or already
+ * checked and rescheduled), so no watch is checked twice.
  */
 export async function claimDueWatches(
   db: Executor<DB>,
@@ -212,7 +215,9 @@ export async function claimDueWatches(
     )
     update watch set check_started_at = now()
     where id in (select id from candidate order by next_check_at, id limit ${options.slots})
-      and not paused
+      -- Rechecked on the row's newest version when another scheduler held it: a check that was claimed,
+      -- run and rescheduled meanwhile (check_started_at null again, next_check_at ahead) is not due.
+      and not paused and next_check_at <= now()
       and (check_started_at is null or check_started_at < now() - ${claimTimeout}::interval)
     returning *`.execute(db);
   return rows;
