@@ -16,6 +16,7 @@ import { serviceNames } from '@cartwatch/common-types';
 import { eventually } from '@cartwatch/e2e-tests/eventually';
 import { GatewayClient } from '@cartwatch/e2e-tests/gateway-client';
 import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '@cartwatch/e2e-tests/load';
+import { latencyBetween, latencyBuckets } from '@cartwatch/e2e-tests/metrics';
 import { Platform } from '@cartwatch/e2e-tests/platform';
 import { setupTestInfrastructure } from '@cartwatch/e2e-tests/test-infrastructure';
 
@@ -40,7 +41,19 @@ try {
   console.log(
     `running the mix for ${seconds} s with ${workers} workers (load ${loadAverageBeforeRun.join(' ')})...`,
   );
+  // Where the time goes: each service's own latency histogram over the run (its /metrics, seed excluded).
+  const snapshot = () =>
+    Promise.all(
+      serviceNames.map(
+        async (name) => [name, await latencyBuckets(platform?.managementUrls[name] ?? '')] as const,
+      ),
+    );
+  const bucketsBefore = new Map(await snapshot());
   const result = await runLoad(gateway, seed, seconds * 1000);
+  const bucketsAfter = await snapshot();
+  const perService = Object.fromEntries(
+    bucketsAfter.map(([name, after]) => [name, latencyBetween(bucketsBefore.get(name) ?? new Map(), after)]),
+  );
   const memory = Object.fromEntries(
     await Promise.all(
       serviceNames.map(async (name) => {
@@ -63,6 +76,7 @@ try {
     workers,
     mixWeights,
     result,
+    perService,
     memory,
   };
   const out = path.join(repoRoot, 'bench', 'results');
@@ -71,6 +85,13 @@ try {
   const rows = requestClasses.map((name) => {
     const c = result.perClass[name];
     return `| ${name} | ${mixWeights[name]} | ${c.requests} | ${c.errors} | ${c.p50Ms} | ${c.p95Ms} | ${c.p99Ms} |`;
+  });
+  const serviceRows = serviceNames.map((name) => {
+    const l = perService[name];
+    const ms = (value: number | undefined) =>
+      value === undefined || !Number.isFinite(value) ? '> 10,000' : `<= ${value}`;
+    if (!l || l.requests === 0) return `| ${name} | 0 | - | - |`;
+    return `| ${name} | ${l.requests} | ${ms(l.p50UnderMs)} | ${ms(l.p99UnderMs)} |`;
   });
   const memoryRows = serviceNames.map((name) => {
     const m = memory[name];
@@ -89,6 +110,14 @@ ${result.requests} requests, **${result.errors} errors** (target 0), p50 ${resul
 | class | weight | requests | errors | p50 ms | p95 ms | p99 ms |
 | ----- | ------ | -------- | ------ | ------ | ------ | ------ |
 ${rows.join('\n')}
+
+Where the time goes: each service's own \`http_request_duration_seconds\` over the run (its /metrics, the seed
+excluded; the gateway's includes the upstream it waits for). The histogram's buckets bound the figures
+(5, 10, 25, 50, 100, 250, 500 ms ...): p99 <= 250 means between 100 and 250 ms.
+
+| service | requests | p50 ms | p99 ms |
+| ------- | -------- | ------ | ------ |
+${serviceRows.join('\n')}
 
 Resident memory of each service after the run (MiB; peak = VmHWM):
 

@@ -28,6 +28,7 @@ import { eventually } from '../src/eventually.js';
 import { GatewayClient, type Session } from '../src/gateway-client.js';
 import { requestClasses, runLoad, seedLoad } from '../src/load.js';
 import { readMailbox } from '../src/mailbox.js';
+import { label, samples } from '../src/metrics.js';
 import { Platform } from '../src/platform.js';
 
 /** Requests per minute per signed-in user: low enough to exhaust here, above what a journey's user needs. */
@@ -85,25 +86,6 @@ afterAll(async () => {
   await new Promise((resolve) => shop.close(resolve));
   await platform?.stop();
 }, 120_000);
-
-/** A service's Prometheus samples `name{labels} value` from one replica's /metrics. */
-async function samples(
-  managementUrl: string,
-  name: string,
-): Promise<Array<{ labels: string; value: number }>> {
-  const text = await (await fetch(`${managementUrl}/metrics`)).text();
-  const found: Array<{ labels: string; value: number }> = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const match = /^[^{ ]+(\{.*\})? (\S+)$/.exec(line);
-    if (match) found.push({ labels: match[1] ?? '', value: Number(match[2]) });
-  }
-  return found;
-}
-
-function label(labels: string, name: string): string | undefined {
-  return new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1];
-}
 
 async function watchRuns(watchId: string) {
   const { rows } = await db.query<{ started_at: Date; finished_at: Date }>(
