@@ -3,7 +3,7 @@
  * (image preparation, tesseract.js with one worker, the text-receipt parser) on every image of the test
  * set (generate.ts) and compares the draft's lines with the true lines. A true line counts as read when
  * one draft line has the same paid amount and a name within normalised edit distance 0.2 (Levenshtein
- * distance over the longer name's length, after upper-casing and collapsing spaces), each draft line
+ * distance, fastest-levenshtein, over the longer name's length, after upper-casing and collapsing spaces), each draft line
  * matching one true line at most. Writes bench/results/receipt-ocr.{json,md}.
  * Run: `pnpm build && pnpm exec tsx bench/receipt-ocr/run.ts`.
  */
@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { OcrPool, recognizeReceipt } from '@cartwatch/receipt-ingest/receipts/photo/recognize';
+import { distance } from 'fastest-levenshtein';
 
 const images = fileURLToPath(new URL('./images/', import.meta.url));
 const results = fileURLToPath(new URL('../results/', import.meta.url));
@@ -24,26 +25,10 @@ export function normalizeName(name: string): string {
   return name.toUpperCase().replace(/\s+/g, ' ').trim();
 }
 
-export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
-
 export function nameRight(truth: string, read: string): boolean {
   const a = normalizeName(truth);
   const b = normalizeName(read);
-  return editDistance(a, b) / Math.max(a.length, b.length, 1) <= 0.2;
+  return distance(a, b) / Math.max(a.length, b.length, 1) <= 0.2;
 }
 
 function score(truth: TrueLine[], read: TrueLine[]): { right: number; extra: number; misses: string[] } {

@@ -4,6 +4,7 @@
  * edits, confirmation into one purchase per photo, retention, and user scoping.
  */
 import { readFileSync } from 'node:fs';
+import { distance } from 'fastest-levenshtein';
 import pino from 'pino';
 import sharp from 'sharp';
 import request from 'supertest';
@@ -343,7 +344,7 @@ describe('POST /receipts/photo', () => {
     truth.forEach(([name], index) => {
       const got = read.lines[index][0] as string;
       expect(
-        editDistance(name, got) / Math.max(name.length, got.length),
+        distance(name, got) / Math.max(name.length, got.length),
         `${got} for ${name}`,
       ).toBeLessThanOrEqual(0.2);
     });
@@ -441,22 +442,6 @@ describe('POST /receipts/photo', () => {
     expect((await photoRows(user.id)).map((row) => row.id)).toEqual([fresh.body.id]);
   });
 });
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-}
 
 function pick(line: Record<string, unknown>) {
   const { id, name, quantity, unit, unitPriceCents, paidCents, discountCents, gtin } = line;
