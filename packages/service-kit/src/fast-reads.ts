@@ -2,8 +2,8 @@
  * Hot reads outside express. Express 5 costs far more per request than a short indexed read does (it
  * re-prototypes req/res and walks the whole middleware stack: helmet, request id, pino-http, metrics,
  * the key guard, the body parser, the user context, the router), so a service can mark a few GET routes
- * as fast reads. `mountFastRead` mounts the route on express as usual and also records it; when any are
- * recorded, createServiceApp answers the *ordinary success* of those routes on the bare node request:
+ * as fast reads (`defineRoute({ method: 'get', read, fast: true })`, routes.ts). The route is mounted on
+ * express as usual and also recorded here; when any are recorded, createServiceApp answers the *ordinary success* of those routes on the bare node request:
  * the same security headers, request id, service-key check, identity headers, zod-parsed params and
  * query, the same JSON body and weak ETag as `res.json`, the latency histogram and the completion log
  * line of the express stack.
@@ -11,13 +11,13 @@
  * Everything else goes to express, which answers it exactly as before: another method or path, a
  * conditional request (If-None-Match / If-Modified-Since: express's freshness check and 304), a missing
  * or wrong key (401), malformed identity or a missing required user (401), invalid params or query (400),
- * and a handler that throws (404, 5xx...; express runs the handler again and its error handler answers
- * in the error shape). The gateway's proxy fast path (services/gateway/src/proxy/fast-path.ts) is the
+ * and a read that throws (404, 5xx...: express's route answers the error the read threw, in the error
+ * shape, without running the read again). The gateway's proxy fast path (services/gateway/src/proxy/fast-path.ts) is the
  * same idea for proxied requests.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parse as parseQueryString } from 'node:querystring';
-import type { Express, RequestHandler } from 'express';
+import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Histogram } from 'prom-client';
 import type { z } from 'zod';
@@ -25,13 +25,8 @@ import { requestIdOf } from './request-id.middleware.js';
 import { securityHeaderList } from './security-headers.js';
 import { serviceKeyVerifier } from './service-key.guard.js';
 import { redactUrlQuery } from './url-redaction.js';
-import {
-  assertedIdentity,
-  type CurrentUser,
-  findCurrentUser,
-  requireUser,
-} from './user-context.middleware.js';
-import { parseParams, parseQuery, safeParseInput } from './validation.js';
+import { assertedIdentity, type CurrentUser } from './user-context.middleware.js';
+import { safeParseInput } from './validation.js';
 
 export interface FastRead<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType> {
   /** An express path of literal and `:name` segments, e.g. `/public/trends/:productId`. */
@@ -46,27 +41,22 @@ export interface FastRead<P extends z.ZodType = z.ZodType, Q extends z.ZodType =
 
 type Handle = (req: IncomingMessage, res: ServerResponse, done?: (error?: unknown) => void) => void;
 
-const recorded = new WeakMap<Express, FastRead[]>();
+const recorded = new WeakMap<object, FastRead[]>();
+const failures = new WeakMap<IncomingMessage, { error: unknown }>();
 
-/** Mounts `read` as an express GET route and records it for the fast path of createServiceApp. */
-export function mountFastRead<P extends z.ZodType, Q extends z.ZodType>(
-  app: Express,
-  read: FastRead<P, Q>,
-): void {
-  const handler: RequestHandler = async (req, res) => {
-    res.json(
-      await read.handle({
-        params: parseParams(read.params, req),
-        query: parseQuery(read.query, req),
-        user: findCurrentUser(req),
-      }),
-    );
-  };
-  if (read.user === 'required') app.get(read.path, requireUser, handler);
-  else app.get(read.path, handler);
+/** Records `read` (already mounted as an express GET route by defineRoute) for the fast path. */
+export function recordFastRead(app: object, read: FastRead): void {
   const reads = recorded.get(app) ?? [];
-  reads.push(read as unknown as FastRead);
+  reads.push(read);
   recorded.set(app, reads);
+}
+
+/**
+ * What a fast read threw on the fast path. The request then goes through express, whose route answers
+ * this error (in the error shape, with express's logs and metrics) instead of running the read again.
+ */
+export function fastReadFailure(req: IncomingMessage): { error: unknown } | undefined {
+  return failures.get(req);
 }
 
 interface CompiledRead {
@@ -195,8 +185,10 @@ export function installFastReads(app: Express, options: FastReadOptions): void {
       .then((body) => {
         if (!res.destroyed) respond(read, req, res, { body, user, startedAt });
       })
-      .catch(() => {
-        if (!res.headersSent && !res.destroyed) expressHandle(req, res, done);
+      .catch((error: unknown) => {
+        if (res.headersSent || res.destroyed) return;
+        failures.set(req, { error });
+        expressHandle(req, res, done);
       });
   };
 }

@@ -24,7 +24,6 @@ export {
 } from './csv.js';
 export { describeEnv, type EnvVarDoc } from './env-docs.js';
 export { errorHandler, notFoundHandler } from './error.middleware.js';
-export { type FastRead, mountFastRead } from './fast-reads.js';
 export {
   type CheckOutcome,
   type HealthRoutesOptions,
@@ -69,6 +68,16 @@ export { PollingLoop } from './polling-loop.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
 export {
+  defineRoute,
+  mountedRoutes,
+  mountRoutes,
+  openApiPath,
+  type RouteDefinition,
+  type RouteInput,
+  type RouteMethod,
+  type RouteSpec,
+} from './routes.js';
+export {
   createShutdown,
   type RunningServers,
   type RunServiceOptions,
@@ -92,7 +101,7 @@ export {
   requireUser,
   userContext,
 } from './user-context.middleware.js';
-export { allPages, mountUserExport } from './user-export.js';
+export { allPages, userExportRoute } from './user-export.js';
 export {
   parseBody,
   parseInput,

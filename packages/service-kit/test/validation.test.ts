@@ -4,7 +4,15 @@ import { defineCursor } from '@cartwatch/common-types';
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { mountFastRead, parseBody, parseInput, parseParams, parseQuery } from '../src/index.js';
+import {
+  createOpenApiRegistry,
+  defineRoute,
+  mountRoutes,
+  parseBody,
+  parseInput,
+  parseParams,
+  parseQuery,
+} from '../src/index.js';
 import { buildApp, TEST_KEY } from './helpers.js';
 
 const AnyText = z.object({ name: z.string(), tags: z.array(z.string()).default([]) });
@@ -28,15 +36,23 @@ function app() {
       handled++;
       res.json({ slug, q, after: cursor === undefined ? null : ByIdCursor.decode(cursor).id });
     });
-    mountFastRead(router, {
-      path: '/fast/:slug',
-      params: z.strictObject({ slug: z.string() }),
-      query: z.strictObject({ q: z.string().optional() }),
-      handle: async ({ params, query }) => {
-        handled++;
-        return { slug: params.slug, q: query.q ?? null };
-      },
-    });
+    mountRoutes(router, createOpenApiRegistry(), [
+      defineRoute({
+        method: 'get',
+        path: '/fast/:slug',
+        summary: 'A fast read',
+        request: {
+          params: z.strictObject({ slug: z.string() }),
+          query: z.strictObject({ q: z.string().optional() }),
+        },
+        responses: {},
+        fast: true,
+        read: async ({ params, query }) => {
+          handled++;
+          return { slug: params.slug, q: query.q ?? null };
+        },
+      }),
+    ]);
   });
   return { app: built, handled: () => handled };
 }

@@ -1,11 +1,11 @@
 /** The coupon HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import type { Config } from './config.js';
 import { mountCouponRoutes, registerCouponDocs } from './coupons/coupon.routes.js';
 import type { DB } from './db/schema.js';
-import { mountUserExportRoutes } from './export/user-export.routes.js';
+import { userExportRoutes } from './export/user-export.routes.js';
 import { mountShoppingRoutes, registerShoppingDocs } from './shopping/shopping.routes.js';
 
 export function createApp(context: AppContext<Config, DB>): Express {
@@ -18,7 +18,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
     (app) => {
       mountCouponRoutes(app, context.database.db, context.config.BODY_LIMIT);
       mountShoppingRoutes(app, context.database.db);
-      mountUserExportRoutes(app, context.database.db);
+      mountRoutes(app, openapi, userExportRoutes(context.database.db));
     },
     { openapi },
   );

@@ -22,6 +22,7 @@ it('serves an OpenAPI document with every coupon and shopping route', async () =
       '/coupons/relevant',
       '/coupons/{id}',
       '/coupons/{id}/clip',
+      '/internal/users/{userId}/export',
       '/shopping/lists',
       '/shopping/lists/{listId}',
       '/shopping/lists/{listId}/items',

@@ -1,5 +1,5 @@
 /** The orders HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { documentCartRoutes, mountCartRoutes } from './cart/cart.routes.js';
@@ -7,7 +7,7 @@ import { documentCatalogRoutes, mountCatalogRoutes } from './catalog/catalog.rou
 import { createPriceWatchResolver } from './catalog/product-resolver.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
-import { mountUserExportRoutes } from './export/user-export.routes.js';
+import { userExportRoutes } from './export/user-export.routes.js';
 import { documentOrderRoutes, mountOrderRoutes } from './orders/orders.routes.js';
 import { createPaymentProvider, type ProviderOptions } from './payments/payment-provider.js';
 import {
@@ -43,7 +43,7 @@ export function createApp(context: AppContext<Config, DB>, options: ProviderOpti
       mountCartRoutes(app, { database, resolver });
       mountOrderRoutes(app, ordersDeps);
       mountPaymentRoutes(app, paymentsDeps);
-      mountUserExportRoutes(app, ordersDeps);
+      mountRoutes(app, openapi, userExportRoutes(ordersDeps));
     },
     {
       openapi,

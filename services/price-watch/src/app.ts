@@ -1,13 +1,13 @@
 /** The price-watch HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { mountAlertRoutes } from './alerts/alerts.routes.js';
 import { mountCatalogRoutes } from './catalog/catalog.routes.js';
 import { type Config, sharedOptionsOf } from './config.js';
 import type { DB } from './db/schema.js';
-import { mountUserExportRoutes } from './export/user-export.routes.js';
-import { mountPriceRoutes } from './prices/prices.routes.js';
+import { userExportRoutes } from './export/user-export.routes.js';
+import { priceRoutes } from './prices/prices.routes.js';
 import { urlCheckerFromConfig } from './watches/url-checker.factory.js';
 import { mountWatchRoutes } from './watches/watches.routes.js';
 
@@ -25,10 +25,10 @@ export function createApp(context: AppContext<Config, DB>): Express {
     context,
     (app) => {
       mountCatalogRoutes(app, deps);
-      mountPriceRoutes(app, deps);
+      mountRoutes(app, registry, priceRoutes(deps));
       mountAlertRoutes(app, deps);
       mountWatchRoutes(app, deps);
-      mountUserExportRoutes(app, deps);
+      mountRoutes(app, registry, userExportRoutes(deps));
     },
     { openapi: registry },
   );

@@ -1,5 +1,5 @@
 /** The receipt-ingest HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { documentAccountRoutes, registerAccountRoutes } from './accounts/accounts.routes.js';
@@ -7,7 +7,7 @@ import { CredentialCipher } from './accounts/credential-cipher.js';
 import type { AppDeps } from './app-deps.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
-import { registerUserExportRoutes } from './export/user-export.routes.js';
+import { userExportRoutes } from './export/user-export.routes.js';
 import {
   documentInboundRoutes,
   registerInboundAddressRoutes,
@@ -56,7 +56,7 @@ export function createApp(context: AppContext<Config, DB>): Express {
       registerInboundAddressRoutes(app, deps);
       registerAccountRoutes(app, deps);
       registerScrapingRoutes(app, deps);
-      registerUserExportRoutes(app, deps);
+      mountRoutes(app, openapi, userExportRoutes(deps));
     },
     { openapi, beforeBodyParser: (app) => registerInboundWebhook(app, deps) },
   );

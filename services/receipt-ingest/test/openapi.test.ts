@@ -13,6 +13,7 @@ describe('GET /internal/openapi.json', () => {
   it('documents every public route of receipt-ingest', async () => {
     const response = await request(harness.app).get('/internal/openapi.json').set(as(testUser())).expect(200);
     expect(Object.keys(response.body.paths).sort()).toEqual([
+      '/internal/users/{userId}/export',
       '/me/inbound-address',
       '/me/inbound-address/rotate',
       '/me/stores',
