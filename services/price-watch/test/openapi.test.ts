@@ -10,37 +10,14 @@ beforeAll(async () => {
 afterAll(() => harness.close());
 
 describe('OpenAPI document', () => {
-  it('documents every public route with its schemas', async () => {
+  it('serves the document with the schemas of its routes', async () => {
     const response = await request(harness.app)
       .get('/internal/openapi.json')
       .set(serviceHeaders(TEST_SERVICE_KEY))
       .expect(200);
-    expect(Object.keys(response.body.paths).sort()).toEqual([
-      '/alerts',
-      '/alerts/settings',
-      '/alerts/{id}/read',
-      '/prices/comparison',
-      '/prices/cpi',
-      '/prices/increases',
-      '/prices/moderation',
-      '/prices/trends',
-      '/products',
-      '/products/categories',
-      '/products/merge-candidates',
-      '/products/merge-candidates/dismiss',
-      '/products/{id}',
-      '/products/{id}/history',
-      '/products/{id}/merge',
-      '/products/{id}/prices',
-      '/products/{id}/split',
-      '/public/inflation',
-      '/public/store-comparison',
-      '/public/trends/{productId}',
-      '/watches',
-      '/watches/{id}',
-      '/watches/{id}/check',
-      '/watches/{id}/runs',
-    ]);
+    // That every mounted route is documented (and nothing else) is the platform check
+    // tests/platform/test/routes-documented.test.ts; here: the document carries the schemas.
+    expect(response.body.paths['/products/{id}/prices'].get.summary).toMatch(/price series/);
     expect(response.body.components.schemas).toHaveProperty('Inflation');
     expect(response.body.components.schemas).toHaveProperty('ProductDetail');
   });
