@@ -17,6 +17,11 @@ export interface ShutdownOptions {
   managementServer?: Server;
   logger: Logger;
   timeoutMs: number;
+  /**
+   * Run when the drain begins, before waiting for open requests: ends responses that never finish on their
+   * own (SSE streams), so the drain can complete.
+   */
+  onDrainStart?: () => void;
   /** Run in order after the HTTP server has drained. A failing step is logged; later steps still run. */
   onShutdown?: ShutdownStep[];
   /** Injected by tests; `process.exit` otherwise. */
@@ -54,10 +59,16 @@ export function createShutdown(options: ShutdownOptions): (reason: string) => Pr
 
   async function drainAndClose(): Promise<number> {
     const idleSweepMs = options.idleSweepMs ?? 100;
-    await Promise.all([
+    const draining = Promise.all([
       drainServer(server, idleSweepMs),
       options.managementServer && drainServer(options.managementServer, idleSweepMs),
     ]);
+    try {
+      options.onDrainStart?.();
+    } catch (err) {
+      logger.error({ err }, 'ending long-lived responses failed');
+    }
+    await draining;
     logger.info('http server drained');
     let code = 0;
     for (const step of options.onShutdown ?? []) {
@@ -114,6 +125,7 @@ export interface RunServiceOptions {
   /** Time limits for slow clients (createHttpServer); the defaults of HTTP_REQUEST_TIMEOUT_MS / HTTP_HEADERS_TIMEOUT_MS. */
   requestTimeoutMs?: number;
   headersTimeoutMs?: number;
+  onDrainStart?: () => void;
   onShutdown?: ShutdownStep[];
 }
 
@@ -156,6 +168,7 @@ export async function runService(options: RunServiceOptions): Promise<RunningSer
     ...(managementServer && { managementServer }),
     logger,
     timeoutMs: options.shutdownTimeoutMs,
+    ...(options.onDrainStart && { onDrainStart: options.onDrainStart }),
     ...(options.onShutdown && { onShutdown: options.onShutdown }),
   });
   let signalled = false;

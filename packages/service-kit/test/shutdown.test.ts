@@ -77,6 +77,30 @@ describe('createShutdown', () => {
     expect(server.listening).toBe(false);
   });
 
+  it('runs onDrainStart once accepting stopped, so a response that would never end (SSE) lets the drain finish', async () => {
+    const { server, url, events, started, release } = await serverWithHeldRequest();
+    const shutdown = createShutdown({
+      server,
+      logger: recordingLogger().logger,
+      timeoutMs: 5000,
+      exit: () => {},
+      onDrainStart: () => {
+        events.push(`drain started (listening: ${server.listening})`);
+        release();
+      },
+      onShutdown: [
+        async () => {
+          events.push('resources closed');
+        },
+      ],
+    });
+    const inFlight = fetch(`${url}/slow`);
+    await started;
+    expect(await shutdown('SIGTERM')).toBe(0);
+    expect((await inFlight).status).toBe(200);
+    expect(events).toEqual(['drain started (listening: false)', 'response finished', 'resources closed']);
+  });
+
   it('returns the same run when called twice', async () => {
     const { server } = await serverWithHeldRequest();
     let steps = 0;

@@ -11,6 +11,7 @@ import {
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { AppResources } from './app-resources.js';
 import type { ServiceDefinition } from './service-definition.js';
 import type { AppContext } from './standard-app.js';
 
@@ -42,6 +43,7 @@ export function createAppContext<S extends z.ZodObject<z.ZodRawShape>, DB>(
         await pingDatabase(database.db);
       },
     },
+    resources: new AppResources(),
   };
 }
 
@@ -61,7 +63,7 @@ export function createServiceManagementApp<Config extends BaseServiceEnv, DB>(
 /**
  * An app built from an env map, as the process would build it, without NATS or a listening socket:
  * what integration tests drive with supertest; `managementApp` is what the management port serves.
- * `close()` ends the database pool.
+ * `close()` closes what the app opened (its resources, last first), then the database pool.
  */
 export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
   definition: ServiceDefinition<S, DB>,
@@ -75,6 +77,12 @@ export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
     app: definition.createApp(context),
     managementApp: createServiceManagementApp(definition.name, context),
     database,
-    close: () => database.close(),
+    close: async () => {
+      try {
+        await context.resources.dispose(context.logger);
+      } finally {
+        await database.close();
+      }
+    },
   };
 }

@@ -11,6 +11,7 @@ import type { Express } from 'express';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { z } from 'zod';
+import type { AppResources } from './app-resources.js';
 import type { AppContext } from './standard-app.js';
 
 export interface ServiceContext<Config, DB> {
@@ -22,6 +23,8 @@ export interface ServiceContext<Config, DB> {
   registry: Registry;
   /** Checks behind /ready: each resolves when its dependency is usable. */
   readiness: Record<string, () => Promise<void>>;
+  /** What the app opens itself, with disposers; closed after the HTTP drain, last opened first. */
+  resources: AppResources;
 }
 
 /** A periodic job of the process (a sweeper, a scheduler): started after the relay, stopped before it. */

@@ -7,7 +7,7 @@ import type { ServiceContext } from './service-definition.js';
 /** What an app needs from the process; tests build it without NATS. */
 export type AppContext<Config extends BaseServiceEnv, DB> = Pick<
   ServiceContext<Config, DB>,
-  'config' | 'logger' | 'database' | 'registry' | 'readiness'
+  'config' | 'logger' | 'database' | 'registry' | 'readiness' | 'resources'
 >;
 
 export function createStandardApp<Config extends BaseServiceEnv, DB>(

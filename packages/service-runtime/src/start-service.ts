@@ -1,6 +1,7 @@
 /**
  * The process of every service: config -> logger -> Postgres -> NATS -> outbox relay -> consumer -> HTTP;
- * on SIGTERM the reverse: stop accepting, finish requests, drain the consumer, flush the relay, close.
+ * on SIGTERM the reverse: stop accepting (ending SSE streams), finish requests, drain the consumer, stop
+ * the workers, close what the app opened, flush the relay, close NATS and the pool.
  */
 import { services } from '@cartwatch/common-types';
 import { runMigrateCli } from '@cartwatch/db';
@@ -108,6 +109,7 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: config.HTTP_HEADERS_TIMEOUT_MS,
+    onDrainStart: () => context.resources.drainStarted(logger),
     onShutdown: [
       async () => {
         startup.abort();
@@ -117,6 +119,7 @@ export async function startService<S extends z.ZodObject<z.ZodRawShape>, DB>(
       async () => {
         await Promise.all(workers.map((worker) => worker.stop()));
       },
+      () => context.resources.dispose(logger),
       () => relay.stop(),
       () => nc.drain(),
       () => database.close(),

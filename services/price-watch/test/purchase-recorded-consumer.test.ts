@@ -7,6 +7,7 @@
 import { type EventEnvelope, eventCatalog } from '@cartwatch/common-types';
 import { buildEnvelope, EventConsumer } from '@cartwatch/events';
 import { createLogger, createMetricsRegistry, loadConfig } from '@cartwatch/service-kit';
+import { AppResources } from '@cartwatch/service-runtime';
 import { counterValue, createTestStream, type TestStream, testEnv, testUser } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
@@ -41,6 +42,7 @@ beforeAll(async () => {
       nc: stream.nc,
       registry,
       readiness: {},
+      resources: new AppResources(),
     }) ?? [];
   consumer = new EventConsumer({
     name: 'price-watch',
