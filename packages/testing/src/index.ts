@@ -3,6 +3,7 @@
  * (resolved by the global setup), an isolated schema and stream per test file, gateway-style headers and
  * small factories. Used only by tests.
  */
+export { type EventuallyOptions, eventually } from './eventually.js';
 export { newUserId, testAdmin, testStaff, testUser, uniqueEmail, uniqueSuffix } from './factories.js';
 export { type ContinueAnswer, postExpectingContinue, rawBody, rawExchange } from './http-exchange.js';
 export { counterValue, type MetricsReader } from './metrics.js';

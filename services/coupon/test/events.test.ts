@@ -2,7 +2,7 @@
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { buildEnvelope, EventConsumer, registerEventMetrics } from '@cartwatch/events';
-import { counterValue, createTestStream, newUserId } from '@cartwatch/testing';
+import { counterValue, createTestStream, eventually, newUserId } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -53,15 +53,6 @@ async function send<T extends (typeof eventCatalog)[keyof typeof eventCatalog]>(
   return envelope.id;
 }
 
-/** Polls (bounded: 100 x 100 ms) until the check passes. */
-async function eventually(check: () => Promise<boolean>): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('condition not reached within 10 s');
-}
-
 const observed = (productId: string, priceCents: number, observedAt: string) => ({
   observationId: newId(),
   productId,
@@ -85,7 +76,7 @@ describe('consumed events', () => {
     ];
     // The consumer applies batches in parallel, so wait for both events themselves: the inbox row of an
     // event commits in the same transaction as its effect.
-    await eventually(async () => {
+    await eventually('both price events applied', async () => {
       const applied = await sql<{ n: number }>`
         select count(*)::int as n from inbox where event_id = any(${eventIds}::uuid[])`.execute(
         ctx.database.db,
@@ -126,7 +117,7 @@ describe('consumed events', () => {
       contributors: 3,
       observedAt: '2026-11-20T10:00:00.000Z',
     });
-    await eventually(async () => {
+    await eventually('the receipt and shared prices applied', async () => {
       const applied = await sql<{ n: number }>`
         select count(*)::int as n from inbox where event_id = any(${[receiptId, sharedId]}::uuid[])`.execute(
         ctx.database.db,
@@ -146,7 +137,7 @@ describe('consumed events', () => {
       .execute();
     expect(own.map((row) => [row.user_id, Number(row.price_cents)])).toEqual([[buyer, 1]]);
     await send(eventCatalog.userDeleted, { userId: buyer }, buyer);
-    await eventually(async () => {
+    await eventually("the buyer's own prices purged", async () => {
       const rows = await ctx.database.db
         .selectFrom('own_price')
         .select('user_id')
@@ -177,7 +168,7 @@ describe('consumed events', () => {
       },
       userId,
     );
-    await eventually(async () =>
+    await eventually('the purchase line stored', async () =>
       Boolean(
         await ctx.database.db
           .selectFrom('purchase_line')
@@ -193,7 +184,7 @@ describe('consumed events', () => {
       method: 'name',
       confidence: 0.9,
     });
-    await eventually(async () => {
+    await eventually('the product match applied', async () => {
       const line = await ctx.database.db
         .selectFrom('purchase_line')
         .select('product_id')
@@ -202,7 +193,7 @@ describe('consumed events', () => {
       return line?.product_id === productId;
     });
     await send(eventCatalog.userDeleted, { userId }, userId);
-    await eventually(async () => {
+    await eventually("the deleted user's lists and lines purged", async () => {
       const lists = await ctx.database.db
         .selectFrom('shopping_list')
         .select('id')
@@ -228,7 +219,7 @@ describe('consumed events', () => {
       items: [{ lineId, name: 'Late yoghurt', quantity: 1, unitPriceCents: 450, paidCents: 450 }],
     });
     const deletionId = await send(eventCatalog.userDeleted, { userId }, userId);
-    await eventually(async () => {
+    await eventually('the deletion applied', async () => {
       const applied = await sql<{ n: number }>`
         select count(*)::int as n from inbox where event_id = ${deletionId}::uuid`.execute(ctx.database.db);
       return applied.rows[0]?.n === 1;
@@ -236,7 +227,7 @@ describe('consumed events', () => {
     const droppedBefore = await dropped();
     // A purchase the user made before deleting the account, still in flight when the purge ran.
     const lateId = await send(eventCatalog.purchaseRecorded, purchase(newId(), newId()), userId);
-    await eventually(async () => {
+    await eventually('the late purchase event handled', async () => {
       const applied = await sql<{ n: number }>`
         select count(*)::int as n from inbox where event_id = ${lateId}::uuid`.execute(ctx.database.db);
       return applied.rows[0]?.n === 1;

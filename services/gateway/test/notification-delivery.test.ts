@@ -14,6 +14,7 @@ import type { ServiceContext } from '@cartwatch/service-runtime';
 import {
   counterValue,
   createTestStream,
+  eventually,
   type TestDatabase,
   type TestStream,
   uniqueEmail,
@@ -32,16 +33,6 @@ import { serviceDefinition } from '../src/service.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
 
 const PASSWORD = 'correct horse battery staple';
-
-async function eventually<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 interface HookRequest {
   path: string;

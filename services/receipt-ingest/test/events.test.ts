@@ -6,7 +6,7 @@
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { buildEnvelope, EventConsumer, OutboxRelay } from '@cartwatch/events';
-import { createTestStream, type TestStream } from '@cartwatch/testing';
+import { createTestStream, eventually, type TestStream } from '@cartwatch/testing';
 import { jetstream } from '@nats-io/jetstream';
 import { sql } from 'kysely';
 import pino from 'pino';
@@ -52,16 +52,6 @@ afterAll(async () => {
   await harness.close();
 });
 
-/** Polls (bounded) until `check` returns a value. */
-async function eventually<T>(check: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('condition not reached');
-}
-
 async function send(
   definition: typeof eventCatalog.productMatched | typeof eventCatalog.userDeleted,
   data: never,
@@ -93,7 +83,7 @@ async function importOne(userId: string) {
 describe('events', () => {
   it('publishes purchase.recorded.v1 through the outbox', async () => {
     const purchase = await importOne(testUser().id);
-    const published = await eventually(async () => {
+    const published = await eventually('the purchase event published', async () => {
       const { rows } = await sql<{ subject: string | null }>`
         select subject from outbox where payload->>'subjectId' = ${purchase.id} and published_at is not null`.execute(
         harness.database.db,
@@ -115,7 +105,7 @@ describe('events', () => {
       method: 'gtin',
       confidence: 1,
     } as never);
-    const matched = await eventually(async () => {
+    const matched = await eventually('the product match applied', async () => {
       const response = await request(harness.app).get(`/purchases/${purchase.id}`).set(as(user)).expect(200);
       return response.body.items[0].productId ?? undefined;
     });
@@ -131,7 +121,7 @@ describe('events', () => {
     await importOne(leaving.id);
     const kept = await importOne(staying.id);
     await send(eventCatalog.userDeleted, { userId: leaving.id } as never);
-    await eventually(async () => {
+    await eventually('the purchases purged', async () => {
       const { rows } = await sql<{
         n: number;
       }>`select count(*)::int as n from purchase where user_id = ${leaving.id}`.execute(harness.database.db);

@@ -11,6 +11,7 @@ import { AppResources } from '@cartwatch/service-runtime';
 import {
   counterValue,
   createTestStream,
+  eventually,
   newUserId,
   type TestDatabase,
   type TestStream,
@@ -86,11 +87,7 @@ async function inboxCount(): Promise<number> {
 
 /** Bounded wait for the consumer to have applied (or de-duplicated) `count` events. */
 async function waitForInbox(count: number): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if ((await inboxCount()) >= count) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`the consumer applied ${await inboxCount()} of ${count} events`);
+  await eventually(`the consumer to apply ${count} events`, async () => (await inboxCount()) >= count);
 }
 
 it('detects 16 oz -> 14.5 oz at $3.99 from published observations, once, despite redeliveries', async () => {

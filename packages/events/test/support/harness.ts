@@ -7,7 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findFreePort, type RunningServer, startNatsServer } from '@cartwatch/local-stack';
-import { createTestDatabase, type TestDatabase } from '@cartwatch/testing';
+import {
+  createTestDatabase,
+  type EventuallyOptions,
+  eventually,
+  type TestDatabase,
+} from '@cartwatch/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
@@ -59,18 +64,12 @@ export async function createStreamOn(nc: NatsConnection): Promise<{
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined; fails after `timeoutMs`. */
-export async function waitFor<T>(
+/** `eventually` (@cartwatch/testing) with the argument order these tests use: the probe first. */
+export function waitFor<T>(
   probe: () => Promise<T | undefined> | T | undefined,
-  options: { timeoutMs?: number; intervalMs?: number; what?: string } = {},
+  { what = 'condition', ...options }: EventuallyOptions & { what?: string } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${options.what ?? 'condition'}`);
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
-  }
+  return eventually(what, probe, { timeoutMs: 10_000, ...options });
 }
 
 /** This test's own nats-server (loopback, free port, temp store); the shared server is never touched. */
