@@ -101,6 +101,12 @@ describe('who adds retailers and locations', () => {
       .set(as(testUser()))
       .send(location('Corner Shop by a shopper'))
       .expect(403);
+    // The retailer is checked before the body is read: a malformed location does not tell them more.
+    await request(harness.app)
+      .post('/stores/corner-shop/locations')
+      .set(as(testStaff('fresh-fields')))
+      .send({ name: '' })
+      .expect(403);
     expect(await locationNames('corner-shop')).toEqual(before);
   });
 

@@ -4,20 +4,14 @@
  * for the gateway's account export (the service key is its credential).
  */
 import { ReceiptIngestApi as Api, Uuid } from '@cartwatch/common-types';
-import {
-  currentUser,
-  errorResponses,
-  type OpenAPIRegistry,
-  parseParams,
-  parseQuery,
-  requireUser,
-} from '@cartwatch/service-kit';
-import type { Express, Response } from 'express';
+import { defineRoute, errorResponses, type RouteDefinition } from '@cartwatch/service-kit';
+import type { Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import { type PurchaseCsvFilter, writePurchasesCsv } from './purchases-csv.js';
 
 const UserParams = z.strictObject({ userId: Uuid });
+const csvContent = { 'text/csv': { schema: z.string() } };
 
 function filterOf(query: z.infer<typeof Api.PurchaseExportQuery>): PurchaseCsvFilter {
   return {
@@ -49,33 +43,40 @@ async function sendCsv(
   }
 }
 
-export function registerPurchaseExportRoutes(app: Express, deps: AppDeps): void {
-  // Registered before /purchases/:id.
-  app.get('/purchases/export.csv', requireUser, async (req, res) => {
-    const query = parseQuery(Api.PurchaseExportQuery, req);
-    await sendCsv(deps, res, currentUser(req).id, filterOf(query));
-  });
-
-  app.get('/internal/users/:userId/purchases.csv', async (req, res) => {
-    const { userId } = parseParams(UserParams, req);
-    await sendCsv(deps, res, userId, {});
-  });
-}
-
-export function documentPurchaseExportRoutes(registry: OpenAPIRegistry): void {
-  registry.registerPath({
-    method: 'get',
-    path: '/purchases/export.csv',
-    summary:
-      "The caller's purchases matching the list's filters as a receipt CSV (the columns POST /receipts/csv imports), streamed",
-    request: { query: Api.PurchaseExportQuery },
-    responses: {
-      200: {
-        description:
-          'One row per line item, newest purchase first; importing it into another account reproduces the purchases',
-        content: { 'text/csv': { schema: z.string() } },
+export function purchaseExportRoutes(deps: AppDeps): RouteDefinition[] {
+  return [
+    // Mounted before /purchases/:id.
+    defineRoute({
+      method: 'get',
+      path: '/purchases/export.csv',
+      summary:
+        "The caller's purchases matching the list's filters as a receipt CSV (the columns POST /receipts/csv imports), streamed",
+      user: 'required',
+      request: { query: Api.PurchaseExportQuery },
+      responses: {
+        200: {
+          description:
+            'One row per line item, newest purchase first; importing it into another account reproduces the purchases',
+          content: csvContent,
+        },
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
       },
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
-    },
-  });
+      handler: async ({ query, user }, _req, res) => {
+        await sendCsv(deps, res, user.id, filterOf(query));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/internal/users/:userId/purchases.csv',
+      summary: "Internal: all of one user's purchases as a receipt CSV (the gateway's account export)",
+      request: { params: UserParams },
+      responses: {
+        200: { description: 'One row per line item, newest purchase first', content: csvContent },
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+      },
+      handler: async ({ params }, _req, res) => {
+        await sendCsv(deps, res, params.userId, {});
+      },
+    }),
+  ];
 }

@@ -2,14 +2,11 @@
 import { ReceiptIngestApi as Api } from '@cartwatch/common-types';
 import {
   AppError,
-  currentUser,
+  defineRoute,
   errorResponses,
   limitedBody,
-  type OpenAPIRegistry,
-  parseBody,
-  requireUser,
+  type RouteDefinition,
 } from '@cartwatch/service-kit';
-import type { Express } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app-deps.js';
 import * as receiptsService from './receipts.service.js';
@@ -28,80 +25,76 @@ const batchResponses = {
   },
 };
 
-export function registerReceiptRoutes(app: Express, { database, config }: AppDeps): void {
-  app.post('/receipts', requireUser, async (req, res) => {
-    const input = parseBody(Api.ReceiptInput, req);
-    const result = await receiptsService.importReceipt(
-      database,
-      currentUser(req).id,
-      receiptsService.normalizeJsonReceipt(input),
-    );
-    res.status(result.created ? 201 : 200).json(result);
-  });
-
-  app.post('/receipts/batch', requireUser, async (req, res) => {
-    const input = parseBody(Api.ReceiptBatchInput, req);
-    res.json(await receiptsService.importJsonBatch(database, currentUser(req).id, input.receipts));
-  });
-
-  app.post('/receipts/csv', requireUser, async (req, res) => {
-    if (!req.is('text/csv')) {
-      throw AppError.validation([
-        { path: 'content-type', message: 'must be text/csv', code: 'invalid_type' },
-      ]);
-    }
-    const result = await receiptsService.importCsv(
-      database,
-      currentUser(req).id,
-      limitedBody(req, config.CSV_MAX_BYTES),
-      {
-        maxRows: config.CSV_MAX_ROWS,
-        defaultCurrency: config.DEFAULT_CURRENCY,
+export function receiptRoutes({ database, config }: AppDeps): RouteDefinition[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/receipts',
+      summary: 'Import one JSON receipt (idempotent per retailer receipt id, else per content)',
+      user: 'required',
+      request: { body: Api.ReceiptInput },
+      responses: { ...importResponses, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      handler: async ({ body, user }, _req, res) => {
+        const result = await receiptsService.importReceipt(
+          database,
+          user.id,
+          receiptsService.normalizeJsonReceipt(body),
+        );
+        res.status(result.created ? 201 : 200).json(result);
       },
-    );
-    res.json(result);
-  });
-
-  app.post('/receipts/text', requireUser, async (req, res) => {
-    const input = parseBody(Api.TextReceiptInput, req);
-    const result = await receiptsService.importText(database, currentUser(req).id, input);
-    res.status(result.created ? 201 : 200).json(result);
-  });
-}
-
-export function documentReceiptRoutes(registry: OpenAPIRegistry): void {
-  registry.registerPath({
-    method: 'post',
-    path: '/receipts',
-    summary: 'Import one JSON receipt (idempotent per retailer receipt id, else per content)',
-    request: { body: { content: { 'application/json': { schema: Api.ReceiptInput } } } },
-    responses: { ...importResponses, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/receipts/batch',
-    summary: 'Import up to 100 JSON receipts at once, all or nothing',
-    request: { body: { content: { 'application/json': { schema: Api.ReceiptBatchInput } } } },
-    responses: { ...batchResponses, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/receipts/csv',
-    summary: 'Import a CSV of line items (streamed; columns in the receipt-ingest README), all or nothing',
-    request: { body: { content: { 'text/csv': { schema: z.string() } } } },
-    responses: {
-      ...batchResponses,
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/receipts/text',
-    summary: 'Import a pasted plain-text receipt; unparsed lines are kept with a parse confidence',
-    request: { body: { content: { 'application/json': { schema: Api.TextReceiptInput } } } },
-    responses: {
-      ...importResponses,
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
-    },
-  });
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/receipts/batch',
+      summary: 'Import up to 100 JSON receipts at once, all or nothing',
+      user: 'required',
+      request: { body: Api.ReceiptBatchInput },
+      responses: { ...batchResponses, ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED') },
+      read: ({ body, user }) => receiptsService.importJsonBatch(database, user.id, body.receipts),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/receipts/csv',
+      summary: 'Import a CSV of line items (streamed; columns in the receipt-ingest README), all or nothing',
+      user: 'required',
+      // Documented only: the handler streams the body itself.
+      request: { body: { content: { 'text/csv': { schema: z.string() } } } },
+      responses: {
+        ...batchResponses,
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'PAYLOAD_TOO_LARGE'),
+      },
+      handler: async ({ user }, req, res) => {
+        if (!req.is('text/csv')) {
+          throw AppError.validation([
+            { path: 'content-type', message: 'must be text/csv', code: 'invalid_type' },
+          ]);
+        }
+        const result = await receiptsService.importCsv(
+          database,
+          user.id,
+          limitedBody(req, config.CSV_MAX_BYTES),
+          {
+            maxRows: config.CSV_MAX_ROWS,
+            defaultCurrency: config.DEFAULT_CURRENCY,
+          },
+        );
+        res.json(result);
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/receipts/text',
+      summary: 'Import a pasted plain-text receipt; unparsed lines are kept with a parse confidence',
+      user: 'required',
+      request: { body: Api.TextReceiptInput },
+      responses: {
+        ...importResponses,
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'UNPROCESSABLE'),
+      },
+      handler: async ({ body, user }, _req, res) => {
+        const result = await receiptsService.importText(database, user.id, body);
+        res.status(result.created ? 201 : 200).json(result);
+      },
+    }),
+  ];
 }

@@ -586,6 +586,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/receipts/inbound-email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mail-provider webhook: `X-Inbound-Timestamp` (unix seconds) and `X-Inbound-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` */
+        post: operations["postReceiptsInboundEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores": {
         parameters: {
             query?: never;
@@ -890,23 +907,6 @@ export interface paths {
         put?: never;
         /** Replace the private address with a new one; mail to the old address is refused from then on */
         post: operations["postMeInboundAddressRotate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/receipts/inbound-email": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Mail-provider webhook: `X-Inbound-Timestamp` (unix seconds) and `X-Inbound-Signature: sha256=<hex HMAC of "<timestamp>.<body>">` */
-        post: operations["postReceiptsInboundEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2654,6 +2654,74 @@ export interface components {
              */
             expiresAt: string | null;
         };
+        ImportResult: {
+            /** @description false when the receipt had been imported before (idempotent re-import) */
+            created: boolean;
+            purchase: components["schemas"]["Purchase"];
+        };
+        Purchase: {
+            /** Format: uuid */
+            id: string;
+            storeSlug: string;
+            /** Format: uuid */
+            locationId: string | null;
+            /** Format: date-time */
+            purchasedAt: string;
+            /** @description ISO-4217 currency code */
+            currency: string;
+            /** @description Amount in integer minor units (cents) */
+            totalCents: number;
+            /** @description Amount in integer minor units (cents) */
+            savingsCents: number;
+            itemCount: number;
+            /** @enum {string} */
+            source: "json" | "csv" | "text" | "email" | "sync" | "photo";
+            retailerReceiptId: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            parseConfidence: number | null;
+            unparsedLines: components["schemas"]["UnparsedLine"][];
+            items: components["schemas"]["PurchaseLineItem"][];
+        };
+        UnparsedLine: {
+            lineNo: number;
+            text: string;
+        };
+        PurchaseLineItem: {
+            /** Format: uuid */
+            lineId: string;
+            lineNo: number;
+            name: string;
+            gtin: string | null;
+            brand: string | null;
+            category: string | null;
+            quantity: number;
+            /** @enum {string} */
+            unit: "ea" | "kg" | "g" | "lb" | "oz" | "l" | "ml";
+            /** @description Amount in integer minor units (cents) */
+            unitPriceCents: number;
+            /** @description Amount in integer minor units (cents) */
+            paidCents: number;
+            /** @description Amount in integer minor units (cents) */
+            regularPriceCents: number | null;
+            /** @description Amount in integer minor units (cents) */
+            discountCents: number;
+            /**
+             * @description `return` for a line with a negative `paidCents` (goods brought back)
+             * @enum {string}
+             */
+            kind: "purchase" | "return";
+            /** Format: uuid */
+            productId: string | null;
+        };
+        InboundEmail: {
+            to: string;
+            from: string;
+            /** @default  */
+            subject: string;
+            text: string;
+            messageId?: string;
+        };
         Retailer: {
             slug: string;
             name: string;
@@ -2725,66 +2793,6 @@ export interface components {
                 itemCount: number;
                 purchaseCount: number;
             }[];
-        };
-        Purchase: {
-            /** Format: uuid */
-            id: string;
-            storeSlug: string;
-            /** Format: uuid */
-            locationId: string | null;
-            /** Format: date-time */
-            purchasedAt: string;
-            /** @description ISO-4217 currency code */
-            currency: string;
-            /** @description Amount in integer minor units (cents) */
-            totalCents: number;
-            /** @description Amount in integer minor units (cents) */
-            savingsCents: number;
-            itemCount: number;
-            /** @enum {string} */
-            source: "json" | "csv" | "text" | "email" | "sync" | "photo";
-            retailerReceiptId: string | null;
-            /** Format: date-time */
-            createdAt: string;
-            parseConfidence: number | null;
-            unparsedLines: components["schemas"]["UnparsedLine"][];
-            items: components["schemas"]["PurchaseLineItem"][];
-        };
-        UnparsedLine: {
-            lineNo: number;
-            text: string;
-        };
-        PurchaseLineItem: {
-            /** Format: uuid */
-            lineId: string;
-            lineNo: number;
-            name: string;
-            gtin: string | null;
-            brand: string | null;
-            category: string | null;
-            quantity: number;
-            /** @enum {string} */
-            unit: "ea" | "kg" | "g" | "lb" | "oz" | "l" | "ml";
-            /** @description Amount in integer minor units (cents) */
-            unitPriceCents: number;
-            /** @description Amount in integer minor units (cents) */
-            paidCents: number;
-            /** @description Amount in integer minor units (cents) */
-            regularPriceCents: number | null;
-            /** @description Amount in integer minor units (cents) */
-            discountCents: number;
-            /**
-             * @description `return` for a line with a negative `paidCents` (goods brought back)
-             * @enum {string}
-             */
-            kind: "purchase" | "return";
-            /** Format: uuid */
-            productId: string | null;
-        };
-        ImportResult: {
-            /** @description false when the receipt had been imported before (idempotent re-import) */
-            created: boolean;
-            purchase: components["schemas"]["Purchase"];
         };
         ReceiptInput: {
             storeSlug: string;
@@ -2945,14 +2953,6 @@ export interface components {
         };
         InboundAddress: {
             address: string;
-        };
-        InboundEmail: {
-            to: string;
-            from: string;
-            /** @default  */
-            subject: string;
-            text: string;
-            messageId?: string;
         };
         StoreAccount: {
             storeSlug: string;
@@ -6451,6 +6451,75 @@ export interface operations {
             };
         };
     };
+    postReceiptsInboundEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["InboundEmail"];
+            };
+        };
+        responses: {
+            /** @description Imported before */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Recorded */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     getStores: {
         parameters: {
             query?: {
@@ -7555,75 +7624,6 @@ export interface operations {
             };
             /** @description No valid credentials. */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postReceiptsInboundEmail: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["InboundEmail"];
-            };
-        };
-        responses: {
-            /** @description Imported before */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImportResult"];
-                };
-            };
-            /** @description Recorded */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ImportResult"];
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not yours). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
