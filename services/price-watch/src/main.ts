@@ -1,4 +1,4 @@
-/** Process entry: config, Postgres, NATS, outbox relay, consumers, watch scheduler, HTTP; drains on SIGTERM. */
+/** Process entry: config, Postgres, NATS, outbox relay, consumers, HTTP; drains on SIGTERM. */
 import { startService } from '@cartwatch/service-runtime';
 import { serviceDefinition } from './service.js';
 
