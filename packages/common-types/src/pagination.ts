@@ -20,6 +20,24 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
+/**
+ * The page of a keyset list read with `limit + 1` rows: the extra row is not shown, it only says that
+ * there is a next page, whose cursor `cursorOf` writes from this page's last row.
+ */
+export function pageFromRows<Row, Item>(
+  rows: readonly Row[],
+  limit: number,
+  toItem: (row: Row) => Item,
+  cursorOf: (last: Row) => string,
+): Page<Item> {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(toItem),
+    nextCursor: rows.length > limit && last !== undefined ? cursorOf(last) : null,
+  };
+}
+
 // btoa/atob + TextEncoder rather than Buffer, so the browser app can share these helpers.
 function toBase64Url(text: string): string {
   const bytes = new TextEncoder().encode(text);

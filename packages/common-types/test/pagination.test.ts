@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineCursor, PaginationQuery } from '../src/pagination.js';
+import { defineCursor, PaginationQuery, pageFromRows } from '../src/pagination.js';
 
 describe('pagination', () => {
   const ByTimeCursor = defineCursor(z.strictObject({ at: z.iso.datetime(), id: z.uuid() }));
@@ -46,5 +46,28 @@ describe('pagination', () => {
     expect(PaginationQuery.parse({ limit: '10' })).toEqual({ limit: 10 });
     expect(PaginationQuery.safeParse({ limit: '0' }).success).toBe(false);
     expect(PaginationQuery.safeParse({ limit: '101' }).success).toBe(false);
+  });
+});
+
+describe('pageFromRows', () => {
+  const rows = [{ id: 'a' }, { id: 'b' }, { id: 'c' }];
+  const cursorOf = (last: { id: string }) => `after-${last.id}`;
+
+  it('shows `limit` rows and a cursor after the last shown one when the extra row came back', () => {
+    expect(pageFromRows(rows, 2, (row) => row.id.toUpperCase(), cursorOf)).toEqual({
+      items: ['A', 'B'],
+      nextCursor: 'after-b',
+    });
+  });
+
+  it('ends the list when no extra row came back', () => {
+    expect(pageFromRows(rows, 3, (row) => row.id, cursorOf)).toEqual({
+      items: ['a', 'b', 'c'],
+      nextCursor: null,
+    });
+    expect(pageFromRows([], 3, (row: { id: string }) => row.id, cursorOf)).toEqual({
+      items: [],
+      nextCursor: null,
+    });
   });
 });

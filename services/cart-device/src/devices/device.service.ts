@@ -4,8 +4,14 @@
  * another retailer's cart is a 404, a location that is not theirs a 403.
  */
 
-import type { Device, DeviceListQuery, RegisterDevice } from '@cartwatch/common-types';
-import { IdCursor, type Page } from '@cartwatch/common-types';
+import {
+  type Device,
+  type DeviceListQuery,
+  IdCursor,
+  type Page,
+  pageFromRows,
+  type RegisterDevice,
+} from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { AppError, type CurrentUser } from '@cartwatch/service-kit';
 import type { CurrentDevice } from '../auth/device-context.js';
@@ -69,9 +75,7 @@ export async function listDevices(
     afterId: after?.id,
     limit: query.limit + 1,
   });
-  const items = rows.slice(0, query.limit).map(toDevice);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
+  return pageFromRows(rows, query.limit, toDevice, (last) => IdCursor.encode({ id: last.id }));
 }
 
 async function deviceById(deps: Deps, id: string): Promise<Device> {

@@ -10,6 +10,7 @@ import {
   type FieldIssue,
   IdCursor,
   type Page,
+  pageFromRows,
 } from '@cartwatch/common-types';
 import { isUniqueViolation, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
@@ -142,17 +143,17 @@ export async function listCouponPage(
     afterId: after?.id,
     limit: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
   const clipped = await coupons.findClippedIds(
     db,
     userId,
-    page.map((row) => row.id),
+    rows.slice(0, query.limit).map((row) => row.id),
   );
-  const last = page[page.length - 1];
-  return {
-    items: page.map((row) => toCoupon(row, clipped.has(row.id))),
-    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-  };
+  return pageFromRows(
+    rows,
+    query.limit,
+    (row) => toCoupon(row, clipped.has(row.id)),
+    (last) => IdCursor.encode({ id: last.id }),
+  );
 }
 
 export async function clip(

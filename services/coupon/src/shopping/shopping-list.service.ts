@@ -2,6 +2,7 @@
 import {
   IdCursor,
   type Page,
+  pageFromRows,
   type ShoppingList,
   type ShoppingListItemInput,
   type ShoppingListSummary,
@@ -126,16 +127,16 @@ export async function listPage(
 ): Promise<Page<ShoppingListSummary>> {
   const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await lists.listLists(db, userId, { afterId: after?.id, limit: query.limit + 1 });
-  const page = rows.slice(0, query.limit);
-  const last = page[page.length - 1];
-  return {
-    items: page.map((row) => ({
+  return pageFromRows(
+    rows,
+    query.limit,
+    (row) => ({
       id: row.id,
       name: row.name,
       itemCount: row.item_count,
       createdAt: iso(row.created_at),
       updatedAt: iso(row.updated_at),
-    })),
-    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-  };
+    }),
+    (last) => IdCursor.encode({ id: last.id }),
+  );
 }

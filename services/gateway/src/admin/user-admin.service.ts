@@ -3,7 +3,13 @@
  * retailer, admin). A role change ends the account's sessions on every replica, so no token carries
  * the old role afterwards; the next sign-in carries the new one.
  */
-import { IdCursor, type Page, type SetUserRoleRequest, type User } from '@cartwatch/common-types';
+import {
+  IdCursor,
+  type Page,
+  pageFromRows,
+  type SetUserRoleRequest,
+  type User,
+} from '@cartwatch/common-types';
 import { withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
@@ -39,12 +45,7 @@ export class UserAdminService {
       afterId: after?.id,
       limit: query.limit + 1,
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toUser),
-      nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-    };
+    return pageFromRows(rows, query.limit, toUser, (last) => IdCursor.encode({ id: last.id }));
   }
 
   async setRole(

@@ -4,15 +4,16 @@
  * gives (webhook URLs, push endpoints) must be public addresses (webhook-target.ts); they are checked
  * again, resolved, on every send.
  */
-import type {
-  AlertTypeRule,
-  NotificationDelivery,
-  NotificationPreferences,
-  Page,
-  PushSubscriptionRequest,
-  QuietHours,
+import {
+  type AlertTypeRule,
+  IdCursor,
+  type NotificationDelivery,
+  type NotificationPreferences,
+  type Page,
+  type PushSubscriptionRequest,
+  pageFromRows,
+  type QuietHours,
 } from '@cartwatch/common-types';
-import { IdCursor } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { Kysely } from 'kysely';
@@ -98,12 +99,7 @@ export class NotificationService {
   ): Promise<Page<NotificationDelivery>> {
     const before = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
     const rows = await deliveries.listUserDeliveries(this.deps.db, userId, before?.id, query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return {
-      items: items.map(toDelivery),
-      nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-    };
+    return pageFromRows(rows, query.limit, toDelivery, (last) => IdCursor.encode({ id: last.id }));
   }
 
   async subscribePush(

@@ -13,6 +13,7 @@ import {
   eventCatalog,
   IdCursor,
   type Page,
+  pageFromRows,
   type RetailerLocationIds,
   type StockAdjustment,
   type StoreLocation,
@@ -84,9 +85,7 @@ export async function listLocations(
 ): Promise<Page<StoreLocation>> {
   const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await catalog.listLocations(deps.database.db, query.limit + 1, after?.id);
-  const items = rows.slice(0, query.limit).map(toStoreLocation);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
+  return pageFromRows(rows, query.limit, toStoreLocation, (last) => IdCursor.encode({ id: last.id }));
 }
 
 async function requireLocation(deps: CatalogDeps, id: string): Promise<catalog.LocationRow> {
@@ -304,13 +303,9 @@ export async function browseCatalog(
     limit: query.limit + 1,
     after,
   });
-  const items = rows.slice(0, query.limit).map(toCatalogItem);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor:
-      rows.length > query.limit && last ? NameCursor.encode({ name: last.name, id: last.id }) : null,
-  };
+  return pageFromRows(rows, query.limit, toCatalogItem, (last) =>
+    NameCursor.encode({ name: last.name, id: last.id }),
+  );
 }
 
 /**

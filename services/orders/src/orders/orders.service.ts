@@ -14,6 +14,7 @@ import {
   type OrderStatus,
   type Page,
   type PlaceOrder,
+  pageFromRows,
 } from '@cartwatch/common-types';
 import { type Database, type Executor, newId, withTransaction } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
@@ -389,9 +390,7 @@ export async function listOrders(
     limit: query.limit + 1,
     beforeId: decodeIdCursor(query.cursor),
   });
-  const items = rows.slice(0, query.limit).map(toOrderSummary);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null };
+  return pageFromRows(rows, query.limit, toOrderSummary, (last) => IdCursor.encode({ id: last.id }));
 }
 
 export async function orderHistory(
@@ -407,14 +406,17 @@ export async function orderHistory(
     page.limit + 1,
     decodeIdCursor(page.cursor),
   );
-  const items = rows.slice(0, page.limit).map((row) => ({
-    id: row.id,
-    from: row.from_status as OrderStatus | null,
-    to: row.to_status as OrderStatus,
-    actor: row.actor,
-    reason: row.reason,
-    createdAt: row.created_at.toISOString(),
-  }));
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > page.limit && last ? IdCursor.encode({ id: last.id }) : null };
+  return pageFromRows(
+    rows,
+    page.limit,
+    (row) => ({
+      id: row.id,
+      from: row.from_status as OrderStatus | null,
+      to: row.to_status as OrderStatus,
+      actor: row.actor,
+      reason: row.reason,
+      createdAt: row.created_at.toISOString(),
+    }),
+    (last) => IdCursor.encode({ id: last.id }),
+  );
 }

@@ -10,6 +10,7 @@ import {
   defineCursor,
   eventCatalog,
   type Page,
+  pageFromRows,
 } from '@cartwatch/common-types';
 import { type Database, newId } from '@cartwatch/db';
 import { publish } from '@cartwatch/events';
@@ -128,12 +129,7 @@ export async function listUserAlerts(
     beforeId: before,
     limit: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toAlert),
-    nextCursor: rows.length > query.limit && last ? AlertCursor.encode({ before: last.id }) : null,
-  };
+  return pageFromRows(rows, query.limit, toAlert, (last) => AlertCursor.encode({ before: last.id }));
 }
 
 export async function markAlertRead(database: Database<DB>, userId: string, alertId: string) {

@@ -1,5 +1,12 @@
 /** Watchlist: create/read/update/delete watches on products or URLs, run URL checks and list their runs. */
-import { IdCursor, type Page, type UpdateWatch, type Watch, type WatchRun } from '@cartwatch/common-types';
+import {
+  IdCursor,
+  type Page,
+  pageFromRows,
+  type UpdateWatch,
+  type Watch,
+  type WatchRun,
+} from '@cartwatch/common-types';
 import { type Database, newId, withTransaction } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { z } from 'zod';
@@ -126,12 +133,7 @@ export async function listWatches(
 ): Promise<Page<z.infer<typeof Watch>>> {
   const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor).id;
   const rows = await listUserWatches(database.db, userId, after, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toWatch),
-    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-  };
+  return pageFromRows(rows, query.limit, toWatch, (last) => IdCursor.encode({ id: last.id }));
 }
 
 export async function patchWatch(
@@ -184,12 +186,7 @@ export async function listWatchRuns(
   if (!watch) throw AppError.notFound('watch');
   const before = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor).id;
   const rows = await listRuns(database.db, id, before, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toRun),
-    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-  };
+  return pageFromRows(rows, query.limit, toRun, (last) => IdCursor.encode({ id: last.id }));
 }
 
 /**

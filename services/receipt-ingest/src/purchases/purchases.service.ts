@@ -1,5 +1,5 @@
 /** A user's purchase history: list, detail with line items, deletion and spending statistics. */
-import { defineCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { defineCursor, type Page, pageFromRows, type ReceiptIngestApi } from '@cartwatch/common-types';
 import type { Database } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import { z } from 'zod';
@@ -74,15 +74,9 @@ export async function listPurchases(
     after: after && { purchasedAt: new Date(after.at), id: after.id },
     limit: query.limit + 1,
   });
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toSummary),
-    nextCursor:
-      rows.length > query.limit && last
-        ? PurchaseCursor.encode({ at: last.purchased_at.toISOString(), id: last.id })
-        : null,
-  };
+  return pageFromRows(rows, query.limit, toSummary, (last) =>
+    PurchaseCursor.encode({ at: last.purchased_at.toISOString(), id: last.id }),
+  );
 }
 
 export async function deletePurchase(database: Database<DB>, userId: string, id: string): Promise<void> {

@@ -1,5 +1,5 @@
 /** Lists ordered by store slug and paged with a `{ slug }` cursor: retailers, store accounts, sync status. */
-import { defineCursor, type Page, ReceiptIngestApi } from '@cartwatch/common-types';
+import { defineCursor, type Page, pageFromRows, ReceiptIngestApi } from '@cartwatch/common-types';
 import { z } from 'zod';
 
 const SlugCursor = defineCursor(z.strictObject({ slug: ReceiptIngestApi.StoreSlug }));
@@ -12,11 +12,5 @@ export async function pageBySlug<Row, Item>(
 ): Promise<Page<Item>> {
   const after = query.cursor === undefined ? undefined : SlugCursor.decode(query.cursor);
   const rows = await fetchAfter(after?.slug, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map(toItem),
-    nextCursor:
-      rows.length > query.limit && last !== undefined ? SlugCursor.encode({ slug: slugOf(last) }) : null,
-  };
+  return pageFromRows(rows, query.limit, toItem, (last) => SlugCursor.encode({ slug: slugOf(last) }));
 }

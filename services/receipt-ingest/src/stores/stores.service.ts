@@ -1,5 +1,5 @@
 /** Retailers and their locations: an admin-curated catalog every user reads. */
-import { IdCursor, type Page, type ReceiptIngestApi } from '@cartwatch/common-types';
+import { IdCursor, type Page, pageFromRows, type ReceiptIngestApi } from '@cartwatch/common-types';
 import { type Database, newId } from '@cartwatch/db';
 import { AppError } from '@cartwatch/service-kit';
 import type { z } from 'zod';
@@ -98,10 +98,10 @@ export async function listLocations(
   const retailer = await requireRetailer(database, slug);
   const after = query.cursor === undefined ? undefined : IdCursor.decode(query.cursor);
   const rows = await stores.listLocations(database.db, retailer.id, after?.id, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const last = page.at(-1);
-  return {
-    items: page.map((row) => toLocation(row, retailer.slug)),
-    nextCursor: rows.length > query.limit && last ? IdCursor.encode({ id: last.id }) : null,
-  };
+  return pageFromRows(
+    rows,
+    query.limit,
+    (row) => toLocation(row, retailer.slug),
+    (last) => IdCursor.encode({ id: last.id }),
+  );
 }

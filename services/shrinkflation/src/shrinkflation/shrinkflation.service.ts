@@ -8,6 +8,7 @@ import {
   type ProductSizeHistory,
   type PublicShrinkflation,
   type PublicShrinkflationQuery,
+  pageFromRows,
   type Shrinkflation,
   type ShrinkflationDetail,
   type ShrinkflationListQuery,
@@ -133,15 +134,9 @@ async function pageOfRows<T>(
     after: afterCursor(query.cursor),
     limit: query.limit + 1,
   });
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items: items.map(map),
-    nextCursor:
-      rows.length > query.limit && last
-        ? ListCursor.encode({ d: new Date(last.detected_at).toISOString(), id: last.id })
-        : null,
-  };
+  return pageFromRows(rows, query.limit, map, (last) =>
+    ListCursor.encode({ d: new Date(last.detected_at).toISOString(), id: last.id }),
+  );
 }
 
 /** Detections; a non-admin reads confirmed ones, those with independent evidence and their own claims. */
