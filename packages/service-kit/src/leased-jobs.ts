@@ -44,18 +44,24 @@ export function leaseOwner(): string {
   return `${hostname()}:${process.pid}:${randomUUID()}`;
 }
 
+/**
+ * A worker is a runner: `class ExportWorker extends LeasedJobRunner<ExportRow>` passes its source to
+ * `super` (its `run` may call the subclass's methods) and inherits start, stop, idle, round and drain.
+ * The runner's own state is in #private fields, so a subclass names its fields freely.
+ */
 export class LeasedJobRunner<Job, Lane extends string = 'jobs'> {
   readonly owner: string;
-  private readonly inFlight = new Map<string, { lane: Lane; run: Promise<void> }>();
-  private readonly loop: PollingLoop;
-  private nextHousekeepingAt = 0;
+  readonly #inFlight = new Map<string, { lane: Lane; run: Promise<void> }>();
+  readonly #loop: PollingLoop;
+  readonly #source: LeasedJobSource<Job, Lane>;
+  readonly #options: LeasedJobRunnerOptions<Lane>;
+  #nextHousekeepingAt = 0;
 
-  constructor(
-    private readonly source: LeasedJobSource<Job, Lane>,
-    private readonly options: LeasedJobRunnerOptions<Lane>,
-  ) {
+  constructor(source: LeasedJobSource<Job, Lane>, options: LeasedJobRunnerOptions<Lane>) {
+    this.#source = source;
+    this.#options = options;
     this.owner = options.owner ?? leaseOwner();
-    this.loop = new PollingLoop(() => this.round(), {
+    this.#loop = new PollingLoop(() => this.round(), {
       intervalMs: options.pollIntervalMs,
       logger: options.logger,
       name: options.name,
@@ -63,42 +69,42 @@ export class LeasedJobRunner<Job, Lane extends string = 'jobs'> {
   }
 
   start(): void {
-    this.loop.start();
+    this.#loop.start();
   }
 
   /** Stops claiming and waits for the jobs in flight (their outcomes are recorded). */
   async stop(): Promise<void> {
-    this.loop.stop();
+    this.#loop.stop();
     await this.idle();
   }
 
   /** Resolves once no job of this runner is in flight. */
   async idle(): Promise<void> {
-    while (this.inFlight.size > 0)
-      await Promise.allSettled([...this.inFlight.values()].map((job) => job.run));
+    while (this.#inFlight.size > 0)
+      await Promise.allSettled([...this.#inFlight.values()].map((job) => job.run));
   }
 
   /** One round: housekeeping when due, then lease what is due within the free slots and start it. */
   async round(): Promise<string[]> {
-    const { housekeeping } = this.source;
-    if (housekeeping && Date.now() >= this.nextHousekeepingAt) {
-      this.nextHousekeepingAt = Date.now() + housekeeping.everyMs;
+    const { housekeeping } = this.#source;
+    if (housekeeping && Date.now() >= this.#nextHousekeepingAt) {
+      this.#nextHousekeepingAt = Date.now() + housekeeping.everyMs;
       await housekeeping.run();
     }
     const free = {} as Record<Lane, number>;
     let anyFree = false;
-    for (const lane of Object.keys(this.options.concurrency) as Lane[]) {
+    for (const lane of Object.keys(this.#options.concurrency) as Lane[]) {
       let busy = 0;
-      for (const job of this.inFlight.values()) if (job.lane === lane) busy++;
-      free[lane] = Math.max(0, this.options.concurrency[lane] - busy);
+      for (const job of this.#inFlight.values()) if (job.lane === lane) busy++;
+      free[lane] = Math.max(0, this.#options.concurrency[lane] - busy);
       anyFree ||= free[lane] > 0;
     }
     if (!anyFree) return [];
-    const claimed = await this.source.claim(this.owner, free);
-    const { startOrder } = this.source;
+    const claimed = await this.#source.claim(this.owner, free);
+    const { startOrder } = this.#source;
     if (startOrder) claimed.sort((a, b) => startOrder(a) - startOrder(b));
-    for (const job of claimed) this.begin(job);
-    return claimed.map((job) => this.source.idOf(job));
+    for (const job of claimed) this.#begin(job);
+    return claimed.map((job) => this.#source.idOf(job));
   }
 
   /** Rounds until nothing is due, waiting for each round's jobs (what tests call instead of the timer). */
@@ -110,28 +116,28 @@ export class LeasedJobRunner<Job, Lane extends string = 'jobs'> {
     }
   }
 
-  private begin(job: Job): void {
-    const id = this.source.idOf(job);
-    const lane = this.source.laneOf?.(job) ?? (Object.keys(this.options.concurrency)[0] as Lane);
-    const { renew } = this.source;
+  #begin(job: Job): void {
+    const id = this.#source.idOf(job);
+    const lane = this.#source.laneOf?.(job) ?? (Object.keys(this.#options.concurrency)[0] as Lane);
+    const { renew } = this.#source;
     const heartbeat =
       renew &&
       setInterval(() => {
         renew.run(job, this.owner).then(
-          (held) => held || this.options.logger.warn({ jobId: id }, `${this.options.name} lost a lease`),
+          (held) => held || this.#options.logger.warn({ jobId: id }, `${this.#options.name} lost a lease`),
           (error: unknown) =>
-            this.options.logger.warn({ err: error, jobId: id }, `${this.options.name} lease renewal failed`),
+            this.#options.logger.warn({ err: error, jobId: id }, `${this.#options.name} lease renewal failed`),
         );
       }, renew.everyMs);
-    const run = this.source
+    const run = this.#source
       .run(job, this.owner)
       .catch((error: unknown) =>
-        this.options.logger.error({ err: error, jobId: id }, `${this.options.name} bookkeeping failed`),
+        this.#options.logger.error({ err: error, jobId: id }, `${this.#options.name} bookkeeping failed`),
       )
       .finally(() => {
         if (heartbeat) clearInterval(heartbeat);
-        this.inFlight.delete(id);
+        this.#inFlight.delete(id);
       });
-    this.inFlight.set(id, { lane, run });
+    this.#inFlight.set(id, { lane, run });
   }
 }

@@ -32,16 +32,13 @@ const CLEANUP_EVERY_MS = 10 * 60_000;
 /** How long the record of an export (not its archive) is kept: the rate limit's window and then some. */
 const RECORD_DAYS = 7;
 
-export class ExportWorker {
-  private readonly runner: LeasedJobRunner<repo.ExportRow>;
-
+export class ExportWorker extends LeasedJobRunner<repo.ExportRow> {
   constructor(private readonly options: ExportWorkerOptions) {
-    const { database, leaseMs } = options;
-    this.runner = new LeasedJobRunner(
+    super(
       {
         claim: (owner, free) =>
-          withTransaction(database.db, (trx) =>
-            repo.claimDueExports(trx, { owner, leaseMs, limit: free.jobs }),
+          withTransaction(options.database.db, (trx) =>
+            repo.claimDueExports(trx, { owner, leaseMs: options.leaseMs, limit: free.jobs }),
           ),
         run: (row, owner) => this.build(row, owner),
         idOf: (row) => row.id,
@@ -55,33 +52,6 @@ export class ExportWorker {
         owner: options.owner,
       },
     );
-  }
-
-  get owner(): string {
-    return this.runner.owner;
-  }
-
-  start(): void {
-    this.runner.start();
-  }
-
-  /** Stops claiming and waits for the exports being built (their outcomes are recorded). */
-  stop(): Promise<void> {
-    return this.runner.stop();
-  }
-
-  idle(): Promise<void> {
-    return this.runner.idle();
-  }
-
-  /** One round: expire old archives, claim what is due within the free slots and start building it. */
-  round(): Promise<string[]> {
-    return this.runner.round();
-  }
-
-  /** Rounds until nothing is due, waiting for each round's builds (what tests call instead of the timer). */
-  drain(): Promise<void> {
-    return this.runner.drain();
   }
 
   private async build(row: repo.ExportRow, owner: string): Promise<void> {

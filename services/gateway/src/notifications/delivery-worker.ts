@@ -43,16 +43,19 @@ export interface DeliveryWorkerOptions {
 
 const CLEANUP_EVERY_MS = 10 * 60_000;
 
-export class DeliveryWorker {
-  private readonly runner: LeasedJobRunner<repo.DeliveryRow, DeliveryLane>;
-
+export class DeliveryWorker extends LeasedJobRunner<repo.DeliveryRow, DeliveryLane> {
   constructor(private readonly options: DeliveryWorkerOptions) {
-    const { database, leaseMs, now } = options;
-    this.runner = new LeasedJobRunner(
+    const { now } = options;
+    super(
       {
         claim: (owner, free) =>
-          withTransaction(database.db, (trx) =>
-            repo.claimDueDeliveries(trx, { owner, leaseMs, slots: free, now: now && new Date(now()) }),
+          withTransaction(options.database.db, (trx) =>
+            repo.claimDueDeliveries(trx, {
+              owner,
+              leaseMs: options.leaseMs,
+              slots: free,
+              now: now && new Date(now()),
+            }),
           ),
         run: (row, owner) => this.deliver(row, owner),
         idOf: (row) => row.id,
@@ -69,34 +72,6 @@ export class DeliveryWorker {
         owner: options.owner,
       },
     );
-  }
-
-  get owner(): string {
-    return this.runner.owner;
-  }
-
-  start(): void {
-    this.runner.start();
-  }
-
-  /** Stops claiming and waits for the sends in flight (their outcomes are recorded). */
-  stop(): Promise<void> {
-    return this.runner.stop();
-  }
-
-  /** Resolves once no send of this worker is in flight. */
-  idle(): Promise<void> {
-    return this.runner.idle();
-  }
-
-  /** One round: claim what is due within the free slots and start sending it; returns the claimed ids. */
-  round(): Promise<string[]> {
-    return this.runner.round();
-  }
-
-  /** Rounds until nothing is due, waiting for each round's sends (what tests call instead of the timer). */
-  drain(): Promise<void> {
-    return this.runner.drain();
   }
 
   private async deliver(row: repo.DeliveryRow, owner: string): Promise<void> {

@@ -39,11 +39,9 @@ export interface SyncSchedulerOptions {
   random?: () => number;
 }
 
-export class SyncScheduler {
-  private readonly runner: LeasedJobRunner<jobs.SyncJobWithStore>;
-
+export class SyncScheduler extends LeasedJobRunner<jobs.SyncJobWithStore> {
   constructor(private readonly options: SyncSchedulerOptions) {
-    this.runner = new LeasedJobRunner(
+    super(
       {
         // Each round first queues the periodic syncs that came due, then leases within the retailer limits.
         claim: async (owner, free) => {
@@ -75,23 +73,10 @@ export class SyncScheduler {
     );
   }
 
-  get owner(): string {
-    return this.runner.owner;
-  }
-
-  start(): void {
-    this.runner.start();
-  }
-
-  /** Stops claiming and waits for the runs in flight (their ends are recorded). */
-  async stop(): Promise<void> {
-    await this.runner.stop();
-  }
-
   /** One round (what tests call): queue due syncs, claim, and wait for the claimed runs to end. */
   async runOnce(): Promise<string[]> {
-    const started = await this.runner.round();
-    await this.runner.idle();
+    const started = await this.round();
+    await this.idle();
     return started;
   }
 

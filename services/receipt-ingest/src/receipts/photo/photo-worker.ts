@@ -32,12 +32,10 @@ export interface PhotoWorkerOptions {
 
 const RETENTION_EVERY_MS = 3_600_000;
 
-export class PhotoWorker {
-  private readonly runner: LeasedJobRunner<photos.ClaimedPhoto>;
-
+export class PhotoWorker extends LeasedJobRunner<photos.ClaimedPhoto> {
   constructor(private readonly options: PhotoWorkerOptions) {
     const { database, leaseMs } = options;
-    this.runner = new LeasedJobRunner(
+    super(
       {
         claim: (owner, free) => photos.claimPhotos(database.db, { owner, limit: free.jobs, leaseMs }),
         run: (photo, owner) => this.process(photo, owner),
@@ -58,28 +56,10 @@ export class PhotoWorker {
     );
   }
 
-  get owner(): string {
-    return this.runner.owner;
-  }
-
-  start(): void {
-    this.runner.start();
-  }
-
   /** Stops claiming, waits for the photos in flight, ends the OCR workers. */
-  async stop(): Promise<void> {
-    await this.runner.stop();
+  override async stop(): Promise<void> {
+    await super.stop();
     await this.options.ocr.close();
-  }
-
-  /** One round: retention when due, then lease photos for the free places and start them. */
-  round(): Promise<string[]> {
-    return this.runner.round();
-  }
-
-  /** Waits until no photo is being processed. */
-  idle(): Promise<void> {
-    return this.runner.idle();
   }
 
   async deleteExpired(): Promise<number> {
