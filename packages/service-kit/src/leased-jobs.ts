@@ -126,7 +126,10 @@ export class LeasedJobRunner<Job, Lane extends string = 'jobs'> {
         renew.run(job, this.owner).then(
           (held) => held || this.#options.logger.warn({ jobId: id }, `${this.#options.name} lost a lease`),
           (error: unknown) =>
-            this.#options.logger.warn({ err: error, jobId: id }, `${this.#options.name} lease renewal failed`),
+            this.#options.logger.warn(
+              { err: error, jobId: id },
+              `${this.#options.name} lease renewal failed`,
+            ),
         );
       }, renew.everyMs);
     const run = this.#source

@@ -35,6 +35,13 @@ interface RouteBase<P, Q, B, U extends 'required' | undefined> {
   path: string;
   summary: string;
   description?: string;
+  /** OpenAPI tags; the gateway's merged document tags a route without any by its service. */
+  tags?: string[];
+  /**
+   * OpenAPI security requirements, when not the document's default: `[]` for a public route of the
+   * gateway, `[{ deviceKey: [] }]` for a device's route.
+   */
+  security?: Array<Record<string, string[]>>;
   /** `required`: 401 without a user (requireUser runs first); the handler gets `input.user` set. */
   user?: U;
   /** Middleware between the user check and the handler: a role check, a rate limiter, a body reader. */
@@ -153,6 +160,8 @@ export function defineRoute<
         path: documentedPath,
         summary: spec.summary,
         ...(spec.description && { description: spec.description }),
+        ...(spec.tags && { tags: spec.tags }),
+        ...(spec.security && { security: spec.security }),
         request: {
           ...(params && { params: params as z.ZodObject<z.ZodRawShape> }),
           ...(query && { query: query as z.ZodObject<z.ZodRawShape> }),

@@ -32,6 +32,8 @@ function notesApp() {
       method: 'post',
       path: '/notes',
       summary: 'Write a note',
+      tags: ['notes'],
+      security: [{ deviceKey: [] }],
       user: 'required',
       use: [tagged],
       request: { body: CreateNote },
@@ -83,6 +85,9 @@ describe('defineRoute', () => {
     expect(Object.keys(document.paths ?? {}).sort()).toEqual(['/notes', '/notes/{id}', '/notes/{id}/image']);
     const post = document.paths?.['/notes']?.post;
     expect(post?.summary).toBe('Write a note');
+    expect(post?.tags).toEqual(['notes']);
+    expect(post?.security).toEqual([{ deviceKey: [] }]);
+    expect(document.paths?.['/notes/{id}']?.get?.tags).toBeUndefined();
     expect(
       Object.keys(post?.requestBody && 'content' in post.requestBody ? post.requestBody.content : {}),
     ).toEqual(['application/json']);
