@@ -1,4 +1,7 @@
-/** The service documents every public route from the schemas it validates with. */
+/**
+ * The service documents its routes from the schemas it validates with; that every mounted route is
+ * documented (and only those) is the platform check tests/platform/test/routes-documented.test.ts.
+ */
 import { serviceHeaders, TEST_SERVICE_KEY } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -10,26 +13,11 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-it('serves an OpenAPI document with every coupon and shopping route', async () => {
+it('serves an OpenAPI document with the named schemas of its routes', async () => {
   const response = await request(ctx.app)
     .get('/internal/openapi.json')
     .set(serviceHeaders(TEST_SERVICE_KEY))
     .expect(200);
-  expect(Object.keys(response.body.paths).sort()).toEqual(
-    [
-      '/coupons',
-      '/coupons/import',
-      '/coupons/relevant',
-      '/coupons/{id}',
-      '/coupons/{id}/clip',
-      '/internal/users/{userId}/export',
-      '/shopping/lists',
-      '/shopping/lists/{listId}',
-      '/shopping/lists/{listId}/items',
-      '/shopping/lists/{listId}/items/{itemId}',
-      '/shopping/optimize',
-    ].sort(),
-  );
   expect(response.body.components.schemas).toHaveProperty('OptimizePlan');
   expect(response.body.components.schemas).toHaveProperty('CreateCoupon');
 });

@@ -2,19 +2,15 @@
 import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
-import { documentCartRoutes, mountCartRoutes } from './cart/cart.routes.js';
-import { documentCatalogRoutes, mountCatalogRoutes } from './catalog/catalog.routes.js';
+import { cartRoutes } from './cart/cart.routes.js';
+import { catalogRoutes } from './catalog/catalog.routes.js';
 import { createPriceWatchResolver } from './catalog/product-resolver.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import { userExportRoutes } from './export/user-export.routes.js';
-import { documentOrderRoutes, mountOrderRoutes } from './orders/orders.routes.js';
+import { orderRoutes } from './orders/orders.routes.js';
 import { createPaymentProvider, type ProviderOptions } from './payments/payment-provider.js';
-import {
-  documentPaymentRoutes,
-  mountPaymentRoutes,
-  mountPaymentWebhooks,
-} from './payments/payments.routes.js';
+import { paymentRoutes, paymentWebhookRoutes } from './payments/payments.routes.js';
 
 /** `options` are for tests only (e.g. pointing the Stripe SDK at a local fake of its API). */
 export function createApp(context: AppContext<Config, DB>, options: ProviderOptions = {}): Express {
@@ -31,23 +27,22 @@ export function createApp(context: AppContext<Config, DB>, options: ProviderOpti
   };
   const paymentsDeps = { database, logger, provider: createPaymentProvider(config, options) };
   const openapi = createOpenApiRegistry();
-  documentCatalogRoutes(openapi);
-  documentCartRoutes(openapi);
-  documentOrderRoutes(openapi);
-  documentPaymentRoutes(openapi);
   return createStandardApp(
     'orders',
     context,
     (app) => {
-      mountCatalogRoutes(app, { database, resolver });
-      mountCartRoutes(app, { database, resolver });
-      mountOrderRoutes(app, ordersDeps);
-      mountPaymentRoutes(app, paymentsDeps);
-      mountRoutes(app, openapi, userExportRoutes(ordersDeps));
+      mountRoutes(app, openapi, [
+        ...catalogRoutes({ database, resolver }),
+        ...cartRoutes({ database, resolver }),
+        ...orderRoutes(ordersDeps),
+        ...paymentRoutes(paymentsDeps),
+        ...userExportRoutes(ordersDeps),
+      ]);
     },
     {
       openapi,
-      beforeBodyParser: (app) => mountPaymentWebhooks(app, paymentsDeps, config.BODY_LIMIT),
+      beforeBodyParser: (app) =>
+        mountRoutes(app, openapi, paymentWebhookRoutes(paymentsDeps, config.BODY_LIMIT)),
     },
   );
 }

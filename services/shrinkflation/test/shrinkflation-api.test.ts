@@ -436,17 +436,9 @@ describe('independent evidence and the moderation queue (docs/shrinkflation.md)'
 });
 
 describe('OpenAPI', () => {
-  it('documents every route with the schemas it validates with', async () => {
+  // Every mounted route documented (and only those): tests/platform/test/routes-documented.test.ts.
+  it('documents the routes with the schemas they validate with', async () => {
     const res = await request(app).get('/internal/openapi.json').set(serviceOnly).expect(200);
-    expect(Object.keys(res.body.paths).sort()).toEqual([
-      '/public/shrinkflation',
-      '/shrinkflation',
-      '/shrinkflation/moderation',
-      '/shrinkflation/products/{productId}',
-      '/shrinkflation/{id}',
-      '/shrinkflation/{id}/confirm',
-      '/shrinkflation/{id}/reject',
-    ]);
     expect(res.body.components.schemas).toHaveProperty('ShrinkflationDetail');
     expect(res.body.components.schemas).toHaveProperty('ShrinkflationConfidenceFactor');
   });

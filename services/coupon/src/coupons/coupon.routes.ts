@@ -16,19 +16,15 @@ import {
 } from '@cartwatch/common-types';
 import {
   AppError,
-  currentUser,
+  defineRoute,
   errorResponses,
   jsonResponse,
   limitedBody,
-  type OpenAPIRegistry,
   parseBody,
-  parseParams,
-  parseQuery,
+  type RouteDefinition,
   requireStaff,
-  requireUser,
   sizeInBytes,
 } from '@cartwatch/service-kit';
-import type { Express } from 'express';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
@@ -36,153 +32,147 @@ import { relevantCoupons } from '../relevance/relevance.service.js';
 import * as coupons from './coupon.service.js';
 import { couponsFromCsv } from './coupon-csv.js';
 
-export function mountCouponRoutes(app: Express, db: Kysely<DB>, bodyLimit: string): void {
-  app.get('/coupons', requireUser, async (req, res) => {
-    const query = parseQuery(CouponListQuery, req);
-    res.json(await coupons.listCouponPage(db, currentUser(req).id, query));
-  });
-
-  app.get('/coupons/relevant', requireUser, async (req, res) => {
-    const query = parseQuery(RelevantCouponQuery, req);
-    res.json(await relevantCoupons(db, currentUser(req).id, query));
-  });
-
-  app.post('/coupons/import', requireStaff, async (req, res) => {
-    let entries: unknown[];
-    if (req.is(['text/csv', 'application/csv'])) {
-      // Streamed, never buffered whole: at most BODY_LIMIT bytes (413) and as many rows as a JSON feed.
-      entries = await couponsFromCsv(limitedBody(req, sizeInBytes(bodyLimit)), MAX_IMPORTED_COUPONS);
-      if (entries.length === 0)
-        throw AppError.validation([{ path: 'lines', message: 'no data rows', code: 'too_small' }]);
-    } else {
-      entries = parseBody(CouponImportJson, req).coupons;
-    }
-    res.json(await coupons.importCoupons(db, entries, currentUser(req)));
-  });
-
-  app.post('/coupons', requireStaff, async (req, res) => {
-    res.status(201).json(await coupons.createCoupon(db, parseBody(CreateCoupon, req), currentUser(req)));
-  });
-
-  app.get('/coupons/:id', requireUser, async (req, res) => {
-    const { id } = parseParams(CouponIdParams, req);
-    res.json(await coupons.getCoupon(db, id, currentUser(req).id));
-  });
-
-  app.put('/coupons/:id', requireStaff, async (req, res) => {
-    const { id } = parseParams(CouponIdParams, req);
-    res.json(await coupons.replaceCoupon(db, id, parseBody(CreateCoupon, req), currentUser(req)));
-  });
-
-  app.delete('/coupons/:id', requireStaff, async (req, res) => {
-    const { id } = parseParams(CouponIdParams, req);
-    await coupons.removeCoupon(db, id, currentUser(req));
-    res.status(204).end();
-  });
-
-  app.post('/coupons/:id/clip', requireUser, async (req, res) => {
-    const { id } = parseParams(CouponIdParams, req);
-    res.json(await coupons.clip(db, currentUser(req).id, id));
-  });
-
-  app.delete('/coupons/:id/clip', requireUser, async (req, res) => {
-    const { id } = parseParams(CouponIdParams, req);
-    await coupons.unclip(db, currentUser(req).id, id);
-    res.status(204).end();
-  });
-}
-
-export function registerCouponDocs(registry: OpenAPIRegistry): void {
-  const idParams = { params: CouponIdParams };
-  registry.registerPath({
-    method: 'get',
-    path: '/coupons',
-    summary: 'Coupons, filtered by store, category and whether they are valid now',
-    request: { query: CouponListQuery },
-    responses: {
-      200: jsonResponse(CouponPage, 'A page of coupons'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
-    },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/coupons/relevant',
-    summary: 'Active coupons ranked for the caller (lists and recent purchases)',
-    request: { query: RelevantCouponQuery },
-    responses: {
-      200: jsonResponse(RelevantCouponPage, 'Ranked coupons, best first'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/coupons',
-    summary: "Create a coupon (admin; store staff: their retailer's only); publishes coupon.published.v1",
-    request: { body: { content: { 'application/json': { schema: CreateCoupon } } } },
-    responses: {
-      201: jsonResponse(Coupon, 'The coupon'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/coupons/import',
-    summary:
-      "Bulk import a deal feed (admin; store staff: their retailer's entries): JSON `{ coupons: [...] }` or CSV with a header row",
-    request: {
-      body: {
-        content: {
-          'application/json': { schema: CouponImportJson },
-          'text/csv': { schema: z.string() },
+export function couponRoutes(db: Kysely<DB>, bodyLimit: string): RouteDefinition[] {
+  // requireStaff answers 401 without a user exactly as the user check before it does.
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/coupons',
+      summary: 'Coupons, filtered by store, category and whether they are valid now',
+      user: 'required',
+      request: { query: CouponListQuery },
+      responses: {
+        200: jsonResponse(CouponPage, 'A page of coupons'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+      },
+      read: ({ query, user }) => coupons.listCouponPage(db, user.id, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/coupons/relevant',
+      summary: 'Active coupons ranked for the caller (lists and recent purchases)',
+      user: 'required',
+      request: { query: RelevantCouponQuery },
+      responses: {
+        200: jsonResponse(RelevantCouponPage, 'Ranked coupons, best first'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+      },
+      read: ({ query, user }) => relevantCoupons(db, user.id, query),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/coupons/import',
+      summary:
+        "Bulk import a deal feed (admin; store staff: their retailer's entries): JSON `{ coupons: [...] }` or CSV with a header row",
+      user: 'required',
+      use: [requireStaff],
+      request: {
+        // Two media types: the handler parses the JSON body or streams the CSV one itself.
+        body: {
+          content: {
+            'application/json': { schema: CouponImportJson },
+            'text/csv': { schema: z.string() },
+          },
         },
       },
-    },
-    responses: {
-      200: jsonResponse(CouponImportResult, 'What was created, updated (same externalId) and rejected'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'),
-    },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/coupons/{id}',
-    request: idParams,
-    responses: { 200: jsonResponse(Coupon, 'The coupon'), ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
-  });
-  registry.registerPath({
-    method: 'put',
-    path: '/coupons/{id}',
-    summary:
-      "Replace a coupon (admin; store staff: their retailer's, never moved to another); publishes coupon.published.v1",
-    request: { ...idParams, body: { content: { 'application/json': { schema: CreateCoupon } } } },
-    responses: {
-      200: jsonResponse(Coupon, 'The coupon'),
-      ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
-    },
-  });
-  registry.registerPath({
-    method: 'delete',
-    path: '/coupons/{id}',
-    summary: "Delete a coupon (admin; store staff: their retailer's)",
-    request: idParams,
-    responses: {
-      204: { description: 'Deleted' },
-      ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/coupons/{id}/clip',
-    summary: 'Clip a coupon for the caller (idempotent)',
-    request: idParams,
-    responses: {
-      200: jsonResponse(Coupon, 'The coupon, clipped'),
-      ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
-    },
-  });
-  registry.registerPath({
-    method: 'delete',
-    path: '/coupons/{id}/clip',
-    request: idParams,
-    responses: { 204: { description: 'Unclipped' }, ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
-  });
+      responses: {
+        200: jsonResponse(CouponImportResult, 'What was created, updated (same externalId) and rejected'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'PAYLOAD_TOO_LARGE'),
+      },
+      handler: async ({ user }, req, res) => {
+        let entries: unknown[];
+        if (req.is(['text/csv', 'application/csv'])) {
+          // Streamed, never buffered whole: at most BODY_LIMIT bytes (413) and as many rows as a JSON feed.
+          entries = await couponsFromCsv(limitedBody(req, sizeInBytes(bodyLimit)), MAX_IMPORTED_COUPONS);
+          if (entries.length === 0)
+            throw AppError.validation([{ path: 'lines', message: 'no data rows', code: 'too_small' }]);
+        } else {
+          entries = parseBody(CouponImportJson, req).coupons;
+        }
+        res.json(await coupons.importCoupons(db, entries, user));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/coupons',
+      summary: "Create a coupon (admin; store staff: their retailer's only); publishes coupon.published.v1",
+      user: 'required',
+      use: [requireStaff],
+      request: { body: CreateCoupon },
+      responses: {
+        201: jsonResponse(Coupon, 'The coupon'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN'),
+      },
+      handler: async ({ body, user }, _req, res) => {
+        res.status(201).json(await coupons.createCoupon(db, body, user));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/coupons/:id',
+      // The summary the gateway gave this operation when it had none (the public contract unchanged).
+      summary: 'GET /coupons/{id}',
+      user: 'required',
+      request: { params: CouponIdParams },
+      responses: {
+        200: jsonResponse(Coupon, 'The coupon'),
+        ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND'),
+      },
+      read: ({ params, user }) => coupons.getCoupon(db, params.id, user.id),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/coupons/:id',
+      summary:
+        "Replace a coupon (admin; store staff: their retailer's, never moved to another); publishes coupon.published.v1",
+      user: 'required',
+      use: [requireStaff],
+      request: { params: CouponIdParams, body: CreateCoupon },
+      responses: {
+        200: jsonResponse(Coupon, 'The coupon'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT'),
+      },
+      read: ({ params, body, user }) => coupons.replaceCoupon(db, params.id, body, user),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/coupons/:id',
+      summary: "Delete a coupon (admin; store staff: their retailer's)",
+      user: 'required',
+      use: [requireStaff],
+      request: { params: CouponIdParams },
+      responses: {
+        204: { description: 'Deleted' },
+        ...errorResponses('UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND'),
+      },
+      handler: async ({ params, user }, _req, res) => {
+        await coupons.removeCoupon(db, params.id, user);
+        res.status(204).end();
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/coupons/:id/clip',
+      summary: 'Clip a coupon for the caller (idempotent)',
+      user: 'required',
+      request: { params: CouponIdParams },
+      responses: {
+        200: jsonResponse(Coupon, 'The coupon, clipped'),
+        ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND', 'UNPROCESSABLE'),
+      },
+      read: ({ params, user }) => coupons.clip(db, user.id, params.id),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/coupons/:id/clip',
+      summary: 'DELETE /coupons/{id}/clip',
+      user: 'required',
+      request: { params: CouponIdParams },
+      responses: { 204: { description: 'Unclipped' }, ...errorResponses('UNAUTHENTICATED', 'NOT_FOUND') },
+      handler: async ({ params, user }, _req, res) => {
+        await coupons.unclip(db, user.id, params.id);
+        res.status(204).end();
+      },
+    }),
+  ];
 }

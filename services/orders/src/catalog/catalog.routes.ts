@@ -12,6 +12,7 @@ import {
   CreateStoreLocation,
   OrdersIdParams,
   PaginationQuery,
+  RetailerLocationIds,
   RetailerLocationsQuery,
   StockAdjustment,
   StoreLocation,
@@ -19,181 +20,162 @@ import {
   UpdateCatalogItem,
 } from '@cartwatch/common-types';
 import {
-  currentUser,
+  defineRoute,
   errorResponses,
   jsonResponse,
-  type OpenAPIRegistry,
-  parseBody,
-  parseParams,
-  parseQuery,
+  type RouteDefinition,
   requestIdOf,
   requireStaff,
-  requireUser,
 } from '@cartwatch/service-kit';
-import type { Express } from 'express';
 import * as catalogService from './catalog.service.js';
 
-export function mountCatalogRoutes(app: Express, deps: catalogService.CatalogDeps): void {
-  app.post('/catalog/locations', requireStaff, async (req, res) => {
-    const input = parseBody(CreateStoreLocation, req);
-    res.status(201).json(await catalogService.createLocation(deps, input, currentUser(req)));
-  });
-
-  app.get('/catalog/locations', requireUser, async (req, res) => {
-    const query = parseQuery(PaginationQuery.strict(), req);
-    res.json(await catalogService.listLocations(deps, query));
-  });
-
-  app.get('/catalog', requireUser, async (req, res) => {
-    const query = parseQuery(CatalogQuery, req);
-    res.json(await catalogService.browseCatalog(deps, query, currentUser(req)));
-  });
-
-  app.post('/catalog/items', requireStaff, async (req, res) => {
-    const input = parseBody(CreateCatalogItem, req);
-    res
-      .status(201)
-      .json(await catalogService.createCatalogItem(deps, input, currentUser(req), requestIdOf(req)));
-  });
-
-  app.get('/catalog/items/:id', requireUser, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.getCatalogItem(deps, id, currentUser(req)));
-  });
-
-  app.patch('/catalog/items/:id', requireStaff, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    const input = parseBody(UpdateCatalogItem, req);
-    res.json(await catalogService.updateCatalogItem(deps, id, input, currentUser(req)));
-  });
-
-  app.delete('/catalog/items/:id', requireStaff, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.setCatalogItemDeleted(deps, id, true, currentUser(req)));
-  });
-
-  app.post('/catalog/items/:id/restore', requireStaff, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.setCatalogItemDeleted(deps, id, false, currentUser(req)));
-  });
-
-  app.post('/catalog/import', requireStaff, async (req, res) => {
-    const input = parseBody(CatalogImport, req);
-    res.json(await catalogService.importCatalog(deps, input, currentUser(req), requestIdOf(req)));
-  });
-
-  app.post('/inventory/items/:id/adjustments', requireStaff, async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    const input = parseBody(StockAdjustment, req);
-    res.json(await catalogService.adjustStock(deps, id, input, currentUser(req)));
-  });
-
-  // cart-device scopes carts and layouts by the location's retailer; the service key is its credential.
-  app.get('/internal/locations/:id', async (req, res) => {
-    const { id } = parseParams(OrdersIdParams, req);
-    res.json(await catalogService.getLocation(deps, id));
-  });
-
-  app.get('/internal/locations', async (req, res) => {
-    const { store } = parseQuery(RetailerLocationsQuery, req);
-    res.json(await catalogService.locationIdsOfRetailer(deps, store));
-  });
-}
-
-export function documentCatalogRoutes(registry: OpenAPIRegistry): void {
+export function catalogRoutes(deps: catalogService.CatalogDeps): RouteDefinition[] {
   const auth = ['VALIDATION_FAILED', 'UNAUTHENTICATED'] as const;
   // "store staff": admins, and staff of the retailer the location belongs to; anyone else gets 403.
+  // requireStaff answers 401 without a user exactly as the user check before it does.
   const staff = [...auth, 'FORBIDDEN'] as const;
-  registry.registerPath({
-    method: 'post',
-    path: '/catalog/locations',
-    summary: "Create a store location (admin, or store staff of the location's retailer)",
-    request: { body: { content: { 'application/json': { schema: CreateStoreLocation } } } },
-    responses: { 201: jsonResponse(StoreLocation, 'The location'), ...errorResponses(...staff) },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/catalog/locations',
-    summary: 'List store locations',
-    request: { query: PaginationQuery },
-    responses: { 200: jsonResponse(StoreLocationPage, 'A page of locations'), ...errorResponses(...auth) },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/catalog',
-    summary: "Browse a location's catalog",
-    request: { query: CatalogQuery },
-    responses: {
-      200: jsonResponse(CatalogItemPage, 'A page of catalog items, by name'),
-      ...errorResponses(...staff, 'NOT_FOUND'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/catalog/items',
-    summary: 'Add a product to a location (store staff); publishes catalog.price-set.v1',
-    request: { body: { content: { 'application/json': { schema: CreateCatalogItem } } } },
-    responses: {
-      201: jsonResponse(CatalogItem, 'The item'),
-      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
-    },
-  });
-  registry.registerPath({
-    method: 'get',
-    path: '/catalog/items/{id}',
-    summary: "One catalog item (inactive and deleted ones: its store's staff and admins only)",
-    request: { params: OrdersIdParams },
-    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
-  });
-  registry.registerPath({
-    method: 'patch',
-    path: '/catalog/items/{id}',
-    summary:
-      'Change name, brand, price or active flag (store staff); a new price publishes catalog.price-set.v1',
-    request: {
-      params: OrdersIdParams,
-      body: { content: { 'application/json': { schema: UpdateCatalogItem } } },
-    },
-    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
-  });
-  registry.registerPath({
-    method: 'delete',
-    path: '/catalog/items/{id}',
-    summary: 'Soft-delete a catalog item (store staff)',
-    request: { params: OrdersIdParams },
-    responses: {
-      200: jsonResponse(CatalogItem, 'The item, with deletedAt'),
-      ...errorResponses(...staff, 'NOT_FOUND'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/catalog/items/{id}/restore',
-    summary: 'Restore a soft-deleted catalog item (store staff)',
-    request: { params: OrdersIdParams },
-    responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/catalog/import',
-    summary: 'Bulk upsert up to 1,000 items of one location (store staff)',
-    request: { body: { content: { 'application/json': { schema: CatalogImport } } } },
-    responses: {
-      200: jsonResponse(CatalogImportResult, 'What changed'),
-      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
-    },
-  });
-  registry.registerPath({
-    method: 'post',
-    path: '/inventory/items/{id}/adjustments',
-    summary: 'Add or remove units on hand (store staff); never below reserved units',
-    request: {
-      params: OrdersIdParams,
-      body: { content: { 'application/json': { schema: StockAdjustment } } },
-    },
-    responses: {
-      200: jsonResponse(CatalogItem, 'The item'),
-      ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT'),
-    },
-  });
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/catalog/locations',
+      summary: "Create a store location (admin, or store staff of the location's retailer)",
+      user: 'required',
+      use: [requireStaff],
+      request: { body: CreateStoreLocation },
+      responses: { 201: jsonResponse(StoreLocation, 'The location'), ...errorResponses(...staff) },
+      handler: async ({ body, user }, _req, res) => {
+        res.status(201).json(await catalogService.createLocation(deps, body, user));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/catalog/locations',
+      summary: 'List store locations',
+      user: 'required',
+      request: { query: PaginationQuery.strict() },
+      responses: { 200: jsonResponse(StoreLocationPage, 'A page of locations'), ...errorResponses(...auth) },
+      read: ({ query }) => catalogService.listLocations(deps, query),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/catalog',
+      summary: "Browse a location's catalog",
+      user: 'required',
+      request: { query: CatalogQuery },
+      responses: {
+        200: jsonResponse(CatalogItemPage, 'A page of catalog items, by name'),
+        ...errorResponses(...staff, 'NOT_FOUND'),
+      },
+      read: ({ query, user }) => catalogService.browseCatalog(deps, query, user),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/catalog/items',
+      summary: 'Add a product to a location (store staff); publishes catalog.price-set.v1',
+      user: 'required',
+      use: [requireStaff],
+      request: { body: CreateCatalogItem },
+      responses: {
+        201: jsonResponse(CatalogItem, 'The item'),
+        ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+      },
+      handler: async ({ body, user }, req, res) => {
+        res.status(201).json(await catalogService.createCatalogItem(deps, body, user, requestIdOf(req)));
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/catalog/items/:id',
+      summary: "One catalog item (inactive and deleted ones: its store's staff and admins only)",
+      user: 'required',
+      request: { params: OrdersIdParams },
+      responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...auth, 'NOT_FOUND') },
+      read: ({ params, user }) => catalogService.getCatalogItem(deps, params.id, user),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/catalog/items/:id',
+      summary:
+        'Change name, brand, price or active flag (store staff); a new price publishes catalog.price-set.v1',
+      user: 'required',
+      use: [requireStaff],
+      request: { params: OrdersIdParams, body: UpdateCatalogItem },
+      responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
+      read: ({ params, body, user }) => catalogService.updateCatalogItem(deps, params.id, body, user),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/catalog/items/:id',
+      summary: 'Soft-delete a catalog item (store staff)',
+      user: 'required',
+      use: [requireStaff],
+      request: { params: OrdersIdParams },
+      responses: {
+        200: jsonResponse(CatalogItem, 'The item, with deletedAt'),
+        ...errorResponses(...staff, 'NOT_FOUND'),
+      },
+      read: ({ params, user }) => catalogService.setCatalogItemDeleted(deps, params.id, true, user),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/catalog/items/:id/restore',
+      summary: 'Restore a soft-deleted catalog item (store staff)',
+      user: 'required',
+      use: [requireStaff],
+      request: { params: OrdersIdParams },
+      responses: { 200: jsonResponse(CatalogItem, 'The item'), ...errorResponses(...staff, 'NOT_FOUND') },
+      read: ({ params, user }) => catalogService.setCatalogItemDeleted(deps, params.id, false, user),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/catalog/import',
+      summary: 'Bulk upsert up to 1,000 items of one location (store staff)',
+      user: 'required',
+      use: [requireStaff],
+      request: { body: CatalogImport },
+      responses: {
+        200: jsonResponse(CatalogImportResult, 'What changed'),
+        ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'),
+      },
+      handler: async ({ body, user }, req, res) => {
+        res.json(await catalogService.importCatalog(deps, body, user, requestIdOf(req)));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/inventory/items/:id/adjustments',
+      summary: 'Add or remove units on hand (store staff); never below reserved units',
+      user: 'required',
+      use: [requireStaff],
+      request: { params: OrdersIdParams, body: StockAdjustment },
+      responses: {
+        200: jsonResponse(CatalogItem, 'The item'),
+        ...errorResponses(...staff, 'NOT_FOUND', 'CONFLICT'),
+      },
+      read: ({ params, body, user }) => catalogService.adjustStock(deps, params.id, body, user),
+    }),
+    // cart-device scopes carts and layouts by the location's retailer; the service key is its credential.
+    defineRoute({
+      method: 'get',
+      path: '/internal/locations/:id',
+      summary: 'Internal (cart-device): one store location, with the retailer it belongs to',
+      request: { params: OrdersIdParams },
+      responses: {
+        200: jsonResponse(StoreLocation, 'The location'),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED', 'NOT_FOUND'),
+      },
+      read: ({ params }) => catalogService.getLocation(deps, params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/internal/locations',
+      summary: 'Internal (cart-device): the ids of every location of one retailer (none for an unknown slug)',
+      request: { query: RetailerLocationsQuery },
+      responses: {
+        200: jsonResponse(RetailerLocationIds, "The retailer's location ids"),
+        ...errorResponses('VALIDATION_FAILED', 'UNAUTHENTICATED'),
+      },
+      read: ({ query }) => catalogService.locationIdsOfRetailer(deps, query.store),
+    }),
+  ];
 }

@@ -1465,23 +1465,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/shrinkflation/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** One event with its evidence: the observations before and after the change */
-        get: operations["getShrinkflationById"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/shrinkflation/products/{productId}": {
         parameters: {
             query?: never;
@@ -1491,6 +1474,23 @@ export interface paths {
         };
         /** A product's pack-size history per store */
         get: operations["getShrinkflationProductsByProductId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/shrinkflation/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event with its evidence: the observations before and after the change */
+        get: operations["getShrinkflationById"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1722,6 +1722,26 @@ export interface paths {
         put?: never;
         /** The exact cheapest way to buy a list across at most maxStores stores, coupons included */
         post: operations["postShoppingOptimize"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/payments/webhooks/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Payment-provider webhook (no token: the `Stripe-Signature` header is verified)
+         * @description Stripe's signature scheme, checked over the raw body with the endpoint secret (5 minutes tolerance). Acts on `payment_intent.succeeded` (amount and currency must equal the order's, else 422), `payment_intent.payment_failed`/`canceled` and `refund.*`; each event id is applied once.
+         */
+        post: operations["postPaymentsWebhooksByProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2048,26 +2068,6 @@ export interface paths {
          * @description 200 when the refund is final (in-store payments, the test provider): the order is REFUNDED. 202 while the provider works on it: the order becomes REFUNDED on its signed confirmation. A repeated call answers the same refund.
          */
         post: operations["postOrdersByIdRefund"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/payments/webhooks/{provider}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Payment-provider webhook (no token: the `Stripe-Signature` header is verified)
-         * @description Stripe's signature scheme, checked over the raw body with the endpoint secret (5 minutes tolerance). Acts on `payment_intent.succeeded` (amount and currency must equal the order's, else 422), `payment_intent.payment_failed`/`canceled` and `refund.*`; each event id is applied once.
-         */
-        post: operations["postPaymentsWebhooksByProvider"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3518,6 +3518,41 @@ export interface components {
             /** @description Why the factor scored as it did, in words */
             detail: string;
         };
+        ProductSizeHistory: {
+            /** Format: uuid */
+            productId: string;
+            gtin: string | null;
+            name: string;
+            brand: string | null;
+            /** @description Per store, oldest first: each run of one pack size */
+            periods: components["schemas"]["SizePeriod"][];
+        };
+        SizePeriod: {
+            storeSlug: string;
+            size: {
+                value: number;
+                /** @enum {string} */
+                unit: "g" | "ml" | "ct";
+            };
+            /**
+             * Format: date-time
+             * @description First observation of this size in a row
+             */
+            from: string;
+            /**
+             * Format: date-time
+             * @description Last observation of this size before another size was seen
+             */
+            to: string;
+            observations: number;
+            saleObservations: number;
+            /** @description Amount in integer minor units (cents) */
+            minPriceCents: number;
+            /** @description Amount in integer minor units (cents) */
+            maxPriceCents: number;
+            /** @description ISO-4217 currency code */
+            currency: string;
+        };
         ShrinkflationDetail: {
             /** Format: uuid */
             id: string;
@@ -3614,41 +3649,6 @@ export interface components {
             source: "receipt" | "catalog" | "url";
             /** Format: date-time */
             observedAt: string;
-        };
-        ProductSizeHistory: {
-            /** Format: uuid */
-            productId: string;
-            gtin: string | null;
-            name: string;
-            brand: string | null;
-            /** @description Per store, oldest first: each run of one pack size */
-            periods: components["schemas"]["SizePeriod"][];
-        };
-        SizePeriod: {
-            storeSlug: string;
-            size: {
-                value: number;
-                /** @enum {string} */
-                unit: "g" | "ml" | "ct";
-            };
-            /**
-             * Format: date-time
-             * @description First observation of this size in a row
-             */
-            from: string;
-            /**
-             * Format: date-time
-             * @description Last observation of this size before another size was seen
-             */
-            to: string;
-            observations: number;
-            saleObservations: number;
-            /** @description Amount in integer minor units (cents) */
-            minPriceCents: number;
-            /** @description Amount in integer minor units (cents) */
-            maxPriceCents: number;
-            /** @description ISO-4217 currency code */
-            currency: string;
         };
         ShrinkflationReview: {
             note?: string;
@@ -3772,6 +3772,22 @@ export interface components {
             /** @description Why it ranks: on-list product, bought product, brand, category */
             reasons: string[];
         };
+        CouponImportResult: {
+            created: number;
+            updated: number;
+            rejected: {
+                /** @description 1-based position in the feed (CSV: data row, header excluded) */
+                row: number;
+                issues: {
+                    path: string;
+                    message: string;
+                    code: string;
+                }[];
+            }[];
+        };
+        CouponImportJson: {
+            coupons: unknown[];
+        };
         CreateCoupon: {
             /** @description Id in the deal feed; bulk import upserts on it */
             externalId?: string;
@@ -3819,22 +3835,6 @@ export interface components {
             sourceUrl?: string;
             title: string;
             description?: string;
-        };
-        CouponImportResult: {
-            created: number;
-            updated: number;
-            rejected: {
-                /** @description 1-based position in the feed (CSV: data row, header excluded) */
-                row: number;
-                issues: {
-                    path: string;
-                    message: string;
-                    code: string;
-                }[];
-            }[];
-        };
-        CouponImportJson: {
-            coupons: unknown[];
         };
         ShoppingListPage: {
             items: components["schemas"]["ShoppingListSummary"][];
@@ -3971,6 +3971,15 @@ export interface components {
              * @default USD
              */
             currency: string;
+        };
+        WebhookReceipt: {
+            /** @enum {boolean} */
+            received: true;
+            /**
+             * @description `duplicate`: this event id was applied before; `ignored`: nothing CartWatch tracks.
+             * @enum {string}
+             */
+            outcome: "applied" | "duplicate" | "ignored";
         };
         OrdersStoreLocation: {
             /** Format: uuid */
@@ -4126,6 +4135,18 @@ export interface components {
             quantity: number;
         };
         UpdateCartItem: {
+            quantity: number;
+        };
+        RemoveCartItem: {
+            /** Format: uuid */
+            locationId: string;
+            /**
+             * Format: uuid
+             * @description Price-watch product id; give this or `gtin`.
+             */
+            productId?: string;
+            /** @description Resolved to a product id through price-watch when `productId` is absent. */
+            gtin?: string;
             quantity: number;
         };
         Order: {
@@ -4340,15 +4361,6 @@ export interface components {
             reason?: string;
             /** @description For a DELIVERED order: put the returned units back on hand (default false). */
             restock?: boolean;
-        };
-        WebhookReceipt: {
-            /** @enum {boolean} */
-            received: true;
-            /**
-             * @description `duplicate`: this event id was applied before; `ignored`: nothing CartWatch tracks.
-             * @enum {string}
-             */
-            outcome: "applied" | "duplicate" | "ignored";
         };
         ConfirmTestPayment: {
             clientSecret: string;
@@ -9551,24 +9563,24 @@ export interface operations {
             };
         };
     };
-    getShrinkflationById: {
+    getShrinkflationProductsByProductId: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                id: string;
+                productId: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The event */
+            /** @description The size history */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ShrinkflationDetail"];
+                    "application/json": components["schemas"]["ProductSizeHistory"];
                 };
             };
             /** @description The request is malformed; `details.issues` lists every bad field. */
@@ -9600,24 +9612,24 @@ export interface operations {
             };
         };
     };
-    getShrinkflationProductsByProductId: {
+    getShrinkflationById: {
         parameters: {
             query?: never;
             header?: never;
             path: {
-                productId: string;
+                id: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The size history */
+            /** @description The event */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ProductSizeHistory"];
+                    "application/json": components["schemas"]["ShrinkflationDetail"];
                 };
             };
             /** @description The request is malformed; `details.issues` lists every bad field. */
@@ -10652,6 +10664,64 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OptimizePlan"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postPaymentsWebhooksByProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                provider: "stripe" | "test";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Received */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookReceipt"];
                 };
             };
             /** @description The request is malformed; `details.issues` lists every bad field. */
@@ -12141,64 +12211,6 @@ export interface operations {
             };
             /** @description A dependency is unavailable. */
             503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postPaymentsWebhooksByProvider: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                provider: "stripe" | "test";
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Received */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["WebhookReceipt"];
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not yours). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
                 headers: {
                     [name: string]: unknown;
                 };
