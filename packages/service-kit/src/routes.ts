@@ -158,10 +158,10 @@ export function defineRoute<
       registry.registerPath({
         method: spec.method,
         path: documentedPath,
-        summary: spec.summary,
-        ...(spec.description && { description: spec.description }),
         ...(spec.tags && { tags: spec.tags }),
         ...(spec.security && { security: spec.security }),
+        summary: spec.summary,
+        ...(spec.description && { description: spec.description }),
         request: {
           ...(params && { params: params as z.ZodObject<z.ZodRawShape> }),
           ...(query && { query: query as z.ZodObject<z.ZodRawShape> }),

@@ -1,5 +1,5 @@
 /** The cart-device HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { derivePepper } from './auth/device-key.js';
@@ -7,17 +7,17 @@ import { createRateLimiterFactory } from './auth/rate-limits.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import type { Deps } from './deps.js';
-import { mountDeviceApiRoutes, registerDeviceApiOpenApi } from './devices/device-api.routes.js';
-import { mountDevicesRoutes, registerDevicesOpenApi } from './devices/devices.routes.js';
+import { deviceApiRoutes, registerDeviceKeyScheme } from './devices/device-api.routes.js';
+import { devicesRoutes } from './devices/devices.routes.js';
 import { LayoutCache } from './layouts/layout.service.js';
-import { addDeviceRouteRoute, mountLayoutRoutes, registerLayoutOpenApi } from './layouts/layouts.routes.js';
+import { deviceRouteRoutes, layoutRoutes } from './layouts/layouts.routes.js';
 import { createHttpOrdersClient, type OrdersClient } from './orders/orders.client.js';
 import {
   createHttpProductCatalog,
   type ProductCatalog,
   ProductCategories,
 } from './products/product-categories.js';
-import { addScanRoutes, registerScanOpenApi } from './scans/scans.routes.js';
+import { scanRoutes } from './scans/scans.routes.js';
 
 export interface AppOverrides {
   orders?: OrdersClient;
@@ -55,21 +55,21 @@ export function createDeps(context: AppContext<Config, DB>, overrides: AppOverri
 export function createApp(context: AppContext<Config, DB>, overrides: AppOverrides = {}): Express {
   const deps = createDeps(context, overrides);
   const openapi = createOpenApiRegistry();
-  registerDevicesOpenApi(openapi);
-  registerDeviceApiOpenApi(openapi);
-  registerLayoutOpenApi(openapi);
-  registerScanOpenApi(openapi);
+  registerDeviceKeyScheme(openapi);
   const layoutCache = new LayoutCache();
   return createStandardApp(
     'cart-device',
     context,
     (app) => {
-      mountDevicesRoutes(app, deps);
-      mountLayoutRoutes(app, deps, layoutCache);
-      mountDeviceApiRoutes(app, deps, (router) => {
-        addDeviceRouteRoute(router, deps, layoutCache);
-        addScanRoutes(router, deps);
-      });
+      // /devices/* (literal paths before /devices/:id), then /device/* and /store-layouts/*: the two
+      // prefixes share no path, so their order is the documented one (the public contract's order).
+      mountRoutes(app, openapi, [
+        ...devicesRoutes(deps),
+        ...deviceApiRoutes(deps),
+        ...layoutRoutes(deps, layoutCache),
+        ...deviceRouteRoutes(deps, layoutCache),
+        ...scanRoutes(deps),
+      ]);
     },
     { openapi },
   );

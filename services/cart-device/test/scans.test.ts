@@ -253,30 +253,6 @@ describe('the route for the paired cart', () => {
   });
 });
 
-describe('the API document', () => {
-  it('registers every public route of the service', async () => {
-    const response = await request(app).get('/internal/openapi.json').set(asUser(admin)).expect(200);
-    const paths = Object.keys(response.body.paths).sort();
-    expect(paths).toEqual(
-      [
-        '/device/heartbeat',
-        '/device/pairing-code',
-        '/device/route',
-        '/device/scans',
-        '/device/session',
-        '/devices',
-        '/devices/pair',
-        '/devices/session',
-        '/devices/{id}',
-        '/devices/{id}/revoke',
-        '/devices/{id}/rotate-key',
-        '/store-layouts/{locationId}',
-        '/store-layouts/{locationId}/route',
-      ].sort(),
-    );
-  });
-});
-
 describe('user deletion', () => {
   it("deletes the user's scans and sessions on user.deleted.v1", async () => {
     const { userDeletedHandler } = await import('../src/events/user-deleted.handler.js');
