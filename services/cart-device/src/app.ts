@@ -1,9 +1,9 @@
 /** The cart-device HTTP app (never listens; main.ts or supertest drives it). */
-import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
+import { connectRedis, createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { derivePepper } from './auth/device-key.js';
-import { createRateLimiterFactory } from './auth/rate-limits.js';
+import { createRateLimit } from './auth/rate-limits.js';
 import type { Config } from './config.js';
 import type { DB } from './db/schema.js';
 import type { Deps } from './deps.js';
@@ -26,7 +26,14 @@ export interface AppOverrides {
 
 export function createDeps(context: AppContext<Config, DB>, overrides: AppOverrides = {}): Deps {
   const { config } = context;
-  const limiters = createRateLimiterFactory(config.REDIS_URL);
+  const redis =
+    config.REDIS_URL === undefined
+      ? undefined
+      : context.resources.add(
+          'redis',
+          connectRedis(config.REDIS_URL, { logger: context.logger, fallback: 'limits count in memory' }),
+          (client) => client.quit().catch(() => client.disconnect()),
+        );
   return {
     db: context.database.db,
     config,
@@ -47,8 +54,8 @@ export function createDeps(context: AppContext<Config, DB>, overrides: AppOverri
         }),
       { logger: context.logger },
     ),
-    deviceLimiter: limiters.create('device', config.DEVICE_RATE_LIMIT_PER_MINUTE, 60),
-    pairLimiter: limiters.create('pair', config.PAIR_ATTEMPTS_PER_MINUTE, 60),
+    deviceLimiter: createRateLimit(redis, 'device', config.DEVICE_RATE_LIMIT_PER_MINUTE, 60),
+    pairLimiter: createRateLimit(redis, 'pair', config.PAIR_ATTEMPTS_PER_MINUTE, 60),
   };
 }
 

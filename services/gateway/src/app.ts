@@ -5,11 +5,10 @@
  */
 import { upstreamServices } from '@cartwatch/common-types';
 import { connectNats } from '@cartwatch/events';
-import { httpDurationHistogram, serviceKeyVerifier } from '@cartwatch/service-kit';
+import { connectRedis, httpDurationHistogram, serviceKeyVerifier } from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Express } from 'express';
-import { Redis } from 'ioredis';
 import { createRetailerDirectory } from './admin/retailer-directory.js';
 import { mountUserAdminRoutes } from './admin/user-admin.routes.js';
 import { UserAdminService } from './admin/user-admin.service.js';
@@ -63,7 +62,7 @@ export interface GatewayApp {
   endStreams(): void;
   /** Resolves once Redis is connected (at once without Redis); before that, limits count in memory. */
   ready: Promise<void>;
-  /** Closes what the app opened itself (the Redis connection). */
+  /** Ends the SSE streams and closes what the app opened (context.resources), as the process does. */
   close(): Promise<void>;
 }
 
@@ -73,27 +72,24 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     upstreamServices.map((name) => [name, upstreamUrlOf(config, name)]),
   ) as Record<(typeof upstreamServices)[number], string>;
 
+  const { resources } = context;
   const redis = config.REDIS_URL
-    ? new Redis(config.REDIS_URL, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        lazyConnect: false,
-        // Concurrent rate-limit checks go to Redis in one write instead of one each.
-        enableAutoPipelining: true,
-      })
+    ? resources.add(
+        'redis',
+        connectRedis(config.REDIS_URL, {
+          logger,
+          fallback: 'rate limits fall back to memory; the public cache asks the services',
+        }),
+        (client) => client.quit().catch(() => client.disconnect()),
+      )
     : undefined;
-  redis?.on('error', (error) =>
-    logger.warn(
-      { err: error },
-      'redis error (rate limits fall back to memory; the public cache asks the services)',
-    ),
-  );
   const revocations = new SessionRevocations({
     redis,
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
     logger,
   });
+  resources.add('session revocations', revocations, (each) => each.close());
   const revocationsLoaded = revocations.start().catch((error: unknown) => {
     logger.error({ err: error }, 'could not subscribe to ended sessions; retrying with the Redis connection');
   });
@@ -131,6 +127,8 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     lockout,
     refreshTtlSeconds: config.REFRESH_TOKEN_TTL_SECONDS,
   });
+  // Codes asked for just before the stop are still sent (reset and code-login start answer first).
+  resources.add('deferred auth work', auth, (each) => each.idle());
   const account = new AccountService({
     db: database.db,
     logger,
@@ -162,7 +160,11 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     subjectPrefix: config.EVENTS_SUBJECT_PREFIX,
     logger,
   });
+  resources.add('realtime hub', hub, (each) => each.stop());
   const openStreams = new OpenStreams(revocations);
+  // SSE streams never finish on their own: they end when the drain starts (clients reconnect elsewhere
+  // with Last-Event-ID), so the drain can complete.
+  resources.onDrainStart(() => openStreams.endAll());
   const openapi = createGatewayOpenApiRegistry();
   documentExportRoutes(openapi);
   const mergedOpenApi = new MergedOpenApi({
@@ -288,32 +290,13 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
         : undefined,
       revocationsLoaded,
     ]).then(() => undefined),
-    async close() {
-      openStreams.endAll();
-      // Codes asked for just before the stop are still sent (reset and code-login start answer first).
-      await auth.idle();
-      await hub.stop();
-      await revocations.close();
-      if (redis) await redis.quit().catch(() => redis.disconnect());
+    close() {
+      resources.drainStarted(logger);
+      return resources.dispose(logger);
     },
   };
 }
 
-// SSE streams never finish on their own: end them when the process is told to stop, so the HTTP drain
-// completes (clients reconnect elsewhere with Last-Event-ID). One listener for all apps of the process.
-const processGateways = new Set<GatewayApp>();
-let signalsHooked = false;
-
 export function createApp(context: AppContext<Config, DB>): Express {
-  const gateway = buildGateway(context);
-  processGateways.add(gateway);
-  if (!signalsHooked) {
-    signalsHooked = true;
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => {
-        for (const each of processGateways) each.endStreams();
-      });
-    }
-  }
-  return gateway.app;
+  return buildGateway(context).app;
 }

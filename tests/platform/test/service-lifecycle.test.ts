@@ -127,3 +127,49 @@ describe.each(serviceNames)('%s', (service) => {
     expect(logs).not.toMatch(/"level":(50|60)/);
   });
 });
+
+describe('gateway', () => {
+  it('ends open SSE streams when told to stop, so the drain completes and the process exits 0', async () => {
+    const schema = testSchemaName('gateway_sse');
+    schemas.push(schema);
+    const port = await findFreePort();
+    const managementPort = await findFreePort();
+    const env = serviceEnv(schema, port, managementPort);
+    expect(migrate('gateway', 'latest', env).status).toBe(0);
+    const { child, exited, logs: output } = spawnService('gateway', ['dist/main.js'], env);
+    const base = `http://127.0.0.1:${port}`;
+    let stream: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    try {
+      await waitForReady(`http://127.0.0.1:${managementPort}`, child);
+      const registered = await fetch(`${base}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          email: `sse-${Date.now()}@example.test`,
+          password: 'a long enough password',
+          displayName: 'SSE',
+        }),
+      });
+      expect(registered.status).toBe(201);
+      const { tokens } = (await registered.json()) as { tokens: { accessToken: string } };
+      const events = await fetch(`${base}/me/events`, {
+        headers: { authorization: `Bearer ${tokens.accessToken}` },
+      });
+      expect(events.status).toBe(200);
+      expect(events.headers.get('content-type')).toMatch(/^text\/event-stream/);
+      stream = events.body?.getReader();
+    } finally {
+      child.kill('SIGTERM');
+    }
+    // The stream ends (the server closed it) instead of holding the drain until the shutdown timeout.
+    for (;;) {
+      const chunk = await stream?.read();
+      if (!chunk || chunk.done) break;
+    }
+    const code = await exited;
+    const logs = output();
+    expect(code, logs).toBe(0);
+    expect(logs).toContain('shutdown complete');
+    expect(logs).not.toMatch(/"level":(50|60)/);
+  });
+});

@@ -23,9 +23,9 @@ import {
   UpdateProfileRequest,
   VerifyEmailRequest,
 } from '@cartwatch/common-types';
-import { AppError, parseBody, parseParams } from '@cartwatch/service-kit';
+import { AppError, consumeOrReject, parseBody, parseParams } from '@cartwatch/service-kit';
 import type { Express, Request, RequestHandler, Response } from 'express';
-import { consumeOrReject, type Limiters } from '../rate-limit/limiters.js';
+import type { Limiters } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { AccountService, Actor } from './account.service.js';
 import type { AuthService, ClientInfo, LoginResult } from './auth.service.js';

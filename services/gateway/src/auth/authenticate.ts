@@ -4,9 +4,9 @@
  * and take a point of the user's rate limit, like a proxied request.
  */
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '@cartwatch/service-kit';
+import { AppError, consumeOrReject } from '@cartwatch/service-kit';
 import type { RequestHandler, Response } from 'express';
-import { consumeOrReject, type PointLimiter } from '../rate-limit/limiters.js';
+import type { PointLimiter } from '../rate-limit/limiters.js';
 import { type AccessClaims, type AccessTokens, bearerToken } from '../tokens/access-token.js';
 import type { AuthService } from './auth.service.js';
 

@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AppError } from '@cartwatch/service-kit';
+import { AppError, consumeOrReject } from '@cartwatch/service-kit';
 import { identify } from '../auth/authenticate.js';
-import { consumeOrReject, type Limiters } from '../rate-limit/limiters.js';
+import type { Limiters } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';
 import type { Admission } from './proxy.routes.js';
 

@@ -1,18 +1,12 @@
 /**
- * Rate limits (rate-limiter-flexible): shared through Redis when REDIS_URL is set, in memory otherwise
- * (correct for one instance only). A Redis outage falls back to the in-memory insurance limiter rather
- * than failing requests. The per-request limits (ip, user, device) take their points from Redis in
+ * The gateway's rate limits (service-kit createRateLimiter: shared through Redis when REDIS_URL is set,
+ * in memory otherwise, an in-memory insurance limiter during a Redis outage). The per-request limits (ip, user, device) take their points from Redis in
  * leases (leased-limiter.ts), so a proxied request rarely waits for Redis.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '@cartwatch/service-kit';
+import { AppError, createRateLimiter, retryAfterSeconds } from '@cartwatch/service-kit';
 import type { Redis } from 'ioredis';
-import {
-  type RateLimiterAbstract,
-  RateLimiterMemory,
-  RateLimiterRedis,
-  RateLimiterRes,
-} from 'rate-limiter-flexible';
+import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { LeasedLimiter } from './leased-limiter.js';
 
 export interface LimiterConfig {
@@ -60,15 +54,13 @@ export interface Limiters {
 }
 
 export function createLimiters(config: LimiterConfig, redis: Redis | undefined): Limiters {
-  const make = (name: string, points: number, duration: number): RateLimiterAbstract => {
-    const options = { keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:${name}`, points, duration };
-    if (!redis) return new RateLimiterMemory(options);
-    return new RateLimiterRedis({
-      ...options,
-      storeClient: redis,
-      insuranceLimiter: new RateLimiterMemory(options),
+  const make = (name: string, points: number, durationSeconds: number): RateLimiterAbstract =>
+    createRateLimiter({
+      keyPrefix: `${config.RATE_LIMIT_KEY_PREFIX}:${name}`,
+      points,
+      durationSeconds,
+      redis,
     });
-  };
   const perRequest = (name: string, points: number): PointLimiter => {
     const limiter = make(name, points, 60);
     return redis ? new LeasedLimiter(limiter) : limiter;
@@ -85,20 +77,6 @@ export function createLimiters(config: LimiterConfig, redis: Redis | undefined):
     accountLockouts: make('auth-lockouts', 1000, DAY_SECONDS),
     accountFailuresGlobal: make('auth-account-all', 1_000_000, 15 * 60),
   };
-}
-
-function retryAfterSeconds(res: RateLimiterRes): number {
-  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
-}
-
-/** Takes one point or throws 429 RATE_LIMITED with the time until the next one. */
-export async function consumeOrReject(limiter: PointLimiter, key: string): Promise<void> {
-  try {
-    await limiter.consume(key);
-  } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) throw AppError.rateLimited(retryAfterSeconds(rejection));
-    throw rejection;
-  }
 }
 
 /**
