@@ -12,6 +12,9 @@ export const PaginationQuery = z.object({
 });
 export type PaginationQuery = z.infer<typeof PaginationQuery>;
 
+/** A yes/no query parameter: `?unread=true`; documented as the two words, parsed to a boolean. */
+export const BooleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+
 export function pageOf<T extends z.ZodType>(item: T) {
   return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 }

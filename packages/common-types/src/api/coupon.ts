@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
 import { AmountCents, Currency } from '../money.js';
-import { PaginationQuery, pageOf } from '../pagination.js';
+import { BooleanQuery, PaginationQuery, pageOf } from '../pagination.js';
 
 const Cents = AmountCents.min(0);
 const PositiveCents = AmountCents.min(1);
@@ -161,7 +161,7 @@ export const CouponPage = pageOf(Coupon).meta({ id: 'CouponPage' });
 export const CouponListQuery = PaginationQuery.extend({
   store: StoreSlug.optional(),
   category: Text(200).optional(),
-  active: z.enum(['true', 'false']).optional().describe('true: valid now; false: expired or not yet valid'),
+  active: BooleanQuery.optional().describe('true: valid now; false: expired or not yet valid'),
 }).strict();
 
 export const CouponIdParams = z.object({ id: Uuid }).strict();

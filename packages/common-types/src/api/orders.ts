@@ -5,13 +5,12 @@
 import { z } from 'zod';
 import { StoreSlug, Timestamp, Uuid } from '../ids.js';
 import { AmountCents, Currency, MinorUnits } from '../money.js';
-import { PaginationQuery, pageOf } from '../pagination.js';
+import { BooleanQuery, PaginationQuery, pageOf } from '../pagination.js';
 
 const Gtin = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
 const PriceCents = AmountCents.min(0);
 const Quantity = z.number().int().min(1).max(1000);
 const Reason = z.string().trim().min(1).max(500);
-const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const orderStatuses = ['PENDING', 'PAID', 'CANCELLED', 'SHIPPED', 'DELIVERED', 'REFUNDED'] as const;
 export const OrderStatus = z.enum(orderStatuses).meta({ id: 'OrderStatus' });
@@ -136,12 +135,12 @@ export const CatalogImportResult = z
 export const CatalogQuery = PaginationQuery.extend({
   location: Uuid,
   q: z.string().trim().min(1).max(100).optional().describe('Matches name, brand or GTIN.'),
-  includeInactive: booleanQuery
-    .optional()
-    .describe("Admins and the location's store staff only: also inactive items."),
-  includeDeleted: booleanQuery
-    .optional()
-    .describe("Admins and the location's store staff only: also soft-deleted items."),
+  includeInactive: BooleanQuery.optional().describe(
+    "Admins and the location's store staff only: also inactive items.",
+  ),
+  includeDeleted: BooleanQuery.optional().describe(
+    "Admins and the location's store staff only: also soft-deleted items.",
+  ),
 }).strict();
 export type CatalogQuery = z.infer<typeof CatalogQuery>;
 
@@ -248,7 +247,7 @@ export const OrderSummaryPage = pageOf(OrderSummary).meta({ id: 'OrderSummaryPag
 
 export const OrderListQuery = PaginationQuery.extend({
   status: OrderStatus.optional(),
-  all: booleanQuery.optional().describe("Admins only: every user's orders."),
+  all: BooleanQuery.optional().describe("Admins only: every user's orders."),
 }).strict();
 export type OrderListQuery = z.infer<typeof OrderListQuery>;
 

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
 import { AmountCents, Currency, MinorUnits } from '../money.js';
-import { PaginationQuery } from '../pagination.js';
+import { BooleanQuery, PaginationQuery } from '../pagination.js';
 import { PackSize } from '../sizes.js';
 
 const GtinInput = z.string().regex(/^\d{8,14}$/, 'GTIN digits (UPC-A, EAN-8/13, GTIN-14)');
@@ -56,12 +56,9 @@ export const ProductDetail = Product.extend({
 export const ProductListQuery = z.strictObject({
   ...PaginationQuery.shape,
   q: z.string().trim().min(1).max(200).optional(),
-  mine: z
-    .enum(['true', 'false'])
-    .optional()
-    .describe(
-      'true: only products the caller bought, most bought first (the products screen before a search)',
-    ),
+  mine: BooleanQuery.optional().describe(
+    'true: only products the caller bought, most bought first (the products screen before a search)',
+  ),
   category: z.string().min(1).max(100).optional(),
   store: StoreSlug.optional(),
 });
@@ -459,7 +456,7 @@ export const Alert = z
   .meta({ id: 'Alert' });
 export const AlertListQuery = z.strictObject({
   ...PaginationQuery.shape,
-  unread: z.enum(['true', 'false']).optional().describe('true: only unread alerts'),
+  unread: BooleanQuery.optional().describe('true: only unread alerts'),
 });
 export const AlertPage = z
   .object({ items: z.array(Alert), nextCursor: z.string().nullable() })

@@ -128,7 +128,7 @@ export async function listCouponPage(
   query: {
     store?: string | undefined;
     category?: string | undefined;
-    active?: 'true' | 'false' | undefined;
+    active?: boolean | undefined;
     limit: number;
     cursor?: string | undefined;
   },
@@ -138,7 +138,7 @@ export async function listCouponPage(
   const rows = await coupons.listCoupons(db, {
     store: query.store,
     category: query.category,
-    active: query.active === undefined ? undefined : query.active === 'true',
+    active: query.active,
     now,
     afterId: after?.id,
     limit: query.limit + 1,

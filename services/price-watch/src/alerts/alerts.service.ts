@@ -121,11 +121,11 @@ const AlertCursor = defineCursor(z.strictObject({ before: z.uuid() }));
 export async function listUserAlerts(
   database: Database<DB>,
   userId: string,
-  query: { limit: number; cursor?: string | undefined; unread?: 'true' | 'false' | undefined },
+  query: { limit: number; cursor?: string | undefined; unread?: boolean | undefined },
 ): Promise<Page<z.infer<typeof Alert>>> {
   const before = query.cursor === undefined ? undefined : AlertCursor.decode(query.cursor).before;
   const rows = await listAlerts(database.db, userId, {
-    unreadOnly: query.unread === 'true',
+    unreadOnly: query.unread ?? false,
     beforeId: before,
     limit: query.limit + 1,
   });

@@ -53,7 +53,7 @@ export async function listProducts(
   database: Database<DB>,
   query: {
     q?: string | undefined;
-    mine?: 'true' | 'false' | undefined;
+    mine?: boolean | undefined;
     category?: string | undefined;
     store?: string | undefined;
     limit: number;
@@ -71,7 +71,7 @@ export async function listProducts(
       {
         ...(qNorm && { qNorm, variants: searchVariants(qNorm), typos }),
         ...(gtin14 && { gtin14 }),
-        ...(query.mine === 'true' && userId && { boughtBy: userId }),
+        ...(query.mine && userId && { boughtBy: userId }),
         ...(query.category && { category: query.category }),
         ...(query.store && { store: query.store }),
       },
