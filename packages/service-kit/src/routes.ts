@@ -51,6 +51,7 @@ interface RouteBase<P, Q, B, U extends 'required' | undefined> {
     query?: Q;
     /** A zod schema (a JSON body, parsed), or OpenAPI content the handler reads itself. */
     body?: B;
+    /** Documented only; a route that needs a header checks it in a `use` middleware. */
     headers?: z.ZodObject<z.ZodRawShape>;
   };
   responses: Record<number, ResponseConfig>;
