@@ -4,6 +4,7 @@ import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testStaff, testUser } from
 import { sql } from 'kysely';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gtinCheckDigit } from '../src/catalog/gtin.js';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { rebuildSharedDaily } from '../src/prices/consensus.repository.js';
 import { recomputeRollups } from '../src/prices/observation.repository.js';
@@ -48,47 +49,88 @@ function daysAgo(days: number, hour = 12): string {
   return date.toISOString();
 }
 
-describe('daily rollups', () => {
-  it('equal a recompute from raw observations after inserts, merges and splits', async () => {
-    const stores = ['aldi', 'lidl', 'kroger'];
-    // 3 products x 3 stores x 12 days, two observations on some days.
-    for (let day = 0; day < 12; day++) {
-      for (const [index, store] of stores.entries()) {
-        const items = [
-          { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 200 + day * 3 + index },
-          {
-            name: 'Rollup Beans',
-            brand: 'Roll',
-            gtin: '0000000000024',
-            paidCents: 150 + ((day * 7) % 5) + index,
-          },
-          { name: 'Rollup Lentils', brand: 'Roll', gtin: '0000000000031', paidCents: 300 - day + index },
-        ];
+/** A GTIN-13 no other test uses, so each test prices products of its own. */
+let gtinSerial = 1_000;
+function freshGtin(): string {
+  gtinSerial += 1;
+  const body = String(gtinSerial).padStart(12, '0');
+  return `${body}${gtinCheckDigit(body)}`;
+}
+
+interface ShopperHistory {
+  rice: string;
+  beans: string;
+  gtins: { rice: string; beans: string };
+}
+
+/**
+ * One shopper's twelve days of receipts at aldi, lidl and kroger (rice, beans and lentils; rice again in
+ * the evening every third day), then the lentils merged into the beans by an admin. Each test that needs
+ * chart data seeds its own products, so the tests of this file do not depend on each other's order.
+ */
+async function seedShopperHistory(): Promise<ShopperHistory> {
+  const gtins = { rice: freshGtin(), beans: freshGtin(), lentils: freshGtin() };
+  const stores = ['aldi', 'lidl', 'kroger'];
+  // 3 products x 3 stores x 12 days, two observations on some days.
+  for (let day = 0; day < 12; day++) {
+    for (const [index, store] of stores.entries()) {
+      const items = [
+        { name: 'Rollup Rice', brand: 'Roll', gtin: gtins.rice, paidCents: 200 + day * 3 + index },
+        { name: 'Rollup Beans', brand: 'Roll', gtin: gtins.beans, paidCents: 150 + ((day * 7) % 5) + index },
+        { name: 'Rollup Lentils', brand: 'Roll', gtin: gtins.lentils, paidCents: 300 - day + index },
+      ];
+      await deliver(
+        harness.database,
+        handler,
+        purchase(user.id, items, { storeSlug: store, purchasedAt: daysAgo(day, 9) }),
+      );
+      if (day % 3 === 0) {
         await deliver(
           harness.database,
           handler,
-          purchase(user.id, items, { storeSlug: store, purchasedAt: daysAgo(day, 9) }),
+          purchase(
+            user.id,
+            items.slice(0, 1).map((item) => ({ ...item, paidCents: item.paidCents + 40 })),
+            { storeSlug: store, purchasedAt: daysAgo(day, 18) },
+          ),
         );
-        if (day % 3 === 0) {
-          await deliver(
-            harness.database,
-            handler,
-            purchase(
-              user.id,
-              items.slice(0, 1).map((item) => ({ ...item, paidCents: item.paidCents + 40 })),
-              { storeSlug: store, purchasedAt: daysAgo(day, 18) },
-            ),
-          );
-        }
       }
     }
-    const beans = await productIdOfGtin('0000000000024');
-    const lentils = await productIdOfGtin('0000000000031');
-    await request(harness.app)
-      .post(`/products/${lentils}/merge`)
-      .set(serviceHeaders(TEST_SERVICE_KEY, admin))
-      .send({ targetProductId: beans })
-      .expect(200);
+  }
+  const rice = await productIdOfGtin(gtins.rice);
+  const beans = await productIdOfGtin(gtins.beans);
+  const lentils = await productIdOfGtin(gtins.lentils);
+  await request(harness.app)
+    .post(`/products/${lentils}/merge`)
+    .set(serviceHeaders(TEST_SERVICE_KEY, admin))
+    .send({ targetProductId: beans })
+    .expect(200);
+  return { rice, beans, gtins: { rice: gtins.rice, beans: gtins.beans } };
+}
+
+/** Three more shoppers price the rice and beans today at every store (200/201/202 and 150/151/152). */
+async function confirmToday(gtins: ShopperHistory['gtins']): Promise<void> {
+  for (const other of [testUser(), testUser(), testUser()]) {
+    for (const [index, store] of ['aldi', 'lidl', 'kroger'].entries()) {
+      await deliver(
+        harness.database,
+        handler,
+        purchase(
+          other.id,
+          [
+            { name: 'Rollup Rice', brand: 'Roll', gtin: gtins.rice, paidCents: 200 + index },
+            { name: 'Rollup Beans', brand: 'Roll', gtin: gtins.beans, paidCents: 150 + index },
+          ],
+          { storeSlug: store, purchasedAt: daysAgo(0, 10) },
+        ),
+      );
+    }
+  }
+}
+
+describe('daily rollups', () => {
+  it('equal a recompute from raw observations after inserts, merges and splits', async () => {
+    await seedShopperHistory();
 
     const snapshot = async () => ({
       daily: (
@@ -126,7 +168,7 @@ describe('daily rollups', () => {
 
 describe('public reads', () => {
   it('serves no public trend of a product only one shopper priced (k contributors), 404 for an unknown one', async () => {
-    const rice = await productIdOfGtin('0000000000017');
+    const { rice } = await seedShopperHistory();
     const trend = await request(harness.app)
       .get(`/public/trends/${rice}?period=30d`)
       .set(serviceHeaders(TEST_SERVICE_KEY))
@@ -140,7 +182,7 @@ describe('public reads', () => {
   });
 
   it('serves a product price series from the same rollups, 404 for an unknown product', async () => {
-    const rice = await productIdOfGtin('0000000000017');
+    const { rice } = await seedShopperHistory();
     const headers = serviceHeaders(TEST_SERVICE_KEY, user);
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
@@ -166,7 +208,7 @@ describe('public reads', () => {
   });
 
   it('reads a chart from the price_shared_daily key and the viewer’s observations by index', async () => {
-    const rice = await productIdOfGtin('0000000000017');
+    const { rice } = await seedShopperHistory();
     const today = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
     const query = priceSeriesQuery({ productId: rice, userId: user.id, from, to: today, interval: 'day' });
@@ -187,7 +229,8 @@ describe('public reads', () => {
   });
 
   it('compares stores for at most 20 products, on prices confirmed by k contributors', async () => {
-    const ids = [await productIdOfGtin('0000000000017'), await productIdOfGtin('0000000000024')];
+    const { rice, beans, gtins } = await seedShopperHistory();
+    const ids = [rice, beans];
     // One shopper's receipts alone are no shared price (docs/price-watch.md, "Consensus prices").
     const alone = await request(harness.app)
       .get(`/public/store-comparison?productIds=${ids.join(',')}`)
@@ -196,22 +239,7 @@ describe('public reads', () => {
     expect(alone.body.stores).toEqual([]);
     // Three more shoppers confirm today's prices at every store (the first shopper's newest receipt of
     // the merged beans may be the lentils' price: an outlier, rejected).
-    for (const other of [testUser(), testUser(), testUser()]) {
-      for (const [index, store] of ['aldi', 'lidl', 'kroger'].entries()) {
-        await deliver(
-          harness.database,
-          handler,
-          purchase(
-            other.id,
-            [
-              { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 200 + index },
-              { name: 'Rollup Beans', brand: 'Roll', gtin: '0000000000024', paidCents: 150 + index },
-            ],
-            { storeSlug: store, purchasedAt: daysAgo(0, 10) },
-          ),
-        );
-      }
-    }
+    await confirmToday(gtins);
     const comparison = await request(harness.app)
       .get(`/public/store-comparison?productIds=${ids.join(',')}`)
       .set(serviceHeaders(TEST_SERVICE_KEY))
@@ -240,12 +268,14 @@ describe('public reads', () => {
   });
 
   it('lists category trends and price increases for signed-in users, from shared prices', async () => {
+    const { rice, beans, gtins } = await seedShopperHistory();
+    await confirmToday(gtins);
     await harness.database.db
       .updateTable('product')
       .set({ category: 'pantry' })
-      .where('name', 'like', 'Rollup%')
+      .where('id', 'in', [rice, beans])
       .execute();
-    // Three shoppers priced rice and beans at aldi ten days ago too (today: 200 and 150, test above).
+    // Three shoppers priced rice and beans at aldi ten days ago too (today: 200 and 150).
     for (const other of [testUser(), testUser(), testUser()]) {
       await deliver(
         harness.database,
@@ -253,8 +283,8 @@ describe('public reads', () => {
         purchase(
           other.id,
           [
-            { name: 'Rollup Rice', brand: 'Roll', gtin: '0000000000017', paidCents: 180 },
-            { name: 'Rollup Beans', brand: 'Roll', gtin: '0000000000024', paidCents: 140 },
+            { name: 'Rollup Rice', brand: 'Roll', gtin: gtins.rice, paidCents: 180 },
+            { name: 'Rollup Beans', brand: 'Roll', gtin: gtins.beans, paidCents: 140 },
           ],
           { storeSlug: 'aldi', purchasedAt: daysAgo(10, 10) },
         ),
@@ -283,18 +313,19 @@ describe('public reads', () => {
 
 describe('/public/inflation', () => {
   it('returns the CPI year-over-year change computed from the shipped BLS values', async () => {
-    const now = cpiFromFile('CUUR0000SAF11', 2025, 1);
-    const before = cpiFromFile('CUUR0000SAF11', 2024, 1);
-    expect(now).toBe(310.936);
+    // The values the shipped BLS file holds.
+    expect(cpiFromFile('CUUR0000SAF11', 2025, 1)).toBe(310.936);
+    expect(cpiFromFile('CUUR0000SAF11', 2024, 1)).toBe(305.037);
     const response = await request(harness.app)
       .get('/public/inflation?period=2025-01&category=food-at-home')
       .set(serviceHeaders(TEST_SERVICE_KEY))
       .expect(200);
+    // 310.936 / 305.037 - 1 = 1.934 %, rounded to two places.
     expect(response.body.cpi).toEqual({
       seriesId: 'CUUR0000SAF11',
-      value: now,
-      previousYearValue: before,
-      yoyPct: Math.round((now / before - 1) * 10_000) / 100,
+      value: 310.936,
+      previousYearValue: 305.037,
+      yoyPct: 1.93,
     });
   });
 
@@ -333,9 +364,10 @@ describe('/public/inflation', () => {
       .get('/public/inflation?period=2025-03&category=dairy')
       .set(serviceHeaders(TEST_SERVICE_KEY))
       .expect(200);
-    const expected = (Math.sqrt((115 / 100) * (450 / 400)) - 1) * 100;
+    // Milk 100 -> 115 (March 2025's mean), cheese 400 -> 450: the geometric mean of 1.15 and 1.125 is
+    // 1.13743, a 13.74 % rise.
     expect(response.body.basket.productCount).toBe(2);
-    expect(response.body.basket.yoyPct).toBeCloseTo(expected, 2);
+    expect(response.body.basket.yoyPct).toBeCloseTo(13.743, 2);
     expect(response.body.cpi.seriesId).toBe('CUUR0000SEFJ');
   });
 
