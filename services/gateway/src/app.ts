@@ -5,15 +5,23 @@
  */
 import { upstreamServices } from '@cartwatch/common-types';
 import { connectNats } from '@cartwatch/events';
-import { connectRedis, httpDurationHistogram, serviceKeyVerifier } from '@cartwatch/service-kit';
+import {
+  buildOpenApiDocument,
+  connectRedis,
+  httpDurationHistogram,
+  mountRoutes,
+  type OpenAPIRegistry,
+  type OpenApiDocument,
+  serviceKeyVerifier,
+} from '@cartwatch/service-kit';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Express } from 'express';
 import { createRetailerDirectory } from './admin/retailer-directory.js';
-import { mountUserAdminRoutes } from './admin/user-admin.routes.js';
+import { userAdminRoutes } from './admin/user-admin.routes.js';
 import { UserAdminService } from './admin/user-admin.service.js';
 import { AccountService } from './auth/account.service.js';
-import { mountAuthRoutes } from './auth/auth.routes.js';
+import { authRoutes } from './auth/auth.routes.js';
 import { AuthService, deriveCodeSecret } from './auth/auth.service.js';
 import { identityOf, requireSession } from './auth/authenticate.js';
 import { OneTimeCodes } from './auth/one-time-codes.js';
@@ -21,24 +29,24 @@ import { PasswordHasher } from './auth/password.js';
 import { SessionRevocations } from './auth/session-revocations.js';
 import { type Config, upstreamUrlOf } from './config.js';
 import type { DB } from './db/schema.js';
-import { documentExportRoutes, mountExportRoutes } from './export/export.routes.js';
+import { exportRoutes } from './export/export.routes.js';
 import { ExportService } from './export/export.service.js';
 import { deliveryPolicyOf, targetPolicyOf } from './notifications/delivery-worker.factory.js';
-import { mountNotificationRoutes } from './notifications/notification.routes.js';
+import { notificationRoutes } from './notifications/notification.routes.js';
 import { NotificationService } from './notifications/notification.service.js';
 import { loadVapidKeys } from './notifications/vapid-keys.js';
 import { createGatewayOpenApiRegistry } from './openapi/gateway.openapi.js';
 import { MergedOpenApi } from './openapi/merged-document.js';
-import { mountOpenApiRoutes } from './openapi/openapi.routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
 import { createAdmission } from './proxy/admission.js';
 import { corsAllowList, corsPolicy } from './proxy/cors.js';
 import { installProxyFastPath } from './proxy/fast-path.js';
 import { createServiceProxies, mountServiceProxies, type Refusals } from './proxy/proxy.routes.js';
 import { MemoryCacheStore, PublicCache, RedisCacheStore } from './proxy/public-cache.js';
-import { mountPublicCacheRoutes } from './proxy/public-cache.routes.js';
+import { publicCacheRoutes } from './proxy/public-cache.routes.js';
 import { AccountLockout, createLimiters } from './rate-limit/limiters.js';
 import { OpenStreams } from './realtime/open-streams.js';
-import { mountRealtimeRoutes } from './realtime/realtime.routes.js';
+import { realtimeRoutes } from './realtime/realtime.routes.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { AccessTokens } from './tokens/access-token.js';
 import { loadSigningKeys } from './tokens/signing-keys.js';
@@ -64,6 +72,20 @@ export interface GatewayApp {
   ready: Promise<void>;
   /** Ends the SSE streams and closes what the app opened (context.resources), as the process does. */
   close(): Promise<void>;
+}
+
+/** The registry each gateway app documents its own routes in (what `/openapi.json` starts from). */
+const ownRegistries = new WeakMap<Express, OpenAPIRegistry>();
+
+/**
+ * The gateway's own routes as OpenAPI, from the registry `app` (built by createApp) mounted them with:
+ * the document the public one merges the services' into, `/internal/*` included. The edge serves no
+ * `/internal/openapi.json`, so the platform check that the router equals the document reads it here.
+ */
+export function ownOpenApiDocument(app: Express): OpenApiDocument {
+  const registry = ownRegistries.get(app);
+  if (!registry) throw new Error('not an app built by the gateway');
+  return buildOpenApiDocument(registry, 'gateway');
 }
 
 export function buildGateway(context: AppContext<Config, DB>, overrides: GatewayOverrides = {}): GatewayApp {
@@ -166,7 +188,6 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
   // with Last-Event-ID), so the drain can complete.
   resources.onDrainStart(() => openStreams.endAll());
   const openapi = createGatewayOpenApiRegistry();
-  documentExportRoutes(openapi);
   const mergedOpenApi = new MergedOpenApi({
     registry: openapi,
     upstreams,
@@ -205,37 +226,39 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     'gateway',
     context,
     (app) => {
-      mountOpenApiRoutes(app, mergedOpenApi);
-      mountPublicCacheRoutes(app, { cache: publicCache });
-      mountNotificationRoutes(app, {
-        notifications: new NotificationService({ db: database.db, policy: targetPolicyOf(config) }),
-        session,
-        vapidPublicKey: loadVapidKeys(config).publicKey,
-      });
-      mountAuthRoutes(app, {
-        auth,
-        account,
-        tokens,
-        limiters,
-        session,
-        cookieSecure: config.COOKIE_SECURE,
-      });
-      mountUserAdminRoutes(app, { admin: userAdmin, session });
-      mountExportRoutes(app, {
-        exports: new ExportService({
-          db: database.db,
-          maxPerDay: config.EXPORT_MAX_PER_DAY,
-          maxAttempts: config.EXPORT_MAX_ATTEMPTS,
+      mountRoutes(app, openapi, [
+        ...openApiRoutes(mergedOpenApi),
+        ...publicCacheRoutes({ cache: publicCache }),
+        ...notificationRoutes({
+          notifications: new NotificationService({ db: database.db, policy: targetPolicyOf(config) }),
+          session,
+          vapidPublicKey: loadVapidKeys(config).publicKey,
         }),
-        session,
-      });
-      mountRealtimeRoutes(app, {
-        hub,
-        session,
-        heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
-        openStreams,
-        logger,
-      });
+        ...authRoutes({
+          auth,
+          account,
+          tokens,
+          limiters,
+          session,
+          cookieSecure: config.COOKIE_SECURE,
+        }),
+        ...userAdminRoutes({ admin: userAdmin, session }),
+        ...exportRoutes({
+          exports: new ExportService({
+            db: database.db,
+            maxPerDay: config.EXPORT_MAX_PER_DAY,
+            maxAttempts: config.EXPORT_MAX_ATTEMPTS,
+          }),
+          session,
+        }),
+        ...realtimeRoutes({
+          hub,
+          session,
+          heartbeatMs: config.SSE_HEARTBEAT_SECONDS * 1000,
+          openStreams,
+          logger,
+        }),
+      ]);
       mountWebApp(app, undefined, { production: config.NODE_ENV === 'production' });
     },
     {
@@ -247,6 +270,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       },
     },
   );
+  ownRegistries.set(app, openapi);
   // Client identity headers are stripped here, before anything else sees the request.
   installProxyFastPath(app, {
     proxies,

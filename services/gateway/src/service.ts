@@ -1,7 +1,7 @@
 /** How the runtime wires gateway: its env, migrations and app. */
 import { fileURLToPath } from 'node:url';
 import { defineService } from '@cartwatch/service-runtime';
-import { createApp } from './app.js';
+import { createApp, ownOpenApiDocument } from './app.js';
 import { envSchema } from './config.js';
 import type { DB } from './db/schema.js';
 import { alertCreatedHandler } from './events/alert-created.handler.js';
@@ -21,4 +21,4 @@ export const serviceDefinition = defineService<typeof envSchema, DB>({
 
 /** One line of the development mailbox (DEV_MAILBOX_FILE), for the tools that read codes from it. */
 export type { MailboxEntry } from './notify/notifier.js';
-export { createApp, envSchema };
+export { createApp, envSchema, ownOpenApiDocument };

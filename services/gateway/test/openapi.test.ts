@@ -99,6 +99,11 @@ describe('OpenAPI', () => {
     );
     expect(paths).toEqual(expect.arrayContaining(['/products/{productId}', '/public/inflation']));
     expect(paths).not.toContain('/internal/products/resolve');
+    // The gateway's own /internal route (the cache purge) is left out too, with the schema only it used.
+    expect(paths).toEqual(expect.arrayContaining(['/openapi.json', '/docs', '/docs/{asset}']));
+    expect(paths.filter((path) => path.startsWith('/internal'))).toEqual([]);
+    expect(body.components.schemas.PublicCachePurge).toBeUndefined();
+    expect(body.components.schemas.ErrorBody).toBeDefined();
     expect(paths).not.toContain('/orders');
     expect(body.components.schemas.Product).toBeDefined();
     expect(body.paths['/public/inflation'].get.security).toEqual([]);
@@ -124,6 +129,11 @@ describe('OpenAPI', () => {
     const bundle = await request(gateway.app).get('/docs/swagger-ui-bundle.js').expect(200);
     expect(bundle.headers['content-type']).toMatch(/javascript/);
     await request(gateway.app).get('/docs/../package.json').expect(404);
+    // Names that are not Swagger UI's files are not this route's: a 404 in the error shape.
+    for (const name of ['package.json', 'constructor', 'nope.css']) {
+      const { body } = await request(gateway.app).get(`/docs/${name}`).expect(404);
+      expect(body.error.code).toBe('NOT_FOUND');
+    }
   });
 
   it('never exposes /internal/openapi.json at the edge', async () => {

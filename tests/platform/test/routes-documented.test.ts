@@ -2,11 +2,14 @@
  * The router and the OpenAPI document are one list (docs/architecture.md#routes): every route a service's
  * express app answers is in the document the service serves at /internal/openapi.json, and every
  * documented operation is mounted. `defineRoute` keeps them equal by construction; this check fails
- * when a route is mounted around it (`app.get(...)`) or documented without being mounted.
+ * when a route is mounted around it (`app.get(...)`) or documented without being mounted. The gateway
+ * serves no /internal/openapi.json (the edge exposes no /internal/*): its own routes are compared with
+ * the document of the registry its app mounted them with, the one /openapi.json starts from.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { upstreamServices } from '@cartwatch/common-types';
+import { ownOpenApiDocument } from '@cartwatch/gateway';
 import { mountedRoutes, OPENAPI_PATH } from '@cartwatch/service-kit';
 import { TEST_SERVICE_KEY, testEnv } from '@cartwatch/testing';
 import { describe, expect, it } from 'vitest';
@@ -48,6 +51,27 @@ describe.each(upstreamServices)('%s', (name) => {
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await close();
+    }
+  });
+});
+
+describe('gateway', () => {
+  it("mounts exactly the routes its own OpenAPI document describes (before the services' are merged in)", async () => {
+    const { databaseUrl, natsUrl } = testEnv();
+    const { app, close } = buildApps.gateway({
+      SERVICE_KEY: TEST_SERVICE_KEY,
+      DATABASE_URL: databaseUrl,
+      NATS_URL: natsUrl,
+      LOG_LEVEL: 'silent',
+    });
+    try {
+      const mounted = mountedRoutes(app).filter((route) => !kitRoutes.has(route));
+      expect(mounted.length).toBeGreaterThan(0);
+      expect(mounted).toEqual(
+        documentedRoutes(ownOpenApiDocument(app) as Parameters<typeof documentedRoutes>[0]),
+      );
+    } finally {
       await close();
     }
   });

@@ -1,7 +1,7 @@
 /**
  * The public `/openapi.json`: the gateway's own document merged with every service's
  * `/internal/openapi.json` (fetched with the service key, cached). Only paths the route table sends to
- * that service are taken (never `/internal/*`); a service that is down is left out until it answers, and
+ * that service are taken, and never `/internal/*` (the gateway's own included); a service that is down is left out until it answers, and
  * named in `x-unavailable-services`. Component names that clash with different content are prefixed
  * with the service name.
  */
@@ -73,11 +73,46 @@ function completeOperations(paths: Record<string, Json>): void {
   }
 }
 
+/** Every `#/components/...` reference reachable from the document's paths (and other parts). */
+function reachableComponents(document: Json): Set<string> {
+  const components = (document.components ?? {}) as Record<string, Json>;
+  const found = new Set<string>();
+  const visit = (value: unknown) => {
+    for (const [, ref] of JSON.stringify(value).matchAll(/"\$ref":"(#\/components\/[^"]+)"/g)) {
+      if (!ref || found.has(ref)) continue;
+      found.add(ref);
+      const [kind, name] = ref.slice('#/components/'.length).split('/');
+      if (kind && name) visit(components[kind]?.[name]);
+    }
+  };
+  visit({ ...document, components: undefined });
+  return found;
+}
+
+/**
+ * The gateway's document without its `/internal/*` routes (the service-to-service purge), and without
+ * the components only those routes used: the public document describes what the edge answers.
+ */
+function withoutInternalRoutes(gateway: Json): Json {
+  const document = structuredClone(gateway);
+  const paths = (document.paths ?? {}) as Record<string, Json>;
+  const before = reachableComponents(document);
+  for (const path of Object.keys(paths)) if (path.startsWith('/internal')) delete paths[path];
+  const after = reachableComponents(document);
+  const components = (document.components ?? {}) as Record<string, Json>;
+  for (const ref of before) {
+    if (after.has(ref)) continue;
+    const [kind, name] = ref.slice('#/components/'.length).split('/');
+    if (kind && name && components[kind]) delete components[kind][name];
+  }
+  return document;
+}
+
 export function mergeOpenApiDocuments(
   gateway: Json,
   services: { service: Upstream; document: Json }[],
 ): Json {
-  const merged = structuredClone(gateway);
+  const merged = withoutInternalRoutes(gateway);
   const paths = childObject<Record<string, Json>>(merged, 'paths');
   const components = childObject<Record<string, Json>>(merged, 'components');
   const tags = new Map<string, Json>(

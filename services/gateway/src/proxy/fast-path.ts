@@ -64,7 +64,7 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
   const expressApp = app as unknown as { handle: Handle };
   const expressHandle = expressApp.handle.bind(app);
   // Same `trust proxy` setting as express's req.ip.
-  const trust = app.get('trust proxy fn') as Parameters<typeof proxyaddr>[1];
+  const trust = app.settings['trust proxy fn'] as Parameters<typeof proxyaddr>[1];
   const securityHeaders = securityHeaderList();
 
   function observe(route: RouteEntry, req: IncomingMessage, res: ServerResponse, startedAt: bigint) {

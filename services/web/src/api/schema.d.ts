@@ -4,6 +4,160 @@
  */
 
 export interface paths {
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This document: the gateway's routes merged with every service's public routes (OpenAPI 3.1) */
+        get: operations["getOpenapiJson"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Swagger UI over /openapi.json */
+        get: operations["getDocs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/swagger-initializer.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The script that starts Swagger UI on /openapi.json */
+        get: operations["getDocsSwaggerInitializerJs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/docs/{asset}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A file of Swagger UI (swagger-ui-dist's stylesheets, scripts and icons) */
+        get: operations["getDocsByAsset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How alerts reach the user besides the app */
+        get: operations["getMeNotifications"];
+        /** Set e-mail, SMS (needs a verified phone) and web push delivery and the webhook URL (public http(s) addresses only) */
+        put: operations["putMeNotifications"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/notifications/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's notifications and codes by channel: pending (retried with backoff), sent, or failed with the reason */
+        get: operations["getMeNotificationsDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push/vapid-public-key": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The key a browser subscribes to web push with (`applicationServerKey`) */
+        get: operations["getMePushVapidPublicKey"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push-subscriptions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Save this browser's push subscription (`PushSubscription.toJSON()`); the endpoint must be a public https address */
+        post: operations["postMePushSubscriptions"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/push-subscriptions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Forget a push subscription of the account */
+        delete: operations["deleteMePushSubscriptionsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/register": {
         parameters: {
             query?: never;
@@ -227,6 +381,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Change the password; every other session ends */
+        post: operations["postAuthPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/phone": {
         parameters: {
             query?: never;
@@ -290,23 +461,6 @@ export interface paths {
         put?: never;
         /** Switch to the new address; the old one is told and the other sessions end */
         post: operations["postAuthEmailVerify"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/auth/password": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Change the password; every other session ends */
-        post: operations["postAuthPassword"];
         delete?: never;
         options?: never;
         head?: never;
@@ -398,109 +552,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/me/events": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Server-Sent Events: alert.created, order.status-changed, cart.updated, device.paired of the signed-in user */
-        get: operations["getMeEvents"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/notifications": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** How alerts reach the user besides the app */
-        get: operations["getMeNotifications"];
-        /** Set e-mail, SMS (needs a verified phone) and web push delivery and the webhook URL (public http(s) addresses only) */
-        put: operations["putMeNotifications"];
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/notifications/deliveries": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The account's notifications and codes by channel: pending (retried with backoff), sent, or failed with the reason */
-        get: operations["getMeNotificationsDeliveries"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/push/vapid-public-key": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The key a browser subscribes to web push with (`applicationServerKey`) */
-        get: operations["getMePushVapidPublicKey"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/push-subscriptions": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Save this browser's push subscription (`PushSubscription.toJSON()`); the endpoint must be a public https address */
-        post: operations["postMePushSubscriptions"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/me/push-subscriptions/{id}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        post?: never;
-        /** Forget a push subscription of the account */
-        delete: operations["deleteMePushSubscriptionsById"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/admin/users": {
         parameters: {
             query?: never;
@@ -578,6 +629,23 @@ export interface paths {
         };
         /** The zip of a ready export: manifest.json, one JSON file per area and purchases.csv; kept an hour after the first download at most */
         get: operations["getMeExportByIdDownload"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-Sent Events: alert.created, order.status-changed, cart.updated, device.paired of the signed-in user */
+        get: operations["getMeEvents"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2334,176 +2402,6 @@ export interface components {
                 requestId: string;
             };
         };
-        AuthSession: {
-            user: components["schemas"]["User"];
-            tokens: components["schemas"]["TokenPair"];
-        };
-        User: {
-            /** Format: uuid */
-            id: string;
-            email: string;
-            emailVerified: boolean;
-            displayName: string;
-            /** @description The phone number an SMS code proved; null until one did. */
-            phone: string | null;
-            /** @enum {string} */
-            role: "user" | "staff" | "admin";
-            /** @description The retailer a `staff` account works for; null for every other role. */
-            retailer: string | null;
-            /** @enum {string|null} */
-            secondFactor: "email" | "sms" | null;
-            /** Format: date-time */
-            createdAt: string;
-        };
-        TokenPair: {
-            accessToken: string;
-            /** @enum {string} */
-            tokenType: "Bearer";
-            expiresIn: number;
-            refreshToken: string;
-            /** Format: date-time */
-            refreshExpiresAt: string;
-        };
-        RegisterRequest: {
-            /** Format: email */
-            email: string;
-            password: string;
-            displayName: string;
-        };
-        SecondFactorChallenge: {
-            /** @enum {boolean} */
-            secondFactorRequired: true;
-            /** Format: uuid */
-            challengeId: string;
-            /** @enum {string} */
-            channel: "email" | "sms";
-        };
-        LoginRequest: {
-            /** Format: email */
-            email: string;
-            password: string;
-        };
-        VerifyEmailRequest: {
-            code: string;
-        };
-        Accepted: {
-            /** @enum {boolean} */
-            accepted: true;
-        };
-        RefreshRequest: {
-            refreshToken?: string;
-        };
-        ActiveSessionList: {
-            /** @description The current session first, then the most recently used */
-            sessions: components["schemas"]["ActiveSession"][];
-        };
-        ActiveSession: {
-            /** Format: uuid */
-            id: string;
-            /**
-             * Format: date-time
-             * @description When it signed in
-             */
-            createdAt: string;
-            /**
-             * Format: date-time
-             * @description When it last renewed its access token (each renewal is at most one access-token lifetime apart while in use)
-             */
-            lastUsedAt: string;
-            /** @description A readable label from the user agent, e.g. "Firefox 133 on Windows 10 (desktop)" */
-            device: string;
-            /** @description The user agent as sent at sign-in (at most 512 characters) */
-            userAgent: string | null;
-            /** @description The sign-in address, coarsened to its network (IPv4 /24, IPv6 /48), e.g. 203.0.113.0/24 */
-            ipNetwork: string | null;
-            /** @description true for the session of the token making this request */
-            current: boolean;
-        };
-        UpdateProfileRequest: {
-            displayName?: string;
-            /**
-             * @description Needs a recent re-authentication; `sms` needs a verified phone
-             * @enum {string|null}
-             */
-            secondFactor?: "email" | "sms" | null;
-        };
-        ReauthenticateRequest: {
-            password: string;
-        } | {
-            /** @description From POST /auth/reauthenticate/code */
-            code: string;
-        };
-        ReauthenticationCodeRequest: {
-            /**
-             * @description `sms` goes to the verified phone
-             * @default email
-             * @enum {string}
-             */
-            channel: "email" | "sms";
-        };
-        PhoneChangeRequest: {
-            phone: string;
-        };
-        CodeRequest: {
-            code: string;
-        };
-        EmailChangeRequest: {
-            /** Format: email */
-            email: string;
-        };
-        DeleteAccountRequest: {
-            password: string;
-        };
-        ChangePasswordRequest: {
-            currentPassword: string;
-            newPassword: string;
-        };
-        PasswordResetStartRequest: {
-            /** Format: email */
-            email: string;
-        };
-        PasswordResetCompleteRequest: {
-            /** Format: email */
-            email: string;
-            code: string;
-            newPassword: string;
-        };
-        OtpStartRequest: {
-            /** @enum {string} */
-            channel: "email";
-            /** Format: email */
-            destination: string;
-        } | {
-            /** @enum {string} */
-            channel: "sms";
-            destination: string;
-        };
-        OtpVerifyRequest: {
-            /** @enum {string} */
-            channel: "email";
-            /** Format: email */
-            destination: string;
-            code: string;
-        } | {
-            /** @enum {string} */
-            channel: "sms";
-            destination: string;
-            code: string;
-        } | {
-            /** Format: uuid */
-            challengeId: string;
-            code: string;
-        };
-        JsonWebKeySet: {
-            keys: {
-                kty: string;
-                crv: string;
-                x: string;
-                kid: string;
-                alg: string;
-                use: string;
-            }[];
-        };
         NotificationPreferences: {
             /** @description Alerts e-mailed to the account address */
             email: boolean;
@@ -2612,6 +2510,176 @@ export interface components {
                 /** @description Authentication secret (16 bytes) */
                 auth: string;
             };
+        };
+        AuthSession: {
+            user: components["schemas"]["User"];
+            tokens: components["schemas"]["TokenPair"];
+        };
+        User: {
+            /** Format: uuid */
+            id: string;
+            email: string;
+            emailVerified: boolean;
+            displayName: string;
+            /** @description The phone number an SMS code proved; null until one did. */
+            phone: string | null;
+            /** @enum {string} */
+            role: "user" | "staff" | "admin";
+            /** @description The retailer a `staff` account works for; null for every other role. */
+            retailer: string | null;
+            /** @enum {string|null} */
+            secondFactor: "email" | "sms" | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        TokenPair: {
+            accessToken: string;
+            /** @enum {string} */
+            tokenType: "Bearer";
+            expiresIn: number;
+            refreshToken: string;
+            /** Format: date-time */
+            refreshExpiresAt: string;
+        };
+        RegisterRequest: {
+            /** Format: email */
+            email: string;
+            password: string;
+            displayName: string;
+        };
+        SecondFactorChallenge: {
+            /** @enum {boolean} */
+            secondFactorRequired: true;
+            /** Format: uuid */
+            challengeId: string;
+            /** @enum {string} */
+            channel: "email" | "sms";
+        };
+        LoginRequest: {
+            /** Format: email */
+            email: string;
+            password: string;
+        };
+        VerifyEmailRequest: {
+            code: string;
+        };
+        Accepted: {
+            /** @enum {boolean} */
+            accepted: true;
+        };
+        RefreshRequest: {
+            refreshToken?: string;
+        };
+        ActiveSessionList: {
+            /** @description The current session first, then the most recently used */
+            sessions: components["schemas"]["ActiveSession"][];
+        };
+        ActiveSession: {
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it signed in
+             */
+            createdAt: string;
+            /**
+             * Format: date-time
+             * @description When it last renewed its access token (each renewal is at most one access-token lifetime apart while in use)
+             */
+            lastUsedAt: string;
+            /** @description A readable label from the user agent, e.g. "Firefox 133 on Windows 10 (desktop)" */
+            device: string;
+            /** @description The user agent as sent at sign-in (at most 512 characters) */
+            userAgent: string | null;
+            /** @description The sign-in address, coarsened to its network (IPv4 /24, IPv6 /48), e.g. 203.0.113.0/24 */
+            ipNetwork: string | null;
+            /** @description true for the session of the token making this request */
+            current: boolean;
+        };
+        UpdateProfileRequest: {
+            displayName?: string;
+            /**
+             * @description Needs a recent re-authentication; `sms` needs a verified phone
+             * @enum {string|null}
+             */
+            secondFactor?: "email" | "sms" | null;
+        };
+        DeleteAccountRequest: {
+            password: string;
+        };
+        ReauthenticateRequest: {
+            password: string;
+        } | {
+            /** @description From POST /auth/reauthenticate/code */
+            code: string;
+        };
+        ReauthenticationCodeRequest: {
+            /**
+             * @description `sms` goes to the verified phone
+             * @default email
+             * @enum {string}
+             */
+            channel: "email" | "sms";
+        };
+        ChangePasswordRequest: {
+            currentPassword: string;
+            newPassword: string;
+        };
+        PhoneChangeRequest: {
+            phone: string;
+        };
+        CodeRequest: {
+            code: string;
+        };
+        EmailChangeRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordResetStartRequest: {
+            /** Format: email */
+            email: string;
+        };
+        PasswordResetCompleteRequest: {
+            /** Format: email */
+            email: string;
+            code: string;
+            newPassword: string;
+        };
+        OtpStartRequest: {
+            /** @enum {string} */
+            channel: "email";
+            /** Format: email */
+            destination: string;
+        } | {
+            /** @enum {string} */
+            channel: "sms";
+            destination: string;
+        };
+        OtpVerifyRequest: {
+            /** @enum {string} */
+            channel: "email";
+            /** Format: email */
+            destination: string;
+            code: string;
+        } | {
+            /** @enum {string} */
+            channel: "sms";
+            destination: string;
+            code: string;
+        } | {
+            /** Format: uuid */
+            challengeId: string;
+            code: string;
+        };
+        JsonWebKeySet: {
+            keys: {
+                kty: string;
+                crv: string;
+                x: string;
+                kid: string;
+                alg: string;
+                use: string;
+            }[];
         };
         SetUserRoleRequest: {
             /** @enum {string} */
@@ -4590,6 +4658,352 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getOpenapiJson: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+        };
+    };
+    getDocs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Swagger UI page (its scripts are files, none inline) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getDocsSwaggerInitializerJs: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The script */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/javascript": string;
+                };
+            };
+        };
+    };
+    getDocsByAsset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                asset: "swagger-ui.css" | "index.css" | "swagger-ui-bundle.js" | "swagger-ui-standalone-preset.js" | "favicon-32x32.png" | "favicon-16x16.png";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file, cached for a day */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/css": string;
+                    "text/javascript": string;
+                    "image/png": string;
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    putMeNotifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["UpdateNotificationPreferences"];
+            };
+        };
+        responses: {
+            /** @description The preferences */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMeNotificationsDeliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NotificationDelivery"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMePushVapidPublicKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The VAPID public key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VapidPublicKey"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    postMePushSubscriptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PushSubscriptionRequest"];
+            };
+        };
+        responses: {
+            /** @description Saved */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PushSubscriptionCreated"];
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    deleteMePushSubscriptionsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such resource (or not yours). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postAuthRegister: {
         parameters: {
             query?: never;
@@ -5283,6 +5697,64 @@ export interface operations {
             };
         };
     };
+    postAuthPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ChangePasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Well-formed, but cannot be processed. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Too many requests; see `Retry-After`. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     postAuthPhone: {
         parameters: {
             query?: never;
@@ -5615,64 +6087,6 @@ export interface operations {
             };
         };
     };
-    postAuthPassword: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["ChangePasswordRequest"];
-            };
-        };
-        responses: {
-            /** @description Changed */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Too many requests; see `Retry-After`. */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     postAuthPasswordResetStart: {
         parameters: {
             query?: never;
@@ -5882,298 +6296,6 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JsonWebKeySet"];
-                };
-            };
-        };
-    };
-    getMeEvents: {
-        parameters: {
-            query?: never;
-            header?: {
-                /** @description Resume after this event id */
-                "last-event-id"?: string;
-            };
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description An event stream; ids are stream sequences, `: heartbeat` comments keep it open */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "text/event-stream": string;
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getMeNotifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The preferences */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationPreferences"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    putMeNotifications: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["UpdateNotificationPreferences"];
-            };
-        };
-        responses: {
-            /** @description The preferences */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["NotificationPreferences"];
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getMeNotificationsDeliveries: {
-        parameters: {
-            query?: {
-                limit?: number;
-                cursor?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description A page of deliveries, newest first */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        items: components["schemas"]["NotificationDelivery"][];
-                        nextCursor: string | null;
-                    };
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    getMePushVapidPublicKey: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description The VAPID public key */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["VapidPublicKey"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    postMePushSubscriptions: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: {
-            content: {
-                "application/json": components["schemas"]["PushSubscriptionRequest"];
-            };
-        };
-        responses: {
-            /** @description Saved */
-            201: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["PushSubscriptionCreated"];
-                };
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description Well-formed, but cannot be processed. */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
-    deleteMePushSubscriptionsById: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                id: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Removed */
-            204: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description The request is malformed; `details.issues` lists every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No valid credentials. */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description No such resource (or not yours). */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
@@ -6454,6 +6576,47 @@ export interface operations {
             };
             /** @description The request conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getMeEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Resume after this event id */
+                "last-event-id"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream; ids are stream sequences, `: heartbeat` comments keep it open */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description The request is malformed; `details.issues` lists every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No valid credentials. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
