@@ -72,6 +72,7 @@ export {
   retryAfterSeconds,
 } from './rate-limits.js';
 export { connectRedis } from './redis.js';
+export { annotateRequest, type RequestAnnotation, requestAnnotation } from './request-annotation.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';
 export {

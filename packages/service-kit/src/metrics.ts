@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { requestAnnotation } from './request-annotation.js';
 
 export const unmatchedRoute = '<unmatched>';
 
@@ -58,9 +59,12 @@ function trackMatchedRoute(req: Request): void {
   });
 }
 
-/** The route label of a finished request: the express route pattern, never the raw path. */
+/**
+ * The route label of a finished request: the express route pattern (or the one its handler annotated,
+ * request-annotation.ts), never the raw path.
+ */
 export function routeLabel(req: IncomingMessage): string {
-  return matchedRoutes.get(req) ?? unmatchedRoute;
+  return matchedRoutes.get(req) ?? requestAnnotation(req)?.route ?? unmatchedRoute;
 }
 
 export function httpMetrics(registry: Registry): RequestHandler {

@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { requestAnnotation } from './request-annotation.js';
 import { requestIdOf } from './request-id.middleware.js';
 import { redactQuery, redactUrlQuery } from './url-redaction.js';
 import { findCurrentUser } from './user-context.middleware.js';
@@ -34,11 +35,15 @@ export function requestLogger(logger: Logger): RequestHandler {
     },
     // The user is known only after the user context ran, so it is added to the completion line here.
     customProps: (req) => {
-      const user = findCurrentUser(req);
-      return user ? { userId: user.id } : {};
+      const annotation = requestAnnotation(req);
+      const userId = findCurrentUser(req)?.id ?? annotation?.userId;
+      return { ...(userId && { userId }), ...annotation?.fields };
     },
     customLogLevel: (req, res, err) => {
-      if (err || res.statusCode >= 500) return 'error';
+      if (err) return 'error';
+      const annotated = requestAnnotation(req)?.logLevel;
+      if (annotated) return annotated(res.statusCode);
+      if (res.statusCode >= 500) return 'error';
       if (res.statusCode < 400 && quietPaths.has(pathOf(req))) return 'debug';
       return 'info';
     },

@@ -57,6 +57,11 @@ export interface GatewayOverrides {
   nc?: NatsConnection;
   /** Clock of the public cache (tests move time forward instead of waiting). */
   now?: () => number;
+  /**
+   * false: proxied requests take the express stack instead of the fast path (proxy/fast-path.ts); only
+   * the conformance test that compares the two sets it. Default true.
+   */
+  proxyFastPath?: boolean;
 }
 
 export interface GatewayApp {
@@ -266,7 +271,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
       edge: true,
       beforeBodyParser(app) {
         app.use(corsAllowList(cors));
-        mountServiceProxies(app, { proxies, admit, refusals });
+        mountServiceProxies(app, { proxies, admit, refusals, userIdOf: (req) => identityOf(req)?.userId });
       },
     },
   );
@@ -281,6 +286,7 @@ export function buildGateway(context: AppContext<Config, DB>, overrides: Gateway
     histogram: httpDurationHistogram(context.registry),
     userIdOf: (req) => identityOf(req)?.userId,
     verifyServiceKey: serviceKeyVerifier(config.SERVICE_KEY),
+    ...(overrides.proxyFastPath === false && { fastPath: false }),
   });
 
   if (config.ADMIN_EMAIL && config.ADMIN_PASSWORD) {

@@ -153,6 +153,7 @@ export async function createTestGateway(
     nc?: NatsConnection;
     now?: () => number;
     logger?: Logger;
+    proxyFastPath?: boolean;
   } = {},
 ): Promise<TestGateway> {
   const config = loadConfig(serviceDefinition.envSchema, gatewayEnv(database, env));
@@ -163,6 +164,7 @@ export async function createTestGateway(
   const gateway = buildGateway(context, {
     ...(options.nc && { nc: options.nc }),
     ...(options.now && { now: options.now }),
+    ...(options.proxyFastPath === false && { proxyFastPath: false }),
   });
   const deliveries = createDeliveryWorker(context, {
     ...(notifier && { notifier }),

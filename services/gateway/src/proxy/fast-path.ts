@@ -42,6 +42,11 @@ export interface FastPathOptions {
    * client's `x-service-*` header.
    */
   verifyServiceKey(req: IncomingMessage): unknown;
+  /**
+   * false: every request goes to the express stack after the header hygiene (the reference the
+   * conformance test compares the fast path with). Default true.
+   */
+  fastPath?: boolean;
 }
 
 function pathOf(url: string | undefined): string {
@@ -55,7 +60,7 @@ function pathOf(url: string | undefined): string {
  * and user, so the gateway logs a proxied success only at debug; refusals are logged by the express
  * stack, client errors it proxied at info, server errors at warn.
  */
-function logLevelOf(status: number): 'debug' | 'info' | 'warn' {
+export function proxiedLogLevel(status: number): 'debug' | 'info' | 'warn' {
   if (status >= 500) return 'warn';
   return status >= 400 ? 'info' : 'debug';
 }
@@ -75,7 +80,7 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
         { method: req.method ?? '', route: route.prefix, status: String(status) },
         seconds,
       );
-      const level = logLevelOf(status);
+      const level = proxiedLogLevel(status);
       if (!options.logger.isLevelEnabled(level)) return;
       options.logger[level](
         {
@@ -95,7 +100,7 @@ export function installProxyFastPath(app: Express, options: FastPathOptions): vo
     const path = pathOf(req.url);
     if (path === '/internal' || path.startsWith('/internal/')) options.verifyServiceKey(req);
     stripClientIdentityHeaders(req);
-    const route = isPreflight(req) ? undefined : matchRoute(path);
+    const route = isPreflight(req) || options.fastPath === false ? undefined : matchRoute(path);
     if (!route) {
       expressHandle(req, res, done);
       return;

@@ -13,7 +13,7 @@ import {
   type UserRole,
   upstreamServices,
 } from '@cartwatch/common-types';
-import { requestIdOf } from '@cartwatch/service-kit';
+import { annotateRequest, requestIdOf } from '@cartwatch/service-kit';
 import type { Express } from 'express';
 import {
   createProxyMiddleware,
@@ -22,6 +22,7 @@ import {
   type RequestHandler,
 } from 'http-proxy-middleware';
 import type { Logger } from 'pino';
+import { proxiedLogLevel } from './fast-path.js';
 import type { PublicCache } from './public-cache.js';
 import { assertDeclaredBodyWithin, dropExpectHeader } from './request-body.js';
 
@@ -177,7 +178,12 @@ export function createServiceProxies(options: ProxyOptions): ServiceProxies {
  */
 export function mountServiceProxies(
   app: Express,
-  options: { proxies: ServiceProxies; admit: Admission; refusals: Refusals },
+  options: {
+    proxies: ServiceProxies;
+    admit: Admission;
+    refusals: Refusals;
+    userIdOf(req: http.IncomingMessage): string | undefined;
+  },
 ): void {
   app.use((req, res, next) => {
     const refusal = options.refusals.get(req);
@@ -192,7 +198,16 @@ export function mountServiceProxies(
     }
     options
       .admit(route, req, req.ip ?? 'unknown')
-      .then(() => options.proxies.forward(route, req, res))
+      .then(() => {
+        // Counted and logged as the fast path counts and logs a proxied request (fast-path.ts).
+        annotateRequest(req, {
+          route: route.prefix,
+          userId: options.userIdOf(req),
+          fields: { service: route.service },
+          logLevel: proxiedLogLevel,
+        });
+        options.proxies.forward(route, req, res);
+      })
       .catch(next);
   });
 }
