@@ -1,5 +1,5 @@
 /**
- * One request pipeline, two implementations (docs/gateway.md#request-path): a proxied request is answered
+ * One request pipeline, two implementations (docs/gateway.md#the-proxied-request-path): a proxied request is answered
  * on the fast path (proxy/fast-path.ts, outside express) or, in the reference gateway built with
  * `proxyFastPath: false`, by the express stack. The same requests sent to both must give the same
  * answer (status, headers, body), send the same request upstream (identity headers set by the gateway,
