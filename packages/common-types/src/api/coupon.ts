@@ -14,6 +14,7 @@ const Text = (max: number) => z.string().trim().min(1).max(max);
 export const CouponType = z
   .enum(['percent', 'fixed', 'bogo', 'buy_x_get_y', 'spend_threshold'])
   .describe('percent/fixed/bogo/buy_x_get_y act on one list line; spend_threshold on a store subtotal');
+export type CouponType = z.infer<typeof CouponType>;
 export const CouponScopeKind = z.enum(['product', 'brand', 'category', 'store']);
 
 /** Schema params whose message answers a missing required field (other issues keep zod's message). */
@@ -60,7 +61,11 @@ const LineScope = z.discriminatedUnion(
   noMemberFor('line coupons are scoped to a product, brand or category'),
 );
 /** A spend_threshold coupon applies to a store subtotal. */
-const SpendScope = z.discriminatedUnion('kind', [StoreScope], noMemberFor('spend_threshold coupons are store-wide'));
+const SpendScope = z.discriminatedUnion(
+  'kind',
+  [StoreScope],
+  noMemberFor('spend_threshold coupons are store-wide'),
+);
 
 /** The fields every coupon type shares. */
 const SharedFields = {
@@ -152,12 +157,15 @@ export const CreateCoupon = z
     [PercentCoupon, FixedCoupon, BogoCoupon, BuyXGetYCoupon, SpendThresholdCoupon],
     noMemberFor(`expected one of ${CouponType.options.join(', ')}`),
   )
-  .refine((coupon) => coupon.validTo === undefined || Date.parse(coupon.validTo) > Date.parse(coupon.validFrom), {
-    path: ['validTo'],
-    message: 'must be after validFrom',
-    // Also beside other issues, as long as both instants are valid.
-    when: (payload) => Validity.safeParse(payload.value).success,
-  })
+  .refine(
+    (coupon) => coupon.validTo === undefined || Date.parse(coupon.validTo) > Date.parse(coupon.validFrom),
+    {
+      path: ['validTo'],
+      message: 'must be after validFrom',
+      // Also beside other issues, as long as both instants are valid.
+      when: (payload) => Validity.safeParse(payload.value).success,
+    },
+  )
   .meta({ id: 'CreateCoupon' });
 export type CreateCoupon = z.infer<typeof CreateCoupon>;
 export type CouponScope = CreateCoupon['scope'];
