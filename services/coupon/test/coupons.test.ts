@@ -99,6 +99,51 @@ describe('coupon administration', () => {
     expect(spendPaths).toEqual(expect.arrayContaining(['scope.kind', 'amountOffCents']));
   });
 
+  it('answers each coupon type and scope kind with its own fields and messages', async () => {
+    const issuesOf = async (body: Record<string, unknown>) =>
+      (await request(ctx.app).post('/coupons').set(as(admin)).send(body).expect(400)).body.error.details
+        .issues as { path: string; message: string }[];
+    const at = (path: string, message: string) => expect.objectContaining({ path, message });
+    expect(await issuesOf(percentOff({ percentOff: undefined }))).toEqual([
+      at('percentOff', 'required for a percent coupon'),
+    ]);
+    expect(await issuesOf(percentOff({ scope: { kind: 'brand' } }))).toEqual([
+      at('scope.brand', 'required for a brand scope'),
+    ]);
+    expect(await issuesOf(percentOff({ scope: { kind: 'store' } }))).toEqual([
+      at('scope.kind', 'line coupons are scoped to a product, brand or category'),
+    ]);
+    expect(await issuesOf(percentOff({ amountOffCents: 100 }))).toEqual([
+      at('amountOffCents', 'unknown field'),
+    ]);
+    const spend = {
+      type: 'spend_threshold',
+      percentOff: undefined,
+      thresholdCents: 1000,
+      amountOffCents: 200,
+    };
+    expect(await issuesOf(percentOff({ ...spend, minPurchaseCents: 500 }))).toEqual([
+      at('scope.kind', 'spend_threshold coupons are store-wide'),
+      at('minPurchaseCents', 'unknown field'),
+    ]);
+    expect(
+      await issuesOf(
+        percentOff({ type: 'spend_threshold', percentOff: undefined, scope: { kind: 'store' } }),
+      ),
+    ).toEqual([
+      at('thresholdCents', 'required for spend_threshold'),
+      at('amountOffCents', 'required for spend_threshold'),
+    ]);
+    expect(
+      await issuesOf(percentOff({ validTo: new Date(Date.now() - 2 * 86_400_000).toISOString() })),
+    ).toEqual([at('validTo', 'must be after validFrom')]);
+    await request(ctx.app)
+      .post('/coupons')
+      .set(as(admin))
+      .send(percentOff({ ...spend, scope: { kind: 'store' } }))
+      .expect(201);
+  });
+
   it('replaces and deletes a coupon, 404 for an unknown one', async () => {
     const created = await request(ctx.app).post('/coupons').set(as(admin)).send(percentOff()).expect(201);
     const replaced = await request(ctx.app)

@@ -137,6 +137,26 @@ describe('coupons', () => {
     });
   });
 
+  it('leaves out what is not typed yet and keeps the scope chosen, for the API to answer', () => {
+    const request = couponRequest(
+      draft({ type: 'buy_x_get_y', buyQuantity: '2', percentOff: '30', scopeKind: 'brand', brand: ' ' }),
+    );
+    expect('body' in request && request.body).toStrictEqual({
+      title: 'Deal',
+      type: 'buy_x_get_y',
+      buyQuantity: 2,
+      scope: { kind: 'brand' },
+      storeSlug: null,
+      minQuantity: 1,
+      currency: 'USD',
+      validFrom: new Date('2026-11-05T09:30').toISOString(),
+      requiresClip: false,
+    });
+    expect(couponRequest(draft({ type: 'percent', percentOff: '10', scopeKind: 'store' }))).toMatchObject({
+      body: { type: 'percent', percentOff: 10, scope: { kind: 'store' } },
+    });
+  });
+
   it('reports text that is not a number under the request path, before asking the API', () => {
     expect(couponRequest(draft({ type: 'percent', percentOff: 'lots' }))).toEqual({
       problems: { percentOff: 'Write a whole number.' },

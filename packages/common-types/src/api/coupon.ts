@@ -4,47 +4,74 @@
  */
 import { z } from 'zod';
 import { Timestamp, Uuid } from '../ids.js';
-import { AmountCents, Currency } from '../money.js';
+import { AmountCents, Currency, MAX_AMOUNT_CENTS } from '../money.js';
 import { BooleanQuery, PaginationQuery, pageOf } from '../pagination.js';
 
 const Cents = AmountCents.min(0);
-const PositiveCents = AmountCents.min(1);
 const StoreSlug = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case store slug');
 const Text = (max: number) => z.string().trim().min(1).max(max);
 
 export const CouponType = z
   .enum(['percent', 'fixed', 'bogo', 'buy_x_get_y', 'spend_threshold'])
   .describe('percent/fixed/bogo/buy_x_get_y act on one list line; spend_threshold on a store subtotal');
+export type CouponType = z.infer<typeof CouponType>;
 export const CouponScopeKind = z.enum(['product', 'brand', 'category', 'store']);
 
-const CouponFields = {
-  externalId: Text(200).optional().describe('Id in the deal feed; bulk import upserts on it'),
-  storeSlug: StoreSlug.nullable().optional().describe('The store it is valid at; null = every store'),
-  scope: z
-    .object({
-      kind: CouponScopeKind,
-      productId: Uuid.optional(),
-      brand: Text(200).optional(),
-      category: Text(200).optional(),
-    })
-    .strict(),
-  type: CouponType,
-  percentOff: z.number().int().min(1).max(100).optional(),
-  amountOffCents: PositiveCents.optional(),
-  buyQuantity: z.number().int().min(1).max(100).optional(),
-  getQuantity: z.number().int().min(1).max(100).optional(),
-  getPercentOff: z
-    .number()
+/** Schema params whose message answers a missing required field (other issues keep zod's message). */
+const requiredFor = (message: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? message : undefined),
+});
+/** Schema params whose message answers a `kind`/`type` no member of a discriminated union takes. */
+const noMemberFor = (message: string) => ({
+  error: (issue: { code?: string }) => (issue.code === 'invalid_union' ? message : undefined),
+});
+
+const Percent = (params?: ReturnType<typeof requiredFor>) => z.number(params).int().min(1).max(100);
+const Quantity = (params?: ReturnType<typeof requiredFor>) => z.number(params).int().min(1).max(100);
+const PositiveCentsFor = (message: string) =>
+  z
+    .number(requiredFor(message))
     .int()
     .min(1)
-    .max(100)
-    .optional()
-    .describe('buy_x_get_y: discount on the Y units (default 100)'),
-  thresholdCents: PositiveCents.optional().describe(
-    'spend_threshold: subtotal after line coupons that unlocks it',
-  ),
+    .max(MAX_AMOUNT_CENTS)
+    .describe(AmountCents.description ?? '');
+const RequiredText = (max: number, message: string) => z.string(requiredFor(message)).trim().min(1).max(max);
+
+const ProductScope = z
+  .object({ kind: z.literal('product'), productId: z.uuid(requiredFor('required for a product scope')) })
+  .strict()
+  .meta({ id: 'CouponProductScope' });
+const BrandScope = z
+  .object({ kind: z.literal('brand'), brand: RequiredText(200, 'required for a brand scope') })
+  .strict()
+  .meta({ id: 'CouponBrandScope' });
+const CategoryScope = z
+  .object({ kind: z.literal('category'), category: RequiredText(200, 'required for a category scope') })
+  .strict()
+  .meta({ id: 'CouponCategoryScope' });
+const StoreScope = z
+  .object({ kind: z.literal('store') })
+  .strict()
+  .meta({ id: 'CouponStoreScope' });
+
+/** What a line coupon (percent, fixed, bogo, buy_x_get_y) applies to: a product, a brand or a category. */
+const LineScope = z.discriminatedUnion(
+  'kind',
+  [ProductScope, BrandScope, CategoryScope],
+  noMemberFor('line coupons are scoped to a product, brand or category'),
+);
+/** A spend_threshold coupon applies to a store subtotal. */
+const SpendScope = z.discriminatedUnion(
+  'kind',
+  [StoreScope],
+  noMemberFor('spend_threshold coupons are store-wide'),
+);
+
+/** The fields every coupon type shares. */
+const SharedFields = {
+  externalId: Text(200).optional().describe('Id in the deal feed; bulk import upserts on it'),
+  storeSlug: StoreSlug.nullable().optional().describe('The store it is valid at; null = every store'),
   minQuantity: z.number().int().min(1).max(1000).default(1),
-  minPurchaseCents: Cents.optional().describe('line coupons: minimum line spend at shelf price'),
   currency: Currency.default('USD'),
   validFrom: Timestamp,
   validTo: Timestamp.optional(),
@@ -57,70 +84,91 @@ const CouponFields = {
   title: Text(200),
   description: Text(2000).optional(),
 };
+/** The fields every line coupon shares. */
+const LineFields = {
+  ...SharedFields,
+  scope: LineScope,
+  minPurchaseCents: Cents.optional().describe('line coupons: minimum line spend at shelf price'),
+};
 
-type CouponShape = z.infer<z.ZodObject<typeof CouponFields>>;
-
-/** Cross-field rules: each type carries its own numbers, and the scope names what it is scoped to. */
-function checkCoupon(coupon: Partial<CouponShape>, ctx: z.RefinementCtx): void {
-  const need = (field: keyof CouponShape, why: string) => {
-    if (coupon[field] === undefined) ctx.addIssue({ code: 'custom', path: [field], message: why });
-  };
-  switch (coupon.type) {
-    case 'percent':
-      need('percentOff', 'required for a percent coupon');
-      break;
-    case 'fixed':
-      need('amountOffCents', 'required for a fixed coupon');
-      break;
-    case 'buy_x_get_y':
-      need('buyQuantity', 'required for buy_x_get_y');
-      need('getQuantity', 'required for buy_x_get_y');
-      break;
-    case 'spend_threshold':
-      need('thresholdCents', 'required for spend_threshold');
-      need('amountOffCents', 'required for spend_threshold');
-      if (coupon.scope && coupon.scope.kind !== 'store') {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['scope', 'kind'],
-          message: 'spend_threshold coupons are store-wide',
-        });
-      }
-      if ((coupon.amountOffCents ?? 0) > (coupon.thresholdCents ?? Number.MAX_SAFE_INTEGER)) {
-        ctx.addIssue({ code: 'custom', path: ['amountOffCents'], message: 'cannot exceed thresholdCents' });
-      }
-      break;
-    default:
-      break;
-  }
-  if (coupon.type && coupon.type !== 'spend_threshold' && coupon.scope?.kind === 'store') {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['scope', 'kind'],
-      message: 'line coupons are scoped to a product, brand or category',
-    });
-  }
-  const scope = coupon.scope;
-  if (scope?.kind === 'product' && !scope.productId) {
-    ctx.addIssue({ code: 'custom', path: ['scope', 'productId'], message: 'required for a product scope' });
-  }
-  if (scope?.kind === 'brand' && !scope.brand) {
-    ctx.addIssue({ code: 'custom', path: ['scope', 'brand'], message: 'required for a brand scope' });
-  }
-  if (scope?.kind === 'category' && !scope.category) {
-    ctx.addIssue({ code: 'custom', path: ['scope', 'category'], message: 'required for a category scope' });
-  }
-  if (coupon.validFrom && coupon.validTo && Date.parse(coupon.validTo) <= Date.parse(coupon.validFrom)) {
-    ctx.addIssue({ code: 'custom', path: ['validTo'], message: 'must be after validFrom' });
-  }
-}
-
-export const CreateCoupon = z
-  .object(CouponFields)
+const PercentCoupon = z
+  .object({
+    ...LineFields,
+    type: z.literal('percent'),
+    percentOff: Percent(requiredFor('required for a percent coupon')),
+  })
   .strict()
-  .superRefine(checkCoupon)
+  .meta({ id: 'PercentCoupon' });
+const FixedCoupon = z
+  .object({
+    ...LineFields,
+    type: z.literal('fixed'),
+    amountOffCents: PositiveCentsFor('required for a fixed coupon'),
+  })
+  .strict()
+  .meta({ id: 'FixedCoupon' });
+const BogoCoupon = z
+  .object({ ...LineFields, type: z.literal('bogo') })
+  .strict()
+  .meta({ id: 'BogoCoupon' });
+const BuyXGetYCoupon = z
+  .object({
+    ...LineFields,
+    type: z.literal('buy_x_get_y'),
+    buyQuantity: Quantity(requiredFor('required for buy_x_get_y')),
+    getQuantity: Quantity(requiredFor('required for buy_x_get_y')),
+    getPercentOff: Percent().optional().describe('buy_x_get_y: discount on the Y units (default 100)'),
+  })
+  .strict()
+  .meta({ id: 'BuyXGetYCoupon' });
+
+const SpendAmounts = z.object({
+  thresholdCents: PositiveCentsFor('required for spend_threshold'),
+  amountOffCents: PositiveCentsFor('required for spend_threshold'),
+});
+const SpendThresholdCoupon = z
+  .object({
+    ...SharedFields,
+    scope: SpendScope,
+    type: z.literal('spend_threshold'),
+    thresholdCents: SpendAmounts.shape.thresholdCents.describe(
+      'spend_threshold: subtotal after line coupons that unlocks it',
+    ),
+    amountOffCents: SpendAmounts.shape.amountOffCents,
+  })
+  .strict()
+  .refine((coupon) => coupon.amountOffCents <= coupon.thresholdCents, {
+    path: ['amountOffCents'],
+    message: 'cannot exceed thresholdCents',
+    // Also beside other issues (a wrong scope, say), as long as both amounts are numbers.
+    when: (payload) => SpendAmounts.safeParse(payload.value).success,
+  })
+  .meta({ id: 'SpendThresholdCoupon' });
+
+const Validity = z.object({ validFrom: Timestamp, validTo: Timestamp });
+
+/**
+ * A coupon to publish: one member per `type`, each carrying exactly its own numbers (any other field is
+ * unknown), with the scope its type takes. The one rule across members: validTo after validFrom.
+ */
+export const CreateCoupon = z
+  .discriminatedUnion(
+    'type',
+    [PercentCoupon, FixedCoupon, BogoCoupon, BuyXGetYCoupon, SpendThresholdCoupon],
+    noMemberFor(`expected one of ${CouponType.options.join(', ')}`),
+  )
+  .refine(
+    (coupon) => coupon.validTo === undefined || Date.parse(coupon.validTo) > Date.parse(coupon.validFrom),
+    {
+      path: ['validTo'],
+      message: 'must be after validFrom',
+      // Also beside other issues, as long as both instants are valid.
+      when: (payload) => Validity.safeParse(payload.value).success,
+    },
+  )
   .meta({ id: 'CreateCoupon' });
 export type CreateCoupon = z.infer<typeof CreateCoupon>;
+export type CouponScope = CreateCoupon['scope'];
 
 export const Coupon = z
   .object({

@@ -1,28 +1,76 @@
 /** SQL for coupons and clips. */
-import type { CreateCoupon } from '@cartwatch/common-types';
+import type { CouponScope, CreateCoupon } from '@cartwatch/common-types';
 import type { Executor } from '@cartwatch/db';
 import { type Selectable, sql, type Transaction } from 'kysely';
 import type { CouponTable, DB } from '../db/schema.js';
 
 export type CouponRow = Selectable<CouponTable>;
 
+type NumberColumn =
+  | 'percent_off'
+  | 'amount_off_cents'
+  | 'buy_quantity'
+  | 'get_quantity'
+  | 'get_percent_off'
+  | 'threshold_cents'
+  | 'min_purchase_cents';
+
+const noNumbers: Record<NumberColumn, number | null> = {
+  percent_off: null,
+  amount_off_cents: null,
+  buy_quantity: null,
+  get_quantity: null,
+  get_percent_off: null,
+  threshold_cents: null,
+  min_purchase_cents: null,
+};
+
+/** The number columns of a coupon: its type's own, null for every other type's. */
+function numberColumnsOf(input: CreateCoupon): Record<NumberColumn, number | null> {
+  if (input.type === 'spend_threshold') {
+    return { ...noNumbers, threshold_cents: input.thresholdCents, amount_off_cents: input.amountOffCents };
+  }
+  const line = { ...noNumbers, min_purchase_cents: input.minPurchaseCents ?? null };
+  switch (input.type) {
+    case 'percent':
+      return { ...line, percent_off: input.percentOff };
+    case 'fixed':
+      return { ...line, amount_off_cents: input.amountOffCents };
+    case 'buy_x_get_y':
+      return {
+        ...line,
+        buy_quantity: input.buyQuantity,
+        get_quantity: input.getQuantity,
+        get_percent_off: input.getPercentOff ?? null,
+      };
+    case 'bogo':
+      return line;
+  }
+}
+
+/** The scope columns: the kind and the one column it names. */
+function scopeColumnsOf(scope: CouponScope) {
+  const none = { product_id: null, brand: null, category: null };
+  switch (scope.kind) {
+    case 'product':
+      return { ...none, scope_kind: scope.kind, product_id: scope.productId };
+    case 'brand':
+      return { ...none, scope_kind: scope.kind, brand: scope.brand };
+    case 'category':
+      return { ...none, scope_kind: scope.kind, category: scope.category };
+    case 'store':
+      return { ...none, scope_kind: scope.kind };
+  }
+}
+
 function columnsOf(input: CreateCoupon) {
   return {
     external_id: input.externalId ?? null,
     store_slug: input.storeSlug ?? null,
-    scope_kind: input.scope.kind,
-    product_id: input.scope.productId ?? null,
-    brand: input.scope.brand ?? null,
-    category: input.scope.category ?? null,
+    ...scopeColumnsOf(input.scope),
     type: input.type,
-    percent_off: input.percentOff ?? null,
-    amount_off_cents: input.amountOffCents ?? null,
-    buy_quantity: input.buyQuantity ?? null,
-    get_quantity: input.getQuantity ?? null,
-    get_percent_off: input.getPercentOff ?? null,
-    threshold_cents: input.thresholdCents ?? null,
+    ...numberColumnsOf(input),
     min_quantity: input.minQuantity,
-    min_purchase_cents: input.minPurchaseCents ?? null,
     currency: input.currency,
     valid_from: input.validFrom,
     valid_to: input.validTo ?? null,

@@ -3856,37 +3856,14 @@ export interface components {
         CouponImportJson: {
             coupons: unknown[];
         };
-        CreateCoupon: {
+        CreateCoupon: components["schemas"]["PercentCoupon"] | components["schemas"]["FixedCoupon"] | components["schemas"]["BogoCoupon"] | components["schemas"]["BuyXGetYCoupon"] | components["schemas"]["SpendThresholdCoupon"];
+        PercentCoupon: {
             /** @description Id in the deal feed; bulk import upserts on it */
             externalId?: string;
             /** @description The store it is valid at; null = every store */
             storeSlug?: string | null;
-            scope: {
-                /** @enum {string} */
-                kind: "product" | "brand" | "category" | "store";
-                /** Format: uuid */
-                productId?: string;
-                brand?: string;
-                category?: string;
-            };
-            /**
-             * @description percent/fixed/bogo/buy_x_get_y act on one list line; spend_threshold on a store subtotal
-             * @enum {string}
-             */
-            type: "percent" | "fixed" | "bogo" | "buy_x_get_y" | "spend_threshold";
-            percentOff?: number;
-            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
-            amountOffCents?: number;
-            buyQuantity?: number;
-            getQuantity?: number;
-            /** @description buy_x_get_y: discount on the Y units (default 100) */
-            getPercentOff?: number;
-            /** @description spend_threshold: subtotal after line coupons that unlocks it */
-            thresholdCents?: number;
             /** @default 1 */
             minQuantity: number;
-            /** @description line coupons: minimum line spend at shelf price */
-            minPurchaseCents?: number;
             /**
              * @description ISO-4217 currency code
              * @default USD
@@ -3903,6 +3880,183 @@ export interface components {
             sourceUrl?: string;
             title: string;
             description?: string;
+            scope: components["schemas"]["CouponProductScope"] | components["schemas"]["CouponBrandScope"] | components["schemas"]["CouponCategoryScope"];
+            /** @description line coupons: minimum line spend at shelf price */
+            minPurchaseCents?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "percent";
+            percentOff: number;
+        };
+        CouponProductScope: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "product";
+            /** Format: uuid */
+            productId: string;
+        };
+        CouponBrandScope: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "brand";
+            brand: string;
+        };
+        CouponCategoryScope: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "category";
+            category: string;
+        };
+        FixedCoupon: {
+            /** @description Id in the deal feed; bulk import upserts on it */
+            externalId?: string;
+            /** @description The store it is valid at; null = every store */
+            storeSlug?: string | null;
+            /** @default 1 */
+            minQuantity: number;
+            /**
+             * @description ISO-4217 currency code
+             * @default USD
+             */
+            currency: string;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string;
+            /** @default false */
+            requiresClip: boolean;
+            code?: string;
+            /** Format: uri */
+            sourceUrl?: string;
+            title: string;
+            description?: string;
+            scope: components["schemas"]["CouponProductScope"] | components["schemas"]["CouponBrandScope"] | components["schemas"]["CouponCategoryScope"];
+            /** @description line coupons: minimum line spend at shelf price */
+            minPurchaseCents?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "fixed";
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
+            amountOffCents: number;
+        };
+        BogoCoupon: {
+            /** @description Id in the deal feed; bulk import upserts on it */
+            externalId?: string;
+            /** @description The store it is valid at; null = every store */
+            storeSlug?: string | null;
+            /** @default 1 */
+            minQuantity: number;
+            /**
+             * @description ISO-4217 currency code
+             * @default USD
+             */
+            currency: string;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string;
+            /** @default false */
+            requiresClip: boolean;
+            code?: string;
+            /** Format: uri */
+            sourceUrl?: string;
+            title: string;
+            description?: string;
+            scope: components["schemas"]["CouponProductScope"] | components["schemas"]["CouponBrandScope"] | components["schemas"]["CouponCategoryScope"];
+            /** @description line coupons: minimum line spend at shelf price */
+            minPurchaseCents?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "bogo";
+        };
+        BuyXGetYCoupon: {
+            /** @description Id in the deal feed; bulk import upserts on it */
+            externalId?: string;
+            /** @description The store it is valid at; null = every store */
+            storeSlug?: string | null;
+            /** @default 1 */
+            minQuantity: number;
+            /**
+             * @description ISO-4217 currency code
+             * @default USD
+             */
+            currency: string;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string;
+            /** @default false */
+            requiresClip: boolean;
+            code?: string;
+            /** Format: uri */
+            sourceUrl?: string;
+            title: string;
+            description?: string;
+            scope: components["schemas"]["CouponProductScope"] | components["schemas"]["CouponBrandScope"] | components["schemas"]["CouponCategoryScope"];
+            /** @description line coupons: minimum line spend at shelf price */
+            minPurchaseCents?: number;
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "buy_x_get_y";
+            buyQuantity: number;
+            getQuantity: number;
+            /** @description buy_x_get_y: discount on the Y units (default 100) */
+            getPercentOff?: number;
+        };
+        SpendThresholdCoupon: {
+            /** @description Id in the deal feed; bulk import upserts on it */
+            externalId?: string;
+            /** @description The store it is valid at; null = every store */
+            storeSlug?: string | null;
+            /** @default 1 */
+            minQuantity: number;
+            /**
+             * @description ISO-4217 currency code
+             * @default USD
+             */
+            currency: string;
+            /** Format: date-time */
+            validFrom: string;
+            /** Format: date-time */
+            validTo?: string;
+            /** @default false */
+            requiresClip: boolean;
+            code?: string;
+            /** Format: uri */
+            sourceUrl?: string;
+            title: string;
+            description?: string;
+            scope: components["schemas"]["CouponStoreScope"];
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "spend_threshold";
+            /** @description spend_threshold: subtotal after line coupons that unlocks it */
+            thresholdCents: number;
+            /** @description Amount in integer minor units (cents), at most 10^11 in magnitude */
+            amountOffCents: number;
+        };
+        CouponStoreScope: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            kind: "store";
         };
         ShoppingListPage: {
             items: components["schemas"]["ShoppingListSummary"][];

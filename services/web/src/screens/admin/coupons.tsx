@@ -16,7 +16,28 @@ import { issueAt, PagedItems, ProductPicker, SelectField, usePages } from './adm
 type Coupon = components['schemas']['Coupon'];
 type CreateCoupon = components['schemas']['CreateCoupon'];
 type CouponType = CreateCoupon['type'];
-type ScopeKind = CreateCoupon['scope']['kind'];
+type CouponScope = CreateCoupon['scope'];
+type ScopeKind = CouponScope['kind'];
+
+/** `T` (each member of a union) with its keys `K` optional. */
+type Pending<T, K extends PropertyKey> = T extends unknown
+  ? Omit<T, K> & Partial<Pick<T, Extract<keyof T, K>>>
+  : never;
+/** A scope of `draft.scopeKind` whose one field may not be given yet (no brand typed, no product chosen). */
+type ScopeDraft = Pending<CouponScope, 'productId' | 'brand' | 'category'>;
+/**
+ * A `POST /coupons` body as the form builds it: the CreateCoupon member of `draft.type` whose required
+ * numbers may not be typed yet, with the scope of `draft.scopeKind` even when that type does not take it
+ * (a line coupon with the store total, say). Those are the API's to answer, beside the fields.
+ */
+export type CouponBody = CreateCoupon extends infer Member
+  ? Member extends unknown
+    ? Omit<
+        Pending<Member, 'percentOff' | 'amountOffCents' | 'buyQuantity' | 'getQuantity' | 'thresholdCents'>,
+        'scope'
+      > & { scope: ScopeDraft }
+    : never
+  : never;
 
 const couponTypes: { value: CouponType; label: string }[] = [
   { value: 'percent', label: 'Percent off' },
@@ -103,7 +124,7 @@ function parseWholeNumber(text: string): number | undefined {
  */
 export function couponRequest(
   draft: CouponDraft,
-): { body: CreateCoupon; problems?: undefined } | { problems: Record<string, string> } {
+): { body: CouponBody; problems?: undefined } | { problems: Record<string, string> } {
   const problems: Record<string, string> = {};
   const money = (path: string, text: string) => {
     const cents = parseMoneyInput(text);
@@ -125,54 +146,79 @@ export function couponRequest(
     return time.toISOString();
   };
 
-  const numbers: Partial<CreateCoupon> = {};
-  const set = <K extends keyof CreateCoupon>(key: K, value: CreateCoupon[K] | undefined) => {
-    if (value !== undefined) numbers[key] = value;
-  };
-  switch (draft.type) {
-    case 'percent':
-      set('percentOff', whole('percentOff', draft.percentOff));
-      break;
-    case 'fixed':
-      set('amountOffCents', money('amountOffCents', draft.amountOff));
-      break;
-    case 'buy_x_get_y':
-      set('buyQuantity', whole('buyQuantity', draft.buyQuantity));
-      set('getQuantity', whole('getQuantity', draft.getQuantity));
-      set('getPercentOff', whole('getPercentOff', draft.getPercentOff));
-      break;
-    case 'spend_threshold':
-      set('thresholdCents', money('thresholdCents', draft.threshold));
-      set('amountOffCents', money('amountOffCents', draft.amountOff));
-      break;
-    case 'bogo':
-      break;
-  }
-  const minQuantity = whole('minQuantity', draft.minQuantity) ?? 1;
-  const scope: CreateCoupon['scope'] = { kind: draft.scopeKind };
-  if (draft.scopeKind === 'brand' && draft.brand.trim()) scope.brand = draft.brand.trim();
-  if (draft.scopeKind === 'category' && draft.category.trim()) scope.category = draft.category.trim();
-  if (draft.scopeKind === 'product' && draft.product) scope.productId = draft.product.id;
   const validFrom = instant('validFrom', draft.validFrom);
   const validTo = instant('validTo', draft.validTo);
-  if (!validFrom && !problems.validFrom) problems.validFrom = 'Choose when the coupon starts.';
-  if (Object.keys(problems).length > 0) return { problems };
-
-  const body: CreateCoupon = {
+  const shared = {
     title: draft.title.trim(),
-    type: draft.type,
-    scope,
+    scope: scopeOf(draft),
     storeSlug: draft.storeSlug || null,
-    minQuantity,
+    minQuantity: whole('minQuantity', draft.minQuantity) ?? 1,
     currency: draft.currency.trim().toUpperCase(),
     validFrom: validFrom ?? '',
     requiresClip: draft.requiresClip,
-    ...numbers,
+    ...(validTo ? { validTo } : {}),
+    ...(draft.description.trim() ? { description: draft.description.trim() } : {}),
+    ...(draft.code.trim() ? { code: draft.code.trim() } : {}),
   };
-  if (validTo) body.validTo = validTo;
-  if (draft.description.trim()) body.description = draft.description.trim();
-  if (draft.code.trim()) body.code = draft.code.trim();
+  let body: CouponBody;
+  switch (draft.type) {
+    case 'percent':
+      body = { ...shared, type: draft.type, ...given({ percentOff: whole('percentOff', draft.percentOff) }) };
+      break;
+    case 'fixed':
+      body = {
+        ...shared,
+        type: draft.type,
+        ...given({ amountOffCents: money('amountOffCents', draft.amountOff) }),
+      };
+      break;
+    case 'bogo':
+      body = { ...shared, type: draft.type };
+      break;
+    case 'buy_x_get_y':
+      body = {
+        ...shared,
+        type: draft.type,
+        ...given({
+          buyQuantity: whole('buyQuantity', draft.buyQuantity),
+          getQuantity: whole('getQuantity', draft.getQuantity),
+          getPercentOff: whole('getPercentOff', draft.getPercentOff),
+        }),
+      };
+      break;
+    case 'spend_threshold':
+      body = {
+        ...shared,
+        type: draft.type,
+        ...given({
+          thresholdCents: money('thresholdCents', draft.threshold),
+          amountOffCents: money('amountOffCents', draft.amountOff),
+        }),
+      };
+      break;
+  }
+  if (!validFrom && !problems.validFrom) problems.validFrom = 'Choose when the coupon starts.';
+  if (Object.keys(problems).length > 0) return { problems };
   return { body };
+}
+
+/** The entries of `values` that are given (a field left empty is left out of the body). */
+function given<T extends Record<string, unknown>>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** The scope of `draft.scopeKind` with the one field it names, when given. */
+function scopeOf(draft: CouponDraft): ScopeDraft {
+  switch (draft.scopeKind) {
+    case 'brand':
+      return { kind: draft.scopeKind, ...given({ brand: draft.brand.trim() || undefined }) };
+    case 'category':
+      return { kind: draft.scopeKind, ...given({ category: draft.category.trim() || undefined }) };
+    case 'product':
+      return { kind: draft.scopeKind, ...given({ productId: draft.product?.id }) };
+    case 'store':
+      return { kind: draft.scopeKind };
+  }
 }
 
 function describeScope(coupon: Coupon): string {
@@ -222,7 +268,9 @@ function PublishCouponForm() {
     queryFn: async () => unwrap(await api.GET('/stores', { params: { query: { limit: 100 } } })),
   });
   const publish = useMutation({
-    mutationFn: async (body: CreateCoupon) => unwrap(await api.POST('/coupons', { body })),
+    // Sent as the form built it: the API answers for a required number or scope field not given yet.
+    mutationFn: async (body: CouponBody) =>
+      unwrap(await api.POST('/coupons', { body: body as CreateCoupon })),
     onSuccess: (coupon) => {
       setPublished(coupon.title);
       setDraft(emptyCouponDraft());
