@@ -80,4 +80,21 @@ describe('the merged /openapi.json', () => {
       expect(covered(prefix), prefix).toBe(true);
     }
   });
+
+  it('describes only what the edge answers: no /internal path, no schema nothing refers to', () => {
+    const paths = Object.keys(merged.paths as Json);
+    expect(paths.filter((path) => path.startsWith('/internal'))).toEqual([]);
+    const text = JSON.stringify({ ...merged, components: undefined });
+    const schemas = ((merged.components as Json).schemas ?? {}) as Json;
+    const referenced = new Set<string>();
+    const visit = (value: unknown) => {
+      for (const [, name] of JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+        if (!name || referenced.has(name)) continue;
+        referenced.add(name);
+        visit(schemas[name]);
+      }
+    };
+    visit(JSON.parse(text));
+    expect(Object.keys(schemas).filter((name) => !referenced.has(name))).toEqual([]);
+  });
 });

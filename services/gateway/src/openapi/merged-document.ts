@@ -90,30 +90,25 @@ function reachableComponents(document: Json): Set<string> {
 }
 
 /**
- * The gateway's document without its `/internal/*` routes (the service-to-service purge), and without
- * the components only those routes used: the public document describes what the edge answers.
+ * Deletes the schemas nothing in the document refers to any more: those only the left-out `/internal/*`
+ * routes (the gateway's purge, the services' internal routes) used. The public document describes what
+ * the edge answers.
  */
-function withoutInternalRoutes(gateway: Json): Json {
-  const document = structuredClone(gateway);
-  const paths = (document.paths ?? {}) as Record<string, Json>;
-  const before = reachableComponents(document);
-  for (const path of Object.keys(paths)) if (path.startsWith('/internal')) delete paths[path];
-  const after = reachableComponents(document);
-  const components = (document.components ?? {}) as Record<string, Json>;
-  for (const ref of before) {
-    if (after.has(ref)) continue;
-    const [kind, name] = ref.slice('#/components/'.length).split('/');
-    if (kind && name && components[kind]) delete components[kind][name];
+function pruneUnreferencedSchemas(document: Json): void {
+  const reachable = reachableComponents(document);
+  const schemas = ((document.components ?? {}) as Record<string, Json>).schemas ?? {};
+  for (const name of Object.keys(schemas)) {
+    if (!reachable.has(`#/components/schemas/${name}`)) delete schemas[name];
   }
-  return document;
 }
 
 export function mergeOpenApiDocuments(
   gateway: Json,
   services: { service: Upstream; document: Json }[],
 ): Json {
-  const merged = withoutInternalRoutes(gateway);
+  const merged = structuredClone(gateway);
   const paths = childObject<Record<string, Json>>(merged, 'paths');
+  for (const path of Object.keys(paths)) if (path.startsWith('/internal')) delete paths[path];
   const components = childObject<Record<string, Json>>(merged, 'components');
   const tags = new Map<string, Json>(
     ((merged.tags as Json[] | undefined) ?? []).map((tag) => [String(tag.name), tag]),
@@ -158,6 +153,7 @@ export function mergeOpenApiDocuments(
   }
   if (tags.size > 0) merged.tags = [...tags.values()];
   completeOperations(paths);
+  pruneUnreferencedSchemas(merged);
   return merged;
 }
 

@@ -4359,18 +4359,6 @@ export interface components {
         UpdateCartItem: {
             quantity: number;
         };
-        RemoveCartItem: {
-            /** Format: uuid */
-            locationId: string;
-            /**
-             * Format: uuid
-             * @description Price-watch product id; give this or `gtin`.
-             */
-            productId?: string;
-            /** @description Resolved to a product id through price-watch when `productId` is absent. */
-            gtin?: string;
-            quantity: number;
-        };
         Order: {
             /** Format: uuid */
             id: string;
