@@ -65,13 +65,6 @@ export {
 } from './metrics.js';
 export * from './openapi.js';
 export { PollingLoop } from './polling-loop.js';
-export {
-  consumeOrReject,
-  createRateLimiter,
-  type RateLimitOptions,
-  retryAfterSeconds,
-} from './rate-limits.js';
-export { connectRedis } from './redis.js';
 export { annotateRequest, type RequestAnnotation, requestAnnotation } from './request-annotation.js';
 export { isSaneRequestId, requestId, requestIdOf } from './request-id.middleware.js';
 export { loggerFor, requestLogger } from './request-logger.middleware.js';

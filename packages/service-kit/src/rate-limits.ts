@@ -1,9 +1,19 @@
 /**
+ * `@cartwatch/service-kit/rate-limits`, apart from the package's index because ioredis and
+ * rate-limiter-flexible cost about 30 MiB of memory in every process that loads them, and only the
+ * gateway and cart-device need them (bench/README.md#memory).
+ *
  * Rate limits (rate-limiter-flexible): shared by every replica through Redis when a client is given,
  * in memory otherwise (correct for one instance only). A Redis outage falls back to an in-memory
  * insurance limiter rather than failing requests. A refusal is 429 RATE_LIMITED with Retry-After.
+ *
+ * The Redis client (`connectRedis`): commands fail fast instead of queueing while Redis is away (every
+ * caller has a fallback: an in-memory limiter, the upstream service), and concurrent commands go out
+ * pipelined. The client is the app's to close: register it with `context.resources`
+ * (docs/architecture.md#service-shape).
  */
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import {
   type RateLimiterAbstract,
   RateLimiterMemory,
@@ -46,4 +56,16 @@ export async function consumeOrReject(
     if (rejection instanceof RateLimiterRes) throw AppError.rateLimited(retryAfterSeconds(rejection));
     throw rejection;
   }
+}
+
+export function connectRedis(url: string, options: { logger: Logger; fallback: string }): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+    enableAutoPipelining: true,
+  });
+  // ioredis reconnects by itself; until then the callers' fallback answers, and the log says so.
+  redis.on('error', (error) => options.logger.warn({ err: error }, `redis error (${options.fallback})`));
+  return redis;
 }

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AppError, consumeOrReject, createRateLimiter } from '../src/index.js';
+import { AppError } from '../src/index.js';
+import { consumeOrReject, createRateLimiter } from '../src/rate-limits.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true });
 afterAll(() => redis.quit());

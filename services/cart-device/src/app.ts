@@ -1,5 +1,6 @@
 /** The cart-device HTTP app (never listens; main.ts or supertest drives it). */
-import { connectRedis, createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
+import { createOpenApiRegistry, mountRoutes } from '@cartwatch/service-kit';
+import { connectRedis } from '@cartwatch/service-kit/rate-limits';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { Express } from 'express';
 import { derivePepper } from './auth/device-key.js';

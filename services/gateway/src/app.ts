@@ -7,13 +7,13 @@ import { upstreamServices } from '@cartwatch/common-types';
 import { connectNats } from '@cartwatch/events';
 import {
   buildOpenApiDocument,
-  connectRedis,
   httpDurationHistogram,
   mountRoutes,
   type OpenAPIRegistry,
   type OpenApiDocument,
   serviceKeyVerifier,
 } from '@cartwatch/service-kit';
+import { connectRedis } from '@cartwatch/service-kit/rate-limits';
 import { type AppContext, createStandardApp } from '@cartwatch/service-runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Express } from 'express';

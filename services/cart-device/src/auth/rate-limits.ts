@@ -3,7 +3,7 @@
  * (shared by every replica), in memory otherwise (correct for one instance). If Redis fails, an
  * in-memory limiter stands in.
  */
-import { consumeOrReject, createRateLimiter } from '@cartwatch/service-kit';
+import { consumeOrReject, createRateLimiter } from '@cartwatch/service-kit/rate-limits';
 import type { Redis } from 'ioredis';
 
 export interface RateLimiter {

@@ -29,12 +29,12 @@ import {
 } from '@cartwatch/common-types';
 import {
   AppError,
-  consumeOrReject,
   defineRoute,
   errorResponses,
   jsonResponse,
   type RouteDefinition,
 } from '@cartwatch/service-kit';
+import { consumeOrReject } from '@cartwatch/service-kit/rate-limits';
 import type { Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import type { Limiters } from '../rate-limit/limiters.js';

@@ -4,7 +4,8 @@
  * and take a point of the user's rate limit, like a proxied request.
  */
 import type { IncomingMessage } from 'node:http';
-import { AppError, consumeOrReject } from '@cartwatch/service-kit';
+import { AppError } from '@cartwatch/service-kit';
+import { consumeOrReject } from '@cartwatch/service-kit/rate-limits';
 import type { RequestHandler, Response } from 'express';
 import type { PointLimiter } from '../rate-limit/limiters.js';
 import { type AccessClaims, type AccessTokens, bearerToken } from '../tokens/access-token.js';

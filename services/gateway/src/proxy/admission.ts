@@ -6,7 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { AppError, consumeOrReject } from '@cartwatch/service-kit';
+import { AppError } from '@cartwatch/service-kit';
+import { consumeOrReject } from '@cartwatch/service-kit/rate-limits';
 import { identify } from '../auth/authenticate.js';
 import type { Limiters } from '../rate-limit/limiters.js';
 import type { AccessTokens } from '../tokens/access-token.js';

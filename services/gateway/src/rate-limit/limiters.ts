@@ -4,7 +4,8 @@
  * leases (leased-limiter.ts), so a proxied request rarely waits for Redis.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, createRateLimiter, retryAfterSeconds } from '@cartwatch/service-kit';
+import { AppError } from '@cartwatch/service-kit';
+import { createRateLimiter, retryAfterSeconds } from '@cartwatch/service-kit/rate-limits';
 import type { Redis } from 'ioredis';
 import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
 import { LeasedLimiter } from './leased-limiter.js';
