@@ -72,8 +72,9 @@ export async function seriousAxeViolations(page: Page): Promise<AxeFinding[]> {
 
 /**
  * The main-screen check of the browser tests: `check(page, name)` screenshots the screen at both widths
- * and records axe's serious and critical findings at each (the page is left at desktop width);
- * `findings` holds them by `<name> (<viewport>)`, and a test ends with `expect(findings).toEqual({})`.
+ * and records axe's serious and critical findings at each (the page is left at desktop width). It
+ * returns this screen's findings by `<name> (<viewport>)`, for a test that checks its own screen
+ * (`expect(await screens.check(page, name)).toEqual({})`); `findings` holds every screen's.
  */
 export class ScreenChecks {
   readonly findings: Record<string, AxeFinding[]> = {};
@@ -82,13 +83,16 @@ export class ScreenChecks {
     page: Page,
     name: string,
     widths: readonly ViewportName[] = ['desktop', 'phone'],
-  ): Promise<void> {
+  ): Promise<Record<string, AxeFinding[]>> {
+    const found: Record<string, AxeFinding[]> = {};
     for (const viewport of widths) {
       await page.setViewportSize(viewports[viewport]);
       await screenshot(page, name, viewport);
       const findings = await seriousAxeViolations(page);
-      if (findings.length > 0) this.findings[`${name} (${viewport})`] = findings;
+      if (findings.length > 0) found[`${name} (${viewport})`] = findings;
     }
+    Object.assign(this.findings, found);
     await page.setViewportSize(viewports.desktop);
+    return found;
   }
 }
