@@ -8,6 +8,8 @@
  * candidate under Moderation and edits a product's category (with its history). A shopper sees no
  * admin link and is refused at /app/admin. Every screen is screenshotted at phone and desktop widths and
  * checked with axe-core (no serious or critical findings). Effects are checked through the API too.
+ * Its steps build on each other (one page, one account), so they are one test, never tests that would
+ * depend on running in order.
  */
 import { randomBytes } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -142,28 +144,30 @@ afterAll(async () => {
 });
 
 describe('admin screens in Chromium', () => {
-  it('shows a shopper no admin link and a clear refusal at /app/admin', async () => {
-    shopperContext = await browser.newContext({ viewport: viewports.desktop, baseURL: platform.url });
-    const shopperPage = await shopperContext.newPage();
-    shopperPage.setDefaultTimeout(30_000);
-    await shopperPage.goto('/sign-up');
-    await shopperPage.getByLabel('Name').fill('Not An Admin');
-    await shopperPage.getByLabel('E-mail').fill(`not-admin-${suffix}@example.test`);
-    await shopperPage.getByLabel('Password').fill(`pw-${randomBytes(12).toString('hex')}`);
-    await shopperPage.getByRole('button', { name: 'Create account' }).click();
-    await shopperPage.getByRole('button', { name: 'Sign out' }).waitFor();
-    const nav = shopperPage.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Orders' }).waitFor();
-    expect(await nav.getByRole('link', { name: 'Admin' }).count()).toBe(0);
+  it('an admin signs in and works through every admin screen; a shopper is refused them; every screen checked with axe', async () => {
+    // shows a shopper no admin link and a clear refusal at /app/admin
+    {
+      shopperContext = await browser.newContext({ viewport: viewports.desktop, baseURL: platform.url });
+      const shopperPage = await shopperContext.newPage();
+      shopperPage.setDefaultTimeout(30_000);
+      await shopperPage.goto('/sign-up');
+      await shopperPage.getByLabel('Name').fill('Not An Admin');
+      await shopperPage.getByLabel('E-mail').fill(`not-admin-${suffix}@example.test`);
+      await shopperPage.getByLabel('Password').fill(`pw-${randomBytes(12).toString('hex')}`);
+      await shopperPage.getByRole('button', { name: 'Create account' }).click();
+      await shopperPage.getByRole('button', { name: 'Sign out' }).waitFor();
+      const nav = shopperPage.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Orders' }).waitFor();
+      expect(await nav.getByRole('link', { name: 'Admin' }).count()).toBe(0);
 
-    await shopperPage.goto('/app/admin');
-    await shopperPage.getByRole('heading', { name: 'Admins only' }).waitFor();
-    expect(await shopperPage.getByRole('alert').textContent()).toContain('Your account has no admin rights');
-    expect(await shopperPage.getByRole('navigation', { name: 'Admin' }).count()).toBe(0);
-    await screens.check(shopperPage, 'admin-refused');
-  });
-
-  it('signs the admin in through the sign-in form and shows the admin landing page', async () => {
+      await shopperPage.goto('/app/admin');
+      await shopperPage.getByRole('heading', { name: 'Admins only' }).waitFor();
+      expect(await shopperPage.getByRole('alert').textContent()).toContain(
+        'Your account has no admin rights',
+      );
+      expect(await shopperPage.getByRole('navigation', { name: 'Admin' }).count()).toBe(0);
+      await screens.check(shopperPage, 'admin-refused');
+    }
     adminContext = await browser.newContext({ viewport: viewports.desktop, baseURL: platform.url });
     page = await adminContext.newPage();
     page.setDefaultTimeout(30_000);
@@ -176,237 +180,233 @@ describe('admin screens in Chromium', () => {
     await page.getByRole('heading', { name: 'Admin', level: 1 }).waitFor();
     expect(await page.getByRole('region', { name: 'Admin' }).getByRole('link').count()).toBe(8);
     await screens.check(page, 'admin-home');
-  });
+    // publishes a coupon after the API refuses an incomplete one field by field
+    {
+      await openAdminScreen('Coupons');
+      await page.getByLabel('Title').fill(couponTitle);
+      await page.getByLabel('Store', { exact: true }).selectOption({ label: storeName });
+      await page.getByRole('button', { name: 'Publish coupon' }).click();
+      const percent = page.getByLabel('Percent off');
+      await page.getByText('required for a percent coupon').waitFor();
+      expect(await percent.getAttribute('aria-invalid')).toBe('true');
+      expect(await page.getByLabel('Category').getAttribute('aria-invalid')).toBe('true');
+      await screens.check(page, 'admin-coupons-invalid');
 
-  it('publishes a coupon after the API refuses an incomplete one field by field', async () => {
-    await openAdminScreen('Coupons');
-    await page.getByLabel('Title').fill(couponTitle);
-    await page.getByLabel('Store', { exact: true }).selectOption({ label: storeName });
-    await page.getByRole('button', { name: 'Publish coupon' }).click();
-    const percent = page.getByLabel('Percent off');
-    await page.getByText('required for a percent coupon').waitFor();
-    expect(await percent.getAttribute('aria-invalid')).toBe('true');
-    expect(await page.getByLabel('Category').getAttribute('aria-invalid')).toBe('true');
-    await screens.check(page, 'admin-coupons-invalid');
+      await percent.fill('15');
+      await page.getByLabel('Category').fill('dairy');
+      await page.getByRole('button', { name: 'Publish coupon' }).click();
+      await page.getByText(`Published “${couponTitle}”.`).waitFor();
+      // The list is oldest first and other files publish coupons too: narrow it to this store.
+      await page.getByLabel('Valid at').selectOption({ label: storeName });
+      await page.getByRole('row', { name: new RegExp(couponTitle) }).waitFor();
+      expect(await page.getByRole('row', { name: new RegExp(couponTitle) }).textContent()).toContain(
+        '15 % off',
+      );
+      await screens.check(page, 'admin-coupons');
 
-    await percent.fill('15');
-    await page.getByLabel('Category').fill('dairy');
-    await page.getByRole('button', { name: 'Publish coupon' }).click();
-    await page.getByText(`Published “${couponTitle}”.`).waitFor();
-    // The list is oldest first and other files publish coupons too: narrow it to this store.
-    await page.getByLabel('Valid at').selectOption({ label: storeName });
-    await page.getByRole('row', { name: new RegExp(couponTitle) }).waitFor();
-    expect(await page.getByRole('row', { name: new RegExp(couponTitle) }).textContent()).toContain(
-      '15 % off',
-    );
-    await screens.check(page, 'admin-coupons');
+      const { body } = await gateway.get<{
+        items: { title: string; percentOff: number; storeSlug: string }[];
+      }>(`/coupons?store=${storeSlug}`, { token: admin.token });
+      // `?store=` also lists coupons valid at every store (other files publish some): find ours.
+      const published = body.items.filter((coupon) => coupon.title === couponTitle);
+      expect(published).toEqual([expect.objectContaining({ percentOff: 15, storeSlug })]);
+    }
+    // creates a store location, adds a catalog item by GTIN and sets its stock and price
+    {
+      await openAdminScreen('Catalog and stock');
+      await page.getByText('Add a store location').click();
+      await page.getByLabel('Retailer').selectOption({ label: storeName });
+      await page.getByLabel('Location name').fill(locationName);
+      await page.getByRole('button', { name: 'Add location' }).click();
+      await page.getByRole('heading', { name: 'Add an item' }).waitFor();
+      locationId = new URL(page.url()).searchParams.get('location') ?? '';
+      expect(locationId).toMatch(/^[0-9a-f-]{36}$/);
 
-    const { body } = await gateway.get<{ items: { title: string; percentOff: number; storeSlug: string }[] }>(
-      `/coupons?store=${storeSlug}`,
-      { token: admin.token },
-    );
-    // `?store=` also lists coupons valid at every store (other files publish some): find ours.
-    const published = body.items.filter((coupon) => coupon.title === couponTitle);
-    expect(published).toEqual([expect.objectContaining({ percentOff: 15, storeSlug })]);
-  });
+      await page.getByLabel('GTIN').fill(itemGtin);
+      await page.getByLabel('Name', { exact: true }).fill(itemName);
+      await page.getByLabel('Price', { exact: true }).fill('2.49');
+      await page.getByLabel('Units on hand').fill('5');
+      await page.getByRole('button', { name: 'Add item' }).click();
+      await page.getByText(`Added ${itemName}.`).waitFor();
 
-  it('creates a store location, adds a catalog item by GTIN and sets its stock and price', async () => {
-    await openAdminScreen('Catalog and stock');
-    await page.getByText('Add a store location').click();
-    await page.getByLabel('Retailer').selectOption({ label: storeName });
-    await page.getByLabel('Location name').fill(locationName);
-    await page.getByRole('button', { name: 'Add location' }).click();
-    await page.getByRole('heading', { name: 'Add an item' }).waitFor();
-    locationId = new URL(page.url()).searchParams.get('location') ?? '';
-    expect(locationId).toMatch(/^[0-9a-f-]{36}$/);
+      await page.getByRole('button', { name: `Edit ${itemName}` }).click();
+      const editor = page.getByRole('region', { name: `Edit ${itemName}` });
+      await editor.getByLabel('Units on hand').fill('12');
+      await editor.getByRole('button', { name: 'Save stock' }).click();
+      await editor.getByText('Saved: 12 units on hand, 12 available.').waitFor();
+      await editor.getByLabel('New price').fill('2.99');
+      await editor.getByRole('button', { name: 'Save price' }).click();
+      await editor.getByText('Saved: $2.99, on sale.').waitFor();
+      await page.getByRole('cell', { name: '$2.99' }).waitFor();
+      await screens.check(page, 'admin-catalog');
 
-    await page.getByLabel('GTIN').fill(itemGtin);
-    await page.getByLabel('Name', { exact: true }).fill(itemName);
-    await page.getByLabel('Price', { exact: true }).fill('2.49');
-    await page.getByLabel('Units on hand').fill('5');
-    await page.getByRole('button', { name: 'Add item' }).click();
-    await page.getByText(`Added ${itemName}.`).waitFor();
+      const { body } = await gateway.get<{ items: { gtin: string; priceCents: number; onHand: number }[] }>(
+        `/catalog?location=${locationId}`,
+        { token: admin.token },
+      );
+      expect(body.items).toEqual([expect.objectContaining({ priceCents: 299, onHand: 12 })]);
+      expect(body.items[0]?.gtin).toMatch(new RegExp(`${itemGtin}$`));
+    }
+    // registers a cart whose key is shown once and works, rotates the key and revokes the cart
+    {
+      await openAdminScreen('Devices');
+      await chooseLocation();
+      await page.getByLabel('New cart name').fill(`Cart ${suffix}`);
+      await page.getByRole('button', { name: 'Register cart' }).click();
+      const panel = page.getByRole('region', { name: `Key for Cart ${suffix}` });
+      await panel.waitFor();
+      expect(await panel.textContent()).toContain("won't be shown again");
+      const firstKey = (await panel.getByTestId('device-key').textContent()) ?? '';
+      expect(firstKey).toMatch(/^cwd_/);
+      await screens.check(page, 'admin-devices-key');
 
-    await page.getByRole('button', { name: `Edit ${itemName}` }).click();
-    const editor = page.getByRole('region', { name: `Edit ${itemName}` });
-    await editor.getByLabel('Units on hand').fill('12');
-    await editor.getByRole('button', { name: 'Save stock' }).click();
-    await editor.getByText('Saved: 12 units on hand, 12 available.').waitFor();
-    await editor.getByLabel('New price').fill('2.99');
-    await editor.getByRole('button', { name: 'Save price' }).click();
-    await editor.getByText('Saved: $2.99, on sale.').waitFor();
-    await page.getByRole('cell', { name: '$2.99' }).waitFor();
-    await screens.check(page, 'admin-catalog');
+      // The key is the cart's credential: the device API accepts it.
+      await gateway.post('/device/heartbeat', { firmwareVersion: '1.2.3' }, { token: firstKey, expect: 200 });
 
-    const { body } = await gateway.get<{ items: { gtin: string; priceCents: number; onHand: number }[] }>(
-      `/catalog?location=${locationId}`,
-      { token: admin.token },
-    );
-    expect(body.items).toEqual([expect.objectContaining({ priceCents: 299, onHand: 12 })]);
-    expect(body.items[0]?.gtin).toMatch(new RegExp(`${itemGtin}$`));
-  });
+      await page.getByRole('button', { name: `Rotate key of Cart ${suffix}` }).click();
+      await page
+        .getByLabel(`Old key of Cart ${suffix} keeps working for`)
+        .selectOption({ label: 'Stop at once' });
+      await page.getByRole('button', { name: `Issue new key for Cart ${suffix}` }).click();
+      const rotated = page.getByRole('region', { name: `New key for Cart ${suffix}` });
+      await rotated.waitFor();
+      const secondKey = (await rotated.getByTestId('device-key').textContent()) ?? '';
+      expect(secondKey).toMatch(/^cwd_/);
+      expect(secondKey).not.toBe(firstKey);
+      expect(await page.getByText(firstKey).count()).toBe(0);
+      await gateway.post('/device/heartbeat', {}, { token: secondKey, expect: 200 });
+      await gateway.post('/device/heartbeat', {}, { token: firstKey, expect: 401 });
+      await page.getByRole('cell', { name: '1.2.3' }).waitFor();
 
-  it('registers a cart whose key is shown once and works, rotates the key and revokes the cart', async () => {
-    await openAdminScreen('Devices');
-    await chooseLocation();
-    await page.getByLabel('New cart name').fill(`Cart ${suffix}`);
-    await page.getByRole('button', { name: 'Register cart' }).click();
-    const panel = page.getByRole('region', { name: `Key for Cart ${suffix}` });
-    await panel.waitFor();
-    expect(await panel.textContent()).toContain("won't be shown again");
-    const firstKey = (await panel.getByTestId('device-key').textContent()) ?? '';
-    expect(firstKey).toMatch(/^cwd_/);
-    await screens.check(page, 'admin-devices-key');
+      await page.getByRole('button', { name: 'I have stored the key: hide it' }).click();
+      await page.getByRole('button', { name: `Revoke Cart ${suffix}` }).click();
+      await page.getByRole('button', { name: `Yes, revoke Cart ${suffix}` }).click();
+      await page
+        .getByTestId('device-status')
+        .filter({ hasText: /^Revoked / })
+        .waitFor();
+      await screens.check(page, 'admin-devices');
+      await gateway.post('/device/heartbeat', {}, { token: secondKey, expect: 401 });
+    }
+    // saves a store layout with an aisle, a category and the new product placed
+    {
+      await openAdminScreen('Store layouts');
+      await chooseLocation();
+      await page.getByText('This location has no layout yet').waitFor();
+      await page.getByRole('button', { name: 'Add aisle' }).click();
+      await page.getByLabel('Point 3 label').fill('Bakery');
+      await page.getByLabel('Point 3 metres north').fill('6');
+      await page.getByLabel('Category', { exact: true }).fill('bread');
+      await page.getByRole('button', { name: 'Add category' }).click();
+      await page.getByLabel('Product', { exact: true }).fill(token);
+      await page.getByRole('button', { name: 'Find product' }).click();
+      await page
+        .getByRole('button', { name: new RegExp(`^Place at Bakery \\(aisle-1\\): ${itemName}`) })
+        .click();
+      await page.getByRole('cell', { name: itemName }).waitFor();
+      await page.getByRole('button', { name: 'Save layout' }).click();
+      await page.getByText('Saved version 1.').waitFor();
+      await screens.check(page, 'admin-layouts');
 
-    // The key is the cart's credential: the device API accepts it.
-    await gateway.post('/device/heartbeat', { firmwareVersion: '1.2.3' }, { token: firstKey, expect: 200 });
+      const { body } = await gateway.get<{
+        version: number;
+        nodes: { id: string; label?: string }[];
+        edges: { from: string; to: string; distance: number }[];
+        placements: { nodeId: string; category?: string; productId?: string }[];
+      }>(`/store-layouts/${locationId}`, { token: admin.token });
+      expect(body.version).toBe(1);
+      expect(body.nodes.map((node) => node.id)).toEqual(['entrance', 'checkout', 'aisle-1']);
+      expect(body.edges).toContainEqual({ from: 'checkout', to: 'aisle-1', distance: 11.7 });
+      expect(body.placements).toHaveLength(2);
+      expect(body.placements[0]).toEqual({ nodeId: 'aisle-1', category: 'bread' });
+      expect(body.placements[1]).toMatchObject({ nodeId: 'aisle-1', productId: expect.any(String) });
+    }
+    // confirms a shrinkflation detection found in the receipts
+    {
+      const detection = await eventually(
+        `a detection for ${cerealName}`,
+        async () => {
+          const { body } = await gateway.get<{ items: Detection[] }>(`/shrinkflation?store=${storeSlug}`, {
+            token: admin.token,
+          });
+          return body.items.find((item) => item.name === cerealName);
+        },
+        { timeoutMs: 90_000 },
+      );
+      expect(detection.status).toBe('detected');
+      await openAdminScreen('Shrinkflation review');
+      const card = page.getByRole('article', { name: new RegExp(cerealName) });
+      await card.waitFor();
+      expect(await card.textContent()).toContain('+10.3 %');
+      await card.getByRole('button', { name: 'Show evidence' }).click();
+      await card.getByRole('table', { name: 'Before (old size, regular prices)' }).waitFor();
+      await screens.check(page, 'admin-shrinkflation');
+      await card.getByLabel('Review note (optional)').fill('Checked on the shelf');
+      await card.getByRole('button', { name: `Confirm ${cerealName}` }).click();
+      await page.getByText(`Confirmed: ${cerealName} at ${storeSlug}.`).waitFor();
 
-    await page.getByRole('button', { name: `Rotate key of Cart ${suffix}` }).click();
-    await page
-      .getByLabel(`Old key of Cart ${suffix} keeps working for`)
-      .selectOption({ label: 'Stop at once' });
-    await page.getByRole('button', { name: `Issue new key for Cart ${suffix}` }).click();
-    const rotated = page.getByRole('region', { name: `New key for Cart ${suffix}` });
-    await rotated.waitFor();
-    const secondKey = (await rotated.getByTestId('device-key').textContent()) ?? '';
-    expect(secondKey).toMatch(/^cwd_/);
-    expect(secondKey).not.toBe(firstKey);
-    expect(await page.getByText(firstKey).count()).toBe(0);
-    await gateway.post('/device/heartbeat', {}, { token: secondKey, expect: 200 });
-    await gateway.post('/device/heartbeat', {}, { token: firstKey, expect: 401 });
-    await page.getByRole('cell', { name: '1.2.3' }).waitFor();
+      const { body } = await gateway.get<Detection>(`/shrinkflation/${detection.id}`, { token: admin.token });
+      expect(body.status).toBe('confirmed');
+    }
+    // lists a pair of one GTIN family under Moderation and dismisses it as not duplicates
+    {
+      await eventually(
+        `${bitesName} and its case as merge candidates`,
+        async () => {
+          const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
+            '/products/merge-candidates?limit=200',
+            { token: admin.token },
+          );
+          return body.items.find((item) => item.products.some((product) => product.name === bitesName));
+        },
+        { timeoutMs: 90_000 },
+      );
+      await openAdminScreen('Moderation');
+      await page.getByRole('heading', { level: 2, name: 'Suspicious prices' }).waitFor();
+      const pair = page.getByRole('article', { name: new RegExp(`${bitesName}.*/`) });
+      await pair.waitFor();
+      expect(await pair.textContent()).toContain('One GTIN family');
+      await screens.check(page, 'admin-moderation');
+      await pair.getByRole('button', { name: /^Not duplicates/ }).click();
+      await page
+        .getByRole('status')
+        .filter({ hasText: /^Not duplicates: Oat Bites/ })
+        .waitFor();
+      await pair.waitFor({ state: 'detached' });
 
-    await page.getByRole('button', { name: 'I have stored the key: hide it' }).click();
-    await page.getByRole('button', { name: `Revoke Cart ${suffix}` }).click();
-    await page.getByRole('button', { name: `Yes, revoke Cart ${suffix}` }).click();
-    await page
-      .getByTestId('device-status')
-      .filter({ hasText: /^Revoked / })
-      .waitFor();
-    await screens.check(page, 'admin-devices');
-    await gateway.post('/device/heartbeat', {}, { token: secondKey, expect: 401 });
-  });
+      const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
+        '/products/merge-candidates?limit=200',
+        { token: admin.token },
+      );
+      expect(body.items.some((item) => item.products.some((product) => product.name === bitesName))).toBe(
+        false,
+      );
+    }
+    // edits a product’s category and shows the change in its history
+    {
+      await openAdminScreen('Products');
+      await page.getByLabel('Find a product').fill(cerealName);
+      await page.getByRole('button', { name: 'Find product' }).click();
+      await page.getByRole('button', { name: `Edit: ${cerealName} (Oatly Farms)` }).click();
+      await page.getByRole('option', { name: 'bakery — cereals-bakery' }).waitFor({ state: 'attached' });
+      await page.getByRole('combobox', { name: 'Category' }).selectOption('bakery');
+      await page.getByRole('button', { name: 'Save product' }).click();
+      await page.getByText(`Saved ${cerealName}.`).waitFor();
+      const history = page.getByRole('table', { name: 'Changes of the product, newest first' });
+      await history.getByRole('cell', { name: /^Admin edit/ }).waitFor();
+      await screens.check(page, 'admin-products');
 
-  it('saves a store layout with an aisle, a category and the new product placed', async () => {
-    await openAdminScreen('Store layouts');
-    await chooseLocation();
-    await page.getByText('This location has no layout yet').waitFor();
-    await page.getByRole('button', { name: 'Add aisle' }).click();
-    await page.getByLabel('Point 3 label').fill('Bakery');
-    await page.getByLabel('Point 3 metres north').fill('6');
-    await page.getByLabel('Category', { exact: true }).fill('bread');
-    await page.getByRole('button', { name: 'Add category' }).click();
-    await page.getByLabel('Product', { exact: true }).fill(token);
-    await page.getByRole('button', { name: 'Find product' }).click();
-    await page
-      .getByRole('button', { name: new RegExp(`^Place at Bakery \\(aisle-1\\): ${itemName}`) })
-      .click();
-    await page.getByRole('cell', { name: itemName }).waitFor();
-    await page.getByRole('button', { name: 'Save layout' }).click();
-    await page.getByText('Saved version 1.').waitFor();
-    await screens.check(page, 'admin-layouts');
-
-    const { body } = await gateway.get<{
-      version: number;
-      nodes: { id: string; label?: string }[];
-      edges: { from: string; to: string; distance: number }[];
-      placements: { nodeId: string; category?: string; productId?: string }[];
-    }>(`/store-layouts/${locationId}`, { token: admin.token });
-    expect(body.version).toBe(1);
-    expect(body.nodes.map((node) => node.id)).toEqual(['entrance', 'checkout', 'aisle-1']);
-    expect(body.edges).toContainEqual({ from: 'checkout', to: 'aisle-1', distance: 11.7 });
-    expect(body.placements).toHaveLength(2);
-    expect(body.placements[0]).toEqual({ nodeId: 'aisle-1', category: 'bread' });
-    expect(body.placements[1]).toMatchObject({ nodeId: 'aisle-1', productId: expect.any(String) });
-  });
-
-  it('confirms a shrinkflation detection found in the receipts', async () => {
-    const detection = await eventually(
-      `a detection for ${cerealName}`,
-      async () => {
-        const { body } = await gateway.get<{ items: Detection[] }>(`/shrinkflation?store=${storeSlug}`, {
-          token: admin.token,
-        });
-        return body.items.find((item) => item.name === cerealName);
-      },
-      { timeoutMs: 90_000 },
-    );
-    expect(detection.status).toBe('detected');
-    await openAdminScreen('Shrinkflation review');
-    const card = page.getByRole('article', { name: new RegExp(cerealName) });
-    await card.waitFor();
-    expect(await card.textContent()).toContain('+10.3 %');
-    await card.getByRole('button', { name: 'Show evidence' }).click();
-    await card.getByRole('table', { name: 'Before (old size, regular prices)' }).waitFor();
-    await screens.check(page, 'admin-shrinkflation');
-    await card.getByLabel('Review note (optional)').fill('Checked on the shelf');
-    await card.getByRole('button', { name: `Confirm ${cerealName}` }).click();
-    await page.getByText(`Confirmed: ${cerealName} at ${storeSlug}.`).waitFor();
-
-    const { body } = await gateway.get<Detection>(`/shrinkflation/${detection.id}`, { token: admin.token });
-    expect(body.status).toBe('confirmed');
-  });
-
-  it('lists a pair of one GTIN family under Moderation and dismisses it as not duplicates', async () => {
-    await eventually(
-      `${bitesName} and its case as merge candidates`,
-      async () => {
-        const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
-          '/products/merge-candidates?limit=200',
-          { token: admin.token },
-        );
-        return body.items.find((item) => item.products.some((product) => product.name === bitesName));
-      },
-      { timeoutMs: 90_000 },
-    );
-    await openAdminScreen('Moderation');
-    await page.getByRole('heading', { level: 2, name: 'Suspicious prices' }).waitFor();
-    const pair = page.getByRole('article', { name: new RegExp(`${bitesName}.*/`) });
-    await pair.waitFor();
-    expect(await pair.textContent()).toContain('One GTIN family');
-    await screens.check(page, 'admin-moderation');
-    await pair.getByRole('button', { name: /^Not duplicates/ }).click();
-    await page
-      .getByRole('status')
-      .filter({ hasText: /^Not duplicates: Oat Bites/ })
-      .waitFor();
-    await pair.waitFor({ state: 'detached' });
-
-    const { body } = await gateway.get<{ items: Array<{ products: Array<{ name: string }> }> }>(
-      '/products/merge-candidates?limit=200',
-      { token: admin.token },
-    );
-    expect(body.items.some((item) => item.products.some((product) => product.name === bitesName))).toBe(
-      false,
-    );
-  });
-
-  it('edits a product’s category and shows the change in its history', async () => {
-    await openAdminScreen('Products');
-    await page.getByLabel('Find a product').fill(cerealName);
-    await page.getByRole('button', { name: 'Find product' }).click();
-    await page.getByRole('button', { name: `Edit: ${cerealName} (Oatly Farms)` }).click();
-    await page.getByRole('option', { name: 'bakery — cereals-bakery' }).waitFor({ state: 'attached' });
-    await page.getByRole('combobox', { name: 'Category' }).selectOption('bakery');
-    await page.getByRole('button', { name: 'Save product' }).click();
-    await page.getByText(`Saved ${cerealName}.`).waitFor();
-    const history = page.getByRole('table', { name: 'Changes of the product, newest first' });
-    await history.getByRole('cell', { name: /^Admin edit/ }).waitFor();
-    await screens.check(page, 'admin-products');
-
-    const productId = new URL(page.url()).searchParams.get('product') as string;
-    const { body } = await gateway.get<{
-      items: Array<{ attribute: string; oldValue: string | null; newValue: string | null; cause: string }>;
-    }>(`/products/${productId}/history`, { token: admin.token });
-    expect(body.items[0]).toMatchObject({
-      attribute: 'category',
-      oldValue: 'cereal',
-      newValue: 'bakery',
-      cause: 'admin',
-    });
-  });
-
-  it('has no serious or critical axe findings on any admin screen', () => {
+      const productId = new URL(page.url()).searchParams.get('product') as string;
+      const { body } = await gateway.get<{
+        items: Array<{ attribute: string; oldValue: string | null; newValue: string | null; cause: string }>;
+      }>(`/products/${productId}/history`, { token: admin.token });
+      expect(body.items[0]).toMatchObject({
+        attribute: 'category',
+        oldValue: 'cereal',
+        newValue: 'bakery',
+        cause: 'admin',
+      });
+    }
     expect(screens.findings).toEqual({});
-  });
+  }, 900_000);
 });

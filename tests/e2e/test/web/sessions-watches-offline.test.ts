@@ -6,6 +6,8 @@
  * disabled, and the landing page and the store comparison, loaded once online, come back offline from
  * the service worker's copy with its date. Each screen is screenshotted at 390x844 and 1280x800 and
  * checked with axe-core (no serious or critical findings).
+ * Its steps build on each other (one page, one account), so they are one test, never tests that would
+ * depend on running in order.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -63,45 +65,46 @@ afterAll(async () => {
 });
 
 describe('a signed-in shopper', () => {
-  it('pauses and resumes a watch and changes its interval; the API and a reload agree', async () => {
-    await page.goto('/sign-in');
-    await page.getByLabel('E-mail').fill(shopper.email);
-    await page.getByLabel('Password').fill(shopper.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  it('pauses and retunes a watch, works offline, and ends its other sessions, then its own', async () => {
+    // pauses and resumes a watch and changes its interval; the API and a reload agree
+    {
+      await page.goto('/sign-in');
+      await page.getByLabel('E-mail').fill(shopper.email);
+      await page.getByLabel('Password').fill(shopper.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
 
-    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Watches' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Watches' }).waitFor();
-    await page.getByRole('link', { name: /sessions-/ }).click();
-    const interval = page.getByLabel('Check the page');
-    await interval.waitFor();
-    expect(await interval.inputValue()).toBe('360');
-    await screens.check(page, 'watch-controls');
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Watches' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Watches' }).waitFor();
+      await page.getByRole('link', { name: /sessions-/ }).click();
+      const interval = page.getByLabel('Check the page');
+      await interval.waitFor();
+      expect(await interval.inputValue()).toBe('360');
+      await screens.check(page, 'watch-controls');
 
-    await page.getByRole('button', { name: 'Pause' }).click();
-    await page.getByText('Paused: not checked and no alerts until you resume it.').waitFor();
-    expect(await page.getByRole('button', { name: 'Check now' }).isDisabled()).toBe(true);
-    expect((await watchOf(shopper.token)).paused).toBe(true);
-    await screens.check(page, 'watch-controls-paused');
+      await page.getByRole('button', { name: 'Pause' }).click();
+      await page.getByText('Paused: not checked and no alerts until you resume it.').waitFor();
+      expect(await page.getByRole('button', { name: 'Check now' }).isDisabled()).toBe(true);
+      expect((await watchOf(shopper.token)).paused).toBe(true);
+      await screens.check(page, 'watch-controls-paused');
 
-    await page.getByRole('button', { name: 'Resume' }).click();
-    await page.getByRole('button', { name: 'Pause' }).waitFor();
-    expect((await watchOf(shopper.token)).paused).toBe(false);
+      await page.getByRole('button', { name: 'Resume' }).click();
+      await page.getByRole('button', { name: 'Pause' }).waitFor();
+      expect((await watchOf(shopper.token)).paused).toBe(false);
 
-    const saved = page.waitForResponse(
-      (response) => response.url().endsWith(`/watches/${watchId}`) && response.request().method() === 'PATCH',
-    );
-    await interval.selectOption('1440');
-    expect((await saved).status()).toBe(200);
-    await page.reload();
-    await page.getByLabel('Check the page').waitFor();
-    expect(await page.getByLabel('Check the page').inputValue()).toBe('1440');
-    await page.getByRole('button', { name: 'Pause' }).waitFor();
-    expect(await watchOf(shopper.token)).toMatchObject({ paused: false, checkIntervalMinutes: 1440 });
-    expect(screens.findings).toEqual({});
-  });
-
-  it('offline, the watch controls are disabled with the reason, and work again online', async () => {
+      const saved = page.waitForResponse(
+        (response) =>
+          response.url().endsWith(`/watches/${watchId}`) && response.request().method() === 'PATCH',
+      );
+      await interval.selectOption('1440');
+      expect((await saved).status()).toBe(200);
+      await page.reload();
+      await page.getByLabel('Check the page').waitFor();
+      expect(await page.getByLabel('Check the page').inputValue()).toBe('1440');
+      await page.getByRole('button', { name: 'Pause' }).waitFor();
+      expect(await watchOf(shopper.token)).toMatchObject({ paused: false, checkIntervalMinutes: 1440 });
+      expect(screens.findings).toEqual({});
+    }
     await context.setOffline(true);
     expect(await offlineNotice(page).textContent()).toBe(
       'You are offline. Pausing, resuming, checking and the check interval work once you are back online.',
@@ -113,55 +116,57 @@ describe('a signed-in shopper', () => {
     await offlineNotice(page).waitFor({ state: 'detached' });
     expect(await page.getByRole('button', { name: 'Pause' }).isEnabled()).toBe(true);
     expect(screens.findings).toEqual({});
-  });
+    // sees its sessions in Settings, signs the other device out, and is told when offline
+    {
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByText('More', { exact: true }).click();
+      await nav.getByRole('link', { name: 'Settings' }).click();
+      const devices = section('Sessions').getByRole('list', { name: 'Signed-in devices' });
+      await devices.getByRole('listitem').nth(1).waitFor();
+      const items = devices.getByRole('listitem');
+      expect(await items.count()).toBe(2);
+      // This browser first, marked, with a label from its user agent; then the API client.
+      expect(await items.nth(0).textContent()).toMatch(/^Chrome \d+ on Linux \(desktop\) \(this device\)/);
+      expect(await items.nth(1).locator('strong').textContent()).toBe('node');
+      await screens.check(page, 'settings-sessions');
 
-  it('sees its sessions in Settings, signs the other device out, and is told when offline', async () => {
-    const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByText('More', { exact: true }).click();
-    await nav.getByRole('link', { name: 'Settings' }).click();
-    const devices = section('Sessions').getByRole('list', { name: 'Signed-in devices' });
-    await devices.getByRole('listitem').nth(1).waitFor();
-    const items = devices.getByRole('listitem');
-    expect(await items.count()).toBe(2);
-    // This browser first, marked, with a label from its user agent; then the API client.
-    expect(await items.nth(0).textContent()).toMatch(/^Chrome \d+ on Linux \(desktop\) \(this device\)/);
-    expect(await items.nth(1).locator('strong').textContent()).toBe('node');
-    await screens.check(page, 'settings-sessions');
+      await context.setOffline(true);
+      expect(await offlineNotice(page).textContent()).toContain(
+        'changes can be made once you are back online',
+      );
+      expect(await section('Profile').getByRole('button', { name: 'Save name' }).isDisabled()).toBe(true);
+      expect(await items.nth(1).getByRole('button', { name: 'Sign out' }).isDisabled()).toBe(true);
+      expect(
+        await section('Sessions').getByRole('button', { name: 'Sign out everywhere' }).isDisabled(),
+      ).toBe(true);
+      await screens.check(page, 'settings-offline');
+      await context.setOffline(false);
+      await offlineNotice(page).waitFor({ state: 'detached' });
 
-    await context.setOffline(true);
-    expect(await offlineNotice(page).textContent()).toContain('changes can be made once you are back online');
-    expect(await section('Profile').getByRole('button', { name: 'Save name' }).isDisabled()).toBe(true);
-    expect(await items.nth(1).getByRole('button', { name: 'Sign out' }).isDisabled()).toBe(true);
-    expect(await section('Sessions').getByRole('button', { name: 'Sign out everywhere' }).isDisabled()).toBe(
-      true,
-    );
-    await screens.check(page, 'settings-offline');
-    await context.setOffline(false);
-    await offlineNotice(page).waitFor({ state: 'detached' });
-
-    await items.nth(1).getByRole('button', { name: 'Sign out' }).click();
-    await items.nth(1).waitFor({ state: 'detached' });
-    expect(await items.count()).toBe(1);
-    // The API client's session ended: its token is refused at once.
-    await gateway.get('/auth/me', { token: shopper.token, expect: 401 });
-    expect(screens.findings).toEqual({});
-  });
-
-  it('"Sign out everywhere" ends this browser\'s session too', async () => {
-    await section('Sessions').getByRole('button', { name: 'Sign out everywhere' }).click();
-    await page.getByRole('heading', { level: 1, name: /sign in/i }).waitFor();
-    const fresh = await gateway.post<{ tokens: { accessToken: string } }>(
-      '/auth/login',
-      { email: shopper.email, password: shopper.password },
-      { expect: 200 },
-    );
-    const { body } = await gateway.get<{ sessions: ListedSession[] }>('/auth/sessions', {
-      token: fresh.body.tokens.accessToken,
-      expect: 200,
-    });
-    // Only the sign-in just made is left: the browser's session ended with the others.
-    expect(body.sessions).toEqual([expect.objectContaining({ current: true, device: 'node' })]);
-  });
+      await items.nth(1).getByRole('button', { name: 'Sign out' }).click();
+      await items.nth(1).waitFor({ state: 'detached' });
+      expect(await items.count()).toBe(1);
+      // The API client's session ended: its token is refused at once.
+      await gateway.get('/auth/me', { token: shopper.token, expect: 401 });
+      expect(screens.findings).toEqual({});
+    }
+    // "Sign out everywhere" ends this browser\'s session too
+    {
+      await section('Sessions').getByRole('button', { name: 'Sign out everywhere' }).click();
+      await page.getByRole('heading', { level: 1, name: /sign in/i }).waitFor();
+      const fresh = await gateway.post<{ tokens: { accessToken: string } }>(
+        '/auth/login',
+        { email: shopper.email, password: shopper.password },
+        { expect: 200 },
+      );
+      const { body } = await gateway.get<{ sessions: ListedSession[] }>('/auth/sessions', {
+        token: fresh.body.tokens.accessToken,
+        expect: 200,
+      });
+      // Only the sign-in just made is left: the browser's session ended with the others.
+      expect(body.sessions).toEqual([expect.objectContaining({ current: true, device: 'node' })]);
+    }
+  }, 900_000);
 });
 
 describe('public pages offline', () => {
