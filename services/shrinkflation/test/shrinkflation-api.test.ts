@@ -12,7 +12,7 @@ import {
 } from '@cartwatch/testing';
 import type { Express } from 'express';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import {
@@ -64,19 +64,28 @@ async function idOf(item: ProductFixture): Promise<string> {
   return row.id;
 }
 
-beforeAll(async () => {
-  database = await createShrinkDatabase('shrink_api');
-  ({ app, close: closeApp } = createTestApp(database.schema));
-  await shrink(cereal, 'fresh-mart', 0);
-  await shrink(coffee, 'corner-shop', 30);
-  await shrink(soap, 'fresh-mart', 60, 379);
-});
-afterAll(async () => {
-  await closeApp();
-  await database.drop();
-});
+/**
+ * Each describe below works on a schema of its own holding the three shrinks, so what one group of tests
+ * changes (reviews, new detections, a deleted user) never reaches another, in whatever order they run.
+ */
+function withTheThreeShrinks(fresh: 'per describe' | 'per test' = 'per describe'): void {
+  const [before, after] = fresh === 'per test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    database = await createShrinkDatabase('shrink_api');
+    ({ app, close: closeApp } = createTestApp(database.schema));
+    await shrink(cereal, 'fresh-mart', 0);
+    await shrink(coffee, 'corner-shop', 30);
+    await shrink(soap, 'fresh-mart', 60, 379);
+  });
+  after(async () => {
+    await closeApp();
+    await database.drop();
+  });
+}
 
 describe('GET /shrinkflation', () => {
+  withTheThreeShrinks();
+
   it('lists detections newest first', async () => {
     const res = await request(app).get('/shrinkflation').set(asUser).expect(200);
     expect(res.body.items.map((i: { productId: string }) => i.productId)).toEqual([
@@ -144,6 +153,8 @@ describe('GET /shrinkflation', () => {
 });
 
 describe('GET /shrinkflation/{id}', () => {
+  withTheThreeShrinks();
+
   it('shows the evidence: regular observations before and after the change', async () => {
     const id = await idOf(cereal);
     const res = await request(app).get(`/shrinkflation/${id}`).set(asUser).expect(200);
@@ -171,6 +182,8 @@ describe('GET /shrinkflation/{id}', () => {
 });
 
 describe('GET /shrinkflation/products/{productId}', () => {
+  withTheThreeShrinks();
+
   it('returns the size history per store with sale observations counted', async () => {
     const bar = product({ name: 'Granola Bar', brand: 'Oatly Farms' });
     await observe(
@@ -227,6 +240,9 @@ describe('GET /shrinkflation/products/{productId}', () => {
 });
 
 describe('review', () => {
+  // Reviews change what the others see: every test starts from the three shrinks.
+  withTheThreeShrinks('per test');
+
   it('lets only admins confirm or reject: shoppers and store staff get 403 and the detection stays', async () => {
     const id = await idOf(soap);
     const res = await request(app).post(`/shrinkflation/${id}/confirm`).set(asUser).expect(403);
@@ -314,6 +330,9 @@ describe('review', () => {
 });
 
 describe('GET /public/shrinkflation', () => {
+  // Reviews change what the others see: every test starts from the three shrinks.
+  withTheThreeShrinks('per test');
+
   it('lists only confirmed or high-confidence detections, with Cache-Control and an ETag', async () => {
     const { app: freshApp, close } = createTestApp(database.schema);
     try {
@@ -382,6 +401,8 @@ describe('GET /public/shrinkflation', () => {
 });
 
 describe('independent evidence and the moderation queue (docs/shrinkflation.md)', () => {
+  withTheThreeShrinks();
+
   it('keeps one shopper’s claim off the public list until an admin confirms it; queues it for admins only', async () => {
     const store = 'one-shopper-mart';
     const crisps = product({ name: 'Sea Salt Crisps', brand: 'Crunch Co', category: 'snacks' });
@@ -436,6 +457,8 @@ describe('independent evidence and the moderation queue (docs/shrinkflation.md)'
 });
 
 describe('OpenAPI', () => {
+  withTheThreeShrinks();
+
   // Every mounted route documented (and only those): tests/platform/test/routes-documented.test.ts.
   it('documents the routes with the schemas they validate with', async () => {
     const res = await request(app).get('/internal/openapi.json').set(serviceOnly).expect(200);
@@ -445,7 +468,13 @@ describe('OpenAPI', () => {
 });
 
 describe('user.deleted.v1', () => {
+  withTheThreeShrinks();
+
   it("detaches the user's receipts and reviews, keeping the market data", async () => {
+    await request(app)
+      .post(`/shrinkflation/${await idOf(cereal)}/confirm`)
+      .set(asAdmin)
+      .expect(200);
     const shopper = testUser();
     const milk = product({ name: 'Whole Milk', brand: 'Dairy Best' });
     const seen = observation(milk, { size: size(1, 'l'), priceCents: 199, at: day(1), store: 'fresh-mart' });
