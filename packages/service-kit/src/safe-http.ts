@@ -264,7 +264,9 @@ export async function safeRequest(request: SafeRequest, policy: SafeHttpPolicy):
       if (!body) return tooLarge();
       return { ...answer, body };
     } catch (error) {
-      if (signal.aborted)
+      // undici's own per-hop timeouts equal the total one: whichever fires first, it is a timeout.
+      const code = (error as { code?: unknown } | undefined)?.code;
+      if (signal.aborted || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT')
         return fail('TIMEOUT', `no complete answer within ${policy.timeoutMs} ms`, {
           host: servername,
           cause: error,
