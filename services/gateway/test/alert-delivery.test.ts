@@ -1,65 +1,59 @@
 /**
  * alert.created.v1 is queued for e-mail (when enabled) and the webhook (when set) and sent by the delivery
  * worker. The webhook post is SSRF-safe: only public addresses, the connection pinned to the checked
- * address, every redirect re-checked. The transport is injected: nothing is dialed.
+ * address, every redirect re-checked (service-kit's safe-http.ts, tested there); these tests hold the
+ * gateway's use of it. The resolver and connector are injected: only a loopback receiver is dialed.
  */
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { buildEnvelope } from '@cartwatch/events';
 import { type TestDatabase, uniqueEmail } from '@cartwatch/testing';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
 import { alertCreatedHandler } from '../src/events/alert-created.handler.js';
-import {
-  deliverWebhook,
-  type PinnedRequest,
-  WebhookRefused,
-  type WebhookTransport,
-} from '../src/notifications/webhook-delivery.js';
+import { deliverWebhook, WebhookRefused } from '../src/notifications/webhook-delivery.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
+import { startFakeReceivers } from './outbound-doubles.js';
 
-/** DNS answers and HTTP answers by hostname; records every connection attempt instead of dialing. */
-function fakeTransport(
-  dns: Record<string, string[]>,
-  answers: Record<string, { status: number; location?: string }>,
-): WebhookTransport & { dialed: PinnedRequest[] } {
-  const dialed: PinnedRequest[] = [];
-  return {
-    dialed,
-    async resolve(hostname) {
-      return dns[hostname] ?? [];
-    },
-    async connect(pinned) {
-      dialed.push(pinned);
-      return answers[pinned.url.hostname] ?? { status: 200 };
-    },
-  };
+const receivers: { close(): Promise<void> }[] = [];
+async function fakeTransport(...args: Parameters<typeof startFakeReceivers>) {
+  const started = await startFakeReceivers(...args);
+  receivers.push(started);
+  return { ...started.transport, dialed: started.dialed, connected: started.connected };
 }
 
 describe('SSRF-safe webhook delivery', () => {
-  it('connects to the checked public address only', async () => {
-    const transport = fakeTransport({ 'hooks.example.com': ['93.184.216.34'] }, {});
+  afterEach(async () => {
+    for (const receiver of receivers.splice(0)) await receiver.close();
+  });
+
+  it('connects to the checked public address only, with the JSON body and its headers', async () => {
+    const transport = await fakeTransport({ 'hooks.example.com': ['93.184.216.34'] }, {});
     expect(await deliverWebhook('https://hooks.example.com/x', { a: 1 }, transport)).toBe(200);
+    expect(transport.dialed[0]).toMatchObject({
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'CartWatch-Webhook/1' },
+    });
     expect(transport.dialed.map((d) => [d.url.href, d.address, String(d.body)])).toEqual([
       ['https://hooks.example.com/x', '93.184.216.34', '{"a":1}'],
     ]);
   });
 
   it('refuses a host that resolves to any private address, without dialing', async () => {
-    const transport = fakeTransport({ 'rebind.example.com': ['93.184.216.34', '10.0.0.7'] }, {});
-    await expect(deliverWebhook('https://rebind.example.com/x', {}, transport)).rejects.toBeInstanceOf(
-      WebhookRefused,
+    const transport = await fakeTransport({ 'rebind.example.com': ['93.184.216.34', '10.0.0.7'] }, {});
+    await expect(deliverWebhook('https://rebind.example.com/x', {}, transport)).rejects.toThrow(
+      new WebhookRefused('rebind.example.com resolves to a non-public address'),
     );
     await expect(deliverWebhook('http://169.254.169.254/latest', {}, transport)).rejects.toBeInstanceOf(
       WebhookRefused,
     );
     await expect(deliverWebhook('http://[::1]:8080/', {}, transport)).rejects.toBeInstanceOf(WebhookRefused);
-    expect(transport.dialed).toEqual([]);
+    expect(transport.connected).toEqual([]);
   });
 
   it('re-checks every redirect and refuses one into the private network', async () => {
-    const transport = fakeTransport(
+    const transport = await fakeTransport(
       { 'hooks.example.com': ['93.184.216.34'], 'internal.example.com': ['192.168.1.10'] },
       { 'hooks.example.com': { status: 302, location: 'http://internal.example.com/admin' } },
     );
@@ -70,7 +64,7 @@ describe('SSRF-safe webhook delivery', () => {
   });
 
   it('stops after three redirects', async () => {
-    const transport = fakeTransport(
+    const transport = await fakeTransport(
       { 'loop.example.com': ['93.184.216.34'] },
       { 'loop.example.com': { status: 307, location: '/again' } },
     );
@@ -84,12 +78,17 @@ describe('SSRF-safe webhook delivery', () => {
 describe('alert.created delivery', () => {
   let database: TestDatabase<DB>;
   let gateway: TestGateway;
-  const transport = fakeTransport(
-    { 'hooks.example.com': ['93.184.216.34'], 'down.example.com': ['93.184.216.34'] },
-    { 'down.example.com': { status: 503 } },
-  );
+  let transport: Awaited<ReturnType<typeof startFakeReceivers>>['transport'] & {
+    dialed: Awaited<ReturnType<typeof startFakeReceivers>>['dialed'];
+  };
+  let receiver: Awaited<ReturnType<typeof startFakeReceivers>>;
 
   beforeAll(async () => {
+    receiver = await startFakeReceivers(
+      { 'hooks.example.com': ['93.184.216.34'], 'down.example.com': ['93.184.216.34'] },
+      { 'down.example.com': { status: 503 } },
+    );
+    transport = { ...receiver.transport, dialed: receiver.dialed };
     database = await createGatewayDatabase();
     gateway = await createTestGateway(database, {}, { transport });
   });
@@ -97,6 +96,7 @@ describe('alert.created delivery', () => {
   afterAll(async () => {
     await gateway.close();
     await database.drop();
+    await receiver.close();
   });
 
   async function signUp(preferences?: { email: boolean; webhookUrl: string | null }) {

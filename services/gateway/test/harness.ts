@@ -6,6 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { services, type UserRole, upstreamServices } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
+import type { OutboundTransport } from '@cartwatch/service-kit';
 import { createHttpServer, loadConfig } from '@cartwatch/service-kit';
 import { type AppContext, createAppContext, createServiceManagementApp } from '@cartwatch/service-runtime';
 import {
@@ -24,7 +25,6 @@ import type { Config } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
 import { createDeliveryWorker } from '../src/notifications/delivery-worker.factory.js';
 import type { DeliveryWorker } from '../src/notifications/delivery-worker.js';
-import type { WebhookTransport } from '../src/notifications/webhook-delivery.js';
 import type { EmailMessage, Notifier } from '../src/notify/notifier.js';
 import { migrationsFolder, serviceDefinition } from '../src/service.js';
 import { AccessTokens } from '../src/tokens/access-token.js';
@@ -35,12 +35,12 @@ export const signingKey: JWK = generateSigningJwk('test-key-1');
 export const vapidKeys = webpush.generateVAPIDKeys();
 
 /** The default transport of test gateways: nothing is resolved or dialed unless a test passes its own. */
-export const refusingTransport: WebhookTransport = {
+export const refusingTransport: OutboundTransport = {
   async resolve(hostname) {
     throw new Error(`tests do not resolve ${hostname}: pass a transport`);
   },
-  async connect({ url }) {
-    throw new Error(`tests do not dial ${url.host}: pass a transport`);
+  async connect({ servername }) {
+    throw new Error(`tests do not dial ${servername}: pass a transport`);
   },
 };
 
@@ -149,7 +149,7 @@ export async function createTestGateway(
     /** Delivers codes instead of the recording notifier (e.g. the real one, wrapped). */
     notifier?: (config: Config, logger: Logger) => Notifier;
     /** How the delivery worker reaches webhooks and push endpoints (default: it reaches nothing). */
-    transport?: WebhookTransport;
+    transport?: OutboundTransport;
     nc?: NatsConnection;
     now?: () => number;
     logger?: Logger;

@@ -28,9 +28,9 @@ import type { Config } from '../src/config.js';
 import type { DB } from '../src/db/schema.js';
 import { alertCreatedHandler } from '../src/events/alert-created.handler.js';
 import { claimDueDeliveries, finishDelivery } from '../src/notifications/delivery.repository.js';
-import type { WebhookTransport } from '../src/notifications/webhook-delivery.js';
 import { serviceDefinition } from '../src/service.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
+import { connectorTo, publicResolver } from './outbound-doubles.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -52,7 +52,7 @@ async function startHookServer() {
   const server = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const path = req.url ?? '';
+      const path = new URL(req.url ?? '/', 'http://receiver').pathname;
       const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
       if (holding.has(path)) {
         requests.push({ path, idempotencyKey, status: 'held' });
@@ -66,24 +66,7 @@ async function startHookServer() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const transport: WebhookTransport = {
-    async resolve() {
-      return ['93.184.216.34'];
-    },
-    connect({ url, headers, body }) {
-      return new Promise((resolve, reject) => {
-        const outgoing = http.request(
-          { host: '127.0.0.1', port, path: url.pathname, method: 'POST', headers },
-          (response) => {
-            response.resume();
-            resolve({ status: response.statusCode ?? 0 });
-          },
-        );
-        outgoing.on('error', reject);
-        outgoing.end(body);
-      });
-    },
-  };
+  const transport = { resolve: publicResolver, connect: connectorTo(port) };
   return {
     transport,
     requests,

@@ -13,23 +13,16 @@ import type { DB } from '../src/db/schema.js';
 import { queueAlertDeliveries } from '../src/notifications/delivery-queue.js';
 import { createDeliveryWorker } from '../src/notifications/delivery-worker.factory.js';
 import { quietHoursEnd } from '../src/notifications/notification-rules.js';
-import type { WebhookTransport } from '../src/notifications/webhook-delivery.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway } from './harness.js';
+import { startFakeReceivers } from './outbound-doubles.js';
 
 let database: TestDatabase<DB>;
 let gateway: TestGateway;
-const hooks: string[] = [];
-const transport: WebhookTransport = {
-  async resolve() {
-    return ['93.184.216.34'];
-  },
-  async connect({ url }) {
-    hooks.push(url.pathname);
-    return { status: 200 };
-  },
-};
+let receivers: Awaited<ReturnType<typeof startFakeReceivers>>;
+const hooks = () => receivers.dialed.map((request) => request.url.pathname);
 
 beforeAll(async () => {
+  receivers = await startFakeReceivers({ 'hooks.example.com': ['93.184.216.34'] });
   database = await createGatewayDatabase();
   gateway = await createTestGateway(database);
 });
@@ -37,6 +30,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway.close();
   await database.drop();
+  await receivers.close();
 });
 
 const allOn = { email: true, sms: true, webhook: true, push: true, minChangePct: null };
@@ -147,7 +141,7 @@ describe('quiet hours', () => {
     let clock = createdAt.getTime() + 60 * 60_000;
     const worker = createDeliveryWorker(gateway.context, {
       notifier: gateway.notifier,
-      transport,
+      transport: receivers.transport,
       now: () => clock,
     });
     const mails = () =>
@@ -156,7 +150,7 @@ describe('quiet hours', () => {
       );
     try {
       await worker.drain();
-      expect(hooks).toContain('/carol');
+      expect(hooks()).toContain('/carol');
       expect(mails()).toEqual([]);
       clock = endsAt.getTime() - 1_000;
       await worker.drain();

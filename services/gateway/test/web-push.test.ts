@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { buildEnvelope } from '@cartwatch/events';
+import { type ConnectTarget, systemTransport } from '@cartwatch/service-kit';
 import { type TestDatabase, uniqueEmail } from '@cartwatch/testing';
 import { decrypt } from 'http_ece';
 import { importJWK, jwtVerify } from 'jose';
@@ -18,7 +19,6 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../src/db/schema.js';
 import { alertCreatedHandler } from '../src/events/alert-created.handler.js';
-import { createSystemTransport, type PinnedRequest } from '../src/notifications/webhook-delivery.js';
 import { createGatewayDatabase, createTestGateway, type TestGateway, vapidKeys } from './harness.js';
 
 /** A browser's side of a subscription: its P-256 key pair and auth secret. */
@@ -111,7 +111,7 @@ describe('web push to a local push endpoint', () => {
     gateway = await createTestGateway(
       database,
       { DELIVERY_ALLOW_LOOPBACK_TARGETS: 'true' },
-      { transport: createSystemTransport({ timeoutMs: 5_000 }) },
+      { transport: systemTransport },
     );
   });
 
@@ -256,7 +256,7 @@ describe('web push to a local push endpoint', () => {
 describe('push endpoints are held to the webhook SSRF policy', () => {
   let database: TestDatabase<DB>;
   let gateway: TestGateway;
-  const dialed: PinnedRequest[] = [];
+  const dialed: ConnectTarget[] = [];
 
   beforeAll(async () => {
     database = await createGatewayDatabase();
@@ -266,11 +266,11 @@ describe('push endpoints are held to the webhook SSRF policy', () => {
       {
         transport: {
           async resolve(hostname) {
-            return hostname === 'push.example.net' ? ['10.0.0.8'] : ['93.184.216.34'];
+            return [{ address: hostname === 'push.example.net' ? '10.0.0.8' : '93.184.216.34', family: 4 }];
           },
-          async connect(pinned) {
-            dialed.push(pinned);
-            return { status: 201 };
+          async connect(target) {
+            dialed.push(target);
+            throw new Error(`tests do not dial ${target.address}`);
           },
         },
       },

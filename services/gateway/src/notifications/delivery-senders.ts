@@ -7,13 +7,14 @@
  */
 
 import type { Database } from '@cartwatch/db';
+import type { OutboundTransport } from '@cartwatch/service-kit';
 import webpush from 'web-push';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';
 import type { Notifier } from '../notify/notifier.js';
 import { type DeliveryRow, deletePushSubscription, findPushSubscription } from './delivery.repository.js';
 import type { VapidKeys } from './vapid-keys.js';
-import { deliverWebhook, pinnedPost, WebhookRefused, type WebhookTransport } from './webhook-delivery.js';
+import { deliverWebhook, pinnedPost, WebhookRefused } from './webhook-delivery.js';
 import type { TargetPolicy } from './webhook-target.js';
 
 export class DeliveryFailure extends Error {
@@ -43,8 +44,11 @@ export type DeliverySend = Pick<DeliveryRow, 'id' | 'channel' | 'target' | 'payl
 export interface DeliverySenderDeps {
   database: Database<DB>;
   notifier: Notifier;
-  transport: WebhookTransport;
+  /** How names are resolved and checked addresses dialed (service-kit's system transport; tests inject theirs). */
+  transport: OutboundTransport;
   policy: TargetPolicy;
+  /** One webhook or push exchange, redirects included (DELIVERY_SEND_TIMEOUT_MS); default 5 s. */
+  sendTimeoutMs?: number | undefined;
   vapid: VapidKeys;
 }
 
@@ -126,6 +130,7 @@ async function sendWebhook(row: DeliverySend, deps: DeliverySenderDeps): Promise
   try {
     status = await deliverWebhook(row.target, event, deps.transport, {
       policy: deps.policy,
+      ...(deps.sendTimeoutMs !== undefined && { timeoutMs: deps.sendTimeoutMs }),
       headers: { 'idempotency-key': row.id, 'x-cartwatch-delivery': row.id },
     });
   } catch (error) {
@@ -157,6 +162,7 @@ async function sendPush(row: DeliverySend, deps: DeliverySenderDeps): Promise<vo
   try {
     status = await pinnedPost(subscription.endpoint, details.body ?? Buffer.alloc(0), deps.transport, {
       policy: deps.policy,
+      ...(deps.sendTimeoutMs !== undefined && { timeoutMs: deps.sendTimeoutMs }),
       followRedirects: false,
       headers: Object.fromEntries(
         Object.entries(details.headers).map(([name, value]) => [name, String(value)]),

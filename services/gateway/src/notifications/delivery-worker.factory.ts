@@ -1,4 +1,5 @@
 /** The delivery worker of a gateway process and the settings it shares with the app, from the config. */
+import { type OutboundTransport, systemTransport } from '@cartwatch/service-kit';
 import type { BackgroundWorker, ServiceContext } from '@cartwatch/service-runtime';
 import type { Config } from '../config.js';
 import type { DB, DeliveryLane } from '../db/schema.js';
@@ -6,7 +7,6 @@ import { createNotifier, type Notifier } from '../notify/notifier.js';
 import type { DeliveryPolicy } from './delivery-queue.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { loadVapidKeys } from './vapid-keys.js';
-import { createSystemTransport, type WebhookTransport } from './webhook-delivery.js';
 import type { TargetPolicy } from './webhook-target.js';
 
 export function deliveryPolicyOf(config: Config): DeliveryPolicy {
@@ -32,7 +32,7 @@ export function createDeliveryWorker(
   context: Pick<ServiceContext<Config, DB>, 'config' | 'database' | 'logger'>,
   overrides: {
     notifier?: Notifier;
-    transport?: WebhookTransport;
+    transport?: OutboundTransport;
     pollIntervalMs?: number;
     now?: () => number;
   } = {},
@@ -42,7 +42,8 @@ export function createDeliveryWorker(
   return new DeliveryWorker({
     database,
     notifier: overrides.notifier ?? createNotifier(config, logger),
-    transport: overrides.transport ?? createSystemTransport({ timeoutMs: config.DELIVERY_SEND_TIMEOUT_MS }),
+    transport: overrides.transport ?? systemTransport,
+    sendTimeoutMs: config.DELIVERY_SEND_TIMEOUT_MS,
     policy: targetPolicyOf(config),
     vapid: loadVapidKeys(config),
     logger,

@@ -10,14 +10,13 @@
  * and a row whose worker died is taken over when its lease expires (service-kit's LeasedJobRunner).
  */
 import { type Database, withTransaction } from '@cartwatch/db';
-import { exponentialBackoffMs, LeasedJobRunner } from '@cartwatch/service-kit';
+import { exponentialBackoffMs, LeasedJobRunner, type OutboundTransport } from '@cartwatch/service-kit';
 import type { Logger } from 'pino';
 import type { DB, DeliveryLane } from '../db/schema.js';
 import type { Notifier } from '../notify/notifier.js';
 import * as repo from './delivery.repository.js';
 import { DeliveryFailure, type DeliverySend, sendDelivery } from './delivery-senders.js';
 import type { VapidKeys } from './vapid-keys.js';
-import type { WebhookTransport } from './webhook-delivery.js';
 import type { TargetPolicy } from './webhook-target.js';
 
 export const DELIVERY_LANES: readonly DeliveryLane[] = ['account', 'email', 'sms', 'webhook', 'push'];
@@ -25,9 +24,11 @@ export const DELIVERY_LANES: readonly DeliveryLane[] = ['account', 'email', 'sms
 export interface DeliveryWorkerOptions {
   database: Database<DB>;
   notifier: Notifier;
-  /** How webhooks and push endpoints are reached (the pinned system transport; tests inject theirs). */
-  transport: WebhookTransport;
+  /** How webhooks and push endpoints are reached (service-kit's system transport; tests inject theirs). */
+  transport: OutboundTransport;
   policy: TargetPolicy;
+  /** One webhook or push exchange, redirects included (DELIVERY_SEND_TIMEOUT_MS). */
+  sendTimeoutMs?: number | undefined;
   vapid: VapidKeys;
   logger: Logger;
   /** Sends in flight per lane in this process. */

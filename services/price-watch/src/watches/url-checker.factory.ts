@@ -2,8 +2,9 @@
  * The URL checker of the process, from config (system DNS, direct connections to checked addresses;
  * rendering in Chromium only when URL_RENDER_ENABLED).
  */
+
+import { directConnector, systemResolver } from '@cartwatch/service-kit';
 import type { Config } from '../config.js';
-import { directConnector, systemResolver } from './safe-fetch.js';
 import { createUrlChecker } from './url-check.js';
 
 export function urlCheckerFromConfig(config: Config) {
