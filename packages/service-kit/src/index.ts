@@ -86,23 +86,6 @@ export {
   type ShutdownOptions,
   type ShutdownStep,
 } from './run-service.js';
-export {
-  type Connector,
-  type ConnectTarget,
-  directConnector,
-  type OutboundTransport,
-  type ResolvedAddress,
-  type Resolver,
-  type SafeHttpErrorCode,
-  type SafeHttpFailure,
-  type SafeHttpPolicy,
-  type SafeHttpResponse,
-  type SafeHttpResult,
-  type SafeRequest,
-  safeRequest,
-  systemResolver,
-  systemTransport,
-} from './safe-http.js';
 export { securityHeaderList, securityHeaders } from './security-headers.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { hasValidServiceKey, serviceKeyGuard, serviceKeyVerifier } from './service-key.guard.js';

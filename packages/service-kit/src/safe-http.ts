@@ -1,4 +1,7 @@
 /**
+ * `@cartwatch/service-kit/safe-http`, apart from the package's index: undici costs about 7 MiB of memory
+ * in a process that loads it, and only the gateway and price-watch call out to users' URLs.
+ *
  * The one outbound HTTP client for URLs a user gave (price-watch's product pages, the gateway's webhooks
  * and web push endpoints), safe against SSRF: http/https only, no credentials in URLs; every address a
  * host name resolves to must be public (address-policy.ts); the connection goes to the address that was

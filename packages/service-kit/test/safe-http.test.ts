@@ -6,15 +6,15 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { isLoopbackAddress } from '../src/index.js';
 import {
   type Connector,
   type ConnectTarget,
   directConnector,
-  isLoopbackAddress,
   type Resolver,
   type SafeHttpPolicy,
   safeRequest,
-} from '../src/index.js';
+} from '../src/safe-http.js';
 
 function tableResolver(names: Record<string, string[]>): Resolver {
   return async (hostname) => {

@@ -6,8 +6,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { services, type UserRole, upstreamServices } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
-import type { OutboundTransport } from '@cartwatch/service-kit';
 import { createHttpServer, loadConfig } from '@cartwatch/service-kit';
+import type { OutboundTransport } from '@cartwatch/service-kit/safe-http';
 import { type AppContext, createAppContext, createServiceManagementApp } from '@cartwatch/service-runtime';
 import {
   createTestDatabase,

@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { type AddressInfo, connect, type Socket } from 'node:net';
-import type { Connector, ConnectTarget, OutboundTransport, Resolver } from '@cartwatch/service-kit';
+import type { Connector, ConnectTarget, OutboundTransport, Resolver } from '@cartwatch/service-kit/safe-http';
 
 /** Every name resolves to one public address (the SSRF check passes; the connector decides where it goes). */
 export const publicResolver: Resolver = async () => [{ address: '93.184.216.34', family: 4 }];

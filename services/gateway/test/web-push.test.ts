@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { eventCatalog } from '@cartwatch/common-types';
 import { newId, withTransaction } from '@cartwatch/db';
 import { buildEnvelope } from '@cartwatch/events';
-import { type ConnectTarget, systemTransport } from '@cartwatch/service-kit';
+import { type ConnectTarget, systemTransport } from '@cartwatch/service-kit/safe-http';
 import { type TestDatabase, uniqueEmail } from '@cartwatch/testing';
 import { decrypt } from 'http_ece';
 import { importJWK, jwtVerify } from 'jose';

@@ -2,13 +2,13 @@
  * Test doubles for URL checks that never dial anything but loopback: a resolver answering from a fixed
  * table, and a connector that records every target and refuses any non-loopback address.
  */
+import { isLoopbackAddress } from '@cartwatch/service-kit';
 import {
   type Connector,
   type ConnectTarget,
   directConnector,
-  isLoopbackAddress,
   type Resolver,
-} from '@cartwatch/service-kit';
+} from '@cartwatch/service-kit/safe-http';
 
 export function tableResolver(names: Record<string, string[]>): Resolver {
   return async (hostname) => {

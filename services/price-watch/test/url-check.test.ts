@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ConnectTarget } from '@cartwatch/service-kit';
+import type { ConnectTarget } from '@cartwatch/service-kit/safe-http';
 import { serviceHeaders, TEST_SERVICE_KEY, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

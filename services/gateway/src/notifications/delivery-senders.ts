@@ -7,7 +7,7 @@
  */
 
 import type { Database } from '@cartwatch/db';
-import type { OutboundTransport } from '@cartwatch/service-kit';
+import type { OutboundTransport } from '@cartwatch/service-kit/safe-http';
 import webpush from 'web-push';
 import { z } from 'zod';
 import type { DB } from '../db/schema.js';

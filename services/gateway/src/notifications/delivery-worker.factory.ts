@@ -1,5 +1,5 @@
 /** The delivery worker of a gateway process and the settings it shares with the app, from the config. */
-import { type OutboundTransport, systemTransport } from '@cartwatch/service-kit';
+import { type OutboundTransport, systemTransport } from '@cartwatch/service-kit/safe-http';
 import type { BackgroundWorker, ServiceContext } from '@cartwatch/service-runtime';
 import type { Config } from '../config.js';
 import type { DB, DeliveryLane } from '../db/schema.js';

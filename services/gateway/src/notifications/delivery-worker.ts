@@ -10,7 +10,8 @@
  * and a row whose worker died is taken over when its lease expires (service-kit's LeasedJobRunner).
  */
 import { type Database, withTransaction } from '@cartwatch/db';
-import { exponentialBackoffMs, LeasedJobRunner, type OutboundTransport } from '@cartwatch/service-kit';
+import { exponentialBackoffMs, LeasedJobRunner } from '@cartwatch/service-kit';
+import type { OutboundTransport } from '@cartwatch/service-kit/safe-http';
 import type { Logger } from 'pino';
 import type { DB, DeliveryLane } from '../db/schema.js';
 import type { Notifier } from '../notify/notifier.js';

@@ -11,7 +11,7 @@ import {
   type SafeHttpFailure,
   safeRequest,
   systemTransport,
-} from '@cartwatch/service-kit';
+} from '@cartwatch/service-kit/safe-http';
 import { assertPublicWebhookUrl, PUBLIC_ONLY, type TargetPolicy } from './webhook-target.js';
 
 export class WebhookRefused extends Error {

@@ -9,7 +9,7 @@ import {
   type SafeHttpFailure,
   type SafeHttpPolicy,
   safeRequest,
-} from '@cartwatch/service-kit';
+} from '@cartwatch/service-kit/safe-http';
 
 export interface FetchPolicy
   extends Pick<

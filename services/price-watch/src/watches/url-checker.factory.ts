@@ -3,7 +3,7 @@
  * rendering in Chromium only when URL_RENDER_ENABLED).
  */
 
-import { directConnector, systemResolver } from '@cartwatch/service-kit';
+import { directConnector, systemResolver } from '@cartwatch/service-kit/safe-http';
 import type { Config } from '../config.js';
 import { createUrlChecker } from './url-check.js';
 
