@@ -4,7 +4,7 @@
  * wrk; and p99 latency at a fixed 500 req/s (autocannon).
  *
  * The route is a real one: `GET /products/{id}/prices?interval=week` of price-watch (a user's price chart:
- * one prepared read of the daily rollups), on a bench schema seeded with rollups for a few hundred
+ * one prepared read of the daily shared prices), on a bench schema seeded with them for a few hundred
  * products. Directly it is called the way the gateway calls it (X-Service-Key and the identity headers);
  * through the gateway with an EdDSA access token (verified, per-user limit, header hygiene, proxy).
  * Every server runs in its own process, apart from the load generator; the gateway as in production
@@ -302,7 +302,7 @@ for a CPU).
 
 ## The target: \`${route.route}\`
 
-price-watch's price-chart read (a prepared statement on the daily rollups), called directly the way the
+price-watch's price-chart read (a prepared statement on the daily shared prices), called directly the way the
 gateway calls it (X-Service-Key and identity headers) and through the gateway with the token.
 
 | measurement                                | direct            | through gateway    | target                    |
@@ -362,7 +362,7 @@ async function main() {
 const SERVICE_KEY = 'bench-service-key-000000000000000000000000';
 const priceWatchSchema = `${schema}_pw`;
 
-/** A price-watch schema with daily rollups for 500 products at 5 stores over the last 120 days. */
+/** A price-watch schema with daily shared prices for 500 products at 5 stores over the last 120 days. */
 async function seedPriceWatch(): Promise<string> {
   const pw = createDatabase<unknown>({ connectionString: databaseUrl, schema: priceWatchSchema, max: 1 });
   try {
@@ -375,16 +375,21 @@ async function seedPriceWatch(): Promise<string> {
       select gen_random_uuid(), 'Bench product ' || n, 'bench product ' || n, 'Brand ' || (n % 50),
              'brand ' || (n % 50), 'pantry', 100 + n, 'g'
       from generate_series(1, 500) n`.execute(pw.db);
+    // What the chart read reads (docs/price-watch.md, "What a shopper sees"): the shared prices (the
+    // currency of the newest) and the daily shared prices (the points), store-sourced so no consensus
+    // is needed; the run checks that the answer has points.
     await sql`
-      insert into price_daily (product_id, store_slug, currency, day, min_cents, max_cents, sum_cents, count)
-      select p.id, 'store-' || s, 'USD', current_date - d, 300 + s + d % 7, 320 + s + d % 7, 310 + s + d % 7, 1
+      insert into price_shared_daily (product_id, day, store_slug, currency, price_cents, basis, contributors,
+                                      observation_id)
+      select p.id, current_date - d, 'store-' || s, 'USD', 300 + s + d % 7, 'store', 0, gen_random_uuid()
       from product p cross join generate_series(1, 5) s cross join generate_series(0, 119) d`.execute(pw.db);
     await sql`
-      insert into price_latest (product_id, store_slug, currency, observation_id, price_cents, is_sale, observed_at)
-      select p.id, 'store-' || s, 'USD', gen_random_uuid(), 310 + s, false, now()
+      insert into price_shared (product_id, store_slug, currency, observation_id, price_cents, is_sale, basis,
+                                contributors, observed_at)
+      select p.id, 'store-' || s, 'USD', gen_random_uuid(), 310 + s, false, 'store', 0, now()
       from product p cross join generate_series(1, 5) s`.execute(pw.db);
     // Statistics and the visibility map (index-only scans), as autovacuum keeps them; it is off on the bench machine.
-    await sql`vacuum (analyze) product, price_daily, price_latest`.execute(pw.db);
+    await sql`vacuum (analyze) product, price_shared_daily, price_shared`.execute(pw.db);
     const { rows } = await sql<{ id: string }>`select id from product order by name limit 1`.execute(pw.db);
     const id = rows[0]?.id;
     if (!id) throw new Error('no product seeded');
@@ -542,6 +547,9 @@ async function measure(database: ReturnType<typeof createDatabase<unknown>>) {
       const response = await fetch(target.url, { headers: target.headers });
       if (response.status !== 200)
         throw new Error(`${target.url} answered ${response.status}: ${await response.text()}`);
+      // An empty series would measure a read of nothing (the route reads the daily shared prices).
+      const { points } = (await response.json()) as { points: unknown[] };
+      if (points.length === 0) throw new Error(`${target.url} answered an empty price series`);
     }
     // Warm up every path (keep-alive sockets, JIT, prepared statements, the token cache).
     for (const [url, headers] of [
