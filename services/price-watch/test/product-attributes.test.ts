@@ -6,13 +6,13 @@
 import { serviceHeaders, TEST_SERVICE_KEY, testAdmin, testStaff, testUser } from '@cartwatch/testing';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gtinCheckDigit } from '../src/catalog/gtin.js';
 import { purchaseRecordedHandler } from '../src/events/purchase-recorded.handler.js';
 import { userDeletedHandler } from '../src/events/user-deleted.handler.js';
 import { deliver, type PriceWatchHarness, purchase, shared, startPriceWatch } from './support.js';
 
 let harness: PriceWatchHarness;
 const handler = purchaseRecordedHandler({ threshold: 0.55 }, shared);
-const GTIN = '0000000021142';
 const admin = testAdmin();
 
 beforeAll(async () => {
@@ -20,15 +20,50 @@ beforeAll(async () => {
 });
 afterAll(() => harness.close());
 
-async function buy(
-  userId: string,
-  attributes: { brand?: string; category?: string; size?: { value: number; unit: 'g' | 'ml' | 'ct' } },
-) {
+/** A GTIN-13 of its own for each test, so no test reads another's product. */
+let gtinSerial = 21_000;
+function freshGtin(): string {
+  gtinSerial += 1;
+  const body = String(gtinSerial).padStart(12, '0');
+  return `${body}${gtinCheckDigit(body)}`;
+}
+
+type Attributes = { brand?: string; category?: string; size?: { value: number; unit: 'g' | 'ml' | 'ct' } };
+
+async function buy(gtin: string, userId: string, attributes: Attributes) {
   await deliver(
     harness.database,
     handler,
-    purchase(userId, [{ name: 'Attribute Yogurt', gtin: GTIN, paidCents: 250, ...attributes }]),
+    purchase(userId, [{ name: 'Attribute Yogurt', gtin, paidCents: 250, ...attributes }]),
   );
+}
+
+async function resolve(gtin: string): Promise<string> {
+  const resolved = await request(harness.app)
+    .post('/internal/products/resolve')
+    .set(serviceHeaders(TEST_SERVICE_KEY))
+    .send({ gtin, name: 'Attribute Yogurt', brand: 'Store Brand' })
+    .expect(201);
+  return resolved.body.productId;
+}
+
+const big = { value: 500, unit: 'g' as const };
+const small = { value: 400, unit: 'g' as const };
+/** What five shoppers' receipts say of the yogurt, in order (the first test walks through it). */
+const evidence: Attributes[] = [
+  { brand: 'Receipt Brand', category: 'Yogurt', size: big },
+  { brand: 'Receipt Brand', category: 'dairy', size: big },
+  { category: 'dairy', size: small },
+  { size: small },
+  { size: small },
+];
+
+/** A product from the store catalog (brand 'Store Brand') with the five receipts' evidence. */
+async function productWithEvidence(): Promise<{ id: string; gtin: string }> {
+  const gtin = freshGtin();
+  const id = await resolve(gtin);
+  for (const attributes of evidence) await buy(gtin, testUser().id, attributes);
+  return { id, gtin };
 }
 
 async function product(id: string) {
@@ -44,31 +79,31 @@ async function product(id: string) {
 }
 
 describe('product attributes from evidence', () => {
-  let id: string;
-
   it('take a store catalog’s brand over receipts, and the receipts’ consensus over a single receipt', async () => {
-    const resolved = await request(harness.app)
-      .post('/internal/products/resolve')
-      .set(serviceHeaders(TEST_SERVICE_KEY))
-      .send({ gtin: GTIN, name: 'Attribute Yogurt', brand: 'Store Brand' })
-      .expect(201);
-    id = resolved.body.productId;
-    const big = { value: 500, unit: 'g' as const };
-    const small = { value: 400, unit: 'g' as const };
+    const gtin = freshGtin();
+    const id = await resolve(gtin);
+    const [first, second, third, fourth, fifth] = evidence as [
+      Attributes,
+      Attributes,
+      Attributes,
+      Attributes,
+      Attributes,
+    ];
     // One receipt: it is the best evidence there is.
-    await buy(testUser().id, { brand: 'Receipt Brand', category: 'Yogurt', size: big });
+    await buy(gtin, testUser().id, first);
     expect(await product(id)).toMatchObject({ brand: 'Store Brand', category: 'yogurt', size: big });
-    await buy(testUser().id, { brand: 'Receipt Brand', category: 'dairy', size: big });
-    await buy(testUser().id, { category: 'dairy', size: small });
+    await buy(gtin, testUser().id, second);
+    await buy(gtin, testUser().id, third);
     // Two shoppers against one, no consensus yet: the most stated values.
     expect(await product(id)).toMatchObject({ brand: 'Store Brand', category: 'dairy', size: big });
-    await buy(testUser().id, { size: small });
-    await buy(testUser().id, { size: small });
+    await buy(gtin, testUser().id, fourth);
+    await buy(gtin, testUser().id, fifth);
     // Three shoppers (k) now see the smaller pack: kept current.
     expect(await product(id)).toMatchObject({ brand: 'Store Brand', category: 'dairy', size: small });
   });
 
   it('lets an admin edit them (a shopper and a retailer’s staff get 403); the edit wins until cleared', async () => {
+    const { id, gtin } = await productWithEvidence();
     for (const who of [testUser(), testStaff('fresh-fields')]) {
       const refused = await request(harness.app)
         .patch(`/products/${id}`)
@@ -96,7 +131,7 @@ describe('product attributes from evidence', () => {
     expect(edited.body).toMatchObject({ category: 'cereal', brand: 'Admin Brand' });
     // Evidence keeps arriving; the admin's values stand.
     for (let index = 0; index < 3; index++)
-      await buy(testUser().id, { category: 'dairy', brand: 'Receipt Brand' });
+      await buy(gtin, testUser().id, { category: 'dairy', brand: 'Receipt Brand' });
     expect(await product(id)).toMatchObject({ category: 'cereal', brand: 'Admin Brand' });
 
     const cleared = await request(harness.app)
@@ -140,8 +175,9 @@ describe('product attributes from evidence', () => {
   });
 
   it('keeps a deleted account’s statements as a pseudonym’s: the attributes stand, the account id is gone', async () => {
+    const { id, gtin } = await productWithEvidence();
     const leaver = testUser();
-    await buy(leaver.id, { category: 'dairy', size: { value: 400, unit: 'g' } });
+    await buy(gtin, leaver.id, { category: 'dairy', size: { value: 400, unit: 'g' } });
     const before = await product(id);
     await deliver(harness.database, userDeletedHandler, { userId: leaver.id });
     const votes = await harness.database.db
