@@ -149,7 +149,9 @@ describe('target price alerts', () => {
       paidCents: 1000,
     });
     await watch(user, { productId, dropPct: 20 });
-    // The store's $10.00 two days ago and yesterday (one shared price per store and day), $7.00 now.
+    // The store's $10.00 two days and one day before the test's clock (one shared price per store and day),
+    // $7.00 on the clock's day. Counted from the clock, not from now: the clock runs up to an hour behind
+    // now, so between 00:00 and 01:00 UTC "now minus a day" is the clock's own day.
     for (const days of [2, 1]) {
       await deliver(harness.database, priceSet, {
         locationId: newId(),
@@ -157,7 +159,7 @@ describe('target price alerts', () => {
         productId,
         priceCents: 1000,
         currency: 'USD',
-        effectiveAt: new Date(Date.now() - days * 86_400_000).toISOString(),
+        effectiveAt: new Date(clock - days * 86_400_000).toISOString(),
       });
     }
     await setPrice(productId, 700);
