@@ -63,7 +63,8 @@ export function createServiceManagementApp<Config extends BaseServiceEnv, DB>(
 /**
  * An app built from an env map, as the process would build it, without NATS or a listening socket:
  * what integration tests drive with supertest; `managementApp` is what the management port serves.
- * `close()` closes what the app opened (its resources, last first), then the database pool.
+ * `close()` does what the process does on SIGTERM after the drain: runs the drain hooks, closes what the
+ * app opened (its resources, last first), then the database pool.
  */
 export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
   definition: ServiceDefinition<S, DB>,
@@ -79,6 +80,7 @@ export function createAppFromEnv<S extends z.ZodObject<z.ZodRawShape>, DB>(
     database,
     close: async () => {
       try {
+        context.resources.drainStarted(context.logger);
         await context.resources.dispose(context.logger);
       } finally {
         await database.close();
