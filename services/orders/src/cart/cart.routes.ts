@@ -25,6 +25,18 @@ const UserParams = z.strictObject({ userId: Uuid });
 
 export function cartRoutes(deps: cartService.CartDeps): RouteDefinition[] {
   const cart = jsonResponse(Cart, 'The cart after the change');
+  // Adding units answers the same whether the shopper or their paired cart (cart-device) adds them.
+  const addItemResponses = {
+    200: cart,
+    ...errorResponses(
+      'VALIDATION_FAILED',
+      'UNAUTHENTICATED',
+      'NOT_FOUND',
+      'CONFLICT',
+      'OUT_OF_STOCK',
+      'UPSTREAM_UNAVAILABLE',
+    ),
+  };
   return [
     defineRoute({
       method: 'get',
@@ -44,17 +56,7 @@ export function cartRoutes(deps: cartService.CartDeps): RouteDefinition[] {
       summary: 'Add units of a product (by productId or GTIN); checks stock, reserves nothing',
       user: 'required',
       request: { body: AddCartItem },
-      responses: {
-        200: cart,
-        ...errorResponses(
-          'VALIDATION_FAILED',
-          'UNAUTHENTICATED',
-          'NOT_FOUND',
-          'CONFLICT',
-          'OUT_OF_STOCK',
-          'UPSTREAM_UNAVAILABLE',
-        ),
-      },
+      responses: addItemResponses,
       handler: async ({ body, user }, req, res) => {
         res.json(await cartService.addCartItem(deps, user.id, body, requestIdOf(req)));
       },
@@ -97,17 +99,7 @@ export function cartRoutes(deps: cartService.CartDeps): RouteDefinition[] {
       path: '/internal/carts/:userId/items',
       summary: "Internal (cart-device): add scanned units to the paired user's cart",
       request: { params: UserParams, body: AddCartItem },
-      responses: {
-        200: cart,
-        ...errorResponses(
-          'VALIDATION_FAILED',
-          'UNAUTHENTICATED',
-          'NOT_FOUND',
-          'CONFLICT',
-          'OUT_OF_STOCK',
-          'UPSTREAM_UNAVAILABLE',
-        ),
-      },
+      responses: addItemResponses,
       handler: async ({ params, body }, req, res) => {
         res.json(await cartService.addCartItem(deps, params.userId, body, requestIdOf(req)));
       },
