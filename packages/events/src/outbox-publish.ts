@@ -5,7 +5,7 @@
 import { type EventDefinition, EventEnvelope, type ServiceName } from '@cartwatch/common-types';
 import { newId } from '@cartwatch/db';
 import type { z } from 'zod';
-import { insertOutboxRows, type OutboxInsert, wakeRelay } from './outbox.repository.js';
+import { insertOutboxRows, type OutboxInsert } from './outbox.repository.js';
 import type { AnyExecutor } from './schema-agnostic.js';
 
 /** NATS' default max_payload is 1 MiB; events carry ids and facts, never blobs. */
@@ -85,7 +85,7 @@ export async function publish<TDef extends EventDefinition>(
   return envelope as EventEnvelope<z.output<TDef['schema']>>;
 }
 
-/** Like `publish` for several events at once: one multi-row insert, one notification; order is kept. */
+/** Like `publish` for several events at once: one multi-row insert with the relay's wake-up; order is kept. */
 export async function publishMany(
   executor: OutboxExecutor,
   events: ReadonlyArray<PendingEvent>,
@@ -101,8 +101,7 @@ export async function publishMany(
     }
     return { id: envelope.id, type: envelope.type, payload };
   });
+  // Also wakes the relay at commit unless it is awake anyway (docs/events.md, "Relay wake-ups").
   await insertOutboxRows(executor, rows);
-  // Wakes the relay at commit unless it is awake anyway (docs/events.md, "Relay wake-ups").
-  await wakeRelay(executor);
   return envelopes;
 }

@@ -26,42 +26,45 @@ export interface OutboxInsert {
 
 const INSERT_CHUNK = 1_000;
 
-/** Multi-row inserts in the given order; three parameters per row, so chunks stay far below Postgres' 65535. */
-export async function insertOutboxRows(db: AnyExecutor, rows: readonly OutboxInsert[]): Promise<void> {
-  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows
-      .slice(start, start + INSERT_CHUNK)
-      .map((row) => sql`(${row.id}::uuid, ${row.type}, ${row.payload}::jsonb)`);
-    await sql`insert into outbox (id, type, payload) values ${sql.join(chunk)}`.execute(db);
-  }
-}
-
-const WAKE_RELAY = sql.raw(`do $wake$
-declare
-  awake int := hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}');
-begin
-  perform pg_advisory_xact_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_WRITERS_SUFFIX}'));
-  if pg_try_advisory_lock_shared(${RELAY_LOCK_CLASS}, awake) then
-    perform pg_advisory_unlock_shared(${RELAY_LOCK_CLASS}, awake);
-    perform pg_notify(left('${OUTBOX_CHANNEL_PREFIX}' || current_schema(), 63), '');
-  end if;
-end
-$wake$`);
+/**
+ * The relay's wake-up as a query, run by the statement that writes the outbox rows (docs/events.md,
+ * "Relay wake-ups"). A NOTIFY makes Postgres take a database-wide lock at commit and hold it through the
+ * WAL flush, so notifying transactions commit one at a time; a relay that is awake polls every few ms and
+ * needs none.
+ * 1. Hold the `writers` lock shared until commit: the relay cannot fall asleep while this write is
+ *    uncommitted (it checks for writers before it stops polling). The `offset 0` subquery keeps it a
+ *    separate plan step, evaluated before the outer select (a subquery with OFFSET is never flattened).
+ * 2. If the `awake` lock is free (no relay polling), release it at once and NOTIFY: delivered only when
+ *    the transaction commits (and collapsed within it), so a rolled-back write wakes nobody. `concat`
+ *    evaluates both calls; CASE evaluates them only when the lock was free.
+ * current_schema() is the service schema: every connection has search_path=<schema>.
+ */
+const WAKE_RELAY = sql.raw(`select case
+    when pg_try_advisory_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}'))
+    then concat(
+      pg_advisory_unlock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}')),
+      pg_notify(left('${OUTBOX_CHANNEL_PREFIX}' || current_schema(), 63), ''))
+  end as woke
+  from (
+    select pg_advisory_xact_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_WRITERS_SUFFIX}'))
+    offset 0) as writers`);
 
 /**
- * Wakes the relay at commit, unless it is awake anyway (docs/events.md, "Relay wake-ups"). A NOTIFY
- * makes Postgres take a database-wide lock at commit and hold it through the WAL flush, so notifying
- * transactions commit one at a time; a relay that is awake polls every few ms and needs none.
- * 1. Hold the `writers` lock shared until commit: the relay cannot fall asleep while this write is
- *    uncommitted (it checks for writers before it stops polling).
- * 2. If the `awake` lock is free (no relay polling), release it at once (before anything that could fail)
- *    and NOTIFY: delivered only when the transaction commits (and collapsed within it), so a rolled-back
- *    write wakes nobody.
- * current_schema() is the service schema: every connection has search_path=<schema>. A DO block keeps
- * the order of the steps and is one round trip; it only holds constants.
+ * Writes the rows in the given order (multi-row inserts, three parameters per row, so chunks stay far
+ * below Postgres' 65535) and queues the relay's wake-up, all in the caller's transaction: the last chunk
+ * and the wake-up are one statement, so a publish costs one round trip to Postgres.
  */
-export async function wakeRelay(db: AnyExecutor): Promise<void> {
-  await WAKE_RELAY.execute(db);
+export async function insertOutboxRows(db: AnyExecutor, rows: readonly OutboxInsert[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const values = sql.join(
+      rows
+        .slice(start, start + INSERT_CHUNK)
+        .map((row) => sql`(${row.id}::uuid, ${row.type}, ${row.payload}::jsonb)`),
+    );
+    const insert = sql`insert into outbox (id, type, payload) values ${values}`;
+    if (start + INSERT_CHUNK < rows.length) await insert.execute(db);
+    else await sql`with inserted as (${insert}) ${WAKE_RELAY}`.execute(db);
+  }
 }
 
 /**
