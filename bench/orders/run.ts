@@ -8,7 +8,9 @@
  *
  * The orders service runs as its real process (`services/orders/dist/main.js`) in its own schema on a
  * free loopback port; this script plays the gateway (service key + identity headers).
- * Run from the repo root after building: `pnpm exec tsx bench/orders/run.ts`.
+ * Run from the repo root after building: `pnpm exec tsx bench/orders/run.ts` (ORDERS_CPU_PROF_DIR=<dir> for a
+ * CPU profile of the orders process). CPU per checkout and per raw transaction is counted from /proc: the
+ * orders process, its Postgres backends (application_name 'orders') and this load generator.
  * Results: bench/results/orders-<date>.json and bench/results/orders.md.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
@@ -20,6 +22,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newId } from '@cartwatch/db';
 import pg from 'pg';
+import { cpuOf, cpuSince, processCpuSeconds } from '../cpu.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ordersDir = path.join(repoRoot, 'services/orders');
@@ -33,6 +36,12 @@ const config = {
   dbPoolMax: 10,
 };
 const schema = `bench_orders_${randomBytes(4).toString('hex')}`;
+/** With ORDERS_CPU_PROF_DIR set, the orders process writes a V8 CPU profile there when it stops. */
+const cpuProfileDir = process.env.ORDERS_CPU_PROF_DIR;
+/** The benchmark's own connection: setup, stock checks, finding the backends whose CPU it counts. */
+const client = new pg.Client({ connectionString: config.databaseUrl });
+/** The orders process under test and when it started (its Postgres backends connected after that). */
+let ordersProcess = { pid: 0, startedAt: new Date() };
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -128,6 +137,8 @@ async function prepareCarts(locationId: string, hot: string, cold: string[], cou
 async function checkoutAll(locationId: string, users: Array<{ id: string }>) {
   const latencies: number[] = [];
   const statuses = new Map<string, number>();
+  const cpuBefore = await ordersCpu();
+  const generatorBefore = process.cpuUsage();
   const started = performance.now();
   await runPool(users, config.clients, async (user) => {
     const t0 = performance.now();
@@ -140,8 +151,15 @@ async function checkoutAll(locationId: string, users: Array<{ id: string }>) {
     statuses.set(label, (statuses.get(label) ?? 0) + 1);
   });
   const seconds = (performance.now() - started) / 1000;
+  const generator = process.cpuUsage(generatorBefore);
+  const cpuAfter = await ordersCpu();
   latencies.sort((a, b) => a - b);
   return {
+    cpuMsPer: {
+      orders: perItemMs(cpuAfter.process - cpuBefore.process, users.length),
+      postgres: perItemMs(cpuSince(cpuBefore.backends, cpuAfter.backends), users.length),
+      generator: perItemMs((generator.user + generator.system) / 1e6, users.length),
+    },
     checkouts: users.length,
     seconds: Number(seconds.toFixed(2)),
     perSecond: Math.round(users.length / seconds),
@@ -158,9 +176,15 @@ async function checkoutAll(locationId: string, users: Array<{ id: string }>) {
 
 /** The raw limit: `count` transactions that each reserve 1 unit of the hot row and commit, nothing else. */
 async function rawReserveAll(catalogItemId: string, count: number) {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.dbPoolMax });
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.dbPoolMax,
+    application_name: RAW_APPLICATION_NAME,
+  });
   const latencies: number[] = [];
+  const generatorBefore = process.cpuUsage();
   const started = performance.now();
+  let postgresCpuSeconds = 0;
   try {
     await runPool(
       Array.from({ length: count }, (_, index) => index),
@@ -183,10 +207,13 @@ async function rawReserveAll(catalogItemId: string, count: number) {
         latencies.push(performance.now() - t0);
       },
     );
+    // The pool's backends started with this phase, so all their CPU is its CPU.
+    postgresCpuSeconds = cpuSince(new Map(), cpuOf(await backendPids(RAW_APPLICATION_NAME, new Date(0))));
   } finally {
     await pool.end();
   }
   const seconds = (performance.now() - started) / 1000;
+  const generator = process.cpuUsage(generatorBefore);
   latencies.sort((a, b) => a - b);
   return {
     transactions: count,
@@ -196,8 +223,33 @@ async function rawReserveAll(catalogItemId: string, count: number) {
       p50: Number(percentile(latencies, 50).toFixed(1)),
       p99: Number(percentile(latencies, 99).toFixed(1)),
     },
+    cpuMsPer: {
+      postgres: perItemMs(postgresCpuSeconds, count),
+      generator: perItemMs((generator.user + generator.system) / 1e6, count),
+    },
   };
 }
+
+const RAW_APPLICATION_NAME = 'bench-orders-raw';
+
+/** CPU seconds so far of the orders process and of each of its Postgres backends (application_name 'orders'). */
+async function ordersCpu() {
+  return {
+    process: processCpuSeconds(ordersProcess.pid),
+    backends: cpuOf(await backendPids('orders', ordersProcess.startedAt)),
+  };
+}
+
+/** The pids of the Postgres backends of an application that connected since `since`. */
+async function backendPids(applicationName: string, since: Date): Promise<number[]> {
+  const { rows } = await client.query<{ pid: number }>(
+    'select pid from pg_stat_activity where application_name = $1 and backend_start >= $2',
+    [applicationName, since],
+  );
+  return rows.map((row) => row.pid);
+}
+
+const perItemMs = (cpuSeconds: number, count: number) => Math.round((cpuSeconds / count) * 1e5) / 100;
 
 async function stockCheck(client: pg.Client, catalogItemId: string) {
   const { rows } = await client.query(
@@ -230,12 +282,17 @@ async function main() {
     LOG_LEVEL: 'warn',
   };
   execFileSync(process.execPath, ['dist/migrate.js', 'latest'], { cwd: ordersDir, env, stdio: 'ignore' });
-  const child: ChildProcess = spawn(process.execPath, ['dist/main.js'], {
-    cwd: ordersDir,
-    env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const client = new pg.Client({ connectionString: config.databaseUrl });
+  const ordersStartedAt = new Date();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []), 'dist/main.js'],
+    {
+      cwd: ordersDir,
+      env,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  ordersProcess = { pid: child.pid ?? 0, startedAt: ordersStartedAt };
   await client.connect();
   try {
     for (let i = 0; i < 200; i++) {

@@ -107,6 +107,20 @@ describe('POST /cart/items', () => {
     ]);
   });
 
+  it('answers 404 for an unknown location before asking price-watch about a GTIN, and creates no cart', async () => {
+    const user = testUser();
+    h.priceWatch.calls.length = 0;
+    const response = await request(h.app)
+      .post('/cart/items')
+      .set(as(user))
+      .send({ locationId: '0192f9b4-6f3c-7c1e-9d0a-4a5b6c7d8e9f', gtin: nextGtin(), quantity: 1 })
+      .expect(404);
+    expect(response.body.error.message).toMatch(/store location/);
+    expect(h.priceWatch.calls).toEqual([]);
+    const { rows } = await h.database.pool.query('select id from cart where user_id = $1', [user.id]);
+    expect(rows).toEqual([]);
+  });
+
   it('answers 409 OUT_OF_STOCK beyond the available units, without reserving anything', async () => {
     const user = testUser();
     const item = await createItem(h, locationId, { onHand: 3 });

@@ -109,6 +109,16 @@ describe('POST /orders', () => {
       currency: 'USD',
       itemCount: 3,
     });
+    // The checkout emptied the cart, so it tells the cart's readers so too.
+    const cartEvents = (await outboxEvents(h, 'cart.updated.v1')).filter((e) => e.userId === user.id);
+    expect(cartEvents.at(-1)?.data).toEqual({
+      cartId: cartEvents[0]?.data.cartId,
+      userId: user.id,
+      locationId,
+      itemCount: 0,
+      subtotalCents: 0,
+      currency: 'USD',
+    });
   });
 
   it('requires an Idempotency-Key header', async () => {
@@ -131,6 +141,22 @@ describe('POST /orders', () => {
     expect(response.body.error.details.issues).toContainEqual(
       expect.objectContaining({ path: 'totalCents' }),
     );
+  });
+
+  it('answers 404 for a location that does not exist, even with a cart elsewhere, and places nothing', async () => {
+    const user = testUser();
+    const item = await createItem(h, locationId, { onHand: 1 });
+    await addToCart(h, user, locationId, item.productId, 1).then((r) => expect(r.status).toBe(200));
+    const response = await request(h.app)
+      .post('/orders')
+      .set(as(user))
+      .set('Idempotency-Key', 'nowhere')
+      .send({ locationId: newId() })
+      .expect(404);
+    expect(response.body.error.code).toBe('NOT_FOUND');
+    const { rows } = await h.database.pool.query('select id from "order" where user_id = $1', [user.id]);
+    expect(rows).toEqual([]);
+    expect(await stockOf(item.id)).toEqual({ on_hand: 1, reserved: 0 });
   });
 
   it('answers 422 for an empty cart and lets the key be used again', async () => {

@@ -22,16 +22,6 @@ export async function findCart(
     .executeTakeFirst();
 }
 
-/** The user's cart at the location, created on first use (one statement, race-free). */
-export async function upsertCart(db: Executor<DB>, cart: CartRow): Promise<CartRow> {
-  return db
-    .insertInto('cart')
-    .values(cart)
-    .onConflict((oc) => oc.columns(['user_id', 'location_id']).doUpdateSet({ updated_at: sql<Date>`now()` }))
-    .returning(['id', 'user_id', 'location_id'])
-    .executeTakeFirstOrThrow();
-}
-
 export async function listCartLines(db: Executor<DB>, cartId: string): Promise<CartLineRow[]> {
   return db
     .selectFrom('cart_item as i')
@@ -52,24 +42,40 @@ export async function listCartLines(db: Executor<DB>, cartId: string): Promise<C
 }
 
 /**
- * Adds `quantity` units in one statement: inserts the line or adds to it, but only while the catalog
- * has that many units available (a check, not a reservation). Undefined when stock is short.
+ * Adds `quantity` units in one statement: the user's cart at the location is created on first use
+ * (race-free), and the line is inserted or added to, but only while the catalog has that many units
+ * available (a check, not a reservation). `line` is undefined when stock is short; the cart exists then too.
  */
 export async function addToCart(
   db: Executor<DB>,
-  line: { id: string; cartId: string; catalogItemId: string; quantity: number },
-): Promise<{ id: string; quantity: number } | undefined> {
-  const result = await sql<{ id: string; quantity: number }>`
-    insert into cart_item (id, cart_id, catalog_item_id, quantity)
-    select ${line.id}, ${line.cartId}, ci.id, ${line.quantity}
-    from catalog_item ci
-    where ci.id = ${line.catalogItemId} and ci.on_hand - ci.reserved >= ${line.quantity}
-    on conflict (cart_id, catalog_item_id) do update
-      set quantity = cart_item.quantity + excluded.quantity, updated_at = now()
-      where (select on_hand - reserved from catalog_item where id = excluded.catalog_item_id)
-        >= cart_item.quantity + excluded.quantity
-    returning id, quantity`.execute(db);
-  return result.rows[0];
+  cart: CartRow,
+  line: { id: string; catalogItemId: string; quantity: number },
+): Promise<{ cart: CartRow; line: { id: string; quantity: number } | undefined }> {
+  const result = await sql<CartRow & { line_id: string | null; quantity: number | null }>`
+    with c as (
+      insert into cart (id, user_id, location_id) values (${cart.id}, ${cart.user_id}, ${cart.location_id})
+      on conflict (user_id, location_id) do update set updated_at = now()
+      returning id, user_id, location_id
+    ), line as (
+      insert into cart_item (id, cart_id, catalog_item_id, quantity)
+      select ${line.id}, c.id, ci.id, ${line.quantity}
+      from c, catalog_item ci
+      where ci.id = ${line.catalogItemId} and ci.on_hand - ci.reserved >= ${line.quantity}
+      on conflict (cart_id, catalog_item_id) do update
+        set quantity = cart_item.quantity + excluded.quantity, updated_at = now()
+        where (select on_hand - reserved from catalog_item where id = excluded.catalog_item_id)
+          >= cart_item.quantity + excluded.quantity
+      returning id, quantity
+    )
+    select c.id, c.user_id, c.location_id, line.id as line_id, line.quantity
+    from c left join line on true`.execute(db);
+  const row = result.rows[0];
+  if (!row) throw new Error('the cart upsert returned no row');
+  return {
+    cart: { id: row.id, user_id: row.user_id, location_id: row.location_id },
+    line:
+      row.line_id === null || row.quantity === null ? undefined : { id: row.line_id, quantity: row.quantity },
+  };
 }
 
 /** Sets a line's quantity if the line is the user's and stock allows; returns the cart id. */

@@ -4,7 +4,7 @@
  */
 import { type Cart, eventCatalog } from '@cartwatch/common-types';
 import { type Database, type Executor, newId, withTransaction } from '@cartwatch/db';
-import { publish } from '@cartwatch/events';
+import { type PendingEvent, publishMany } from '@cartwatch/events';
 import { AppError } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import * as catalog from '../catalog/catalog.repository.js';
@@ -29,11 +29,14 @@ async function requireLocation(db: Executor<DB>, locationId: string): Promise<ca
   return location;
 }
 
+/** What a cart shows of its store location. */
+type CartLocation = Pick<catalog.LocationRow, 'id' | 'currency'>;
+
 /** The cart as the API shows it; `cart` undefined = the user has none here yet (an empty cart). */
 async function cartView(
   db: Executor<DB>,
   userId: string,
-  location: catalog.LocationRow,
+  location: CartLocation,
   cart: carts.CartRow | undefined,
 ): Promise<Cart> {
   const lines = cart ? await carts.listCartLines(db, cart.id) : [];
@@ -59,6 +62,31 @@ async function cartView(
   };
 }
 
+/** `cart.updated.v1` for the cart's new totals, to write in the transaction that changed it. */
+export function cartUpdatedEvent(
+  userId: string,
+  location: CartLocation,
+  cartId: string,
+  totals: Pick<Cart, 'itemCount' | 'subtotalCents'>,
+): PendingEvent<typeof eventCatalog.cartUpdated> {
+  return {
+    definition: eventCatalog.cartUpdated,
+    event: {
+      source: 'orders',
+      subjectId: cartId,
+      userId,
+      data: {
+        cartId,
+        userId,
+        locationId: location.id,
+        itemCount: totals.itemCount,
+        subtotalCents: totals.subtotalCents,
+        currency: location.currency,
+      },
+    },
+  };
+}
+
 /**
  * Reads the cart after a change and writes `cart.updated.v1` to the outbox; returns the view. A change
  * that added units (`grew`) must leave the subtotal in range; one that took some away may always go.
@@ -66,25 +94,13 @@ async function cartView(
 export async function publishCartUpdated(
   trx: Transaction<DB>,
   userId: string,
-  location: catalog.LocationRow,
+  location: CartLocation,
   cart: carts.CartRow,
   change: { grew: boolean } = { grew: false },
 ): Promise<Cart> {
   const view = await cartView(trx, userId, location, cart);
   if (change.grew) assertTotalInRange(view.subtotalCents, 'quantity');
-  await publish(trx, eventCatalog.cartUpdated, {
-    source: 'orders',
-    subjectId: cart.id,
-    userId,
-    data: {
-      cartId: cart.id,
-      userId,
-      locationId: location.id,
-      itemCount: view.itemCount,
-      subtotalCents: view.subtotalCents,
-      currency: location.currency,
-    },
-  });
+  await publishMany(trx, [cartUpdatedEvent(userId, location, cart.id, view)]);
   return view;
 }
 
@@ -94,7 +110,10 @@ export async function getCart(deps: CartDeps, userId: string, locationId: string
   return cartView(db, userId, location, await carts.findCart(db, userId, locationId));
 }
 
-/** The sellable catalog item for a product id or GTIN (a GTIN the catalog lacks is resolved by price-watch). */
+/**
+ * The sellable catalog item for a product id or GTIN at the location, with the location's currency (a
+ * GTIN the catalog lacks is resolved by price-watch). 404 for an unknown location, then for an unknown item.
+ */
 async function findSellable(
   deps: CartDeps,
   locationId: string,
@@ -103,9 +122,12 @@ async function findSellable(
 ): Promise<catalog.CatalogItemRow> {
   const { db } = deps.database;
   let item = await catalog.findSellableItem(db, locationId, ref);
-  if (!item && ref.productId === undefined && ref.gtin !== undefined) {
-    const productId = await deps.resolver.resolve({ gtin: ref.gtin }, { requestId });
-    item = await catalog.findSellableItem(db, locationId, { productId });
+  if (!item) {
+    await requireLocation(db, locationId);
+    if (ref.productId === undefined && ref.gtin !== undefined) {
+      const productId = await deps.resolver.resolve({ gtin: ref.gtin }, { requestId });
+      item = await catalog.findSellableItem(db, locationId, { productId });
+    }
   }
   if (!item) throw AppError.notFound('catalog item');
   return item;
@@ -117,16 +139,14 @@ export async function addCartItem(
   input: ProductRef & { locationId: string; quantity: number },
   requestId?: string,
 ): Promise<Cart> {
-  const location = await requireLocation(deps.database.db, input.locationId);
-  const item = await findSellable(deps, location.id, input, requestId);
+  const item = await findSellable(deps, input.locationId, input, requestId);
+  const location = { id: item.location_id, currency: item.currency };
   return withTransaction(deps.database.db, async (trx) => {
-    const cart = await carts.upsertCart(trx, { id: newId(), user_id: userId, location_id: location.id });
-    const line = await carts.addToCart(trx, {
-      id: newId(),
-      cartId: cart.id,
-      catalogItemId: item.id,
-      quantity: input.quantity,
-    });
+    const { cart, line } = await carts.addToCart(
+      trx,
+      { id: newId(), user_id: userId, location_id: location.id },
+      { id: newId(), catalogItemId: item.id, quantity: input.quantity },
+    );
     if (!line) {
       const inCart = (await carts.listCartLines(trx, cart.id)).find((l) => l.catalog_item_id === item.id);
       const fresh = await catalog.findCatalogItem(trx, item.id);

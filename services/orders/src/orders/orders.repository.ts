@@ -28,26 +28,34 @@ export interface StockLine {
 }
 
 /** Locks the user's cart at the location, so two checkouts of one cart run one after the other. */
-export async function lockCart(
+/**
+ * What a checkout reads, in one statement: the location's currency, the user's cart there (locked, so a
+ * concurrent change to it waits for the checkout) and the cart's lines with their catalog items.
+ * undefined = no such location; `cartId` null = no cart yet; `lines` empty = nothing to buy.
+ */
+export async function readCheckout(
   trx: Transaction<DB>,
   userId: string,
   locationId: string,
-): Promise<{ id: string } | undefined> {
-  return trx
-    .selectFrom('cart')
-    .select('id')
-    .where('user_id', '=', userId)
-    .where('location_id', '=', locationId)
-    .forNoKeyUpdate()
-    .executeTakeFirst();
-}
-
-/** The cart's lines with their catalog rows as they are now (not locked: see `reserveStock`). */
-export async function readCheckoutLines(db: Executor<DB>, cartId: string): Promise<CheckoutLine[]> {
-  return db
-    .selectFrom('cart_item as i')
-    .innerJoin('catalog_item as ci', 'ci.id', 'i.catalog_item_id')
+): Promise<{ currency: string; cartId: string | null; lines: CheckoutLine[] } | undefined> {
+  const rows = await trx
+    .selectFrom('store_location as l')
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('cart')
+          .select('cart.id')
+          .where('cart.user_id', '=', userId)
+          .whereRef('cart.location_id', '=', 'l.id')
+          .forNoKeyUpdate()
+          .as('c'),
+      (join) => join.onTrue(),
+    )
+    .leftJoin('cart_item as i', 'i.cart_id', 'c.id')
+    .leftJoin('catalog_item as ci', 'ci.id', 'i.catalog_item_id')
     .select([
+      'l.currency',
+      'c.id as cart_id',
       'i.catalog_item_id',
       'ci.product_id',
       'ci.gtin',
@@ -58,36 +66,50 @@ export async function readCheckoutLines(db: Executor<DB>, cartId: string): Promi
       'ci.reserved',
       sql<boolean>`ci.active and ci.deleted_at is null`.as('sellable'),
     ])
-    .where('i.cart_id', '=', cartId)
+    .where('l.id', '=', locationId)
     .orderBy('ci.product_id')
     .execute();
+  const first = rows[0];
+  if (!first) return undefined;
+  const lines: CheckoutLine[] = [];
+  for (const row of rows) {
+    // A cart without lines is one row of nulls (the left joins found nothing).
+    if (row.catalog_item_id === null || row.product_id === null || row.quantity === null) continue;
+    lines.push({
+      catalog_item_id: row.catalog_item_id,
+      product_id: row.product_id,
+      gtin: row.gtin,
+      name: row.name ?? '',
+      price_cents: row.price_cents ?? 0,
+      quantity: row.quantity,
+      on_hand: row.on_hand ?? 0,
+      reserved: row.reserved ?? 0,
+      sellable: row.sellable,
+    });
+  }
+  return { currency: first.currency, cartId: first.cart_id, lines };
 }
 
-/**
- * Row locks are FOR NO KEY UPDATE, the mode UPDATE itself takes: it does not conflict with the KEY SHARE
- * locks that foreign-key checks (order_item, cart_item -> catalog_item) take, so an order written
- * before its reservation cannot deadlock with another checkout of the same product.
- *
- * Reserves every line: locks the catalog rows in product-id order (the one lock order of every
- * transaction that locks several, so concurrent checkouts cannot deadlock; one row needs no ordering),
- * then one conditional update. Returns what it reserved with the price at that moment. The condition
- * (and the table's CHECK) make overselling impossible whatever the caller did before.
- */
 export async function reserveStock(
   trx: Transaction<DB>,
   lines: StockLine[],
 ): Promise<Array<{ id: string; price_cents: number; on_hand: number; reserved: number }>> {
-  if (lines.length > 1) await lockItemsOf(trx, lines);
   const values = sql.join(lines.map((line) => sql`(${line.catalogItemId}::uuid, ${line.quantity}::int)`));
+  // The rows are locked in product order first (the materialized CTE runs before the update reads it),
+  // so two checkouts of the same products never lock them in opposite orders and deadlock.
   const result = await sql<{ id: string; price_cents: number; on_hand: number; reserved: number }>`
+    with v(id, quantity) as (values ${values}),
+    locked as materialized (
+      select id from catalog_item where id in (select id from v) order by product_id for no key update
+    )
     update catalog_item ci set reserved = ci.reserved + v.quantity, updated_at = now()
-    from (values ${values}) as v(id, quantity)
-    where ci.id = v.id and ci.active and ci.deleted_at is null and ci.on_hand - ci.reserved >= v.quantity
+    from v
+    where ci.id = v.id and ci.id in (select id from locked)
+      and ci.active and ci.deleted_at is null and ci.on_hand - ci.reserved >= v.quantity
     returning ci.id, ci.price_cents, ci.on_hand, ci.reserved`.execute(trx);
   return result.rows;
 }
 
-/** Available units of catalog rows (for the details of an out-of-stock answer). */
 export async function availableUnits(db: Executor<DB>, ids: string[]): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('catalog_item')
@@ -151,15 +173,27 @@ export async function moveStock(
     where ci.id = v.id`.execute(trx);
 }
 
-export async function insertOrder(trx: Transaction<DB>, order: Insertable<OrderTable>): Promise<OrderRow> {
-  return trx.insertInto('order').values(order).returningAll().executeTakeFirstOrThrow();
-}
-
-export async function insertOrderItems(
+/**
+ * A placed order in one statement: the order, its items, its first history entry, and the cart it was
+ * placed from emptied.
+ */
+export async function insertPlacedOrder(
   trx: Transaction<DB>,
-  items: Insertable<OrderItemTable>[],
-): Promise<void> {
-  await trx.insertInto('order_item').values(items).execute();
+  placed: {
+    order: Insertable<OrderTable>;
+    items: Insertable<OrderItemTable>[];
+    history: Insertable<OrderStatusHistoryTable>;
+    cartId: string;
+  },
+): Promise<OrderRow> {
+  return trx
+    .with('items', (db) => db.insertInto('order_item').values(placed.items))
+    .with('history', (db) => db.insertInto('order_status_history').values(placed.history))
+    .with('cleared', (db) => db.deleteFrom('cart_item').where('cart_id', '=', placed.cartId))
+    .insertInto('order')
+    .values(placed.order)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function insertHistory(

@@ -17,13 +17,11 @@ import {
   pageFromRows,
 } from '@cartwatch/common-types';
 import { type Database, type Executor, newId, withTransaction } from '@cartwatch/db';
-import { publish } from '@cartwatch/events';
+import { publish, publishMany } from '@cartwatch/events';
 import { AppError, type CurrentUser, managesRetailer } from '@cartwatch/service-kit';
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
-import * as carts from '../cart/cart.repository.js';
-import { publishCartUpdated } from '../cart/cart.service.js';
-import * as catalog from '../catalog/catalog.repository.js';
+import { cartUpdatedEvent } from '../cart/cart.service.js';
 import type { DB } from '../db/schema.js';
 import { assertTotalInRange, outOfStock } from '../errors.js';
 import * as idempotency from './idempotency.repository.js';
@@ -144,9 +142,12 @@ export async function checkout(
 }
 
 /**
- * The checkout transaction. The stock rows are the only contended ones (a hot product is in many
- * carts), so they are locked last, right before COMMIT: everything else is written first and a
- * shortage rolls it all back. Prices are read with the cart and checked again by the reservation.
+ * The checkout transaction, in as few statements as it can be (each is a round trip to Postgres, the
+ * cost that bounds checkouts per second; bench/README.md "orders"): read location, cart and lines with
+ * the cart locked; write the order, its items and history and empty the cart; reserve the stock; write
+ * both events. The stock rows are the only contended ones (a hot product is in many carts), so they are
+ * locked late, after everything else is written: a shortage rolls it all back. Prices are read with the
+ * cart and checked again by the reservation.
  */
 async function placeOrderInTransaction(
   trx: Transaction<DB>,
@@ -154,11 +155,10 @@ async function placeOrderInTransaction(
   userId: string,
   locationId: string,
 ): Promise<Order> {
-  const location = await catalog.findLocation(trx, locationId);
-  if (!location) throw AppError.notFound('store location');
-  const cart = await orders.lockCart(trx, userId, locationId);
-  const lines = cart ? await orders.readCheckoutLines(trx, cart.id) : [];
-  if (!cart || lines.length === 0)
+  const checkout = await orders.readCheckout(trx, userId, locationId);
+  if (!checkout) throw AppError.notFound('store location');
+  const { currency, cartId, lines } = checkout;
+  if (cartId === null || lines.length === 0)
     throw AppError.unprocessable('the cart is empty', { reason: 'CART_EMPTY' });
 
   const unsellable = lines.filter((line) => !line.sellable);
@@ -173,16 +173,6 @@ async function placeOrderInTransaction(
   let totalCents = lines.reduce((sum, line) => sum + line.price_cents * line.quantity, 0);
   assertTotalInRange(totalCents, 'locationId');
   const itemCount = lines.reduce((sum, line) => sum + line.quantity, 0);
-  const row = await orders.insertOrder(trx, {
-    id: orderId,
-    user_id: userId,
-    location_id: locationId,
-    status: 'PENDING',
-    currency: location.currency,
-    total_cents: totalCents,
-    item_count: itemCount,
-    expires_at: new Date(Date.now() + deps.pendingOrderTtlSeconds * 1000),
-  });
   const items: orders.OrderItemRow[] = lines.map((line) => ({
     id: newId(),
     order_id: orderId,
@@ -193,16 +183,28 @@ async function placeOrderInTransaction(
     unit_price_cents: line.price_cents,
     quantity: line.quantity,
   }));
-  await orders.insertOrderItems(trx, items);
-  await orders.insertHistory(trx, {
-    id: newId(),
-    order_id: orderId,
-    from_status: null,
-    to_status: 'PENDING',
-    actor: `user:${userId}`,
-    reason: 'placed',
+  const row = await orders.insertPlacedOrder(trx, {
+    order: {
+      id: orderId,
+      user_id: userId,
+      location_id: locationId,
+      status: 'PENDING',
+      currency,
+      total_cents: totalCents,
+      item_count: itemCount,
+      expires_at: new Date(Date.now() + deps.pendingOrderTtlSeconds * 1000),
+    },
+    items,
+    history: {
+      id: newId(),
+      order_id: orderId,
+      from_status: null,
+      to_status: 'PENDING',
+      actor: `user:${userId}`,
+      reason: 'placed',
+    },
+    cartId,
   });
-  await emptyCart(trx, userId, location, cart.id);
 
   const reserved = new Map(
     (
@@ -242,23 +244,19 @@ async function placeOrderInTransaction(
       totalCents,
     );
   }
-  await publish(trx, eventCatalog.orderPlaced, {
-    source: 'orders',
-    subjectId: orderId,
-    userId,
-    data: { orderId, userId, locationId, totalCents, currency: location.currency, itemCount },
-  });
+  await publishMany(trx, [
+    cartUpdatedEvent(userId, { id: locationId, currency }, cartId, { itemCount: 0, subtotalCents: 0 }),
+    {
+      definition: eventCatalog.orderPlaced,
+      event: {
+        source: 'orders',
+        subjectId: orderId,
+        userId,
+        data: { orderId, userId, locationId, totalCents, currency, itemCount },
+      },
+    },
+  ]);
   return toOrder(row, items);
-}
-
-async function emptyCart(
-  trx: Transaction<DB>,
-  userId: string,
-  location: catalog.LocationRow,
-  cartId: string,
-) {
-  await carts.clearCart(trx, cartId);
-  await publishCartUpdated(trx, userId, location, { id: cartId, user_id: userId, location_id: location.id });
 }
 
 export interface TransitionRequest {
