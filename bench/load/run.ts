@@ -19,6 +19,7 @@ import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '@cartwa
 import { latencyBetween, latencyBuckets } from '@cartwatch/e2e-tests/metrics';
 import { Platform } from '@cartwatch/e2e-tests/platform';
 import { setupTestInfrastructure } from '@cartwatch/e2e-tests/test-infrastructure';
+import { cpuOf, cpuSince, machineCpuSeconds, pidsNamed } from '../cpu.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** Bench settings from the environment (not turbo task inputs: the bench runs outside turbo). */
@@ -48,9 +49,35 @@ try {
         async (name) => [name, await latencyBuckets(platform?.managementUrls[name] ?? '')] as const,
       ),
     );
+  // Where the CPU goes: each process's CPU seconds over the run (/proc), and the machine's busy share.
+  const cpuGroups = () => ({
+    ...Object.fromEntries(serviceNames.map((name) => [name, cpuOf([platform?.pid(name) ?? 0])])),
+    postgres: cpuOf(pidsNamed('postgres')),
+    'nats-server': cpuOf(pidsNamed('nats-server')),
+    'redis-server': cpuOf(pidsNamed('redis-server')),
+  });
   const bucketsBefore = new Map(await snapshot());
+  const cpuBefore = cpuGroups();
+  const machineBefore = machineCpuSeconds();
+  const generatorBefore = process.cpuUsage();
   const result = await runLoad(gateway, seed, seconds * 1000);
+  const generatorUsage = process.cpuUsage(generatorBefore);
+  const machineAfter = machineCpuSeconds();
+  const cpuAfter = cpuGroups();
   const bucketsAfter = await snapshot();
+  const cpuSeconds: Record<string, number> = {
+    ...Object.fromEntries(
+      Object.entries(cpuAfter).map(([name, after]) => [
+        name,
+        cpuSince(cpuBefore[name as keyof typeof cpuBefore] ?? new Map(), after),
+      ]),
+    ),
+    'load generator': Math.round(((generatorUsage.user + generatorUsage.system) / 1e6) * 100) / 100,
+  };
+  const machineBusyShare =
+    Math.round(
+      ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 1000,
+    ) / 10;
   const perService = Object.fromEntries(
     bucketsAfter.map(([name, after]) => [name, latencyBetween(bucketsBefore.get(name) ?? new Map(), after)]),
   );
@@ -77,6 +104,8 @@ try {
     mixWeights,
     result,
     perService,
+    cpuSeconds,
+    machineBusyShare,
     memory,
   };
   const out = path.join(repoRoot, 'bench', 'results');
@@ -93,6 +122,13 @@ try {
     if (!l || l.requests === 0) return `| ${name} | 0 | - | - |`;
     return `| ${name} | ${l.requests} | ${ms(l.p50UnderMs)} | ${ms(l.p99UnderMs)} |`;
   });
+  const cpuTotal = Object.values(cpuSeconds).reduce((sum, value) => sum + value, 0);
+  const cpuRows = Object.entries(cpuSeconds)
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([name, value]) =>
+        `| ${name} | ${value} | ${Math.round((value / result.requests) * 1e6) / 1000} | ${Math.round((value / cpuTotal) * 1000) / 10} % |`,
+    );
   const memoryRows = serviceNames.map((name) => {
     const m = memory[name];
     return `| ${name} | ${m?.rssMiB ?? '-'} | ${m?.peakRssMiB ?? '-'} |`;
@@ -118,6 +154,15 @@ excluded; the gateway's includes the upstream it waits for). The histogram's buc
 | service | requests | p50 ms | p99 ms |
 | ------- | -------- | ------ | ------ |
 ${serviceRows.join('\n')}
+
+Where the CPU goes: CPU seconds (user + system, \`/proc/<pid>/stat\`) of each process over the run; Postgres,
+NATS and Redis are all their processes on the machine. The machine's CPUs were **${machineBusyShare} % busy**
+over the run (\`/proc/stat\`), so latency above the work itself is time spent waiting for a CPU.
+
+| process | CPU s | ms per request | share |
+| ------- | ----- | -------------- | ----- |
+${cpuRows.join('\n')}
+| all | ${Math.round(cpuTotal * 100) / 100} | ${Math.round((cpuTotal / result.requests) * 1e6) / 1000} | 100 % |
 
 Resident memory of each service after the run (MiB; peak = VmHWM):
 
