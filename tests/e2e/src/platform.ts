@@ -40,6 +40,7 @@ import {
   waitUntilReady,
 } from '@cartwatch/local-stack';
 import { createTestStream, type TestStream, testEnv } from '@cartwatch/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
 import pg from 'pg';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -146,6 +147,52 @@ export class Platform implements PlatformInfo {
 
   get subjectPrefix(): string {
     return this.stream.subjectPrefix;
+  }
+
+  /**
+   * Events not yet applied: messages the stream's consumers have not been delivered yet or not acked, plus
+   * outbox rows not yet published. 0 when every event chain has run out (a benchmark waits for that before it
+   * measures, so a seed's backlog is not counted against the requests).
+   */
+  async pendingEvents(): Promise<number> {
+    const jsm = await jetstreamManager(this.stream.nc);
+    let pending = 0;
+    for await (const consumer of jsm.consumers.list(this.stream.streamName)) {
+      pending += consumer.num_pending + consumer.num_ack_pending;
+    }
+    const client = new pg.Client({ connectionString: this.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const outboxes = await client.query<{ schema: string }>(
+        "select table_schema as schema from information_schema.tables where table_name = 'outbox'",
+      );
+      for (const { schema } of outboxes.rows) {
+        const { rows } = await client.query<{ count: number }>(
+          `select count(*)::int as count from ${pg.escapeIdentifier(schema)}.outbox where published_at is null`,
+        );
+        pending += rows[0]?.count ?? 0;
+      }
+    } finally {
+      await client.end();
+    }
+    return pending;
+  }
+
+  /**
+   * Waits until no event is pending (pendingEvents() is 0 twice, a second apart: a handled event may have
+   * written the next one of its chain to an outbox in between); resolves with the seconds it took.
+   */
+  async eventsSettled(timeoutMs = 300_000): Promise<number> {
+    const started = performance.now();
+    let quietChecks = 0;
+    while (quietChecks < 2) {
+      if (performance.now() - started > timeoutMs) {
+        throw new Error(`events still pending after ${timeoutMs / 1000} s`);
+      }
+      quietChecks = (await this.pendingEvents()) === 0 ? quietChecks + 1 : 0;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
+    return Math.round((performance.now() - started) / 100) / 10;
   }
 
   get inboundEmailSecret(): string {
