@@ -280,6 +280,107 @@ describe('EventConsumer', () => {
     expect((await attemptsFor(bad.id)).map((attempt) => attempt.delivery_count)).toEqual([1]);
   });
 
+  it('hands consecutive events of a handler with handleMany to it at once, in delivery order, in the batch transaction', async () => {
+    const calls: string[][] = [];
+    const singles: string[] = [];
+    const many = defineHandler(
+      widgetCreated,
+      async (trx: Transaction<ConsumerTables>, event, ctx) => {
+        singles.push(event.id);
+        await applyWidgetCreated.handle(trx, event, ctx);
+      },
+      {
+        async handleMany(trx: Transaction<ConsumerTables>, events) {
+          calls.push(events.map((event) => event.id));
+          const rows = events.map((event) => sql`(${event.id}::uuid, ${event.data.widgetId}::uuid)`);
+          await sql`insert into widget_applied (event_id, widget_id) values ${sql.join(rows)}`.execute(trx);
+        },
+      },
+    );
+    const { consumer, ready } = startConsumer('many', [many], { concurrency: 1 });
+    await consumer.stop(); // the durable exists; the messages pile up and arrive as one batch
+    await ready;
+    const envelopes: Array<{ id: string }> = [];
+    for (let index = 0; index < 5; index += 1)
+      envelopes.push(await publishEnvelope(widgetCreated, newWidget()));
+    const again = startConsumer('many', [many], { concurrency: 1 });
+    await again.ready;
+    await waitFor(async () => ((await inboxCount(database, 'many')) === 5 ? true : undefined), {
+      what: 'the five events applied',
+    });
+    expect(singles).toEqual([]);
+    expect(calls.flat()).toEqual(envelopes.map((envelope) => envelope.id));
+    expect(calls.every((call) => call.length >= 2)).toBe(true);
+    expect(await appliedStats(database)).toEqual({ rows: 5, total: 5, maxPerEvent: 1 });
+    // The inbox claims and the handler's rows committed in one transaction per batch.
+    const inbox = await sql<{ received_at: Date }>`
+      select received_at from inbox where consumer = 'many'`.execute(database.db);
+    expect(new Set(inbox.rows.map((row) => row.received_at.getTime())).size).toBe(calls.length);
+    expect(await counterValue(again.registry, 'cartwatch_events_handled_total', { outcome: 'handled' })).toBe(
+      5,
+    );
+  });
+
+  it('when handleMany throws, applies the batch again one event at a time, so only the failing event is rolled back', async () => {
+    const bad = newWidget();
+    let manyCalls = 0;
+    const failingMany = defineHandler(
+      widgetCreated,
+      async (trx: Transaction<ConsumerTables>, event, ctx) => {
+        if (event.data.widgetId === bad.widgetId) {
+          await sql`insert into attempt_log (event_id, delivery_count) values (${event.id}, ${ctx.deliveryCount})`.execute(
+            database.db,
+          );
+          throw new Error('this widget cannot be created');
+        }
+        await applyWidgetCreated.handle(trx, event, ctx);
+      },
+      {
+        async handleMany(trx: Transaction<ConsumerTables>, events) {
+          manyCalls += 1;
+          // Writes first, then fails: the rollback must undo these writes too.
+          for (const event of events)
+            await applyWidgetCreated.handle(trx, event, { working() {}, deliveryCount: 1 });
+          throw new Error('one of these widgets cannot be created');
+        },
+      },
+    );
+    const { consumer, ready } = startConsumer('many-failing', [failingMany], {
+      concurrency: 1,
+      maxDeliver: 1,
+    });
+    await consumer.stop();
+    await ready;
+    const good = [
+      await publishEnvelope(widgetCreated, newWidget()),
+      await publishEnvelope(widgetCreated, bad),
+      await publishEnvelope(widgetCreated, newWidget()),
+    ];
+    const failing = good.splice(1, 1)[0];
+    const again = startConsumer('many-failing', [failingMany], { concurrency: 1, maxDeliver: 1 });
+    await again.ready;
+    await waitFor(async () => ((await deadLetters('many-failing')).length === 1 ? true : undefined), {
+      what: 'the failing event dead-lettered',
+    });
+    await waitFor(async () => ((await inboxCount(database, 'many-failing')) === 2 ? true : undefined), {
+      what: 'the two good events applied',
+    });
+    expect(manyCalls).toBeGreaterThanOrEqual(1);
+    const applied = await sql<{ event_id: string; applied_count: number }>`
+      select event_id, applied_count from widget_applied order by event_id`.execute(database.db);
+    expect(applied.rows).toEqual(
+      good
+        .map((envelope) => ({ event_id: envelope.id, applied_count: 1 }))
+        .sort((a, b) => (a.event_id < b.event_id ? -1 : 1)),
+    );
+    expect((await attemptsFor(failing?.id ?? '')).map((attempt) => attempt.delivery_count)).toEqual([1]);
+    expect((await deadLetters('many-failing'))[0]).toMatchObject({
+      eventId: failing?.id,
+      reason: 'handler_failed',
+      error: 'this widget cannot be created',
+    });
+  });
+
   it('lets a long handler keep its message with working() instead of being redelivered', async () => {
     const slow = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
       for (let step = 0; step < 6; step += 1) {
