@@ -1,5 +1,5 @@
 /** SQL of the outbox relay. All names unqualified: the connection's search_path is the service schema. */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type pg from 'pg';
 import {
   OUTBOX_CHANNEL_PREFIX,
@@ -25,14 +25,36 @@ export interface OutboxInsert {
 }
 
 const INSERT_CHUNK = 1_000;
+/** Statement texts by row count (the usual counts repeat: 1, a service's batch size, a full chunk). */
+const insertTexts = new Map<number, string>();
+const MAX_CACHED_TEXTS = 64;
 
-/** Multi-row inserts in the given order; three parameters per row, so chunks stay far below Postgres' 65535. */
+/** `insert into outbox ... values ($1::uuid, $2, $3::jsonb), ...` for `count` rows. */
+export function outboxInsertText(count: number): string {
+  let text = insertTexts.get(count);
+  if (text === undefined) {
+    const values = Array.from(
+      { length: count },
+      (_, row) => `($${3 * row + 1}::uuid, $${3 * row + 2}, $${3 * row + 3}::jsonb)`,
+    );
+    text = `insert into outbox (id, type, payload) values ${values.join(', ')}`;
+    if (insertTexts.size < MAX_CACHED_TEXTS) insertTexts.set(count, text);
+  }
+  return text;
+}
+
+/**
+ * Multi-row inserts in the given order; three parameters per row, so chunks stay far below Postgres' 65535.
+ * The statement is written directly (a cached text per row count and a flat parameter list) instead of
+ * through Kysely's `sql` templates, whose per-row nodes and compilation were 7 % of the producing
+ * process's CPU in the event benchmark.
+ */
 export async function insertOutboxRows(db: AnyExecutor, rows: readonly OutboxInsert[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const chunk = rows
-      .slice(start, start + INSERT_CHUNK)
-      .map((row) => sql`(${row.id}::uuid, ${row.type}, ${row.payload}::jsonb)`);
-    await sql`insert into outbox (id, type, payload) values ${sql.join(chunk)}`.execute(db);
+    const chunk = rows.slice(start, start + INSERT_CHUNK);
+    const parameters: string[] = [];
+    for (const row of chunk) parameters.push(row.id, row.type, row.payload);
+    await db.executeQuery(CompiledQuery.raw(outboxInsertText(chunk.length), parameters));
   }
 }
 
