@@ -119,7 +119,10 @@ export interface EventConsumerOptions {
   maxDeliver?: number;
   /** Redelivery delay after failed attempt N (index N-1, the last repeats); default 1 s, 5 s, 15 s, 60 s. */
   backoffMs?: readonly number[];
-  /** Messages per transaction; default 50 (below Postgres' 64 cached subtransactions). */
+  /**
+   * Messages per transaction on the fast path; default 200 (the isolated path, one savepoint per message,
+   * uses transactions of at most 50: below Postgres' 64 cached subtransactions).
+   */
   batchSize?: number;
   /**
    * Batches processed in parallel, each in its own transaction (and pool connection); default 4.
@@ -139,6 +142,13 @@ const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 /** Messages per transaction on the isolated path: below Postgres' 64 cached subtransactions. */
 const ISOLATED_CHUNK = 50;
 const MAX_BATCH = 500;
+/**
+ * Fast-path batch by default: per batch the consumer sends five statements and one ack flush, so larger
+ * batches cost less per event (the event benchmark: 190-207 us of CPU per event at 50, 167-173 at 200).
+ * A batch holds one advisory lock per user (and declared key) until commit: 4 lanes x 200 per consumer
+ * replica must fit Postgres' lock table (max_locks_per_transaction x max_connections, 64 x 400 deployed).
+ */
+const DEFAULT_BATCH = 200;
 
 /**
  * Thrown out of a batch transaction without savepoints when a handler fails: the batch is redone isolated.
@@ -215,7 +225,7 @@ export class EventConsumer {
     this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
     this.#maxDeliver = options.maxDeliver ?? 5;
     this.#backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? 50, MAX_BATCH));
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH, MAX_BATCH));
     this.#ackWaitMs = options.ackWaitMs ?? 30_000;
     this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
     this.#handlersByType = new Map(options.handlers.map((handler) => [handler.definition.type, handler]));

@@ -381,6 +381,62 @@ describe('EventConsumer', () => {
     });
   });
 
+  it('applies up to 200 waiting messages in one transaction by default, and a failing one in isolated transactions of at most 50', async () => {
+    const bad = newWidget();
+    const calls = new Map<string, number>();
+    const handler = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
+      calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+      if (event.data.widgetId === bad.widgetId) throw new Error('this widget cannot be created');
+      await applyWidgetCreated.handle(trx, event, ctx);
+    });
+    const perTransaction = async (consumer: string) =>
+      (
+        await sql<{ n: number }>`
+          select count(*)::int as n from inbox where consumer = ${consumer} group by received_at`.execute(
+          database.db,
+        )
+      ).rows.map((row) => row.n);
+
+    // 150 good events waiting: the default batch takes more than the former 50 at once.
+    const first = startConsumer('big-batch', [handler], { concurrency: 1 });
+    await first.consumer.stop();
+    await first.ready;
+    for (let index = 0; index < 150; index += 1) await publishEnvelope(widgetCreated, newWidget());
+    const again = startConsumer('big-batch', [handler], { concurrency: 1 });
+    await again.ready;
+    await waitFor(async () => ((await inboxCount(database, 'big-batch')) === 150 ? true : undefined), {
+      what: 'the 150 events applied',
+    });
+    expect(Math.max(...(await perTransaction('big-batch')))).toBeGreaterThan(50);
+    await again.consumer.stop();
+
+    // 120 more with one failing: the batch is rolled back and redone in transactions of at most 50.
+    await (await jetstreamManager(stream.nc)).streams.purge(stream.streamName);
+    const failing = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    await failing.consumer.stop();
+    await failing.ready;
+    const ids: string[] = [];
+    for (let index = 0; index < 120; index += 1) {
+      ids.push((await publishEnvelope(widgetCreated, index === 60 ? bad : newWidget())).id);
+    }
+    const third = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    await third.ready;
+    await waitFor(async () => ((await deadLetters('big-failing')).length === 1 ? true : undefined), {
+      what: 'the failing event dead-lettered',
+    });
+    await waitFor(async () => ((await inboxCount(database, 'big-failing')) === 119 ? true : undefined), {
+      what: 'the 119 good events applied',
+    });
+    const sizes = await perTransaction('big-failing');
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(119);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    const applied = await sql<{ n: number; max: number }>`
+      select count(*)::int as n, max(applied_count)::int as max from widget_applied
+      where event_id = any(${ids}::uuid[])`.execute(database.db);
+    expect(applied.rows[0]).toEqual({ n: 119, max: 1 });
+    expect(calls.get(ids[60] ?? '')).toBe(1);
+  });
+
   it('lets a long handler keep its message with working() instead of being redelivered', async () => {
     const slow = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
       for (let step = 0; step < 6; step += 1) {
