@@ -47,7 +47,7 @@ const config = {
   latency: { ratePerSecond: 500, seconds: 20 },
   relay: { batchSize: Number(process.env.RB ?? 500) },
   consumer: {
-    batchSize: Number(process.env.CB ?? 50),
+    batchSize: Number(process.env.CB ?? 200), // the consumer's default
     concurrency: Number(process.env.CC ?? 4),
     // consumer-service.ts reads it too: its handler then has no handleMany (one insert per event).
     oneByOne: process.env.BENCH_EVENTS_ONE_BY_ONE === '1',
@@ -609,13 +609,23 @@ Changes, in the order they paid off:
    "A batch"; tests in packages/events/test/event-consumer.test.ts). Consuming process **150 -> 84 us**,
    its Postgres backends **84 -> 31 us** per event (393 -> 267 us in total, same load). The consumer now
    sends 5 statements per batch (begin, user locks, inbox claim + tombstones, the handler's insert,
-   commit), 416-423 transactions of ~48 events in the burst.
+   commit): 416-423 transactions of ~48 events in the burst, with batches of at most 50 then.
 2. **Relay: one subscription collects a round's PubAcks.** Every row of a round is published with
    \`Nats-Msg-Id\` and a reply subject \`<inbox>.<n>\` of one long-lived wildcard subscription, with one
    timer for the round (packages/events/src/pipelined-publish.ts); the acknowledged prefix is marked as
    before. No request objects, timers or \`RequestError\`s per row. Producing process **66 -> 45 us** per
-   event (267 -> 206 us in total).
-3. Looked at and left: zod (2-5 % of either process; it is the validation on publish and receipt), pino
+   event (267 -> 206 us in total). The producer's outbox insert also skips Kysely's per-row \`sql\`
+   templates now (a cached statement text per row count; kysely was 7 % of the producing process); its
+   effect is within the noise of these runs.
+3. **Consumer batches of up to 200 by default (were 50).** With one handler statement per batch, the
+   per-batch statements and the ack flush are most of what the consumer pays per event, so larger batches
+   pay off now (the round before measured 200 as no better, with one insert per event). Paired runs at load
+   3.6-5.2 (us per event, ratio): batches of 50: 207 us (22.1 %), 190 us (21.9 %); 100: 182 us (21.5 %), 174 us
+   (23.9 %); 200: 173 us (23.8 %), 172 us (26.5 %). The isolated path still uses transactions of at most 50
+   (subtransaction cache). A batch holds an advisory lock per user until commit: 4 lanes x 200 per consumer
+   replica must fit Postgres' lock table (64 x \`max_connections\` = 25,600 entries as deployed;
+   packages/events/README.md, "A batch"). In the final runs: 149-210 transactions of 95-134 events.
+4. Looked at and left: zod (2-5 % of either process; it is the validation on publish and receipt), pino
    (not in the profile), JSON (one parse per message on receipt, one stringify on publish; the relay sends
    the stored text), per-event metrics (prom-client 0.4 %), kysely in the backbone's own statements (sql
    templates, compiled once per batch; over half of kysely's 7.5 % in the consumer now is the
@@ -624,21 +634,22 @@ Changes, in the order they paid off:
    and those nak'ed for a later retry, which would be lost; and \`ack_policy\` of an existing durable cannot
    be changed.
 
-After the round, in the burst (the profiled run): the consuming process's top self time is the socket
+After changes 1 and 2, in the burst (profiled, batches of at most 50): the consuming process's top self time is the socket
 writes (16 % \`writev\`, 16 % \`writeBuffer\`, per batch now), GC 8 %, then nothing above 2.2 % (\`msg.json\`
 2.2 %, pg array parameters 1.6 %, JetStream's delivery-info parse 1.6 %; by package nats.js 11 %, kysely
 7.5 %, pg 8.9 %, zod 2.8 %); the producing process's: socket writes 28 %, GC 7.8 %, the publish loop 4.9 %,
 UTF-8 encoding of payloads 5.6 %, zod 5.2 % (envelope validation), kysely 7.1 % (the 100-row outbox
 insert), nats.js 5.2 %. What is left is spread over per-message work: no single function dominates.
 
-Runs of this round (load average 5-17, other work on the machine; us of CPU per event in the burst, ratio to
-the raw publish of the same run): baseline 393 us, 12.4 %; with \`handleMany\` 267 us, 14.7 %; with both
-changes 206 us (23.2 %), 228 us (25.7 %, load 9.3), and the two final runs 188 us (21.1 %, load 7.7) and
-209 us (22.9 %, load 7.8, 2026-12-08T02:07: 8,285 events/s against 36,243 msg/s raw); the same code without
-\`handleMany\` (\`BENCH_EVENTS_ONE_BY_ONE=1\`, load 16.9): 335 us, 13.3 %. p99 at 500 events/s varied from
-18.9 ms (02:07) to 343 ms with the load in these runs, baseline included (273.6 ms at load 5.9; 172 ms in
-the 188 us run); the latency phase writes one event
-per transaction, so its consumer batches hold one event each and \`handleMany\` does not apply there.
+Runs of this round (load average 3-17, other work on the machine; us of CPU per event in the burst, ratio to
+the raw publish of the same run): baseline 393 us, 12.4 %; with \`handleMany\` 267 us, 14.7 %; with the relay
+change too 188-228 us, 20.0-25.7 % (5 runs); the same code without \`handleMany\`
+(\`BENCH_EVENTS_ONE_BY_ONE=1\`, load 16.9): 335 us, 13.3 %; the final code (batches of 200): **164 us, 22.0 %**
+(load 4.0; 10,586 events/s against 48,012 msg/s raw) and **174 us, 19.2 %** (load 3.5; other work took the
+CPUs during that burst, which kept only 0.89 CPUs busy: 5,114 events/s against 26,574 msg/s). p99 at 500
+events/s: 24.0 and 19.0 ms in the final runs, 14.3-343 ms over all runs of the round with the load
+(273.6 ms in the baseline run at load 5.9); the latency phase writes one event per transaction, so its
+consumer batches hold one event each and neither \`handleMany\` nor the batch size changes it.
 No \`pg_stat_statements\`: it needs \`shared_preload_libraries\` and a restart of the shared Postgres; the
 per-backend CPU above splits Postgres by role instead.
 
@@ -682,10 +693,12 @@ lock, a tombstone lookup and a share of the handler's insert in the consumer, tw
 each, and the per-message work of two Node processes (decode, validate, route to a lane, ack; build,
 validate and encode on the other side); raw publish is one client and the NATS server. At
 ~${throughput.cpu.microsecondsPerEvent} us of CPU per event the two CPUs cap end to end at ~${Math.round((machine.nproc * 1e6) / throughput.cpu.microsecondsPerEvent)} events/s; at the CPU the burst
-actually got in this run (${round(throughput.cpu.seconds.total / throughput.seconds, 2)} CPUs, the rest went to other work), 30 % of the raw rate needs
-~${Math.round(((throughput.cpu.seconds.total / throughput.seconds) * 1e6) / (0.3 * raw.messagesPerSecond))} us per event. On a quiet machine (raw 41,150 msg/s on 2026-12-07) 30 % needs at most 162 us per event even with both
-CPUs to itself. After this round no component is a single hot spot: the per-batch costs are
-spread over ~48 events, and what is left per event is the NATS server's share (publish, store, deliver,
+actually kept busy in this run (${round(throughput.cpu.seconds.total / throughput.seconds, 2)} CPUs), 30 % of the raw rate needs
+~${Math.round(((throughput.cpu.seconds.total / throughput.seconds) * 1e6) / (0.3 * raw.messagesPerSecond))} us per event. Against a quiet machine's raw rate (41,150 msg/s on 2026-12-07) 30 % needs at most 162 us per event with both
+CPUs to itself, about what the burst now costs (164-174 us), but the burst keeps only ~1.7 of the 2 CPUs
+busy (its stages wait on each other's round trips and commits), and today's raw rate reached 48,012 msg/s,
+against which 30 % needs 139 us. After this round no component is a single hot spot: the per-batch costs are
+spread over ~100-135 events, and what is left per event is the NATS server's share (publish, store, deliver,
 ack), the Postgres rows every event needs (outbox row written, read and marked; inbox row; the handler's
 row) and per-message JavaScript spread thinly across nats.js, pg, kysely, zod and GC (profile above).
 Left alone: the relay's mark is an update of 500 rows that also changes the partial index's predicate, so
