@@ -8,8 +8,9 @@
  * As in production, the producing service (writes + its relay, this process) and the consuming service
  * (consumer-service.ts, a child process) are separate processes sharing the machine.
  * Run from the repo root after building: `pnpm exec tsx bench/events/run.ts`. To try other settings:
- * CB (consumer batch), CC (consumer lanes), RB (relay batch); BENCH_EVENTS_CPU_PROF=<dir> profiles the
- * consuming process.
+ * CB (consumer batch), CC (consumer lanes), RB (relay batch), BENCH_EVENTS_ONE_BY_ONE=1 (the consumer's
+ * handler without handleMany: one insert per event); BENCH_EVENTS_CPU_PROF=<dir> profiles the consuming
+ * process (summarise it with profile-summary.ts).
  * Uses its own schema and streams and removes them afterwards. Results: bench/results/events-<date>.json
  * and bench/results/events.md.
  */
@@ -45,7 +46,12 @@ const config = {
   sustained: { ratePerSecond: 3_000, seconds: 10, perTransaction: 50 },
   latency: { ratePerSecond: 500, seconds: 20 },
   relay: { batchSize: Number(process.env.RB ?? 500) },
-  consumer: { batchSize: Number(process.env.CB ?? 50), concurrency: Number(process.env.CC ?? 4) },
+  consumer: {
+    batchSize: Number(process.env.CB ?? 200), // the consumer's default
+    concurrency: Number(process.env.CC ?? 4),
+    // consumer-service.ts reads it too: its handler then has no handleMany (one insert per event).
+    oneByOne: process.env.BENCH_EVENTS_ONE_BY_ONE === '1',
+  },
   pool: { service: 10, producer: 10, consumer: 10 },
   timeoutMs: 180_000,
 };
@@ -295,10 +301,17 @@ async function measureThroughput(
   }
   const seconds = (performance.now() - started) / 1000;
   const cpu = cpuBetween(cpuBefore, await cpuSnapshot(serviceDb, consumerPid), events);
+  // The consumer's transactions: an inbox row's received_at is now(), its transaction's start.
+  const transactions = await sql<{ n: number }>`
+    select count(distinct received_at)::int as n from inbox
+    where event_id in (select event_id from bench_applied where phase = 'throughput')`.execute(serviceDb.db);
+  const consumerTransactions = transactions.rows[0]?.n ?? 0;
   return {
     events,
     perTransaction,
     producers,
+    consumerTransactions,
+    meanConsumerBatch: round(events / Math.max(1, consumerTransactions), 1),
     producerSeconds: round((producedAt - started) / 1000, 2),
     producerEventsPerSecond: Math.round(events / ((producedAt - started) / 1000)),
     seconds: round(seconds, 2),
@@ -524,7 +537,7 @@ ${machine.loadAverage1m} when the run started (other work on the machine makes t
 | measurement | result | target |
 |---|---|---|
 | raw JetStream publish, ${raw.messages} x ${raw.payloadBytes} B, ${raw.inFlight} in flight (the faster of two runs, before and after the burst: ${results.rawRuns.map((run) => run.messagesPerSecond).join(' and ')} msg/s) | **${raw.messagesPerSecond} msg/s** (${raw.seconds} s) | - |
-| end to end, ${throughput.events} events (producer batches of ${throughput.perTransaction}, ${throughput.producers} producers) | **${throughput.eventsPerSecond} events/s** (${throughput.seconds} s; producer alone ${throughput.producerEventsPerSecond}/s) = **${Math.round(results.ratioOfRaw * 1000) / 10} %** of raw publish | >= ${targets.ratioOfRaw * 100} % of raw publish: ${mark(targets.ratioMet)} |
+| end to end, ${throughput.events} events (producer batches of ${throughput.perTransaction}, ${throughput.producers} producers) | **${throughput.eventsPerSecond} events/s** (${throughput.seconds} s; producer alone ${throughput.producerEventsPerSecond}/s; ${throughput.consumerTransactions} consumer transactions, ${throughput.meanConsumerBatch} events each) = **${Math.round(results.ratioOfRaw * 1000) / 10} %** of raw publish | >= ${targets.ratioOfRaw * 100} % of raw publish: ${mark(targets.ratioMet)} |
 | end to end at a steady ${sustained.offeredRatePerSecond} events/s for ${sustained.events / sustained.offeredRatePerSecond} s (batches of ${results.config.sustained.perTransaction}) | handled **${sustained.handledRatePerSecond} events/s**; last event handled ${sustained.drainAfterLastWriteMs} ms after the last write; max backlog ${sustained.maxBacklog} | keeps up: ${mark(sustained.drainAfterLastWriteMs < 2_000)} |
 | latency at ${latency.targetRatePerSecond} events/s for ${latency.events / latency.targetRatePerSecond} s (one transaction per event) | p50 **${latency.p50Ms} ms**, p95 **${latency.p95Ms} ms**, p99 **${latency.p99Ms} ms**, max ${latency.maxMs} ms | p99 < ${targets.latencyP99Ms} ms: ${mark(targets.latencyMet)} |
 
@@ -534,9 +547,10 @@ ${integrity.exactlyOnce ? 'each event applied exactly once' : '**MISMATCH**'}.
 
 Every event carries a \`userId\` (one of 1,000), as most CartWatch events do, so each consumer batch
 also locks its users and reads their deletion tombstones (docs/architecture.md#events).
-Settings: relay batch ${results.config.relay.batchSize} rows (pipelined publishes, PubAcks awaited in order),
+Settings: relay batch ${results.config.relay.batchSize} rows (pipelined publishes, the PubAcks collected by one subscription),
 consumer batch <= ${results.config.consumer.batchSize} messages per transaction (no savepoints unless a handler fails) in
-${results.config.consumer.concurrency} parallel lanes. Processes: the producing service (this script: producer writes on a pool of
+${results.config.consumer.concurrency} parallel lanes; the handler writes one row per event, through \`handleMany\` one multi-row
+insert per run of events (${results.config.consumer.oneByOne ? '**turned off for this run** (`BENCH_EVENTS_ONE_BY_ONE=1`): one insert per event' : '`BENCH_EVENTS_ONE_BY_ONE=1` turns it off'}). Processes: the producing service (this script: producer writes on a pool of
 ${results.config.pool.producer}, relay on a pool of ${results.config.pool.service}) and the consuming service (a child process,
 pool of ${results.config.pool.consumer}), all on the same machine as Postgres and NATS.
 Latency is \`handled_at\` (clock_timestamp() of the handler's insert) minus the envelope's \`occurredAt\`
@@ -565,9 +579,83 @@ runs of ${results.notifyCost.transactionsPerRun}): ${results.notifyCost.withoutN
 PostgreSQL 15 takes a database-wide lock for NOTIFY at commit and holds it through the WAL flush, so every
 transaction that writes an event commits one at a time, across all services sharing the database.
 
-## What profiling changed
+## What profiling changed (2026-12-08)
 
-Before this round (2026-12-07, same machine, load average 7.4, events without \`userId\`): raw publish
+Profiles: \`BENCH_EVENTS_CPU_PROF=<dir> pnpm exec tsx --cpu-prof --cpu-prof-dir <dir2> bench/events/run.ts\`,
+summarised for the burst only with \`pnpm exec tsx bench/events/profile-summary.ts <dir> --timeline\` then
+\`--from <s> --to <s>\` (self time by function and by package). Before this round, in the burst (the
+same code as the round before; today's baseline run: **393 us per event**, 12.4 % of raw at load 5.9):
+
+- consuming process: 30 % \`writev\`, i.e. pg sending an extended-protocol query (Parse/Bind/Execute in one
+  corked write), one per event for the handler's own insert; 7 % \`writeBuffer\` (NATS ack flushes, BEGIN,
+  COMMIT); kysely 9.7 % (compiling that insert, per event); GC 8 %; nats.js 8.7 %; zod 1.4 %; prom-client
+  0.5 %, pino nothing;
+- producing process: nats.js 22 %, of which 9.3 % constructing \`RequestError("cancelled")\` with its stack
+  trace after every PubAck (\`RequestOne.cancel\`, \`js.publish\` is a request per message, even with
+  \`noAsyncTraces\`), plus the request's mux entry, timer and promise; GC 11.6 %; zod 2.3 %.
+
+The profiler samples wall time while the event loop is not idle: a socket write that wakes Postgres or NATS
+on these 2 vCPUs is often preempted by the process it woke, so the write functions' share is mostly time
+off the CPU (the consumer's profile counted 3.2 s busy in the burst while /proc counted 1.83 s of CPU).
+Their count is what costs: every write is a context switch to another process and back.
+
+Changes, in the order they paid off:
+
+1. **Handlers may take consecutive events at once (\`handleMany\`).** On a batch's fast path, each run of
+   two or more consecutive events of one handler goes to its \`handleMany(trx, events)\` in delivery order;
+   the benchmark's handler writes them with one multi-row insert. A \`user.deleted\` is still handled
+   alone and flushes the run before it, so tombstones are checked as before; if \`handleMany\` throws, the
+   batch is rolled back and applied one event per savepoint through \`handle\` (packages/events/README.md,
+   "A batch"; tests in packages/events/test/event-consumer.test.ts). Consuming process **150 -> 84 us**,
+   its Postgres backends **84 -> 31 us** per event (393 -> 267 us in total, same load). The consumer now
+   sends 5 statements per batch (begin, user locks, inbox claim + tombstones, the handler's insert,
+   commit): 416-423 transactions of ~48 events in the burst, with batches of at most 50 then.
+2. **Relay: one subscription collects a round's PubAcks.** Every row of a round is published with
+   \`Nats-Msg-Id\` and a reply subject \`<inbox>.<n>\` of one long-lived wildcard subscription, with one
+   timer for the round (packages/events/src/pipelined-publish.ts); the acknowledged prefix is marked as
+   before. No request objects, timers or \`RequestError\`s per row. Producing process **66 -> 45 us** per
+   event (267 -> 206 us in total). The producer's outbox insert also skips Kysely's per-row \`sql\`
+   templates now (a cached statement text per row count; kysely was 7 % of the producing process); its
+   effect is within the noise of these runs.
+3. **Consumer batches of up to 200 by default (were 50).** With one handler statement per batch, the
+   per-batch statements and the ack flush are most of what the consumer pays per event, so larger batches
+   pay off now (the round before measured 200 as no better, with one insert per event). Paired runs at load
+   3.6-5.2 (us per event, ratio): batches of 50: 207 us (22.1 %), 190 us (21.9 %); 100: 182 us (21.5 %), 174 us
+   (23.9 %); 200: 173 us (23.8 %), 172 us (26.5 %). The isolated path still uses transactions of at most 50
+   (subtransaction cache). A batch holds an advisory lock per user until commit: 4 lanes x 200 per consumer
+   replica must fit Postgres' lock table (64 x \`max_connections\` = 25,600 entries as deployed;
+   packages/events/README.md, "A batch"). In the final runs: 149-210 transactions of 95-134 events.
+4. Looked at and left: zod (2-5 % of either process; it is the validation on publish and receipt), pino
+   (not in the profile), JSON (one parse per message on receipt, one stringify on publish; the relay sends
+   the stored text), per-event metrics (prom-client 0.4 %), kysely in the backbone's own statements (sql
+   templates, compiled once per batch; over half of kysely's 7.5 % in the consumer now is the
+   benchmark handler's 50-row insert). Acking a batch with one ack (\`ack_policy: all\`) is not safe here: an ack
+   acknowledges every earlier message of the durable, including those of the other lanes still in flight
+   and those nak'ed for a later retry, which would be lost; and \`ack_policy\` of an existing durable cannot
+   be changed.
+
+After changes 1 and 2, in the burst (profiled, batches of at most 50): the consuming process's top self time is the socket
+writes (16 % \`writev\`, 16 % \`writeBuffer\`, per batch now), GC 8 %, then nothing above 2.2 % (\`msg.json\`
+2.2 %, pg array parameters 1.6 %, JetStream's delivery-info parse 1.6 %; by package nats.js 11 %, kysely
+7.5 %, pg 8.9 %, zod 2.8 %); the producing process's: socket writes 28 %, GC 7.8 %, the publish loop 4.9 %,
+UTF-8 encoding of payloads 5.6 %, zod 5.2 % (envelope validation), kysely 7.1 % (the 100-row outbox
+insert), nats.js 5.2 %. What is left is spread over per-message work: no single function dominates.
+
+Runs of this round (load average 3-17, other work on the machine; us of CPU per event in the burst, ratio to
+the raw publish of the same run): baseline 393 us, 12.4 %; with \`handleMany\` 267 us, 14.7 %; with the relay
+change too 188-228 us, 20.0-25.7 % (5 runs); the same code without \`handleMany\`
+(\`BENCH_EVENTS_ONE_BY_ONE=1\`, load 16.9): 335 us, 13.3 %; the final code (batches of 200): **164 us, 22.0 %**
+(load 4.0; 10,586 events/s against 48,012 msg/s raw) and **174 us, 19.2 %** (load 3.5; other work took the
+CPUs during that burst, which kept only 0.89 CPUs busy: 5,114 events/s against 26,574 msg/s). p99 at 500
+events/s: 24.0 and 19.0 ms in the final runs, 14.3-343 ms over all runs of the round with the load
+(273.6 ms in the baseline run at load 5.9); the latency phase writes one event per transaction, so its
+consumer batches hold one event each and neither \`handleMany\` nor the batch size changes it.
+No \`pg_stat_statements\`: it needs \`shared_preload_libraries\` and a restart of the shared Postgres; the
+per-backend CPU above splits Postgres by role instead.
+
+## The round before (2026-12-07)
+
+Before it (same machine, load average 7.4, events without \`userId\`): raw publish
 24,664 msg/s, end to end 1,820 events/s = **7.4 %**, p99 116.7 ms at 500 events/s. The issue's quiet-machine
 figures were 4,137 events/s = 12 %. Changes, in the order they paid off:
 
@@ -595,21 +683,28 @@ figures were 4,137 events/s = 12 %. Changes, in the order they paid off:
 4. Measured and not kept: consumer batches of 200 instead of 50 (CPU per event unchanged: 397 vs 389 us),
    and 2 lanes instead of 4 (slower).
 
-Profile of the consuming process (\`BENCH_EVENTS_CPU_PROF\`): of its busy time, 39 % is pg's
-\`Query.submit\`, i.e. the socket write of each query (one writev syscall per query, expensive on this VM),
-7 % parsing results, 6 % GC, ~3 % zod and JSON; the per-event floor is the handler's own insert and the
-NATS ack. The producing process spends ~3 % in nats.js creating a \`RequestError("cancelled")\`, with its
-stack trace, after every PubAck (\`RequestOne.cancel\`, even with \`noAsyncTraces\`).
-No \`pg_stat_statements\`: it needs \`shared_preload_libraries\` and a restart of the shared Postgres.
+Its profile, after its changes: 39 % of the consuming process's busy time was pg's \`Query.submit\` (one
+socket write per query; the handler's own insert per event was the floor), ~3 % of the producing process
+nats.js's \`RequestError\`s.
 
 **Why 30 % is out of reach here.** The table above is the measured split: each event costs a Postgres
 insert and a share of a commit in the producer, a select and an update in the relay, an inbox row, a user
-lock, a tombstone lookup and the handler's insert in the consumer, two JetStream hops and two Node
-processes; raw publish is one client and the NATS server. At ~${throughput.cpu.microsecondsPerEvent} us of CPU per event the two CPUs
-cap end to end at ~${Math.round((machine.nproc * 1e6) / throughput.cpu.microsecondsPerEvent)} events/s, well under 30 % of a raw rate of
-${raw.messagesPerSecond} msg/s; the consumer (its process and its Postgres backends) is more than half of it and its
-floor is one query per event, the handler's. Not done: the relay marking one round while publishing
-the next (the relay is no longer the stage that lags: see the timeline in the JSON).
+lock, a tombstone lookup and a share of the handler's insert in the consumer, two JetStream hops with an ack
+each, and the per-message work of two Node processes (decode, validate, route to a lane, ack; build,
+validate and encode on the other side); raw publish is one client and the NATS server. At
+~${throughput.cpu.microsecondsPerEvent} us of CPU per event the two CPUs cap end to end at ~${Math.round((machine.nproc * 1e6) / throughput.cpu.microsecondsPerEvent)} events/s; at the CPU the burst
+actually kept busy in this run (${round(throughput.cpu.seconds.total / throughput.seconds, 2)} CPUs), 30 % of the raw rate needs
+~${Math.round(((throughput.cpu.seconds.total / throughput.seconds) * 1e6) / (0.3 * raw.messagesPerSecond))} us per event. Against a quiet machine's raw rate (41,150 msg/s on 2026-12-07) 30 % needs at most 162 us per event with both
+CPUs to itself, about what the burst now costs (164-174 us), but the burst keeps only ~1.7 of the 2 CPUs
+busy (its stages wait on each other's round trips and commits), and today's raw rate reached 48,012 msg/s,
+against which 30 % needs 139 us. After this round no component is a single hot spot: the per-batch costs are
+spread over ~100-135 events, and what is left per event is the NATS server's share (publish, store, deliver,
+ack), the Postgres rows every event needs (outbox row written, read and marked; inbox row; the handler's
+row) and per-message JavaScript spread thinly across nats.js, pg, kysely, zod and GC (profile above).
+Left alone: the relay's mark is an update of 500 rows that also changes the partial index's predicate, so
+no update is HOT (new entries in all three outbox indexes per row); the relay reads the payload as
+\`jsonb\` converted back to text; and services' handlers do not have \`handleMany\` yet (without it, a
+consumer costs one statement per event: 335 us per event in the \`BENCH_EVENTS_ONE_BY_ONE=1\` run above).
 `;
 }
 

@@ -3,14 +3,13 @@
  *
  * One relay per schema is active at a time: it holds a session-level advisory lock on a dedicated
  * connection (which also LISTENs for the outbox channel); other replicas stay idle and retry the lock.
- * A batch is published pipelined (every publish started, PubAcks awaited in order) and only the
- * acknowledged prefix is marked, so a failure never lets a later row overtake an earlier one for good.
+ * A batch is published pipelined (every publish sent, all PubAcks collected by one subscription,
+ * pipelined-publish.ts) and only the acknowledged prefix is marked, so a failure never lets a later row overtake an earlier one for good.
  * A crash between publish and mark republishes the same msgID: JetStream's duplicate window drops it and
  * consumer inboxes would de-duplicate it anyway.
  */
 import { SUBJECT_PREFIX } from '@cartwatch/common-types';
 import { exponentialBackoffMs } from '@cartwatch/service-kit';
-import { type JetStreamClient, jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import type { Logger } from 'pino';
@@ -31,6 +30,7 @@ import {
   RELAY_LOCK_CLASS,
   RELAY_WRITERS_SUFFIX,
 } from './outbox-channel.js';
+import { PipelinedPublisher } from './pipelined-publish.js';
 import type { AnyDatabase } from './schema-agnostic.js';
 
 export interface OutboxRelayOptions {
@@ -52,7 +52,7 @@ export interface OutboxRelayOptions {
   lingerMs?: number;
   /** How often an idle replica retries the leader lock; default 5 s. */
   lockRetryMs?: number;
-  /** PubAck timeout per message; default 5 s. */
+  /** How long a round waits for its PubAcks; default 5 s. */
   publishTimeoutMs?: number;
   /** Backoff after a failed round: 100 ms doubling up to this cap (with jitter); default 5 s. */
   maxBackoffMs?: number;
@@ -79,7 +79,7 @@ const BACKOFF_BASE_MS = 100;
 export class OutboxRelay {
   readonly #options: OutboxRelayOptions;
   readonly #logger: Logger;
-  readonly #js: JetStreamClient;
+  readonly #publisher: PipelinedPublisher;
   readonly #metrics: EventMetrics;
   readonly #subjectPrefix: string;
   readonly #batchSize: number;
@@ -103,7 +103,7 @@ export class OutboxRelay {
   constructor(options: OutboxRelayOptions) {
     this.#options = options;
     this.#logger = options.logger.child({ component: 'outbox-relay', schema: options.database.schema });
-    this.#js = jetstream(options.nc, { timeout: options.publishTimeoutMs ?? 5_000 });
+    this.#publisher = new PipelinedPublisher(options.nc, options.publishTimeoutMs ?? 5_000);
     this.#metrics = registerEventMetrics(options.registry);
     this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
     this.#batchSize = options.batchSize ?? 500;
@@ -146,6 +146,7 @@ export class OutboxRelay {
       if (this.#isLeader) await this.#flush();
     } finally {
       this.#metrics.backlogSources.delete(this.#options.database.schema);
+      this.#publisher.close();
       await this.#releaseLeadership();
     }
   }
@@ -239,24 +240,24 @@ export class OutboxRelay {
     const rows = await findUnpublished(this.#options.database.pool, this.#batchSize);
     if (rows.length === 0) return 'empty';
 
-    const pubAcks = rows.map((row) =>
-      this.#js.publish(`${this.#subjectPrefix}.${row.type}`, this.#encoder.encode(row.payload), {
-        msgID: row.id,
-      }),
+    const outcomes = await this.#publisher.publishAll(
+      rows.map((row) => ({
+        subject: `${this.#subjectPrefix}.${row.type}`,
+        data: this.#encoder.encode(row.payload),
+        msgId: row.id,
+      })),
     );
-    // We stop awaiting at the first failure; the rest must not surface as unhandled rejections.
-    for (const pubAck of pubAcks) pubAck.catch(() => {});
-
+    // Only the prefix up to the first failure is marked: a later row never overtakes an earlier one.
     const acknowledged: UnpublishedRow[] = [];
-    let failure: { row: UnpublishedRow; error: unknown } | undefined;
+    let failure: { row: UnpublishedRow; error: string } | undefined;
     for (const [index, row] of rows.entries()) {
-      try {
-        await pubAcks[index];
+      const outcome = outcomes[index];
+      if (outcome?.ok) {
         acknowledged.push(row);
-      } catch (error) {
-        failure = { row, error };
-        break;
+        continue;
       }
+      failure = { row, error: outcome?.error ?? 'not published' };
+      break;
     }
 
     await this.#options.faults?.afterPublishBeforeMark?.(acknowledged);
@@ -268,12 +269,11 @@ export class OutboxRelay {
     this.#metrics.outboxPublished.inc({ schema: this.#options.database.schema }, acknowledged.length);
 
     if (failure) {
-      const message = failure.error instanceof Error ? failure.error.message : String(failure.error);
       this.#logger.warn(
-        { seq: failure.row.seq, eventId: failure.row.id, type: failure.row.type, err: failure.error },
+        { seq: failure.row.seq, eventId: failure.row.id, type: failure.row.type, error: failure.error },
         'publishing outbox row failed; retrying with backoff',
       );
-      await recordPublishFailure(db, failure.row.seq, message);
+      await recordPublishFailure(db, failure.row.seq, failure.error);
       return 'failed';
     }
     return rows.length === this.#batchSize ? 'full' : 'partial';

@@ -1,5 +1,5 @@
 /** SQL of the outbox relay. All names unqualified: the connection's search_path is the service schema. */
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type pg from 'pg';
 import {
   OUTBOX_CHANNEL_PREFIX,
@@ -25,6 +25,9 @@ export interface OutboxInsert {
 }
 
 const INSERT_CHUNK = 1_000;
+/** Statement texts by row count (the usual counts repeat: 1, a service's batch size, a full chunk). */
+const insertTexts = new Map<number, string>();
+const MAX_CACHED_TEXTS = 64;
 
 /**
  * The relay's wake-up as a query, run by the statement that writes the outbox rows (docs/events.md,
@@ -39,7 +42,7 @@ const INSERT_CHUNK = 1_000;
  *    evaluates both calls; CASE evaluates them only when the lock was free.
  * current_schema() is the service schema: every connection has search_path=<schema>.
  */
-const WAKE_RELAY = sql.raw(`select case
+const WAKE_RELAY = `select case
     when pg_try_advisory_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}'))
     then concat(
       pg_advisory_unlock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_AWAKE_SUFFIX}')),
@@ -47,23 +50,42 @@ const WAKE_RELAY = sql.raw(`select case
   end as woke
   from (
     select pg_advisory_xact_lock_shared(${RELAY_LOCK_CLASS}, hashtext(current_schema() || '${RELAY_WRITERS_SUFFIX}'))
-    offset 0) as writers`);
+    offset 0) as writers`;
+
+/**
+ * `insert into outbox ... values ($1::uuid, $2, $3::jsonb), ...` for `count` rows; with `wake`, the same
+ * insert as a data-modifying CTE of the relay's wake-up query, so both are one statement.
+ */
+export function outboxInsertText(count: number, wake: boolean): string {
+  const key = wake ? -count : count;
+  let text = insertTexts.get(key);
+  if (text === undefined) {
+    const values = Array.from(
+      { length: count },
+      (_, row) => `($${3 * row + 1}::uuid, $${3 * row + 2}, $${3 * row + 3}::jsonb)`,
+    );
+    const insert = `insert into outbox (id, type, payload) values ${values.join(', ')}`;
+    text = wake ? `with inserted as (${insert}) ${WAKE_RELAY}` : insert;
+    if (insertTexts.size < MAX_CACHED_TEXTS) insertTexts.set(key, text);
+  }
+  return text;
+}
 
 /**
  * Writes the rows in the given order (multi-row inserts, three parameters per row, so chunks stay far
  * below Postgres' 65535) and queues the relay's wake-up, all in the caller's transaction: the last chunk
- * and the wake-up are one statement, so a publish costs one round trip to Postgres.
+ * and the wake-up are one statement, so a publish costs one round trip to Postgres. The statement is
+ * written directly (a cached text per row count and a flat parameter list) instead of through Kysely's
+ * `sql` templates, whose per-row nodes and compilation were 7 % of the producing process's CPU in the
+ * event benchmark.
  */
 export async function insertOutboxRows(db: AnyExecutor, rows: readonly OutboxInsert[]): Promise<void> {
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const values = sql.join(
-      rows
-        .slice(start, start + INSERT_CHUNK)
-        .map((row) => sql`(${row.id}::uuid, ${row.type}, ${row.payload}::jsonb)`),
-    );
-    const insert = sql`insert into outbox (id, type, payload) values ${values}`;
-    if (start + INSERT_CHUNK < rows.length) await insert.execute(db);
-    else await sql`with inserted as (${insert}) ${WAKE_RELAY}`.execute(db);
+    const chunk = rows.slice(start, start + INSERT_CHUNK);
+    const parameters: string[] = [];
+    for (const row of chunk) parameters.push(row.id, row.type, row.payload);
+    const last = start + INSERT_CHUNK >= rows.length;
+    await db.executeQuery(CompiledQuery.raw(outboxInsertText(chunk.length, last), parameters));
   }
 }
 

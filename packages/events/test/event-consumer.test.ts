@@ -280,6 +280,163 @@ describe('EventConsumer', () => {
     expect((await attemptsFor(bad.id)).map((attempt) => attempt.delivery_count)).toEqual([1]);
   });
 
+  it('hands consecutive events of a handler with handleMany to it at once, in delivery order, in the batch transaction', async () => {
+    const calls: string[][] = [];
+    const singles: string[] = [];
+    const many = defineHandler(
+      widgetCreated,
+      async (trx: Transaction<ConsumerTables>, event, ctx) => {
+        singles.push(event.id);
+        await applyWidgetCreated.handle(trx, event, ctx);
+      },
+      {
+        async handleMany(trx: Transaction<ConsumerTables>, events) {
+          calls.push(events.map((event) => event.id));
+          const rows = events.map((event) => sql`(${event.id}::uuid, ${event.data.widgetId}::uuid)`);
+          await sql`insert into widget_applied (event_id, widget_id) values ${sql.join(rows)}`.execute(trx);
+        },
+      },
+    );
+    const { consumer, ready } = startConsumer('many', [many], { concurrency: 1 });
+    await consumer.stop(); // the durable exists; the messages pile up and arrive as one batch
+    await ready;
+    const envelopes: Array<{ id: string }> = [];
+    for (let index = 0; index < 5; index += 1)
+      envelopes.push(await publishEnvelope(widgetCreated, newWidget()));
+    const again = startConsumer('many', [many], { concurrency: 1 });
+    await again.ready;
+    await waitFor(async () => ((await inboxCount(database, 'many')) === 5 ? true : undefined), {
+      what: 'the five events applied',
+    });
+    expect(singles).toEqual([]);
+    expect(calls.flat()).toEqual(envelopes.map((envelope) => envelope.id));
+    expect(calls.every((call) => call.length >= 2)).toBe(true);
+    expect(await appliedStats(database)).toEqual({ rows: 5, total: 5, maxPerEvent: 1 });
+    // The inbox claims and the handler's rows committed in one transaction per batch.
+    const inbox = await sql<{ received_at: Date }>`
+      select received_at from inbox where consumer = 'many'`.execute(database.db);
+    expect(new Set(inbox.rows.map((row) => row.received_at.getTime())).size).toBe(calls.length);
+    expect(await counterValue(again.registry, 'cartwatch_events_handled_total', { outcome: 'handled' })).toBe(
+      5,
+    );
+  });
+
+  it('when handleMany throws, applies the batch again one event at a time, so only the failing event is rolled back', async () => {
+    const bad = newWidget();
+    let manyCalls = 0;
+    const failingMany = defineHandler(
+      widgetCreated,
+      async (trx: Transaction<ConsumerTables>, event, ctx) => {
+        if (event.data.widgetId === bad.widgetId) {
+          await sql`insert into attempt_log (event_id, delivery_count) values (${event.id}, ${ctx.deliveryCount})`.execute(
+            database.db,
+          );
+          throw new Error('this widget cannot be created');
+        }
+        await applyWidgetCreated.handle(trx, event, ctx);
+      },
+      {
+        async handleMany(trx: Transaction<ConsumerTables>, events) {
+          manyCalls += 1;
+          // Writes first, then fails: the rollback must undo these writes too.
+          for (const event of events)
+            await applyWidgetCreated.handle(trx, event, { working() {}, deliveryCount: 1 });
+          throw new Error('one of these widgets cannot be created');
+        },
+      },
+    );
+    const { consumer, ready } = startConsumer('many-failing', [failingMany], {
+      concurrency: 1,
+      maxDeliver: 1,
+    });
+    await consumer.stop();
+    await ready;
+    const good = [
+      await publishEnvelope(widgetCreated, newWidget()),
+      await publishEnvelope(widgetCreated, bad),
+      await publishEnvelope(widgetCreated, newWidget()),
+    ];
+    const failing = good.splice(1, 1)[0];
+    const again = startConsumer('many-failing', [failingMany], { concurrency: 1, maxDeliver: 1 });
+    await again.ready;
+    await waitFor(async () => ((await deadLetters('many-failing')).length === 1 ? true : undefined), {
+      what: 'the failing event dead-lettered',
+    });
+    await waitFor(async () => ((await inboxCount(database, 'many-failing')) === 2 ? true : undefined), {
+      what: 'the two good events applied',
+    });
+    expect(manyCalls).toBeGreaterThanOrEqual(1);
+    const applied = await sql<{ event_id: string; applied_count: number }>`
+      select event_id, applied_count from widget_applied order by event_id`.execute(database.db);
+    expect(applied.rows).toEqual(
+      good
+        .map((envelope) => ({ event_id: envelope.id, applied_count: 1 }))
+        .sort((a, b) => (a.event_id < b.event_id ? -1 : 1)),
+    );
+    expect((await attemptsFor(failing?.id ?? '')).map((attempt) => attempt.delivery_count)).toEqual([1]);
+    expect((await deadLetters('many-failing'))[0]).toMatchObject({
+      eventId: failing?.id,
+      reason: 'handler_failed',
+      error: 'this widget cannot be created',
+    });
+  });
+
+  it('applies up to 200 waiting messages in one transaction by default, and a failing one in isolated transactions of at most 50', async () => {
+    const bad = newWidget();
+    const calls = new Map<string, number>();
+    const handler = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
+      calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+      if (event.data.widgetId === bad.widgetId) throw new Error('this widget cannot be created');
+      await applyWidgetCreated.handle(trx, event, ctx);
+    });
+    const perTransaction = async (consumer: string) =>
+      (
+        await sql<{ n: number }>`
+          select count(*)::int as n from inbox where consumer = ${consumer} group by received_at`.execute(
+          database.db,
+        )
+      ).rows.map((row) => row.n);
+
+    // 150 good events waiting: the default batch takes more than the former 50 at once.
+    const first = startConsumer('big-batch', [handler], { concurrency: 1 });
+    await first.consumer.stop();
+    await first.ready;
+    for (let index = 0; index < 150; index += 1) await publishEnvelope(widgetCreated, newWidget());
+    const again = startConsumer('big-batch', [handler], { concurrency: 1 });
+    await again.ready;
+    await waitFor(async () => ((await inboxCount(database, 'big-batch')) === 150 ? true : undefined), {
+      what: 'the 150 events applied',
+    });
+    expect(Math.max(...(await perTransaction('big-batch')))).toBeGreaterThan(50);
+    await again.consumer.stop();
+
+    // 120 more with one failing: the batch is rolled back and redone in transactions of at most 50.
+    await (await jetstreamManager(stream.nc)).streams.purge(stream.streamName);
+    const failing = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    await failing.consumer.stop();
+    await failing.ready;
+    const ids: string[] = [];
+    for (let index = 0; index < 120; index += 1) {
+      ids.push((await publishEnvelope(widgetCreated, index === 60 ? bad : newWidget())).id);
+    }
+    const third = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    await third.ready;
+    await waitFor(async () => ((await deadLetters('big-failing')).length === 1 ? true : undefined), {
+      what: 'the failing event dead-lettered',
+    });
+    await waitFor(async () => ((await inboxCount(database, 'big-failing')) === 119 ? true : undefined), {
+      what: 'the 119 good events applied',
+    });
+    const sizes = await perTransaction('big-failing');
+    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(119);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    const applied = await sql<{ n: number; max: number }>`
+      select count(*)::int as n, max(applied_count)::int as max from widget_applied
+      where event_id = any(${ids}::uuid[])`.execute(database.db);
+    expect(applied.rows[0]).toEqual({ n: 119, max: 1 });
+    expect(calls.get(ids[60] ?? '')).toBe(1);
+  });
+
   it('lets a long handler keep its message with working() instead of being redelivered', async () => {
     const slow = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
       for (let step = 0; step < 6; step += 1) {

@@ -100,6 +100,26 @@ describe('publish', () => {
     );
   });
 
+  it('publishMany writes more events than one statement holds in order, every row with its own id, type and payload', async () => {
+    const batch = Array.from({ length: 1_001 }, (_, index) => ({
+      definition: widgetCreated,
+      event: { source: 'orders' as const, data: newWidget(index + 1) },
+    }));
+    const envelopes = await withTransaction(database.db, (trx) => publishMany(trx, batch));
+    const rows = await sql<{ id: string; type: string; quantity: number }>`
+      select id, type, (payload->'data'->>'quantity')::int as quantity
+      from outbox where id = any(${envelopes.map((envelope) => envelope.id)}::uuid[]) order by seq`.execute(
+      database.db,
+    );
+    expect(rows.rows).toEqual(
+      envelopes.map((envelope, index) => ({
+        id: envelope.id,
+        type: widgetCreated.type,
+        quantity: index + 1,
+      })),
+    );
+  });
+
   it('publishMany writes a batch in order with one statement and validates everything first', async () => {
     const before = await outboxCounts(database);
     const batch = Array.from({ length: 25 }, (_, index) => ({
