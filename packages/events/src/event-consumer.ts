@@ -186,6 +186,8 @@ interface Applying {
 
 type Decision =
   | { kind: 'ack'; outcome: 'handled' | 'duplicate' | 'user_deleted' }
+  /** Not applied because the consumer is stopping: back to the server at once, not counted as handled. */
+  | { kind: 'return' }
   | { kind: 'nak'; delayMs: number; error: string }
   | { kind: 'dead-letter'; reason: DeadLetterReason; error: string };
 
@@ -266,7 +268,10 @@ export class EventConsumer {
     void this.#refreshLag();
   }
 
-  /** Stops pulling, finishes and acks the batch in flight, hands queued messages back to the server. */
+  /**
+   * Stops pulling and hands queued messages back to the server; a batch in flight finishes the event in
+   * hand, commits and acks what it applied, and hands the rest back too.
+   */
   async stop(): Promise<void> {
     const starting = this.#starting;
     if (!starting) return;
@@ -522,7 +527,22 @@ export class EventConsumer {
       await this.#applyRun(applying, pending);
     };
 
-    for (const delivery of deliveries) {
+    for (const [index, delivery] of deliveries.entries()) {
+      // Stopping: what is applied commits with the batch, the rest goes back to the server at once with
+      // its claims released, so a stop waits for the event in hand, not for the whole batch (a batch of
+      // receipts can take seconds to apply, longer than the shutdown timeout).
+      if (this.#stopping) {
+        for (const rest of deliveries.slice(index)) {
+          const id = rest.envelope?.id;
+          // An id already met in this batch keeps its claim: its first delivery was applied or decided.
+          if (id !== undefined && claimed.has(id) && !firstById.has(id)) {
+            released.push(id);
+            firstById.set(id, rest.msg);
+          }
+          decisions.set(rest.msg, { kind: 'return' });
+        }
+        break;
+      }
       const { msg, envelope, handler, rejection } = delivery;
       if (!envelope || rejection?.reason === 'no_handler') {
         decisions.set(msg, {
@@ -666,6 +686,10 @@ export class EventConsumer {
       deliveries.map(async ({ msg, envelope }) => {
         const decision = decisions.get(msg) ?? { kind: 'nak', delayMs: 0, error: 'not processed' };
         const type = envelope?.type ?? 'unknown';
+        if (decision.kind === 'return') {
+          msg.nak();
+          return;
+        }
         let outcome: HandleOutcome;
         switch (decision.kind) {
           case 'ack':

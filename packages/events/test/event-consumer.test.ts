@@ -280,6 +280,41 @@ describe('EventConsumer', () => {
     expect((await attemptsFor(bad.id)).map((attempt) => attempt.delivery_count)).toEqual([1]);
   });
 
+  it('stops after the event in hand: the rest of the batch goes back unclaimed and is applied once, later', async () => {
+    // What goes back is redelivered after the ack wait: the server may hand it to the stopped consumer's
+    // last pull request, which nobody reads any more (NATS 2.9 cannot cancel it). A short one for the test.
+    const settings = { concurrency: 1, ackWaitMs: 2_000 };
+    const { consumer: creator, ready: created } = startConsumer('stopping', [applyWidgetCreated], settings);
+    await created;
+    await creator.stop(); // the durable exists; the messages pile up and arrive as one batch
+    const events = [];
+    for (let index = 0; index < 20; index++) events.push(await publishEnvelope(widgetCreated, newWidget()));
+    let handled = 0;
+    let stopping: Promise<void> | undefined;
+    const stopOnThird = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
+      await applyWidgetCreated.handle(trx, event, ctx);
+      handled++;
+      if (handled === 3) stopping = first.consumer.stop();
+    });
+    const first = startConsumer('stopping', [stopOnThird], settings);
+    await first.ready;
+    await waitFor(async () => (stopping ? true : undefined), { what: 'the third event handled' });
+    await stopping;
+    // The batch committed the three events it applied, and only those: the others were not applied and
+    // their inbox claims were released with the same commit.
+    expect(handled).toBe(3);
+    expect(await appliedStats(database)).toEqual({ rows: 3, total: 3, maxPerEvent: 1 });
+    expect(await inboxCount(database, 'stopping')).toBe(3);
+
+    const again = startConsumer('stopping', [applyWidgetCreated], settings);
+    await again.ready;
+    await waitFor(async () => ((await appliedStats(database)).rows === 20 ? true : undefined), {
+      what: 'every event applied after the restart',
+    });
+    expect(await appliedStats(database)).toEqual({ rows: 20, total: 20, maxPerEvent: 1 });
+    expect(await inboxCount(database, 'stopping')).toBe(events.length);
+  });
+
   it('hands consecutive events of a handler with handleMany to it at once, in delivery order, in the batch transaction', async () => {
     const calls: string[][] = [];
     const singles: string[] = [];
