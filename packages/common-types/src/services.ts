@@ -56,3 +56,19 @@ export function defaultServiceUrl(name: ServiceName, host = '127.0.0.1'): string
 export function defaultManagementUrl(name: ServiceName, host = '127.0.0.1'): string {
   return `http://${host}:${services[name].managementPort}`;
 }
+
+/**
+ * The process settings every service starts with (issue #24, bench/README.md "memory"): `pnpm start` and
+ * the test platform put them in each service's environment (@cartwatch/local-stack's product
+ * environment), and the image sets them as ENV (infra/Dockerfile), which compose and Kubernetes run
+ * unchanged; tests/deploy checks the image's values are these.
+ * - `glibc.malloc.mmap_threshold`: allocations of 1 MiB and more are always a mapping of their own,
+ *   returned to the system when freed. glibc otherwise raises the threshold to the largest block freed,
+ *   after which every argon2 hash (19 MiB, gateway logins) is carved from the arena of the libuv thread
+ *   that ran it and stays there: ~77 MiB resident for good once four threads have hashed.
+ * No V8 flag: V8's memory reducer already shrinks the young generation to 1 MiB once a process is idle,
+ * and a smaller semi-space (`--max-semi-space-size`) multiplies scavenge pauses under load.
+ */
+export const serviceProcessEnv = {
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576',
+} as const;
