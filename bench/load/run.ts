@@ -3,8 +3,10 @@
  * the same launcher as `pnpm start`, on a database and stream of its own), seeded through the public API,
  * then a weighted mix (browse products 30, public trends 25, purchases 20, cart adds 15, checkouts 10)
  * from fixed workers (one shopper each, one request at a time) for LOAD_SECONDS (default 60).
- * Reports req/s, p50/p95/p99 overall and per class, errors (target 0) and each service's resident memory
- * (VmRSS / VmHWM from /proc/<pid>/status). Results: bench/results/load.{json,md}.
+ * Reports req/s, p50/p95/p99 overall and per class, errors (target 0), each service's CPU and garbage
+ * collection seconds over the run (its /metrics: process_cpu_seconds_total, nodejs_gc_duration_seconds by
+ * kind; what V8 flags such as a smaller semi-space cost) and its resident memory (VmRSS / VmHWM from
+ * /proc/<pid>/status). Results: bench/results/load.{json,md}.
  *
  *   pnpm build && pnpm exec tsx bench/load/run.ts
  */
@@ -16,7 +18,7 @@ import { serviceNames } from '@cartwatch/common-types';
 import { eventually } from '@cartwatch/e2e-tests/eventually';
 import { GatewayClient } from '@cartwatch/e2e-tests/gateway-client';
 import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '@cartwatch/e2e-tests/load';
-import { latencyBetween, latencyBuckets } from '@cartwatch/e2e-tests/metrics';
+import { label, latencyBetween, latencyBuckets, samples } from '@cartwatch/e2e-tests/metrics';
 import { Platform } from '@cartwatch/e2e-tests/platform';
 import { setupTestInfrastructure } from '@cartwatch/e2e-tests/test-infrastructure';
 
@@ -48,11 +50,38 @@ try {
         async (name) => [name, await latencyBuckets(platform?.managementUrls[name] ?? '')] as const,
       ),
     );
+  // CPU and GC seconds of each service (its /metrics): what the run cost each process, and how much of it
+  // was garbage collection (minor = scavenges of the young generation, major = mark-compact).
+  const cpuAndGc = () =>
+    Promise.all(
+      serviceNames.map(async (name) => {
+        const url = platform?.managementUrls[name] ?? '';
+        const cpu = (await samples(url, 'process_cpu_seconds_total'))[0]?.value ?? 0;
+        const gc: Record<string, number> = {};
+        for (const sample of await samples(url, 'nodejs_gc_duration_seconds_sum')) {
+          const kind = label(sample.labels, 'kind') ?? '?';
+          gc[kind] = (gc[kind] ?? 0) + sample.value;
+        }
+        return [name, { cpu, gc }] as const;
+      }),
+    );
   const bucketsBefore = new Map(await snapshot());
+  const costBefore = new Map(await cpuAndGc());
   const result = await runLoad(gateway, seed, seconds * 1000);
   const bucketsAfter = await snapshot();
+  const costAfter = await cpuAndGc();
   const perService = Object.fromEntries(
     bucketsAfter.map(([name, after]) => [name, latencyBetween(bucketsBefore.get(name) ?? new Map(), after)]),
+  );
+  const round2 = (value: number) => Math.round(value * 100) / 100;
+  const cost = Object.fromEntries(
+    costAfter.map(([name, after]) => {
+      const before = costBefore.get(name) ?? { cpu: 0, gc: {} };
+      const gc = Object.fromEntries(
+        Object.entries(after.gc).map(([kind, value]) => [kind, round2(value - (before.gc[kind] ?? 0))]),
+      );
+      return [name, { cpuSeconds: round2(after.cpu - before.cpu), gcSeconds: gc }] as const;
+    }),
   );
   const memory = Object.fromEntries(
     await Promise.all(
@@ -77,6 +106,7 @@ try {
     mixWeights,
     result,
     perService,
+    cost,
     memory,
   };
   const out = path.join(repoRoot, 'bench', 'results');
@@ -92,6 +122,11 @@ try {
       value === undefined || !Number.isFinite(value) ? '> 10,000' : `<= ${value}`;
     if (!l || l.requests === 0) return `| ${name} | 0 | - | - |`;
     return `| ${name} | ${l.requests} | ${ms(l.p50UnderMs)} | ${ms(l.p99UnderMs)} |`;
+  });
+  const costRows = serviceNames.map((name) => {
+    const c = cost[name];
+    const gc = c?.gcSeconds ?? {};
+    return `| ${name} | ${c?.cpuSeconds ?? '-'} | ${gc.minor ?? 0} | ${round2((gc.major ?? 0) + (gc.incremental ?? 0) + (gc.weakcb ?? 0))} |`;
   });
   const memoryRows = serviceNames.map((name) => {
     const m = memory[name];
@@ -118,6 +153,14 @@ excluded; the gateway's includes the upstream it waits for). The histogram's buc
 | service | requests | p50 ms | p99 ms |
 | ------- | -------- | ------ | ------ |
 ${serviceRows.join('\n')}
+
+What the run cost each process: CPU seconds (process_cpu_seconds_total) and the part of its time spent in
+garbage collection (nodejs_gc_duration_seconds: minor = young-generation scavenges; major = mark-compact,
+incremental marking and weak callbacks).
+
+| service | CPU s | GC minor s | GC major s |
+| ------- | ----- | ---------- | ---------- |
+${costRows.join('\n')}
 
 Resident memory of each service after the run (MiB; peak = VmHWM):
 
