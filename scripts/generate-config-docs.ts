@@ -86,9 +86,9 @@ Every service process also starts with the process settings ${Object.entries(ser
   .map(([name, value]) => `\`${name}=${value}\``)
   .join(' and ')}:
 the image's ENV (infra/Dockerfile) and \`pnpm start\`'s launcher set them, from \`serviceProcessEnv\`
-(packages/common-types/src/services.ts), so that glibc returns large freed blocks to the system
-(bench/README.md, "memory"; docs/deploy.md, "The image"). They are not configuration: compose and the
-manifests leave them to the image.
+(packages/common-types/src/services.ts): V8's young generation stays small and glibc returns large freed
+blocks to the system, so an idle service stays small (bench/README.md, "memory"; docs/deploy.md, "The
+image"). They are not configuration: compose and the manifests leave them to the image.
 
 ${sections.join('\n\n')}
 `;

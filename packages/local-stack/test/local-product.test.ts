@@ -117,7 +117,7 @@ describe('local product environment', () => {
     expect(env.DEV_MAILBOX_FILE).toBeUndefined();
   });
 
-  it('starts the services with the process settings of the image (GLIBC_TUNABLES)', async () => {
+  it('starts the services with the process settings of the image (NODE_OPTIONS, GLIBC_TUNABLES)', async () => {
     const { env } = await localProductEnv(options());
     expect(env).toMatchObject(serviceProcessEnv);
   });
