@@ -23,8 +23,9 @@ const importBuilt = (relative: string) => import(pathToFileURL(path.join(repoRoo
 const { describeEnv } = (await importBuilt('packages/service-kit/dist/index.js')) as {
   describeEnv: Describe;
 };
-const { serviceNames } = (await importBuilt('packages/common-types/dist/index.js')) as {
+const { serviceNames, serviceProcessEnv } = (await importBuilt('packages/common-types/dist/index.js')) as {
   serviceNames: string[];
+  serviceProcessEnv: Record<string, string>;
 };
 
 function cell(text: string): string {
@@ -80,6 +81,14 @@ const document = `# Configuration
 Every service reads its configuration only from environment variables, validated at start: a missing or
 invalid value stops the process with one message naming every bad variable. In Kubernetes the values
 come from a ConfigMap and a Secret (\`SERVICE_KEY\`, \`DATABASE_URL\`); \`pnpm start\` sets them itself.
+
+Every service process also starts with the process settings ${Object.entries(serviceProcessEnv)
+  .map(([name, value]) => `\`${name}=${value}\``)
+  .join(' and ')}:
+the image's ENV (infra/Dockerfile) and \`pnpm start\`'s launcher set them, from \`serviceProcessEnv\`
+(packages/common-types/src/services.ts): V8's young generation stays small and glibc returns large freed
+blocks to the system, so an idle service stays small (bench/README.md, "memory"; docs/deploy.md, "The
+image"). They are not configuration: compose and the manifests leave them to the image.
 
 ${sections.join('\n\n')}
 `;

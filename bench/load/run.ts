@@ -3,8 +3,10 @@
  * the same launcher as `pnpm start`, on a database and stream of its own), seeded through the public API,
  * then a weighted mix (browse products 30, public trends 25, purchases 20, cart adds 15, checkouts 10)
  * from fixed workers (one shopper each, one request at a time) for LOAD_SECONDS (default 60).
- * Reports req/s, p50/p95/p99 overall and per class, errors (target 0) and each service's resident memory
- * (VmRSS / VmHWM from /proc/<pid>/status). Results: bench/results/load.{json,md}.
+ * Reports req/s, p50/p95/p99 overall and per class, errors (target 0), each service's CPU and garbage
+ * collection seconds over the run (its /metrics: process_cpu_seconds_total, nodejs_gc_duration_seconds by
+ * kind; what V8 flags such as a smaller semi-space cost) and its resident memory (VmRSS / VmHWM from
+ * /proc/<pid>/status). Results: bench/results/load.{json,md}.
  *
  *   pnpm build && pnpm exec tsx bench/load/run.ts
  */
@@ -16,7 +18,7 @@ import { serviceNames } from '@cartwatch/common-types';
 import { eventually } from '@cartwatch/e2e-tests/eventually';
 import { GatewayClient } from '@cartwatch/e2e-tests/gateway-client';
 import { memoryOf, mixWeights, requestClasses, runLoad, seedLoad } from '@cartwatch/e2e-tests/load';
-import { latencyBetween, latencyBuckets } from '@cartwatch/e2e-tests/metrics';
+import { label, latencyBetween, latencyBuckets, samples } from '@cartwatch/e2e-tests/metrics';
 import { Platform } from '@cartwatch/e2e-tests/platform';
 import { setupTestInfrastructure } from '@cartwatch/e2e-tests/test-infrastructure';
 import { cpuOf, cpuSince, machineCpuSeconds, pidsNamed } from '../cpu.js';
@@ -60,7 +62,22 @@ try {
     'nats-server': cpuOf(pidsNamed('nats-server')),
     'redis-server': cpuOf(pidsNamed('redis-server')),
   });
+  // GC seconds of each service (its /metrics): how much of its CPU went to garbage collection (minor =
+  // scavenges of the young generation, major = mark-compact), which the V8 heap flags trade against memory.
+  const gcSeconds = () =>
+    Promise.all(
+      serviceNames.map(async (name) => {
+        const url = platform?.managementUrls[name] ?? '';
+        const gc: Record<string, number> = {};
+        for (const sample of await samples(url, 'nodejs_gc_duration_seconds_sum')) {
+          const kind = label(sample.labels, 'kind') ?? '?';
+          gc[kind] = (gc[kind] ?? 0) + sample.value;
+        }
+        return [name, gc] as const;
+      }),
+    );
   const bucketsBefore = new Map(await snapshot());
+  const gcBefore = new Map(await gcSeconds());
   const cpuBefore = cpuGroups();
   const machineBefore = machineCpuSeconds();
   const generatorBefore = process.cpuUsage();
@@ -82,8 +99,21 @@ try {
     Math.round(
       ((machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)) * 1000,
     ) / 10;
+  const gcAfter = await gcSeconds();
   const perService = Object.fromEntries(
     bucketsAfter.map(([name, after]) => [name, latencyBetween(bucketsBefore.get(name) ?? new Map(), after)]),
+  );
+  const round2 = (value: number) => Math.round(value * 100) / 100;
+  const gc = Object.fromEntries(
+    gcAfter.map(([name, after]) => {
+      const before = gcBefore.get(name) ?? {};
+      return [
+        name,
+        Object.fromEntries(
+          Object.entries(after).map(([kind, value]) => [kind, round2(value - (before[kind] ?? 0))]),
+        ),
+      ] as const;
+    }),
   );
   const memory = Object.fromEntries(
     await Promise.all(
@@ -111,6 +141,7 @@ try {
     perService,
     cpuSeconds,
     machineBusyShare,
+    gcSeconds: gc,
     memory,
   };
   const out = path.join(repoRoot, 'bench', 'results');
@@ -134,6 +165,10 @@ try {
       ([name, value]) =>
         `| ${name} | ${value} | ${Math.round((value / result.requests) * 1e6) / 1000} | ${Math.round((value / cpuTotal) * 1000) / 10} % |`,
     );
+  const gcRows = serviceNames.map((name) => {
+    const seconds = gc[name] ?? {};
+    return `| ${name} | ${cpuSeconds[name] ?? '-'} | ${seconds.minor ?? 0} | ${round2((seconds.major ?? 0) + (seconds.incremental ?? 0) + (seconds.weakcb ?? 0))} |`;
+  });
   const memoryRows = serviceNames.map((name) => {
     const m = memory[name];
     return `| ${name} | ${m?.rssMiB ?? '-'} | ${m?.peakRssMiB ?? '-'} |`;
@@ -169,6 +204,14 @@ over the run (\`/proc/stat\`), so latency above the work itself is time spent wa
 | ------- | ----- | -------------- | ----- |
 ${cpuRows.join('\n')}
 | all | ${Math.round(cpuTotal * 100) / 100} | ${Math.round((cpuTotal / result.requests) * 1e6) / 1000} | 100 % |
+
+How much of each service's CPU went to garbage collection (its /metrics, nodejs_gc_duration_seconds: minor =
+young-generation scavenges, which \`--max-semi-space-size\` makes more frequent; major = mark-compact,
+incremental marking and weak callbacks).
+
+| service | CPU s | GC minor s | GC major s |
+| ------- | ----- | ---------- | ---------- |
+${gcRows.join('\n')}
 
 Resident memory of each service after the run (MiB; peak = VmHWM):
 

@@ -56,3 +56,22 @@ export function defaultServiceUrl(name: ServiceName, host = '127.0.0.1'): string
 export function defaultManagementUrl(name: ServiceName, host = '127.0.0.1'): string {
   return `http://${host}:${services[name].managementPort}`;
 }
+
+/**
+ * The process settings every service starts with (issue #24, bench/README.md "memory"): `pnpm start` and
+ * the test platform put them in each service's environment (@cartwatch/local-stack's product
+ * environment), and the image sets them as ENV (infra/Dockerfile), which compose and Kubernetes run
+ * unchanged; tests/deploy checks the image's values are these.
+ * - `--max-semi-space-size=4`: V8's young generation stays within 2 × 4 MiB instead of growing to
+ *   2 × 16 MiB, which a process keeps resident until V8's memory reducer happens to shrink it (it runs only
+ *   after a full collection, so an idle service kept 32 MiB of young generation in some runs). 1 MiB saved
+ *   ~4 MiB more but multiplied the scavenge pauses under bench/load by 7; 4 MiB by 2.5.
+ * - `glibc.malloc.mmap_threshold`: allocations of 1 MiB and more are always a mapping of their own,
+ *   returned to the system when freed. glibc otherwise raises the threshold to the largest block freed,
+ *   after which every argon2 hash (19 MiB, gateway logins) is carved from the arena of the libuv thread
+ *   that ran it and stays there: ~77 MiB resident for good once four threads have hashed.
+ */
+export const serviceProcessEnv = {
+  NODE_OPTIONS: '--max-semi-space-size=4',
+  GLIBC_TUNABLES: 'glibc.malloc.mmap_threshold=1048576',
+} as const;

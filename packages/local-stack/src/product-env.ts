@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { type ServiceName, serviceNames, services } from '@cartwatch/common-types';
+import { type ServiceName, serviceNames, serviceProcessEnv, services } from '@cartwatch/common-types';
 import { startDemoStore } from './demo-store/demo-store.js';
 import type { ReferenceRetailerSite } from './demo-store/reference-retailer.js';
 import { type MailCatcher, startMailCatcher } from './mail-catcher.js';
@@ -80,6 +80,8 @@ export async function localProductEnv(options: LocalProductEnvOptions): Promise<
   }
   const admin = { email: LOCAL_ADMIN_EMAIL, password: await secret('admin-password', base64url(18)) };
   const env: Record<string, string> = {
+    // The process settings of the image (infra/Dockerfile), so `pnpm start` runs what ships.
+    ...serviceProcessEnv,
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
     SERVICE_KEY: await secret('service-key', base64url(32)),

@@ -4,7 +4,7 @@
  * environment (every feature on, secrets generated once and reused).
  */
 import { stat } from 'node:fs/promises';
-import { type ServiceName, serviceNames } from '@cartwatch/common-types';
+import { type ServiceName, serviceNames, serviceProcessEnv } from '@cartwatch/common-types';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -115,6 +115,11 @@ describe('local product environment', () => {
     expect(env.ORDERS_URL).toBe(options().serviceUrls.orders);
     expect(notes).toEqual([expect.stringContaining('Chromium not found at /nonexistent/chromium')]);
     expect(env.DEV_MAILBOX_FILE).toBeUndefined();
+  });
+
+  it('starts the services with the process settings of the image (NODE_OPTIONS, GLIBC_TUNABLES)', async () => {
+    const { env } = await localProductEnv(options());
+    expect(env).toMatchObject(serviceProcessEnv);
   });
 
   it('generates the secrets once into the data directory and reuses them', async () => {

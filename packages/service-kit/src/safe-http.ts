@@ -1,6 +1,7 @@
 /**
  * `@cartwatch/service-kit/safe-http`, apart from the package's index: undici costs about 7 MiB of memory
- * in a process that loads it, and only the gateway and price-watch call out to users' URLs.
+ * in a process that loads it, and only the gateway and price-watch call out to users' URLs. Even there it
+ * is loaded by the first request, not at start (a gateway without webhooks or push never loads it).
  *
  * The one outbound HTTP client for URLs a user gave (price-watch's product pages, the gateway's webhooks
  * and web push endpoints), safe against SSRF: http/https only, no credentials in URLs; every address a
@@ -13,7 +14,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
-import { Agent, request as undiciRequest } from 'undici';
 import { isLoopbackAddress, isPublicAddress } from './address-policy.js';
 
 export interface ResolvedAddress {
@@ -198,6 +198,7 @@ export async function safeRequest(request: SafeRequest, policy: SafeHttpPolicy):
   } catch {
     return fail('UNSUPPORTED_URL', 'not a valid URL');
   }
+  const { Agent, request: undiciRequest } = await import('undici');
   for (let hop = 0; hop <= policy.maxRedirects; hop++) {
     const refusal = policy.vetUrl?.(current);
     if (refusal !== undefined) return fail('REFUSED_URL', refusal, { host: current.hostname });

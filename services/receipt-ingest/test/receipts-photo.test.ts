@@ -8,7 +8,7 @@ import { distance } from 'fastest-levenshtein';
 import pino from 'pino';
 import sharp from 'sharp';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Ocr } from '../src/receipts/photo/ocr-pool.js';
 import { OcrPool } from '../src/receipts/photo/ocr-pool.js';
 import { claimPhotos, finishPhoto } from '../src/receipts/photo/photo.repository.js';
@@ -441,6 +441,21 @@ describe('POST /receipts/photo', () => {
     expect(await workerWith(ocr).deleteExpired()).toBe(1);
     expect((await photoRows(user.id)).map((row) => row.id)).toEqual([fresh.body.id]);
   });
+});
+
+describe('the OCR pool', () => {
+  it('ends its workers once no photo has come for its idle time, and starts them again for the next photo', async () => {
+    const pool = new OcrPool(1, 200);
+    try {
+      const photo = await renderReceipt('MILK  1.00');
+      await pool.recognize(photo);
+      expect(pool.running).toBe(true);
+      await vi.waitFor(() => expect(pool.running).toBe(false), { timeout: 5_000 });
+      expect((await pool.recognize(photo)).lines.map((line) => line.text)).toEqual(['MILK 1.00']);
+    } finally {
+      await pool.close();
+    }
+  }, 60_000);
 });
 
 function pick(line: Record<string, unknown>) {

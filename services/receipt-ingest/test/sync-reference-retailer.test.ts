@@ -14,7 +14,7 @@ import {
 import { createLogger } from '@cartwatch/service-kit';
 import { sql } from 'kysely';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CredentialCipher } from '../src/accounts/credential-cipher.js';
 import { AdapterRegistry } from '../src/scraping/adapter-registry.js';
 import { ReferenceRetailerAdapter } from '../src/scraping/adapters/reference-retailer.adapter.js';
@@ -358,5 +358,24 @@ describe('syncing the reference retailer in headless Chromium', { timeout: 120_0
 
   it('never writes a password to the log (whichever syncs ran before)', () => {
     for (const password of Object.values(PASSWORDS)) expect(logLines.join('\n')).not.toContain(password);
+  });
+});
+
+describe('the browser host', () => {
+  it('closes Chromium once no sync has used it for its idle time, and starts it again for the next sync', async () => {
+    const host = new BrowserHost(CHROMIUM, 200);
+    try {
+      const first = await host.newContext();
+      expect(host.running).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(host.running).toBe(true); // a context is open: never closed under a sync
+      await first.close();
+      await vi.waitFor(() => expect(host.running).toBe(false), { timeout: 5_000 });
+      const second = await host.newContext();
+      expect(host.running).toBe(true);
+      await second.close();
+    } finally {
+      await host.close();
+    }
   });
 });

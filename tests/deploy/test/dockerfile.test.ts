@@ -1,8 +1,8 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the expected values are literal Dockerfile, compose and Actions interpolations.
 import { existsSync } from 'node:fs';
-import { serviceNames } from '@cartwatch/common-types';
+import { serviceNames, serviceProcessEnv } from '@cartwatch/common-types';
 import { describe, expect, it } from 'vitest';
-import { execForm, parseDockerfile } from '../src/dockerfile.js';
+import { execForm, parseDockerfile, stageEnvironment } from '../src/dockerfile.js';
 import { loadYaml, readText, repoPath } from '../src/repo.js';
 
 const dockerfile = parseDockerfile(readText(repoPath('infra/Dockerfile')));
@@ -90,6 +90,11 @@ describe('infra/Dockerfile', () => {
     expect(env).toContain('NODE_ENV=production');
     expect(env).toContain('PORT=${PORT}');
     expect(all('RUN').some((r) => r.args.startsWith('test -n "$PORT"'))).toBe(true);
+  });
+
+  it('starts every service with the process settings `pnpm start` uses (serviceProcessEnv)', () => {
+    const env = stageEnvironment(dockerfile, 'runtime', { PORT: '8080' });
+    for (const [name, value] of Object.entries(serviceProcessEnv)) expect(env[name], name).toBe(value);
   });
 
   it('keeps dependencies and build outputs out of the build context', () => {

@@ -2,11 +2,12 @@
  * How the gateway reaches people: e-mail (SMTP through nodemailer) and text messages (a configurable HTTP
  * provider). Messages carry one-time codes, so they never go to the log: without a provider, development
  * appends them to a mailbox file (DEV_MAILBOX_FILE) that the developer (and the end-to-end tests) read,
- * and production does not start at all (config.ts). Tests pass their own implementation.
+ * and production does not start at all (config.ts). Tests pass their own implementation. nodemailer is
+ * loaded by the first e-mail, not at start (bench/README.md, "memory").
  */
 import { appendFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from 'pino';
 
 export interface EmailMessage {
@@ -66,22 +67,27 @@ function undeliverable(config: NotifierConfig, logger: Logger) {
 
 export function createNotifier(config: NotifierConfig, logger: Logger): Notifier {
   const timeoutMs = config.DELIVERY_SEND_TIMEOUT_MS ?? 10_000;
-  const transport = config.SMTP_URL
-    ? nodemailer.createTransport({
-        url: config.SMTP_URL,
+  const smtpUrl = config.SMTP_URL;
+  let transport: Promise<Transporter> | undefined;
+  const smtp = (url: string) => {
+    transport ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url,
         connectionTimeout: timeoutMs,
         greetingTimeout: timeoutMs,
         socketTimeout: timeoutMs,
-      })
-    : undefined;
+      }),
+    );
+    return transport;
+  };
   const file = undeliverable(config, logger);
   return {
     async sendEmail(message) {
-      if (!transport) {
+      if (!smtpUrl) {
         await file({ channel: 'email', to: message.to, subject: message.subject, text: message.text });
         return;
       }
-      await transport.sendMail({ from: config.MAIL_FROM, ...message });
+      await (await smtp(smtpUrl)).sendMail({ from: config.MAIL_FROM, ...message });
     },
     async sendSms(message) {
       if (!config.SMS_PROVIDER_URL) {

@@ -3,7 +3,7 @@
  * extraction. Failures are values with a code and a clear message.
  */
 import { type BlockedRequest, type RenderPolicy, renderPage } from './page-renderer.js';
-import { type ExtractionMethod, extractPrice } from './price-extraction.js';
+import type { ExtractionMethod } from './price-extraction.js';
 import { type FetchPolicy, fetchSafely } from './safe-fetch.js';
 
 export type UrlCheckResult = (
@@ -70,6 +70,9 @@ export function createUrlChecker(policy: FetchPolicy, rendering?: RenderSettings
       if (!fetched.ok) return fetched;
       html = fetched.body;
     }
+    // Loaded by the first check, not at start: cheerio and the parsers under it are ~3 MiB of source
+    // (bench/README.md, "memory"), and a process without URL watches never needs them.
+    const { extractPrice } = await import('./price-extraction.js');
     const extraction = extractPrice(html, options);
     if (!extraction.ok) return { ...extraction, blockedRequests };
     return {

@@ -5,8 +5,8 @@
  */
 import type { FieldIssue, ReceiptIngestApi } from '@cartwatch/common-types';
 import { AppError } from '@cartwatch/service-kit';
-import { errors as playwrightErrors } from 'playwright-core';
 import type { z } from 'zod';
+import { loadedPlaywright } from './playwright.js';
 
 export type SyncErrorCode = z.infer<typeof ReceiptIngestApi.SyncErrorCode>;
 
@@ -41,7 +41,8 @@ const networkMessage = /net::ERR_|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|so
 
 export function classifySyncError(error: unknown): SyncError {
   if (error instanceof SyncError) return error;
-  if (error instanceof playwrightErrors.TimeoutError) {
+  const playwright = loadedPlaywright();
+  if (playwright && error instanceof playwright.errors.TimeoutError) {
     return new SyncError('NETWORK', 'the retailer site did not answer in time', { cause: error });
   }
   if (error instanceof AppError && error.code === 'VALIDATION_FAILED') {

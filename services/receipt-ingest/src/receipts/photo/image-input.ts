@@ -2,11 +2,20 @@
  * What an uploaded photo is: its type from its first bytes (never from the client's word alone), its size
  * in pixels, and a sharp pipeline over its pixels. sharp (libvips) decodes JPEG, PNG and WebP; its
  * prebuilt binaries have no HEVC decoder, so HEIC (what iPhones save) is decoded by heic-decode, the
- * libheif build for Node (docs/receipt-ingest.md#receipts-from-photos).
+ * libheif build for Node (docs/receipt-ingest.md#receipts-from-photos). Both are loaded by the first photo,
+ * not at start: together they hold ~40 MiB of a process's memory (bench/README.md "memory").
  */
 import { AppError } from '@cartwatch/service-kit';
-import decodeHeic from 'heic-decode';
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+
+/** sharp's entry point, loaded on first use (also prepare-image.ts). */
+export async function loadSharp(): Promise<typeof import('sharp').default> {
+  return (await import('sharp')).default;
+}
+
+async function loadHeicDecode(): Promise<typeof import('heic-decode').default> {
+  return (await import('heic-decode')).default;
+}
 
 export type PhotoType = 'image/jpeg' | 'image/png' | 'image/webp' | 'image/heic';
 export const photoTypes: readonly PhotoType[] = ['image/jpeg', 'image/png', 'image/webp', 'image/heic'];
@@ -49,10 +58,12 @@ export async function inspectPhoto(
   let height: number | undefined;
   try {
     if (type === 'image/heic') {
+      const decodeHeic = await loadHeicDecode();
       const [first] = await decodeHeic.all({ buffer: bytes });
       width = first?.width;
       height = first?.height;
     } else {
+      const sharp = await loadSharp();
       const metadata = await sharp(bytes).metadata();
       width = metadata.width;
       height = metadata.height;
@@ -77,7 +88,9 @@ export async function inspectPhoto(
 
 /** A sharp pipeline over the photo's pixels, turned upright by its EXIF orientation. */
 export async function openPhoto(bytes: Buffer, type: string, maxPixels: number): Promise<Sharp> {
+  const sharp = await loadSharp();
   if (type === 'image/heic') {
+    const decodeHeic = await loadHeicDecode();
     const image = await decodeHeic({ buffer: bytes });
     if (image.width * image.height > maxPixels) throw new Error('the image has too many pixels');
     return sharp(Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength), {

@@ -3,9 +3,13 @@
  * most N photos are recognised at once per process and the HTTP event loop never runs OCR itself. The
  * English model comes from the `@tesseract.js-data/eng` npm package: `langPath` and `cachePath` point at
  * its files, so nothing is downloaded at run time.
+ *
+ * The workers start with the first photo and end once no photo has come for `idleMs`: worker threads
+ * count in the process's own memory (each holds its WebAssembly heap and the model), so an idle process
+ * keeps none; tesseract.js itself is loaded by the first photo too.
  */
 import { createRequire } from 'node:module';
-import { createScheduler, createWorker, OEM, PSM, type Scheduler } from 'tesseract.js';
+import type { Scheduler } from 'tesseract.js';
 
 /** A recognised text line: its words' mean confidence (0..100) and its box in the OCR image's pixels. */
 export interface OcrLine {
@@ -40,13 +44,27 @@ interface TesseractPage {
   blocks: Array<{ paragraphs: Array<{ lines: TesseractLine[] }> }> | null;
 }
 
+/** How long the OCR workers stay up after the last photo. */
+export const OCR_IDLE_MS = 60_000;
+
 export class OcrPool implements Ocr {
   private scheduler: Promise<Scheduler> | undefined;
+  private inFlight = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly workers: number) {}
+  constructor(
+    private readonly workers: number,
+    private readonly idleMs = OCR_IDLE_MS,
+  ) {}
+
+  /** The workers are running (for tests and diagnostics). */
+  get running(): boolean {
+    return this.scheduler !== undefined;
+  }
 
   private start(): Promise<Scheduler> {
     this.scheduler ??= (async () => {
+      const { createScheduler, createWorker, OEM, PSM } = await import('tesseract.js');
       const scheduler = createScheduler();
       const langPath = englishModelPath();
       for (let index = 0; index < this.workers; index++) {
@@ -71,10 +89,19 @@ export class OcrPool implements Ocr {
   }
 
   async recognize(image: Buffer): Promise<OcrResult> {
-    const scheduler = await this.start();
-    const result = (await scheduler.addJob('recognize', image, {}, { blocks: true, text: true })) as {
-      data: TesseractPage;
-    };
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    this.inFlight += 1;
+    let result: { data: TesseractPage };
+    try {
+      const scheduler = await this.start();
+      result = (await scheduler.addJob('recognize', image, {}, { blocks: true, text: true })) as {
+        data: TesseractPage;
+      };
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0) this.closeWhenIdle();
+    }
     const lines: OcrLine[] = [];
     for (const block of result.data.blocks ?? []) {
       for (const paragraph of block.paragraphs) {
@@ -88,10 +115,20 @@ export class OcrPool implements Ocr {
     return { lines, confidence: result.data.confidence };
   }
 
+  private closeWhenIdle(): void {
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.inFlight === 0) void this.close().catch(() => {});
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   async close(): Promise<void> {
-    if (!this.scheduler) return;
-    const scheduler = await this.scheduler;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    // Forgotten before it ends: a photo that comes meanwhile starts workers of its own.
+    const scheduler = this.scheduler;
     this.scheduler = undefined;
-    await scheduler.terminate();
+    if (scheduler) await (await scheduler).terminate();
   }
 }

@@ -5,7 +5,8 @@
  * uneven light better than one global threshold); deskewed by the angle that makes the rows of text
  * sharpest (bench/receipt-ocr measured it: docs/receipt-ingest.md#receipts-from-photos).
  */
-import sharp, { type Sharp } from 'sharp';
+import type { Sharp } from 'sharp';
+import { loadSharp } from './image-input.js';
 
 /** Width of the OCR image in pixels: receipt text (32-42 columns) then is ~25-35 px per character. */
 export const OCR_WIDTH = 1400;
@@ -37,6 +38,7 @@ const SKEW_STEP = 0.5;
  * horizontal projection of dark pixels is the most uneven (lines and gaps sharp, not smeared together).
  */
 export async function estimateSkew(gray: Buffer): Promise<number> {
+  const sharp = await loadSharp();
   const small = await sharp(gray).resize({ width: 480 }).threshold(150).png().toBuffer();
   let best = { angle: 0, score: -1 };
   for (let angle = -SKEW_RANGE; angle <= SKEW_RANGE + 1e-9; angle += SKEW_STEP) {
@@ -59,6 +61,7 @@ export async function estimateSkew(gray: Buffer): Promise<number> {
 }
 
 export async function preparePhoto(upright: Sharp): Promise<PreparedPhoto> {
+  const sharp = await loadSharp();
   // One decode: the upright pixels, then both images from them.
   const { data, info } = await upright.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
