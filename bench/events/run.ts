@@ -582,7 +582,7 @@ transaction that writes an event commits one at a time, across all services shar
 ## What profiling changed (2026-12-08)
 
 Profiles: \`BENCH_EVENTS_CPU_PROF=<dir> pnpm exec tsx --cpu-prof --cpu-prof-dir <dir2> bench/events/run.ts\`,
-summarised for the burst only with \`pnpm exec tsx bench/events/profile-summary.ts <dir> --timeline\` then
+summarised for the burst only with \`pnpm exec tsx bench/profile-summary.ts <dir> --timeline\` then
 \`--from <s> --to <s>\` (self time by function and by package). Before this round, in the burst (the
 same code as the round before; today's baseline run: **393 us per event**, 12.4 % of raw at load 5.9):
 

@@ -15,7 +15,7 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { newId } from '@cartwatch/db';
 import pg from 'pg';
 import { cpuOf, cpuSince, processCpuSeconds } from '../cpu.js';
+import { summarise } from '../profile-summary.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const ordersDir = path.join(repoRoot, 'services/orders');
@@ -232,6 +233,24 @@ async function rawReserveAll(catalogItemId: string, count: number) {
 
 const RAW_APPLICATION_NAME = 'bench-orders-raw';
 
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** Stops the orders process and summarises the CPU profile it wrote (the newest in `dir`). */
+async function profileOfOrders(child: ChildProcess, dir: string) {
+  await stopChild(child);
+  const files = (await readdir(dir)).filter((name) => name.endsWith('.cpuprofile'));
+  const newest = (
+    await Promise.all(files.map(async (name) => ({ name, at: (await stat(path.join(dir, name))).mtimeMs })))
+  ).sort((a, b) => b.at - a.at)[0];
+  if (!newest) throw new Error(`the orders process wrote no CPU profile in ${dir}`);
+  return summarise(JSON.parse(await readFile(path.join(dir, newest.name), 'utf8')), 12);
+}
+
 /** CPU seconds so far of the orders process and of each of its Postgres backends (application_name 'orders'). */
 async function ordersCpu() {
   return {
@@ -353,17 +372,18 @@ async function main() {
       oversells,
     };
     result.config.serviceKey = '(random)';
+    // The orders process writes its CPU profile when it exits: stop it now and summarise the profile.
+    const profile = cpuProfileDir ? await profileOfOrders(child, cpuProfileDir) : undefined;
     const date = result.startedAt.slice(0, 10);
     await mkdir(path.join(repoRoot, 'bench/results'), { recursive: true });
     await writeFile(
       path.join(repoRoot, `bench/results/orders-${date}.json`),
-      `${JSON.stringify(result, null, 2)}\n`,
+      `${JSON.stringify({ ...result, ...(profile && { profile }) }, null, 2)}\n`,
     );
     console.log(JSON.stringify(result, null, 2));
     if (oversells !== 0) process.exitCode = 1;
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
+    await stopChild(child);
     await client.query(`drop schema if exists ${schema} cascade`);
     await client.end();
   }

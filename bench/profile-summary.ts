@@ -1,7 +1,7 @@
 /**
  * Summarises V8 CPU profiles (`.cpuprofile`, from `node --cpu-prof` or BENCH_EVENTS_CPU_PROF): self time
  * by function and by package, as shares of the busy (non-idle) time.
- * `pnpm exec tsx bench/events/profile-summary.ts <file-or-dir>... [--top N] [--timeline] [--from s --to s]`;
+ * `pnpm exec tsx bench/profile-summary.ts <file-or-dir>... [--top N] [--timeline] [--from s --to s]`;
  * a directory means every `.cpuprofile` in it, each summarised on its own. `--timeline` prints the busy
  * milliseconds of each second (the benchmark's phases stand out), `--from`/`--to` keep one phase.
  */
