@@ -21,6 +21,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { serviceProcessEnv } from '@cartwatch/common-types';
 import { createDatabase, type Database, ensureSchema, newId, withTransaction } from '@cartwatch/db';
 import {
   connectNats,
@@ -81,6 +82,12 @@ async function startConsumerService(config: ConsumerServiceConfig): Promise<Chil
     [JSON.stringify(config)],
     {
       stdio: 'inherit',
+      // The process settings every service ships with (the young-generation cap, the mmap threshold).
+      env: {
+        ...process.env,
+        ...serviceProcessEnv,
+        NODE_OPTIONS: [process.env.NODE_OPTIONS, serviceProcessEnv.NODE_OPTIONS].filter(Boolean).join(' '),
+      },
       ...(profileDir ? { execArgv: [...process.execArgv, '--cpu-prof', '--cpu-prof-dir', profileDir] } : {}),
     },
   );
@@ -552,7 +559,8 @@ consumer batch <= ${results.config.consumer.batchSize} messages per transaction 
 ${results.config.consumer.concurrency} parallel lanes; the handler writes one row per event, through \`handleMany\` one multi-row
 insert per run of events (${results.config.consumer.oneByOne ? '**turned off for this run** (`BENCH_EVENTS_ONE_BY_ONE=1`): one insert per event' : '`BENCH_EVENTS_ONE_BY_ONE=1` turns it off'}). Processes: the producing service (this script: producer writes on a pool of
 ${results.config.pool.producer}, relay on a pool of ${results.config.pool.service}) and the consuming service (a child process,
-pool of ${results.config.pool.consumer}), all on the same machine as Postgres and NATS.
+pool of ${results.config.pool.consumer}, run with the process settings every service ships with, \`serviceProcessEnv\`),
+all on the same machine as Postgres and NATS.
 Latency is \`handled_at\` (clock_timestamp() of the handler's insert) minus the envelope's \`occurredAt\`
 (taken just before the producing transaction), so it includes the producer's commit, the NOTIFY wake-up,
 the relay round, JetStream, and the consumer's batch up to the handler's write (not its commit).
@@ -650,6 +658,16 @@ CPUs during that burst, which kept only 0.89 CPUs busy: 5,114 events/s against 2
 events/s: 24.0 and 19.0 ms in the final runs, 14.3-343 ms over all runs of the round with the load
 (273.6 ms in the baseline run at load 5.9); the latency phase writes one event per transaction, so its
 consumer batches hold one event each and neither \`handleMany\` nor the batch size changes it.
+After the merge with the checkout round (the outbox insert and the relay's wake-up one statement), on a
+quieter machine (load 2-5): **156 us, 27.0 %** (11,833 events/s against 43,791 msg/s raw, p99 16.3 ms at
+500/s); then with the consuming service run with the process settings every service ships with
+(\`serviceProcessEnv\`: \`--max-semi-space-size=4\`, the mmap threshold): **145 us, 23.6 %** (12,233
+events/s, the most of any run, against a raw publish of 51,768 msg/s, whose two runs in that one benchmark
+were 37,266 and 51,768), p99 16.6 ms. The ratio moves with the raw rate more than with the code: at 145-156
+us per event both CPUs cap end to end at 12,800-13,800 events/s, which is 30 % of a raw rate of
+43,000-46,000 msg/s and short of it above that. Where the last microseconds are is spread as above:
+consuming process 46-48, producing process 35-37, NATS 22-28, the consumer's Postgres 16-17, producer
+writes 16, relay queries 12.
 No \`pg_stat_statements\`: it needs \`shared_preload_libraries\` and a restart of the shared Postgres; the
 per-backend CPU above splits Postgres by role instead.
 
