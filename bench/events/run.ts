@@ -16,7 +16,6 @@
  */
 import { type ChildProcess, execFileSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +36,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type Kysely, sql } from 'kysely';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { processCpuSeconds } from '../cpu.js';
 import { type BenchTables, benchEvent, type ConsumerServiceConfig } from './shared.js';
 
 const config = {
@@ -61,7 +61,6 @@ const config = {
 const targets = { ratioOfRaw: 0.3, latencyP99Ms: 50 };
 
 const logger = pino({ level: 'warn' });
-const CLOCK_TICKS = 100; // USER_HZ: /proc/<pid>/stat counts CPU time in 1/100 s on Linux
 const id = randomBytes(4).toString('hex');
 const schema = `bench_events_${id}`;
 const stream = { name: `BENCH_EVENTS_${id.toUpperCase()}`, subjectPrefix: `bench_events_${id}` };
@@ -133,17 +132,6 @@ const ROLE_NAMES: Record<string, string> = {
   'bench-events-producer': 'producer writes',
   'bench-events-consumer': 'consumer (inbox, locks, handler inserts)',
 };
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 when unreadable. */
-function processCpuSeconds(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return 0;
-  }
-}
 
 /**
  * Where the CPU goes: CPU seconds of each role's Postgres backends (found by application_name), of the
