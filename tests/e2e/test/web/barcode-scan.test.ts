@@ -137,7 +137,10 @@ describe('scanning barcodes with the camera', () => {
     await scanner.waitFor({ state: 'detached' });
     // zxing reports a UPC-A symbol in its EAN-13 form; the catalog matches every form of a GTIN.
     expect(await tab.getByLabel('Search the catalog').inputValue()).toBe(`0${upcA}`);
+    // The search for it replaces the list: the other item leaves, then the one it found is listed (the
+    // table is not there while the search runs, so count its rows only once the item is in it).
     await tab.getByRole('link', { name: `Unscanned Rice ${suffix}` }).waitFor({ state: 'detached' });
+    await tab.getByRole('link', { name: `Photographed Tea ${suffix}` }).waitFor();
     expect(await tab.getByRole('table').getByRole('row').count()).toBe(2);
     await tab.getByRole('button', { name: new RegExp(`Add to cart.*Photographed Tea ${suffix}`) }).click();
     await tab.getByText('Added.').waitFor();
