@@ -143,12 +143,13 @@ const DEFAULT_BACKOFF_MS = [1_000, 5_000, 15_000, 60_000];
 const ISOLATED_CHUNK = 50;
 const MAX_BATCH = 500;
 /**
- * Fast-path batch by default: per batch the consumer sends five statements and one ack flush, so larger
- * batches cost less per event (the event benchmark: 190-207 us of CPU per event at 50, 167-173 at 200).
- * A batch holds one advisory lock per user (and declared key) until commit: 4 lanes x 200 per consumer
- * replica must fit Postgres' lock table (max_locks_per_transaction x max_connections, 64 x 400 deployed).
+ * A consumer's defaults. Fast-path batch: per batch the consumer sends five statements and one ack flush,
+ * so larger batches cost less per event (the event benchmark: 190-207 us of CPU per event at 50, 167-173
+ * at 200). A batch holds one advisory lock per user (and declared key) until commit, so `concurrency` x
+ * `batchSize` per consumer replica, over every replica, must fit Postgres' lock table
+ * (max_locks_per_transaction x max_connections; tests/deploy holds the Kubernetes cluster to it).
  */
-const DEFAULT_BATCH = 200;
+export const CONSUMER_DEFAULTS = { batchSize: 200, concurrency: 4 } as const;
 
 /**
  * Thrown out of a batch transaction without savepoints when a handler fails: the batch is redone isolated.
@@ -227,9 +228,9 @@ export class EventConsumer {
     this.#subjectPrefix = options.subjectPrefix ?? SUBJECT_PREFIX;
     this.#maxDeliver = options.maxDeliver ?? 5;
     this.#backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? DEFAULT_BATCH, MAX_BATCH));
+    this.#batchSize = Math.max(1, Math.min(options.batchSize ?? CONSUMER_DEFAULTS.batchSize, MAX_BATCH));
     this.#ackWaitMs = options.ackWaitMs ?? 30_000;
-    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+    this.#concurrency = Math.max(1, Math.floor(options.concurrency ?? CONSUMER_DEFAULTS.concurrency));
     this.#handlersByType = new Map(options.handlers.map((handler) => [handler.definition.type, handler]));
     if (this.#handlersByType.size !== options.handlers.length) {
       throw new Error(`consumer ${options.name} has two handlers for the same event type`);

@@ -6,6 +6,7 @@
 export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 export { recordDeletedUser } from './deleted-user.repository.js';
 export {
+  CONSUMER_DEFAULTS,
   defineHandler,
   EventConsumer,
   type EventConsumerOptions,

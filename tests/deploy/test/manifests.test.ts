@@ -4,9 +4,11 @@ import {
   apiPathPrefixes,
   edgeDeniedPrefixes,
   gatewayEdgePrefixes,
+  type ServiceName,
   serviceNames,
   services,
 } from '@cartwatch/common-types';
+import { CONSUMER_DEFAULTS } from '@cartwatch/events';
 import { describe, expect, it } from 'vitest';
 import { containerEnvironment } from '../src/environment.js';
 import { podContainers, podSpecOf, renderKustomization, sourceOf } from '../src/kustomize.js';
@@ -279,18 +281,23 @@ describe.each(overlays)('overlay %s', (overlay) => {
     }
   });
 
+  /** A service's pods at most: the HPA's maximum (or the fixed count) plus the pod a rolling update adds. */
+  const mostPods = (name: ServiceName): number => {
+    const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
+    const spec = rec(find(objects, 'Deployment', name).spec);
+    return (
+      Number(hpa ? rec(hpa.spec).maxReplicas : (spec.replicas ?? 1)) +
+      Number(rec(rec(spec.strategy).rollingUpdate).maxSurge ?? 1)
+    );
+  };
+
   it('keeps every service’s pools within its role’s connection limit at its most pods, and the roles within max_connections', () => {
     const cluster = rec(find(objectsOf(configsDir(overlay)), 'Cluster', 'cartwatch-db').spec);
     const roles = (rec(cluster.managed).roles as unknown[]).map(rec);
     for (const name of serviceNames) {
       const deployment = find(objects, 'Deployment', name);
       const env = containerEnvironment(deployment, name, objects, () => 'placeholder');
-      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === name);
-      const spec = rec(deployment.spec);
-      // At most: the HPA's maximum (or the fixed count) plus the pod a rolling update adds.
-      const pods =
-        Number(hpa ? rec(hpa.spec).maxReplicas : (spec.replicas ?? 1)) +
-        Number(rec(rec(spec.strategy).rollingUpdate).maxSurge ?? 1);
+      const pods = mostPods(name);
       const pool = Number(env.DB_POOL_MAX ?? 10);
       const limit = Number(roles.find((r) => r.name === services[name].schema)?.connectionLimit);
       expect(
@@ -301,6 +308,22 @@ describe.each(overlays)('overlay %s', (overlay) => {
     // superuser_reserved_connections (3) and the operator's own sessions need room beside the roles.
     const total = roles.reduce((sum, role) => sum + Number(role.connectionLimit), 0);
     expect(total + 10).toBeLessThanOrEqual(Number(rec(rec(cluster.postgresql).parameters).max_connections));
+  });
+
+  it('keeps the event consumers’ batch locks within Postgres’ lock table at every service’s most pods', () => {
+    // A consumer's batch holds an advisory lock per user until it commits: each pod's lanes x batch, every
+    // service counted as a consumer (most are: user.deleted.v1 at least), plus a relation lock or two per
+    // connection. The lock table has max_locks_per_transaction x max_connections entries.
+    const parameters = rec(
+      rec(rec(find(objectsOf(configsDir(overlay)), 'Cluster', 'cartwatch-db').spec).postgresql).parameters,
+    );
+    const lockTable = Number(parameters.max_locks_per_transaction ?? 64) * Number(parameters.max_connections);
+    const pods = serviceNames.reduce((sum, name) => sum + mostPods(name), 0);
+    const batchLocks = pods * CONSUMER_DEFAULTS.concurrency * CONSUMER_DEFAULTS.batchSize;
+    const relationLocks = 2 * Number(parameters.max_connections);
+    expect(batchLocks + relationLocks, `${pods} pods, lock table ${lockTable}`).toBeLessThanOrEqual(
+      lockTable,
+    );
   });
 
   it('autoscales the gateway and price-watch, and only them', () => {
