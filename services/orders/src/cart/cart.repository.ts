@@ -152,7 +152,3 @@ export async function removeFromCart(
     select id from removed union all select id from reduced`.execute(db);
   return result.rows.length > 0;
 }
-
-export async function clearCart(db: Executor<DB>, cartId: string): Promise<void> {
-  await db.deleteFrom('cart_item').where('cart_id', '=', cartId).execute();
-}
