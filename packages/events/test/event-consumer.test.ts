@@ -92,6 +92,16 @@ async function deadLetters(consumer: string): Promise<DeadLetter[]> {
     .map((message) => JSON.parse(message.text) as DeadLetter);
 }
 
+/** Waits until `count` of the consumer's messages were dead-lettered. */
+async function untilDeadLettered(consumer: string, count: number, what: string): Promise<void> {
+  await waitFor(async () => ((await deadLetters(consumer)).length === count ? true : undefined), { what });
+}
+
+/** Waits until the consumer's inbox holds `count` events (each applied or taken as a duplicate). */
+async function untilInboxHolds(consumer: string, count: number, what: string): Promise<void> {
+  await waitFor(async () => ((await inboxCount(database, consumer)) === count ? true : undefined), { what });
+}
+
 async function attemptsFor(eventId: string): Promise<Array<{ delivery_count: number; attempted_at: Date }>> {
   const result = await sql<{ delivery_count: number; attempted_at: Date }>`
     select delivery_count, attempted_at from attempt_log where event_id = ${eventId} order by attempted_at`.execute(
@@ -249,9 +259,7 @@ describe('EventConsumer', () => {
       concurrency: 1,
     });
     await again.ready;
-    await waitFor(async () => ((await deadLetters('isolation')).length === 1 ? true : undefined), {
-      what: 'the failing event dead-lettered',
-    });
+    await untilDeadLettered('isolation', 1, 'the failing event dead-lettered');
     await waitFor(
       async () => {
         const applied = await sql<{ event_id: string }>`
@@ -340,9 +348,7 @@ describe('EventConsumer', () => {
       envelopes.push(await publishEnvelope(widgetCreated, newWidget()));
     const again = startConsumer('many', [many], { concurrency: 1 });
     await again.ready;
-    await waitFor(async () => ((await inboxCount(database, 'many')) === 5 ? true : undefined), {
-      what: 'the five events applied',
-    });
+    await untilInboxHolds('many', 5, 'the five events applied');
     expect(singles).toEqual([]);
     expect(calls.flat()).toEqual(envelopes.map((envelope) => envelope.id));
     expect(calls.every((call) => call.length >= 2)).toBe(true);
@@ -394,12 +400,8 @@ describe('EventConsumer', () => {
     const failing = good.splice(1, 1)[0];
     const again = startConsumer('many-failing', [failingMany], { concurrency: 1, maxDeliver: 1 });
     await again.ready;
-    await waitFor(async () => ((await deadLetters('many-failing')).length === 1 ? true : undefined), {
-      what: 'the failing event dead-lettered',
-    });
-    await waitFor(async () => ((await inboxCount(database, 'many-failing')) === 2 ? true : undefined), {
-      what: 'the two good events applied',
-    });
+    await untilDeadLettered('many-failing', 1, 'the failing event dead-lettered');
+    await untilInboxHolds('many-failing', 2, 'the two good events applied');
     expect(manyCalls).toBeGreaterThanOrEqual(1);
     const applied = await sql<{ event_id: string; applied_count: number }>`
       select event_id, applied_count from widget_applied order by event_id`.execute(database.db);
@@ -419,8 +421,15 @@ describe('EventConsumer', () => {
   it('applies up to 200 waiting messages in one transaction by default, and a failing one in isolated transactions of at most 50', async () => {
     const bad = newWidget();
     const calls = new Map<string, number>();
+    // Set for the failing part: the first call waits until the server has handed every message over.
+    let waitForDelivery: (() => Promise<void>) | undefined;
+    let delivered: Promise<void> | undefined;
     const handler = defineHandler(widgetCreated, async (trx: Transaction<ConsumerTables>, event, ctx) => {
       calls.set(event.id, (calls.get(event.id) ?? 0) + 1);
+      if (waitForDelivery) {
+        delivered ??= waitForDelivery();
+        await delivered;
+      }
       if (event.data.widgetId === bad.widgetId) throw new Error('this widget cannot be created');
       await applyWidgetCreated.handle(trx, event, ctx);
     });
@@ -439,9 +448,7 @@ describe('EventConsumer', () => {
     for (let index = 0; index < 150; index += 1) await publishEnvelope(widgetCreated, newWidget());
     const again = startConsumer('big-batch', [handler], { concurrency: 1 });
     await again.ready;
-    await waitFor(async () => ((await inboxCount(database, 'big-batch')) === 150 ? true : undefined), {
-      what: 'the 150 events applied',
-    });
+    await untilInboxHolds('big-batch', 150, 'the 150 events applied');
     expect(Math.max(...(await perTransaction('big-batch')))).toBeGreaterThan(50);
     await again.consumer.stop();
 
@@ -454,17 +461,34 @@ describe('EventConsumer', () => {
     for (let index = 0; index < 120; index += 1) {
       ids.push((await publishEnvelope(widgetCreated, index === 60 ? bad : newWidget())).id);
     }
+    // The lane takes what has arrived when it wakes, so the first batch may be only the first message or
+    // two; holding it until every message is in the process puts the failing one in a batch behind the
+    // events before it.
+    const jsm = await jetstreamManager(stream.nc);
     const third = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    waitForDelivery = async () => {
+      const durable = third.consumer.durableName(widgetCreated.type);
+      await waitFor(
+        async () =>
+          (await jsm.consumers.info(stream.streamName, durable)).num_pending === 0 ? true : undefined,
+        { what: 'every message delivered' },
+      );
+    };
     await third.ready;
-    await waitFor(async () => ((await deadLetters('big-failing')).length === 1 ? true : undefined), {
-      what: 'the failing event dead-lettered',
-    });
-    await waitFor(async () => ((await inboxCount(database, 'big-failing')) === 119 ? true : undefined), {
-      what: 'the 119 good events applied',
-    });
-    const sizes = await perTransaction('big-failing');
-    expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(119);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    await untilDeadLettered('big-failing', 1, 'the failing event dead-lettered');
+    await untilInboxHolds('big-failing', 119, 'the 119 good events applied');
+    const transactions = (
+      await sql<{ ids: string[] }>`
+        select array_agg(event_id::text) as ids from inbox where consumer = 'big-failing'
+        group by received_at`.execute(database.db)
+    ).rows.map((row) => row.ids);
+    expect(transactions.flat().sort()).toEqual(ids.filter((_, index) => index !== 60).sort());
+    // The failing batch: its events before the failing one ran on the fast path, were rolled back and ran
+    // again isolated (two calls); the transactions that hold them are the isolated ones.
+    const rolledBack = new Set([...calls].filter(([, count]) => count === 2).map(([id]) => id));
+    expect(rolledBack.size).toBeGreaterThan(0);
+    const isolated = transactions.filter((events) => events.some((id) => rolledBack.has(id)));
+    expect(Math.max(...isolated.map((events) => events.length))).toBeLessThanOrEqual(50);
     const applied = await sql<{ n: number; max: number }>`
       select count(*)::int as n, max(applied_count)::int as max from widget_applied
       where event_id = any(${ids}::uuid[])`.execute(database.db);
@@ -502,9 +526,7 @@ describe('EventConsumer', () => {
     for (let index = 0; index < 3; index += 1) await publishEnvelope(widgetCreated, newWidget());
     const again = startConsumer('lagging', [applyWidgetCreated], { lagIntervalMs: 100 });
     await again.ready;
-    await waitFor(async () => ((await inboxCount(database, 'lagging')) === 3 ? true : undefined), {
-      what: 'the backlog handled',
-    });
+    await untilInboxHolds('lagging', 3, 'the backlog handled');
     await waitFor(
       async () => {
         const text = await again.registry.metrics();
