@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { serviceProcessEnv } from '@cartwatch/common-types';
 import { createDatabase, type Database, ensureSchema, newId, withTransaction } from '@cartwatch/db';
 import {
+  CONSUMER_DEFAULTS,
   connectNats,
   ensureStream,
   eventTablesV1,
@@ -48,7 +49,7 @@ const config = {
   latency: { ratePerSecond: 500, seconds: 20 },
   relay: { batchSize: Number(process.env.RB ?? 500) },
   consumer: {
-    batchSize: Number(process.env.CB ?? 200), // the consumer's default
+    batchSize: Number(process.env.CB ?? CONSUMER_DEFAULTS.batchSize), // the consumer's default; CB=200 for the committed run
     concurrency: Number(process.env.CC ?? 4),
     // consumer-service.ts reads it too: its handler then has no handleMany (one insert per event).
     oneByOne: process.env.BENCH_EVENTS_ONE_BY_ONE === '1',

@@ -145,11 +145,14 @@ const MAX_BATCH = 500;
 /**
  * A consumer's defaults. Fast-path batch: per batch the consumer sends five statements and one ack flush,
  * so larger batches cost less per event (the event benchmark: 190-207 us of CPU per event at 50, 167-173
- * at 200). A batch holds one advisory lock per user (and declared key) until commit, so `concurrency` x
- * `batchSize` per consumer replica, over every replica, must fit Postgres' lock table
- * (max_locks_per_transaction x max_connections; tests/deploy holds the Kubernetes cluster to it).
+ * at 200). But a batch holds every lock its handlers take until it commits, and a handler may take a
+ * service-wide one (price-watch's matching lock, which `POST /internal/products/resolve` waits for): at
+ * 200 receipts a batch held it past the callers' 5 s timeout in the e2e suite, so the default stays 50.
+ * Each batch also holds one advisory lock per user (and declared key), so `concurrency` x `batchSize` per
+ * consumer replica, over every replica, must fit Postgres' lock table (tests/deploy holds the Kubernetes
+ * cluster to it).
  */
-export const CONSUMER_DEFAULTS = { batchSize: 200, concurrency: 4 } as const;
+export const CONSUMER_DEFAULTS = { batchSize: 50, concurrency: 4 } as const;
 
 /**
  * Thrown out of a batch transaction without savepoints when a handler fails: the batch is redone isolated.

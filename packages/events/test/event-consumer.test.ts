@@ -418,7 +418,7 @@ describe('EventConsumer', () => {
     });
   });
 
-  it('applies up to 200 waiting messages in one transaction by default, and a failing one in isolated transactions of at most 50', async () => {
+  it('applies up to batchSize waiting messages in one transaction, and a failing batch in isolated transactions of at most 50', async () => {
     const bad = newWidget();
     const calls = new Map<string, number>();
     // Set for the failing part: the first call waits until the server has handed every message over.
@@ -441,12 +441,13 @@ describe('EventConsumer', () => {
         )
       ).rows.map((row) => row.n);
 
-    // 150 good events waiting: the default batch takes more than the former 50 at once.
-    const first = startConsumer('big-batch', [handler], { concurrency: 1 });
+    // 150 good events waiting, batches of up to 200: more than 50 go in one transaction.
+    const big = { concurrency: 1, batchSize: 200 };
+    const first = startConsumer('big-batch', [handler], big);
     await first.consumer.stop();
     await first.ready;
     for (let index = 0; index < 150; index += 1) await publishEnvelope(widgetCreated, newWidget());
-    const again = startConsumer('big-batch', [handler], { concurrency: 1 });
+    const again = startConsumer('big-batch', [handler], big);
     await again.ready;
     await untilInboxHolds('big-batch', 150, 'the 150 events applied');
     expect(Math.max(...(await perTransaction('big-batch')))).toBeGreaterThan(50);
@@ -454,7 +455,7 @@ describe('EventConsumer', () => {
 
     // 120 more with one failing: the batch is rolled back and redone in transactions of at most 50.
     await (await jetstreamManager(stream.nc)).streams.purge(stream.streamName);
-    const failing = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    const failing = startConsumer('big-failing', [handler], { ...big, maxDeliver: 1 });
     await failing.consumer.stop();
     await failing.ready;
     const ids: string[] = [];
@@ -465,7 +466,7 @@ describe('EventConsumer', () => {
     // two; holding it until every message is in the process puts the failing one in a batch behind the
     // events before it.
     const jsm = await jetstreamManager(stream.nc);
-    const third = startConsumer('big-failing', [handler], { concurrency: 1, maxDeliver: 1 });
+    const third = startConsumer('big-failing', [handler], { ...big, maxDeliver: 1 });
     waitForDelivery = async () => {
       const durable = third.consumer.durableName(widgetCreated.type);
       await waitFor(
